@@ -1,0 +1,163 @@
+// Byte helpers the core needs on every runtime. QuickJS 2021-03-27 has no TextEncoder, TextDecoder, atob or btoa
+// (ARCHITECTURE.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
+
+export function utf8Encode(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}
+
+/** Decodes UTF-8; malformed sequences become U+FFFD (as TextDecoder does without `fatal`). */
+export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let s = '';
+  let chunk: number[] = [];
+  const flush = () => {
+    s += String.fromCharCode.apply(null, chunk);
+    chunk = [];
+  };
+  let i = start;
+  while (i < end) {
+    const b = bytes[i];
+    let cp = 0xfffd;
+    let need = 0;
+    if (b < 0x80) {
+      cp = b;
+    } else if (b >= 0xc2 && b < 0xe0) {
+      need = 1;
+      cp = b & 0x1f;
+    } else if (b >= 0xe0 && b < 0xf0) {
+      need = 2;
+      cp = b & 0x0f;
+    } else if (b >= 0xf0 && b < 0xf5) {
+      need = 3;
+      cp = b & 0x07;
+    }
+    i++;
+    if (need > 0) {
+      let ok = i + need <= end;
+      for (let k = 0; ok && k < need; k++) {
+        const n = bytes[i + k];
+        if ((n & 0xc0) !== 0x80) ok = false;
+        else cp = (cp << 6) | (n & 0x3f);
+      }
+      const min = need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000;
+      if (ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) i += need;
+      else cp = 0xfffd;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else chunk.push(cp);
+    if (chunk.length > 4096) flush();
+  }
+  flush();
+  return s;
+}
+
+/** True when the bytes are valid UTF-8 (used to decide whether OPAQUE data can be shown as text). */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  return eqBytes(utf8Encode(utf8Decode(bytes)), bytes);
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX: Record<string, number> = {};
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64[i]] = i;
+B64_INDEX['-'] = 62;
+B64_INDEX['_'] = 63;
+
+/** Standard base64 with padding (RFC 4648 §4), as every DM formula in digest §3.2 uses. */
+export function base64Encode(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i] << 16;
+    out += B64[n >> 18] + B64[(n >> 12) & 63] + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + '=';
+  }
+  return out;
+}
+
+export class Base64Error extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Base64Error';
+  }
+}
+
+/** Decodes base64 (standard or URL alphabet, padding optional, whitespace ignored); throws Base64Error otherwise. */
+export function base64Decode(text: string): Uint8Array {
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === ' ' || ch === '\n' || ch === '\r' || ch === '\t') continue;
+    if (ch === '=') {
+      padding++;
+      continue;
+    }
+    const v = B64_INDEX[ch];
+    if (v === undefined || padding > 0) throw new Base64Error(`invalid base64 character ${JSON.stringify(ch)} at ${i}`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >> bits) & 0xff);
+    }
+  }
+  if (padding > 2) throw new Base64Error('too much base64 padding');
+  return Uint8Array.from(out);
+}
+
+export function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  return s;
+}
+
+export function fromHex(text: string): Uint8Array {
+  const clean = text.replace(/\s+/g, '');
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`invalid hex string`);
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
