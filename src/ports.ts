@@ -71,7 +71,11 @@ export interface DeviceInfoReader {
   read(): Promise<DeviceFacts>;
 }
 
-/** An interaction with a person (DM 1.2 user-interaction alerts 1100-1104, digest §1.8). */
+/**
+ * An interaction with a person (DM 1.2 user-interaction alerts 1100-1104, digest §1.8); built by `src/ui/alert.ts`.
+ * Choice numbers (`defaults`, and `indexes` in the answer) count from 1, as on the wire. `maxWaitSeconds` is MAXDT
+ * already capped by the configuration; when it runs out the port answers `timeout`.
+ */
 export type UiRequest =
   | { kind: 'display'; text: string; minDisplaySeconds?: number; maxWaitSeconds?: number }
   | { kind: 'confirm'; text: string; defaultYes?: boolean; maxWaitSeconds?: number }
@@ -93,7 +97,11 @@ export type UiAnswer =
   | { kind: 'cancelled' }
   | { kind: 'timeout' }
   | { kind: 'text'; value: string }
-  | { kind: 'chosen'; indexes: number[] };
+  | { kind: 'chosen'; indexes: number[] }
+  /** The device cannot show this request now (no display, queue full): Status 416. */
+  | { kind: 'cannotDisplay'; reason: string }
+  /** User interaction is switched off on this device: Status 406. */
+  | { kind: 'unsupported' };
 
 export interface UserInterface {
   ask(request: UiRequest): Promise<UiAnswer>;
