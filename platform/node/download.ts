@@ -1,0 +1,276 @@
+// Node adapter for the update Downloader and StagingFiles ports (src/update/ports.ts): node:http/https streaming into
+// a file with Range/If-Range, connect and idle timeouts, low-speed abort and an optional bandwidth cap. One chunk is
+// in flight at a time (each write is awaited before the next read), so memory is flat whatever the image size.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports';
+import { TransferError } from '../../src/update/errors';
+import { sha256File } from './hash';
+
+export interface NodeDownloaderOptions {
+  /** Extra CA certificates (PEM) for https. */
+  ca?: string | Buffer;
+  /** Called before every durable write (chunk write, fsync); the power-cut harness throws from it. */
+  onDurableWrite?(what: string): void;
+  /** fsync the partial file every this many bytes (default 8 MiB) so a power cut loses little. */
+  syncEveryBytes?: number;
+}
+
+function headersOf(res: http.IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function transferKind(err: NodeJS.ErrnoException): TransferError {
+  if (err instanceof TransferError) return err;
+  const code = err.code || '';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new TransferError('no-space', err.message);
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL'].indexOf(code) >= 0)
+    return new TransferError('connect', `${code}: ${err.message}`);
+  if (code === 'ETIMEDOUT') return new TransferError('timeout', err.message);
+  if (code.indexOf('ERR_TLS') === 0 || code.indexOf('CERT') >= 0 || code === 'DEPTH_ZERO_SELF_SIGNED_CERT')
+    return new TransferError('connect', `TLS: ${code}`);
+  if (code === 'EACCES' || code === 'EISDIR' || code === 'EROFS' || code === 'EIO') return new TransferError('io', err.message);
+  return new TransferError('network', `${code || 'error'}: ${err.message}`);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class NodeDownloader implements Downloader {
+  constructor(private readonly options: NodeDownloaderOptions = {}) {}
+
+  /** Opens a request and resolves with the response once headers arrive; enforces the connect timeout. */
+  private request(
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    connectTimeoutMs: number,
+    idleTimeoutMs: number,
+    body?: Uint8Array,
+  ): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+    return new Promise((resolve, reject) => {
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch (e) {
+        reject(new TransferError('connect', `invalid URL ${url}`));
+        return;
+      }
+      const mod = u.protocol === 'https:' ? https : http;
+      const opts: https.RequestOptions = { method, headers, agent: false };
+      if (this.options.ca) opts.ca = this.options.ca;
+      const req = mod.request(u, opts);
+      let connected = false;
+      const connectTimer = setTimeout(() => {
+        if (!connected) req.destroy(new TransferError('timeout', `no connection to ${u.host} within ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      req.on('socket', (s) => {
+        const done = () => {
+          connected = true;
+          clearTimeout(connectTimer);
+        };
+        if (!s.connecting) done();
+        else s.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', done);
+      });
+      req.setTimeout(idleTimeoutMs, () => req.destroy(new TransferError('timeout', `no data for ${idleTimeoutMs} ms`)));
+      req.on('error', (e) => {
+        clearTimeout(connectTimer);
+        reject(transferKind(e as NodeJS.ErrnoException));
+      });
+      req.on('response', (res) => {
+        clearTimeout(connectTimer);
+        resolve({ req, res });
+      });
+      req.end(body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined);
+    });
+  }
+
+  async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
+    const headers: Record<string, string> = Object.assign({ 'user-agent': 'dm-agent' }, r.headers || {});
+    if (r.offset > 0) {
+      headers['range'] = `bytes=${r.offset}-`;
+      if (r.ifRange) headers['if-range'] = r.ifRange;
+    }
+    const { req, res } = await this.request(r.url, 'GET', headers, r.connectTimeoutMs, r.idleTimeoutMs);
+    const head: FetchHead = { status: res.statusCode || 0, headers: headersOf(res) };
+    try {
+      await hooks.onResponse(head);
+    } catch (e) {
+      req.destroy();
+      throw e;
+    }
+    if (head.status !== 200 && head.status !== 206) {
+      res.resume();
+      let size = 0;
+      try {
+        size = (await stat(r.file)).size;
+      } catch (e) {
+        size = 0;
+      }
+      return { status: head.status, headers: head.headers, fileSize: size };
+    }
+    const start = head.status === 206 ? r.offset : 0;
+    let fh;
+    try {
+      fh = await open(r.file, head.status === 206 ? 'r+' : 'w');
+      if (head.status === 206) await fh.truncate(start);
+    } catch (e) {
+      req.destroy();
+      throw transferKind(e as NodeJS.ErrnoException);
+    }
+    let pos = start;
+    let sinceSync = 0;
+    const syncEvery = this.options.syncEveryBytes || 8 << 20;
+    const t0 = Date.now();
+    let windowStart = t0;
+    let windowBytes = 0;
+    let lastProgress = 0;
+    let lowSpeedTimer: ReturnType<typeof setInterval> | undefined;
+    const low = r.lowSpeed;
+    if (low) {
+      // Checked on a timer too, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
+      lowSpeedTimer = setInterval(() => {
+        const now = Date.now();
+        if (now - windowStart >= low.windowMs) {
+          if ((windowBytes * 1000) / (now - windowStart) < low.bytesPerSecond)
+            req.destroy(new TransferError('low-speed', `below ${low.bytesPerSecond} B/s for ${low.windowMs} ms`));
+          windowStart = now;
+          windowBytes = 0;
+        }
+      }, Math.max(50, Math.min(1000, low.windowMs / 4)));
+    }
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        if (r.maxFileSize !== undefined && pos + chunk.length > r.maxFileSize)
+          throw new TransferError('too-large', `object is larger than the expected ${r.maxFileSize} bytes`);
+        if (this.options.onDurableWrite) this.options.onDurableWrite('download-chunk');
+        await fh.write(chunk, 0, chunk.length, pos);
+        pos += chunk.length;
+        windowBytes += chunk.length;
+        sinceSync += chunk.length;
+        if (sinceSync >= syncEvery) {
+          await fh.sync();
+          sinceSync = 0;
+        }
+        const now = Date.now();
+        if (hooks.onProgress && now - lastProgress >= 200) {
+          lastProgress = now;
+          hooks.onProgress(pos);
+        }
+        if (r.maxBytesPerSecond && r.maxBytesPerSecond > 0) {
+          const due = t0 + ((pos - start) * 1000) / r.maxBytesPerSecond;
+          if (due > now) await sleep(due - now);
+        }
+      }
+      if (!res.complete) throw new TransferError('network', 'connection closed before the body was complete');
+      await fh.sync();
+    } catch (e) {
+      req.destroy();
+      throw transferKind(e as NodeJS.ErrnoException);
+    } finally {
+      if (lowSpeedTimer) clearInterval(lowSpeedTimer);
+      await fh.close();
+    }
+    if (hooks.onProgress) hooks.onProgress(pos);
+    return { status: head.status, headers: head.headers, fileSize: pos };
+  }
+
+  async get(url: string, o: { timeoutMs: number; maxBytes: number; headers?: Record<string, string> }) {
+    const { req, res } = await this.request(url, 'GET', Object.assign({ 'user-agent': 'dm-agent' }, o.headers || {}), o.timeoutMs, o.timeoutMs);
+    const parts: Buffer[] = [];
+    let n = 0;
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        n += chunk.length;
+        if (n > o.maxBytes) throw new TransferError('too-large', `response larger than ${o.maxBytes} bytes`);
+        parts.push(chunk);
+      }
+    } catch (e) {
+      req.destroy();
+      throw transferKind(e as NodeJS.ErrnoException);
+    }
+    const body = new Uint8Array(Buffer.concat(parts));
+    return { status: res.statusCode || 0, headers: headersOf(res), fileSize: body.length, body };
+  }
+
+  async post(url: string, body: Uint8Array, o: { contentType: string; timeoutMs: number }): Promise<FetchHead> {
+    const headers = { 'content-type': o.contentType, 'content-length': String(body.length), 'user-agent': 'dm-agent' };
+    const { res } = await this.request(url, 'POST', headers, o.timeoutMs, o.timeoutMs, body);
+    res.resume();
+    return { status: res.statusCode || 0, headers: headersOf(res) };
+  }
+}
+
+/** StagingFiles over a directory on a real file system. */
+export class NodeStagingFiles implements StagingFiles {
+  constructor(private readonly options: { onDurableWrite?(what: string): void } = {}) {}
+
+  async size(file: string): Promise<number | null> {
+    try {
+      return (await stat(file)).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+  sha256(file: string): Promise<Uint8Array> {
+    return sha256File(file);
+  }
+  async read(file: string, offset: number, length: number): Promise<Uint8Array> {
+    const fh = await open(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset, got);
+    } finally {
+      await fh.close();
+    }
+  }
+  async readText(file: string): Promise<string | null> {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+  async writeTextAtomic(file: string, text: string): Promise<void> {
+    if (this.options.onDurableWrite) this.options.onDurableWrite('staging-meta');
+    await writeFileAtomic(file, text);
+  }
+  async remove(file: string): Promise<void> {
+    await rm(file, { force: true });
+  }
+}
+
+/** tmp + fsync + rename + fsync(dir): the file holds either the old or the new content after a power cut. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+

@@ -1,0 +1,124 @@
+// What the update pipeline needs from a runtime, beyond src/ports.ts: an HTTP client that streams into a file, a few
+// file operations on the staging area, and a flash writer per bootloader (RAUC bootchooser style: one interface, one
+// small implementation per bootloader). Node adapters live in platform/node/{download,hash}.ts and platform/node/flash/.
+
+/** Answer head of a package GET, given to the caller before any body byte is written. */
+export interface FetchHead {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+}
+
+export interface FetchToFileRequest {
+  url: string;
+  /** Destination file (absolute path in the staging directory). */
+  file: string;
+  /**
+   * Resume offset. When > 0 the adapter sends `Range: bytes=<offset>-` (and `If-Range` when given). On 206 it keeps the
+   * first `offset` bytes of `file` and appends; on 200 it truncates `file` and writes from byte 0; on any other status
+   * it leaves `file` untouched.
+   */
+  offset: number;
+  /** Strong validator (ETag or Last-Modified) sent as If-Range with the Range. */
+  ifRange?: string;
+  headers?: Record<string, string>;
+  connectTimeoutMs: number;
+  /** Abort when no byte arrives for this long. */
+  idleTimeoutMs: number;
+  /** Abort when fewer than `bytesPerSecond` arrive on average over `windowMs` (curl LOW_SPEED_LIMIT/TIME). */
+  lowSpeed?: { bytesPerSecond: number; windowMs: number };
+  /** Bandwidth cap; 0 or absent = unlimited. */
+  maxBytesPerSecond?: number;
+  /** Abort with TransferError('too-large') if the file would grow past this size. */
+  maxFileSize?: number;
+}
+
+export interface FetchHooks {
+  /** Called once with the status and headers; body bytes are written only after it resolves. Throwing aborts. */
+  onResponse(head: FetchHead): Promise<void>;
+  /** Current file size as bytes arrive (called at most a few times per second by well-behaved adapters). */
+  onProgress?(fileSize: number): void;
+}
+
+export interface FetchResult extends FetchHead {
+  /** File size after the transfer. */
+  fileSize: number;
+}
+
+/**
+ * HTTP(S) client for packages. Failures of the transport itself are thrown as `TransferError` (see errors.ts);
+ * HTTP statuses are returned, never thrown. Redirects are not followed (the caller re-checks the URL policy).
+ */
+export interface Downloader {
+  fetchToFile(request: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult>;
+  /** Small GET into memory (download descriptors); bodies larger than `maxBytes` throw TransferError('too-large'). */
+  get(url: string, options: { timeoutMs: number; maxBytes: number; headers?: Record<string, string> }): Promise<FetchResult & { body: Uint8Array }>;
+  /** Small POST (OMA DL install-notify). */
+  post(url: string, body: Uint8Array, options: { contentType: string; timeoutMs: number }): Promise<FetchHead>;
+}
+
+/** Operations on files in the staging directory. Memory stays flat: `sha256` streams, `read` reads one range. */
+export interface StagingFiles {
+  /** Size in bytes, or null when the file does not exist. */
+  size(file: string): Promise<number | null>;
+  /** SHA-256 of the whole file, computed in fixed-size chunks. */
+  sha256(file: string): Promise<Uint8Array>;
+  read(file: string, offset: number, length: number): Promise<Uint8Array>;
+  readText(file: string): Promise<string | null>;
+  /** tmp + fsync + rename + fsync(dir). */
+  writeTextAtomic(file: string, text: string): Promise<void>;
+  remove(file: string): Promise<void>;
+}
+
+/** What the writer is told about the image it is about to receive (already verified). */
+export interface ImageMeta {
+  size: number;
+  /** Lower-case hex SHA-256 of the image; the writer re-hashes the slot after writing and compares. */
+  sha256: string;
+  version?: string;
+  /** The verified staged file, for writers that hand a whole file to an external installer. */
+  stagedFile?: string;
+}
+
+export interface FlashStatus {
+  /** Slot the running system booted from (A/B writers), if known. */
+  bootedSlot?: string;
+  /** Slot the bootloader will try next. */
+  primarySlot?: string;
+  /** Slot an update is written to (the one not booted). */
+  targetSlot?: string;
+  /** An activated update is waiting for commit (`upgrade_available=1`, a kept backup, ...). */
+  pendingCommit: boolean;
+}
+
+/**
+ * One flash back end. Protocol: begin → writeChunk* → finish (flush, read back, hash the whole target and compare;
+ * throws UpdateError(410) on mismatch) → activate (one atomic switch) → [reboot] → commit | rollback.
+ * Every method is safe to call again after a power cut: begin restarts the write from scratch.
+ */
+export interface FlashWriter {
+  readonly kind: string;
+  /** True when activate() only takes effect after a reboot (A/B slots, external installers). */
+  readonly needsReboot: boolean;
+  begin(meta: ImageMeta): Promise<void>;
+  writeChunk(bytes: Uint8Array): Promise<void>;
+  finish(): Promise<void>;
+  activate(): Promise<void>;
+  /** Mark the running image good (after the health check). */
+  commit(): Promise<void>;
+  /** Return to the previous image (mark the target bad); takes effect at the next boot for A/B writers. */
+  rollback(): Promise<void>;
+  status(): Promise<FlashStatus>;
+  /** Optional: install a whole verified file at once (external installers); used instead of begin/writeChunk/finish. */
+  installFile?(file: string, meta: ImageMeta): Promise<void>;
+}
+
+/** Reboots the device (after the pending report is stored). Tests replace it by "power off + new engine". */
+export interface Rebooter {
+  reboot(): Promise<void>;
+}
+
+/** Decides whether the freshly booted image works (services up, DM server reachable) before commit. */
+export interface HealthCheck {
+  check(): Promise<boolean>;
+}
