@@ -1,0 +1,56 @@
+// What the SCOMO MO needs from the platform, on one page (ports local to src/scomo; see src/ports.ts for the rest).
+// Platform adapters live in platform/node/installer, platform/node/service.ts and platform/node/inventory.ts.
+
+import type { Component } from '../inventory/component.js';
+
+/** Durable JSON documents by name (src/state DurableStore fits: atomic put). */
+export interface JsonStore {
+  get(name: string): Promise<unknown | null>;
+  put(name: string, value: unknown): Promise<void>;
+}
+
+/** A downloaded delivery package on local storage. */
+export interface DownloadedPackage {
+  path: string;
+  /** Lower-case hex SHA-256 of the file. */
+  sha256: string;
+}
+
+/**
+ * Fetches a delivery package (the FUMO download pipeline of src/update plugs in here). Throw ScomoError, or an
+ * error with `kind` ('validation' | 'auth' | 'server-error' | 'unavailable' | 'timeout' | 'no-space'), so the
+ * right result code is reported (errors.ts); anything else is 1402 Download Failed.
+ */
+export type PackageDownload = (url: string, hints: { pkgId?: string; pkgType?: string }) => Promise<DownloadedPackage>;
+
+/** Removes package files the agent no longer needs (after install, on Delivered Remove). */
+export interface PackageFiles {
+  remove(path: string): Promise<void>;
+}
+
+export interface InstallRequest {
+  path: string;
+  /** true: leave the component Active (DownloadInstall, Install); false: Inactive (…Inactive operations). */
+  activate: boolean;
+  pkgId?: string;
+  pkgType?: string;
+  /** Download/<x>/InstallParams, passed through unchanged. */
+  installParams?: string;
+}
+
+export interface InstallOutcome {
+  /** IDs (as the inventory reports them) of the components the package installed; the first is reported. */
+  componentIds: string[];
+}
+
+/** Installs and removes packages: dpkg, opkg or a script (platform/node/installer). Throws ScomoError on failure. */
+export interface Installer {
+  install(request: InstallRequest): Promise<InstallOutcome>;
+  remove(component: Component): Promise<void>;
+}
+
+/** Starts/stops what a component provides (systemd, init.d, a script). Throws ScomoError on failure. */
+export interface Activator {
+  activate(component: Component): Promise<void>;
+  deactivate(component: Component): Promise<void>;
+}

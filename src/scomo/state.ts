@@ -1,0 +1,143 @@
+// The SCOMO MO's durable state: one JSON document, so a status change, the end of a job and the pending report it
+// produces are written in one atomic put (no window where a job is finished but its report is lost, digest §6.4).
+
+import type { ComponentState } from '../inventory/component.js';
+import type { JsonStore } from './ports.js';
+import type { ScomoReport } from './report.js';
+
+export type DownloadOperation = 'Download' | 'DownloadInstall' | 'DownloadInstallInactive';
+export type DeliveredOperation = 'Install' | 'InstallInactive' | 'Remove';
+export type DeployedOperation = 'Activate' | 'Deactivate' | 'Remove';
+
+/** `Download/<x>`: leaves the server set (absent = never set) plus Status. */
+export interface DownloadEntry {
+  leaves: Record<string, string>;
+  status: number;
+}
+
+/** `Inventory/Delivered/<x>`: a package file on the device. */
+export interface DeliveredEntry {
+  pkgId: string;
+  name: string;
+  description?: string;
+  pkgType?: string;
+  installParams?: string;
+  path: string;
+  sha256: string;
+  status: number;
+  state: number;
+}
+
+/** An accepted Exec (answered 202) not yet finished; persisted before the 202 so a restart still runs it. */
+export interface ScomoJob {
+  id: string;
+  area: 'Download' | 'Delivered' | 'Deployed';
+  /** Node name <x> under the area. */
+  node: string;
+  operation: DownloadOperation | DeliveredOperation | DeployedOperation;
+  correlator?: string;
+  /** How many times a run of this job has started (a restart mid-run shows up as a second start). */
+  starts: number;
+}
+
+export interface ScomoDoc {
+  version: 1;
+  /** Component ID → Deployed node name (names.ts). */
+  names: Record<string, string>;
+  downloads: Record<string, DownloadEntry>;
+  delivered: Record<string, DeliveredEntry>;
+  /** Deployed/<x>/Status by component ID (absent = Idle). */
+  deployedStatus: Record<string, number>;
+  /** Agent-made activation overrides by component ID (absent = what the inventory source says). */
+  activation: Record<string, ComponentState>;
+  /** Deployed/<x>/PkgIDRef by component ID, for components this agent installed. */
+  pkgIdRefs: Record<string, string>;
+  jobs: ScomoJob[];
+  reports: ScomoReport[];
+  /** Counter for job and report ids. */
+  seq: number;
+}
+
+export class ScomoStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScomoStateError';
+  }
+}
+
+function emptyDoc(): ScomoDoc {
+  return { version: 1, names: {}, downloads: {}, delivered: {}, deployedStatus: {}, activation: {}, pkgIdRefs: {}, jobs: [], reports: [], seq: 0 };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkDoc(v: unknown, name: string): ScomoDoc {
+  if (!isRecord(v)) throw new ScomoStateError(`${name}: SCOMO state is not a JSON object`);
+  if (v.version !== 1) throw new ScomoStateError(`${name}: unsupported SCOMO state version ${JSON.stringify(v.version)}`);
+  const doc = emptyDoc();
+  for (const key of ['names', 'downloads', 'delivered', 'deployedStatus', 'activation', 'pkgIdRefs'] as const) {
+    if (v[key] === undefined) continue;
+    if (!isRecord(v[key])) throw new ScomoStateError(`${name}: field ${key} must be an object`);
+    (doc as unknown as Record<string, unknown>)[key] = v[key];
+  }
+  for (const key of ['jobs', 'reports'] as const) {
+    if (v[key] === undefined) continue;
+    if (!Array.isArray(v[key])) throw new ScomoStateError(`${name}: field ${key} must be an array`);
+    (doc as unknown as Record<string, unknown>)[key] = v[key];
+  }
+  if (typeof v.seq === 'number') doc.seq = v.seq;
+  return doc;
+}
+
+/** Loads once, then serialises every change: `update(fn)` runs after all earlier updates and puts the result. */
+export class ScomoState {
+  private doc: ScomoDoc | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: JsonStore,
+    readonly name = 'scomo',
+  ) {}
+
+  /** A consistent copy-free view for reading; do not mutate it (use update). */
+  async read(): Promise<ScomoDoc> {
+    await this.chain.catch(() => undefined);
+    return this.load();
+  }
+
+  /** Applies `fn` to the document and persists it when it changed; runs after every earlier update. */
+  update<T>(fn: (doc: ScomoDoc) => T): Promise<T> {
+    const run = this.chain.catch(() => undefined).then(async () => {
+      const doc = await this.load();
+      const before = JSON.stringify(doc);
+      const out = fn(doc);
+      if (JSON.stringify(doc) !== before) {
+        try {
+          await this.store.put(this.name, doc);
+        } catch (e) {
+          // The change never became durable: forget the in-memory copy so the next read sees the stored truth.
+          this.doc = null;
+          throw e;
+        }
+      }
+      return out;
+    });
+    this.chain = run;
+    return run;
+  }
+
+  nextId(doc: ScomoDoc, prefix: string): string {
+    doc.seq++;
+    return `${prefix}${doc.seq}`;
+  }
+
+  private async load(): Promise<ScomoDoc> {
+    if (this.doc === null) {
+      const stored = await this.store.get(this.name);
+      this.doc = stored === null || stored === undefined ? emptyDoc() : checkDoc(stored, this.name);
+    }
+    return this.doc;
+  }
+}
