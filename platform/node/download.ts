@@ -133,14 +133,22 @@ export class NodeDownloader implements Downloader {
     let windowBytes = 0;
     let lastProgress = 0;
     let lowSpeedTimer: ReturnType<typeof setInterval> | undefined;
+    // Why we destroyed the request ourselves: the stream then rejects with a generic 'aborted', not with our reason.
+    let abortReason: TransferError | undefined;
+    req.setTimeout(r.idleTimeoutMs, () => {
+      abortReason = new TransferError('timeout', `no data for ${r.idleTimeoutMs} ms`);
+      req.destroy(abortReason);
+    });
     const low = r.lowSpeed;
     if (low) {
       // Checked on a timer too, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
       lowSpeedTimer = setInterval(() => {
         const now = Date.now();
         if (now - windowStart >= low.windowMs) {
-          if ((windowBytes * 1000) / (now - windowStart) < low.bytesPerSecond)
-            req.destroy(new TransferError('low-speed', `below ${low.bytesPerSecond} B/s for ${low.windowMs} ms`));
+          if ((windowBytes * 1000) / (now - windowStart) < low.bytesPerSecond) {
+            abortReason = new TransferError('low-speed', `below ${low.bytesPerSecond} B/s for ${low.windowMs} ms`);
+            req.destroy(abortReason);
+          }
           windowStart = now;
           windowBytes = 0;
         }
@@ -173,7 +181,7 @@ export class NodeDownloader implements Downloader {
       await fh.sync();
     } catch (e) {
       req.destroy();
-      throw transferKind(e as NodeJS.ErrnoException);
+      throw abortReason || transferKind(e as NodeJS.ErrnoException);
     } finally {
       if (lowSpeedTimer) clearInterval(lowSpeedTimer);
       await fh.close();
