@@ -1,0 +1,147 @@
+// The composition root of the core: one agent = configuration + device ports + DM tree + session engine +
+// report sources (FUMO, SCOMO). The command line and the daemon drive it; it never touches a runtime itself.
+import type { AgentConfig } from '../config.js';
+import type { PlatformPorts } from '../cli/host.js';
+import type { GenericAlert } from '../dm/generic-alert.js';
+import { DmSession, SessionError, type SessionOutcome } from '../dm/session.js';
+import { ClientAuthenticator } from '../dm/client-auth.js';
+import { ServerAuthenticator } from '../dm/server-auth.js';
+import { CommandExecutor, type ManagementTree, type UiAlertHandler } from '../dm/executor.js';
+import { isAcknowledgement, type ReportSource } from './reports.js';
+
+import { backoffDelay } from './backoff.js';
+
+export interface AgentParts {
+  tree: ManagementTree;
+  ui: UiAlertHandler;
+  /** DevInfo leaves for package 1, read live. */
+  devInfo(): Promise<Array<[string, string]>>;
+  devId(): Promise<string>;
+  nonces: {
+    clientNonce(): Uint8Array;
+    setClientNonce(n: Uint8Array): Promise<void>;
+    serverNonce(): Uint8Array;
+    setServerNonce(n: Uint8Array): Promise<void>;
+  };
+  reports: ReportSource[];
+  /** Persists the tree and other state after a session. */
+  save(): Promise<void>;
+  /** Next client session id (unique per client, digest §1.3). */
+  nextSessionId(): Promise<string>;
+}
+
+export interface RequestResult {
+  /** The server's status for the request alert. */
+  status?: number;
+  outcome: SessionOutcome;
+  /** What ran after the session (downloads, installs) and any follow-up report session. */
+  jobs: string[];
+}
+
+export class Agent {
+  constructor(
+    readonly config: AgentConfig,
+    readonly ports: PlatformPorts,
+    readonly parts: AgentParts,
+    private readonly options: { encoding?: 'wbxml' | 'xml' } = {},
+  ) {}
+
+  /**
+   * One client-initiated session carrying `alerts` (first) plus every pending result report, then the jobs the
+   * server started, then, when those produced reports, one more session to deliver them (digest §5.3 step 4).
+   */
+  async request(alert: GenericAlert, opts: { retry: boolean }): Promise<{ status?: number; outcome: SessionOutcome; jobs: string[] }> {
+    const attempts = opts.retry ? this.config.request.retries + 1 : 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const outcome = await this.session('client', [alert]);
+        const status = outcome.alerts[0].status;
+        const jobs = await this.afterSession();
+        return { status, outcome, jobs };
+      } catch (e) {
+        lastError = e;
+        const retryable = e instanceof SessionError && (e.kind === 'transport' || e.kind === 'http');
+        if (!retryable || attempt === attempts) throw e;
+        const delay = backoffDelay(attempt, this.config.request.retryBaseMs, this.config.request.retryMaxMs, this.ports.random);
+        this.ports.log.log('warn', `request failed (${(e as Error).message}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
+        await this.ports.clock.sleep(delay);
+      }
+    }
+    throw lastError;
+  }
+
+  /** A plain client-initiated (or server-initiated) session: delivers pending reports, answers the server. */
+  async session(initiator: 'client' | 'server', alerts: GenericAlert[] = [], sessionId?: string): Promise<SessionOutcome> {
+    const pending: GenericAlert[] = [];
+    for (const source of this.parts.reports) {
+      for (const r of await source.pendingReports()) pending.push({ ...r, ref: `${source.name}:${r.ref}` });
+    }
+    const all = alerts.concat(pending);
+    const c = this.config.server;
+    const random = this.ports.random;
+    const session = new DmSession(
+      {
+        serverUrl: c.url,
+        serverId: c.id,
+        devId: await this.parts.devId(),
+        encoding: this.options.encoding || c.encoding,
+        maxMsgSize: c.maxMsgSize,
+        maxObjSize: c.maxObjSize,
+        maxMessages: c.maxMessages,
+        timeoutMs: c.timeoutMs,
+      },
+      {
+        transport: this.ports.transport,
+        clock: this.ports.clock,
+        log: this.ports.log,
+        executor: new CommandExecutor(this.parts.tree, this.parts.ui),
+        clientAuth: new ClientAuthenticator(c.clientAuth, this.parts.nonces),
+        serverAuth: new ServerAuthenticator(c.serverAuth, this.parts.nonces, () => random.bytes(16)),
+        devInfo: () => this.parts.devInfo(),
+      },
+      { initiator, sessionId: sessionId || (await this.parts.nextSessionId()), alerts: all },
+    );
+    let outcome: SessionOutcome;
+    try {
+      outcome = await session.run();
+    } finally {
+      await this.parts.save();
+    }
+    // Acknowledged reports are deleted only now: a crash before this point means they are sent again.
+    for (const a of outcome.alerts) {
+      if (!a.alert.ref || !isAcknowledgement(a.status)) continue;
+      const i = a.alert.ref.indexOf(':');
+      const source = this.parts.reports.find((s) => s.name === a.alert.ref!.slice(0, i));
+      if (source) await source.acknowledge(a.alert.ref.slice(i + 1));
+    }
+    this.ports.log.log('info', `session ${outcome.sessionId} ended (${outcome.end}): ${outcome.messagesSent} sent, ${outcome.serverCommands} server commands`);
+    return outcome;
+  }
+
+  /** Runs the jobs accepted during the last session; if they produced reports, delivers them in a new session. */
+  async afterSession(): Promise<string[]> {
+    const lines: string[] = [];
+    for (const s of this.parts.reports) lines.push(...(await s.runPendingJobs()));
+    let pending = 0;
+    for (const s of this.parts.reports) pending += (await s.pendingReports()).length;
+    if (pending > 0 && lines.length > 0) {
+      try {
+        const o = await this.session('client');
+        const acked = o.alerts.filter((a) => isAcknowledgement(a.status)).length;
+        lines.push(`report session ${o.sessionId}: ${acked} of ${o.alerts.length} result report(s) acknowledged`);
+      } catch (e) {
+        lines.push(`report session failed (${(e as Error).message}); the report stays pending and is sent with the next session`);
+      }
+    }
+    return lines;
+  }
+}
+
+/** A client session id: 4 random hex digits, uppercase, no leading zeros (the same form Pkg#0 ids take). */
+export function randomSessionId(bytes: Uint8Array): string {
+  const n = ((bytes[0] << 8) | bytes[1]) || 1;
+  return n.toString(16).toUpperCase();
+}
+
+

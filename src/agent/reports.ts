@@ -1,0 +1,19 @@
+// Result reports that must reach the server exactly once (FUMO digest §5.3, SCOMO §6.4): kept durably until the
+// server acknowledges the Generic Alert that carries them, re-sent after a crash or reboot, never after the ack.
+import type { GenericAlert } from '../dm/generic-alert.js';
+
+/** A source of pending reports and of asynchronous work started by the server's Exec commands. */
+export interface ReportSource {
+  readonly name: string;
+  /** Reports not yet acknowledged, each as the Generic Alert that carries it (with `ref` set). */
+  pendingReports(): Promise<GenericAlert[]>;
+  /** The server answered the alert with 200/202: never send it again. */
+  acknowledge(ref: string): Promise<void>;
+  /** Runs work accepted during a session (downloads, installs); returns one line per job for the log/CLI. */
+  runPendingJobs(): Promise<string[]>;
+}
+
+/** Whether a status for a result alert counts as the server's acknowledgement. */
+export function isAcknowledgement(status: number | undefined): boolean {
+  return status === 200 || status === 202;
+}

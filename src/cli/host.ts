@@ -1,0 +1,27 @@
+// What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts).
+import type { AgentConfig } from '../config.js';
+import type { Clock, DeviceInfoReader, Log, Random, Storage, Transport, UserInterface } from '../ports.js';
+
+/** The device-facing adapters of one runtime, built for a given configuration. */
+export interface PlatformPorts {
+  runtime: 'node' | 'quickjs';
+  transport: Transport;
+  storage: Storage;
+  clock: Clock;
+  random: Random;
+  log: Log;
+  deviceInfo: DeviceInfoReader;
+  ui: UserInterface;
+}
+
+export interface CliHost {
+  runtime: 'node' | 'quickjs';
+  /** Reads a whole file; throws an Error whose message names the path when it cannot. */
+  readFile(path: string): Promise<Uint8Array>;
+  fileExists(path: string): boolean;
+  readStdin(): Promise<Uint8Array>;
+  writeStdout(data: string | Uint8Array): void;
+  writeStderr(text: string): void;
+  /** Builds the adapters for a configuration (state directory created when missing). */
+  platform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts>;
+}

@@ -1,0 +1,259 @@
+// Carries out the server's management commands against the DM tree and builds the Status (and Results) for each
+// (digest §1.4, §1.5). Atomic is all-or-nothing with tree rollback; Sequence runs in order; a declined UI alert
+// makes the remaining commands of the package "not executed" (215, digest §1.8).
+import type { Alert, Command, Container, Exec, Item, ItemCommand, Results, Status as StatusCmd } from '../syncml/model.js';
+import { AlertCode, Status } from './codes.js';
+
+export interface AccessContext {
+  serverId: string;
+}
+
+export interface TreeValue {
+  format?: string;
+  type?: string;
+  data?: string | Uint8Array;
+}
+
+export interface TreeGetItem {
+  uri: string;
+  format: string;
+  type?: string;
+  data?: string | Uint8Array;
+}
+
+/** What the executor needs from the DM tree (src/tree DmTree satisfies it). Every result is a DM status code. */
+export interface ManagementTree {
+  get(uri: string, ctx: AccessContext): Promise<{ status: number; items: TreeGetItem[] }>;
+  add(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
+  replace(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
+  delete(uri: string, ctx: AccessContext): Promise<number>;
+  copy(targetUri: string, sourceUri: string, ctx: AccessContext): Promise<number>;
+  exec(uri: string, args: { data?: string | Uint8Array; correlator?: string }, ctx: AccessContext): Promise<number>;
+  transaction(): { commit(): Promise<void>; rollback(): Promise<number> };
+}
+
+/** Answers a server UI alert (1100-1104): the status code, items to return, and whether to skip the rest. */
+export interface UiAlertHandler {
+  handle(alert: Alert): Promise<{ code: number; items: Item[]; skipRest: boolean }>;
+}
+
+export type Reply = StatusCmd | Results;
+
+export interface ExecutionContext {
+  /** MsgID of the server message the commands came from. */
+  msgRef: string;
+  access: AccessContext;
+  /** Allocates the next CmdID of the message being built. */
+  nextCmdId(): string;
+}
+
+export interface ExecutionOutcome {
+  replies: Reply[];
+  /** The server asked for the next message of our package (Alert 1222). */
+  nextMessageRequested: boolean;
+  /** The server aborted the session (Alert 1223): the client must not answer. */
+  aborted: boolean;
+  /** Count of management commands (anything but Status/Results) in the message. */
+  commandCount: number;
+}
+
+export class CommandExecutor {
+  /** Set after a declined or cancelled UI alert: every later command of this package gets 215. */
+  private skipRest = false;
+
+  constructor(
+    private readonly tree: ManagementTree,
+    private readonly ui: UiAlertHandler,
+  ) {}
+
+  /** Starts a new server package (the 215 rule holds for one package only). */
+  newPackage(): void {
+    this.skipRest = false;
+  }
+
+  async run(commands: Command[], ctx: ExecutionContext): Promise<ExecutionOutcome> {
+    const out: ExecutionOutcome = { replies: [], nextMessageRequested: false, aborted: false, commandCount: 0 };
+    for (const cmd of commands) {
+      if (cmd.kind === 'Status' || cmd.kind === 'Results') continue;
+      out.commandCount++;
+      if (cmd.kind === 'Alert' && cmd.data === AlertCode.SessionAbort) {
+        out.aborted = true;
+        return out;
+      }
+      await this.runOne(cmd, ctx, out.replies, out);
+    }
+    return out;
+  }
+
+  private async runOne(cmd: Exclude<Command, StatusCmd | Results>, ctx: ExecutionContext, replies: Reply[], out?: ExecutionOutcome): Promise<number> {
+    if (this.skipRest) return this.status(cmd, Status.NotExecuted, ctx, replies);
+    switch (cmd.kind) {
+      case 'Alert':
+        return this.alert(cmd, ctx, replies, out);
+      case 'Atomic':
+        return this.atomic(cmd, ctx, replies);
+      case 'Sequence':
+        return this.sequence(cmd, ctx, replies);
+      case 'Exec':
+        return this.exec(cmd, ctx, replies);
+      case 'Get':
+        return this.get(cmd, ctx, replies);
+      default:
+        return this.itemCommand(cmd, ctx, replies);
+    }
+  }
+
+  private status(cmd: { kind: string; cmdID: string; noResp?: boolean }, code: number, ctx: ExecutionContext, replies: Reply[], extra?: Partial<StatusCmd>): number {
+    if (cmd.noResp) return code;
+    replies.push({
+      kind: 'Status',
+      cmdID: ctx.nextCmdId(),
+      msgRef: ctx.msgRef,
+      cmdRef: cmd.cmdID,
+      cmd: cmd.kind,
+      targetRefs: (extra && extra.targetRefs) || [],
+      sourceRefs: (extra && extra.sourceRefs) || [],
+      data: String(code),
+      items: (extra && extra.items) || [],
+    });
+    return code;
+  }
+
+  private async alert(cmd: Alert, ctx: ExecutionContext, replies: Reply[], out?: ExecutionOutcome): Promise<number> {
+    const code = cmd.data || '';
+    if (code === AlertCode.NextMessage) {
+      if (out) out.nextMessageRequested = true;
+      return this.status(cmd, Status.OK, ctx, replies);
+    }
+    if (code >= AlertCode.Display && code <= AlertCode.MultipleChoice && code.length === 4) {
+      const r = await this.ui.handle(cmd);
+      if (r.skipRest) this.skipRest = true;
+      return this.status(cmd, r.code, ctx, replies, { items: r.items });
+    }
+    // Alerts a server may not send to a client, or unknown codes (digest §1.7).
+    return this.status(cmd, Status.OptionalFeatureNotSupported, ctx, replies);
+  }
+
+  private async atomic(cmd: Container, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
+    // Nested Atomic or a Get inside Atomic is not allowed (digest §1.5): the whole Atomic fails with 500.
+    const illegal = cmd.commands.some((c) => c.kind === 'Atomic' || c.kind === 'Get' || hasNested(c));
+    const tx = this.tree.transaction();
+    const inner: Reply[] = [];
+    let failed = illegal;
+    if (!illegal) {
+      for (const c of cmd.commands) {
+        if (c.kind === 'Status' || c.kind === 'Results') continue;
+        const code = await this.runOne(c, ctx, inner);
+        if (code >= 300 && code !== Status.NotExecuted) failed = true;
+        if (failed) break;
+      }
+    }
+    if (!failed) {
+      await tx.commit();
+      const code = this.status(cmd, Status.OK, ctx, replies);
+      replies.push(...inner);
+      return code;
+    }
+    const rb = illegal ? Status.AtomicRolledBack : await tx.rollback();
+    const code = this.status(cmd, illegal ? Status.CommandFailed : Status.AtomicFailed, ctx, replies);
+    // Every child gets a Status: the one that failed keeps its code, executed ones become 216 (or 516), the rest 215.
+    const done = new Map<string, string>();
+    for (const r of inner) if (r.kind === 'Status') done.set(r.cmdRef, r.data);
+    for (const c of cmd.commands) {
+      if (c.kind === 'Status' || c.kind === 'Results') continue;
+      const prev = done.get(c.cmdID);
+      let childCode: number;
+      if (prev === undefined) childCode = illegal ? Status.CommandFailed : Status.NotExecuted;
+      else if (Number(prev) >= 300) childCode = Number(prev);
+      else childCode = rb;
+      this.status(c, childCode, ctx, replies);
+    }
+    return code;
+  }
+
+  private async sequence(cmd: Container, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
+    const code = this.status(cmd, Status.OK, ctx, replies);
+    for (const c of cmd.commands) {
+      if (c.kind === 'Status' || c.kind === 'Results') continue;
+      await this.runOne(c, ctx, replies);
+    }
+    return code;
+  }
+
+  private async exec(cmd: Exec, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
+    if (cmd.items.length !== 1) return this.status(cmd, Status.IncompleteCommand, ctx, replies);
+    const item = cmd.items[0];
+    const uri = item.target && item.target.locURI;
+    if (!uri) return this.status(cmd, Status.IncompleteCommand, ctx, replies);
+    const code = await this.tree.exec(uri, { data: item.data, correlator: cmd.correlator }, ctx.access);
+    return this.status(cmd, code, ctx, replies, { targetRefs: [uri] });
+  }
+
+  private async get(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
+    // One Status per Get (the worst item code), then one Results with all items that could be read (digest §1.4).
+    let worst: number = Status.OK;
+    const results: Item[] = [];
+    const targets: string[] = [];
+    for (const item of cmd.items) {
+      const uri = item.target && item.target.locURI;
+      if (!uri) {
+        worst = Status.IncompleteCommand;
+        continue;
+      }
+      targets.push(uri);
+      const r = await this.tree.get(uri, ctx.access);
+      if (r.status >= 300) worst = r.status;
+      else
+        for (const g of r.items) {
+          const meta: Item['meta'] = { format: g.format };
+          if (g.type) meta.type = g.type;
+          results.push({ source: { locURI: g.uri }, meta, data: g.data === undefined ? '' : g.data });
+        }
+    }
+    const code = this.status(cmd, worst, ctx, replies, { targetRefs: targets.length === 1 ? targets : [] });
+    if (worst < 300 && !cmd.noResp) {
+      replies.push({ kind: 'Results', cmdID: ctx.nextCmdId(), msgRef: ctx.msgRef, cmdRef: cmd.cmdID, targetRefs: [], sourceRefs: [], items: results });
+    }
+    return code;
+  }
+
+  private async itemCommand(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
+    let worst: number = Status.OK;
+    const targets: string[] = [];
+    for (const item of cmd.items) {
+      const uri = item.target && item.target.locURI;
+      if (!uri) {
+        worst = Status.IncompleteCommand;
+        continue;
+      }
+      targets.push(uri);
+      const meta = item.meta || cmd.meta || {};
+      const value: TreeValue = { format: meta.format, type: meta.type, data: item.data };
+      let code: number;
+      switch (cmd.kind) {
+        case 'Add':
+          code = await this.tree.add(uri, value, ctx.access);
+          break;
+        case 'Replace':
+          code = await this.tree.replace(uri, value, ctx.access);
+          break;
+        case 'Delete':
+          code = await this.tree.delete(uri, ctx.access);
+          break;
+        case 'Copy': {
+          const src = item.source && item.source.locURI;
+          code = src ? await this.tree.copy(uri, src, ctx.access) : Status.IncompleteCommand;
+          break;
+        }
+        default:
+          code = Status.NotImplemented;
+      }
+      if (code >= 300 || worst < 300) worst = code >= 300 ? code : worst;
+    }
+    return this.status(cmd, worst, ctx, replies, { targetRefs: targets.length === 1 ? targets : [] });
+  }
+}
+
+function hasNested(c: Command): boolean {
+  return (c.kind === 'Sequence' && c.commands.some((x) => x.kind === 'Atomic' || x.kind === 'Get' || hasNested(x))) || false;
+}

@@ -1,0 +1,337 @@
+// One OMA DM 1.2 management session, client side (digest §1.9): package 1, then the server's packages answered
+// with Status/Results until a server package carries no management command. Authentication both ways (§3.3),
+// RespURI (§1.1), multi-message packages with Alert 1222, session abort 1223, MaxMsgSize in both directions, and a
+// cap on messages per session so that a server that never ends cannot keep the agent busy forever.
+import type { Clock, Log, Transport } from '../ports.js';
+import type { Command, Item, Meta, Results, Status as StatusCmd, SyncHdr, SyncML } from '../syncml/model.js';
+import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../syncml/index.js';
+import { utf8Encode } from '../bytes.js';
+import { AlertCode, Status } from './codes.js';
+import { ClientAuthenticator } from './client-auth.js';
+import { ServerAuthenticator } from './server-auth.js';
+import { CommandExecutor, type Reply } from './executor.js';
+import { genericAlertCommand, type GenericAlert } from './generic-alert.js';
+
+export interface SessionSettings {
+  serverUrl: string;
+  serverId: string;
+  devId: string;
+  encoding: 'wbxml' | 'xml';
+  maxMsgSize: number;
+  maxObjSize: number;
+  maxMessages: number;
+  timeoutMs: number;
+}
+
+export interface SessionDeps {
+  transport: Transport;
+  clock: Clock;
+  log: Log;
+  executor: CommandExecutor;
+  clientAuth: ClientAuthenticator;
+  serverAuth: ServerAuthenticator;
+  /** DevInfo leaves for the Replace of package 1 (digest §1.9): [uri, value]. */
+  devInfo: () => Promise<Array<[string, string]>>;
+}
+
+export interface SessionRequest {
+  initiator: 'client' | 'server';
+  /** Client-chosen, or for a server-initiated session the notification's id as uppercase hex (digest §1.3). */
+  sessionId: string;
+  alerts: GenericAlert[];
+  /** Called when a new client package can carry more alerts (e.g. results that finished during the session). */
+  moreAlerts?: () => GenericAlert[];
+}
+
+export interface AlertOutcome {
+  alert: GenericAlert;
+  /** Server status for the alert; undefined when none came. */
+  status?: number;
+}
+
+export interface SessionOutcome {
+  sessionId: string;
+  messagesSent: number;
+  messagesReceived: number;
+  alerts: AlertOutcome[];
+  /** Management commands the server sent over the whole session. */
+  serverCommands: number;
+  end: 'completed' | 'aborted-by-server';
+  /** Set when the server failed its own authentication at least once (nothing of those messages was executed). */
+  serverAuthFailures: number;
+}
+
+export type SessionErrorKind = 'transport' | 'http' | 'protocol' | 'auth' | 'limit';
+
+export class SessionError extends Error {
+  constructor(
+    readonly kind: SessionErrorKind,
+    message: string,
+    readonly outcome?: Partial<SessionOutcome>,
+  ) {
+    super(message);
+    this.name = 'SessionError';
+  }
+}
+
+type Outgoing = Exclude<Command, never>;
+
+export class DmSession {
+  private msgId = 0;
+  private url: string;
+  /** The server's MaxMsgSize: our messages must not be larger (digest §1.3). */
+  private peerMaxMsgSize = Infinity;
+  private readonly sentAlerts = new Map<string, number>();
+  private readonly outcome: SessionOutcome;
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly deps: SessionDeps,
+    private readonly request: SessionRequest,
+  ) {
+    this.url = settings.serverUrl;
+    this.outcome = {
+      sessionId: request.sessionId,
+      messagesSent: 0,
+      messagesReceived: 0,
+      alerts: request.alerts.map((alert) => ({ alert })),
+      serverCommands: 0,
+      end: 'completed',
+      serverAuthFailures: 0,
+    };
+  }
+
+  async run(): Promise<SessionOutcome> {
+    const log = this.deps.log;
+    let queue: Outgoing[] = await this.package1();
+    let headerStatus: StatusCmd | undefined;
+    let serverPackageDone = true;
+    for (;;) {
+      if (this.outcome.messagesSent >= this.settings.maxMessages) {
+        throw new SessionError('limit', `session ended after ${this.outcome.messagesSent} messages (cap server.maxMessages)`, this.outcome);
+      }
+      const { msg, rest } = this.buildMessage(headerStatus, queue, serverPackageDone);
+      queue = rest;
+      const reply = await this.exchange(msg);
+      const hdr = reply.msg.hdr;
+      if (hdr.respURI) this.url = hdr.respURI.trim();
+      if (hdr.meta && hdr.meta.maxMsgSize) {
+        const n = parseInt(hdr.meta.maxMsgSize, 10);
+        if (n > 0) this.peerMaxMsgSize = n;
+      }
+      serverPackageDone = reply.msg.final;
+
+      // Statuses for what we sent: our SyncHdr first (authentication), then our alerts.
+      let resend = false;
+      for (const c of reply.msg.body) {
+        if (c.kind !== 'Status') continue;
+        if (c.cmdRef === '0' || c.cmd === 'SyncHdr') {
+          const r = await this.deps.clientAuth.onHeaderStatus(parseInt(c.data, 10), c.chal).catch((e: Error) => {
+            throw new SessionError('auth', e.message, this.outcome);
+          });
+          if (r === 'resend') resend = true;
+          continue;
+        }
+        const key = `${c.msgRef}:${c.cmdRef}`;
+        const index = this.sentAlerts.get(key);
+        if (index !== undefined) this.outcome.alerts[index].status = parseInt(c.data, 10);
+      }
+
+      // The server must prove who it is before any of its commands runs (digest §3.3).
+      const check = await this.deps.serverAuth.check(hdr.cred, reply.hmac, reply.body);
+      const ctx = this.replyContext(hdr);
+      const commands = reply.msg.body.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
+      this.outcome.serverCommands += commands.length;
+      headerStatus = this.headerStatus(hdr, check.code, check.chal);
+
+      if (resend) {
+        log.log('info', 'server challenged our credentials; sending package 1 again');
+        this.deps.executor.newPackage();
+        queue = await this.package1();
+        serverPackageDone = true;
+        continue;
+      }
+      if (!check.accepted) {
+        this.outcome.serverAuthFailures++;
+        log.log('warn', `server authentication failed: ${check.reason}; nothing of its message is executed`);
+        if (commands.length === 0) {
+          // No commands and no valid credentials: do not answer with a challenge-only message (digest §3.3).
+          return this.outcome;
+        }
+        if (this.deps.serverAuth.failureCount > this.deps.serverAuth.maxFailures) {
+          throw new SessionError('auth', `server failed authentication ${this.deps.serverAuth.failureCount} times`, this.outcome);
+        }
+        queue = queue.concat(commands.map((c) => this.refusal(c, check.code, ctx.msgRef)));
+        continue;
+      }
+
+      if (serverPackageDone) this.deps.executor.newPackage();
+      const result = await this.deps.executor.run(reply.msg.body, { msgRef: ctx.msgRef, access: { serverId: this.settings.serverId }, nextCmdId: () => '0' });
+      if (result.aborted) {
+        // A client receiving 1223 should not answer (digest §1.9).
+        log.log('warn', 'server aborted the session (Alert 1223)');
+        this.outcome.end = 'aborted-by-server';
+        return this.outcome;
+      }
+      queue = queue.concat(result.replies as Outgoing[]);
+      if (serverPackageDone && queue.length === 0 && result.commandCount === 0) {
+        const more = this.request.moreAlerts ? this.request.moreAlerts() : [];
+        if (more.length === 0) {
+          // Only a Status for the SyncHdr would remain: that answer must not be sent; the session is over (§1.9).
+          return this.outcome;
+        }
+        queue = more.map((a) => {
+          this.outcome.alerts.push({ alert: a });
+          return this.trackAlert(genericAlertCommand(a, '0'), this.outcome.alerts.length - 1);
+        });
+        continue;
+      }
+      if (!serverPackageDone && queue.length === 0) {
+        // The server's package continues: ask for its next message (digest §1.9, multi-message rules).
+        queue.push({ kind: 'Alert', cmdID: '0', data: AlertCode.NextMessage, items: [] });
+      }
+    }
+  }
+
+  /** Alert 1200/1201, the DevInfo Replace, and the Generic Alerts (digest §1.9 package 1). */
+  private async package1(): Promise<Outgoing[]> {
+    const out: Outgoing[] = [];
+    out.push({
+      kind: 'Alert',
+      cmdID: '0',
+      data: this.request.initiator === 'server' ? AlertCode.ServerInitiated : AlertCode.ClientInitiated,
+      items: [],
+    });
+    const devInfo = await this.deps.devInfo();
+    const items: Item[] = devInfo.map(([uri, value], i) => {
+      const item: Item = { source: { locURI: uri }, data: value };
+      if (i === 0) item.meta = { format: 'chr', type: 'text/plain' };
+      return item;
+    });
+    out.push({ kind: 'Replace', cmdID: '0', items });
+    this.request.alerts.forEach((a, i) => out.push(this.trackAlert(genericAlertCommand(a, '0'), i)));
+    return out;
+  }
+
+  private readonly alertIndex = new WeakMap<object, number>();
+
+  private trackAlert<T extends object>(cmd: T, index: number): T {
+    this.alertIndex.set(cmd, index);
+    return cmd;
+  }
+
+  private headerStatus(hdr: SyncHdr, code: number, chal: StatusCmd['chal']): StatusCmd {
+    const s: StatusCmd = {
+      kind: 'Status',
+      cmdID: '0',
+      msgRef: hdr.msgID,
+      cmdRef: '0',
+      cmd: 'SyncHdr',
+      targetRefs: [hdr.target.locURI],
+      sourceRefs: [hdr.source.locURI],
+      data: String(code),
+      items: [],
+    };
+    if (chal) s.chal = chal;
+    return s;
+  }
+
+  private refusal(c: Command, code: number, msgRef: string): StatusCmd {
+    return { kind: 'Status', cmdID: '0', msgRef, cmdRef: c.cmdID, cmd: c.kind, targetRefs: [], sourceRefs: [], data: String(code), items: [] };
+  }
+
+  private replyContext(hdr: SyncHdr): { msgRef: string } {
+    return { msgRef: hdr.msgID };
+  }
+
+  private header(): SyncHdr {
+    const meta: Meta = { maxMsgSize: String(this.settings.maxMsgSize), maxObjSize: String(this.settings.maxObjSize) };
+    const hdr: SyncHdr = {
+      verDTD: '1.2',
+      verProto: 'DM/1.2',
+      sessionID: this.request.sessionId,
+      msgID: String(this.msgId),
+      target: { locURI: this.settings.serverUrl },
+      source: { locURI: this.settings.devId },
+      meta,
+    };
+    const name = this.deps.clientAuth.locName();
+    if (name) hdr.source.locName = name;
+    const cred = this.deps.clientAuth.cred();
+    if (cred) hdr.cred = cred;
+    return hdr;
+  }
+
+  /**
+   * Builds the next message: the SyncHdr status first, then as many queued commands as fit the server's
+   * MaxMsgSize. `Final` only when our package is complete and the server's last package was complete.
+   */
+  private buildMessage(headerStatus: StatusCmd | undefined, queue: Outgoing[], serverPackageDone: boolean): { msg: SyncML; rest: Outgoing[] } {
+    this.msgId++;
+    const hdr = this.header();
+    const body: Command[] = [];
+    if (headerStatus) body.push(headerStatus);
+    let taken = 0;
+    for (; taken < queue.length; taken++) {
+      body.push(queue[taken]);
+      if (this.peerMaxMsgSize !== Infinity && body.length > 1 && this.size({ hdr, body, final: true }) > this.peerMaxMsgSize) {
+        body.pop();
+        break;
+      }
+    }
+    if (taken === 0 && queue.length > 0 && body.length === (headerStatus ? 1 : 0)) {
+      // A single command larger than the server accepts: send it anyway; the server answers 413 rather than loop.
+      body.push(queue[0]);
+      taken = 1;
+    }
+    const rest = queue.slice(taken);
+    let n = 0;
+    for (const c of body) {
+      c.cmdID = String(++n);
+      const index = this.alertIndex.get(c);
+      if (index !== undefined) this.sentAlerts.set(`${hdr.msgID}:${c.cmdID}`, index);
+    }
+    return { msg: { hdr, body, final: rest.length === 0 && serverPackageDone }, rest };
+  }
+
+  private size(msg: SyncML): number {
+    return this.settings.encoding === 'xml' ? utf8Encode(encodeXml(msg)).length : encodeWbxml(msg).length;
+  }
+
+  private async exchange(msg: SyncML): Promise<{ msg: SyncML; body: Uint8Array; hmac?: string }> {
+    const xml = this.settings.encoding === 'xml';
+    const body = xml ? utf8Encode(encodeXml(msg)) : encodeWbxml(msg);
+    const contentType = xml ? MIME_XML : MIME_WBXML;
+    const headers: Record<string, string> = { 'content-type': contentType, accept: contentType };
+    const auth = this.deps.clientAuth.headers(body);
+    for (const k of Object.keys(auth)) headers[k] = auth[k];
+    this.deps.log.log('debug', `-> message ${msg.hdr.msgID} (${body.length} bytes, ${msg.body.length} commands${msg.final ? ', Final' : ''})`);
+    let res;
+    try {
+      res = await this.deps.transport.post({ url: this.url, headers, body, timeoutMs: this.settings.timeoutMs });
+    } catch (e) {
+      throw new SessionError('transport', `cannot reach the DM server at ${this.url}: ${(e as Error).message}`, this.outcome);
+    }
+    this.outcome.messagesSent++;
+    if (res.status !== 200) {
+      throw new SessionError('http', `DM server answered HTTP ${res.status} to message ${msg.hdr.msgID}`, this.outcome);
+    }
+    if (res.body.length > this.settings.maxMsgSize) {
+      throw new SessionError('protocol', `server message of ${res.body.length} bytes exceeds our MaxMsgSize ${this.settings.maxMsgSize}`, this.outcome);
+    }
+    let decoded: SyncML;
+    try {
+      decoded = decodeMessage(res.body, res.headers['content-type'] || contentType);
+    } catch (e) {
+      throw new SessionError('protocol', `server message is malformed: ${(e as Error).message}`, this.outcome);
+    }
+    this.outcome.messagesReceived++;
+    if (decoded.hdr.sessionID !== msg.hdr.sessionID) {
+      throw new SessionError('protocol', `server answered for session ${decoded.hdr.sessionID}, expected ${msg.hdr.sessionID}`, this.outcome);
+    }
+    this.deps.log.log('debug', `<- message ${decoded.hdr.msgID} (${res.body.length} bytes, ${decoded.body.length} commands${decoded.final ? ', Final' : ''})`);
+    return { msg: decoded, body: res.body, hmac: res.headers['x-syncml-hmac'] };
+  }
+}
+
+export type { Reply, Results };
