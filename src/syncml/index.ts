@@ -1,0 +1,115 @@
+// Public API of the SyncML message codec (brief, project issue 3): XML and WBXML in both directions, plus the
+// generic converters the CLI uses (`dm-agent wbxml decode|encode`). Every failure is a WbxmlError or SyncmlError.
+
+import type { SyncML } from './model';
+import type { WbxmlElement } from '../wbxml/tree';
+import { type DecodeLimits, resolveLimits } from '../wbxml/limits';
+import { SYNCML12, type Language, languageByName } from '../wbxml/codepages';
+import { utf8Decode } from '../bytes';
+import { WbxmlError } from '../wbxml/errors';
+import { decodeWbxmlDocument } from '../wbxml/decoder';
+import { type WbxmlEncodeOptions, encodeWbxmlDocument } from '../wbxml/encoder';
+import { SyncmlError } from './errors';
+import { parseXmlTree } from './xml-read';
+import { writeXml } from './xml-write';
+import { treeToModel } from './from-tree';
+import { modelToTree } from './to-tree';
+import { expandNestedDocuments } from './nested';
+
+export type { SyncML } from './model';
+export type { DecodeLimits } from '../wbxml/limits';
+export type { WbxmlEncodeOptions } from '../wbxml/encoder';
+export { SyncmlError } from './errors';
+export { WbxmlError } from '../wbxml/errors';
+
+export const MIME_WBXML = 'application/vnd.syncml.dm+wbxml';
+export const MIME_XML = 'application/vnd.syncml.dm+xml';
+
+/** Runs `f`, letting our typed errors through and wrapping anything else (a bug) so no other exception escapes. */
+function guarded<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SyncmlError || e instanceof WbxmlError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new SyncmlError('internal', '', `${what} failed unexpectedly: ${msg}`);
+  }
+}
+
+/** SyncML model -> XML text: `<SyncML xmlns="SYNCML:SYNCML1.2">`, MetInf children with `xmlns="syncml:metinf"`. */
+export function encodeXml(msg: SyncML): string {
+  return guarded('encodeXml', () => writeXml(modelToTree(msg), { lang: SYNCML12 }));
+}
+
+/** XML text -> SyncML model. Throws SyncmlError (syntax, limits, unknown/missing elements with their path). */
+export function decodeXml(text: string, limits?: Partial<DecodeLimits>): SyncML {
+  return guarded('decodeXml', () => treeToModel(parseXmlTree(text, limits).root));
+}
+
+/** SyncML model -> WBXML (default: WBXML 1.2, numeric public id 0x1201, UTF-8, no string table). */
+export function encodeWbxml(msg: SyncML, opts?: WbxmlEncodeOptions): Uint8Array {
+  return guarded('encodeWbxml', () => encodeWbxmlDocument(modelToTree(msg), SYNCML12, opts));
+}
+
+/** WBXML -> SyncML model. Accepts SyncML 1.0/1.1/1.2 public ids (numeric, string-table, unknown = 1.2). */
+export function decodeWbxml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): SyncML {
+  return guarded('decodeWbxml', () => {
+    const doc = decodeWbxmlDocument(bytes, limits);
+    if (doc.root.name !== 'SyncML') {
+      throw new SyncmlError('bad-root', doc.root.name, `WBXML document is a ${doc.language} <${doc.root.name}>, not a SyncML message`);
+    }
+    return treeToModel(doc.root);
+  });
+}
+
+function looksLikeXml(bytes: Uint8Array): boolean {
+  let i = 0;
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return i < bytes.length && bytes[i] === 0x3c; // '<'; a WBXML document starts with its version byte 0x00..0x03
+}
+
+/** Decodes an HTTP body by its Content-Type (`...+xml` / `...+wbxml`), sniffing the bytes when the type says neither. */
+export function decodeMessage(bytes: Uint8Array, contentType: string, limits?: Partial<DecodeLimits>): SyncML {
+  const ct = (contentType || '').toLowerCase().split(';')[0].trim();
+  let xml: boolean;
+  if (ct.endsWith('+wbxml') || ct === 'application/wbxml' || ct === 'application/vnd.wap.wbxml') xml = false;
+  else if (ct.endsWith('+xml') || ct === 'text/xml' || ct === 'application/xml') xml = true;
+  else xml = looksLikeXml(bytes);
+  if (xml) {
+    return guarded('decodeMessage', () => {
+      const l = resolveLimits(limits);
+      if (bytes.length > l.maxDocumentBytes) {
+        throw new SyncmlError('too-large', '', `document of ${bytes.length} bytes exceeds the limit of ${l.maxDocumentBytes}`);
+      }
+      return decodeXml(utf8DecodeStripBom(bytes), limits);
+    });
+  }
+  return decodeWbxml(bytes, limits);
+}
+
+function utf8DecodeStripBom(bytes: Uint8Array): string {
+  const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return utf8Decode(bytes, start);
+}
+
+/**
+ * Any WBXML document of a known language (SyncML, MetInf, DevInf, DDF) -> XML text as libwbxml's `wbxml2xml -m 0`
+ * prints it: XML declaration, DOCTYPE, compact body; OPAQUE that holds a nested WBXML document is expanded.
+ */
+export function wbxmlToXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): string {
+  return guarded('wbxmlToXml', () => {
+    const doc = decodeWbxmlDocument(bytes, limits);
+    const lang = languageByName(doc.language);
+    const root = expandNestedDocuments(doc.root, limits);
+    return writeXml(root, { lang, prolog: true });
+  });
+}
+
+/** Any XML document of a known language -> WBXML (default 1.2, numeric public id when one exists, no string table). */
+export function xmlToWbxml(text: string, opts?: WbxmlEncodeOptions): Uint8Array {
+  return guarded('xmlToWbxml', () => {
+    const tree = parseXmlTree(text);
+    return encodeWbxmlDocument(tree.root as WbxmlElement, tree.lang as Language, opts);
+  });
+}

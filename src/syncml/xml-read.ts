@@ -1,0 +1,212 @@
+// XML text -> generic element tree (src/wbxml/tree.ts), with code pages resolved from namespaces.
+// fast-xml-parser 4.5.7 does the tokenising (5.x breaks on QuickJS); every value stays a string (no coercion).
+// Whitespace policy (LIBWBXML.md: libwbxml trims text): plain text is trimmed at the edges of an element's content,
+// whitespace between child elements is dropped, CDATA is kept verbatim so a value that needs edge spaces survives.
+
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { WbxmlAttr, WbxmlElement } from '../wbxml/tree';
+import { type Language, SYNCML12, languageByRoot, pageForNamespace } from '../wbxml/codepages';
+import { type DecodeLimits, resolveLimits } from '../wbxml/limits';
+import { SyncmlError } from './errors';
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  cdataPropName: '#cdata',
+  commentPropName: false,
+  processEntities: false, // done below: fast-xml-parser 4 leaves numeric references undecoded
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  removeNSPrefix: false,
+});
+
+const ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeEntities(s: string): string {
+  if (s.indexOf('&') < 0) return s;
+  return s.replace(ENTITY_RE, (_m, e: string) => {
+    if (e.charCodeAt(0) !== 35) return NAMED[e];
+    const cp = e.charCodeAt(1) === 120 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+  });
+}
+
+type RawNode = Record<string, unknown>;
+
+export interface XmlTree {
+  root: WbxmlElement;
+  lang: Language;
+  /** Namespace declared on the root (or undefined). */
+  rootNs?: string;
+}
+
+interface Ctx {
+  lang: Language | undefined;
+  limits: DecodeLimits;
+  elements: number;
+}
+
+/** Parses XML text into a generic tree. Throws SyncmlError on syntax errors or exceeded limits. */
+export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): XmlTree {
+  const limits = resolveLimits(partial);
+  if (text.length > limits.maxDocumentBytes) {
+    throw new SyncmlError('too-large', '', `document of ${text.length} characters exceeds the limit of ${limits.maxDocumentBytes}`);
+  }
+  const v = XMLValidator.validate(text);
+  if (v !== true) {
+    throw new SyncmlError('xml-syntax', '', `not well-formed XML at line ${v.err.line}, column ${v.err.col}: ${v.err.msg}`);
+  }
+  let raw: RawNode[];
+  try {
+    raw = parser.parse(text) as RawNode[];
+  } catch (e) {
+    throw new SyncmlError('xml-syntax', '', `not well-formed XML: ${(e as Error).message}`);
+  }
+  let top: RawNode | undefined;
+  for (const n of raw) {
+    if (n['#text'] !== undefined && String(n['#text']).trim() === '') continue;
+    if (top) throw new SyncmlError('xml-syntax', '', 'more than one root element');
+    top = n;
+  }
+  if (!top || tagOf(top) === undefined) throw new SyncmlError('xml-syntax', '', 'no root element');
+  const rootTag = tagOf(top) as string;
+  const rootAttrs = attrsOf(top);
+  const rootLocal = localName(rootTag);
+  const rootNs = resolveNs(rootTag, rootAttrs, {});
+  const lang = languageByRoot(rootLocal, rootNs);
+  const ctx: Ctx = { lang, limits, elements: 0 };
+  const root = convert(top, ctx, {}, lang ? lang.rootPage : 0, 1, '');
+  return { root, lang: lang || SYNCML12, rootNs };
+}
+
+function tagOf(n: RawNode): string | undefined {
+  for (const k of Object.keys(n)) if (k !== ':@' && k !== '#text' && k !== '#cdata') return k;
+  return undefined;
+}
+
+function attrsOf(n: RawNode): Record<string, string> {
+  const a = n[':@'] as Record<string, string> | undefined;
+  return a || {};
+}
+
+function localName(tag: string): string {
+  const i = tag.indexOf(':');
+  return i < 0 ? tag : tag.slice(i + 1);
+}
+
+/** Resolves the element's namespace from its own xmlns declarations and those in scope. */
+function resolveNs(tag: string, attrs: Record<string, string>, scope: Record<string, string>): string | undefined {
+  const i = tag.indexOf(':');
+  const prefix = i < 0 ? '' : tag.slice(0, i);
+  const key = prefix === '' ? 'xmlns' : 'xmlns:' + prefix;
+  if (attrs[key] !== undefined) return decodeEntities(attrs[key]);
+  return scope[key];
+}
+
+function convert(
+  n: RawNode,
+  ctx: Ctx,
+  parentScope: Record<string, string>,
+  parentPage: number,
+  depth: number,
+  parentPath: string,
+): WbxmlElement {
+  const tag = tagOf(n) as string;
+  const name = localName(tag);
+  const path = parentPath ? parentPath + '/' + name : name;
+  if (depth > ctx.limits.maxDepth) throw new SyncmlError('too-deep', path, `nesting deeper than ${ctx.limits.maxDepth}`);
+  if (++ctx.elements > ctx.limits.maxElements) {
+    throw new SyncmlError('too-many-elements', path, `more than ${ctx.limits.maxElements} elements`);
+  }
+  const rawAttrs = attrsOf(n);
+  let scope = parentScope;
+  const attrs: WbxmlAttr[] = [];
+  for (const k of Object.keys(rawAttrs)) {
+    const value = decodeEntities(String(rawAttrs[k]));
+    if (k === 'xmlns' || k.indexOf('xmlns:') === 0) {
+      if (scope === parentScope) scope = Object.assign({}, parentScope);
+      scope[k] = value;
+    }
+    attrs.push({ name: k, value });
+  }
+  const ns = resolveNs(tag, rawAttrs, parentScope);
+  const el: WbxmlElement = { name, page: parentPage, children: [] };
+  placeOnPage(el, ns, ctx.lang, parentPage);
+  if (attrs.length > 0) el.attrs = attrs;
+
+  const kids = (n[tag] as RawNode[]) || [];
+  let hasElement = false;
+  for (const k of kids) if (tagOf(k) !== undefined) hasElement = true;
+  const pieces: { text: string; cdata: boolean }[] = [];
+  for (const k of kids) {
+    if (k['#text'] !== undefined) {
+      pieces.push({ text: decodeEntities(String(k['#text'])), cdata: false });
+    } else if (k['#cdata'] !== undefined) {
+      const inner = k['#cdata'] as RawNode[];
+      let s = '';
+      for (const c of inner) if (c['#text'] !== undefined) s += String(c['#text']);
+      pieces.push({ text: s, cdata: true });
+    } else {
+      flushText(el, pieces, hasElement);
+      el.children.push(convert(k, ctx, scope, el.page, depth + 1, path));
+    }
+  }
+  flushText(el, pieces, hasElement);
+  return el;
+}
+
+/**
+ * Moves collected text pieces into the element as one text node. Plain text is trimmed at the outer edges (CDATA
+ * never is); blank plain text between child elements is dropped.
+ */
+function flushText(el: WbxmlElement, pieces: { text: string; cdata: boolean }[], hasElement: boolean): void {
+  if (pieces.length === 0) return;
+  const first = pieces[0];
+  const last = pieces[pieces.length - 1];
+  if (!first.cdata) first.text = first.text.replace(/^\s+/, '');
+  if (!last.cdata) last.text = last.text.replace(/\s+$/, '');
+  let text = '';
+  let cdata = false;
+  for (const p of pieces) {
+    text += p.text;
+    if (p.cdata) cdata = true;
+  }
+  pieces.length = 0;
+  if (text === '' && !cdata) return;
+  if (hasElement && !cdata && text.trim() === '') return;
+  el.children.push(cdata ? { text, cdata: true } : { text });
+}
+
+/** Chooses the code page: the namespace's page when the name is on it, else the inherited page, else any page with the name. */
+function placeOnPage(el: WbxmlElement, ns: string | undefined, lang: Language | undefined, parentPage: number): void {
+  if (!lang) {
+    if (ns !== undefined) el.ns = ns;
+    return;
+  }
+  if (ns !== undefined) {
+    const p = pageForNamespace(lang, ns);
+    if (p >= 0 && lang.pages[p].tokens[el.name] !== undefined) {
+      el.page = p;
+      return;
+    }
+  }
+  const inherited = lang.pages[parentPage];
+  if (inherited && inherited.tokens[el.name] !== undefined) {
+    el.page = parentPage;
+    return;
+  }
+  for (const key of Object.keys(lang.pages)) {
+    const p = Number(key);
+    if (lang.pages[p].tokens[el.name] !== undefined) {
+      el.page = p;
+      return;
+    }
+  }
+  if (ns !== undefined && pageForNamespace(lang, ns) < 0) el.ns = ns;
+}
