@@ -1,0 +1,17 @@
+// Clock port on QuickJS: wall time from Date, sleeping through the `os` event loop (QuickJS has no global
+// setTimeout; ARCHITECTURE.md "Checked facts").
+import * as os from 'os';
+import type { Clock } from '../../src/ports.js';
+
+export class QjsClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (!(ms >= 0) || ms === Infinity) return Promise.reject(new RangeError(`sleep: invalid duration ${ms} ms`));
+    return new Promise<void>((resolve) => {
+      os.setTimeout(resolve, ms);
+    });
+  }
+}

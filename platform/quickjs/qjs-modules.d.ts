@@ -1,0 +1,156 @@
+// Types for the modules built into our qjs (QuickJS 2021-03-27 `std` and `os`, plus our native `dmnative`).
+// Only what the QuickJS adapters use or are likely to use; see the QuickJS documentation (doc/quickjs.texi,
+// "std module" / "os module") for the full list. Functions of `os` return a negative errno on failure unless
+// noted; [value, err] pairs carry err = 0 on success.
+//
+// Note on 'os': @types/node also declares a module 'os' (tsconfig loads the node types for the tests). TypeScript
+// merges ambient modules of the same name, so only names Node does not already export may be declared here:
+// `os.platform` (a string on QuickJS, a function on Node) is therefore left out; use `qjsPlatform()` from files.ts.
+
+declare module 'std' {
+  export interface FILE {
+    close(): number;
+    puts(s: string): void;
+    printf(fmt: string, ...args: unknown[]): void;
+    flush(): void;
+    seek(offset: number, whence: number): number;
+    tell(): number;
+    eof(): boolean;
+    fileno(): number;
+    error(): boolean;
+    clearerr(): void;
+    /** Reads up to `length` bytes into `buffer` at `position`; returns the count read. */
+    read(buffer: ArrayBuffer, position: number, length: number): number;
+    write(buffer: ArrayBuffer, position: number, length: number): number;
+    getline(): string | null;
+    readAsString(maxSize?: number): string;
+    getByte(): number;
+    putByte(c: number): void;
+  }
+  export interface ErrorHolder {
+    errno?: number;
+  }
+  const stdin: FILE;
+  export { stdin as in };
+  export const out: FILE;
+  export const err: FILE;
+  export const SEEK_SET: number;
+  export const SEEK_CUR: number;
+  export const SEEK_END: number;
+  export const Error: { readonly ENOENT: number; readonly EINVAL: number; readonly EIO: number; readonly EACCES: number; readonly EEXIST: number; readonly ENOSPC: number; readonly ENOSYS: number; readonly EBUSY: number; readonly EPERM: number; readonly EPIPE: number; readonly EBADF: number };
+  export function exit(code: number): never;
+  export function evalScript(code: string, options?: { backtrace_barrier?: boolean }): unknown;
+  export function loadScript(filename: string): unknown;
+  /** Whole file as a UTF-8 decoded string, or null. */
+  export function loadFile(filename: string): string | null;
+  export function open(filename: string, flags: string, errorObj?: ErrorHolder): FILE | null;
+  export function popen(command: string, flags: string, errorObj?: ErrorHolder): FILE | null;
+  export function fdopen(fd: number, flags: string, errorObj?: ErrorHolder): FILE | null;
+  export function tmpfile(errorObj?: ErrorHolder): FILE | null;
+  export function puts(s: string): void;
+  export function printf(fmt: string, ...args: unknown[]): void;
+  export function sprintf(fmt: string, ...args: unknown[]): string;
+  export function strerror(errno: number): string;
+  export function getenv(name: string): string | undefined;
+  export function setenv(name: string, value: string): void;
+  export function unsetenv(name: string): void;
+  export function getenviron(): Record<string, string>;
+  export function gc(): void;
+  export function parseExtJSON(text: string): unknown;
+}
+
+declare module 'os' {
+  export interface QjsStat {
+    dev: number;
+    ino: number;
+    mode: number;
+    nlink: number;
+    uid: number;
+    gid: number;
+    rdev: number;
+    size: number;
+    blocks: number;
+    atime: number;
+    mtime: number;
+    ctime: number;
+  }
+  export interface ExecOptions {
+    /** Wait for the child (default true): then exec returns its exit code, or -signal. Else it returns the pid. */
+    block?: boolean;
+    usePath?: boolean;
+    file?: string;
+    cwd?: string;
+    stdin?: number;
+    stdout?: number;
+    stderr?: number;
+    env?: Record<string, string>;
+    uid?: number;
+    gid?: number;
+  }
+  export const O_RDONLY: number;
+  export const O_WRONLY: number;
+  export const O_RDWR: number;
+  export const O_APPEND: number;
+  export const O_CREAT: number;
+  export const O_EXCL: number;
+  export const O_TRUNC: number;
+  export const S_IFMT: number;
+  export const S_IFREG: number;
+  export const S_IFDIR: number;
+  export const S_IFLNK: number;
+  export const WNOHANG: number;
+  export const SIGINT: number;
+  export const SIGTERM: number;
+  export const SIGKILL: number;
+  export function open(filename: string, flags: number, mode?: number): number;
+  export function close(fd: number): number;
+  export function seek(fd: number, offset: number, whence: number): number;
+  export function read(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
+  export function write(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
+  export function isatty(fd: number): boolean;
+  export function remove(filename: string): number;
+  export function rename(oldname: string, newname: string): number;
+  export function realpath(path: string): [string, number];
+  export function getcwd(): [string, number];
+  export function chdir(path: string): number;
+  export function mkdir(path: string, mode?: number): number;
+  export function stat(path: string): [QjsStat, number];
+  export function lstat(path: string): [QjsStat, number];
+  export function utimes(path: string, atime: number, mtime: number): number;
+  export function symlink(target: string, linkpath: string): number;
+  export function readlink(path: string): [string, number];
+  export function readdir(path: string): [string[], number];
+  export function setReadHandler(fd: number, handler: (() => void) | null): void;
+  export function setWriteHandler(fd: number, handler: (() => void) | null): void;
+  export function signal(signal: number, handler: (() => void) | null | undefined): void;
+  export function kill(pid: number, signal: number): number;
+  export function exec(args: string[], options?: ExecOptions): number;
+  export function waitpid(pid: number, options: number): [number, number];
+  export function dup(fd: number): number;
+  export function dup2(oldfd: number, newfd: number): number;
+  export function pipe(): [number, number] | null;
+  export function sleep(ms: number): void;
+  export function setTimeout(fn: () => void, ms: number): unknown;
+  export function clearTimeout(handle: unknown): void;
+}
+
+/** dm-agent's native module, compiled into our qjs (platform/quickjs/native/dmnative.c, built by scripts/build-qjs). */
+declare module 'dmnative' {
+  /** Opaque SHA-256 state; finalize it exactly once. */
+  export interface Sha256Handle {
+    readonly __sha256Handle: unique symbol;
+  }
+  export function sha256Init(): Sha256Handle;
+  /** Hashes `length` bytes from `offset` of the view (defaults: the whole view). Throws RangeError past the end. */
+  export function sha256Update(handle: Sha256Handle, data: ArrayBuffer | Uint8Array, offset?: number, length?: number): void;
+  /** The 32-byte digest; the handle cannot be used afterwards. */
+  export function sha256Final(handle: Sha256Handle): ArrayBuffer;
+  /** Hashes a file, or `length` bytes from `offset` (RangeError when the file is shorter), with a fixed 64 KiB buffer. */
+  export function sha256File(path: string, offset?: number, length?: number): ArrayBuffer;
+  export function fsync(fd: number): void;
+  export function fdatasync(fd: number): void;
+  /** open(O_RDONLY) + fsync + close: makes a rename inside a directory durable. */
+  export function fsyncPath(path: string): void;
+  /** Bytes available to unprivileged writers on the file system holding `path` (statvfs f_bavail * f_frsize). */
+  export function statvfsFree(path: string): number;
+}

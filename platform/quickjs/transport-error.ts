@@ -1,0 +1,70 @@
+// Clear errors for the curl transport: each curl exit code the agent can meet is mapped to a kind the session
+// engine can act on (retry later, give up, report a TLS problem) and to a sentence a person can act on.
+// Exit codes: curl(1) "EXIT CODES".
+
+export type TransportErrorKind =
+  | 'invalid-request' // the request itself is unusable (bad URL, header injection)
+  | 'dns' // host name did not resolve
+  | 'connect' // no TCP connection (refused, unreachable)
+  | 'timeout' // no complete answer in time
+  | 'tls' // handshake, certificate, CA, client key or pin problem
+  | 'network' // connection broke during the exchange
+  | 'protocol' // malformed or empty HTTP answer
+  | 'redirect' // a 3xx answer while redirects are refused, or too many redirects
+  | 'local'; // curl missing, temp files unreadable/unwritable, out of memory
+
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    /** curl's exit code when curl reported the failure. */
+    readonly curlExit?: number,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+const CURL_EXITS: Record<number, [TransportErrorKind, string]> = {
+  1: ['invalid-request', 'unsupported protocol'],
+  2: ['local', 'curl failed to initialise'],
+  3: ['invalid-request', 'malformed URL'],
+  5: ['dns', 'could not resolve the proxy'],
+  6: ['dns', 'could not resolve the host name'],
+  7: ['connect', 'could not connect to the server'],
+  8: ['protocol', 'unintelligible server reply'],
+  16: ['protocol', 'HTTP/2 framing error'],
+  18: ['network', 'transfer ended before the whole answer arrived'],
+  23: ['local', 'could not write the response to a temporary file'],
+  26: ['local', 'could not read the request body file'],
+  27: ['local', 'out of memory'],
+  28: ['timeout', 'operation timed out'],
+  35: ['tls', 'TLS handshake failed'],
+  47: ['redirect', 'too many redirects'],
+  51: ['tls', "the server's certificate or fingerprint was not accepted"],
+  52: ['protocol', 'the server closed the connection without answering'],
+  53: ['tls', 'TLS engine not found'],
+  55: ['network', 'failed sending data'],
+  56: ['network', 'failed receiving data (connection reset?)'],
+  58: ['tls', 'problem with the local client certificate or key'],
+  59: ['tls', 'could not use the configured cipher'],
+  60: ['tls', 'server certificate could not be verified with the configured CA'],
+  61: ['protocol', 'unrecognised transfer encoding'],
+  77: ['tls', 'could not read the CA certificate file'],
+  80: ['tls', 'TLS shutdown failed'],
+  82: ['tls', 'could not load the CRL file'],
+  83: ['tls', 'certificate issuer check failed'],
+  90: ['tls', 'server public key does not match the pinned key'],
+  91: ['tls', 'invalid certificate status (OCSP)'],
+  92: ['protocol', 'HTTP/2 stream error'],
+  127: ['local', 'curl could not be started (is it installed and in PATH?)'],
+};
+
+export function curlFailure(exit: number, stderr: string, url: string, timeoutMs: number): TransportError {
+  const known = CURL_EXITS[exit];
+  const kind: TransportErrorKind = known ? known[0] : 'network';
+  let what = known ? known[1] : 'transfer failed';
+  if (exit === 28) what += ` (limit ${timeoutMs} ms)`;
+  const detail = stderr.trim().split('\n').pop() || '';
+  return new TransportError(kind, `POST ${url}: ${what} [curl exit ${exit}]${detail ? `: ${detail}` : ''}`, exit);
+}

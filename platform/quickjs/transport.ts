@@ -1,0 +1,160 @@
+// Transport port on QuickJS: QuickJS has no sockets, so each DM message is one `curl` run (ARCHITECTURE.md,
+// transport port; DM 1.2 HTTP binding: one POST per message).
+//
+// Nothing sensitive goes on curl's command line (visible in /proc/<pid>/cmdline): the body and the request
+// headers (x-syncml-hmac, authorization) are passed through files in a private 0700 directory and removed
+// afterwards. `-q` keeps a user's ~/.curlrc out of the way. Redirects are refused unless configured (the
+// port's contract): a 3xx answer becomes a TransportError of kind 'redirect'.
+import type { HttpRequest, HttpResponse, Transport } from '../../src/ports.js';
+import { utf8Decode, utf8Encode } from '../../src/bytes.js';
+import { exec, makePrivateDir, randomHex8, readBytes, removeFile, writeBytes } from './files.js';
+import { TransportError, curlFailure } from './transport-error.js';
+
+export { TransportError } from './transport-error.js';
+
+export interface CurlTls {
+  /** PEM CA bundle the server certificate must chain to (`--cacert`). */
+  caFile?: string;
+  /** Client certificate and key for mutual TLS (`--cert`, `--key`). */
+  certFile?: string;
+  keyFile?: string;
+  /** Public-key pinning, e.g. `sha256//base64=` (`--pinnedpubkey`). */
+  pinnedPubKey?: string;
+}
+
+export interface CurlTransportOptions {
+  /** Program to run (default `curl`, looked up in PATH). */
+  curl?: string;
+  /** Connection set-up limit in ms (default: min(10000, request timeout)). */
+  connectTimeoutMs?: number;
+  /** Follow up to this many redirects (same schemes only). Default 0: refuse. */
+  maxRedirects?: number;
+  tls?: CurlTls;
+  /** Where the private temporary directory is made (default $TMPDIR or /tmp). */
+  tempBase?: string;
+  userAgent?: string;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export class CurlTransport implements Transport {
+  private tempDir: string | null = null;
+  private readonly options: CurlTransportOptions;
+
+  constructor(options: CurlTransportOptions = {}) {
+    this.options = options;
+  }
+
+  async post(request: HttpRequest): Promise<HttpResponse> {
+    checkRequest(request);
+    const dir = this.privateDir();
+    const id = randomHex8();
+    const files = {
+      body: `${dir}/${id}.body`,
+      headers: `${dir}/${id}.headers`,
+      responseHeaders: `${dir}/${id}.rsp-headers`,
+      responseBody: `${dir}/${id}.rsp-body`,
+    };
+    try {
+      writeBytes(files.body, request.body, 0o600);
+      writeBytes(files.headers, utf8Encode(headerLines(request.headers)), 0o600);
+      const args = this.curlArgs(request, files);
+      const result = await exec(args, { timeoutMs: request.timeoutMs + 5000 });
+      if (result.timedOut) {
+        throw new TransportError('timeout', `no answer from ${request.url} within ${request.timeoutMs} ms (curl killed)`);
+      }
+      if (result.code !== 0) throw curlFailure(result.code, result.stderr, request.url, request.timeoutMs);
+      const head = parseResponseHead(utf8Decode(readBytes(files.responseHeaders) || new Uint8Array(0)), request.url);
+      if (head.status >= 300 && head.status < 400 && head.status !== 304) {
+        const where = head.headers['location'] ? ` to ${head.headers['location']}` : '';
+        throw new TransportError(
+          'redirect',
+          `${request.url} answered ${head.status}, a redirect${where}; redirects are refused by this transport`,
+        );
+      }
+      return { status: head.status, headers: head.headers, body: readBytes(files.responseBody) || new Uint8Array(0) };
+    } finally {
+      for (const f of [files.body, files.headers, files.responseHeaders, files.responseBody]) removeFile(f);
+    }
+  }
+
+  private privateDir(): string {
+    if (this.tempDir === null) {
+      this.tempDir = makePrivateDir('dm-agent-curl', this.options.tempBase);
+    }
+    return this.tempDir;
+  }
+
+  private curlArgs(request: HttpRequest, files: { body: string; headers: string; responseHeaders: string; responseBody: string }): string[] {
+    const o = this.options;
+    const seconds = (ms: number) => (Math.max(ms, 1) / 1000).toFixed(3);
+    const connectMs = o.connectTimeoutMs !== undefined ? o.connectTimeoutMs : Math.min(10000, request.timeoutMs);
+    const args = [
+      o.curl || 'curl',
+      '-q', // must be first: ignore ~/.curlrc
+      '--silent',
+      '--show-error',
+      '--proto', '=http,https',
+      '--request', 'POST',
+      '--data-binary', `@${files.body}`,
+      '--header', `@${files.headers}`,
+      '--dump-header', files.responseHeaders,
+      '--output', files.responseBody,
+      '--max-time', seconds(request.timeoutMs),
+      '--connect-timeout', seconds(connectMs),
+      '--user-agent', o.userAgent || 'dm-agent',
+    ];
+    if (o.maxRedirects && o.maxRedirects > 0) {
+      args.push('--location', '--max-redirs', String(o.maxRedirects), '--proto-redir', '=http,https');
+    }
+    const tls = o.tls || {};
+    if (tls.caFile) args.push('--cacert', tls.caFile);
+    if (tls.certFile) args.push('--cert', tls.certFile);
+    if (tls.keyFile) args.push('--key', tls.keyFile);
+    if (tls.pinnedPubKey) args.push('--pinnedpubkey', tls.pinnedPubKey);
+    args.push('--url', request.url);
+    return args;
+  }
+}
+
+function checkRequest(request: HttpRequest): void {
+  if (!/^https?:\/\/[^\s/]+/i.test(request.url) || /[\s\x00-\x1f]/.test(request.url)) {
+    throw new TransportError('invalid-request', `URL must be http:// or https:// without spaces: ${JSON.stringify(request.url)}`);
+  }
+  if (!(request.timeoutMs > 0)) throw new TransportError('invalid-request', `timeoutMs must be > 0, got ${request.timeoutMs}`);
+  for (const name of Object.keys(request.headers)) {
+    if (!HEADER_NAME.test(name)) throw new TransportError('invalid-request', `invalid header name ${JSON.stringify(name)}`);
+    if (/[\r\n\x00]/.test(request.headers[name])) {
+      throw new TransportError('invalid-request', `header ${name} contains a line break or NUL`);
+    }
+  }
+}
+
+/** Header lines for `--header @file`. Empty `Expect:` stops curl's 100-continue wait on large bodies; an empty
+ * `Content-Type:` drops curl's form-urlencoded default when the caller sets none. */
+function headerLines(headers: Record<string, string>): string {
+  const lines: string[] = [];
+  const names = Object.keys(headers).map((n) => n.toLowerCase());
+  for (const name of Object.keys(headers)) lines.push(headers[name] === '' ? `${name};` : `${name}: ${headers[name]}`);
+  if (names.indexOf('expect') < 0) lines.push('Expect:');
+  if (names.indexOf('content-type') < 0) lines.push('Content-Type:');
+  return lines.join('\n') + '\n';
+}
+
+/** Parses curl's --dump-header output: the last block is the final answer (earlier ones: 100 Continue, redirects). */
+export function parseResponseHead(text: string, url: string): { status: number; headers: Record<string, string> } {
+  const blocks = text.split(/\r?\n\r?\n/).filter((b) => /^HTTP\//.test(b));
+  if (blocks.length === 0) throw new TransportError('protocol', `no HTTP response head from ${url}`);
+  const lines = blocks[blocks.length - 1].split(/\r?\n/);
+  const m = /^HTTP\/[0-9.]+\s+(\d{3})/.exec(lines[0]);
+  if (!m) throw new TransportError('protocol', `malformed status line from ${url}: ${JSON.stringify(lines[0])}`);
+  const headers: Record<string, string> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon <= 0) continue;
+    const name = lines[i].slice(0, colon).trim().toLowerCase();
+    const value = lines[i].slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return { status: parseInt(m[1], 10), headers };
+}
