@@ -49,7 +49,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
       const err = tls.checkServerIdentity(host, cert);
       if (err) return err;
       if (pins.length > 0) {
-        const spki = createHash('sha256').update(cert.pubkey).digest('base64');
+        const spki = createHash('sha256').update(cert.pubkey as Buffer).digest('base64');
         if (pins.indexOf(spki) < 0) return new Error(`server public key sha256//${spki} is not pinned`);
       }
       return undefined;

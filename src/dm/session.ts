@@ -119,7 +119,12 @@ export class DmSession {
         const n = parseInt(hdr.meta.maxMsgSize, 10);
         if (n > 0) this.peerMaxMsgSize = n;
       }
-      serverPackageDone = reply.msg.final;
+      // A message without Final whose only command is Alert 1222 is the server asking for the rest of OUR package
+      // (digest §1.9 "Next Message" response): its own package is complete. Any other message without Final means
+      // the server's package continues.
+      const serverCmds = reply.msg.body.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
+      const nextMessageOnly = serverCmds.length > 0 && serverCmds.every((c) => c.kind === 'Alert' && c.data === AlertCode.NextMessage);
+      serverPackageDone = reply.msg.final || (nextMessageOnly && queue.length > 0);
 
       // Statuses for what we sent: our SyncHdr first (authentication), then our alerts.
       let resend = false;
