@@ -1,0 +1,21 @@
+// What a trigger hands to the agent: "start a client-initiated session now". A button press is the user asking
+// (FUMO ...userrequest / SCOMO UpdateUserRequest), a schedule is the device asking (...devicerequest /
+// UpdateDeviceRequest) — ARCHITECTURE.md, first diagram.
+
+export type TriggerKind = 'button' | 'schedule';
+export type RequestOrigin = 'user' | 'device';
+
+export interface TriggerEvent {
+  kind: TriggerKind;
+  request: RequestOrigin;
+  /** Milliseconds since the Unix epoch when the trigger fired. */
+  at: number;
+}
+
+export function buttonTrigger(at: number): TriggerEvent {
+  return { kind: 'button', request: 'user', at };
+}
+
+export function scheduleTrigger(at: number): TriggerEvent {
+  return { kind: 'schedule', request: 'device', at };
+}
