@@ -1,0 +1,65 @@
+// U-Boot environment through the real libubootenv tools (`fw_printenv`/`fw_setenv -c <fw_env.config>`), so the
+// redundant-copy format, CRC and the /var/lock/fw_printenv.lock lock are exactly what U-Boot and other tools use
+// (ota-anchors §9 [lab]: two copies, a torn write falls back to the older copy). Several variables are always set in
+// ONE `fw_setenv -s -` call: one atomic env write (ota-anchors §10 step 6, §11.3), never a series of calls.
+
+import { writeFileSync } from 'node:fs';
+import { run } from './exec';
+
+export interface FwEnvOptions {
+  /** fw_env.config path (device lines: `<file or mtd> <offset> <size>`, two lines = redundant env). */
+  config: string;
+  /** Default environment (key=value lines) used when both copies are invalid (`-f`). */
+  defaultEnv?: string;
+  printenv?: string;
+  setenv?: string;
+  /** Called before each env write; the power-cut harness throws from it. */
+  onDurableWrite?(what: string): void;
+}
+
+export class FwEnvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FwEnvError';
+  }
+}
+
+export class FwEnv {
+  constructor(private readonly o: FwEnvOptions) {}
+
+  private base(): string[] {
+    const a = ['-c', this.o.config];
+    if (this.o.defaultEnv) a.push('-f', this.o.defaultEnv);
+    return a;
+  }
+
+  async read(): Promise<Record<string, string>> {
+    const r = await run([this.o.printenv || 'fw_printenv'].concat(this.base()));
+    if (r.code !== 0) throw new FwEnvError(`fw_printenv failed (${r.code}): ${r.stderr.trim()}`);
+    const env: Record<string, string> = {};
+    for (const line of r.stdout.split('\n')) {
+      const eq = line.indexOf('=');
+      if (eq > 0) env[line.substring(0, eq)] = line.substring(eq + 1);
+    }
+    return env;
+  }
+
+  /** Sets (value string) or deletes (null) several variables in one atomic env write. */
+  async write(vars: Record<string, string | null>): Promise<void> {
+    let script = '';
+    for (const k of Object.keys(vars)) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(k)) throw new FwEnvError(`invalid env variable name ${JSON.stringify(k)}`);
+      const v = vars[k];
+      if (v !== null && /[\n\0]/.test(v)) throw new FwEnvError(`env value for ${k} contains a newline or NUL`);
+      script += v === null ? `${k}\n` : `${k}=${v}\n`;
+    }
+    if (this.o.onDurableWrite) this.o.onDurableWrite('env');
+    const r = await run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), script);
+    if (r.code !== 0) throw new FwEnvError(`fw_setenv failed (${r.code}): ${r.stderr.trim()}`);
+  }
+}
+
+/** Writes an fw_env.config for a redundant env held in two plain files (tests, demo, file-backed devices). */
+export function writeFileEnvConfig(configPath: string, copyA: string, copyB: string, size = 0x4000): void {
+  writeFileSync(configPath, `# device offset size\n${copyA} 0x0 0x${size.toString(16)}\n${copyB} 0x0 0x${size.toString(16)}\n`);
+}
