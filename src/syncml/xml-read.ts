@@ -5,7 +5,9 @@
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { WbxmlAttr, WbxmlElement } from '../wbxml/tree';
-import { type Language, SYNCML12, languageByRoot, pageForNamespace } from '../wbxml/codepages';
+import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespace } from '../wbxml/codepages';
+
+const DOCTYPE_RE = /<!DOCTYPE\s+[^\s>]+\s+PUBLIC\s+["']([^"']+)["']/;
 import { type DecodeLimits, resolveLimits } from '../wbxml/limits';
 import { SyncmlError } from './errors';
 
@@ -79,7 +81,14 @@ export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): Xml
   const rootAttrs = attrsOf(top);
   const rootLocal = localName(rootTag);
   const rootNs = resolveNs(rootTag, rootAttrs, {});
-  const lang = languageByRoot(rootLocal, rootNs);
+  // Language: the root's namespace, else the DOCTYPE's public id (libwbxml does the same: a SyncML 1.1 DOCTYPE
+  // gives public id 0x0FD3), else by root name (SyncML -> 1.2).
+  let lang = rootNs !== undefined ? languageByRoot(rootLocal, rootNs) : undefined;
+  if (!lang || (rootNs !== undefined && lang.pages[lang.rootPage].ns !== rootNs)) {
+    const dt = DOCTYPE_RE.exec(text.slice(0, 4096));
+    const byFpi = dt ? languageByFpi(dt[1]) : undefined;
+    lang = byFpi && byFpi.rootName === rootLocal ? byFpi : languageByRoot(rootLocal, rootNs);
+  }
   const ctx: Ctx = { lang, limits, elements: 0 };
   const root = convert(top, ctx, {}, lang ? lang.rootPage : 0, 1, '');
   return { root, lang: lang || SYNCML12, rootNs };
