@@ -1,0 +1,806 @@
+// The DM tree (DM 1.2 TND) as the session engine sees it: one method per server command, each answering the DM
+// status code of digest §1.5/§1.6. Static nodes live in memory and are persisted through a JSON store; subtrees
+// can be mounted from plugins (live device facts, FUMO, SCOMO). Order of checks for every command:
+//   URI well-formed (400/414, ./uri.ts) -> node exists (404) -> the node supports the command at all, DDF
+//   AccessType / permanence (405, whoever asks: e.g. Get on ./Inbox, digest §1.12) -> ACL for this server (425)
+//   -> Add only: target already there (418) -> the command itself.
+// 425 rather than 401 for an ACL refusal: digest §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
+
+import type { Log } from '../ports';
+import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl';
+import {
+  type AccessContext,
+  bumpVersion,
+  dataSize,
+  DEFAULT_FORMAT,
+  DEFAULT_TYPE,
+  type GetItem,
+  newNode,
+  type NodeValue,
+  normaliseLeafValue,
+  type StaticNode,
+} from './node';
+import type { ExecArgs, TreePlugin } from './plugin';
+import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize';
+import { DmStatus, TreeError } from './status';
+import { type TreeTransaction, UndoLog } from './transaction';
+import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri';
+
+/** The durable JSON store the tree persists through (src/state/DurableStore implements it). */
+export interface JsonStore {
+  get(name: string): Promise<unknown | null>;
+  put(name: string, value: unknown): Promise<void>;
+}
+
+export interface DmTreeOptions {
+  store?: JsonStore;
+  /** Document name in the store (default `dm-tree`). */
+  stateName?: string;
+  limits?: UriLimits;
+  /** Clock for the TStamp property; without one TStamp is not recorded (Get ?prop=TStamp answers 406). */
+  now?: () => number;
+  log?: Log;
+}
+
+/** Properties the agent itself may set on a node (the direct, non-ACL accessors). */
+export interface NodeOptions {
+  acl?: string;
+  title?: string;
+  type?: string;
+  accessTypes?: AclCommand[];
+  permanent?: boolean;
+}
+
+export interface GetResult {
+  status: number;
+  items: GetItem[];
+}
+
+interface Mount {
+  segments: string[];
+  plugin: TreePlugin;
+}
+
+/** A node found by lookup, static or plugin-backed, with its properties. */
+interface Resolved {
+  segments: string[];
+  leaf: boolean;
+  format: string;
+  type?: string;
+  acl: string;
+  title?: string;
+  tstamp?: number;
+  verNo: number;
+  accessTypes?: AclCommand[];
+  permanent?: boolean;
+  node?: StaticNode;
+  mount?: Mount;
+  rel?: string[];
+}
+
+function statusOf(e: unknown): number {
+  return e instanceof TreeError ? e.status : DmStatus.CommandFailed;
+}
+
+function supports(r: Resolved, cmd: AclCommand): boolean {
+  return !r.accessTypes || r.accessTypes.indexOf(cmd) >= 0;
+}
+
+function prefixOf(prefix: string[], segs: string[]): boolean {
+  if (prefix.length > segs.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== segs[i]) return false;
+  return true;
+}
+
+/** TStamp property text: ISO 8601 basic UTC, e.g. 20261122T042100Z. */
+function isoBasic(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function pathOnly(uri: string): string {
+  const q = uri.indexOf('?');
+  return q < 0 ? uri : uri.substring(0, q);
+}
+
+export class DmTree {
+  readonly limits: UriLimits;
+  private root: StaticNode;
+  private overlay: Record<string, PropOverlay> = {};
+  private agentData: Record<string, string> = {};
+  private mounts: Mount[] = [];
+  private tx: UndoLog | null = null;
+  private dirty = false;
+  private readonly store?: JsonStore;
+  private readonly stateName: string;
+  private readonly now?: () => number;
+  private readonly log?: Log;
+
+  constructor(options: DmTreeOptions = {}) {
+    this.store = options.store;
+    this.stateName = options.stateName || 'dm-tree';
+    this.limits = options.limits || DEFAULT_URI_LIMITS;
+    this.now = options.now;
+    this.log = options.log;
+    this.root = DmTree.freshRoot();
+  }
+
+  private static freshRoot(): StaticNode {
+    const root = newNode('.', null, false, 'node');
+    root.acl = ROOT_DEFAULT_ACL; // digest §1.12
+    root.permanent = true;
+    return root;
+  }
+
+  /** True when static nodes changed since the last load/save. */
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  // ---------------------------------------------------------------- resolution
+
+  private findMount(segs: string[]): Mount | null {
+    for (const m of this.mounts) if (prefixOf(m.segments, segs)) return m;
+    return null;
+  }
+
+  private staticAt(segs: string[]): StaticNode | null {
+    let n: StaticNode = this.root;
+    for (const s of segs) {
+      if (n.leaf) return null;
+      const c = n.children.get(s);
+      if (!c) return null;
+      n = c;
+    }
+    return n;
+  }
+
+  private async lookup(segs: string[]): Promise<Resolved | null> {
+    const m = this.findMount(segs);
+    if (m) {
+      const rel = segs.slice(m.segments.length);
+      const info = await m.plugin.stat(rel);
+      if (!info) return null;
+      const leaf = info.kind === 'leaf';
+      const over = this.overlay[formatUri(segs)] || {};
+      const r: Resolved = {
+        segments: segs,
+        leaf,
+        format: info.format || (leaf ? DEFAULT_FORMAT : 'node'),
+        acl: over.acl !== undefined ? over.acl : info.acl || '',
+        verNo: info.verNo || 0,
+        mount: m,
+        rel,
+      };
+      if (info.type !== undefined) r.type = info.type;
+      const title = over.title !== undefined ? over.title : info.title;
+      if (title !== undefined) r.title = title;
+      if (info.tstamp !== undefined) r.tstamp = info.tstamp;
+      if (info.accessTypes) r.accessTypes = info.accessTypes;
+      if (info.permanent || rel.length === 0) r.permanent = true; // a mount point is not the server's to delete
+      return r;
+    }
+    const n = this.staticAt(segs);
+    if (!n) return null;
+    const r: Resolved = { segments: segs, leaf: n.leaf, format: n.format, acl: n.acl, verNo: n.verNo, node: n };
+    if (n.type !== undefined) r.type = n.type;
+    if (n.title !== undefined) r.title = n.title;
+    if (n.tstamp !== undefined) r.tstamp = n.tstamp;
+    if (n.accessTypes) r.accessTypes = n.accessTypes;
+    if (n.permanent) r.permanent = true;
+    return r;
+  }
+
+  private async childNames(r: Resolved): Promise<string[]> {
+    if (r.mount) return r.mount.plugin.list(r.rel!);
+    const names: string[] = [];
+    r.node!.children.forEach((_c, name) => names.push(name));
+    for (const m of this.mounts) {
+      if (m.segments.length === r.segments.length + 1 && prefixOf(r.segments, m.segments)) {
+        const name = m.segments[m.segments.length - 1];
+        if (names.indexOf(name) < 0) names.push(name);
+      }
+    }
+    return names;
+  }
+
+  /** The ACL that governs a node: its own if not empty, else its nearest ancestor's (digest §1.12). */
+  private async effectiveAcl(segs: string[]): Promise<string> {
+    for (let i = segs.length; i >= 0; i--) {
+      const r = i === segs.length ? await this.lookup(segs) : await this.lookup(segs.slice(0, i));
+      if (r && r.acl) return r.acl;
+    }
+    return ROOT_DEFAULT_ACL;
+  }
+
+  private async allowed(r: Resolved, cmd: AclCommand, ctx: AccessContext): Promise<boolean> {
+    const acl = r.acl ? r.acl : await this.effectiveAcl(r.segments.slice(0, r.segments.length - 1));
+    try {
+      return aclAllows(acl, cmd, ctx.serverId);
+    } catch (e) {
+      // A stored ACL that does not parse grants nothing; say so once per check.
+      if (this.log) this.log.log('warn', 'unparsable ACL refused', { uri: formatUri(r.segments) });
+      return false;
+    }
+  }
+
+  private async readLeaf(r: Resolved): Promise<NodeValue> {
+    if (r.mount) {
+      const v = await r.mount.plugin.read(r.rel!);
+      const out: NodeValue = { format: v.format || r.format, data: v.data === undefined ? '' : v.data };
+      const type = v.type !== undefined ? v.type : r.type;
+      if (type !== undefined) out.type = type;
+      return out;
+    }
+    const n = r.node!;
+    const out: NodeValue = { format: n.format, data: n.data === undefined ? '' : n.data };
+    if (n.type !== undefined) out.type = n.type;
+    return out;
+  }
+
+  private parse(uri: string): ParsedUri {
+    return parseUri(uri, this.limits);
+  }
+
+  private touch(node: StaticNode): void {
+    bumpVersion(node, this.now ? this.now() : undefined);
+    this.dirty = true;
+  }
+
+  private async enlistPlugin(plugin: TreePlugin): Promise<boolean> {
+    if (!this.tx) return false;
+    await this.tx.enlist(plugin);
+    return !!plugin.rollbackAtomic;
+  }
+
+  // ---------------------------------------------------------------- Get
+
+  async get(uri: string, ctx: AccessContext): Promise<GetResult> {
+    try {
+      const p = this.parse(uri);
+      const r = await this.lookup(p.segments);
+      if (!r) return { status: DmStatus.NotFound, items: [] };
+      if (!p.prop && !p.list && !supports(r, 'Get')) return { status: DmStatus.CommandNotAllowed, items: [] };
+      if (!(await this.allowed(r, 'Get', ctx))) return { status: DmStatus.PermissionDenied, items: [] };
+      if (p.prop) return { status: DmStatus.Ok, items: [await this.propertyItem(r, p.prop, uri)] };
+      if (p.list) {
+        // digest §1.12: TNDS is an optional feature we do not offer (406).
+        if (p.list.kind === 'TNDS') return { status: DmStatus.OptionalFeatureNotSupported, items: [] };
+        const items: GetItem[] = [];
+        await this.walk(r, pathOnly(uri), p.list.kind === 'StructData', ctx, items, true);
+        return { status: DmStatus.Ok, items };
+      }
+      if (!r.leaf) {
+        // digest §1.4: interior node -> Format node, Data = child names joined by '/'.
+        const kids = await this.childNames(r);
+        return { status: DmStatus.Ok, items: [{ uri, format: 'node', data: kids.join('/') }] };
+      }
+      const v = await this.readLeaf(r);
+      const item: GetItem = { uri, format: v.format || DEFAULT_FORMAT, data: v.data };
+      if (v.type !== undefined) item.type = v.type;
+      return { status: DmStatus.Ok, items: [item] };
+    } catch (e) {
+      return { status: this.failure(e, 'Get', uri), items: [] };
+    }
+  }
+
+  /** ?list=Struct / StructData: the node and its descendants, pre-order; nodes this server may not Get are left out. */
+  private async walk(r: Resolved, uri: string, withData: boolean, ctx: AccessContext, out: GetItem[], first: boolean): Promise<void> {
+    const mayGet = first || (await this.allowed(r, 'Get', ctx));
+    if (mayGet) {
+      const item: GetItem = { uri, format: r.leaf ? r.format : 'node' };
+      if (r.type !== undefined) item.type = r.type;
+      if (r.leaf && withData && supports(r, 'Get')) {
+        const v = await this.readLeaf(r);
+        item.format = v.format || r.format;
+        if (v.type !== undefined) item.type = v.type;
+        item.data = v.data;
+      }
+      out.push(item);
+    }
+    if (r.leaf) return;
+    for (const name of await this.childNames(r)) {
+      const c = await this.lookup(r.segments.concat([name]));
+      if (c) await this.walk(c, uri + '/' + escapeSegment(name), withData, ctx, out, false);
+    }
+  }
+
+  private async propertyItem(r: Resolved, prop: string, uri: string): Promise<GetItem> {
+    const chr = (data: string): GetItem => ({ uri, format: 'chr', data });
+    switch (prop) {
+      case 'ACL':
+        return chr(r.acl);
+      case 'Format':
+        return chr(r.format);
+      case 'Name':
+        return chr(r.segments.length ? r.segments[r.segments.length - 1] : '.');
+      case 'Type':
+        return chr(r.type !== undefined ? r.type : r.leaf ? DEFAULT_TYPE : '');
+      case 'Title':
+        return chr(r.title !== undefined ? r.title : '');
+      case 'VerNo':
+        return { uri, format: 'int', data: String(r.verNo) };
+      case 'TStamp':
+        if (r.tstamp === undefined) throw new TreeError(DmStatus.OptionalFeatureNotSupported, 'no TStamp recorded for this node');
+        return chr(isoBasic(r.tstamp));
+      case 'Size': {
+        // Size belongs to leaves (DM TND); an interior node has none.
+        if (!r.leaf) throw new TreeError(DmStatus.CommandNotAllowed, 'Size is a property of leaf nodes');
+        if (!supports(r, 'Get')) throw new TreeError(DmStatus.CommandNotAllowed, 'the node value cannot be read');
+        return { uri, format: 'int', data: String(dataSize((await this.readLeaf(r)).data)) };
+      }
+    }
+    throw new TreeError(DmStatus.OptionalFeatureNotSupported, `unknown property ${prop}`);
+  }
+
+  // ---------------------------------------------------------------- Add
+
+  async add(uri: string, value: NodeValue, ctx: AccessContext): Promise<number> {
+    try {
+      const p = this.parse(uri);
+      if (p.prop || p.list) return DmStatus.CommandNotAllowed;
+      const segs = p.segments;
+      if (segs.length === 0) return DmStatus.AlreadyExists;
+      // Parents may be created implicitly (digest §1.5): rights come from the nearest node that exists.
+      let anc: Resolved | null = null;
+      let i = segs.length - 1;
+      for (; i >= 0; i--) {
+        anc = await this.lookup(segs.slice(0, i));
+        if (anc) break;
+      }
+      if (!anc) return DmStatus.NotFound; // the root always exists; only a vanished plugin node gets here
+      if (anc.leaf) return DmStatus.CommandNotAllowed; // no children under a leaf (digest §1.6, 405)
+      if (!supports(anc, 'Add')) return DmStatus.CommandNotAllowed;
+      if (!(await this.allowed(anc, 'Add', ctx))) return DmStatus.PermissionDenied;
+      if (i === segs.length - 1 && (await this.lookup(segs))) return DmStatus.AlreadyExists;
+      if (anc.mount) {
+        const plugin = anc.mount.plugin;
+        if (!plugin.add) return DmStatus.CommandNotAllowed;
+        const rel = segs.slice(anc.mount.segments.length);
+        const own = await this.enlistPlugin(plugin);
+        const status = await plugin.add(rel, value, ctx);
+        if (this.tx && !own && status >= 200 && status < 300) {
+          const tx = this.tx;
+          if (plugin.delete) tx.record(async () => (await plugin.delete!(rel, ctx)) < 300);
+          else tx.markIrreversible('Add ' + uri);
+        }
+        return status;
+      }
+      return this.addStatic(anc.node!, segs.slice(i), value);
+    } catch (e) {
+      return this.failure(e, 'Add', uri);
+    }
+  }
+
+  private addStatic(parent: StaticNode, rest: string[], value: NodeValue): number {
+    const interior = value.format === 'node';
+    const leafValue = interior ? null : normaliseLeafValue(value, DEFAULT_FORMAT);
+    let top: StaticNode | null = null;
+    let at = parent;
+    for (let k = 0; k < rest.length; k++) {
+      const last = k === rest.length - 1;
+      // Implicit interior nodes get an empty ACL (digest §1.5), i.e. they inherit.
+      const n = newNode(rest[k], at, last ? !interior : false, last && leafValue ? leafValue.format : 'node');
+      if (last) {
+        if (leafValue) {
+          n.data = leafValue.data;
+          if (leafValue.type !== undefined) n.type = leafValue.type;
+        } else if (value.type) n.type = value.type; // interior Type = MO / DDF URN
+      }
+      if (this.now) n.tstamp = this.now();
+      at.children.set(n.name, n);
+      if (!top) top = n;
+      at = n;
+    }
+    this.dirty = true;
+    if (this.tx && top) {
+      const created = top;
+      this.tx.record(async () => {
+        if (created.parent && created.parent.children.get(created.name) === created) created.parent.children.delete(created.name);
+        this.dirty = true;
+        return true;
+      });
+    }
+    return DmStatus.Ok;
+  }
+
+  // ---------------------------------------------------------------- Replace
+
+  async replace(uri: string, value: NodeValue, ctx: AccessContext): Promise<number> {
+    try {
+      const p = this.parse(uri);
+      if (p.list) return DmStatus.CommandNotAllowed;
+      const r = await this.lookup(p.segments);
+      if (!r) return DmStatus.NotFound; // Replace never creates (digest §1.5)
+      if (p.prop) return await this.replaceProperty(r, p.prop, value, ctx);
+      if (!supports(r, 'Replace')) return DmStatus.CommandNotAllowed;
+      if (!(await this.allowed(r, 'Replace', ctx))) return DmStatus.PermissionDenied;
+      if (!r.leaf || value.format === 'node') return DmStatus.CommandNotAllowed; // interior nodes have no value
+      if (r.mount) {
+        const plugin = r.mount.plugin;
+        if (!plugin.replace) return DmStatus.CommandNotAllowed;
+        const rel = r.rel!;
+        const own = await this.enlistPlugin(plugin);
+        const old = this.tx && !own ? await plugin.read(rel) : null;
+        const status = await plugin.replace(rel, value, ctx);
+        if (this.tx && old && status >= 200 && status < 300) this.tx.record(async () => (await plugin.replace!(rel, old, ctx)) < 300);
+        return status;
+      }
+      const n = r.node!;
+      const v = normaliseLeafValue(value, n.format);
+      if (n.permanent && v.format !== n.format) return DmStatus.CommandNotAllowed; // digest §1.5
+      if (this.tx) {
+        const before = { format: n.format, type: n.type, data: n.data, verNo: n.verNo, tstamp: n.tstamp };
+        this.tx.record(async () => {
+          n.format = before.format;
+          n.type = before.type;
+          n.data = before.data;
+          n.verNo = before.verNo;
+          n.tstamp = before.tstamp;
+          this.dirty = true;
+          return true;
+        });
+      }
+      n.format = v.format;
+      n.data = v.data;
+      if (v.type !== undefined) n.type = v.type;
+      this.touch(n);
+      return DmStatus.Ok;
+    } catch (e) {
+      return this.failure(e, 'Replace', uri);
+    }
+  }
+
+  private async replaceProperty(r: Resolved, prop: string, value: NodeValue, ctx: AccessContext): Promise<number> {
+    const text = value.data === undefined ? '' : typeof value.data === 'string' ? value.data : null;
+    if (text === null) return DmStatus.BadRequest;
+    const key = formatUri(r.segments);
+    if (prop === 'ACL') {
+      // DM TND: changing a node's ACL takes Replace rights on its parent (the root's on itself).
+      const holder = r.segments.length ? await this.lookup(r.segments.slice(0, r.segments.length - 1)) : r;
+      if (!holder || !(await this.allowed(holder, 'Replace', ctx))) return DmStatus.PermissionDenied;
+      parseAcl(text); // 400 when malformed
+      if (r.segments.length === 0 && text === '') return DmStatus.BadRequest; // the root must keep an ACL
+      this.setOwnProperty(r, key, 'acl', text);
+      return DmStatus.Ok;
+    }
+    if (!(await this.allowed(r, 'Replace', ctx))) return DmStatus.PermissionDenied;
+    if (prop === 'Title') {
+      this.setOwnProperty(r, key, 'title', text);
+      return DmStatus.Ok;
+    }
+    if (prop === 'Name') {
+      if (!r.node || r.permanent || r.segments.length === 0) return DmStatus.CommandNotAllowed;
+      assertNodeName(text);
+      const n = r.node;
+      const parent = n.parent!;
+      if (text === n.name) return DmStatus.Ok;
+      if (await this.lookup(r.segments.slice(0, r.segments.length - 1).concat([text]))) return DmStatus.AlreadyExists; // digest §1.5
+      for (const m of this.mounts) if (prefixOf(r.segments, m.segments)) return DmStatus.CommandNotAllowed;
+      const oldName = n.name;
+      this.rename(parent, oldName, text);
+      this.touch(n);
+      if (this.tx) {
+        this.tx.record(async () => {
+          this.rename(parent, text, oldName);
+          return true;
+        });
+      }
+      return DmStatus.Ok;
+    }
+    // Format, Type, Size, TStamp and VerNo are read-only properties.
+    return DmStatus.CommandNotAllowed;
+  }
+
+  private setOwnProperty(r: Resolved, key: string, field: 'acl' | 'title', text: string): void {
+    if (r.node) {
+      const n = r.node;
+      const before = n[field];
+      if (field === 'acl') n.acl = text;
+      else n.title = text;
+      this.touch(n);
+      if (this.tx) {
+        this.tx.record(async () => {
+          if (field === 'acl') n.acl = before || '';
+          else n.title = before;
+          return true;
+        });
+      }
+      return;
+    }
+    const over = this.overlay[key] || (this.overlay[key] = {});
+    const before = over[field];
+    over[field] = text;
+    this.dirty = true;
+    if (this.tx) {
+      this.tx.record(async () => {
+        if (before === undefined) delete over[field];
+        else over[field] = before;
+        return true;
+      });
+    }
+  }
+
+  private rename(parent: StaticNode, from: string, to: string): void {
+    const entries: [string, StaticNode][] = [];
+    parent.children.forEach((c, name) => entries.push([name === from ? to : name, c]));
+    parent.children.clear();
+    for (const [name, c] of entries) {
+      if (name === to) c.name = to;
+      parent.children.set(name, c);
+    }
+    this.dirty = true;
+  }
+
+  // ---------------------------------------------------------------- Delete
+
+  async delete(uri: string, ctx: AccessContext): Promise<number> {
+    try {
+      const p = this.parse(uri);
+      if (p.prop || p.list) return DmStatus.CommandNotAllowed;
+      if (p.segments.length === 0) return DmStatus.CommandNotAllowed; // the root cannot go
+      const r = await this.lookup(p.segments);
+      if (!r) return DmStatus.NotFound;
+      if (!supports(r, 'Delete') || r.permanent) return DmStatus.CommandNotAllowed;
+      if (!(await this.allowed(r, 'Delete', ctx))) return DmStatus.PermissionDenied;
+      if (r.mount) {
+        const plugin = r.mount.plugin;
+        if (!plugin.delete) return DmStatus.CommandNotAllowed;
+        const own = await this.enlistPlugin(plugin);
+        const status = await plugin.delete(r.rel!, ctx);
+        if (this.tx && !own && status >= 200 && status < 300) this.tx.markIrreversible('Delete ' + uri);
+        return status;
+      }
+      for (const m of this.mounts) if (prefixOf(p.segments, m.segments)) return DmStatus.CommandNotAllowed;
+      this.detach(r.node!);
+      return DmStatus.Ok;
+    } catch (e) {
+      return this.failure(e, 'Delete', uri);
+    }
+  }
+
+  private detach(n: StaticNode): void {
+    const parent = n.parent!;
+    const order: string[] = [];
+    parent.children.forEach((_c, name) => order.push(name));
+    parent.children.delete(n.name);
+    this.dirty = true;
+    if (this.tx) {
+      this.tx.record(async () => {
+        if (parent.children.has(n.name)) return false;
+        // Put it back where it was so listings keep their order.
+        const entries: [string, StaticNode][] = [];
+        for (const name of order) {
+          const c = name === n.name ? n : parent.children.get(name);
+          if (c) entries.push([name, c]);
+        }
+        parent.children.forEach((c, name) => {
+          if (order.indexOf(name) < 0) entries.push([name, c]);
+        });
+        parent.children.clear();
+        for (const [name, c] of entries) parent.children.set(name, c);
+        this.dirty = true;
+        return true;
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- Exec, Copy
+
+  async exec(uri: string, args: ExecArgs, ctx: AccessContext): Promise<number> {
+    try {
+      const p = this.parse(uri);
+      if (p.prop || p.list) return DmStatus.CommandNotAllowed;
+      const r = await this.lookup(p.segments);
+      if (!r) return DmStatus.NotFound;
+      if (!supports(r, 'Exec') || !r.mount || !r.mount.plugin.exec) return DmStatus.CommandNotAllowed; // nothing to run
+      if (!(await this.allowed(r, 'Exec', ctx))) return DmStatus.PermissionDenied;
+      const plugin = r.mount.plugin;
+      const own = await this.enlistPlugin(plugin);
+      const status = await plugin.exec!(r.rel!, args, ctx);
+      if (this.tx && !own) this.tx.markIrreversible('Exec ' + uri);
+      return status;
+    } catch (e) {
+      return this.failure(e, 'Exec', uri);
+    }
+  }
+
+  /** Copy a leaf's value (digest §1.5): Get rights on the source, Add or Replace rights on the target. */
+  async copy(targetUri: string, sourceUri: string, ctx: AccessContext): Promise<number> {
+    try {
+      const ps = this.parse(sourceUri);
+      const pt = this.parse(targetUri);
+      if (ps.prop || ps.list || pt.prop || pt.list) return DmStatus.CommandNotAllowed;
+      const src = await this.lookup(ps.segments);
+      if (!src) return DmStatus.NotFound;
+      if (!supports(src, 'Get') || !src.leaf) return DmStatus.CommandNotAllowed;
+      if (!(await this.allowed(src, 'Get', ctx))) return DmStatus.PermissionDenied;
+      const v = await this.readLeaf(src);
+      if (await this.lookup(pt.segments)) {
+        const status = await this.replace(targetUri, v, ctx);
+        // The target exists but cannot be overwritten for reasons other than the ACL (digest §1.5).
+        return status === DmStatus.CommandNotAllowed ? DmStatus.Forbidden : status;
+      }
+      return await this.add(targetUri, v, ctx);
+    } catch (e) {
+      return this.failure(e, 'Copy', targetUri);
+    }
+  }
+
+  // ---------------------------------------------------------------- Atomic, mounts, persistence
+
+  /** Starts an Atomic. Only one at a time: a nested Atomic is refused (digest §1.5, 500). */
+  transaction(): TreeTransaction {
+    if (this.tx && this.tx.isOpen) throw new TreeError(DmStatus.CommandFailed, 'an Atomic is already open (nested Atomic)');
+    const log = new UndoLog(() => {
+      if (this.tx === log) this.tx = null;
+    });
+    this.tx = log;
+    return log;
+  }
+
+  /** Hands the subtree at rootUri to a plugin; missing static ancestors are created as interior nodes. */
+  mount(rootUri: string, plugin: TreePlugin): void {
+    const p = this.parse(rootUri);
+    if (p.segments.length === 0) throw new TreeError(DmStatus.BadRequest, 'cannot mount a plugin on the root');
+    for (const m of this.mounts) {
+      if (prefixOf(m.segments, p.segments) || prefixOf(p.segments, m.segments)) {
+        throw new TreeError(DmStatus.BadRequest, `mount ${p.path} overlaps the mount ${formatUri(m.segments)}`);
+      }
+    }
+    this.mounts.push({ segments: p.segments, plugin });
+    this.ensureStaticAncestors(p.segments);
+  }
+
+  private ensureStaticAncestors(segs: string[]): void {
+    let n = this.root;
+    for (let i = 0; i < segs.length - 1; i++) {
+      let c = n.children.get(segs[i]);
+      if (!c) {
+        c = newNode(segs[i], n, false, 'node');
+        n.children.set(c.name, c);
+        this.dirty = true;
+      }
+      if (c.leaf) throw new TreeError(DmStatus.CommandNotAllowed, `cannot mount below the leaf ${formatUri(segs.slice(0, i + 1))}`);
+      n = c;
+    }
+  }
+
+  /** Loads the static tree from the store (no store, or nothing stored yet: keeps the fresh tree). */
+  async load(): Promise<void> {
+    if (!this.store) return;
+    const doc = await this.store.get(this.stateName);
+    if (doc === null) return;
+    const t = treeFromPersisted(doc);
+    if (!t.root.acl) t.root.acl = ROOT_DEFAULT_ACL;
+    t.root.permanent = true;
+    this.root = t.root;
+    this.overlay = t.overlay;
+    this.agentData = t.agentData;
+    for (const m of this.mounts) this.ensureStaticAncestors(m.segments);
+    this.dirty = false;
+  }
+
+  async save(): Promise<void> {
+    if (!this.store) throw new TreeError(DmStatus.CommandFailed, 'this DM tree has no store to save to');
+    await this.store.put(this.stateName, {
+      treeFormat: TREE_FORMAT_VERSION,
+      root: nodeToPersisted(this.root),
+      overlay: this.overlay,
+      agentData: this.agentData,
+    });
+    this.dirty = false;
+  }
+
+  private failure(e: unknown, cmd: string, uri: string): number {
+    const status = statusOf(e);
+    if (this.log) {
+      this.log.log(status === DmStatus.CommandFailed ? 'error' : 'debug', `${cmd} refused`, {
+        uri,
+        status,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+    }
+    return status;
+  }
+
+  // ---------------------------------------------------------------- direct accessors for the agent (no ACL)
+
+  async exists(uri: string): Promise<boolean> {
+    return (await this.lookup(this.parse(uri).segments)) !== null;
+  }
+
+  /** A leaf's value, or for an interior node Format node with the child list; null when absent. */
+  async getValue(uri: string): Promise<NodeValue | null> {
+    const r = await this.lookup(this.parse(uri).segments);
+    if (!r) return null;
+    if (!r.leaf) return { format: 'node', data: (await this.childNames(r)).join('/') };
+    return this.readLeaf(r);
+  }
+
+  /** Child names of an interior node, or null when it does not exist or is a leaf. */
+  async children(uri: string): Promise<string[] | null> {
+    const r = await this.lookup(this.parse(uri).segments);
+    if (!r || r.leaf) return null;
+    return this.childNames(r);
+  }
+
+  /** Creates or overwrites a static leaf (parents created as interior nodes with empty ACLs). */
+  setValue(uri: string, value: NodeValue, options: NodeOptions = {}): void {
+    const segs = this.parse(uri).segments;
+    if (segs.length === 0) throw new TreeError(DmStatus.CommandNotAllowed, 'the root is not a leaf');
+    if (this.findMount(segs)) throw new TreeError(DmStatus.CommandNotAllowed, `${formatUri(segs)} belongs to a plugin`);
+    const parent = this.makeInterior(segs.slice(0, segs.length - 1));
+    const name = segs[segs.length - 1];
+    let n = parent.children.get(name);
+    if (n && !n.leaf) throw new TreeError(DmStatus.CommandNotAllowed, `${formatUri(segs)} is an interior node`);
+    const v = normaliseLeafValue(value, n ? n.format : DEFAULT_FORMAT);
+    if (!n) {
+      n = newNode(name, parent, true, v.format);
+      parent.children.set(name, n);
+    }
+    n.format = v.format;
+    n.data = v.data;
+    if (v.type !== undefined) n.type = v.type;
+    this.applyOptions(n, options);
+    this.touch(n);
+  }
+
+  /** Creates the interior node (and its parents) if needed and applies the given properties. */
+  ensureInterior(uri: string, options: NodeOptions = {}): void {
+    const segs = this.parse(uri).segments;
+    if (this.findMount(segs)) throw new TreeError(DmStatus.CommandNotAllowed, `${formatUri(segs)} belongs to a plugin`);
+    const n = this.makeInterior(segs);
+    if (options.acl !== undefined || options.title !== undefined || options.type !== undefined || options.accessTypes || options.permanent !== undefined) {
+      this.applyOptions(n, options);
+      this.touch(n);
+    }
+  }
+
+  /** Removes a static node and its subtree; false when it was not there. */
+  deleteNode(uri: string): boolean {
+    const segs = this.parse(uri).segments;
+    if (segs.length === 0) throw new TreeError(DmStatus.CommandNotAllowed, 'the root cannot be deleted');
+    const n = this.staticAt(segs);
+    if (!n || this.findMount(segs)) return false;
+    n.parent!.children.delete(n.name);
+    this.dirty = true;
+    return true;
+  }
+
+  /** Agent-private strings stored with the tree (never visible to a server). */
+  getAgentData(key: string): string | undefined {
+    return Object.prototype.hasOwnProperty.call(this.agentData, key) ? this.agentData[key] : undefined;
+  }
+
+  setAgentData(key: string, value: string | undefined): void {
+    if (value === undefined) delete this.agentData[key];
+    else this.agentData[key] = value;
+    this.dirty = true;
+  }
+
+  private makeInterior(segs: string[]): StaticNode {
+    let n = this.root;
+    for (let i = 0; i < segs.length; i++) {
+      let c = n.children.get(segs[i]);
+      if (!c) {
+        c = newNode(segs[i], n, false, 'node');
+        if (this.now) c.tstamp = this.now();
+        n.children.set(c.name, c);
+        this.dirty = true;
+      } else if (c.leaf) throw new TreeError(DmStatus.CommandNotAllowed, `${formatUri(segs.slice(0, i + 1))} is a leaf`);
+      n = c;
+    }
+    return n;
+  }
+
+  private applyOptions(n: StaticNode, o: NodeOptions): void {
+    if (o.acl !== undefined) {
+      parseAcl(o.acl);
+      n.acl = o.acl;
+    }
+    if (o.title !== undefined) n.title = o.title;
+    if (o.type !== undefined) n.type = o.type;
+    if (o.accessTypes) n.accessTypes = o.accessTypes.slice();
+    if (o.permanent !== undefined) n.permanent = o.permanent;
+  }
+}

@@ -1,0 +1,25 @@
+// The DM tree: nodes, properties, ACLs, URIs, plugins and persistence (DM 1.2 TND; digest §1.5, §1.6, §1.12).
+export { DmTree, type DmTreeOptions, type GetResult, type JsonStore, type NodeOptions } from './dm-tree';
+export { ACL_COMMANDS, type Acl, type AclCommand, AclError, aclAllows, formatAcl, parseAcl, ROOT_DEFAULT_ACL, validateAcl } from './acl';
+export { type AccessContext, type GetItem, type NodeData, type NodeValue, NODE_FORMATS } from './node';
+export type { ExecArgs, PluginNodeInfo, TreePlugin } from './plugin';
+export type { TreeTransaction } from './transaction';
+export { TreeStateError, TREE_FORMAT_VERSION } from './serialize';
+export { DmStatus, isSuccess, TreeError } from './status';
+export { createLivePlugin, type LiveInterior, type LiveLeaf, type LiveNode } from './live-plugin';
+export {
+  assertNodeName,
+  childUri,
+  DEFAULT_URI_LIMITS,
+  escapeSegment,
+  formatUri,
+  type ListRequest,
+  NODE_PROPERTIES,
+  type NodeProperty,
+  nodeNameProblem,
+  type ParsedUri,
+  parseUri,
+  unescapeSegment,
+  UriError,
+  type UriLimits,
+} from './uri';
