@@ -1,0 +1,136 @@
+// Durable JSON documents by name over the Storage port: the DM tree, nonces, pending FUMO/SCOMO reports and the
+// update journal all live here. Each document is kept twice: `<name>` (current) and `<name>.prev` (the one before).
+// A put first makes the current good copy the new `.prev`, then atomically replaces `<name>` (Storage.writeAtomic:
+// temp file, fsync, rename, fsync dir). A power cut at any point leaves at least one good copy.
+// On get, a corrupted or half-written `<name>` is detected by the envelope checksum (./envelope.ts) and the document
+// is recovered from `.prev`, logged at error level and recorded in recoveries() — never silently reset. When both
+// copies are bad, get throws StateCorruptError: the caller decides, nothing is thrown away.
+
+import type { Log, Storage } from '../ports';
+import { openDocument, sealDocument, StateFormatError } from './envelope';
+
+export interface RecoveryReport {
+  name: string;
+  /** Why `<name>` was refused. */
+  reason: string;
+  /** Where the document came from instead. */
+  recoveredFrom: 'prev';
+}
+
+export class StateCorruptError extends Error {
+  readonly documentName: string;
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = 'StateCorruptError';
+    this.documentName = name;
+  }
+}
+
+export class StateNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateNameError';
+  }
+}
+
+const PREV_SUFFIX = '.prev';
+
+function checkName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 100) {
+    throw new StateNameError(`state document name ${JSON.stringify(name)} must be a plain file name ([A-Za-z0-9._-], at most 100)`);
+  }
+  if (name.length > PREV_SUFFIX.length && name.substring(name.length - PREV_SUFFIX.length) === PREV_SUFFIX) {
+    throw new StateNameError(`state document name ${JSON.stringify(name)} must not end with ${PREV_SUFFIX}`);
+  }
+}
+
+export class DurableStore {
+  private readonly reports: RecoveryReport[] = [];
+  /** Bytes of the last good copy of each document we read or wrote: what becomes `.prev` on the next put. */
+  private readonly good = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly log?: Log,
+  ) {}
+
+  /** The document, or null when it has never been stored. Throws StateCorruptError when no good copy is left. */
+  async get(name: string): Promise<unknown | null> {
+    checkName(name);
+    const current = await this.storage.read(name);
+    let reason: string;
+    if (current !== null) {
+      try {
+        const value = openDocument(current);
+        this.good.set(name, current);
+        return value;
+      } catch (e) {
+        if (!(e instanceof StateFormatError)) throw e;
+        reason = e.message;
+      }
+    } else reason = 'missing while its .prev exists';
+    const prev = await this.storage.read(name + PREV_SUFFIX);
+    if (prev === null) {
+      if (current === null) return null;
+      throw new StateCorruptError(name, `state document ${name} is unreadable (${reason}) and there is no ${name}${PREV_SUFFIX}`);
+    }
+    let value: unknown;
+    try {
+      value = openDocument(prev);
+    } catch (e) {
+      if (!(e instanceof StateFormatError)) throw e;
+      throw new StateCorruptError(name, `state document ${name} is unreadable (${reason}) and ${name}${PREV_SUFFIX} too (${e.message})`);
+    }
+    const report: RecoveryReport = { name, reason, recoveredFrom: 'prev' };
+    this.reports.push(report);
+    if (this.log) this.log.log('error', 'state document recovered from its previous copy', { name, reason });
+    // Repair `<name>` so the next put keeps a good `.prev`.
+    await this.storage.writeAtomic(name, prev);
+    this.good.set(name, prev);
+    return value;
+  }
+
+  /** Stores the document durably; the copy it replaces becomes `<name>.prev`. */
+  async put(name: string, value: unknown): Promise<void> {
+    checkName(name);
+    const sealed = sealDocument(value);
+    let previous = this.good.get(name);
+    if (!previous) {
+      const onDisk = await this.storage.read(name);
+      if (onDisk !== null) {
+        try {
+          openDocument(onDisk);
+          previous = onDisk;
+        } catch (e) {
+          // A bad current copy must not overwrite a good `.prev`.
+          if (!(e instanceof StateFormatError)) throw e;
+        }
+      }
+    }
+    if (previous) await this.storage.writeAtomic(name + PREV_SUFFIX, previous);
+    await this.storage.writeAtomic(name, sealed);
+    this.good.set(name, sealed);
+  }
+
+  async remove(name: string): Promise<void> {
+    checkName(name);
+    await this.storage.remove(name);
+    await this.storage.remove(name + PREV_SUFFIX);
+    this.good.delete(name);
+  }
+
+  /** Names of the stored documents. */
+  async names(): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of await this.storage.list()) {
+      const base = f.length > PREV_SUFFIX.length && f.substring(f.length - PREV_SUFFIX.length) === PREV_SUFFIX ? f.substring(0, f.length - PREV_SUFFIX.length) : f;
+      if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(base) && out.indexOf(base) < 0) out.push(base);
+    }
+    return out.sort();
+  }
+
+  /** Every recovery from `.prev` since this store was created (for the agent's status report). */
+  recoveries(): RecoveryReport[] {
+    return this.reports.slice();
+  }
+}
