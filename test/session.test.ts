@@ -6,7 +6,7 @@ import { ClientAuthenticator } from '../src/dm/client-auth.js';
 import { ServerAuthenticator } from '../src/dm/server-auth.js';
 import { DmTree } from '../src/tree/dm-tree.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../src/syncml/index.js';
-import type { Command, Status, SyncML } from '../src/syncml/model.js';
+import type { Command, ItemCommand, Status, SyncML } from '../src/syncml/model.js';
 import type { HttpRequest, Transport } from '../src/ports.js';
 import { base64Encode, utf8Encode } from '../src/bytes.js';
 import { md5CredData, hmacMac, formatHmacHeader } from '../src/dm/auth.js';
@@ -137,7 +137,7 @@ describe('DM session engine', () => {
     const ga = p1.body[2] as Extract<Command, { kind: 'Alert' }>;
     expect(ga.items[0].meta).toMatchObject({ type: 'org.openmobilealliance.dm.firmwareupdate.devicerequest', format: 'chr' });
     expect(ga.items[0].data).toBe(''); // Data is always present, empty when there is nothing to say
-    expect((p1.body[1] as Extract<Command, { kind: 'Replace' }>).items.map((i) => i.source!.locURI)).toEqual([
+    expect((p1.body[1] as ItemCommand).items.map((i) => i.source!.locURI)).toEqual([
       './DevInfo/DevId', './DevInfo/Man', './DevInfo/Mod', './DevInfo/DmV', './DevInfo/Lang',
     ]);
   });

@@ -24,6 +24,12 @@ export interface AgentParts {
     setServerNonce(n: Uint8Array): Promise<void>;
   };
   reports: ReportSource[];
+  /** `./SCOMO/Inventory/Deployed/<x>` of a component named by ID or name (seed 003 X.1.3); throws when unknown. */
+  deployedComponentUri(idOrName: string): Promise<string>;
+  /** One line per fact for `dm-agent status`, and the same as data. */
+  status(): Promise<{ lines: string[]; data: Record<string, unknown> }>;
+  /** Releases what the parts hold (locks, timers). */
+  close(): Promise<void>;
   /** Persists the tree and other state after a session. */
   save(): Promise<void>;
   /** Next client session id (unique per client, digest §1.3). */
@@ -117,6 +123,29 @@ export class Agent {
     }
     this.ports.log.log('info', `session ${outcome.sessionId} ended (${outcome.end}): ${outcome.messagesSent} sent, ${outcome.serverCommands} server commands`);
     return outcome;
+  }
+
+  deployedComponentUri(idOrName: string): Promise<string> {
+    return this.parts.deployedComponentUri(idOrName);
+  }
+
+  /** A Get on the local tree with the configured server's rights (for `dm-agent tree`). */
+  async localGet(uri: string): Promise<{ status: number; items: Array<{ uri: string; format: string; type?: string; data?: string | Uint8Array }>; reason?: string }> {
+    return this.parts.tree.get(uri, { serverId: this.config.server.id });
+  }
+
+  async statusReport(): Promise<{ lines: string[] } & Record<string, unknown>> {
+    const s = await this.parts.status();
+    const pending: Array<{ source: string; type: string; ref?: string }> = [];
+    for (const source of this.parts.reports) {
+      for (const r of await source.pendingReports()) pending.push({ source: source.name, type: r.type, ref: r.ref });
+    }
+    const lines = s.lines.concat([`pending reports: ${pending.length}`], pending.map((p) => `  ${p.source}: ${p.type}${p.ref ? ' (' + p.ref + ')' : ''}`));
+    return { lines, pendingReports: pending, ...s.data };
+  }
+
+  async close(): Promise<void> {
+    await this.parts.close();
   }
 
   /** Runs the jobs accepted during the last session; if they produced reports, delivers them in a new session. */

@@ -1,5 +1,6 @@
 // What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts).
 import type { AgentConfig } from '../config.js';
+import type { AgentExtras } from '../agent/compose.js';
 import type { Clock, DeviceInfoReader, Log, Random, Storage, Transport, UserInterface } from '../ports.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
@@ -12,6 +13,8 @@ export interface PlatformPorts {
   log: Log;
   deviceInfo: DeviceInfoReader;
   ui: UserInterface;
+  /** FUMO, SCOMO and other report sources with their tree mounts (see src/agent/compose.ts). */
+  sources?: AgentExtras['sources'];
 }
 
 export interface CliHost {

@@ -1,0 +1,63 @@
+// `dm-agent status`, `dm-agent info`, `dm-agent tree get|list URI`: read-only views of the agent's state.
+import { EXIT, UsageError } from './args.js';
+import type { CommandContext } from './main.js';
+import { openAgent } from './open-agent.js';
+import { InputError } from './errors.js';
+import { base64Encode } from '../bytes.js';
+
+export async function runInfo(ctx: CommandContext): Promise<number> {
+  const config = await ctx.config();
+  const agent = await openAgent(ctx, config, {});
+  try {
+    const facts = await agent.ports.deviceInfo.read();
+    ctx.out.result({ ok: true, runtime: ctx.host.runtime, device: facts });
+    const width = Math.max(...Object.keys(facts).map((k) => k.length));
+    for (const k of Object.keys(facts)) ctx.out.line(`${(k + ':').padEnd(width + 2)}${(facts as unknown as Record<string, string>)[k]}`);
+    return EXIT.OK;
+  } finally {
+    await agent.close();
+  }
+}
+
+export async function runStatus(ctx: CommandContext): Promise<number> {
+  const config = await ctx.config();
+  const agent = await openAgent(ctx, config, {});
+  try {
+    const s = await agent.statusReport();
+    ctx.out.result({ ok: true, ...s });
+    ctx.out.line(`server:          ${config.server.url || '(not configured)'}`);
+    ctx.out.line(`state directory: ${config.stateDir}`);
+    for (const line of s.lines) ctx.out.line(line);
+    return EXIT.OK;
+  } finally {
+    await agent.close();
+  }
+}
+
+export async function runTree(ctx: CommandContext): Promise<number> {
+  const [verb, uri, extra] = ctx.args.words;
+  if (verb !== 'get' && verb !== 'list') throw new UsageError('tree needs get or list');
+  if (!uri) throw new UsageError(`tree ${verb} needs a URI such as ./DevInfo`);
+  if (extra !== undefined) throw new UsageError(`tree ${verb} takes one URI`);
+  const config = await ctx.config();
+  const agent = await openAgent(ctx, config, {});
+  try {
+    const target = verb === 'list' && uri.indexOf('?') < 0 ? `${uri}?list=StructData` : uri;
+    const r = await agent.localGet(target);
+    if (r.status >= 300) throw new InputError(`tree ${verb} ${uri}: status ${r.status}${r.reason ? ' (' + r.reason + ')' : ''}`);
+    const items = r.items.map((i) => ({
+      uri: i.uri,
+      format: i.format,
+      type: i.type || null,
+      data: i.data === undefined ? null : typeof i.data === 'string' ? i.data : base64Encode(i.data),
+    }));
+    ctx.out.result({ ok: true, status: r.status, items });
+    for (const i of items) {
+      if (verb === 'get' && items.length === 1) ctx.out.line(i.data === null ? '' : i.data);
+      else ctx.out.line(i.format === 'node' ? `${i.uri}/` : `${i.uri} = ${i.data === null ? '' : i.data}`);
+    }
+    return EXIT.OK;
+  } finally {
+    await agent.close();
+  }
+}
