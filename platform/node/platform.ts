@@ -1,0 +1,36 @@
+// Node composition: the adapters of this runtime for one configuration.
+import { mkdirSync } from 'node:fs';
+import type { AgentConfig } from '../../src/config.js';
+import type { PlatformPorts } from '../../src/cli/host.js';
+import { createNodeTransport } from './transport.js';
+import { createNodeStorage } from './storage.js';
+import { createNodeLog, nodeClock, nodeRandom } from './basics.js';
+import { createNodeDeviceInfoReader } from './device-info.js';
+import { createNodeUi } from './ui.js';
+
+export async function createNodePlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
+  try {
+    mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new Error(`cannot create the state directory ${config.stateDir}: ${(e as Error).message}`);
+  }
+  const log = createNodeLog(options.verbose ? 'debug' : config.log.level, config.log.json);
+  const s = config.server;
+  return {
+    runtime: 'node',
+    transport: createNodeTransport({
+      followRedirects: s.followRedirects,
+      caFile: s.tls.caFile,
+      certFile: s.tls.certFile,
+      keyFile: s.tls.keyFile,
+      pinnedPubKey: s.tls.pinnedPubKey,
+      insecure: s.tls.insecure,
+    }),
+    storage: createNodeStorage(config.stateDir),
+    clock: nodeClock,
+    random: nodeRandom,
+    log,
+    deviceInfo: createNodeDeviceInfoReader(config.device),
+    ui: createNodeUi(config.ui, log),
+  };
+}

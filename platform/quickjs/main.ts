@@ -1,0 +1,54 @@
+// QuickJS entry point: `qjs dm-agent.js ARGS...` (arguments from scriptArgs; no shebang, the bundle is a module).
+import * as std from 'std';
+import { runCli } from '../../src/cli/main.js';
+import type { CliHost } from '../../src/cli/host.js';
+import { exists, readBytes } from './files.js';
+import { createQjsPlatform } from './platform.js';
+
+function readStdin(): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new ArrayBuffer(65536);
+  for (;;) {
+    const n = std.in.read(buf, 0, buf.byteLength);
+    if (n <= 0) break;
+    chunks.push(new Uint8Array(buf.slice(0, n)));
+    total += n;
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+const host: CliHost = {
+  runtime: 'quickjs',
+  async readFile(path) {
+    const b = readBytes(path);
+    if (b === null) throw new Error(`${path}: no such file`);
+    return b;
+  },
+  fileExists: (path) => exists(path),
+  readStdin: async () => readStdin(),
+  writeStdout(data) {
+    if (typeof data === 'string') std.out.puts(data);
+    else std.out.write(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    std.out.flush();
+  },
+  writeStderr(text) {
+    std.err.puts(text);
+    std.err.flush();
+  },
+  platform: createQjsPlatform,
+};
+
+runCli(scriptArgs.slice(1), host).then(
+  (code) => std.exit(code),
+  (e) => {
+    std.err.puts(`dm-agent: internal error: ${(e && (e as Error).stack) || e}\n`);
+    std.exit(1);
+  },
+);

@@ -1,0 +1,39 @@
+// QuickJS composition: the adapters of this runtime for one configuration (same option names as on Node).
+import type { AgentConfig } from '../../src/config.js';
+import type { PlatformPorts } from '../../src/cli/host.js';
+import { CurlTransport } from './transport.js';
+import { QjsStorage } from './storage.js';
+import { QjsClock } from './clock.js';
+import { QjsRandom } from './random.js';
+import { createQjsLog } from './log.js';
+import { mkdirp } from './files.js';
+import { createQuickjsDeviceInfoReader } from './device-info.js';
+import { HeadlessUi, NoUi, parseUiConfig } from '../../src/ui/index.js';
+
+export async function createQjsPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
+  try {
+    mkdirp(config.stateDir, 0o700);
+  } catch (e) {
+    throw new Error(`cannot create the state directory ${config.stateDir}: ${(e as Error).message}`);
+  }
+  const log = createQjsLog({ json: config.log.json, minLevel: options.verbose ? 'debug' : config.log.level });
+  const s = config.server;
+  const ui = parseUiConfig(config.ui);
+  return {
+    runtime: 'quickjs',
+    transport: new CurlTransport({
+      followRedirects: s.followRedirects,
+      caFile: s.tls.caFile,
+      certFile: s.tls.certFile,
+      keyFile: s.tls.keyFile,
+      pinnedPubKey: s.tls.pinnedPubKey,
+      insecure: s.tls.insecure,
+    }),
+    storage: new QjsStorage(config.stateDir),
+    clock: new QjsClock(),
+    random: new QjsRandom(),
+    log,
+    deviceInfo: createQuickjsDeviceInfoReader(config.device),
+    ui: ui.mode === 'none' ? new NoUi() : new HeadlessUi(ui.defaults, log),
+  };
+}
