@@ -250,15 +250,15 @@ describe('operations and OperationComplete reports (digest §6.3, §6.4)', () =>
 
   const failing = (e: unknown) => async () => Promise.reject(e);
   it.each([
-    ['plain download error', { download: failing(new Error('connection reset')) }, 1402, '20'],
-    ['download validation (hash)', { download: failing(Object.assign(new Error('sha256 mismatch'), { kind: 'validation' })) }, 1407, '20'],
-    ['download auth', { download: failing(Object.assign(new Error('401'), { kind: 'auth' })) }, 1403, '20'],
-    ['download server unavailable', { download: failing(Object.assign(new Error('no answer'), { kind: 'unavailable' })) }, 1501, '20'],
-    ['disk full while downloading', { download: failing(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) }, 1404, '20'],
-    ['installer failure', { installer: { install: failing(new Error('dpkg: error processing')), remove: failing(new Error('x')) } }, 1405, '70'],
-    ['package validation by the installer', { installer: { install: failing(new ScomoError(1407, 'not a debian archive')), remove: failing(new Error('x')) } }, 1407, '70'],
-    ['no installer', { installer: undefined }, 1411, '70'],
-  ] as [string, Partial<ScomoConfig>, number, string][])('%s → %i', async (_name, over, code, status) => {
+    ['plain download error', 1402, { download: failing(new Error('connection reset')) }, '20'],
+    ['download validation (hash)', 1407, { download: failing(Object.assign(new Error('sha256 mismatch'), { kind: 'validation' })) }, '20'],
+    ['download auth', 1403, { download: failing(Object.assign(new Error('401'), { kind: 'auth' })) }, '20'],
+    ['download server unavailable', 1501, { download: failing(Object.assign(new Error('no answer'), { kind: 'unavailable' })) }, '20'],
+    ['disk full while downloading', 1404, { download: failing(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) }, '20'],
+    ['installer failure', 1405, { installer: { install: failing(new Error('dpkg: error processing')), remove: failing(new Error('x')) } }, '70'],
+    ['package validation by the installer', 1407, { installer: { install: failing(new ScomoError(1407, 'not a debian archive')), remove: failing(new Error('x')) } }, '70'],
+    ['no installer', 1411, { installer: undefined }, '70'],
+  ] as [string, number, Partial<ScomoConfig>, string][])('%s → %i', async (_name, code, over, status) => {
     const { mo, removed } = setup(over);
     await addPackage(mo, 'p', 'https://e/openssl_9.pkg');
     expect(await mo.exec('Download/p/Operations/DownloadInstall', { correlator: 'k' })).toBe(202);

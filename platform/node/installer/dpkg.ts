@@ -1,0 +1,99 @@
+// dpkg as the SCOMO installer for Debian-based gateways. `root`/`admindir`/`instdir` let tests (and image builders)
+// install real .deb files into a scratch root. Result codes (digest §6.3): an archive dpkg-deb cannot read is 1407
+// (Failed Package Validation); an architecture dpkg refuses is 1413 (unsupported environment); ENOSPC is 1406; every
+// other dpkg failure is 1405 Install Failed / 1408 Remove Failed.
+
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Component } from '../../../src/inventory/component.js';
+import { ScomoResult } from '../../../src/scomo/codes.js';
+import { ScomoError } from '../../../src/scomo/errors.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../../src/scomo/ports.js';
+import { runCommand, tail } from './run.js';
+
+export interface DpkgOptions {
+  /** dpkg binary, default `dpkg`. */
+  dpkg?: string;
+  /** dpkg-deb binary, default `dpkg-deb`. */
+  dpkgDeb?: string;
+  /** `--root=<dir>`: install into another root (sets instdir and admindir below it). */
+  root?: string;
+  /** `--admindir=<dir>` (default with root: `<root>/var/lib/dpkg`). */
+  admindir?: string;
+  /** `--instdir=<dir>` (default with root: `<root>`). */
+  instdir?: string;
+  /** `--force-not-root`: allow a non-root user to install into a scratch root. */
+  forceNotRoot?: boolean;
+  /** `--force-script-chrootless`: run maintainer scripts without chroot into `root` (scratch roots have no shell). */
+  scriptChrootless?: boolean;
+  /** `--log=<file>`; default with root: `<root>/var/log/dpkg.log`, so a scratch install never writes the host log. */
+  log?: string;
+  /** Remove with `--purge` (configuration files too) instead of `--remove`. */
+  purge?: boolean;
+  extraArgs?: string[];
+  timeoutMs?: number;
+  /** Used to leave a package Inactive after InstallInactive (maintainer scripts may have started its service). */
+  activator?: Activator;
+}
+
+export class DpkgInstaller implements Installer {
+  constructor(private readonly o: DpkgOptions = {}) {}
+
+  private async common(): Promise<string[]> {
+    const args: string[] = [];
+    const o = this.o;
+    if (o.root) args.push(`--root=${o.root}`);
+    const admindir = o.admindir || (o.root ? path.join(o.root, 'var/lib/dpkg') : undefined);
+    if (admindir) args.push(`--admindir=${admindir}`);
+    const instdir = o.instdir || o.root;
+    if (instdir) args.push(`--instdir=${instdir}`);
+    if (o.forceNotRoot) args.push('--force-not-root');
+    if (o.scriptChrootless) args.push('--force-script-chrootless');
+    const log = o.log || (o.root ? path.join(o.root, 'var/log/dpkg.log') : undefined);
+    if (log) {
+      if (log !== '/dev/null') await fs.mkdir(path.dirname(log), { recursive: true });
+      args.push(`--log=${log}`);
+    }
+    return args.concat(o.extraArgs || []);
+  }
+
+  /** Package, Version and Architecture from the archive's control file; an unreadable archive is 1407. */
+  async inspect(file: string): Promise<{ package: string; version: string; architecture: string }> {
+    const r = await runCommand(this.o.dpkgDeb || 'dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture'], {
+      spawnFailureCode: ScomoResult.InstallFailed,
+    });
+    if (r.code !== 0) throw new ScomoError(ScomoResult.PackageValidationFailed, `not a valid .deb archive: ${tail(r.stderr)}`);
+    const f: Record<string, string> = {};
+    for (const line of r.stdout.split('\n')) {
+      const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+      if (m) f[m[1].toLowerCase()] = m[2].trim();
+    }
+    if (!f.package) throw new ScomoError(ScomoResult.PackageValidationFailed, '.deb control file has no Package field');
+    return { package: f.package, version: f.version || '', architecture: f.architecture || '' };
+  }
+
+  async install(request: InstallRequest): Promise<InstallOutcome> {
+    const meta = await this.inspect(request.path);
+    const r = await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat(['--install', request.path]), {
+      timeoutMs: this.o.timeoutMs,
+    });
+    if (r.code !== 0) throw new ScomoError(installFailureCode(r.stderr), `dpkg --install ${meta.package} failed (exit ${r.code}): ${tail(r.stderr)}`);
+    const component: Component = { id: meta.package, name: meta.package, version: meta.version, state: 'active', source: 'dpkg' };
+    if (!request.activate && this.o.activator) await this.o.activator.deactivate(component);
+    return { componentIds: [meta.package] };
+  }
+
+  async remove(component: Component): Promise<void> {
+    const r = await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat([this.o.purge ? '--purge' : '--remove', component.id]), {
+      timeoutMs: this.o.timeoutMs,
+      spawnFailureCode: ScomoResult.RemoveFailed,
+    });
+    if (r.code !== 0) throw new ScomoError(ScomoResult.RemoveFailed, `dpkg --remove ${component.id} failed (exit ${r.code}): ${tail(r.stderr)}`);
+  }
+}
+
+function installFailureCode(stderr: string): number {
+  if (/No space left on device/i.test(stderr)) return ScomoResult.InstallOutOfMemory;
+  if (/architecture \([^)]*\) does not match system/i.test(stderr)) return ScomoResult.UnsupportedEnvType;
+  return ScomoResult.InstallFailed;
+}

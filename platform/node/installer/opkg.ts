@@ -1,0 +1,66 @@
+// opkg (OpenWrt) as the SCOMO installer: `opkg install <file.ipk>` / `opkg remove <name>`, with optional `-f <conf>`
+// and `--offline-root <dir>` for image builders and tests. The installed package names are taken from the lines opkg
+// prints (`Installing <name> (<version>) to root...`, `Upgrading <name> on root from ...`), falling back to the
+// delivery package's PkgID. Result codes as for dpkg (digest §6.3).
+
+import type { Component } from '../../../src/inventory/component.js';
+import { ScomoResult } from '../../../src/scomo/codes.js';
+import { ScomoError } from '../../../src/scomo/errors.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../../src/scomo/ports.js';
+import { runCommand, tail } from './run.js';
+
+export interface OpkgOptions {
+  /** opkg binary, default `opkg`. */
+  opkg?: string;
+  /** `--offline-root <dir>`. */
+  offlineRoot?: string;
+  /** `-f <conf>`. */
+  conf?: string;
+  extraArgs?: string[];
+  timeoutMs?: number;
+  activator?: Activator;
+}
+
+export class OpkgInstaller implements Installer {
+  constructor(private readonly o: OpkgOptions = {}) {}
+
+  private common(): string[] {
+    const args: string[] = [];
+    if (this.o.conf) args.push('-f', this.o.conf);
+    if (this.o.offlineRoot) args.push('--offline-root', this.o.offlineRoot);
+    return args.concat(this.o.extraArgs || []);
+  }
+
+  async install(request: InstallRequest): Promise<InstallOutcome> {
+    const r = await runCommand(this.o.opkg || 'opkg', this.common().concat(['install', request.path]), { timeoutMs: this.o.timeoutMs });
+    const out = r.stdout + '\n' + r.stderr;
+    if (r.code !== 0) {
+      const code = /No space left on device|not enough space/i.test(out)
+        ? ScomoResult.InstallOutOfMemory
+        : /Malformed package file|corrupt|unpack/i.test(out)
+          ? ScomoResult.PackageValidationFailed
+          : /incompatible with the architectures/i.test(out)
+            ? ScomoResult.UnsupportedEnvType
+            : ScomoResult.InstallFailed;
+      throw new ScomoError(code, `opkg install failed (exit ${r.code}): ${tail(out)}`);
+    }
+    const ids: string[] = [];
+    const re = /(?:Installing ([^\s]+) \(|Upgrading ([^\s]+) on )/g;
+    for (let m = re.exec(out); m; m = re.exec(out)) {
+      const name = m[1] || m[2];
+      if (ids.indexOf(name) < 0) ids.push(name);
+    }
+    if (ids.length === 0 && request.pkgId) ids.push(request.pkgId);
+    if (!request.activate && this.o.activator)
+      for (const id of ids) await this.o.activator.deactivate({ id, name: id, version: '', state: 'active', source: 'opkg' });
+    return { componentIds: ids };
+  }
+
+  async remove(component: Component): Promise<void> {
+    const r = await runCommand(this.o.opkg || 'opkg', this.common().concat(['remove', component.id]), {
+      timeoutMs: this.o.timeoutMs,
+      spawnFailureCode: ScomoResult.RemoveFailed,
+    });
+    if (r.code !== 0) throw new ScomoError(ScomoResult.RemoveFailed, `opkg remove ${component.id} failed (exit ${r.code}): ${tail(r.stdout + '\n' + r.stderr)}`);
+  }
+}
