@@ -68,7 +68,9 @@ export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): Xml
   try {
     raw = parser.parse(text) as RawNode[];
   } catch (e) {
-    throw new SyncmlError('xml-syntax', '', `not well-formed XML: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    if (/nested/i.test(msg)) throw new SyncmlError('too-deep', '', `nesting deeper than the XML parser allows: ${msg}`);
+    throw new SyncmlError('xml-syntax', '', `not well-formed XML: ${msg}`);
   }
   let top: RawNode | undefined;
   for (const n of raw) {
@@ -155,7 +157,7 @@ function convert(
   const pieces: { text: string; cdata: boolean }[] = [];
   for (const k of kids) {
     if (k['#text'] !== undefined) {
-      pieces.push({ text: decodeEntities(String(k['#text'])), cdata: false });
+      pieces.push({ text: String(k['#text']), cdata: false }); // entities decoded after trimming, in flushText
     } else if (k['#cdata'] !== undefined) {
       const inner = k['#cdata'] as RawNode[];
       let s = '';
@@ -172,18 +174,19 @@ function convert(
 
 /**
  * Moves collected text pieces into the element as one text node. Plain text is trimmed at the outer edges (CDATA
- * never is); blank plain text between child elements is dropped.
+ * and character references never are); blank plain text between child elements is dropped.
  */
 function flushText(el: WbxmlElement, pieces: { text: string; cdata: boolean }[], hasElement: boolean): void {
   if (pieces.length === 0) return;
   const first = pieces[0];
   const last = pieces[pieces.length - 1];
+  // Only literal whitespace is trimmed: a character reference such as &#32; is deliberate, so decode afterwards.
   if (!first.cdata) first.text = first.text.replace(/^\s+/, '');
   if (!last.cdata) last.text = last.text.replace(/\s+$/, '');
   let text = '';
   let cdata = false;
   for (const p of pieces) {
-    text += p.text;
+    text += p.cdata ? p.text : decodeEntities(p.text);
     if (p.cdata) cdata = true;
   }
   pieces.length = 0;

@@ -44,10 +44,17 @@ export function cdata(s: string): string {
   return '<![CDATA[' + s.split(']]>').join(']]]]><![CDATA[>') + ']]>';
 }
 
-/** True when text would change under the reader's trimming, so it must travel as CDATA. */
-function needsCdata(s: string): boolean {
-  if (s.length === 0) return false;
-  return /^\s/.test(s) || /\s$/.test(s);
+const WS_REF: Record<string, string> = { ' ': '&#32;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+
+/**
+ * Text content: escaped, and leading/trailing whitespace written as character references, because readers (ours
+ * and libwbxml's) trim literal edge whitespace while a reference survives. Values never change on a round trip.
+ */
+export function escapeContent(s: string): string {
+  const m = /^([ \t\n\r]*)([\s\S]*?)([ \t\n\r]*)$/.exec(s) as RegExpExecArray;
+  if (m[1] === '' && m[3] === '') return escapeText(s);
+  const refs = (w: string) => w.replace(/[ \t\n\r]/g, (c) => WS_REF[c]);
+  return refs(m[1]) + escapeText(m[2]) + refs(m[3]);
 }
 
 function nsOf(el: WbxmlElement, lang: Language | undefined): string | undefined {
@@ -101,7 +108,7 @@ function writeNode(n: WbxmlNode, opts: XmlWriteOptions, ns: string | undefined, 
   }
   const t = n as { text?: string; cdata?: boolean; opaque?: Uint8Array };
   if (t.text !== undefined) {
-    parts.push(t.cdata || needsCdata(t.text) ? cdata(t.text) : escapeText(t.text));
+    parts.push(t.cdata && t.text.indexOf('\r') < 0 ? cdata(t.text) : escapeContent(t.text));
     return;
   }
   const bytes = t.opaque as Uint8Array;
