@@ -6,7 +6,8 @@ import { createNodeTransport } from './transport.js';
 import { createNodeStorage } from './storage.js';
 import { createNodeLog, nodeClock, nodeRandom } from './basics.js';
 import { createNodeDeviceInfoReader } from './device-info.js';
-import { createNodeUi } from './ui.js';
+import { createNodeUi } from './ui-headless.js';
+import { parseUiConfig } from '../../src/ui/index.js';
 
 export async function createNodePlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
@@ -31,6 +32,6 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
     random: nodeRandom,
     log,
     deviceInfo: createNodeDeviceInfoReader(config.device),
-    ui: createNodeUi(config.ui, log),
+    ui: createNodeUi(parseUiConfig(config.ui), log),
   };
 }
