@@ -54,13 +54,13 @@ describe('resumable download', () => {
     srv.objects.set('/a.bin', { body: image, etag: '"v1"' });
     const seen: number[] = [];
     const o = opts(srv.url('/a.bin'), { onProgress: (p) => seen.push(p.received), expectedSize: image.length });
-    expect(await downloadResumable(dl, files, o)).toBe(image.length);
+    expect((await downloadResumable(dl, files, o)).size).toBe(image.length);
     expect(sha(readFileSync(o.file))).toBe(sha(image));
     expect(seen[seen.length - 1]).toBe(image.length);
     expect(JSON.parse(readFileSync(sidecarName(o.file), 'utf8'))).toMatchObject({ complete: true, validator: '"v1"', total: image.length });
     // Already complete: a second call makes no request.
     const before = srv.log.length;
-    expect(await downloadResumable(dl, files, o)).toBe(image.length);
+    expect((await downloadResumable(dl, files, o)).size).toBe(image.length);
     expect(srv.log.length).toBe(before);
   });
 

@@ -40,7 +40,14 @@ interface Sidecar {
   url: string;
   validator?: string;
   total?: number;
+  contentType?: string;
   complete?: boolean;
+}
+
+export interface DownloadOutcome {
+  size: number;
+  /** Content-Type of the answer (a descriptor is recognised by it, digest §7.1). */
+  contentType?: string;
 }
 
 export function sidecarName(file: string): string {
@@ -80,8 +87,8 @@ function totalOf(head: FetchHead, offset: number): number | undefined {
 
 const REDIRECT = [301, 302, 303, 307, 308];
 
-/** Downloads `url` into `file`, resuming what an earlier run left. Returns the final file size. */
-export async function downloadResumable(dl: Downloader, files: StagingFiles, opts: DownloadOptions): Promise<number> {
+/** Downloads `url` into `file`, resuming what an earlier run left. */
+export async function downloadResumable(dl: Downloader, files: StagingFiles, opts: DownloadOptions): Promise<DownloadOutcome> {
   checkPackageUrl(opts.url, opts.policy); // 411 before any request
   const backoff = opts.backoff || DEFAULT_BACKOFF;
   let side = await readSidecar(files, opts.file);
@@ -95,7 +102,7 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
     const s = await files.size(opts.file);
     return s === null ? 0 : s;
   };
-  if (side.complete && side.total !== undefined && (await current()) === side.total) return side.total;
+  if (side.complete && side.total !== undefined && (await current()) === side.total) return { size: side.total, contentType: side.contentType };
 
   let url = opts.url;
   let redirects = 0;
@@ -137,6 +144,7 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
                 InstallNotify.AttributeMismatch,
               );
             const next: Sidecar = { url: opts.url, total };
+            if (head.headers['content-type']) next.contentType = head.headers['content-type'];
             const v = validatorOf(head.headers);
             if (v !== undefined) next.validator = v;
             side = next;
@@ -154,10 +162,10 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
         if (total !== undefined && res.fileSize !== total) {
           lastFailure = { code: FumoResult.DownloadNetworkFailure, reason: `transfer ended at ${res.fileSize} of ${total} bytes` };
         } else {
-          side = { url: opts.url, validator: side.validator, total: res.fileSize, complete: true };
+          side = { url: opts.url, validator: side.validator, total: res.fileSize, contentType: side.contentType, complete: true };
           await files.writeTextAtomic(sidecarName(opts.file), JSON.stringify(side));
           if (opts.onProgress) opts.onProgress({ received: res.fileSize, total: res.fileSize });
-          return res.fileSize;
+          return { size: res.fileSize, contentType: side.contentType };
         }
       } else if (REDIRECT.indexOf(status) >= 0 && res.headers['location']) {
         if (++redirects > (opts.maxRedirects === undefined ? 5 : opts.maxRedirects))

@@ -1,0 +1,249 @@
+// FumoEngine: runs FUMO Exec jobs (digest §5.3) as a journaled state machine and keeps their result reports.
+//
+//   exec(op, request)   validate, persist the job at step Resolve, answer 202 (the session layer sends it), run async
+//   resume()            after start: continue a job from the step the journal names (crash, power cut, reboot)
+//   pendingReports()    reports to send as Generic Alert 1226 (stored durably before any reboot)
+//   acknowledge(id)     the server answered 200 to that alert: drop it for good (never re-sent, never re-queued)
+//   state()             the `<x>/State` node value (digest §5.2)
+//
+// Steps and their handlers are in steps.ts. The journal is written BEFORE each step runs, so every durable effect of a
+// step is followed by a journal write naming the next step; a power cut in between re-runs the (idempotent) step.
+
+import type { Clock, Log, Random } from '../ports';
+import { hex } from '../bytes';
+import { FumoResult, isSuccessResult } from './result-codes';
+import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation, isTerminalState } from './state';
+import type { ExecRequest, FumoDocument, JobRecord, JournalStore, StepName } from './journal';
+import { PendingReport, ReportBook } from './reports';
+import { STEPS, StepContext, StepOutcome, failure } from './steps';
+import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports';
+import type { UrlPolicy } from '../update/url-policy';
+import type { VerificationPolicy } from '../update/verify';
+import type { DownloadOptions } from '../update/download';
+
+export interface FumoEngineOptions {
+  /** The FUMO `<x>` node, e.g. `./FUMO` or `./FwUpdate/Package1`. */
+  fumoUri: string;
+  store: JournalStore;
+  downloader: Downloader;
+  files: StagingFiles;
+  writer: FlashWriter;
+  clock: Clock;
+  random: Random;
+  log?: Log;
+  rebooter?: Rebooter;
+  health?: HealthCheck;
+  /** Staging file for the package (a partial download and its sidecar live next to it). */
+  stagingFile: string;
+  urlPolicy: UrlPolicy;
+  verification: VerificationPolicy;
+  download?: Partial<Pick<DownloadOptions, 'backoff' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'lowSpeed' | 'maxBytesPerSecond'>>;
+  /** Alert Source/LocURI: the Exec'd node (default, MSDOCS/VZW) or the MO root (spec text) — digest §9 #4. */
+  reportSource?: 'exec-target' | 'mo-root';
+  keepPackage?: boolean;
+  /** Bytes per writer chunk (default 1 MiB). */
+  chunkSize?: number;
+  /** Hard cap on persisted steps per job (default 64). */
+  maxTransitions?: number;
+  onEvent?(event: FumoEvent): void;
+}
+
+export type FumoEvent =
+  | { type: 'step'; jobId: string; step: StepName; state: number }
+  | { type: 'progress'; jobId: string; received: number; total?: number }
+  | { type: 'report'; report: PendingReport };
+
+export interface ExecAnswer {
+  /** DM Status code for the Exec: 202 accepted (digest §5.3), or why not. */
+  status: 202 | 405 | 412 | 417;
+  jobId?: string;
+  reason?: string;
+  /** Settles when the job stops (finished, or waiting for a reboot). Tests await it; the agent need not. */
+  done?: Promise<void>;
+}
+
+const DOC = 'fumo';
+
+export class FumoEngine {
+  private doc: FumoDocument = { version: 1, seq: 0, state: FumoState.Idle, job: null, package: null };
+  private readonly reports: ReportBook;
+  private running: Promise<void> | null = null;
+  private loaded = false;
+
+  constructor(private readonly o: FumoEngineOptions) {
+    this.reports = new ReportBook(o.store);
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    const v = (await this.o.store.get(DOC)) as FumoDocument | null;
+    if (v && v.version === 1 && typeof v.state === 'number') this.doc = v;
+    await this.reports.load();
+    this.loaded = true;
+  }
+
+  private async persist(patch: Partial<FumoDocument>): Promise<void> {
+    const next: FumoDocument = Object.assign({}, this.doc, patch, { seq: this.doc.seq + 1 });
+    await this.o.store.put(DOC, next);
+    this.doc = next;
+  }
+
+  state(): number {
+    return this.doc.state;
+  }
+
+  /** The job in progress (or the last finished one), for diagnostics and the DM tree. */
+  job(): JobRecord | null {
+    return this.doc.job;
+  }
+
+  pendingReports(): PendingReport[] {
+    return this.reports.list();
+  }
+
+  async acknowledge(id: string): Promise<boolean> {
+    await this.load();
+    const removed = await this.reports.acknowledge(id);
+    const job = this.doc.job;
+    if (removed && job && job.id === id && job.step === 'Done') {
+      // VZW fumo_continue_job: after the final alert is acknowledged, clean up to Idle — except when a downloaded
+      // package waits for Exec Update (40) or is kept (70/90).
+      const s = this.doc.state;
+      if (s === FumoState.DownloadFailed || s === FumoState.UpdateFailedNoData || s === FumoState.UpdateSuccessfulNoData)
+        await this.persist({ state: FumoState.Idle });
+    }
+    return removed;
+  }
+
+  /** Accepts an Exec on `<x>/Download`, `<x>/Update` or `<x>/DownloadAndUpdate`; the job then runs asynchronously. */
+  async exec(operation: FumoOperation, request: ExecRequest): Promise<ExecAnswer> {
+    await this.load();
+    if (!isFumoOperation(operation)) return { status: 405, reason: `unknown FUMO operation ${String(operation)}` };
+    if (this.running || (this.doc.job && this.doc.job.step !== 'Done'))
+      return { status: 417, reason: 'another firmware job is in progress' }; // 417 Retry later
+    if (operation === 'Update') {
+      if (!this.doc.package) return { status: 405, reason: 'Exec Update needs a downloaded package (state 40/50)' };
+    } else if (typeof request.pkgUrl !== 'string' || request.pkgUrl === '') {
+      return { status: 412, reason: `Exec ${operation} needs ${operation}/PkgURL` };
+    }
+    const id = hex(this.o.random.bytes(8));
+    const job: JobRecord = { id, operation, step: 'Resolve', request: Object.assign({}, request), transitions: 0, reboots: 0 };
+    const state = operation === 'Update' ? FumoState.UpdateProgressing : FumoState.DownloadProgressing;
+    // Persisted before 202 is answered: an accepted job survives a crash right after the answer.
+    await this.persist({ job, state, package: operation === 'Update' ? this.doc.package : null });
+    this.emit({ type: 'step', jobId: id, step: 'Resolve', state });
+    const done = this.start();
+    return { status: 202, jobId: id, done };
+  }
+
+  /** Continues a job left by an earlier process; resolves when it stops. Safe to call when there is none. */
+  async resume(): Promise<void> {
+    await this.load();
+    const job = this.doc.job;
+    if (!job || job.step === 'Done') return;
+    return this.start();
+  }
+
+  private start(): Promise<void> {
+    if (!this.running) {
+      this.running = this.run().then(
+        () => {
+          this.running = null;
+        },
+        (e) => {
+          this.running = null;
+          throw e;
+        },
+      );
+    }
+    return this.running;
+  }
+
+  private emit(e: FumoEvent): void {
+    if (this.o.onEvent) this.o.onEvent(e);
+  }
+
+  private context(): StepContext {
+    const job = this.doc.job;
+    return {
+      downloader: this.o.downloader,
+      files: this.o.files,
+      writer: this.o.writer,
+      clock: this.o.clock,
+      random: this.o.random,
+      log: this.o.log,
+      health: this.o.health,
+      stagingFile: this.o.stagingFile,
+      policy: this.o.urlPolicy,
+      verification: this.o.verification,
+      download: this.o.download,
+      chunkSize: this.o.chunkSize || 1 << 20,
+      keepPackage: this.o.keepPackage === true,
+      storedPackage: this.doc.package,
+      onProgress: (received, total) => job && this.emit({ type: 'progress', jobId: job.id, received, total }),
+    };
+  }
+
+  private reportFor(job: JobRecord): PendingReport {
+    const r = job.result || { code: FumoResult.UndefinedError, message: 'no result', finalState: FumoState.Idle };
+    const execTarget = `${this.o.fumoUri}/${job.operation}`;
+    const report: PendingReport = {
+      id: job.id,
+      fumoUri: this.o.fumoUri,
+      operation: job.operation,
+      resultCode: r.code,
+      alertType: FUMO_ALERT_TYPE[job.operation],
+      sourceUri: this.o.reportSource === 'mo-root' ? this.o.fumoUri : execTarget,
+      mark: isSuccessResult(r.code) ? 'informational' : 'critical',
+      message: r.message,
+    };
+    if (job.request.correlator !== undefined) report.correlator = job.request.correlator;
+    return report;
+  }
+
+  private async run(): Promise<void> {
+    const cap = this.o.maxTransitions || 64;
+    for (;;) {
+      const job = this.doc.job;
+      if (!job || job.step === 'Done') return;
+      const installPhase = job.step === 'Install' || job.step === 'Activate' || job.step === 'Reboot' || job.step === 'VerifyBoot' || job.step === 'Commit';
+      let out: StepOutcome;
+      if (job.step !== 'Report' && job.step !== 'RollBack' && job.transitions >= cap) {
+        out = failure(job, new Error(`job stopped after ${job.transitions} steps (loop guard)`), installPhase, this.doc.package !== null || job.verified !== undefined);
+      } else {
+        try {
+          out = await STEPS[job.step](this.context(), job);
+        } catch (e) {
+          if (this.o.log) this.o.log.log('warn', `FUMO step ${job.step} failed`, { error: String(e) });
+          out = failure(job, e, installPhase, job.verified !== undefined);
+        }
+      }
+      const nextJob: JobRecord = Object.assign({}, out.job, { transitions: job.transitions + 1 });
+      if (job.step === 'Report') {
+        // The report is stored before the job is marked Done (and before a reboot that follows a rollback);
+        // ReportBook.add is idempotent by job id, so re-running this step after a power cut queues it once.
+        const report = this.reportFor(job);
+        if (await this.reports.add(report)) this.emit({ type: 'report', report });
+      }
+      const patch: Partial<FumoDocument> = { job: nextJob, state: out.state };
+      if (job.step === 'Report' && job.result) {
+        const keep =
+          job.result.finalState === FumoState.DownloadComplete ||
+          job.result.finalState === FumoState.UpdateFailedHaveData ||
+          job.result.finalState === FumoState.UpdateSuccessfulHaveData;
+        patch.package = keep && job.verified ? job.verified : null;
+      }
+      await this.persist(patch);
+      this.emit({ type: 'step', jobId: nextJob.id, step: nextJob.step, state: out.state });
+      const rebootNow = out.after === 'reboot' || (job.step === 'Report' && job.result && job.result.rebootAfterReport);
+      if (rebootNow) {
+        if (!this.o.rebooter) throw new Error('FUMO job needs a reboot but no Rebooter is configured');
+        await this.o.rebooter.reboot();
+        return; // a real reboot never returns; a simulated one ends this run, resume() continues after "boot"
+      }
+      if (out.stop) return;
+    }
+  }
+}
+
+export { isTerminalState };

@@ -1,0 +1,104 @@
+// The FUMO journal: one small JSON document, rewritten atomically BEFORE each step runs (Mender style, ota-anchors
+// §11.5/§11.9), so a restart resumes at the step that was about to run. Every handler is re-runnable.
+// Storage is a minimal get/put-JSON interface; src/state/DurableStore (atomic files over the Storage port) plugs in.
+
+import type { FumoOperation } from './state';
+import type { PendingReport } from './reports';
+
+export interface JournalStore {
+  /** The stored JSON value, or null when absent. */
+  get(name: string): Promise<unknown | null>;
+  /** Atomic replace (tmp + fsync + rename + fsync dir). */
+  put(name: string, value: unknown): Promise<void>;
+}
+
+/** In-memory JournalStore (tests, and devices that accept losing jobs at reboot). */
+export class MemoryJournalStore implements JournalStore {
+  readonly data = new Map<string, string>();
+  async get(name: string): Promise<unknown | null> {
+    const v = this.data.get(name);
+    return v === undefined ? null : JSON.parse(v);
+  }
+  async put(name: string, value: unknown): Promise<void> {
+    this.data.set(name, JSON.stringify(value));
+  }
+}
+
+/** Named steps of a job; each has one handler in steps.ts and an explicit next step. */
+export type StepName =
+  | 'Resolve' // check the PkgURL policy and the package claims (signature, hardware, version) before any transfer
+  | 'Download' // resumable GET into the staging file; a descriptor found there is parsed and followed
+  | 'Verify' // SHA-256 and size of the staged file against the claims
+  | 'Install' // stream the verified file into the flash writer (begin / writeChunk / finish with read-back)
+  | 'Activate' // one atomic switch of the boot target
+  | 'Reboot' // journal says VerifyBoot, then reboot
+  | 'VerifyBoot' // after the restart: did we boot the new image? health check
+  | 'Commit' // mark the new image good
+  | 'RollBack' // return to the old image, then report failure
+  | 'Report' // store the pending report (idempotent by job id)
+  | 'Done';
+
+export interface ExecRequest {
+  pkgUrl?: string;
+  correlator?: string;
+  /** Expected SHA-256 (hex), e.g. from FUMO Ext. */
+  sha256?: string;
+  size?: number;
+  /** Signed manifest (base64) and its detached ed25519 signature (base64), e.g. from FUMO Ext. */
+  manifest?: string;
+  signature?: string;
+}
+
+export interface PackageInfo {
+  /** URL of the object itself (PkgURL, or the descriptor's objectURI). */
+  url: string;
+  size?: number;
+  installNotifyUri?: string;
+  sha256?: string;
+  manifest?: string;
+  signature?: string;
+  /** True once a descriptor was followed (a second descriptor is refused). */
+  viaDescriptor?: boolean;
+}
+
+export interface VerifiedInfo {
+  sha256: string;
+  size: number;
+  version?: string;
+}
+
+export interface JobRecord {
+  id: string;
+  operation: FumoOperation;
+  step: StepName;
+  request: ExecRequest;
+  pkg?: PackageInfo;
+  verified?: VerifiedInfo;
+  /** Slot the new image should boot from (A/B writers). */
+  expectSlot?: string;
+  /** Set once the outcome is known. */
+  result?: { code: number; message: string; finalState: number; rebootAfterReport?: boolean };
+  /** Install-notify status to POST in the Report step (descriptor downloads only). */
+  notify?: number;
+  /** Steps persisted so far: a hard cap stops a job that keeps bouncing (Mender's loop guard, ota-anchors §11.5). */
+  transitions: number;
+  reboots: number;
+}
+
+export interface FumoDocument {
+  version: 1;
+  /** Monotonic write counter (diagnostics: shows how many journal writes a job took). */
+  seq: number;
+  /** Value of the `<x>/State` node. */
+  state: number;
+  job: JobRecord | null;
+  /** A verified package kept in the staging file (after Download, or when HaveData). */
+  package: VerifiedInfo | null;
+}
+
+export interface ReportDocument {
+  version: 1;
+  reports: PendingReport[];
+  /** Ids acknowledged recently: a report with one of these ids is never queued again. */
+  acked: string[];
+}

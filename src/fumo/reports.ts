@@ -1,0 +1,69 @@
+// Pending FUMO result reports (digest §5.3 step 4): stored durably before any reboot, kept until the server answers
+// 200 to the Generic Alert (the session layer calls acknowledge), re-sent after a crash, never duplicated.
+
+import type { FumoOperation } from './state';
+import type { JournalStore, ReportDocument } from './journal';
+
+export type AlertMark = 'fatal' | 'critical' | 'minor' | 'warning' | 'informational' | 'harmless' | 'indeterminate';
+
+export interface PendingReport {
+  /** Equals the job id: one job, one report. */
+  id: string;
+  /** The FUMO `<x>` node. */
+  fumoUri: string;
+  operation: FumoOperation;
+  /** Echo of the Exec's Correlator, when it had one. */
+  correlator?: string;
+  /** FUMO result code (digest §5.4), sent as `Data` with Format int. */
+  resultCode: number;
+  /** Generic Alert Meta/Type (digest §5.3 table). */
+  alertType: string;
+  /** Item/Source/LocURI: the Exec target by default, the MO root when configured (digest §9 #4). */
+  sourceUri: string;
+  /** `informational` on success, `critical` on failure (digest §5.3: failures use a non-informational Mark). */
+  mark: AlertMark;
+  /** Human-readable cause, for logs and the UI (not sent). */
+  message: string;
+}
+
+const NAME = 'fumo-reports';
+const ACK_MEMORY = 32;
+
+export class ReportBook {
+  private doc: ReportDocument = { version: 1, reports: [], acked: [] };
+  constructor(private readonly store: JournalStore) {}
+
+  async load(): Promise<void> {
+    const v = (await this.store.get(NAME)) as ReportDocument | null;
+    if (v && Array.isArray(v.reports) && Array.isArray(v.acked)) this.doc = v;
+  }
+
+  list(): PendingReport[] {
+    return this.doc.reports.slice();
+  }
+
+  /** Queues `r` unless a report with the same id is queued or was acknowledged. Returns whether it wrote. */
+  async add(r: PendingReport): Promise<boolean> {
+    if (this.doc.acked.indexOf(r.id) >= 0) return false;
+    for (const x of this.doc.reports) if (x.id === r.id) return false;
+    const next: ReportDocument = { version: 1, reports: this.doc.reports.concat([r]), acked: this.doc.acked };
+    await this.store.put(NAME, next);
+    this.doc = next;
+    return true;
+  }
+
+  /** Removes an acknowledged report; unknown ids are ignored (a duplicate 200 is harmless). */
+  async acknowledge(id: string): Promise<boolean> {
+    const kept = this.doc.reports.filter((r) => r.id !== id);
+    if (kept.length === this.doc.reports.length) return false;
+    const acked = this.doc.acked.concat([id]);
+    const next: ReportDocument = { version: 1, reports: kept, acked: acked.slice(Math.max(0, acked.length - ACK_MEMORY)) };
+    await this.store.put(NAME, next);
+    this.doc = next;
+    return true;
+  }
+
+  wasAcknowledged(id: string): boolean {
+    return this.doc.acked.indexOf(id) >= 0;
+  }
+}
