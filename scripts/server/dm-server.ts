@@ -1,0 +1,357 @@
+// The reference OMA DM 1.2 server: a test peer and demo server for dm-agent (FLOWS.md). HTTP on 127.0.0.1,
+// POST /dm (and the RespURI paths it hands out) answered in the request's encoding; firmware files, OMA DL
+// descriptors and install-notify; Pkg#0 delivery; and /admin endpoints exposing everything it recorded.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { base64Decode } from '../../src/bytes.js';
+import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../../src/syncml/index.js';
+import type { SyncML } from '../../src/syncml/model.js';
+import { serverHmacHeader, toNonce } from './auth.js';
+import { FileServer, type ServedFile } from './files.js';
+import { buildPkg0, deliverPkg0, type Pkg0Target } from './pkg0.js';
+import { Recorder } from './recorder.js';
+import { DEFAULT_PARAMS, resolveScenario } from './scenarios.js';
+import { DmSession, type SessionEnv } from './session.js';
+import { summarize } from './summary.js';
+import type {
+  ClientAuthOptions,
+  DownloadFault,
+  Encoding,
+  NotificationRecord,
+  Scenario,
+  ScenarioFn,
+  ScenarioParams,
+  ServerCredOptions,
+  ServerEvents,
+  ServerOptions,
+} from './types.js';
+import { ServerConfigError } from './types.js';
+
+export interface NotifyRequest {
+  /** Where to: UDP WAP push (host, port 2948 default), HTTP POST (url), or a spool folder (dir). */
+  host?: string;
+  port?: number;
+  url?: string;
+  spool?: string;
+  sessionId?: number;
+  uiMode?: 0 | 1 | 2 | 3;
+  initiator?: 0 | 1;
+  vendor?: string;
+  /** Device whose client-issued nonce to use; default: the nonce given here or in serverCred, else 4 zero bytes. */
+  devId?: string;
+  nonce?: string;
+  secret?: string;
+  serverId?: string;
+}
+
+export interface DmServer {
+  /** http://host:port/dm */
+  url: string;
+  /** http://host:port */
+  baseUrl: string;
+  port: number;
+  events: ServerEvents;
+  /** Live sessions by key (SessionID + Source/LocURI). */
+  sessions: Map<string, DmSession>;
+  /** Scenario for every device, or for one device id. */
+  setScenario(s: string | Scenario | ScenarioFn, devId?: string): void;
+  setParams(p: Partial<ScenarioParams>): void;
+  addFile(name: string, source: Uint8Array | string, type?: string): ServedFile;
+  setFault(name: string, fault: DownloadFault | undefined): void;
+  notify(req: NotifyRequest): Promise<NotificationRecord>;
+  /** JSON text of everything recorded (what GET /admin/state returns). */
+  state(): string;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 8 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error(`body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => resolve(new Uint8Array(Buffer.concat(parts))));
+    req.on('error', reject);
+  });
+}
+
+function sendText(res: ServerResponse, code: number, text: string, type = 'text/plain'): void {
+  res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer> {
+  const host = opts.host || '127.0.0.1';
+  const serverId = opts.serverId || 'dm-agent-reference-server';
+  const random = opts.random || ((n: number) => new Uint8Array(randomBytes(n)));
+  const auth: ClientAuthOptions = opts.auth || { type: 'none' };
+  if (auth.type !== 'none' && !auth.user) throw new ServerConfigError(`auth ${auth.type} needs a user`);
+  const serverCred: ServerCredOptions = opts.serverCred || { type: 'none' };
+  const log = opts.log || (() => undefined);
+  const rec = new Recorder();
+  const files = new FileServer(rec.events.downloads, rec.events.installNotifies);
+  for (const [name, src] of Object.entries(opts.files || {})) files.add(name, src);
+  let params: ScenarioParams = { ...DEFAULT_PARAMS, ...(opts.params || {}) };
+  let defaultScenario = resolveScenario(opts.scenario || 'accept-202');
+  const perDevice = new Map<string, Scenario>();
+  const sessions = new Map<string, DmSession>();
+  const byRespPath = new Map<string, DmSession>();
+  const clientNonces = new Map<string, Uint8Array>();
+  const serverNonces = new Map<string, Uint8Array>();
+  const initialClientNonce = toNonce(auth.nonce, () => random(16));
+  const initialServerNonce = toNonce(serverCred.nonce, () => new Uint8Array(0));
+  let correlators = 0;
+  let baseUrl = '';
+
+  const firstFile = () => files.files.keys().next().value as string | undefined;
+  const env: SessionEnv = {
+    serverId,
+    auth,
+    serverCred,
+    respUri: opts.respUri !== false,
+    maxMsgSize: opts.maxMsgSize || 65536,
+    chunkSize: opts.chunkSize,
+    maxMessagesPerSession: opts.maxMessagesPerSession || 100,
+    get params() {
+      return params;
+    },
+    rec,
+    baseUrl: () => baseUrl,
+    clientNonce: (d) => clientNonces.get(d) || initialClientNonce,
+    setClientNonce: (d, n) => void clientNonces.set(d, n),
+    serverNonce: (d) => serverNonces.get(d) || initialServerNonce,
+    setServerNonce: (d, n) => void serverNonces.set(d, n),
+    random,
+    firmware(name?: string) {
+      const n = name || firstFile();
+      const f = n ? files.files.get(n) : undefined;
+      if (!f) return undefined;
+      return { name: f.name, size: f.bytes.length, url: `${baseUrl}/fw/${f.name}`, ddUrl: `${baseUrl}/dd/${f.name}` };
+    },
+    newCorrelator: (prefix) => `${prefix}-${++correlators}-${Date.now().toString(36)}`,
+    log: (line) => log(line),
+  };
+
+  function sweep(): void {
+    const limit = opts.sessionTimeoutMs || 300000;
+    const now = Date.now();
+    for (const [k, s] of sessions) {
+      if (now - s.lastActivity <= limit) continue;
+      if (!s.ended) {
+        s.expire();
+        log(`.. session ${k} expired after ${limit} ms idle`);
+      }
+      sessions.delete(k);
+      byRespPath.delete(s.respPath);
+    }
+  }
+
+  async function handleDm(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const ctype = String(req.headers['content-type'] || '');
+    const body = await readBody(req);
+    let msg: SyncML;
+    let encoding: Encoding;
+    try {
+      msg = decodeMessage(body, ctype);
+      encoding = /\+wbxml|wbxml/i.test(ctype) || (ctype === '' && body[0] !== 0x3c) ? 'wbxml' : 'xml';
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      rec.violation({ sessionKey: '', devId: '', code: 'undecodable', message: `${path}: ${why}` });
+      log(`!! undecodable message on ${path} (${ctype}, ${body.length} B): ${why}`);
+      sendText(res, 400, `undecodable DM message: ${why}\n`);
+      return;
+    }
+    sweep();
+    const devId = msg.hdr.source.locURI;
+    const key = `${msg.hdr.sessionID}|${devId}`;
+    let session = sessions.get(key);
+    if (session && session.ended && msg.hdr.msgID === '1') session = undefined; // a new session reusing the id
+    if (!session) {
+      session = new DmSession(key, msg.hdr, perDevice.get(devId) || defaultScenario, env);
+      sessions.set(key, session);
+      byRespPath.set(session.respPath, session);
+    }
+    const inSummary = summarize('in', msg, body.length, encoding);
+    rec.events.messages.push({
+      seq: rec.nextSeq(),
+      dir: 'in',
+      time: Date.now(),
+      sessionKey: key,
+      sessionId: msg.hdr.sessionID,
+      devId,
+      msgId: msg.hdr.msgID,
+      path,
+      encoding,
+      bytes: body.length,
+      summary: inSummary,
+      msg,
+    });
+    log(inSummary);
+    const hmac = req.headers['x-syncml-hmac'];
+    const reply = session.handle(msg, body, Array.isArray(hmac) ? hmac[0] : hmac, path);
+    const out = encoding === 'wbxml' ? encodeWbxml(reply) : new Uint8Array(Buffer.from(encodeXml(reply), 'utf8'));
+    const headers: Record<string, string | number> = {
+      'content-type': encoding === 'wbxml' ? MIME_WBXML : MIME_XML,
+      'content-length': out.length,
+    };
+    const sig = serverHmacHeader(serverCred, serverId, env.serverNonce(devId), out);
+    if (sig) headers['x-syncml-hmac'] = sig;
+    const outSummary = summarize('out', reply, out.length, encoding);
+    rec.events.messages.push({
+      seq: rec.nextSeq(),
+      dir: 'out',
+      time: Date.now(),
+      sessionKey: key,
+      sessionId: reply.hdr.sessionID,
+      devId,
+      msgId: reply.hdr.msgID,
+      path,
+      encoding,
+      bytes: out.length,
+      httpStatus: 200,
+      summary: outSummary,
+      msg: reply,
+    });
+    log(outSummary);
+    res.writeHead(200, headers).end(out);
+  }
+
+  async function notify(r: NotifyRequest): Promise<NotificationRecord> {
+    const sessionId = r.sessionId || 1 + (random(2)[0] << 8 | random(1)[0]) % 0xfffe;
+    const devNonce = r.devId ? serverNonces.get(r.devId) : undefined;
+    const nonce = r.nonce !== undefined ? base64Decode(r.nonce) : devNonce || (serverCred.nonce !== undefined ? initialServerNonce : new Uint8Array(4));
+    const pkg = buildPkg0({
+      serverId: r.serverId || serverId,
+      secret: r.secret !== undefined ? r.secret : serverCred.secret || '',
+      nonce,
+      uiMode: r.uiMode === undefined ? 0 : r.uiMode,
+      initiator: r.initiator === undefined ? 1 : r.initiator,
+      sessionId,
+      vendor: r.vendor,
+    });
+    let target: Pkg0Target;
+    if (r.url) target = { via: 'http', url: r.url };
+    else if (r.spool) target = { via: 'spool', dir: r.spool };
+    else if (r.host) target = { via: 'udp', host: r.host, port: r.port };
+    else throw new ServerConfigError('notify needs host (UDP), url (HTTP) or spool (folder)');
+    const sent = await deliverPkg0(pkg, sessionId, target);
+    rec.events.notifications.push(sent);
+    log(`-> pkg0 session ${pkg.sessionIdHex} via ${sent.via} to ${sent.to} (${sent.bytes} B)`);
+    return sent;
+  }
+
+  const state = () => rec.toJSON({ url: baseUrl + '/dm', scenario: defaultScenario.name, serverId });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url || '/', 'http://x');
+    const path = u.pathname;
+    const method = req.method || 'GET';
+    if (path === '/dm' || path.indexOf('/dm/s/') === 0) {
+      if (method !== 'POST') return sendText(res, 405, 'POST a DM message\n');
+      return handleDm(req, res, path);
+    }
+    let m = /^\/fw\/([^/]+)$/.exec(path);
+    if (m && (method === 'GET' || method === 'HEAD')) return files.serveFile(decodeURIComponent(m[1]), req, res);
+    m = /^\/dd\/([^/]+)$/.exec(path);
+    if (m && method === 'GET') {
+      const dd = files.descriptor(decodeURIComponent(m[1]), baseUrl);
+      return dd ? sendText(res, 200, dd, 'application/vnd.oma.dd+xml') : sendText(res, 404, 'no such descriptor\n');
+    }
+    m = /^\/notify\/([^/]+)$/.exec(path);
+    if (m && method === 'POST') {
+      const body = Buffer.from(await readBody(req, 64 * 1024)).toString('utf8');
+      const r = files.installNotify(decodeURIComponent(m[1]), body);
+      log(`<- install-notify ${r.name}: ${r.code} ${r.text}`);
+      return sendText(res, 200, 'OK\n');
+    }
+    if (path === '/admin/state' && method === 'GET') return sendText(res, 200, state(), 'application/json');
+    if (path.indexOf('/admin/') === 0 && method === 'POST') {
+      const text = Buffer.from(await readBody(req, 1024 * 1024)).toString('utf8');
+      let body: Record<string, unknown>;
+      try {
+        body = text.trim() ? JSON.parse(text) : {};
+      } catch {
+        return sendText(res, 400, 'body must be JSON\n');
+      }
+      try {
+        if (path === '/admin/notify') return sendText(res, 200, JSON.stringify(await notify(body as NotifyRequest)), 'application/json');
+        if (path === '/admin/scenario') {
+          api.setScenario(String(body.name), body.devId === undefined ? undefined : String(body.devId));
+          if (body.params) api.setParams(body.params as Partial<ScenarioParams>);
+          return sendText(res, 200, '{"ok":true}', 'application/json');
+        }
+        if (path === '/admin/fault') {
+          files.setFault(String(body.name), body.clear ? undefined : (body as DownloadFault));
+          return sendText(res, 200, '{"ok":true}', 'application/json');
+        }
+        if (path === '/admin/reset') {
+          api.reset();
+          return sendText(res, 200, '{"ok":true}', 'application/json');
+        }
+      } catch (e) {
+        return sendText(res, 400, `${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
+    sendText(res, 404, `no route for ${method} ${path}\n`);
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((e) => {
+      log(`!! ${req.method} ${req.url}: ${e instanceof Error ? e.stack || e.message : String(e)}`);
+      if (!res.headersSent) sendText(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port || 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${host.indexOf(':') >= 0 ? `[${host}]` : host}:${port}`;
+  const timer = setInterval(sweep, 1000);
+  timer.unref();
+
+  const api: DmServer = {
+    url: `${baseUrl}/dm`,
+    baseUrl,
+    port,
+    events: rec.events,
+    sessions,
+    setScenario(s, devId) {
+      const sc = resolveScenario(s);
+      if (devId) perDevice.set(devId, sc);
+      else defaultScenario = sc;
+    },
+    setParams(p) {
+      params = { ...params, ...p };
+    },
+    addFile: (name, source, type) => files.add(name, source, type),
+    setFault: (name, fault) => files.setFault(name, fault),
+    notify,
+    state,
+    reset() {
+      rec.reset();
+      sessions.clear();
+      byRespPath.clear();
+    },
+    close() {
+      clearInterval(timer);
+      for (const s of sessions.values()) if (!s.ended) s.record.endReason = s.record.endReason || 'server-closed';
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+  return api;
+}
