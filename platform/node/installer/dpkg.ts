@@ -16,6 +16,8 @@ export interface DpkgOptions {
   dpkg?: string;
   /** dpkg-deb binary, default `dpkg-deb`. */
   dpkgDeb?: string;
+  /** dpkg-query binary, default `dpkg-query`. */
+  dpkgQuery?: string;
   /** `--root=<dir>`: install into another root (sets instdir and admindir below it). */
   root?: string;
   /** `--admindir=<dir>` (default with root: `<root>/var/lib/dpkg`). */
@@ -72,15 +74,34 @@ export class DpkgInstaller implements Installer {
     return { package: f.package, version: f.version || '', architecture: f.architecture || '' };
   }
 
+  /** `ii`, `iU`, `rc`... from dpkg-query, or '' when dpkg has never heard of the package. */
+  async statusOf(pkg: string): Promise<string> {
+    const admindir = this.o.admindir || (this.o.root ? path.join(this.o.root, 'var/lib/dpkg') : undefined);
+    const args = (admindir ? [`--admindir=${admindir}`] : []).concat(['--show', '--showformat=${db:Status-Abbrev}', pkg]);
+    const r = await runCommand(this.o.dpkgQuery || 'dpkg-query', args, { timeoutMs: 60000 });
+    return r.code === 0 ? r.stdout.trim() : '';
+  }
+
   async install(request: InstallRequest): Promise<InstallOutcome> {
     const meta = await this.inspect(request.path);
+    const before = await this.statusOf(meta.package);
     const r = await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat(['--install', request.path]), {
       timeoutMs: this.o.timeoutMs,
     });
-    if (r.code !== 0) throw new ScomoError(installFailureCode(r.stderr), `dpkg --install ${meta.package} failed (exit ${r.code}): ${tail(r.stderr)}`);
+    if (r.code !== 0) {
+      // A first install that failed half-way (unmet dependency, failing postinst) leaves the package unpacked:
+      // take it out again so the gateway is not left with a broken package. An upgrade is left to dpkg's own unwind.
+      if (before === '' || before[1] === 'n') await this.cleanUp(meta.package);
+      throw new ScomoError(installFailureCode(r.stderr), `dpkg --install ${meta.package} failed (exit ${r.code}): ${tail(r.stderr, 6)}`);
+    }
     const component: Component = { id: meta.package, name: meta.package, version: meta.version, state: 'active', source: 'dpkg' };
     if (!request.activate && this.o.activator) await this.o.activator.deactivate(component);
     return { componentIds: [meta.package] };
+  }
+
+  private async cleanUp(pkg: string): Promise<void> {
+    const now = await this.statusOf(pkg);
+    if (now !== '' && now[1] !== 'n' && now !== 'ii') await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat(['--remove', pkg]), { timeoutMs: this.o.timeoutMs });
   }
 
   async remove(component: Component): Promise<void> {
@@ -89,6 +110,10 @@ export class DpkgInstaller implements Installer {
       spawnFailureCode: ScomoResult.RemoveFailed,
     });
     if (r.code !== 0) throw new ScomoError(ScomoResult.RemoveFailed, `dpkg --remove ${component.id} failed (exit ${r.code}): ${tail(r.stderr)}`);
+    // dpkg exits 0 for a package it does not know ("ignoring request to remove ... which isn't installed"): for
+    // SCOMO that is a Remove that did not happen (wrong admindir, renamed package), not a success.
+    if (/ignoring request to remove .* which isn't installed/.test(r.stderr + r.stdout))
+      throw new ScomoError(ScomoResult.RemoveFailed, `dpkg does not know ${component.id}: ${tail(r.stderr + r.stdout)}`);
   }
 }
 
