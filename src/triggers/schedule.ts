@@ -65,11 +65,11 @@ export function maxLeadMs(spec: ScheduleSpec): number {
 export function nextRunAfter(spec: ScheduleSpec, from: number, unit: number): number {
   const w = spec.window;
   if (!w) return from + spec.everyMs + Math.floor(unit * spec.jitterMs);
-  // Window mode: the first occurrence that starts after `from` and at least (every - 1 day) later, so daily runs
-  // stay one per window however they are placed inside it.
-  const earliest = from + (everyDays(spec) - 1) * DAY;
+  // Window mode: the first occurrence that starts after `from` and no earlier than (every - window length) after
+  // it, so daily runs stay one per window however they are placed inside it, and `every: 7d` skips six windows.
+  const earliest = from + everyDays(spec) * DAY - windowLengthMs(w);
   let occ = windowAround(earliest, spec, w);
-  while (occ.start <= from) occ = { start: occ.start + DAY, end: occ.end + DAY };
+  while (occ.start < earliest || occ.start <= from) occ = { start: occ.start + DAY, end: occ.end + DAY };
   return occ.start + Math.floor(unit * (occ.end - occ.start));
 }
 
