@@ -31,7 +31,7 @@ function group(el: WbxmlElement, path: string, allowed: readonly string[]): Grou
 
 function isBlank(n: WbxmlNode): boolean {
   const t = n as { text?: string };
-  return t.text !== undefined && t.text.trim() === '';
+  return t.text !== undefined && /^[ \t\n\r]*$/.test(t.text);
 }
 
 function opt(g: Groups, name: string, path: string): WbxmlElement | undefined {

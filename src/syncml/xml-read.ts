@@ -41,6 +41,8 @@ export function decodeEntities(s: string): string {
 
 type RawNode = Record<string, unknown>;
 
+const XML_BLANK = /^[ \t\n\r]*$/;
+
 export interface XmlTree {
   root: WbxmlElement;
   lang: Language;
@@ -180,9 +182,9 @@ function flushText(el: WbxmlElement, pieces: { text: string; cdata: boolean }[],
   if (pieces.length === 0) return;
   const first = pieces[0];
   const last = pieces[pieces.length - 1];
-  // Only literal whitespace is trimmed: a character reference such as &#32; is deliberate, so decode afterwards.
-  if (!first.cdata) first.text = first.text.replace(/^\s+/, '');
-  if (!last.cdata) last.text = last.text.replace(/\s+$/, '');
+  // Only literal XML whitespace (S: space, TAB, CR, LF; not NBSP) is trimmed: a character reference such as &#32; is deliberate, so decode afterwards.
+  if (!first.cdata) first.text = first.text.replace(/^[ \t\n\r]+/, '');
+  if (!last.cdata) last.text = last.text.replace(/[ \t\n\r]+$/, '');
   let text = '';
   let cdata = false;
   for (const p of pieces) {
@@ -191,7 +193,7 @@ function flushText(el: WbxmlElement, pieces: { text: string; cdata: boolean }[],
   }
   pieces.length = 0;
   if (text === '' && !cdata) return;
-  if (hasElement && !cdata && text.trim() === '') return;
+  if (hasElement && !cdata && XML_BLANK.test(text)) return;
   el.children.push(cdata ? { text, cdata: true } : { text });
 }
 
