@@ -12,7 +12,7 @@ export interface SendOptions {
   cred?: Cred;
   /** Sign with x-syncml-hmac (digest §3.5) using this user/secret/nonce. */
   hmac?: { user: string; secret: string; nonce: Uint8Array };
-  /** Change one byte of the body after signing (to test that the server notices). */
+  /** Change one byte of the body after signing (to test that the server notices); needs DevInfo in the message. */
   tamper?: boolean;
   locName?: string;
   /** Post to this path instead of the RespURI the server handed out. */
@@ -131,7 +131,12 @@ export class TestClient {
     const bytes = this.encoding === 'wbxml' ? encodeWbxml(sent) : new Uint8Array(Buffer.from(encodeXml(sent), 'utf8'));
     const headers: Record<string, string> = { 'content-type': this.encoding === 'wbxml' ? MIME_WBXML : MIME_XML };
     if (o.hmac) headers['x-syncml-hmac'] = formatHmacHeader(o.hmac.user, hmacMac(o.hmac.user, o.hmac.secret, o.hmac.nonce, bytes));
-    if (o.tamper) bytes[bytes.length - 3] ^= 0x01;
+    if (o.tamper) {
+      // Change the DevInfo model GW-1 into GW-2: still a valid message, but not the signed one.
+      const at = Buffer.from(bytes).indexOf('GW-1');
+      if (at < 0) throw new Error('tamper needs the DevInfo Replace in the message');
+      bytes[at + 3] = 0x32;
+    }
     let url = this.respUri || this.serverUrl;
     if (o.path) url = new URL(o.path, this.serverUrl).toString();
     const res = await fetch(url, { method: 'POST', headers, body: bytes });
