@@ -28,9 +28,14 @@ function headersOf(res: http.IncomingMessage): Record<string, string> {
   return out;
 }
 
-function transferKind(err: NodeJS.ErrnoException): TransferError {
+/**
+ * Maps a Node system error to a TransferError. Errors without an errno-style code are not transport failures (a bug,
+ * or the power-cut harness): they are passed through unchanged so they are not mistaken for a flaky network.
+ */
+function transferKind(err: NodeJS.ErrnoException): Error {
   if (err instanceof TransferError) return err;
-  const code = err.code || '';
+  if (!err || typeof err.code !== 'string') return err;
+  const code = err.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new TransferError('no-space', err.message);
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL'].indexOf(code) >= 0)
     return new TransferError('connect', `${code}: ${err.message}`);
