@@ -65,6 +65,13 @@ export interface DeviceFacts {
   softwareVersion: string;
   hardwareVersion: string;
   lang: string;
+  /** Extra facts the platform readers find (src/device); optional so any reader may leave them out. */
+  serialNumber?: string;
+  /** MAC of the interface DevId scheme `mac` uses, 12 upper-case hex digits. */
+  macAddress?: string;
+  osName?: string;
+  osVersion?: string;
+  kernelVersion?: string;
 }
 
 export interface DeviceInfoReader {
