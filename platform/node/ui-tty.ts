@@ -1,12 +1,11 @@
 // The interactive UI on a terminal: /dev/tty when there is one (a person at the serial console or an SSH session),
 // else stdin/stdout when they are a TTY. Every question waits at most MAXDT (already capped by ui.maxWaitSeconds)
-// and then answers `timeout` (→ 408). Keys: Enter submits, Ctrl-C / Esc / Ctrl-D on an empty line cancel (→ 214),
-// Backspace edits. Passwords (ET=P) echo `*`. Input that does not fit IT/MAXLEN is refused with the reason and asked
-// again within the same deadline. Choices are numbered from 1 as on the wire; defaults (DR) are taken on Enter.
+// and then answers `timeout` (→ 408). Raw mode, edited here: Enter submits, Ctrl-C / Esc / Ctrl-D on an empty line
+// cancel (→ 214), Backspace edits, passwords (ET=P) echo `*`. The questions themselves are src/ui/dialog.ts.
 import fs from 'node:fs';
 import tty from 'node:tty';
 import type { Log, UiAnswer, UiRequest, UserInterface } from '../../src/ports.js';
-import { checkTextInput } from '../../src/ui/input.js';
+import { runDialog, type LineResult, type LineTerminal } from '../../src/ui/dialog.js';
 
 /** Timers behind an interface so tests can run MAXDT with a fake clock. */
 export interface UiTimer {
@@ -39,8 +38,6 @@ export function openTty(): TtyIo | null {
   }
 }
 
-type LineResult = { line: string } | { end: 'timeout' | 'cancel' };
-
 const DEFAULT_WAIT_SECONDS = 300;
 
 export class TtyUi implements UserInterface {
@@ -54,76 +51,17 @@ export class TtyUi implements UserInterface {
     const waitMs = (request.maxWaitSeconds === undefined ? DEFAULT_WAIT_SECONDS : request.maxWaitSeconds) * 1000;
     const session = new LineSession(this.io, this.timer, waitMs);
     try {
-      const answer = await this.dialog(request, session);
+      const answer = await runDialog(request, session);
       if (this.log) this.log.log('info', 'UI alert answered on the terminal', { kind: request.kind, answer: answer.kind });
       return answer;
     } finally {
       session.close();
     }
   }
-
-  private write(text: string): void {
-    this.io.output.write(text);
-  }
-
-  private async dialog(request: UiRequest, s: LineSession): Promise<UiAnswer> {
-    this.write(`\n${request.text}\n`);
-    switch (request.kind) {
-      case 'display':
-        // A terminal keeps the text on screen, so MINDT needs no wait here.
-        return { kind: 'ok' };
-      case 'confirm': {
-        const hint = request.defaultYes === undefined ? '[y/n]' : request.defaultYes ? '[Y/n]' : '[y/N]';
-        for (;;) {
-          const r = await s.readLine(`${hint} `, false);
-          if ('end' in r) return r.end === 'timeout' ? { kind: 'timeout' } : { kind: 'cancelled' };
-          const a = r.line.trim().toLowerCase();
-          if (a === '' && request.defaultYes !== undefined) return { kind: request.defaultYes ? 'yes' : 'no' };
-          if (a === 'y' || a === 'yes') return { kind: 'yes' };
-          if (a === 'n' || a === 'no') return { kind: 'no' };
-          if (a === 'c' || a === 'cancel') return { kind: 'cancelled' };
-          this.write('Please answer y (yes), n (no) or c (cancel).\n');
-        }
-      }
-      case 'text': {
-        const masked = request.echo === 'P';
-        const shown = request.defaultText !== undefined && !masked ? ` [${request.defaultText}]` : '';
-        for (;;) {
-          const r = await s.readLine(`> ${shown ? shown.slice(1) + ' ' : ''}`, masked);
-          if ('end' in r) return r.end === 'timeout' ? { kind: 'timeout' } : { kind: 'cancelled' };
-          const typed = r.line === '' && request.defaultText !== undefined ? request.defaultText : r.line;
-          const c = checkTextInput(typed, request.inputType, request.maxLength);
-          if (c.ok) return { kind: 'text', value: c.value };
-          this.write(`Not accepted: ${c.reason}.\n`);
-        }
-      }
-      case 'single':
-      case 'multiple': {
-        request.choices.forEach((c, i) => this.write(`${request.defaults.indexOf(i + 1) >= 0 ? '*' : ' '} ${i + 1}) ${c}\n`));
-        const n = request.choices.length;
-        const how = request.kind === 'single' ? `one number 1-${n}` : `numbers 1-${n}, separated by spaces or commas`;
-        const dflt = request.defaults.length > 0 ? ` [${request.defaults.join(',')}]` : '';
-        for (;;) {
-          const r = await s.readLine(`Choose ${how}${dflt}: `, false);
-          if ('end' in r) return r.end === 'timeout' ? { kind: 'timeout' } : { kind: 'cancelled' };
-          const text = r.line.trim();
-          if (text === '' && request.defaults.length > 0) return { kind: 'chosen', indexes: request.defaults.slice() };
-          const parts = text.split(/[\s,]+/).filter((p) => p !== '');
-          const picked = parts.map((p) => (/^[0-9]+$/.test(p) ? parseInt(p, 10) : NaN));
-          const bad = picked.some((p) => !(p >= 1 && p <= n));
-          if (!bad && picked.length > 0 && (request.kind === 'multiple' || picked.length === 1)) {
-            const uniq = picked.filter((p, i) => picked.indexOf(p) === i).sort((a, b) => a - b);
-            return { kind: 'chosen', indexes: uniq };
-          }
-          this.write(`Please type ${how}.\n`);
-        }
-      }
-    }
-  }
 }
 
 /** Reads edited lines from the terminal in raw mode until one overall deadline. */
-class LineSession {
+class LineSession implements LineTerminal {
   private buffer = '';
   private waiter: ((r: LineResult) => void) | undefined;
   private masked = false;
@@ -142,6 +80,10 @@ class LineSession {
     io.input.on('data', this.onData);
     io.input.resume();
     this.cancelTimer = timer.after(waitMs, () => this.end('timeout'));
+  }
+
+  write(text: string): void {
+    this.io.output.write(text);
   }
 
   readLine(prompt: string, masked: boolean): Promise<LineResult> {

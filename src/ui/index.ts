@@ -7,3 +7,4 @@ export { BoundedUiQueue } from './queue.js';
 export { HeadlessUi, DEFAULT_HEADLESS, type HeadlessDefaults, type ConfirmDefault } from './headless.js';
 export { parseUiConfig, UiConfigError, type UiConfig, type UiMode } from './config.js';
 export { NoUi } from './none.js';
+export { runDialog, type LineTerminal, type LineResult } from './dialog.js';
