@@ -285,7 +285,7 @@ describe('other scenarios and checks', () => {
   it('serves its records as JSON on GET /admin/state and switches scenario on POST /admin/scenario', async () => {
     server = await startDmServer();
     await new TestClient(server.url, 'IMEI:14', '1').pkg1([genericAlert(DEVREQ, '')]);
-    const st = await (await fetch(`${server.baseUrl}/admin/state`)).json();
+    const st = (await (await fetch(`${server.baseUrl}/admin/state`)).json()) as { scenario: string; genericAlerts: Array<{ type: string }>; messages: unknown[] };
     expect(st.scenario).toBe('accept-202');
     expect(st.genericAlerts[0].type).toBe(DEVREQ);
     expect(st.messages).toHaveLength(2);

@@ -35,7 +35,9 @@ function wantsFumo(ctx: ScenarioContext): GenericAlertRecord | 'server-initiated
 /** The FUMO node the update targets: the client's alert Source when it names one (digest §5.5), else the parameter. */
 function fumoNode(ctx: ScenarioContext): string {
   const a = wantsFumo(ctx);
-  if (a && a !== 'server-initiated' && a.source && a.source.indexOf('./FUMO') === 0) return a.source;
+  // Field variant (digest §5.5): Source names the operation node, e.g. ./FUMO/DownloadAndUpdate; use its <x>.
+  if (a && a !== 'server-initiated' && a.source && a.source.indexOf('./FUMO') === 0)
+    return a.source.replace(/\/(DownloadAndUpdate|Download|Update)$/, '');
   return ctx.params.fumoUri;
 }
 

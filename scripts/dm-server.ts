@@ -1,0 +1,32 @@
+// Command line of the reference OMA DM 1.2 server (scripts/server/dm-server.ts): prints one line when listening,
+// then one readable line per message received/sent. Everything it records is at GET /admin/state.
+import { startDmServer } from './server/dm-server.js';
+import { parseArgs, USAGE, UsageError } from './server/cli.js';
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write((e.message ? `dm-server: ${e.message}\n` : '') + USAGE);
+      process.exit(e.message ? 2 : 0);
+    }
+    throw e;
+  }
+  const { opts, json } = parsed;
+  const out = (line: string) => process.stdout.write(json ? JSON.stringify({ time: new Date().toISOString(), line }) + '\n' : line + '\n');
+  opts.log = out;
+  const server = await startDmServer(opts);
+  out(`dm-server listening on ${server.url}`);
+  const stop = () => {
+    server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  process.stderr.write(`dm-server: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+// Argument parsing of the dm-server command line (scripts/dm-server.ts), separate so tests can call it.
+import { basename } from 'node:path';
+import { scenarioNames } from './scenarios.js';
+import type { ServerAuthType, ServerOptions } from './types.js';
+
+export const USAGE = `usage: dm-server [options]
+  --port N                 listen port (default 0 = random)
+  --host H                 listen address (default 127.0.0.1)
+  --scenario NAME          ${scenarioNames().join(' | ')} (default accept-202)
+  --auth TYPE              client auth we require: none | basic | md5 | hmac (default none)
+  --user U --secret S      the client's credentials
+  --nonce B64              nonce we expect first (md5/hmac; default random)
+  --server-id ID           our server id (DMAcc ServerID, pkg0)
+  --server-auth TYPE       our credentials for the client: none | basic | md5 | hmac
+  --server-user N --server-secret S --server-nonce B64
+  --wrong-server-cred      send wrong server credentials (the client must execute nothing)
+  --firmware FILE          serve FILE at /fw/<basename> (repeatable); scenarios point at the first one
+  --descriptor             FUMO/SCOMO PkgURL points at the OMA DL descriptor /dd/<name>
+  --fumo-uri URI           FUMO node when the client names none (default ./FUMO)
+  --no-respuri             do not hand out a RespURI
+  --max-messages N         abort a session at its N-th client message (default 100)
+  --chunk-size N           large-object chunk size in bytes
+  --session-timeout MS     idle session expiry (default 300000)
+  --log-json               log JSON lines instead of text
+`;
+
+export class UsageError extends Error {}
+
+const AUTH_TYPES = ['none', 'basic', 'md5', 'hmac'];
+
+export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean } {
+  const opts: ServerOptions = { params: {} };
+  let json = false;
+  const files: Record<string, string> = {};
+  let i = 0;
+  const value = (flag: string): string => {
+    const v = argv[++i];
+    if (v === undefined || v.indexOf('--') === 0) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const int = (flag: string): number => {
+    const v = value(flag);
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a non-negative integer, got "${v}"`);
+    return n;
+  };
+  const authType = (flag: string): ServerAuthType => {
+    const v = value(flag);
+    if (AUTH_TYPES.indexOf(v) < 0) throw new UsageError(`${flag} must be one of ${AUTH_TYPES.join(', ')}, got "${v}"`);
+    return v as ServerAuthType;
+  };
+  const auth = { type: 'none' as ServerAuthType, user: undefined as string | undefined, secret: undefined as string | undefined, nonce: undefined as string | undefined };
+  const srv = { type: 'none' as ServerAuthType, name: undefined as string | undefined, secret: undefined as string | undefined, nonce: undefined as string | undefined, wrong: false };
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case '--port': opts.port = int(a); break;
+      case '--host': opts.host = value(a); break;
+      case '--scenario': opts.scenario = value(a); break;
+      case '--auth': auth.type = authType(a); break;
+      case '--user': auth.user = value(a); break;
+      case '--secret': auth.secret = value(a); break;
+      case '--nonce': auth.nonce = value(a); break;
+      case '--server-id': opts.serverId = value(a); break;
+      case '--server-auth': srv.type = authType(a); break;
+      case '--server-user': srv.name = value(a); break;
+      case '--server-secret': srv.secret = value(a); break;
+      case '--server-nonce': srv.nonce = value(a); break;
+      case '--wrong-server-cred': srv.wrong = true; break;
+      case '--firmware': { const f = value(a); files[basename(f)] = f; break; }
+      case '--descriptor': opts.params!.useDescriptor = true; break;
+      case '--fumo-uri': opts.params!.fumoUri = value(a); break;
+      case '--no-respuri': opts.respUri = false; break;
+      case '--max-messages': opts.maxMessagesPerSession = int(a); break;
+      case '--chunk-size': opts.chunkSize = int(a); break;
+      case '--session-timeout': opts.sessionTimeoutMs = int(a); break;
+      case '--log-json': json = true; break;
+      case '-h':
+      case '--help': throw new UsageError('');
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  if (auth.type !== 'none' && (!auth.user || auth.secret === undefined)) throw new UsageError(`--auth ${auth.type} needs --user and --secret`);
+  opts.auth = { type: auth.type, user: auth.user, secret: auth.secret, nonce: auth.nonce };
+  if (srv.type !== 'none' && srv.secret === undefined) throw new UsageError(`--server-auth ${srv.type} needs --server-secret`);
+  opts.serverCred = { type: srv.type, name: srv.name, secret: srv.secret, nonce: srv.nonce, wrong: srv.wrong };
+  opts.files = files;
+  return { opts, json };
+}
+
