@@ -14,30 +14,62 @@ export class ScomoError extends Error {
   }
 }
 
+/**
+ * FUMO result codes (digest §5.4) of the shared download pipeline (src/update UpdateError) mapped onto SCOMO's
+ * (digest §6.3): both tables describe the same download failures with different numbers.
+ */
+const FROM_FUMO: Record<number, number> = {
+  401: ScomoResult.UserCancelled,
+  402: ScomoResult.PackageValidationFailed, // corrupted package (size/CRC)
+  403: ScomoResult.PackageValidationFailed, // package for another device
+  404: ScomoResult.PackageValidationFailed, // signature/hash
+  405: ScomoResult.PackageValidationFailed, // not acceptable (e.g. downgrade)
+  406: ScomoResult.AltDownloadAuthFailure,
+  407: ScomoResult.AltDownloadServerUnavailable, // request time-out
+  408: ScomoResult.NotImplemented,
+  411: ScomoResult.DownloadFailed, // malformed or refused URL
+  412: ScomoResult.AltDownloadServerUnavailable,
+  500: ScomoResult.AltDownloadServerError,
+  501: ScomoResult.DownloadOutOfMemory,
+  503: ScomoResult.DownloadFailed, // network
+};
+
+/** Transfer-failure kinds (src/update TransferError, and plain adapters) mapped onto digest §6.3. */
+function fromKind(kind: unknown, fallback: number): number | undefined {
+  const noSpace = fallback === ScomoResult.DownloadFailed ? ScomoResult.DownloadOutOfMemory : ScomoResult.InstallOutOfMemory;
+  switch (kind) {
+    case 'validation':
+    case 'hash-mismatch':
+    case 'signature':
+    case 'too-large':
+      return ScomoResult.PackageValidationFailed;
+    case 'auth':
+      return ScomoResult.AltDownloadAuthFailure;
+    case 'server-error':
+      return ScomoResult.AltDownloadServerError;
+    case 'unavailable':
+    case 'connect':
+    case 'timeout':
+    case 'low-speed':
+      return ScomoResult.AltDownloadServerUnavailable;
+    case 'no-space':
+      return noSpace;
+  }
+  return undefined;
+}
+
 /** The result code carried by an error, or `fallback` when the error does not say (plain Error, foreign error). */
 export function resultCodeOf(error: unknown, fallback: number): number {
   if (error instanceof ScomoError) return error.resultCode;
   if (typeof error === 'object' && error !== null) {
     const e = error as { resultCode?: unknown; kind?: unknown; code?: unknown };
-    if (typeof e.resultCode === 'number' && isValidResultCode(e.resultCode)) return e.resultCode;
-    // Download-pipeline style error kinds (src/update) and errno codes, mapped onto digest §6.3.
-    switch (e.kind) {
-      case 'validation':
-      case 'hash-mismatch':
-      case 'signature':
-        return ScomoResult.PackageValidationFailed;
-      case 'auth':
-        return ScomoResult.AltDownloadAuthFailure;
-      case 'server-error':
-        return ScomoResult.AltDownloadServerError;
-      case 'unavailable':
-      case 'timeout':
-        return ScomoResult.AltDownloadServerUnavailable;
-      case 'no-space':
-        return fallback === ScomoResult.DownloadFailed ? ScomoResult.DownloadOutOfMemory : ScomoResult.InstallOutOfMemory;
+    if (typeof e.resultCode === 'number') {
+      if (isValidResultCode(e.resultCode)) return e.resultCode;
+      if (Object.prototype.hasOwnProperty.call(FROM_FUMO, e.resultCode)) return FROM_FUMO[e.resultCode];
     }
-    if (e.code === 'ENOSPC')
-      return fallback === ScomoResult.DownloadFailed ? ScomoResult.DownloadOutOfMemory : ScomoResult.InstallOutOfMemory;
+    const byKind = fromKind(e.kind, fallback);
+    if (byKind !== undefined) return byKind;
+    if (e.code === 'ENOSPC') return fromKind('no-space', fallback) as number;
   }
   return fallback;
 }

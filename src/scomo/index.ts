@@ -8,3 +8,6 @@ export * from './update-request.js';
 export * from './deployed.js';
 export * from './operations.js';
 export * from './mo.js';
+export * from './download.js';
+export * from './tree-plugin.js';
+export * from './report-source.js';

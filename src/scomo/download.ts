@@ -1,0 +1,42 @@
+// Delivery-package download for SCOMO through the FUMO download pipeline (src/update): the same URL allow-list,
+// resume across restarts (partial file + sidecar), capped backoff and typed failures, so a package is fetched exactly
+// like a firmware image. Failures carry FUMO codes (UpdateError) and are mapped to SCOMO ones by errors.ts.
+
+import { hex } from '../bytes.js';
+import type { Clock, Random } from '../ports.js';
+import { downloadResumable } from '../update/download.js';
+import type { Downloader, StagingFiles } from '../update/ports.js';
+import type { UrlPolicy } from '../update/url-policy.js';
+import { nodeNameFor } from './names.js';
+import type { PackageDownload } from './ports.js';
+
+export interface ScomoDownloadOptions {
+  downloader: Downloader;
+  files: StagingFiles;
+  /** Staging directory (absolute); packages land in `<dir>/scomo-<PkgID>.pkg`. */
+  stagingDir: string;
+  policy: UrlPolicy;
+  clock: Clock;
+  random: Random;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxBytesPerSecond?: number;
+}
+
+/** A PackageDownload over src/update's downloadResumable; the file name depends on PkgID so a re-run resumes. */
+export function createPackageDownload(o: ScomoDownloadOptions): PackageDownload {
+  return async (url, hints) => {
+    const file = `${o.stagingDir.replace(/\/+$/, '')}/scomo-${nodeNameFor(hints.pkgId || 'package')}.pkg`;
+    await downloadResumable(o.downloader, o.files, {
+      url,
+      file,
+      policy: o.policy,
+      clock: o.clock,
+      random: o.random,
+      connectTimeoutMs: o.connectTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      maxBytesPerSecond: o.maxBytesPerSecond,
+    });
+    return { path: file, sha256: hex(await o.files.sha256(file)) };
+  };
+}
