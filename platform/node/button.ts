@@ -7,10 +7,10 @@
 // which Node cannot do without a native addon; polling a sysfs file costs a few microseconds.)
 import fs from 'node:fs';
 import type { Log } from '../../src/ports.js';
-import { ButtonLogic, type ButtonAction } from '../../src/triggers/button.js';
+import { ButtonDriver, type Timer } from '../../src/triggers/button-driver.js';
 import type { ButtonConfig } from '../../src/triggers/config.js';
 import { EV_KEY, EvdevDecoder, type InputEvent, type WordSize } from '../../src/triggers/evdev.js';
-import { buttonTrigger, type TriggerEvent } from '../../src/triggers/event.js';
+import type { TriggerEvent } from '../../src/triggers/event.js';
 
 /** The word size of this CPU's `long`, the tie-breaker for "auto". */
 export function nativeWordSize(): WordSize {
@@ -25,61 +25,22 @@ export interface ButtonSource {
 
 type Emit = (event: TriggerEvent) => void;
 
-/** Feeds ButtonLogic and keeps a timer for its next deadline (end of debounce lockout, long press). */
-class Driver {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastEventMs = 0;
-  private lastWallMs = 0;
-  readonly logic: ButtonLogic;
+const nodeTimer: Timer = {
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
 
-  constructor(
-    cfg: ButtonConfig,
-    private readonly emit: Emit,
-    private readonly log: Log,
-  ) {
-    this.logic = new ButtonLogic({ debounceMs: cfg.debounceMs, longPressMs: cfg.longPressMs });
-  }
-
-  feed(pressed: boolean, atMs: number): void {
-    this.lastEventMs = atMs;
-    this.lastWallMs = Date.now();
-    this.handle(this.logic.feed(pressed, atMs));
-  }
-
-  /** Now, in the time base of the events (evdev time stamps), extrapolated from the last one received. */
-  private nowInEventTime(): number {
-    return this.lastEventMs + (Date.now() - this.lastWallMs);
-  }
-
-  private handle(actions: ButtonAction[]): void {
-    for (const a of actions) {
-      if (a.kind === 'trigger') {
-        this.log.log('info', 'button pressed: user request', { at: new Date(a.at).toISOString() });
-        this.emit(buttonTrigger(a.at));
-      } else this.log.log('debug', 'button press too short; ignored', { heldMs: a.heldMs });
-    }
-    this.arm();
-  }
-
-  private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const due = this.logic.nextDeadline();
-    if (due === undefined) return;
-    this.timer = setTimeout(() => this.handle(this.logic.tick(this.nowInEventTime())), Math.max(0, due - this.nowInEventTime()));
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
+function driver(cfg: ButtonConfig, emit: Emit, log: Log): ButtonDriver {
+  return new ButtonDriver({ debounceMs: cfg.debounceMs, longPressMs: cfg.longPressMs }, emit, log, nodeTimer, Date.now);
 }
 
 /** Reads key events for `cfg.keyCode` (any key when absent) from an evdev device or a FIFO/file of events. */
 export function startEvdevButton(cfg: ButtonConfig, emit: Emit, log: Log, onEvent?: (e: InputEvent) => void): ButtonSource {
   const path = cfg.device as string;
   const decoder = new EvdevDecoder(cfg.wordSize, nativeWordSize(), !cfg.bigEndian);
-  const driver = new Driver(cfg, emit, log);
+  const drv = driver(cfg, emit, log);
   let stopped = false;
   const done = (async () => {
     const handle = await fs.promises.open(path, 'r');
@@ -91,7 +52,7 @@ export function startEvdevButton(cfg: ButtonConfig, emit: Emit, log: Log, onEven
         for (const ev of decoder.push(buf.subarray(0, bytesRead))) {
           if (onEvent) onEvent(ev);
           if (ev.type !== EV_KEY || (cfg.keyCode !== undefined && ev.code !== cfg.keyCode)) continue;
-          driver.feed(ev.value !== 0, ev.timeMs); // 1 press, 2 autorepeat (still pressed), 0 release
+          drv.feed(ev.value !== 0, ev.timeMs); // 1 press, 2 autorepeat (still pressed), 0 release
         }
       }
     } finally {
@@ -99,10 +60,10 @@ export function startEvdevButton(cfg: ButtonConfig, emit: Emit, log: Log, onEven
     }
   })().catch((e) => log.log('error', 'button device failed', { device: path, error: String(e) }));
   return {
-    done: done.then(() => driver.stop()),
+    done: done.then(() => drv.stop()),
     stop() {
       stopped = true;
-      driver.stop();
+      drv.stop();
     },
   };
 }
@@ -110,7 +71,7 @@ export function startEvdevButton(cfg: ButtonConfig, emit: Emit, log: Log, onEven
 /** Polls a GPIO value file (`0`/`1`); `activeLow` means 0 is pressed (the usual pull-up wiring). */
 export function startGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): ButtonSource {
   const path = cfg.gpio as string;
-  const driver = new Driver(cfg, emit, log);
+  const drv = driver(cfg, emit, log);
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let finish: () => void = () => {};
@@ -121,7 +82,7 @@ export function startGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): Button
     try {
       const text = (await fs.promises.readFile(path, 'latin1')).trim();
       if (text === '0' || text === '1') {
-        driver.feed((text === '1') !== cfg.activeLow, Date.now());
+        drv.feed((text === '1') !== cfg.activeLow, Date.now());
         lastError = '';
       } else if (lastError !== 'value') {
         lastError = 'value';
@@ -139,7 +100,7 @@ export function startGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): Button
     done,
     stop() {
       stopped = true;
-      driver.stop();
+      drv.stop();
       if (timer) clearTimeout(timer);
       finish();
     },

@@ -8,3 +8,4 @@ export { isDue, maxLeadMs, nextRunAfter, planAfterRun, planAtBoot, readScheduleS
 export { ScheduleRunner, SCHEDULE_STATE_FILE, type ScheduleRunnerDeps } from './runner.js';
 export { TriggerQueue, type PushResult } from './queue.js';
 export { parseTriggersConfig, parseButtonConfig, parseScheduleConfig, scheduleSpec, type ButtonConfig, type ScheduleConfig, type TriggersConfig } from './config.js';
+export { ButtonDriver, type Timer } from './button-driver.js';
