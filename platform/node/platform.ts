@@ -7,6 +7,7 @@ import { createNodeStorage } from './storage.js';
 import { createNodeLog, nodeClock, nodeRandom } from './basics.js';
 import { createNodeDeviceInfoReader } from './device-info.js';
 import { createNodeUi } from './ui-headless.js';
+import { createNodeFumoSource } from './fumo.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 
 export async function createNodePlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
@@ -33,5 +34,6 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
     log,
     deviceInfo: createNodeDeviceInfoReader(config.device),
     ui: createNodeUi(parseUiConfig(config.ui), log),
+    sources: [createNodeFumoSource],
   };
 }

@@ -1,5 +1,8 @@
 // QuickJS entry point: `qjs dm-agent.js ARGS...` (arguments from scriptArgs; no shebang, the bundle is a module).
 import * as std from 'std';
+
+/** Command-line arguments qjs gives a module: [script, ...args]. */
+declare const scriptArgs: string[];
 import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { exists, readBytes } from './files.js';

@@ -7,12 +7,23 @@ import { DmTree } from '../tree/dm-tree.js';
 import { Agent, randomSessionId, type AgentParts } from './agent.js';
 import { createUiAlertHandler } from './ui-handler.js';
 import type { ReportSource } from './reports.js';
+import type { TreePlugin } from '../tree/plugin.js';
 import { base64Decode, base64Encode } from '../bytes.js';
 import { mountStandardObjects } from './standard-objects.js';
 
+/** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
+export interface MountedSource extends ReportSource {
+  mountAt?: string;
+  plugin?: TreePlugin;
+  status?(): Promise<string[]>;
+  deployedComponentUri?(idOrName: string): Promise<string>;
+}
+
+/** Built by the platform composition for a configuration; null when the feature is not configured. */
+export type SourceFactory = (ctx: ComposeContext) => Promise<MountedSource | null>;
+
 export interface AgentExtras {
-  /** Extra report sources and tree mounts (FUMO, SCOMO), added by the platform composition. */
-  sources?: Array<(ctx: ComposeContext) => Promise<ReportSource & { mountAt?: string; plugin?: Parameters<DmTree['mount']>[1]; status?: () => Promise<string[]>; deployedComponentUri?: (idOrName: string) => Promise<string> }>>;
+  sources?: SourceFactory[];
   encoding?: 'wbxml' | 'xml';
 }
 
@@ -47,9 +58,10 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
   };
 
   const ctx: ComposeContext = { config, ports, store, tree };
-  const sources: Array<Awaited<ReturnType<NonNullable<AgentExtras['sources']>[number]>>> = [];
+  const sources: MountedSource[] = [];
   for (const make of extras.sources || []) {
     const s = await make(ctx);
+    if (!s) continue;
     if (s.mountAt && s.plugin) tree.mount(s.mountAt, s.plugin);
     sources.push(s);
   }

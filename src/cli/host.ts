@@ -1,6 +1,6 @@
 // What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts).
 import type { AgentConfig } from '../config.js';
-import type { AgentExtras } from '../agent/compose.js';
+import type { SourceFactory } from '../agent/compose.js';
 import type { Clock, DeviceInfoReader, Log, Random, Storage, Transport, UserInterface } from '../ports.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
@@ -14,7 +14,7 @@ export interface PlatformPorts {
   deviceInfo: DeviceInfoReader;
   ui: UserInterface;
   /** FUMO, SCOMO and other report sources with their tree mounts (see src/agent/compose.ts). */
-  sources?: AgentExtras['sources'];
+  sources?: SourceFactory[];
 }
 
 export interface CliHost {

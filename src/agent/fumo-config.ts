@@ -1,0 +1,118 @@
+// The `fumo` section of the configuration: which flash writer, where packages are staged, how to reboot, what an
+// image must prove before it is written. Validated here, once, for both runtimes.
+//
+// ---- README block ------------------------------------------------------------------------------------------------
+// ### `fumo` — firmware updates
+// ```jsonc
+// "fumo": {
+//   "uri": "./FUMO",                    // the FUMO <x> node (digest §5.1)
+//   "writer": {                         // absent: no FUMO on this device (the server's Exec gets 404)
+//     "type": "uboot-ab",               // A/B slots switched through the real fw_setenv
+//     "slotA": "/dev/mmcblk0p2", "slotB": "/dev/mmcblk0p3",
+//     "envConfig": "/etc/fw_env.config",
+//     "bootedSlot": "cmdline"           // "cmdline" (dm.slot=/rauc.slot= in /proc/cmdline), or "A"/"B", or "env"
+//   },                                  // or { "type": "file", "path": "/data/fw.img" }
+//                                       // or { "type": "command", "installer": "rauc" | "swupdate" | "sysupgrade" }
+//   "stagingDir": "<stateDir>/staging", // where the package is downloaded (resumable)
+//   "reboot": ["systemctl", "reboot"],  // command run after activation; [] = reboot later (the next start resumes)
+//   "healthCommand": ["/usr/bin/gw-selftest"], // must exit 0 in the new image before it is committed
+//   "allowedHosts": ["dl.example.com", "*.cdn.example.com"],  // hosts PkgURL may name; [] = any
+//   "allowHttp": true,                  // plain http allowed (the hash/signature protect the image)
+//   "requireHash": true,                // refuse an image whose SHA-256 is not known in advance
+//   "requireSignature": false, "publicKeys": ["<ed25519 public key, 64 hex>"],
+//   "hardware": "gw-100",               // must appear in a signed manifest's hardware list
+//   "refuseDowngrade": false,
+//   "reportSource": "exec-target"       // result alert Source: the Exec'd node, or "mo-root" (digest §9 #4)
+// }
+// ```
+// ------------------------------------------------------------------------------------------------------------------
+import { ConfigError } from '../config.js';
+
+export type WriterConfig =
+  | { type: 'file'; path: string }
+  | { type: 'uboot-ab'; slotA: string; slotB: string; envConfig: string; bootedSlot: 'cmdline' | 'env' | 'A' | 'B'; cmdline: string }
+  | { type: 'command'; installer: 'rauc' | 'swupdate' | 'sysupgrade' };
+
+export interface FumoConfig {
+  uri: string;
+  writer?: WriterConfig;
+  stagingDir: string;
+  reboot: string[];
+  healthCommand?: string[];
+  allowedHosts: string[];
+  allowHttp: boolean;
+  requireHash: boolean;
+  requireSignature: boolean;
+  publicKeys: string[];
+  hardware?: string;
+  refuseDowngrade: boolean;
+  reportSource: 'exec-target' | 'mo-root';
+}
+
+type Obj = Record<string, unknown>;
+
+function s(o: Obj, k: string, path: string, dflt?: string): string {
+  const v = o[k];
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`${path}.${k}`, v === undefined ? 'is required' : 'must be a non-empty string');
+  return v;
+}
+
+function strList(o: Obj, k: string, path: string, dflt: string[]): string[] {
+  const v = o[k];
+  if (v === undefined) return dflt;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${path}.${k}`, 'must be a list of strings');
+  return v as string[];
+}
+
+function b(o: Obj, k: string, path: string, dflt: boolean): boolean {
+  const v = o[k];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new ConfigError(`${path}.${k}`, 'must be true or false');
+  return v;
+}
+
+const KEYS = ['uri', 'writer', 'stagingDir', 'reboot', 'healthCommand', 'allowedHosts', 'allowHttp', 'requireHash', 'requireSignature', 'publicKeys', 'hardware', 'refuseDowngrade', 'reportSource', '$comment'];
+
+export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
+  for (const k of Object.keys(o)) if (KEYS.indexOf(k) < 0) throw new ConfigError(`fumo.${k}`, `unknown key (allowed: ${KEYS.join(', ')})`);
+  let writer: WriterConfig | undefined;
+  if (o.writer !== undefined) {
+    const w = o.writer as Obj;
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new ConfigError('fumo.writer', 'must be an object');
+    const type = w.type;
+    if (type === 'file') writer = { type, path: s(w, 'path', 'fumo.writer') };
+    else if (type === 'uboot-ab') {
+      const booted = w.bootedSlot === undefined ? 'cmdline' : w.bootedSlot;
+      if (booted !== 'cmdline' && booted !== 'env' && booted !== 'A' && booted !== 'B') throw new ConfigError('fumo.writer.bootedSlot', 'must be cmdline, env, A or B');
+      writer = { type, slotA: s(w, 'slotA', 'fumo.writer'), slotB: s(w, 'slotB', 'fumo.writer'), envConfig: s(w, 'envConfig', 'fumo.writer', '/etc/fw_env.config'), bootedSlot: booted, cmdline: s(w, 'cmdline', 'fumo.writer', '/proc/cmdline') };
+    } else if (type === 'command') {
+      const installer = w.installer;
+      if (installer !== 'rauc' && installer !== 'swupdate' && installer !== 'sysupgrade') throw new ConfigError('fumo.writer.installer', 'must be rauc, swupdate or sysupgrade');
+      writer = { type, installer };
+    } else throw new ConfigError('fumo.writer.type', `must be file, uboot-ab or command, got ${JSON.stringify(type)}`);
+  }
+  const reportSource = o.reportSource === undefined ? 'exec-target' : o.reportSource;
+  if (reportSource !== 'exec-target' && reportSource !== 'mo-root') throw new ConfigError('fumo.reportSource', 'must be exec-target or mo-root');
+  const keys = strList(o, 'publicKeys', 'fumo', []);
+  for (const k of keys) if (!/^[0-9a-fA-F]{64}$/.test(k)) throw new ConfigError('fumo.publicKeys', `${JSON.stringify(k)} is not a 32-byte ed25519 key in hex`);
+  const requireSignature = b(o, 'requireSignature', 'fumo', false);
+  if (requireSignature && keys.length === 0) throw new ConfigError('fumo.publicKeys', 'at least one key is required when requireSignature is true');
+  const uri = s(o, 'uri', 'fumo', './FUMO');
+  if (!/^\.\/[^?#\s]+[^/]$/.test(uri)) throw new ConfigError('fumo.uri', `must be a DM tree URI like ./FUMO, got ${JSON.stringify(uri)}`);
+  return {
+    uri,
+    writer,
+    stagingDir: s(o, 'stagingDir', 'fumo', stateDir.replace(/\/+$/, '') + '/staging'),
+    reboot: strList(o, 'reboot', 'fumo', ['reboot']),
+    healthCommand: o.healthCommand === undefined ? undefined : strList(o, 'healthCommand', 'fumo', []),
+    allowedHosts: strList(o, 'allowedHosts', 'fumo', []).map((h) => h.toLowerCase()),
+    allowHttp: b(o, 'allowHttp', 'fumo', true),
+    requireHash: b(o, 'requireHash', 'fumo', true),
+    requireSignature,
+    publicKeys: keys,
+    hardware: o.hardware === undefined ? undefined : s(o, 'hardware', 'fumo'),
+    refuseDowngrade: b(o, 'refuseDowngrade', 'fumo', false),
+    reportSource,
+  };
+}

@@ -1,0 +1,158 @@
+// The FUMO management object on the DM tree (digest §5.1) over the FumoEngine, and its result reports as a report
+// source for the session (digest §5.3: Generic Alert with the result code as Data, Format int, Correlator echoed).
+//
+//   <x>                      node  urn:oma:mo:oma-fumo:1.0
+//   <x>/PkgName, PkgVersion  chr   Get, Replace
+//   <x>/Download             node  Exec  (alternate download only)      /PkgURL chr Get, Replace
+//   <x>/Update               node  Exec  (apply the downloaded package) /PkgData bin: DM-delivered packages → 406
+//   <x>/DownloadAndUpdate    node  Exec                                  /PkgURL chr Get, Replace
+//   <x>/State                int   Get   (10..100, digest §5.2)
+//   <x>/Ext/PkgSHA256, Ext/Manifest, Ext/Signature   chr Get, Replace   (vendor extension: what the image must match)
+import type { TreePlugin, PluginNodeInfo } from '../tree/plugin.js';
+import type { NodeValue } from '../tree/node.js';
+import type { FumoEngine } from '../fumo/engine.js';
+import type { FumoOperation } from '../fumo/state.js';
+import type { GenericAlert } from '../dm/generic-alert.js';
+import type { ReportSource } from './reports.js';
+import type { JsonStore } from '../tree/dm-tree.js';
+import { utf8Decode } from '../bytes.js';
+import { Status } from '../dm/codes.js';
+
+const DOC = 'fumo-nodes';
+
+interface FumoNodes {
+  PkgName: string;
+  PkgVersion: string;
+  DownloadPkgURL: string;
+  DownloadAndUpdatePkgURL: string;
+  PkgSHA256: string;
+  Manifest: string;
+  Signature: string;
+}
+
+const EMPTY: FumoNodes = { PkgName: '', PkgVersion: '', DownloadPkgURL: '', DownloadAndUpdatePkgURL: '', PkgSHA256: '', Manifest: '', Signature: '' };
+
+const LEAVES: Record<string, keyof FumoNodes> = {
+  PkgName: 'PkgName',
+  PkgVersion: 'PkgVersion',
+  'Download/PkgURL': 'DownloadPkgURL',
+  'DownloadAndUpdate/PkgURL': 'DownloadAndUpdatePkgURL',
+  'Ext/PkgSHA256': 'PkgSHA256',
+  'Ext/Manifest': 'Manifest',
+  'Ext/Signature': 'Signature',
+};
+
+const INTERIOR: Record<string, string[]> = {
+  '': ['PkgName', 'PkgVersion', 'Download', 'Update', 'DownloadAndUpdate', 'State', 'Ext'],
+  Download: ['PkgURL'],
+  Update: ['PkgData'],
+  DownloadAndUpdate: ['PkgURL'],
+  Ext: ['PkgSHA256', 'Manifest', 'Signature'],
+};
+
+export interface FumoSource extends ReportSource {
+  mountAt: string;
+  plugin: TreePlugin;
+  status(): Promise<string[]>;
+}
+
+export async function createFumoSource(engine: FumoEngine, uri: string, store: JsonStore, acl = 'Get=*&Replace=*&Exec=*'): Promise<FumoSource> {
+  const saved = (await store.get(DOC)) as Partial<FumoNodes> | null;
+  const nodes: FumoNodes = { ...EMPTY, ...(saved || {}) };
+  const running: Array<Promise<void>> = [];
+  const accepted: string[] = [];
+
+  const plugin: TreePlugin = {
+    async stat(path): Promise<PluginNodeInfo | null> {
+      const key = path.join('/');
+      if (key === '') return { kind: 'interior', type: 'urn:oma:mo:oma-fumo:1.0', acl, permanent: true };
+      if (INTERIOR[key]) {
+        const exec = key === 'Download' || key === 'Update' || key === 'DownloadAndUpdate';
+        return { kind: 'interior', permanent: true, accessTypes: exec ? ['Get', 'Exec'] : ['Get'] };
+      }
+      if (LEAVES[key]) return { kind: 'leaf', format: 'chr', permanent: true, accessTypes: ['Get', 'Replace'] };
+      if (key === 'State') return { kind: 'leaf', format: 'int', permanent: true, accessTypes: ['Get'] };
+      if (key === 'Update/PkgData') return { kind: 'leaf', format: 'bin', permanent: true, accessTypes: ['Replace'] };
+      return null;
+    },
+    async list(path) {
+      return INTERIOR[path.join('/')] || [];
+    },
+    async read(path): Promise<NodeValue> {
+      const key = path.join('/');
+      if (key === 'State') return { format: 'int', data: String(engine.state()) };
+      const leaf = LEAVES[key];
+      return { format: 'chr', data: leaf ? nodes[leaf] : '' };
+    },
+    async replace(path, value) {
+      const key = path.join('/');
+      // Packages delivered through DM itself (large objects into PkgData) are not supported: we download (digest §5.1).
+      if (key === 'Update/PkgData') return Status.OptionalFeatureNotSupported;
+      const leaf = LEAVES[key];
+      if (!leaf) return Status.CommandNotAllowed;
+      const text = value.data === undefined ? '' : typeof value.data === 'string' ? value.data : utf8Decode(value.data);
+      nodes[leaf] = text.trim();
+      await store.put(DOC, nodes);
+      return Status.OK;
+    },
+    async exec(path, args) {
+      const op = path.join('/') as FumoOperation;
+      if (op !== 'Download' && op !== 'Update' && op !== 'DownloadAndUpdate') return Status.CommandNotAllowed;
+      const pkgUrl = op === 'Download' ? nodes.DownloadPkgURL : op === 'DownloadAndUpdate' ? nodes.DownloadAndUpdatePkgURL : undefined;
+      const answer = await engine.exec(op, {
+        pkgUrl,
+        correlator: args.correlator,
+        sha256: nodes.PkgSHA256 || undefined,
+        manifest: nodes.Manifest || undefined,
+        signature: nodes.Signature || undefined,
+      });
+      if (answer.done) {
+        running.push(answer.done.catch(() => undefined));
+        accepted.push(`firmware ${op} of ${nodes.PkgName || 'package'} ${nodes.PkgVersion}`.trim());
+      }
+      return answer.status;
+    },
+  };
+
+  const toAlert = (r: ReturnType<FumoEngine['pendingReports']>[number]): GenericAlert => {
+    const a: GenericAlert = { type: r.alertType, format: 'int', data: String(r.resultCode), sourceUri: r.sourceUri, ref: r.id };
+    if (r.correlator !== undefined) a.correlator = r.correlator;
+    if (r.mark !== 'informational') a.mark = r.mark;
+    return a;
+  };
+
+  return {
+    name: 'fumo',
+    mountAt: uri,
+    plugin,
+    async pendingReports() {
+      return engine.pendingReports().map(toAlert);
+    },
+    async acknowledge(ref) {
+      await engine.acknowledge(ref);
+    },
+    async runPendingJobs() {
+      const lines = accepted.splice(0);
+      const before = engine.job();
+      const wasOpen = !!before && before.step !== 'Done';
+      await Promise.all(running.splice(0));
+      // A job left by an earlier process (power cut, reboot) continues from its journal.
+      await engine.resume();
+      const job = engine.job();
+      if (job && (lines.length > 0 || wasOpen)) {
+        lines.push(
+          job.step === 'Done' && job.result
+            ? `firmware job ${job.id}: ${job.result.message} (result ${job.result.code}, state ${engine.state()})`
+            : `firmware job ${job.id} waits at step ${job.step} (state ${engine.state()})`,
+        );
+      }
+      return lines;
+    },
+    async status() {
+      const job = engine.job();
+      const lines = [`FUMO ${uri}: state ${engine.state()}${nodes.PkgName ? `, package ${nodes.PkgName} ${nodes.PkgVersion}` : ''}`];
+      if (job) lines.push(`  last job ${job.id}: ${job.operation} at step ${job.step}${job.result ? ` (${job.result.message})` : ''}`);
+      return lines;
+    },
+  };
+}
