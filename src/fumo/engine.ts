@@ -105,14 +105,18 @@ export class FumoEngine {
     await this.load();
     const removed = await this.reports.acknowledge(id);
     const job = this.doc.job;
-    if (removed && job && job.id === id && job.step === 'Done') {
-      // VZW fumo_continue_job: after the final alert is acknowledged, clean up to Idle — except when a downloaded
-      // package waits for Exec Update (40) or is kept (70/90).
-      const s = this.doc.state;
-      if (s === FumoState.DownloadFailed || s === FumoState.UpdateFailedNoData || s === FumoState.UpdateSuccessfulNoData)
-        await this.persist({ state: FumoState.Idle });
-    }
+    if (removed && job && job.id === id && job.step === 'Done') await this.cleanUpAfterAck();
     return removed;
+  }
+
+  /**
+   * VZW fumo_continue_job: after the final alert is acknowledged, clean up to Idle — except when a downloaded package
+   * waits for Exec Update (40) or is kept (70/90). Also run at resume(), in case power failed between the two writes.
+   */
+  private async cleanUpAfterAck(): Promise<void> {
+    const s = this.doc.state;
+    if (s === FumoState.DownloadFailed || s === FumoState.UpdateFailedNoData || s === FumoState.UpdateSuccessfulNoData)
+      await this.persist({ state: FumoState.Idle });
   }
 
   /** Accepts an Exec on `<x>/Download`, `<x>/Update` or `<x>/DownloadAndUpdate`; the job then runs asynchronously. */
@@ -140,6 +144,7 @@ export class FumoEngine {
   async resume(): Promise<void> {
     await this.load();
     const job = this.doc.job;
+    if (job && job.step === 'Done' && this.reports.wasAcknowledged(job.id)) await this.cleanUpAfterAck();
     if (!job || job.step === 'Done') return;
     return this.start();
   }

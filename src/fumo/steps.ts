@@ -199,11 +199,15 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   },
 
   async Activate(ctx, job) {
-    await ctx.writer.activate();
+    // Re-run after a power cut that came after the switch: the journal's target wins over "the other slot".
+    await ctx.writer.activate(job.expectSlot);
     return { job: next(job, ctx.writer.needsReboot ? 'Reboot' : 'VerifyBoot'), state: FumoState.UpdateProgressing };
   },
 
-  async Reboot(_ctx, job) {
+  async Reboot(ctx, job) {
+    const st = await ctx.writer.status();
+    if (job.expectSlot !== undefined && st.bootedSlot === job.expectSlot)
+      return { job: next(job, 'VerifyBoot'), state: FumoState.UpdateProgressing }; // a power cycle already did it
     // Persist "VerifyBoot" first, then reboot: after the restart the journal knows what to check.
     return { job: next(job, 'VerifyBoot', { reboots: job.reboots + 1 }), state: FumoState.UpdateProgressing, after: 'reboot' };
   },

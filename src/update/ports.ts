@@ -103,7 +103,8 @@ export interface FlashWriter {
   begin(meta: ImageMeta): Promise<void>;
   writeChunk(bytes: Uint8Array): Promise<void>;
   finish(): Promise<void>;
-  activate(): Promise<void>;
+  /** `target` is the slot named by status().targetSlot before begin() (journaled), for A/B writers after a restart. */
+  activate(target?: string): Promise<void>;
   /** Mark the running image good (after the health check). */
   commit(): Promise<void>;
   /** Return to the previous image (mark the target bad); takes effect at the next boot for A/B writers. */

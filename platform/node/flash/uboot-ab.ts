@@ -90,8 +90,10 @@ export class UbootAbWriter implements FlashWriter {
   }
 
   /** One atomic env write switches the primary slot and arms the boot counter. */
-  async activate(): Promise<void> {
-    const target = this.target || otherSlot(await this.booted());
+  async activate(targetSlot?: string): Promise<void> {
+    const booted = await this.booted();
+    const target: Slot = targetSlot === 'A' || targetSlot === 'B' ? targetSlot : this.target || otherSlot(booted);
+    if (target === booted) return; // already running it: a power cut after the switch, and the device rebooted
     await this.o.env.write({ dm_slot: target, [`dm_${target}_ok`]: '1', upgrade_available: '1', bootcount: '0' });
   }
 

@@ -1,0 +1,225 @@
+// Power cut at EVERY durable write of a full A/B firmware update (download, verify, write, activate, reboot, commit,
+// report, acknowledge), with the real fw_setenv/fw_printenv and a U-Boot boot simulator. For each N the N-th durable
+// write throws and power stays off for the rest of that life; then the bootloader boots, a fresh engine over the same
+// files resumes, and the session layer acknowledges reports. Invariants checked at every N:
+//   - every boot finds a bootable slot holding a complete good image (old or new, byte-exact);
+//   - the job converges: new image booted and committed, state Idle after the acknowledgement;
+//   - exactly one result report (code 200) is acknowledged, and nothing stays pending.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { startPkgServer, PkgServer } from './support/pkg-server';
+import { FileJournalStore, PowerCut, PowerSwitch } from './support/powercut';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
+import { Slot, UbootAbWriter } from '../platform/node/flash/uboot-ab';
+import { simulateBoot } from '../platform/node/flash/uboot-sim';
+import { FumoEngine } from '../src/fumo/engine';
+import { FumoState } from '../src/fumo/state';
+import type { PendingReport } from '../src/fumo/reports';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const oldFw = new Uint8Array(randomBytes(40_000));
+const newFw = new Uint8Array(randomBytes(100_000));
+const GOOD = new Set([sha(oldFw), sha(newFw)]);
+
+let srv: PkgServer;
+beforeAll(async () => {
+  srv = await startPkgServer();
+  srv.objects.set('/fw.bin', { body: newFw, etag: '"v2"' });
+});
+afterAll(() => srv.close());
+
+interface Device {
+  dir: string;
+  cfg: string;
+  def: string;
+  cmdline: string;
+  slots: { A: string; B: string };
+  bootEnv: FwEnv;
+}
+
+async function newDevice(): Promise<Device> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-pc-'));
+  const cfg = path.join(dir, 'fw_env.config');
+  for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
+  writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
+  const def = path.join(dir, 'default.env');
+  writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
+  const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
+  writeFileSync(slots.A, oldFw);
+  writeFileSync(slots.B, Buffer.alloc(0));
+  const bootEnv = new FwEnv({ config: cfg, defaultEnv: def });
+  await bootEnv.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
+  const d = { dir, cfg, def, cmdline: path.join(dir, 'cmdline'), slots, bootEnv };
+  await boot(d);
+  return d;
+}
+
+const booted = (d: Device) => (/dm\.slot=([AB])/.exec(readFileSync(d.cmdline, 'utf8')) as RegExpExecArray)[1] as Slot;
+
+/** Bootloader run; asserts the slot it picks holds a complete good image. */
+async function boot(d: Device): Promise<Slot> {
+  const b = await simulateBoot(d.bootEnv, d.cmdline);
+  expect(b.slot, 'a bootable slot exists').not.toBeNull();
+  const img = readFileSync(d.slots[b.slot as Slot]);
+  expect(GOOD.has(sha(img)), `slot ${b.slot} holds a good image`).toBe(true);
+  return b.slot as Slot;
+}
+
+function engineFor(d: Device, tick: (w: string) => void, flags: { reboot: boolean }, health = true): FumoEngine {
+  const env = new FwEnv({ config: d.cfg, defaultEnv: d.def, onDurableWrite: tick });
+  return new FumoEngine({
+    fumoUri: './FUMO',
+    store: new FileJournalStore(path.join(d.dir, 'state'), tick),
+    downloader: new NodeDownloader({ onDurableWrite: tick }),
+    files: new NodeStagingFiles({ onDurableWrite: tick }),
+    writer: new UbootAbWriter({ slots: d.slots, env, bootedSlot: async () => booted(d), onDurableWrite: tick }),
+    clock: { now: () => Date.now(), sleep: async () => undefined },
+    random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
+    rebooter: { reboot: async () => void (flags.reboot = true) },
+    health: { check: async () => health },
+    stagingFile: path.join(d.dir, 'pkg.bin'),
+    urlPolicy: { allowedHosts: ['127.0.0.1'] },
+    verification: { requireSignature: false, publicKeys: [] },
+    download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
+    chunkSize: 16384,
+  });
+}
+
+interface Outcome {
+  writes: number;
+  cut: string | null;
+  acked: PendingReport[];
+  lives: number;
+}
+
+async function scenario(cutAt: number | null): Promise<Outcome> {
+  const d = await newDevice();
+  const power = new PowerSwitch(cutAt);
+  // The server's view: reports it answered 200 for, by id. A report may reach the server twice only when the
+  // acknowledgement's own durable write was cut; after a durable acknowledgement it must never come back.
+  const acked = new Map<string, PendingReport>();
+  const durablyAcked = new Set<string>();
+  let execAccepted = false;
+  let lives = 0;
+  for (;;) {
+    if (++lives > 12) throw new Error(`no convergence after 12 lives (cut at ${cutAt}: ${power.cutLabel})`);
+    power.restore();
+    const flags = { reboot: false };
+    const engine = engineFor(d, power.tick, flags);
+    let finished = false;
+    try {
+      if (!execAccepted) {
+        // The server (re-)sends the Exec until it gets 202; a cut before the job was journaled loses no state.
+        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-1', sha256: sha(newFw) });
+        expect(ans.status).toBe(202);
+        execAccepted = true;
+        await ans.done;
+      } else {
+        await engine.resume();
+      }
+      // Session layer: send pending alerts; the server answers 200; acknowledge.
+      for (const r of engine.pendingReports()) {
+        expect(durablyAcked.has(r.id), `report ${r.id} re-sent after a durable acknowledgement`).toBe(false);
+        acked.set(r.id, r);
+        if (await engine.acknowledge(r.id)) durablyAcked.add(r.id);
+      }
+      const job = engine.job();
+      finished = !flags.reboot && job !== null && job.step === 'Done' && engine.pendingReports().length === 0;
+      if (finished) {
+        expect(engine.state(), `cut at #${cutAt} (${power.cutLabel}): ${JSON.stringify(Array.from(acked.values()))}`).toBe(FumoState.Idle);
+        break;
+      }
+    } catch (e) {
+      if (!(e instanceof PowerCut)) throw e;
+    }
+    await boot(d); // power cycle or requested reboot
+  }
+  // Converged state: new image running and committed.
+  expect(booted(d)).toBe('B');
+  expect(sha(readFileSync(d.slots.B))).toBe(sha(newFw));
+  const env = await d.bootEnv.read();
+  expect(env).toMatchObject({ dm_slot: 'B', dm_B_ok: '1', upgrade_available: '0' });
+  return { writes: power.count, cut: power.cutLabel, acked: Array.from(acked.values()), lives };
+}
+
+describe('power cut at every durable write (uboot-ab, real fw_setenv)', () => {
+  it('converges to a committed new image with exactly one acknowledged report at every cut point', async () => {
+    const clean = await scenario(null);
+    expect(clean.acked).toHaveLength(1);
+    expect(clean.acked[0]).toMatchObject({ resultCode: 200, correlator: 'corr-1', operation: 'DownloadAndUpdate' });
+    const total = clean.writes;
+    const labels: Record<string, number> = {};
+    let exercised = 0;
+    // Download chunking varies a little between runs, so go a few past the clean run's count.
+    for (let n = 1; n <= total + 3; n++) {
+      const o = await scenario(n);
+      expect(o.acked, `cut at #${n} (${o.cut})`).toHaveLength(1);
+      expect(o.acked[0].resultCode, `cut at #${n} (${o.cut})`).toBe(200);
+      if (o.cut) {
+        exercised++;
+        const kind = o.cut.replace(/:.*/, '');
+        labels[kind] = (labels[kind] || 0) + 1;
+      }
+    }
+    // eslint-disable-next-line no-console
+    console.log(`power-cut points exercised: ${exercised} (clean run: ${total} durable writes) by kind: ${JSON.stringify(labels)}`);
+    expect(exercised).toBeGreaterThanOrEqual(total);
+  }, 300_000);
+});
+
+describe('A/B failure paths', () => {
+  it('new image fails its health check → rollback to A, report 410 stored before the reboot', async () => {
+    const d = await newDevice();
+    const flags = { reboot: false };
+    const e1 = engineFor(d, () => undefined, flags, false);
+    await (await e1.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
+    expect(flags.reboot).toBe(true);
+    expect(await boot(d)).toBe('B');
+    flags.reboot = false;
+    const e2 = engineFor(d, () => undefined, flags, false);
+    await e2.resume();
+    expect(flags.reboot).toBe(true); // reboot back to A requested...
+    expect(e2.pendingReports()[0]).toMatchObject({ resultCode: 410, mark: 'critical' }); // ...after the report was stored
+    expect(await boot(d)).toBe('A');
+    const e3 = engineFor(d, () => undefined, { reboot: false });
+    await e3.resume();
+    expect(e3.state()).toBe(FumoState.UpdateFailedHaveData);
+    expect((await d.bootEnv.read()).dm_B_ok).toBe('0');
+  });
+
+  it('new image never starts the agent → boot counter falls back to A → report 410', async () => {
+    const d = await newDevice();
+    const flags = { reboot: false };
+    await (await engineFor(d, () => undefined, flags).exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(await boot(d)); // the agent never runs in B
+    expect(seen).toEqual(['B', 'B', 'B', 'A']);
+    const e = engineFor(d, () => undefined, { reboot: false });
+    await e.resume();
+    expect(e.pendingReports()[0]).toMatchObject({ resultCode: 410 });
+    expect(e.state()).toBe(FumoState.UpdateFailedHaveData);
+    expect(sha(readFileSync(d.slots.A))).toBe(sha(oldFw));
+  });
+
+  it('an agent restart before the reboot does not count as a fallback', async () => {
+    const d = await newDevice();
+    const flags = { reboot: false };
+    await (await engineFor(d, () => undefined, flags).exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
+    expect(flags.reboot).toBe(true);
+    // The process restarts but the device did not reboot: still on A with the switch armed.
+    const again = { reboot: false };
+    const e = engineFor(d, () => undefined, again);
+    await e.resume();
+    expect(again.reboot).toBe(true);
+    expect(e.pendingReports()).toEqual([]);
+    expect(await boot(d)).toBe('B');
+    const e2 = engineFor(d, () => undefined, { reboot: false });
+    await e2.resume();
+    expect(e2.pendingReports()[0]).toMatchObject({ resultCode: 200 });
+  });
+});
