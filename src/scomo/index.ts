@@ -11,3 +11,4 @@ export * from './mo.js';
 export * from './download.js';
 export * from './tree-plugin.js';
 export * from './report-source.js';
+export * from './installers/index.js';

@@ -3,13 +3,11 @@
 // (Failed Package Validation); an architecture dpkg refuses is 1413 (unsupported environment); ENOSPC is 1406; every
 // other dpkg failure is 1405 Install Failed / 1408 Remove Failed.
 
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import type { Component } from '../../../src/inventory/component.js';
-import { ScomoResult } from '../../../src/scomo/codes.js';
-import { ScomoError } from '../../../src/scomo/errors.js';
-import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../../src/scomo/ports.js';
-import { runCommand, tail } from './run.js';
+import type { Component } from '../../inventory/component.js';
+import { ScomoResult } from '../codes.js';
+import { ScomoError } from '../errors.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
+import { CommandRunner, joinPath, runOrFail, tail } from './command.js';
 
 export interface DpkgOptions {
   /** dpkg binary, default `dpkg`. */
@@ -28,7 +26,10 @@ export interface DpkgOptions {
   forceNotRoot?: boolean;
   /** `--force-script-chrootless`: run maintainer scripts without chroot into `root` (scratch roots have no shell). */
   scriptChrootless?: boolean;
-  /** `--log=<file>`; default with root: `<root>/var/log/dpkg.log`, so a scratch install never writes the host log. */
+  /**
+   * `--log=<file>`; default with root: `<root>/var/log/dpkg.log`, so a scratch install never writes the host log
+   * (the platform wrappers create `<root>/var/log`; dpkg only warns when it cannot open the log).
+   */
   log?: string;
   /** Remove with `--purge` (configuration files too) instead of `--remove`. */
   purge?: boolean;
@@ -39,31 +40,29 @@ export interface DpkgOptions {
 }
 
 export class DpkgInstaller implements Installer {
-  constructor(private readonly o: DpkgOptions = {}) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly o: DpkgOptions = {},
+  ) {}
 
   private async common(): Promise<string[]> {
     const args: string[] = [];
     const o = this.o;
     if (o.root) args.push(`--root=${o.root}`);
-    const admindir = o.admindir || (o.root ? path.join(o.root, 'var/lib/dpkg') : undefined);
+    const admindir = o.admindir || (o.root ? joinPath(o.root, 'var/lib/dpkg') : undefined);
     if (admindir) args.push(`--admindir=${admindir}`);
     const instdir = o.instdir || o.root;
     if (instdir) args.push(`--instdir=${instdir}`);
     if (o.forceNotRoot) args.push('--force-not-root');
     if (o.scriptChrootless) args.push('--force-script-chrootless');
-    const log = o.log || (o.root ? path.join(o.root, 'var/log/dpkg.log') : undefined);
-    if (log) {
-      if (log !== '/dev/null') await fs.mkdir(path.dirname(log), { recursive: true });
-      args.push(`--log=${log}`);
-    }
+    const log = o.log || (o.root ? joinPath(o.root, 'var/log/dpkg.log') : undefined);
+    if (log) args.push(`--log=${log}`);
     return args.concat(o.extraArgs || []);
   }
 
   /** Package, Version and Architecture from the archive's control file; an unreadable archive is 1407. */
   async inspect(file: string): Promise<{ package: string; version: string; architecture: string }> {
-    const r = await runCommand(this.o.dpkgDeb || 'dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture'], {
-      spawnFailureCode: ScomoResult.InstallFailed,
-    });
+    const r = await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.dpkgDeb || 'dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture']);
     if (r.code !== 0) throw new ScomoError(ScomoResult.PackageValidationFailed, `not a valid .deb archive: ${tail(r.stderr)}`);
     const f: Record<string, string> = {};
     for (const line of r.stdout.split('\n')) {
@@ -76,16 +75,16 @@ export class DpkgInstaller implements Installer {
 
   /** `ii`, `iU`, `rc`... from dpkg-query, or '' when dpkg has never heard of the package. */
   async statusOf(pkg: string): Promise<string> {
-    const admindir = this.o.admindir || (this.o.root ? path.join(this.o.root, 'var/lib/dpkg') : undefined);
+    const admindir = this.o.admindir || (this.o.root ? joinPath(this.o.root, 'var/lib/dpkg') : undefined);
     const args = (admindir ? [`--admindir=${admindir}`] : []).concat(['--show', '--showformat=${db:Status-Abbrev}', pkg]);
-    const r = await runCommand(this.o.dpkgQuery || 'dpkg-query', args, { timeoutMs: 60000 });
+    const r = await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.dpkgQuery || 'dpkg-query', args, { timeoutMs: 60000 });
     return r.code === 0 ? r.stdout.trim() : '';
   }
 
   async install(request: InstallRequest): Promise<InstallOutcome> {
     const meta = await this.inspect(request.path);
     const before = await this.statusOf(meta.package);
-    const r = await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat(['--install', request.path]), {
+    const r = await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.dpkg || 'dpkg', (await this.common()).concat(['--install', request.path]), {
       timeoutMs: this.o.timeoutMs,
     });
     if (r.code !== 0) {
@@ -101,13 +100,12 @@ export class DpkgInstaller implements Installer {
 
   private async cleanUp(pkg: string): Promise<void> {
     const now = await this.statusOf(pkg);
-    if (now !== '' && now[1] !== 'n' && now !== 'ii') await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat(['--remove', pkg]), { timeoutMs: this.o.timeoutMs });
+    if (now !== '' && now[1] !== 'n' && now !== 'ii') await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.dpkg || 'dpkg', (await this.common()).concat(['--remove', pkg]), { timeoutMs: this.o.timeoutMs });
   }
 
   async remove(component: Component): Promise<void> {
-    const r = await runCommand(this.o.dpkg || 'dpkg', (await this.common()).concat([this.o.purge ? '--purge' : '--remove', component.id]), {
+    const r = await runOrFail(this.runner, ScomoResult.RemoveFailed, this.o.dpkg || 'dpkg', (await this.common()).concat([this.o.purge ? '--purge' : '--remove', component.id]), {
       timeoutMs: this.o.timeoutMs,
-      spawnFailureCode: ScomoResult.RemoveFailed,
     });
     if (r.code !== 0) throw new ScomoError(ScomoResult.RemoveFailed, `dpkg --remove ${component.id} failed (exit ${r.code}): ${tail(r.stderr)}`);
     // dpkg exits 0 for a package it does not know ("ignoring request to remove ... which isn't installed"): for

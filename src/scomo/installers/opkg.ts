@@ -3,11 +3,11 @@
 // prints (`Installing <name> (<version>) to root...`, `Upgrading <name> on root from ...`), falling back to the
 // delivery package's PkgID. Result codes as for dpkg (digest §6.3).
 
-import type { Component } from '../../../src/inventory/component.js';
-import { ScomoResult } from '../../../src/scomo/codes.js';
-import { ScomoError } from '../../../src/scomo/errors.js';
-import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../../src/scomo/ports.js';
-import { runCommand, tail } from './run.js';
+import type { Component } from '../../inventory/component.js';
+import { ScomoResult } from '../codes.js';
+import { ScomoError } from '../errors.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
+import { CommandRunner, runOrFail, tail } from './command.js';
 
 export interface OpkgOptions {
   /** opkg binary, default `opkg`. */
@@ -22,7 +22,10 @@ export interface OpkgOptions {
 }
 
 export class OpkgInstaller implements Installer {
-  constructor(private readonly o: OpkgOptions = {}) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly o: OpkgOptions = {},
+  ) {}
 
   private common(): string[] {
     const args: string[] = [];
@@ -32,7 +35,7 @@ export class OpkgInstaller implements Installer {
   }
 
   async install(request: InstallRequest): Promise<InstallOutcome> {
-    const r = await runCommand(this.o.opkg || 'opkg', this.common().concat(['install', request.path]), { timeoutMs: this.o.timeoutMs });
+    const r = await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.opkg || 'opkg', this.common().concat(['install', request.path]), { timeoutMs: this.o.timeoutMs });
     const out = r.stdout + '\n' + r.stderr;
     if (r.code !== 0) {
       const code = /No space left on device|not enough space/i.test(out)
@@ -57,10 +60,7 @@ export class OpkgInstaller implements Installer {
   }
 
   async remove(component: Component): Promise<void> {
-    const r = await runCommand(this.o.opkg || 'opkg', this.common().concat(['remove', component.id]), {
-      timeoutMs: this.o.timeoutMs,
-      spawnFailureCode: ScomoResult.RemoveFailed,
-    });
+    const r = await runOrFail(this.runner, ScomoResult.RemoveFailed, this.o.opkg || 'opkg', this.common().concat(['remove', component.id]), { timeoutMs: this.o.timeoutMs });
     if (r.code !== 0) throw new ScomoError(ScomoResult.RemoveFailed, `opkg remove ${component.id} failed (exit ${r.code}): ${tail(r.stdout + '\n' + r.stderr)}`);
   }
 }

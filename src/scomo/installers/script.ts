@@ -11,11 +11,11 @@
 // the action's failure code (1405 install, 1408 remove, 1409 activate, 1410 deactivate). `exitCodes` overrides
 // entries (e.g. `{ 10: 1460 }` for a vendor-specified code).
 
-import type { Component } from '../../../src/inventory/component.js';
-import { ScomoResult, isValidResultCode } from '../../../src/scomo/codes.js';
-import { ScomoError } from '../../../src/scomo/errors.js';
-import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../../src/scomo/ports.js';
-import { runCommand, tail } from './run.js';
+import type { Component } from '../../inventory/component.js';
+import { ScomoResult, isValidResultCode } from '../codes.js';
+import { ScomoError } from '../errors.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
+import { CommandRunner, runOrFail, tail } from './command.js';
 
 export interface ScriptOptions {
   script: string;
@@ -46,7 +46,10 @@ const FAILURE: Record<Action, number> = {
 export class ScriptInstaller implements Installer, Activator {
   private readonly exitCodes: Record<number, number>;
 
-  constructor(private readonly o: ScriptOptions) {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly o: ScriptOptions,
+  ) {
     this.exitCodes = { ...DEFAULT_SCRIPT_EXIT_CODES, ...(o.exitCodes || {}) };
     for (const k of Object.keys(this.exitCodes))
       if (!isValidResultCode(this.exitCodes[Number(k)]))
@@ -61,10 +64,9 @@ export class ScriptInstaller implements Installer, Activator {
   }
 
   private async run(action: Action, env: Record<string, string>): Promise<string> {
-    const r = await runCommand(this.o.script, (this.o.args || []).concat([action]), {
+    const r = await runOrFail(this.runner, FAILURE[action], this.o.script, (this.o.args || []).concat([action]), {
       env: { ...(this.o.env || {}), ...env, SCOMO_ACTION: action },
       timeoutMs: this.o.timeoutMs,
-      spawnFailureCode: FAILURE[action],
     });
     const code = r.timedOut ? FAILURE[action] : this.resultCodeFor(action, r.code);
     if (code !== ScomoResult.Successful)

@@ -3,11 +3,11 @@
 // `enable|disable` on OpenWrt procd scripts). A component's service is `services[component.id]`, else the manifest's
 // `service`; a component with neither has nothing to activate: 1411 Not Implemented, rather than a pretend success.
 
-import type { Component } from '../../src/inventory/component.js';
-import { ScomoResult } from '../../src/scomo/codes.js';
-import { ScomoError } from '../../src/scomo/errors.js';
-import type { Activator } from '../../src/scomo/ports.js';
-import { runCommand, tail } from './installer/run.js';
+import type { Component } from '../../inventory/component.js';
+import { ScomoResult } from '../codes.js';
+import { ScomoError } from '../errors.js';
+import type { Activator } from '../ports.js';
+import { CommandRunner, runOrFail, tail } from './command.js';
 
 export interface ServiceOptions {
   kind: 'systemd' | 'initd';
@@ -25,7 +25,10 @@ export interface ServiceOptions {
 }
 
 export class ServiceActivator implements Activator {
-  constructor(private readonly o: ServiceOptions) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly o: ServiceOptions,
+  ) {}
 
   serviceFor(c: Component): string | null {
     const s = this.o.services && Object.prototype.hasOwnProperty.call(this.o.services, c.id) ? this.o.services[c.id] : c.service;
@@ -41,7 +44,7 @@ export class ServiceActivator implements Activator {
         this.o.kind === 'systemd'
           ? [this.o.systemctl || 'systemctl', [step, service]]
           : [`${this.o.initDir || '/etc/init.d'}/${service}`, [step]];
-      const r = await runCommand(cmd, args, { env: this.o.env, timeoutMs: this.o.timeoutMs || 120000, spawnFailureCode: failure });
+      const r = await runOrFail(this.runner, failure, cmd, args, { env: this.o.env, timeoutMs: this.o.timeoutMs || 120000 });
       if (r.code !== 0) throw new ScomoError(failure, `${cmd} ${args.join(' ')} failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`);
     }
   }

@@ -1,0 +1,48 @@
+// The one thing installer and service adapters need from a runtime: run a program without a shell and collect its
+// exit code and output. Node (child_process) and QuickJS (os.exec over pipes) each supply one; the adapters in this
+// folder hold all the logic (arguments, output parsing, exit-code → result-code mapping, digest §6.3), so both
+// runtimes behave the same.
+
+import { ScomoError } from '../errors.js';
+
+export interface CommandResult {
+  /** Exit code; -1 when killed by a signal or the timeout. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface CommandOptions {
+  /** Added to (not replacing) the agent's environment. */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface CommandRunner {
+  /** Resolves for any exit code; rejects only when the program could not be started. */
+  run(command: string, args: string[], options?: CommandOptions): Promise<CommandResult>;
+}
+
+/** Runs a command; a start failure becomes a ScomoError with `failureCode`. */
+export async function runOrFail(runner: CommandRunner, failureCode: number, command: string, args: string[], options?: CommandOptions): Promise<CommandResult> {
+  try {
+    return await runner.run(command, args, options);
+  } catch (e) {
+    throw new ScomoError(failureCode, `cannot run ${command}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Last non-empty lines of a command's output, for error messages and logs. */
+export function tail(text: string, lines = 3): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(-lines)
+    .join(' | ');
+}
+
+export function joinPath(dir: string, rel: string): string {
+  return dir.replace(/\/+$/, '') + '/' + rel.replace(/^\/+/, '');
+}
