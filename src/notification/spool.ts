@@ -1,0 +1,95 @@
+// The spool folder an SMS daemon (smstools, gammu-smsd) drops received binary SMS into: one file per notification,
+// in any form envelope.ts understands. One pass handles every settled file: accepted (or duplicate) files move to
+// done/, refused ones to bad/ with a `<name>.reason.txt` beside them; when the queue is full the file stays and the
+// next pass tries again, so nothing the daemon delivered is lost. The runtime adapters (platform/node/notify-spool.ts,
+// platform/quickjs/notify-spool.ts) supply the file operations and the polling.
+import type { Log } from '../ports.js';
+import { NotificationError } from './errors.js';
+import type { IntakeResult, NotificationIntake } from './intake.js';
+
+/** The file operations a spool pass needs (POSIX paths; local to this folder, not a core port). */
+export interface SpoolFs {
+  /** Entries of `dir` without '.' and '..'. */
+  entries(dir: string): Promise<{ name: string; isFile: boolean; mtimeMs: number; size: number }[]>;
+  read(path: string): Promise<Uint8Array>;
+  rename(from: string, to: string): Promise<void>;
+  mkdirp(dir: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  writeText(path: string, text: string): Promise<void>;
+}
+
+export const SPOOL_DONE = 'done';
+export const SPOOL_BAD = 'bad';
+/** Hex text of the largest package 0 in a WSP push with an SMS header block fits easily. */
+export const MAX_SPOOL_FILE_BYTES = 64 * 1024;
+
+export interface SpoolFileResult {
+  name: string;
+  outcome: IntakeResult['outcome'] | 'skipped';
+  /** Where the file went, relative to the spool dir ('done/x', 'bad/x'), or undefined when it stayed. */
+  movedTo?: string;
+  reason?: string;
+}
+
+export interface SpoolPassOptions {
+  dir: string;
+  now: number;
+  /** Files modified less than this long ago may still be being written (smstools writes in place). */
+  settleMs: number;
+  log: Log;
+}
+
+/** True for names a writer uses while it is still writing, and for our own folders. */
+function ignored(name: string): boolean {
+  return name[0] === '.' || name === SPOOL_DONE || name === SPOOL_BAD || /\.(tmp|part|LOCK|lock)$/.test(name);
+}
+
+async function moveUnique(fs: SpoolFs, dir: string, name: string, sub: string): Promise<string> {
+  await fs.mkdirp(`${dir}/${sub}`);
+  let target = `${sub}/${name}`;
+  for (let i = 1; await fs.exists(`${dir}/${target}`); i++) target = `${sub}/${name}.${i}`;
+  await fs.rename(`${dir}/${name}`, `${dir}/${target}`);
+  return target;
+}
+
+/** One pass over the spool folder, oldest files first. */
+export async function processSpoolOnce(fs: SpoolFs, intake: NotificationIntake, o: SpoolPassOptions): Promise<SpoolFileResult[]> {
+  const entries = (await fs.entries(o.dir)).filter((e) => e.isFile && !ignored(e.name));
+  entries.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const results: SpoolFileResult[] = [];
+  for (const e of entries) {
+    if (o.now - e.mtimeMs < o.settleMs) {
+      results.push({ name: e.name, outcome: 'skipped', reason: 'still settling' });
+      continue;
+    }
+    let result: IntakeResult;
+    if (e.size > MAX_SPOOL_FILE_BYTES) {
+      const error = new NotificationError('too-large', 'size', `spool file has ${e.size} bytes, the limit is ${MAX_SPOOL_FILE_BYTES}`);
+      o.log.log('warn', 'notification dropped', { via: 'spool', from: e.name, field: error.field, code: error.code, reason: error.message });
+      result = { outcome: 'rejected', error };
+    } else {
+      let bytes: Uint8Array;
+      try {
+        bytes = await fs.read(`${o.dir}/${e.name}`);
+      } catch (err) {
+        // Vanished between listing and reading (another consumer, or the writer renamed it): next pass decides.
+        results.push({ name: e.name, outcome: 'skipped', reason: `read failed: ${err instanceof Error ? err.message : String(err)}` });
+        continue;
+      }
+      result = intake.receive(bytes, 'spool', e.name);
+    }
+    if (result.outcome === 'full') {
+      results.push({ name: e.name, outcome: 'full', reason: 'queue full; kept for the next pass' });
+      continue;
+    }
+    if (result.outcome === 'rejected') {
+      const movedTo = await moveUnique(fs, o.dir, e.name, SPOOL_BAD);
+      await fs.writeText(`${o.dir}/${movedTo}.reason.txt`, `${result.error.code} ${result.error.message}\n`);
+      results.push({ name: e.name, outcome: 'rejected', movedTo, reason: result.error.message });
+      continue;
+    }
+    const movedTo = await moveUnique(fs, o.dir, e.name, SPOOL_DONE);
+    results.push({ name: e.name, outcome: result.outcome, movedTo });
+  }
+  return results;
+}
