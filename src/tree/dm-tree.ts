@@ -131,6 +131,11 @@ export class DmTree {
     return root;
   }
 
+  /** True when the tree was given a store, so save() can work. */
+  get canSave(): boolean {
+    return this.store !== undefined;
+  }
+
   /** True when static nodes changed since the last load/save. */
   get isDirty(): boolean {
     return this.dirty;
