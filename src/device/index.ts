@@ -16,3 +16,4 @@ export { collectDeviceSources, DEVICE_PATHS, type DeviceFileAccess, type DeviceS
 export async function readDeviceFacts(files: DeviceFileAccess, config: DeviceConfig): Promise<DeviceFacts> {
   return buildDeviceFacts(await collectDeviceSources(files, config), config);
 }
+export { cachedFacts, type FactsCache } from './facts-cache';

@@ -5,7 +5,7 @@ import type { DeviceFacts } from '../ports';
 import type { DmTree } from '../tree/dm-tree';
 import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin';
 import type { UriLimits } from '../tree/uri';
-import type { FactsCache } from './facts-cache';
+import type { FactsCache } from '../device/facts-cache';
 
 export const DEVDETAIL_URN = 'urn:oma:mo:oma-dm-devdetail:1.0';
 export const DEVDETAIL_ROOT = './DevDetail';

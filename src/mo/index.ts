@@ -4,9 +4,9 @@ import type { DmTree } from '../tree/dm-tree';
 import { mountDevDetail, type DevDetailOptions } from './devdetail';
 import { mountDevInfo, type DevInfoOptions } from './devinfo';
 import { provisionDmAcc, type DmAccConfig } from './dmacc';
-import { cachedFacts, type FactsCache } from './facts-cache';
+import { cachedFacts, type FactsCache } from '../device/facts-cache';
 
-export { cachedFacts, type FactsCache } from './facts-cache';
+export { cachedFacts, type FactsCache } from '../device/facts-cache';
 export { DEVINFO_PKG1_LEAVES, DEVINFO_ROOT, DEVINFO_URN, devInfoItems, devInfoShape, mountDevInfo, type DevInfoOptions } from './devinfo';
 export { DEVDETAIL_ROOT, DEVDETAIL_URN, devDetailShape, mountDevDetail, type DevDetailOptions } from './devdetail';
 export {
