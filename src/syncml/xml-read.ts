@@ -62,6 +62,9 @@ export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): Xml
   if (text.length > limits.maxDocumentBytes) {
     throw new SyncmlError('too-large', '', `document of ${text.length} characters exceeds the limit of ${limits.maxDocumentBytes}`);
   }
+  if (nestingExceeds(text, limits.maxDepth)) {
+    throw new SyncmlError('too-deep', '', `element nesting deeper than ${limits.maxDepth}`);
+  }
   const v = XMLValidator.validate(text);
   if (v !== true) {
     throw new SyncmlError('xml-syntax', '', `not well-formed XML at line ${v.err.line}, column ${v.err.col}: ${v.err.msg}`);
@@ -96,6 +99,33 @@ export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): Xml
   const ctx: Ctx = { lang, limits, elements: 0 };
   const root = convert(top, ctx, {}, lang ? lang.rootPage : 0, 1, '');
   return { root, lang: lang || SYNCML12, rootNs };
+}
+
+/**
+ * Cheap linear pre-scan of the nesting depth, so a hostile document is refused before the validating parser spends
+ * time on it. Skips comments, CDATA, PIs and declarations; only an estimate for the limit check, not a parser.
+ */
+function nestingExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let i = text.indexOf('<');
+  while (i >= 0 && i < text.length - 1) {
+    const c = text.charCodeAt(i + 1);
+    if (c === 33) {
+      if (text.startsWith('<![CDATA[', i)) i = text.indexOf(']]>', i);
+      else if (text.startsWith('<!--', i)) i = text.indexOf('-->', i);
+      else i = text.indexOf('>', i);
+    } else if (c === 63) i = text.indexOf('?>', i);
+    else if (c === 47) depth--;
+    else {
+      const e = text.indexOf('>', i);
+      if (e < 0) return false;
+      if (text.charCodeAt(e - 1) !== 47 && ++depth > maxDepth) return true;
+      i = e;
+    }
+    if (i < 0) return false;
+    i = text.indexOf('<', i + 1);
+  }
+  return false;
 }
 
 function tagOf(n: RawNode): string | undefined {

@@ -4,7 +4,7 @@
 // a string-table public id without its NUL, a SyncML 1.1 id on DM 1.2 content, empty STR_I, OPAQUE text,
 // public id 0x01 (unknown) = SyncML 1.2. Every failure is a WbxmlError carrying the byte offset.
 
-import { utf8Decode } from '../bytes';
+import { decodeUtf8 } from './utf8';
 import { WbxmlError } from './errors';
 import { type DecodeLimits, resolveLimits } from './limits';
 import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from './codepages';
@@ -52,6 +52,9 @@ class Decoder {
   private strtblEnd = 0;
   private elements = 0;
   private lang: Language;
+  private nuls: number[] | undefined;
+  private strCache: Map<number, string> | undefined;
+  private expanded = 0;
 
   constructor(
     private readonly b: Uint8Array,
@@ -90,7 +93,7 @@ class Decoder {
     if (end - start > this.limits.maxStringBytes) {
       this.fail('string-too-long', start, `string of ${end - start} bytes exceeds the limit of ${this.limits.maxStringBytes}`);
     }
-    if (this.charset === CHARSET_UTF8) return utf8Decode(this.b, start, end);
+    if (this.charset === CHARSET_UTF8) return decodeUtf8(this.b, start, end);
     let s = '';
     for (let i = start; i < end; i++) s += String.fromCharCode(this.b[i]);
     return s;
@@ -105,18 +108,44 @@ class Decoder {
     return this.decodeString(start, nul);
   }
 
-  /** String-table reference: offset into the table, string runs to NUL or (lenient) the table's end. */
+  /**
+   * String-table reference: offset into the table, string runs to NUL or (lenient) the table's end. NUL positions are
+   * indexed once (binary search per reference) and decoded strings cached per offset, so many references cost
+   * O(log n) each; the total text produced by references is bounded so a small document cannot expand without limit.
+   */
   private tableString(offset: number, at: number, lenientEnd: boolean): string {
-    const start = this.strtblStart + offset;
-    if (offset >= this.strtblEnd - this.strtblStart) {
-      this.fail('bad-string-ref', at, `string-table offset ${offset} outside the ${this.strtblEnd - this.strtblStart}-byte table`);
+    const size = this.strtblEnd - this.strtblStart;
+    if (offset >= size) this.fail('bad-string-ref', at, `string-table offset ${offset} outside the ${size}-byte table`);
+    if (!this.nuls) {
+      this.nuls = [];
+      for (let i = this.strtblStart; i < this.strtblEnd; i++) if (this.b[i] === 0) this.nuls.push(i);
+      this.strCache = new Map();
     }
-    let end = start;
-    while (end < this.strtblEnd && this.b[end] !== 0) end++;
-    if (end === this.strtblEnd && !lenientEnd) {
-      this.fail('bad-string-ref', at, `string-table entry at offset ${offset} has no NUL terminator`);
+    const cached = (this.strCache as Map<number, string>).get(offset);
+    let s: string;
+    if (cached !== undefined) s = cached;
+    else {
+      const start = this.strtblStart + offset;
+      const nuls = this.nuls;
+      let lo = 0;
+      let hi = nuls.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (nuls[mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      const end = lo < nuls.length ? nuls[lo] : this.strtblEnd;
+      if (end === this.strtblEnd && !lenientEnd) {
+        this.fail('bad-string-ref', at, `string-table entry at offset ${offset} has no NUL terminator`);
+      }
+      s = this.decodeString(start, end);
+      (this.strCache as Map<number, string>).set(offset, s);
     }
-    return this.decodeString(start, end);
+    this.expanded += s.length;
+    if (this.expanded > this.limits.maxDocumentBytes) {
+      this.fail('too-large', at, `string-table references expand to more than ${this.limits.maxDocumentBytes} characters`);
+    }
+    return s;
   }
 
   private header(): { version: number; publicId: number; publicIdIndex: number } {

@@ -1,0 +1,74 @@
+// Hot-path UTF-8 -> string for the WBXML decoder: an ASCII fast path (most DM strings are ASCII) and a closure-free
+// general loop with the same semantics as bytes.ts utf8Decode (malformed sequences become U+FFFD). No per-byte
+// allocation: code units are gathered in one reusable buffer and turned into a string per 4 KiB block.
+
+const units = new Uint16Array(4096);
+
+function fromUnits(n: number): string {
+  return String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]);
+}
+
+export function decodeUtf8(b: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (b[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    if (end - start <= 24) {
+      let s = '';
+      for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+      return s;
+    }
+    let s = '';
+    for (let i = start; i < end; i += 4096) {
+      s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+    }
+    return s;
+  }
+  let s = '';
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    const c = b[i++];
+    let cp = 0xfffd;
+    let need = 0;
+    if (c < 0x80) cp = c;
+    else if (c >= 0xc2 && c < 0xe0) {
+      need = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c < 0xf0) {
+      need = 2;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c < 0xf5) {
+      need = 3;
+      cp = c & 0x07;
+    }
+    if (need > 0) {
+      let ok = i + need <= end;
+      let v = cp;
+      for (let k = 0; ok && k < need; k++) {
+        const x = b[i + k];
+        if ((x & 0xc0) !== 0x80) ok = false;
+        else v = (v << 6) | (x & 0x3f);
+      }
+      const min = need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000;
+      if (ok && v >= min && v <= 0x10ffff && !(v >= 0xd800 && v <= 0xdfff)) {
+        cp = v;
+        i += need;
+      } else cp = 0xfffd;
+    }
+    if (n >= 4094) {
+      s += fromUnits(n);
+      n = 0;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      units[n++] = 0xd800 + (cp >> 10);
+      units[n++] = 0xdc00 + (cp & 0x3ff);
+    } else units[n++] = cp;
+  }
+  return s + fromUnits(n);
+}
