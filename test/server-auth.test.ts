@@ -5,7 +5,7 @@ import { base64Decode, base64Encode, utf8Encode } from '../src/bytes.js';
 import { basicCredData, hmacMac, md5CredData, parseHmacHeader } from '../src/dm/auth.js';
 import type { Status } from '../src/syncml/model.js';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { genericAlert, statusFor, TestClient } from '../scripts/server/test-client.js';
+import { commandsOf, genericAlert, statusFor, TestClient } from '../scripts/server/test-client.js';
 
 const DEVREQ = 'org.openmobilealliance.dm.firmwareupdate.devicerequest';
 const USER = 'Bruce2';
@@ -148,6 +148,30 @@ describe('server credentials (SRVCRED, digest §3.3)', () => {
     const pkg4 = (await c.send(st)).reply;
     expect(pkg4.hdr.cred!.data).toBe(md5CredData('srv', 'srvsecret', utf8Encode('fresh')));
     expect(server.events.sessions[0].serverHdrStatuses).toEqual([401]);
+    // ...and it re-sends the refused package, which the client now executes (212 for our SyncHdr)
+    expect(commandsOf(pkg4).map((x) => x.kind)).toEqual(['Alert', 'Replace', 'Exec']);
+    const pkg6 = (await c.send(c.statuses(pkg4, (x) => (x.kind === 'Exec' ? 202 : 200), 212))).reply;
+    expect(commandsOf(pkg6)).toEqual([]);
+    expect(server.events.sessions[0]).toMatchObject({ serverHdrStatuses: [401, 212], endReason: 'completed' });
+  });
+
+  it('gives up after the client refused its (wrong) credentials three times', async () => {
+    server = await startDmServer({
+      scenario: 'fumo-200',
+      serverId: 'srv',
+      serverCred: { type: 'md5', secret: 'srvsecret', nonce: base64Encode(clientNonce), wrong: true },
+    });
+    const c = new TestClient(server.url, 'IMEI:13', '1');
+    let reply = (await c.pkg1([genericAlert(DEVREQ, '')])).reply;
+    const kinds: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      kinds.push(commandsOf(reply).map((x) => x.kind));
+      reply = (await c.send(c.statuses(reply, () => 401, 401))).reply;
+    }
+    expect(kinds).toEqual([['Alert', 'Replace', 'Exec'], ['Alert', 'Replace', 'Exec'], ['Alert', 'Replace', 'Exec']]);
+    expect(commandsOf(reply)).toEqual([]);
+    expect(reply.final).toBe(true);
+    expect(server.events.sessions[0].endReason).toBe('auth-failed');
   });
 
   it('sends wrong credentials on request', async () => {

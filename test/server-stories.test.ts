@@ -245,6 +245,32 @@ describe('other scenarios and checks', () => {
     expect(server.events.violations.slice(done).map((v) => v.code)).toContain('message-after-end');
   });
 
+  it('records order and numbering mistakes in the client body (digest §1.4, §1.9)', async () => {
+    server = await startDmServer({ scenario: 'get-devdetail' });
+    const c = new TestClient(server.url, 'IMEI:15', '1');
+    const pkg2 = (await c.pkg1([])).reply;
+    const [g1, g2] = commandsOf(pkg2);
+    const st = c.statuses(pkg2);
+    // Results of the first Get before any Status, SyncHdr status not first, one item without Source, CmdID 1 twice
+    const body: Command[] = [
+      c.results(pkg2, g1, [{ source: { locURI: './DevDetail/FwV' }, data: '1.0' }]),
+      ...st,
+      c.results(pkg2, g2, [{ data: 'URI/DevTyp' }]),
+    ];
+    body.forEach((x, i) => (x.cmdID = String(i === body.length - 1 ? 1 : i + 1)));
+    await c.send(body, { keepCmdIds: true });
+    const codes = server.events.violations.map((v) => v.code);
+    expect(codes).toEqual(['cmdid-duplicate', 'hdr-status-not-first', 'results-order', 'results-no-source']);
+  });
+
+  it('records a client Final sent while our package was still open', async () => {
+    server = await startDmServer({ scenario: 'no-final' });
+    const c = new TestClient(server.url, 'IMEI:16', '1');
+    const pkg2 = (await c.pkg1([])).reply;
+    await c.send([...c.statuses(pkg2), c.results(pkg2, commandsOf(pkg2)[0], [{ source: { locURI: './DevInfo/Mod' }, data: 'x' }])]);
+    expect(server.events.violations.map((v) => v.code)).toEqual(['final-too-early']);
+  });
+
   it('caps a session that never ends with Alert 1223 (loop scenario)', async () => {
     server = await startDmServer({ scenario: 'loop', maxMessagesPerSession: 4 });
     const c = new TestClient(server.url, 'IMEI:11', '1');

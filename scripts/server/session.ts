@@ -60,7 +60,10 @@ function sliceData(d: Data, start: number, end: number): Data {
 interface SentCommand {
   cmd: Command;
   msgId: string;
+  /** A Status (or, for a Get, Results) arrived, or the missing one was already reported. */
   answered: boolean;
+  /** A Status arrived (Results must come after the Get's Status, digest §1.4). */
+  statusSeen: boolean;
 }
 
 interface InChunk {
@@ -87,6 +90,13 @@ export class DmSession {
   private inChunks = new Map<string, InChunk>();
   private clientMaxMsgSize?: number;
   private readonly state: Record<string, unknown> = {};
+  /** Our last message had no Final: the client must not send Final yet (digest §1.9). */
+  private serverPackageOpen = false;
+  /** The client's status for our SyncHdr in the message being handled. */
+  private hdrStatusNow?: number;
+  /** The commands of our last package, re-sent when the client rejects our credentials (digest §3.3). */
+  private lastPackage: Command[] = [];
+  private serverAuthRetries = 0;
 
   constructor(
     readonly key: string,
@@ -139,6 +149,8 @@ export class DmSession {
     this.lastActivity = Date.now();
     this.record.messagesIn++;
     this.checkHeader(msg, body, path);
+    this.checkBody(msg);
+    this.hdrStatusNow = undefined;
     if (this.ended) this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (digest §1.9)`, hdr.msgID);
     if (hdr.meta && hdr.meta.maxMsgSize) this.clientMaxMsgSize = parseInt(hdr.meta.maxMsgSize, 10) || undefined;
 
@@ -193,16 +205,35 @@ export class DmSession {
     if (!msg.final) {
       // The client's package continues in its next message: "next message" answer, no Final (digest §1.9).
       out.push(controlAlert('1222'));
-      return this.assemble(hdr, out, false);
+      const reply = this.assemble(hdr, out, false);
+      // A "next message" answer carries no Final, yet our package is not open: it is the client's that continues.
+      this.serverPackageOpen = this.scenario.final === false;
+      return reply;
     }
     if (this.ended) return this.assemble(hdr, out, wantFinal);
 
     // The client completed a package: check it answered all our commands, then ask the scenario.
     this.checkAllAnswered(hdr.msgID);
-    const ctx = this.context();
-    if (this.step === 0) this.checkPackage1(hdr.msgID);
-    let cmds = this.scenario.next(ctx).map((c) => cloneCommand(c));
-    this.step++;
+    let cmds: Command[];
+    if (this.hdrStatusNow === 401 || this.hdrStatusNow === 407) {
+      // The client refused our credentials and executed nothing (digest §3.3): send the same package again with
+      // credentials made from the nonce of its Chal, twice at most; without credentials to offer, give up.
+      if (this.env.serverCred.type === 'none' || this.serverAuthRetries >= 2 || this.lastPackage.length === 0) {
+        this.env.log(`!! ${devId} s=${hdr.sessionID} client refused our credentials (${this.hdrStatusNow}); ending the session`);
+        this.packageStatuses = [];
+        this.end('auth-failed');
+        return this.assemble(hdr, out, true);
+      }
+      this.serverAuthRetries++;
+      this.env.log(`.. ${devId} s=${hdr.sessionID} client refused our credentials (${this.hdrStatusNow}); re-sending the package`);
+      cmds = this.lastPackage.map((c) => cloneCommand(c));
+    } else {
+      const ctx = this.context();
+      if (this.step === 0) this.checkPackage1(hdr.msgID);
+      cmds = this.scenario.next(ctx).map((c) => cloneCommand(c));
+      this.step++;
+      this.lastPackage = cmds.map((c) => cloneCommand(c));
+    }
     this.packageStatuses = [];
     this.packageResults = [];
     if (cmds.length === 0) {
@@ -228,6 +259,26 @@ export class DmSession {
       this.violation('message-too-large', `message of ${body.length} bytes exceeds our MaxMsgSize ${this.env.maxMsgSize}`, h.msgID);
     if (this.env.respUri && this.serverMsgId > 0 && path !== this.respPath)
       this.violation('respuri-ignored', `message posted to ${path}, but our RespURI was ${this.respPath} (digest §1.1)`, h.msgID);
+  }
+
+  /** Order and numbering rules of the client's body (digest §1.4, §1.9). */
+  private checkBody(msg: SyncML): void {
+    const id = msg.hdr.msgID;
+    const ids = flatten(msg.body).map((c) => c.cmdID);
+    const dup = ids.filter((x, i) => ids.indexOf(x) !== i);
+    if (dup.length) this.violation('cmdid-duplicate', `CmdID ${dup.join(', ')} used twice in one message (digest §1.4)`, id);
+    if (this.serverMsgId > 0) {
+      const idx = msg.body.findIndex((c) => c.kind === 'Status' && c.cmdRef === '0');
+      if (idx < 0) this.violation('hdr-status-missing', `no Status for our SyncHdr (digest §1.4)`, id);
+      else {
+        if (idx !== 0) this.violation('hdr-status-not-first', `Status for our SyncHdr is command ${idx + 1}, not the first (digest §1.4)`, id);
+        const st = msg.body[idx] as Status;
+        if (st.msgRef !== String(this.serverMsgId))
+          this.violation('hdr-status-msgref', `SyncHdr Status has MsgRef ${st.msgRef}, our last message was ${this.serverMsgId}`, id);
+      }
+    }
+    if (this.serverPackageOpen && msg.final)
+      this.violation('final-too-early', 'client sent Final while our package was still open (digest §1.9)', id);
   }
 
   /** digest §1.9: package 1 carries Alert 1200/1201 and the DevInfo leaves. */
@@ -283,6 +334,7 @@ export class DmSession {
     const code = parseInt(s.data, 10);
     if (s.cmdRef === '0' || s.cmd === 'SyncHdr') {
       this.record.serverHdrStatuses.push(code);
+      this.hdrStatusNow = code;
       const nn = s.chal && s.chal.meta && s.chal.meta.nextNonce;
       if (nn) {
         try {
@@ -298,7 +350,9 @@ export class DmSession {
     if (!sent) this.violation('status-unknown', `Status for ${s.cmd} ${key}, which we never sent`, msgId);
     else {
       if (sent.cmd.kind !== s.cmd) this.violation('status-cmd', `Status says Cmd ${s.cmd} for our ${sent.cmd.kind} ${key}`, msgId);
+      if (sent.statusSeen) this.violation('status-duplicate', `second Status for our ${sent.cmd.kind} ${key}`, msgId);
       sent.answered = true;
+      sent.statusSeen = true;
     }
     const rec: StatusRecord = {
       time: Date.now(),
@@ -326,7 +380,12 @@ export class DmSession {
     const msgRef = r.msgRef || String(this.serverMsgId);
     const sent = this.sent.get(`${msgRef}:${r.cmdRef}`);
     if (!sent || sent.cmd.kind !== 'Get') this.violation('results-unknown', `Results for ${msgRef}:${r.cmdRef}, which is not a Get of ours`, msgId);
-    else sent.answered = true;
+    else {
+      if (!sent.statusSeen) this.violation('results-order', `Results for our Get ${msgRef}:${r.cmdRef} before its Status (digest §1.4)`, msgId);
+      sent.answered = true;
+    }
+    for (const it of r.items)
+      if (!it.source || !it.source.locURI) this.violation('results-no-source', `Results item without Source/LocURI (digest §1.4)`, msgId);
     const complete: Item[] = [];
     let code: number | undefined;
     let chunks = 1;
@@ -506,7 +565,7 @@ export class DmSession {
     numberCommands(commands);
     for (const c of flatten(commands)) {
       if (c.kind === 'Status' || c.kind === 'Results') continue;
-      this.sent.set(`${msgId}:${c.cmdID}`, { cmd: c, msgId, answered: false });
+      this.sent.set(`${msgId}:${c.cmdID}`, { cmd: c, msgId, answered: false, statusSeen: false });
       if (c.kind === 'Exec')
         this.env.rec.events.execs.push({
           time: Date.now(),
@@ -529,6 +588,7 @@ export class DmSession {
     const cred = serverCred(this.env.serverCred, this.env.serverId, this.env.serverNonce(this.record.devId));
     if (cred) hdr.cred = cred;
     this.record.messagesOut++;
+    this.serverPackageOpen = !final;
     return { hdr, body: commands, final };
   }
 }

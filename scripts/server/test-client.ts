@@ -18,6 +18,8 @@ export interface SendOptions {
   /** Post to this path instead of the RespURI the server handed out. */
   path?: string;
   maxMsgSize?: string;
+  /** Send the CmdIDs as set by the caller (to test numbering checks); default: number them 1, 2, 3... */
+  keepCmdIds?: boolean;
 }
 
 export interface Exchange {
@@ -113,7 +115,7 @@ export class TestClient {
 
   async send(body: Command[], o: SendOptions = {}): Promise<Exchange> {
     this.msgId++;
-    numberCommands(body);
+    if (!o.keepCmdIds) numberCommands(body);
     const sent: SyncML = {
       hdr: {
         verDTD: '1.2',
