@@ -1,0 +1,33 @@
+// The tree, DurableStore (SHA-256 from @noble/hashes) and the standard MOs on QuickJS 2021-03-27: the same
+// scenario must give the same answers as on Node.
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs';
+import { runTreeScenario } from './tree-scenario';
+
+const skip = qjsSkipReason('host');
+if (skip) console.warn(`[tree on qjs] skipped: ${skip}`);
+let bundle = '';
+
+beforeAll(async () => {
+  if (skip) return;
+  ensureQjs('host');
+  bundle = await bundleForQjs('test/tree.qjs-entry.ts', path.join(scratchDir('tree'), 'tree.js'));
+}, 900_000);
+
+describe('DM tree on QuickJS', () => {
+  it('the scenario gives the expected answers on Node', async () => {
+    const out = await runTreeScenario();
+    expect(out[2]).toBe(200);
+    expect(out[3]).toEqual({ status: 200, items: [['./Vendor/Ext/%C3%A9t%C3%A9?prop=Size', 'int', '4']] });
+    expect(out[4]).toEqual({ status: 200, items: [['./Vendor/Ext?prop=TStamp', 'chr', '20251122T042100Z']] });
+    expect(out.slice(5)).toEqual([200, 216, 404, ['dm-tree'], ['https://dm.example.com/dm', 'md5', 'gw', [1, 2, 250]], 400]);
+  });
+
+  it.skipIf(!!skip)('qjs gives the same answers as Node', async () => {
+    const r = await runQjs('host', bundle); // await: fine whether the helper is sync or async
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(await runTreeScenario())));
+  });
+});
