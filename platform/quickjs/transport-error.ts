@@ -1,11 +1,12 @@
 // Clear errors for the curl transport: each curl exit code the agent can meet is mapped to a kind the session
 // engine can act on (retry later, give up, report a TLS problem) and to a sentence a person can act on.
-// Exit codes: curl(1) "EXIT CODES".
+// Exit codes: curl(1) "EXIT CODES". The codes are those of platform/node/transport.ts's TransportError
+// ('timeout' | 'refused' | 'dns' | 'tls' | 'redirect' | 'network'), plus three only curl can tell apart.
 
-export type TransportErrorKind =
+export type TransportErrorCode =
   | 'invalid-request' // the request itself is unusable (bad URL, header injection)
   | 'dns' // host name did not resolve
-  | 'connect' // no TCP connection (refused, unreachable)
+  | 'refused' // no TCP connection (refused, unreachable)
   | 'timeout' // no complete answer in time
   | 'tls' // handshake, certificate, CA, client key or pin problem
   | 'network' // connection broke during the exchange
@@ -15,8 +16,8 @@ export type TransportErrorKind =
 
 export class TransportError extends Error {
   constructor(
-    readonly kind: TransportErrorKind,
     message: string,
+    readonly code: TransportErrorCode,
     /** curl's exit code when curl reported the failure. */
     readonly curlExit?: number,
   ) {
@@ -25,13 +26,13 @@ export class TransportError extends Error {
   }
 }
 
-const CURL_EXITS: Record<number, [TransportErrorKind, string]> = {
+const CURL_EXITS: Record<number, [TransportErrorCode, string]> = {
   1: ['invalid-request', 'unsupported protocol'],
   2: ['local', 'curl failed to initialise'],
   3: ['invalid-request', 'malformed URL'],
   5: ['dns', 'could not resolve the proxy'],
   6: ['dns', 'could not resolve the host name'],
-  7: ['connect', 'could not connect to the server'],
+  7: ['refused', 'could not connect to the server'],
   8: ['protocol', 'unintelligible server reply'],
   16: ['protocol', 'HTTP/2 framing error'],
   18: ['network', 'transfer ended before the whole answer arrived'],
@@ -62,9 +63,9 @@ const CURL_EXITS: Record<number, [TransportErrorKind, string]> = {
 
 export function curlFailure(exit: number, stderr: string, url: string, timeoutMs: number): TransportError {
   const known = CURL_EXITS[exit];
-  const kind: TransportErrorKind = known ? known[0] : 'network';
+  const code: TransportErrorCode = known ? known[0] : 'network';
   let what = known ? known[1] : 'transfer failed';
   if (exit === 28) what += ` (limit ${timeoutMs} ms)`;
   const detail = stderr.trim().split('\n').pop() || '';
-  return new TransportError(kind, `POST ${url}: ${what} [curl exit ${exit}]${detail ? `: ${detail}` : ''}`, exit);
+  return new TransportError(`POST ${url}: ${what} [curl exit ${exit}]${detail ? `: ${detail}` : ''}`, code, exit);
 }

@@ -7,32 +7,33 @@
 // port's contract): a 3xx answer becomes a TransportError of kind 'redirect'.
 import type { HttpRequest, HttpResponse, Transport } from '../../src/ports.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
-import { exec, makePrivateDir, randomHex8, readBytes, removeFile, writeBytes } from './files.js';
+import { exec, isDirectory, makePrivateDir, randomHex8, readBytes, removeFile, writeBytes } from './files.js';
 import { TransportError, curlFailure } from './transport-error.js';
 
 export { TransportError } from './transport-error.js';
 
-export interface CurlTls {
+/** Same option names as platform/node/transport.ts (NodeTransportOptions), so one config serves both runtimes. */
+export interface CurlTransportOptions {
+  /** Default false: a 3xx answer is a TransportError 'redirect' (a DM server moves a session with RespURI). */
+  followRedirects?: boolean;
+  /** With followRedirects: at most this many (default 5), http/https only. */
+  maxRedirects?: number;
   /** PEM CA bundle the server certificate must chain to (`--cacert`). */
   caFile?: string;
   /** Client certificate and key for mutual TLS (`--cert`, `--key`). */
   certFile?: string;
   keyFile?: string;
-  /** Public-key pinning, e.g. `sha256//base64=` (`--pinnedpubkey`). */
+  /** `sha256//<base64>`, several separated by `;` (`--pinnedpubkey`). */
   pinnedPubKey?: string;
-}
-
-export interface CurlTransportOptions {
+  /** Skip certificate verification (`--insecure`): for lab use only. */
+  insecure?: boolean;
+  userAgent?: string;
   /** Program to run (default `curl`, looked up in PATH). */
   curl?: string;
   /** Connection set-up limit in ms (default: min(10000, request timeout)). */
   connectTimeoutMs?: number;
-  /** Follow up to this many redirects (same schemes only). Default 0: refuse. */
-  maxRedirects?: number;
-  tls?: CurlTls;
   /** Where the private temporary directory is made (default $TMPDIR or /tmp). */
   tempBase?: string;
-  userAgent?: string;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -61,16 +62,13 @@ export class CurlTransport implements Transport {
       const args = this.curlArgs(request, files);
       const result = await exec(args, { timeoutMs: request.timeoutMs + 5000 });
       if (result.timedOut) {
-        throw new TransportError('timeout', `no answer from ${request.url} within ${request.timeoutMs} ms (curl killed)`);
+        throw new TransportError(`no answer from ${request.url} within ${request.timeoutMs} ms (curl killed)`, 'timeout');
       }
       if (result.code !== 0) throw curlFailure(result.code, result.stderr, request.url, request.timeoutMs);
       const head = parseResponseHead(utf8Decode(readBytes(files.responseHeaders) || new Uint8Array(0)), request.url);
       if (head.status >= 300 && head.status < 400 && head.status !== 304) {
         const where = head.headers['location'] ? ` to ${head.headers['location']}` : '';
-        throw new TransportError(
-          'redirect',
-          `${request.url} answered ${head.status}, a redirect${where}; redirects are refused by this transport`,
-        );
+        throw new TransportError(`${request.url} answered ${head.status}, a redirect${where}; redirects are refused (transport option followRedirects is off)`, 'redirect');
       }
       return { status: head.status, headers: head.headers, body: readBytes(files.responseBody) || new Uint8Array(0) };
     } finally {
@@ -79,7 +77,7 @@ export class CurlTransport implements Transport {
   }
 
   private privateDir(): string {
-    if (this.tempDir === null) {
+    if (this.tempDir === null || !isDirectory(this.tempDir)) {
       this.tempDir = makePrivateDir('dm-agent-curl', this.options.tempBase);
     }
     return this.tempDir;
@@ -104,14 +102,15 @@ export class CurlTransport implements Transport {
       '--connect-timeout', seconds(connectMs),
       '--user-agent', o.userAgent || 'dm-agent',
     ];
-    if (o.maxRedirects && o.maxRedirects > 0) {
-      args.push('--location', '--max-redirs', String(o.maxRedirects), '--proto-redir', '=http,https');
+    if (o.followRedirects) {
+      const max = o.maxRedirects === undefined ? 5 : o.maxRedirects;
+      args.push('--location', '--max-redirs', String(max), '--proto-redir', '=http,https');
     }
-    const tls = o.tls || {};
-    if (tls.caFile) args.push('--cacert', tls.caFile);
-    if (tls.certFile) args.push('--cert', tls.certFile);
-    if (tls.keyFile) args.push('--key', tls.keyFile);
-    if (tls.pinnedPubKey) args.push('--pinnedpubkey', tls.pinnedPubKey);
+    if (o.caFile) args.push('--cacert', o.caFile);
+    if (o.certFile) args.push('--cert', o.certFile);
+    if (o.keyFile) args.push('--key', o.keyFile);
+    if (o.pinnedPubKey) args.push('--pinnedpubkey', o.pinnedPubKey);
+    if (o.insecure) args.push('--insecure');
     args.push('--url', request.url);
     return args;
   }
@@ -119,13 +118,13 @@ export class CurlTransport implements Transport {
 
 function checkRequest(request: HttpRequest): void {
   if (!/^https?:\/\/[^\s/]+/i.test(request.url) || /[\s\x00-\x1f]/.test(request.url)) {
-    throw new TransportError('invalid-request', `URL must be http:// or https:// without spaces: ${JSON.stringify(request.url)}`);
+    throw new TransportError(`URL must be http:// or https:// without spaces: ${JSON.stringify(request.url)}`, 'invalid-request');
   }
-  if (!(request.timeoutMs > 0)) throw new TransportError('invalid-request', `timeoutMs must be > 0, got ${request.timeoutMs}`);
+  if (!(request.timeoutMs > 0)) throw new TransportError(`timeoutMs must be > 0, got ${request.timeoutMs}`, 'invalid-request');
   for (const name of Object.keys(request.headers)) {
-    if (!HEADER_NAME.test(name)) throw new TransportError('invalid-request', `invalid header name ${JSON.stringify(name)}`);
+    if (!HEADER_NAME.test(name)) throw new TransportError(`invalid header name ${JSON.stringify(name)}`, 'invalid-request');
     if (/[\r\n\x00]/.test(request.headers[name])) {
-      throw new TransportError('invalid-request', `header ${name} contains a line break or NUL`);
+      throw new TransportError(`header ${name} contains a line break or NUL`, 'invalid-request');
     }
   }
 }
@@ -144,10 +143,10 @@ function headerLines(headers: Record<string, string>): string {
 /** Parses curl's --dump-header output: the last block is the final answer (earlier ones: 100 Continue, redirects). */
 export function parseResponseHead(text: string, url: string): { status: number; headers: Record<string, string> } {
   const blocks = text.split(/\r?\n\r?\n/).filter((b) => /^HTTP\//.test(b));
-  if (blocks.length === 0) throw new TransportError('protocol', `no HTTP response head from ${url}`);
+  if (blocks.length === 0) throw new TransportError(`no HTTP response head from ${url}`, 'protocol');
   const lines = blocks[blocks.length - 1].split(/\r?\n/);
   const m = /^HTTP\/[0-9.]+\s+(\d{3})/.exec(lines[0]);
-  if (!m) throw new TransportError('protocol', `malformed status line from ${url}: ${JSON.stringify(lines[0])}`);
+  if (!m) throw new TransportError(`malformed status line from ${url}: ${JSON.stringify(lines[0])}`, 'protocol');
   const headers: Record<string, string> = {};
   for (let i = 1; i < lines.length; i++) {
     const colon = lines[i].indexOf(':');
