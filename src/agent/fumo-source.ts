@@ -57,6 +57,7 @@ export interface FumoSource extends ReportSource {
 }
 
 export async function createFumoSource(engine: FumoEngine, uri: string, store: JsonStore, acl = 'Get=*&Replace=*&Exec=*'): Promise<FumoSource> {
+  await engine.init();
   const saved = (await store.get(DOC)) as Partial<FumoNodes> | null;
   const nodes: FumoNodes = { ...EMPTY, ...(saved || {}) };
   const running: Array<Promise<void>> = [];

@@ -88,6 +88,11 @@ export class FumoEngine {
     this.doc = next;
   }
 
+  /** Reads the journal and the reports (state(), job() and pendingReports() answer from memory after this). */
+  async init(): Promise<void> {
+    await this.load();
+  }
+
   state(): number {
     return this.doc.state;
   }
