@@ -15,6 +15,7 @@ import {
   decodeInputEvent,
   encodeInputEvent,
   guessWordSize,
+  localUtcOffsetMinutes,
   nextRunAfter,
   parseDuration,
   parseTriggersConfig,
@@ -211,10 +212,19 @@ describe('schedule: next run', () => {
     // First boot at 12:00 UTC = 13:00 local: tonight's window, 23:30 local = 22:30 UTC.
     expect(planAtBoot(spec, null, T0, 0).state.nextRunAt).toBe(Date.UTC(2026, 10, 22, 22, 30));
     expect(planAtBoot(spec, null, T0, 0.5).state.nextRunAt).toBe(Date.UTC(2026, 10, 22, 23, 0));
-    // After a run at 13:00 local: not tonight (less than a day later) but tomorrow night.
-    expect(nextRunAfter(spec, T0, 0)).toBe(Date.UTC(2026, 10, 23, 22, 30));
+    // After a run at 13:00 local (outside the window): tonight's window.
+    expect(nextRunAfter(spec, T0, 0.5)).toBe(Date.UTC(2026, 10, 22, 23, 0));
     // Having run at 00:10 local (inside the window), the next run is the next night's window.
     expect(nextRunAfter(spec, Date.UTC(2026, 10, 22, 23, 10), 0)).toBe(Date.UTC(2026, 10, 23, 22, 30));
+  });
+  it('window mode follows a time-zone offset that changes (daylight saving)', () => {
+    const switchAt = Date.UTC(2026, 2, 29, 1, 0); // CET → CEST
+    const spec: ScheduleSpec = { ...base, window: parseWindow('02:00-02:30', 'w'), utcOffsetMinutes: (t) => (t < switchAt ? 60 : 120) };
+    expect(nextRunAfter(spec, Date.UTC(2026, 2, 26, 12, 0), 0)).toBe(Date.UTC(2026, 2, 27, 1, 0)); // 02:00 CET
+    expect(nextRunAfter(spec, Date.UTC(2026, 2, 27, 1, 10), 0)).toBe(Date.UTC(2026, 2, 28, 1, 0)); // ran in the window: next night
+    expect(nextRunAfter(spec, Date.UTC(2026, 2, 30, 12, 0), 0)).toBe(Date.UTC(2026, 2, 31, 0, 0)); // 02:00 CEST
+    expect(scheduleSpec(parseTriggersConfig({ schedule: { window: '02:00-03:00' } }).schedule!).utcOffsetMinutes).toBe(localUtcOffsetMinutes);
+    expect(localUtcOffsetMinutes(T0)).toBe(-new Date(T0).getTimezoneOffset());
   });
   it('window mode with every 7d skips six windows', () => {
     const spec: ScheduleSpec = { ...base, everyMs: 7 * DAY, window: parseWindow('02:00-04:00', 'w') };

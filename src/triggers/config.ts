@@ -25,7 +25,7 @@
 //   }
 import { TriggerConfigError, parseDuration, parseWindow, type DailyWindow } from './duration.js';
 import type { WordSize } from './evdev.js';
-import type { ScheduleSpec } from './schedule.js';
+import { localUtcOffsetMinutes, type ScheduleSpec } from './schedule.js';
 
 export interface ButtonConfig {
   device?: string;
@@ -146,8 +146,8 @@ export function parseTriggersConfig(section: Obj | undefined): TriggersConfig {
   return c;
 }
 
-/** The pure schedule spec for a config; `utcOffsetMinutes` comes from the platform when timezone is local. */
-export function scheduleSpec(c: ScheduleConfig, utcOffsetMinutes: number): ScheduleSpec {
+/** The pure schedule spec for a config; with timezone "local" the offset is the runtime's zone (or the one given). */
+export function scheduleSpec(c: ScheduleConfig, utcOffsetMinutes: ScheduleSpec['utcOffsetMinutes'] = localUtcOffsetMinutes): ScheduleSpec {
   const spec: ScheduleSpec = {
     everyMs: c.every,
     jitterMs: c.jitter,

@@ -4,7 +4,7 @@ export { parseDuration, parseWindow, windowLengthMs, TriggerConfigError, type Da
 export { randomUnit } from './random.js';
 export { EV_KEY, EV_SYN, EvdevDecoder, EvdevFormatError, decodeInputEvent, encodeInputEvent, guessWordSize, inputEventSize, type InputEvent, type WordSize } from './evdev.js';
 export { ButtonLogic, type ButtonAction, type ButtonOptions } from './button.js';
-export { isDue, maxLeadMs, nextRunAfter, planAfterRun, planAtBoot, readScheduleState, type BootDecision, type ScheduleSpec, type ScheduleState } from './schedule.js';
+export { isDue, localUtcOffsetMinutes, maxLeadMs, nextRunAfter, planAfterRun, planAtBoot, readScheduleState, type BootDecision, type ScheduleSpec, type ScheduleState } from './schedule.js';
 export { ScheduleRunner, SCHEDULE_STATE_FILE, type ScheduleRunnerDeps } from './runner.js';
 export { TriggerQueue, type PushResult } from './queue.js';
 export { parseTriggersConfig, parseButtonConfig, parseScheduleConfig, scheduleSpec, type ButtonConfig, type ScheduleConfig, type TriggersConfig } from './config.js';

@@ -24,8 +24,21 @@ export interface ScheduleSpec {
   missed: 'soon' | 'skip';
   /** "Soon" means a uniform random delay in [0, spreadMs) after boot (interval mode). */
   spreadMs: number;
-  /** Local time = UTC + this many minutes (0 = UTC); the platform passes the zone's offset. */
-  utcOffsetMinutes: number;
+  /**
+   * Local time = UTC + this many minutes (0 = UTC), or a function giving the offset in force at an instant, so a
+   * window stays at 02:00 local across daylight-saving changes (`localUtcOffsetMinutes`).
+   */
+  utcOffsetMinutes: number | ((atMs: number) => number);
+}
+
+/** The offset of the runtime's local time zone at an instant (ES Date, same on Node and QuickJS). */
+export function localUtcOffsetMinutes(atMs: number): number {
+  return -new Date(atMs).getTimezoneOffset();
+}
+
+function offsetMs(spec: ScheduleSpec, t: number): number {
+  const o = spec.utcOffsetMinutes;
+  return (typeof o === 'function' ? o(t) : o) * 60000;
 }
 
 /** What is kept in storage between boots. */
@@ -42,7 +55,7 @@ function everyDays(spec: ScheduleSpec): number {
 
 /** Start of the window occurrence on the local day that contains `t`. */
 function windowStartOnDayOf(t: number, spec: ScheduleSpec, w: DailyWindow): number {
-  const off = spec.utcOffsetMinutes * 60000;
+  const off = offsetMs(spec, t);
   const localMidnight = Math.floor((t + off) / DAY) * DAY - off;
   return localMidnight + w.startMin * 60000;
 }
@@ -65,9 +78,10 @@ export function maxLeadMs(spec: ScheduleSpec): number {
 export function nextRunAfter(spec: ScheduleSpec, from: number, unit: number): number {
   const w = spec.window;
   if (!w) return from + spec.everyMs + Math.floor(unit * spec.jitterMs);
-  // Window mode: the first occurrence that starts after `from` and no earlier than (every - window length) after
-  // it, so daily runs stay one per window however they are placed inside it, and `every: 7d` skips six windows.
-  const earliest = from + everyDays(spec) * DAY - windowLengthMs(w);
+  // Window mode: the first occurrence that starts after `from` (so a run inside a window moves on to the next one:
+  // one run per window however runs are placed inside it) and no earlier than (every - 1 day) after it, so that
+  // `every: 7d` skips six windows.
+  const earliest = from + (everyDays(spec) - 1) * DAY;
   let occ = windowAround(earliest, spec, w);
   while (occ.start < earliest || occ.start <= from) occ = { start: occ.start + DAY, end: occ.end + DAY };
   return occ.start + Math.floor(unit * (occ.end - occ.start));
