@@ -207,3 +207,13 @@ describe('DM tree persistence', () => {
     await expect(new DmTree({ store: new DurableStore(storage) }).load()).rejects.toThrow(TreeStateError);
   });
 });
+
+describe('DurableStore concurrency', () => {
+  it('concurrent puts of one name keep a good current copy and a good .prev, last put winning', async () => {
+    const storage = new MemoryStorage();
+    const store = new DurableStore(storage);
+    await Promise.all([1, 2, 3, 4, 5].map((v) => store.put('doc', { v })));
+    expect(await new DurableStore(storage).get('doc')).toEqual({ v: 5 });
+    expect(openDocument((await storage.read('doc.prev'))!)).toEqual({ v: 4 });
+  });
+});

@@ -49,16 +49,17 @@ export class NodeFileStorage implements Storage {
     const target = path.join(this.dir, name);
     // Temp names start with '.', which checkName never allows, so they cannot collide with a document.
     const tmp = path.join(this.dir, `.tmp-${name}-${process.pid}-${++counter}`);
-    const fh = await fs.open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
+      const fh = await fs.open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await fs.rename(tmp, target);
     } catch (e) {
+      // Disk full or similar: the target is untouched; do not leave the half-written temp file behind.
       await fs.rm(tmp, { force: true });
       throw e;
     }

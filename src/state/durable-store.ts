@@ -48,6 +48,8 @@ export class DurableStore {
   private readonly reports: RecoveryReport[] = [];
   /** Bytes of the last good copy of each document we read or wrote: what becomes `.prev` on the next put. */
   private readonly good = new Map<string, Uint8Array>();
+  /** The last put of each name, so that rotating `.prev` and writing `<name>` never interleave between puts. */
+  private readonly queue = new Map<string, Promise<void>>();
 
   constructor(
     private readonly storage: Storage,
@@ -90,10 +92,24 @@ export class DurableStore {
     return value;
   }
 
-  /** Stores the document durably; the copy it replaces becomes `<name>.prev`. */
+  /** Stores the document durably; the copy it replaces becomes `<name>.prev`. Puts of one name run one at a time. */
   async put(name: string, value: unknown): Promise<void> {
     checkName(name);
-    const sealed = sealDocument(value);
+    const sealed = sealDocument(value); // serialise now: later changes by the caller must not leak into this put
+    const previous = this.queue.get(name) || Promise.resolve();
+    const next = previous.then(
+      () => this.write(name, sealed),
+      () => this.write(name, sealed),
+    );
+    this.queue.set(name, next);
+    const clear = () => {
+      if (this.queue.get(name) === next) this.queue.delete(name);
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  private async write(name: string, sealed: Uint8Array): Promise<void> {
     let previous = this.good.get(name);
     if (!previous) {
       const onDisk = await this.storage.read(name);

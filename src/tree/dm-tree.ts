@@ -264,7 +264,8 @@ export class DmTree {
       const p = this.parse(uri);
       const r = await this.lookup(p.segments);
       if (!r) return { status: DmStatus.NotFound, items: [] };
-      if (!p.prop && !p.list && !supports(r, 'Get')) return { status: DmStatus.CommandNotAllowed, items: [] };
+      // Properties stay readable (e.g. the ACL of AAuthSecret); the value and listings do not (./Inbox: 405).
+      if (!p.prop && !supports(r, 'Get')) return { status: DmStatus.CommandNotAllowed, items: [] };
       if (!(await this.allowed(r, 'Get', ctx))) return { status: DmStatus.PermissionDenied, items: [] };
       if (p.prop) return { status: DmStatus.Ok, items: [await this.propertyItem(r, p.prop, uri)] };
       if (p.list) {
