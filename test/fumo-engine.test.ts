@@ -221,7 +221,7 @@ describe('FUMO engine', () => {
     const r = rig();
     const power = new PowerSwitch(5);
     const hooked = { get: (n: string) => r.store.get(n), put: (n: string, v: unknown) => (power.tick(`journal:${n}`), r.store.put(n, v)) };
-    const dying = r.make({ store: hooked, downloader: new NodeDownloader({ onDurableWrite: power.tick }) });
+    const dying = r.make({ store: hooked, downloader: new NodeDownloader({ onDurableWrite: power.tick, writeBufferBytes: 16384 }) });
     const a = await dying.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
     await expect(a.done).rejects.toBeInstanceOf(PowerCut);
     const partial = readFileSync(r.opts.stagingFile).length;

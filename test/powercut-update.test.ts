@@ -75,7 +75,7 @@ function engineFor(d: Device, tick: (w: string) => void, flags: { reboot: boolea
   return new FumoEngine({
     fumoUri: './FUMO',
     store: new FileJournalStore(path.join(d.dir, 'state'), tick),
-    downloader: new NodeDownloader({ onDurableWrite: tick }),
+    downloader: new NodeDownloader({ onDurableWrite: tick, writeBufferBytes: 16384 }),
     files: new NodeStagingFiles({ onDurableWrite: tick }),
     writer: new UbootAbWriter({ slots: d.slots, env, bootedSlot: async () => booted(d), onDurableWrite: tick }),
     clock: { now: () => Date.now(), sleep: async () => undefined },

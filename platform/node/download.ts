@@ -17,6 +17,8 @@ export interface NodeDownloaderOptions {
   onDurableWrite?(what: string): void;
   /** fsync the partial file every this many bytes (default 8 MiB) so a power cut loses little. */
   syncEveryBytes?: number;
+  /** Size of the one write buffer (default 1 MiB); tests make it small to get many durable writes. */
+  writeBufferBytes?: number;
 }
 
 function headersOf(res: http.IncomingMessage): Record<string, string> {
@@ -159,16 +161,33 @@ export class NodeDownloader implements Downloader {
         }
       }, Math.max(50, Math.min(1000, low.windowMs / 4)));
     }
+    // Socket chunks (≤64 KiB) are gathered in one fixed buffer and written 1 MiB at a time: fewer syscalls, and
+    // memory stays flat (one buffer, one chunk in flight, backpressure through for-await).
+    const buf = Buffer.allocUnsafe(this.options.writeBufferBytes || 1 << 20);
+    let fill = 0;
+    const flush = async () => {
+      if (fill === 0) return;
+      if (this.options.onDurableWrite) this.options.onDurableWrite('download-chunk');
+      await fh.write(buf, 0, fill, pos - fill);
+      fill = 0;
+    };
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
         if (r.maxFileSize !== undefined && pos + chunk.length > r.maxFileSize)
           throw new TransferError('too-large', `object is larger than the expected ${r.maxFileSize} bytes`);
-        if (this.options.onDurableWrite) this.options.onDurableWrite('download-chunk');
-        await fh.write(chunk, 0, chunk.length, pos);
-        pos += chunk.length;
+        let off = 0;
+        while (off < chunk.length) {
+          const n = Math.min(chunk.length - off, buf.length - fill);
+          chunk.copy(buf, fill, off, off + n);
+          fill += n;
+          off += n;
+          pos += n;
+          if (fill === buf.length) await flush();
+        }
         windowBytes += chunk.length;
         sinceSync += chunk.length;
         if (sinceSync >= syncEvery) {
+          await flush();
           await fh.sync();
           sinceSync = 0;
         }
@@ -182,11 +201,21 @@ export class NodeDownloader implements Downloader {
           if (due > now) await sleep(due - now);
         }
       }
+      await flush();
       if (!res.complete) throw new TransferError('network', 'connection closed before the body was complete');
       await fh.sync();
     } catch (e) {
       req.destroy();
-      throw abortReason || transferKind(e as NodeJS.ErrnoException);
+      const failure = abortReason || transferKind(e as NodeJS.ErrnoException);
+      // Bytes received before a transport failure are good: keep them for the resume. (Not after a foreign error.)
+      if (failure instanceof TransferError && failure.kind !== 'too-large') {
+        try {
+          await flush();
+        } catch (e2) {
+          throw transferKind(e2 as NodeJS.ErrnoException);
+        }
+      }
+      throw failure;
     } finally {
       if (lowSpeedTimer) clearInterval(lowSpeedTimer);
       await fh.close();
