@@ -1,0 +1,88 @@
+// Codec throughput measurement that uses only src/ code, so it runs on Node and (bundled) on QuickJS:
+// runCodecBench(files) -> MB/s per operation. Times with the `now` function given (Date.now by default; on
+// Node pass performance.now). Each operation runs over the whole corpus repeatedly for at least `minMs`.
+
+import { decodeWbxml, decodeXml, encodeWbxml, encodeXml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
+import type { SyncML } from '../src/syncml/model';
+import { utf8Decode } from '../src/bytes';
+
+export interface BenchFile {
+  name: string;
+  bytes: Uint8Array;
+  /** 'wbxml' input for the decoders, 'xml' input for the encoders. */
+  kind: 'wbxml' | 'xml';
+}
+
+export interface BenchRow {
+  /** e.g. "wbxml->xml". */
+  op: string;
+  /** What the figure covers, for the table. */
+  what: string;
+  files: number;
+  /** Input bytes processed per pass (WBXML bytes for decoders, XML bytes for XML-side operations). */
+  bytesPerPass: number;
+  passes: number;
+  ms: number;
+  mbPerS: number;
+}
+
+export interface BenchOptions {
+  minMs?: number;
+  now?: () => number;
+}
+
+function measure(op: string, what: string, inputs: unknown[], sizes: number[], f: (x: unknown) => unknown, o: Required<BenchOptions>): BenchRow {
+  let bytesPerPass = 0;
+  for (const s of sizes) bytesPerPass += s;
+  for (const x of inputs) f(x); // warm-up pass, not timed
+  let passes = 0;
+  const t0 = o.now();
+  let ms = 0;
+  do {
+    for (let i = 0; i < inputs.length; i++) f(inputs[i]);
+    passes++;
+    ms = o.now() - t0;
+  } while (ms < o.minMs);
+  return { op, what, files: inputs.length, bytesPerPass, passes, ms, mbPerS: (bytesPerPass * passes) / 1e6 / (ms / 1000) };
+}
+
+export function runCodecBench(files: BenchFile[], opts?: BenchOptions): BenchRow[] {
+  const o: Required<BenchOptions> = { minMs: (opts && opts.minMs) || 1000, now: (opts && opts.now) || (() => Date.now()) };
+  const rows: BenchRow[] = [];
+  const wbxml = files.filter((f) => f.kind === 'wbxml');
+  const xml = files.filter((f) => f.kind === 'xml').map((f) => ({ name: f.name, text: utf8Decode(f.bytes), size: f.bytes.length }));
+
+  if (wbxml.length) {
+    rows.push(measure('wbxml->xml', 'wbxmlToXml (generic, like wbxml2xml -m 0)', wbxml.map((f) => f.bytes), wbxml.map((f) => f.bytes.length), (b) => wbxmlToXml(b as Uint8Array), o));
+    const dm = wbxml.filter((f) => {
+      try {
+        decodeWbxml(f.bytes);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    });
+    if (dm.length) rows.push(measure('wbxml->model', 'decodeWbxml (DM messages only)', dm.map((f) => f.bytes), dm.map((f) => f.bytes.length), (b) => decodeWbxml(b as Uint8Array), o));
+  }
+  if (xml.length) {
+    rows.push(measure('xml->wbxml', 'xmlToWbxml (generic, like xml2wbxml -n -v 1.2)', xml.map((f) => f.text), xml.map((f) => f.size), (t) => xmlToWbxml(t as string), o));
+    const models: SyncML[] = [];
+    const sizes: number[] = [];
+    const texts: string[] = [];
+    for (const f of xml) {
+      try {
+        models.push(decodeXml(f.text));
+        sizes.push(f.size);
+        texts.push(f.text);
+      } catch (e) {
+        // not a DM message (DDF): only in the generic row
+      }
+    }
+    if (models.length) {
+      rows.push(measure('xml->model', 'decodeXml (DM messages only)', texts, sizes, (t) => decodeXml(t as string), o));
+      rows.push(measure('model->wbxml', 'encodeWbxml (same messages; MB/s of their XML size)', models, sizes, (m) => encodeWbxml(m as SyncML), o));
+      rows.push(measure('model->xml', 'encodeXml (same messages; MB/s of their XML size)', models, sizes, (m) => encodeXml(m as SyncML), o));
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,110 @@
+// Codec benchmark: `npx tsx scripts/bench-codec.ts [--ms N]`. Measures our decoder/encoder on the vector corpus
+// (scripts/bench-codec-core.ts) and libwbxml 0.11.8 in-process on the same files (scripts/bench-codec.c, compiled
+// here with gcc + pkg-config libwbxml2), prints a table with the ratio ours/libwbxml, and the size of the digest
+// §1.13 client-initiated package 1 in XML, our WBXML and libwbxml's WBXML.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchFile, type BenchRow, runCodecBench } from './bench-codec-core';
+import { decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index';
+import { utf8Encode } from '../src/bytes';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const vectorsDir = path.resolve(repoRoot, '../shared/vectors');
+const msArg = process.argv.indexOf('--ms');
+const minMs = msArg >= 0 ? Number(process.argv[msArg + 1]) : 2000;
+
+function walk(dir: string, out: string[]): string[] {
+  if (!existsSync(dir)) return out;
+  for (const n of readdirSync(dir).sort()) {
+    const p = path.join(dir, n);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+if (!existsSync(vectorsDir)) {
+  console.log(`vectors not found at ${vectorsDir}`);
+  process.exit(2);
+}
+// Corpus: every WBXML vector (decoders); for the encoders, the XML sources of the libwbxml-generated pairs, i.e.
+// the well-formed full documents libwbxml can encode (DM messages, plus the DDF files).
+const all = walk(vectorsDir, []);
+const wbxmlFiles = all.filter((p) => p.endsWith('.wbxml'));
+const xmlFiles: string[] = [];
+for (const p of all.filter((x) => x.endsWith('.n-v12.wbxml'))) {
+  const dir = path.basename(path.dirname(p)).replace('_', '/');
+  const stem = path.basename(p).replace(/\.n-v12\.wbxml$/, '');
+  for (const ext of ['.xml', '.ddf']) {
+    const src = path.join(vectorsDir, dir, stem + ext);
+    if (existsSync(src)) xmlFiles.push(src);
+  }
+}
+const files: BenchFile[] = wbxmlFiles
+  .map((p) => ({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'wbxml' as const }))
+  .concat(xmlFiles.map((p) => ({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'xml' as const })));
+
+const ours = runCodecBench(files, { minMs, now: () => performance.now() });
+
+// libwbxml, in process.
+const tmp = path.join(repoRoot, '.tmp');
+mkdirSync(tmp, { recursive: true });
+const exe = path.join(tmp, 'bench-codec');
+let lib: Record<string, { mbPerS: number; failures: number }> = {};
+let libNote = '';
+try {
+  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libwbxml2']).toString().trim().split(/\s+/);
+  execFileSync('gcc', ['-O2', '-o', exe, path.join(repoRoot, 'scripts/bench-codec.c'), ...flags], { stdio: 'inherit' });
+  const out = execFileSync(exe, [String(minMs), ...wbxmlFiles, ...xmlFiles]).toString();
+  for (const line of out.trim().split('\n')) {
+    const [op, bytes, ms, , failures] = line.split(' ');
+    lib[op] = { mbPerS: Number(bytes) / 1e6 / (Number(ms) / 1000), failures: Number(failures) };
+  }
+} catch (e) {
+  libNote = `libwbxml harness unavailable: ${(e as Error).message.split('\n')[0]}`;
+  lib = {};
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+console.log(`Codec benchmark, Node ${process.version}, ${wbxmlFiles.length} WBXML files, ${xmlFiles.length} XML files, >= ${minMs} ms per row\n`);
+console.log(`${pad('operation', 14)} ${pad('ours', 58)} ${lpad('ours MB/s', 10)} ${lpad('libwbxml', 10)} ${lpad('ratio', 7)}`);
+const libFor: Record<string, string> = { 'wbxml->xml': 'wbxml2xml', 'xml->wbxml': 'xml2wbxml' };
+for (const r of ours as BenchRow[]) {
+  const l = libFor[r.op] ? lib[libFor[r.op]] : undefined;
+  console.log(
+    `${pad(r.op, 14)} ${pad(r.what, 58)} ${lpad(r.mbPerS.toFixed(1), 10)} ${lpad(l ? l.mbPerS.toFixed(1) : '-', 10)} ${lpad(l ? (r.mbPerS / l.mbPerS).toFixed(2) + 'x' : '', 7)}`,
+  );
+}
+if (libNote) console.log(libNote);
+for (const k of Object.keys(lib)) if (lib[k].failures) console.log(`note: libwbxml ${k} failed on ${lib[k].failures} conversions`);
+console.log('(MB/s = input megabytes per second: WBXML bytes for decoding, XML bytes for encoding)');
+
+// Size of the digest §1.13 package 1.
+const digest = path.resolve(repoRoot, '../shared/spec/dm-digest.md');
+if (existsSync(digest)) {
+  const text = readFileSync(digest, 'utf8');
+  const start = text.indexOf("```xml\n<SyncML xmlns='SYNCML:SYNCML1.2'>");
+  const xml = text.slice(start + 7, text.indexOf('```', start + 7));
+  const model = decodeXml(xml);
+  const compact = encodeXml(model);
+  const ourW = encodeWbxml(model);
+  const ourWt = encodeWbxml(model, { stringTable: true });
+  const xmlPath = path.join(tmp, 'pkg1.xml');
+  writeFileSync(xmlPath, compact);
+  let libSize = '-';
+  try {
+    libSize = execFileSync(exe, ['--size', xmlPath]).toString().trim();
+  } catch (e) {
+    // harness unavailable
+  }
+  console.log('\nDigest §1.13 client-initiated package 1:');
+  console.log(`  XML as printed in the digest (indented): ${utf8Encode(xml).length} B`);
+  console.log(`  XML from encodeXml (compact):            ${utf8Encode(compact).length} B`);
+  console.log(`  our WBXML (1.2, numeric id, no strtbl):  ${ourW.length} B`);
+  console.log(`  our WBXML with string table:             ${ourWt.length} B`);
+  console.log(`  libwbxml WBXML (xml2wbxml -n -v 1.2):    ${libSize} B`);
+}
