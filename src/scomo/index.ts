@@ -12,3 +12,4 @@ export * from './download.js';
 export * from './tree-plugin.js';
 export * from './report-source.js';
 export * from './installers/index.js';
+export * from './config.js';

@@ -41,6 +41,7 @@ export interface ScomoReportSource extends ReportSource {
 export function scomoReportSource(mo: ScomoMo, options: ScomoPluginOptions & { name?: string } = {}): ScomoReportSource {
   const describe = (r: ScomoReport) =>
     `SCOMO ${r.sourceUri}: ${r.resultCode} ${isSuccessResult(r.resultCode) ? 'successful' : 'failed'} (${r.identifier})${r.detail ? ': ' + r.detail : ''}`;
+  const described: Record<string, true> = {};
   return {
     name: options.name || 'scomo',
     mountAt: mo.rootUri,
@@ -51,12 +52,20 @@ export function scomoReportSource(mo: ScomoMo, options: ScomoPluginOptions & { n
     async acknowledge(ref: string) {
       await mo.acknowledge(ref);
     },
+    /**
+     * Jobs start at their Exec (answered 202) and may finish during the session; this waits for the rest and returns
+     * one line per report not described before (by this process), so the agent knows there is something to send.
+     */
     async runPendingJobs() {
-      const before: Record<string, true> = {};
-      for (const r of await mo.pendingReports()) before[r.id] = true;
       mo.resume();
       await mo.idle();
-      return (await mo.pendingReports()).filter((r) => !before[r.id]).map(describe);
+      const lines: string[] = [];
+      for (const r of await mo.pendingReports()) {
+        if (described[r.id]) continue;
+        described[r.id] = true;
+        lines.push(describe(r));
+      }
+      return lines;
     },
     async status() {
       const jobs = await mo.pendingJobs();
