@@ -1,5 +1,6 @@
 // Command line of the reference OMA DM 1.2 server (scripts/server/dm-server.ts): prints one line when listening,
 // then one readable line per message received/sent. Everything it records is at GET /admin/state.
+import { writeFileSync } from 'node:fs';
 import { startDmServer } from './server/dm-server.js';
 import { parseArgs, USAGE, UsageError } from './server/cli.js';
 
@@ -14,11 +15,12 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const { opts, json } = parsed;
+  const { opts, json, urlFile } = parsed;
   const out = (line: string) => process.stdout.write(json ? JSON.stringify({ time: new Date().toISOString(), line }) + '\n' : line + '\n');
   opts.log = out;
   const server = await startDmServer(opts);
   out(`dm-server listening on ${server.url}`);
+  if (urlFile) writeFileSync(urlFile, server.url + '\n');
   const stop = () => {
     server.close().then(() => process.exit(0));
   };

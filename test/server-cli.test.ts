@@ -1,7 +1,10 @@
 // The dm-server command line (argument parsing and the real wrapper), session expiry, and story D's start
 // (a server-initiated session, Alert 1200, gets the update commands).
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs } from '../scripts/server/cli.js';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
@@ -86,5 +89,31 @@ describe('sessions', () => {
     const r = (await new TestClient(server.url, 'IMEI:d', '1A2B').pkg1([], { initiation: '1200' })).reply;
     expect(commandsOf(r).map((c) => c.kind)).toEqual(['Alert', 'Replace', 'Exec']);
     expect(server.events.sessions[0].initiation).toBe('1200');
+  });
+});
+
+describe('TLS', () => {
+  it('serves DM over HTTPS with a certificate made at test time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmtls-'));
+    try {
+      const key = join(dir, 'key.pem');
+      const cert = join(dir, 'cert.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      server = await startDmServer({ tls: { key, cert } });
+      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/dm$/);
+      const ca = readFileSync(cert);
+      const status = await new Promise<number>((ok, fail) => {
+        const req = request(`${server!.baseUrl}/admin/state`, { ca }, (res) => {
+          res.resume();
+          res.on('end', () => ok(res.statusCode || 0));
+        });
+        req.on('error', fail);
+        req.end();
+      });
+      expect(status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, Command, ItemCommand, Status, SyncML } from '../src/syncml/model.js';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { largeValue } from '../scripts/server/scenarios.js';
+import { splitPackage } from '../scripts/server/large-object.js';
 import { commandsOf, sessionAlert, TestClient } from '../scripts/server/test-client.js';
 import type { Encoding } from '../scripts/server/types.js';
 
@@ -68,5 +69,21 @@ describe('chunk size check', () => {
     const st = r2.body.find((x): x is Status => x.kind === 'Status' && x.cmd === 'Results');
     expect(st && st.data).toBe('424');
     expect(server.events.violations.map((v) => v.code)).toEqual(['chunk-size']);
+  });
+});
+
+describe('splitPackage', () => {
+  it('chunks binary data by bytes, keeps small commands together, and leaves the Item count at one per chunk', () => {
+    const big = Uint8Array.from({ length: 25 }, (_, i) => i);
+    const small: Command = { kind: 'Get', cmdID: '', items: [{ target: { locURI: './A' } }] };
+    const rep: Command = { kind: 'Replace', cmdID: '', items: [{ target: { locURI: './B' }, meta: { format: 'bin' }, data: big }] };
+    const msgs = splitPackage([small, rep, small], 10);
+    expect(msgs.map((m) => m.map((c) => c.kind))).toEqual([['Get', 'Replace'], ['Replace'], ['Replace', 'Get']]);
+    const parts = msgs.flat().filter((c): c is ItemCommand => c.kind === 'Replace').map((c) => c.items[0]);
+    expect(parts.map((p) => (p.data as Uint8Array).length)).toEqual([10, 10, 5]);
+    expect(parts.map((p) => p.meta)).toEqual([{ format: 'bin', size: '25' }, { format: 'bin' }, { format: 'bin' }]);
+    expect(parts.map((p) => !!p.moreData)).toEqual([true, true, false]);
+    expect(Uint8Array.from(parts.flatMap((p) => Array.from(p.data as Uint8Array)))).toEqual(big);
+    expect(splitPackage([small, small], 10)).toHaveLength(1);
   });
 });

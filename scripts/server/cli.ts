@@ -21,6 +21,8 @@ export const USAGE = `usage: dm-server [options]
   --max-messages N         abort a session at its N-th client message (default 100)
   --chunk-size N           large-object chunk size in bytes
   --session-timeout MS     idle session expiry (default 300000)
+  --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
+  --url-file FILE          write the DM URL into FILE once listening (for scripts)
   --log-json               log JSON lines instead of text
 `;
 
@@ -28,9 +30,12 @@ export class UsageError extends Error {}
 
 const AUTH_TYPES = ['none', 'basic', 'md5', 'hmac'];
 
-export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean } {
+export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean; urlFile?: string } {
   const opts: ServerOptions = { params: {} };
   let json = false;
+  let urlFile: string | undefined;
+  let tlsCert: string | undefined;
+  let tlsKey: string | undefined;
   const files: Record<string, string> = {};
   let i = 0;
   const value = (flag: string): string => {
@@ -75,6 +80,9 @@ export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean 
       case '--chunk-size': opts.chunkSize = int(a); break;
       case '--session-timeout': opts.sessionTimeoutMs = int(a); break;
       case '--log-json': json = true; break;
+      case '--url-file': urlFile = value(a); break;
+      case '--tls-cert': tlsCert = value(a); break;
+      case '--tls-key': tlsKey = value(a); break;
       case '-h':
       case '--help': throw new UsageError('');
       default: throw new UsageError(`unknown option ${a}`);
@@ -85,6 +93,8 @@ export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean 
   if (srv.type !== 'none' && srv.secret === undefined) throw new UsageError(`--server-auth ${srv.type} needs --server-secret`);
   opts.serverCred = { type: srv.type, name: srv.name, secret: srv.secret, nonce: srv.nonce, wrong: srv.wrong };
   opts.files = files;
-  return { opts, json };
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (tlsCert && tlsKey) opts.tls = { cert: tlsCert, key: tlsKey };
+  return { opts, json, urlFile };
 }
 

@@ -2,7 +2,9 @@
 // POST /dm (and the RespURI paths it hands out) answered in the request's encoding; firmware files, OMA DL
 // descriptors and install-notify; Pkg#0 delivery; and /admin endpoints exposing everything it recorded.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { base64Decode } from '../../src/bytes.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../../src/syncml/index.js';
@@ -305,19 +307,21 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     sendText(res, 404, `no route for ${method} ${path}\n`);
   }
 
-  const server: Server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     route(req, res).catch((e) => {
       log(`!! ${req.method} ${req.url}: ${e instanceof Error ? e.stack || e.message : String(e)}`);
       if (!res.headersSent) sendText(res, 500, 'internal error\n');
       else res.destroy();
     });
-  });
+  };
+  const pem = (v: string) => (v.indexOf('-----BEGIN') >= 0 ? v : readFileSync(v, 'utf8'));
+  const server: Server = opts.tls ? createTlsServer({ key: pem(opts.tls.key), cert: pem(opts.tls.cert) }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port || 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${host.indexOf(':') >= 0 ? `[${host}]` : host}:${port}`;
+  baseUrl = `${opts.tls ? 'https' : 'http'}://${host.indexOf(':') >= 0 ? `[${host}]` : host}:${port}`;
   const timer = setInterval(sweep, 1000);
   timer.unref();
 

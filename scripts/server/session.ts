@@ -1,6 +1,7 @@
 // One DM 1.2 session, server side (digest §1.4, §1.9, §1.10, §3.3): checks and answers every client message,
 // records what the client did, and asks the scenario for the next package each time the client completes one.
-import { base64Decode, concatBytes, utf8Encode } from '../../src/bytes.js';
+import { base64Decode } from '../../src/bytes.js';
+import { dataSize, joinData, splitPackage } from './large-object.js';
 import type { Alert, Command, Data, Item, ItemCommand, Results, Status, SyncHdr, SyncML } from '../../src/syncml/model.js';
 import { checkClient, serverCred } from './auth.js';
 import { cloneCommand, controlAlert, flatten, numberCommands, status, targetOf } from './commands.js';
@@ -42,20 +43,6 @@ export interface SessionEnv {
 }
 
 const DEVINFO_LEAVES = ['DevId', 'Man', 'Mod', 'DmV', 'Lang'];
-
-function dataSize(d: Data | undefined): number {
-  if (d === undefined) return 0;
-  return typeof d === 'string' ? utf8Encode(d).length : d.length;
-}
-
-function joinData(parts: Data[]): Data {
-  if (parts.every((p) => typeof p === 'string')) return (parts as string[]).join('');
-  return concatBytes(parts.map((p) => (typeof p === 'string' ? utf8Encode(p) : p)));
-}
-
-function sliceData(d: Data, start: number, end: number): Data {
-  return typeof d === 'string' ? d.slice(start, end) : d.subarray(start, end);
-}
 
 interface SentCommand {
   cmd: Command;
@@ -240,7 +227,7 @@ export class DmSession {
       if (wantFinal) this.end('completed');
       return this.assemble(hdr, out, wantFinal);
     }
-    const messages = this.split(cmds);
+    const messages = splitPackage(cmds, this.env.chunkSize || Math.max(256, (this.clientMaxMsgSize || 16384) - 1024));
     cmds = messages.shift() as Command[];
     out.push(...cmds);
     this.outQueue = messages;
@@ -529,34 +516,6 @@ export class DmSession {
       firmware: env.firmware,
       newCorrelator: (p) => env.newCorrelator(p),
     };
-  }
-
-  /** Splits a package whose large single-item Add/Replace exceeds the chunk size into MoreData chunks (§1.10). */
-  private split(cmds: Command[]): Command[][] {
-    const limit = this.env.chunkSize || Math.max(256, (this.clientMaxMsgSize || 16384) - 1024);
-    const messages: Command[][] = [[]];
-    for (const c of cmds) {
-      const item = (c.kind === 'Replace' || c.kind === 'Add') && c.items.length === 1 ? c.items[0] : undefined;
-      const size = item ? dataSize(item.data) : 0;
-      if (!item || item.data === undefined || size <= limit) {
-        messages[messages.length - 1].push(c);
-        continue;
-      }
-      const total = typeof item.data === 'string' ? item.data.length : size;
-      for (let off = 0; off < total; off += limit) {
-        const chunk = cloneCommand(c) as ItemCommand;
-        const ci = chunk.items[0];
-        ci.data = sliceData(item.data, off, off + limit);
-        if (off === 0) ci.meta = { ...(ci.meta || {}), size: String(size) };
-        else if (ci.meta) delete ci.meta.size; // digest §1.10: Size only in the first chunk
-        if (off + limit < total) {
-          ci.moreData = true;
-          messages[messages.length - 1].push(chunk);
-          messages.push([]);
-        } else messages[messages.length - 1].push(chunk);
-      }
-    }
-    return messages.filter((m, i) => m.length > 0 || i === 0);
   }
 
   /** Builds our message: SyncHdr, numbered commands, Final; remembers what we sent for status matching. */

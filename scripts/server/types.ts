@@ -67,6 +67,8 @@ export interface ServerOptions {
   params?: Partial<ScenarioParams>;
   /** One line per message received/sent and other notable things. */
   log?: (line: string, record?: unknown) => void;
+  /** Serve HTTPS instead of HTTP: PEM key and certificate (text, or paths to files). */
+  tls?: { key: string; cert: string };
   /** Random bytes (nonces); default node:crypto. Tests pass a deterministic one. */
   random?: (n: number) => Uint8Array;
 }
