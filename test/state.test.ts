@@ -98,6 +98,7 @@ describe.each(backends)('DurableStore over %s', (_name, make) => {
     const { storage } = make();
     const store = new DurableStore(storage);
     await store.put('doc', { v: 1 });
+    expect(openDocument((await storage.read('doc.prev'))!)).toEqual({ v: 1 }); // a new document: .prev first
     await store.put('doc', { v: 2 });
     expect((await storage.list()).sort()).toEqual(['doc', 'doc.prev']);
     expect(openDocument((await storage.read('doc.prev'))!)).toEqual({ v: 1 });
@@ -131,9 +132,13 @@ describe.each(backends)('DurableStore over %s', (_name, make) => {
     corrupt('doc', 'flip');
     corrupt('doc.prev', 'truncate');
     await expect(new DurableStore(storage).get('doc')).rejects.toThrow(StateCorruptError);
-    // A damaged current copy without any .prev is an error too.
+    // A document written once already has a .prev (the first put writes it first), so it recovers...
     await store.put('single', { v: 1 });
     corrupt('single', 'garbage');
+    expect(await new DurableStore(storage).get('single')).toEqual({ v: 1 });
+    // ...and a damaged current copy without any .prev is an error.
+    corrupt('single', 'garbage');
+    await storage.remove('single.prev');
     await expect(new DurableStore(storage).get('single')).rejects.toThrow(/no single\.prev/);
   });
 
@@ -216,4 +221,53 @@ describe('DurableStore concurrency', () => {
     expect(await new DurableStore(storage).get('doc')).toEqual({ v: 5 });
     expect(openDocument((await storage.read('doc.prev'))!)).toEqual({ v: 4 });
   });
+});
+
+describe('DurableStore power cuts (at every single write)', () => {
+  /** Storage whose writes stop at the cut; `torn` makes the cut write leave a truncated file (a non-atomic FS). */
+  class CuttableStorage extends MemoryStorage {
+    writes = 0;
+    constructor(
+      private readonly cutAt: number,
+      private readonly torn: boolean,
+    ) {
+      super();
+    }
+    override async writeAtomic(name: string, data: Uint8Array): Promise<void> {
+      this.writes++;
+      if (this.writes === this.cutAt) {
+        if (this.torn) this.files.set(name, data.slice(0, Math.floor(data.length / 3)));
+        throw new Error('power cut');
+      }
+      if (this.writes > this.cutAt) throw new Error('power is off');
+      return super.writeAtomic(name, data);
+    }
+  }
+
+  for (const torn of [false, true]) {
+    it(`always reads the last completed or the interrupted document (${torn ? 'torn' : 'atomic'} writes)`, async () => {
+      const values = [1, 2, 3, 4];
+      for (let cutAt = 1; cutAt <= 8; cutAt++) {
+        const storage = new CuttableStorage(cutAt, torn);
+        const store = new DurableStore(storage);
+        let completed: number | null = null;
+        let interrupted: number | null = null;
+        for (const v of values) {
+          try {
+            await store.put('doc', { v });
+            completed = v;
+          } catch (e) {
+            interrupted = v;
+            break;
+          }
+        }
+        // After the reboot: a fresh store on what is left.
+        const after = new MemoryStorage();
+        storage.files.forEach((b, k) => after.files.set(k, b));
+        const got = (await new DurableStore(after).get('doc')) as { v: number } | null;
+        if (completed === null) expect(got === null || got.v === interrupted, `cut at ${cutAt}`).toBe(true);
+        else expect([completed, interrupted], `cut at ${cutAt}`).toContain(got && got.v);
+      }
+    });
+  }
 });

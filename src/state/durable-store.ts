@@ -1,7 +1,8 @@
 // Durable JSON documents by name over the Storage port: the DM tree, nonces, pending FUMO/SCOMO reports and the
 // update journal all live here. Each document is kept twice: `<name>` (current) and `<name>.prev` (the one before).
-// A put first makes the current good copy the new `.prev`, then atomically replaces `<name>` (Storage.writeAtomic:
-// temp file, fsync, rename, fsync dir). A power cut at any point leaves at least one good copy.
+// A put first makes the current good copy the new `.prev` (for a new document: the new bytes), then atomically
+// replaces `<name>` (Storage.writeAtomic: temp file, fsync, rename, fsync dir). A power cut at any point leaves
+// at least one good copy, even on storage whose writes can tear (tested by cutting power at every write).
 // On get, a corrupted or half-written `<name>` is detected by the envelope checksum (./envelope.ts) and the document
 // is recovered from `.prev`, logged at error level and recorded in recoveries() — never silently reset. When both
 // copies are bad, get throws StateCorruptError: the caller decides, nothing is thrown away.
@@ -13,8 +14,8 @@ export interface RecoveryReport {
   name: string;
   /** Why `<name>` was refused. */
   reason: string;
-  /** Where the document came from instead. */
-  recoveredFrom: 'prev';
+  /** Where the document came from instead ('nothing': an interrupted first write, answered as never stored). */
+  recoveredFrom: 'prev' | 'nothing';
 }
 
 export class StateCorruptError extends Error {
@@ -81,6 +82,13 @@ export class DurableStore {
       value = openDocument(prev);
     } catch (e) {
       if (!(e instanceof StateFormatError)) throw e;
+      if (current === null) {
+        // `<name>` is only ever written after `.prev` (see put), so no put of this document ever completed: the
+        // first one was cut short. Nothing was lost; say so and answer "never stored".
+        this.reports.push({ name, reason: `first write interrupted (${e.message})`, recoveredFrom: 'nothing' });
+        if (this.log) this.log.log('warn', 'state document was never completely written; treated as absent', { name });
+        return null;
+      }
       throw new StateCorruptError(name, `state document ${name} is unreadable (${reason}) and ${name}${PREV_SUFFIX} too (${e.message})`);
     }
     const report: RecoveryReport = { name, reason, recoveredFrom: 'prev' };
@@ -123,15 +131,18 @@ export class DurableStore {
         }
       }
     }
-    if (previous) await this.storage.writeAtomic(name + PREV_SUFFIX, previous);
+    // `.prev` is always written before `<name>`; for a new document it gets the new bytes, so that even a storage
+    // whose "atomic" write can tear leaves one complete copy, and `<name>` exists only once a put completed.
+    await this.storage.writeAtomic(name + PREV_SUFFIX, previous || sealed);
     await this.storage.writeAtomic(name, sealed);
     this.good.set(name, sealed);
   }
 
   async remove(name: string): Promise<void> {
     checkName(name);
-    await this.storage.remove(name);
+    // `.prev` first: a cut in between leaves `<name>`, i.e. the document as if remove had not started.
     await this.storage.remove(name + PREV_SUFFIX);
+    await this.storage.remove(name);
     this.good.delete(name);
   }
 
