@@ -26,6 +26,7 @@ import {
   readScheduleState,
   scheduleSpec,
   scheduleTrigger,
+  startTriggers,
   type ScheduleSpec,
   type ScheduleState,
   type TriggerEvent,
@@ -453,5 +454,45 @@ describe('triggers config', () => {
     expect(() => parseTriggersConfig({ schedule: { every: '10s' } })).toThrow(/triggers\.schedule\.every/);
     expect(() => parseTriggersConfig({ schedule: { missed: 'never' } })).toThrow(/triggers\.schedule\.missed/);
     expect(() => parseTriggersConfig({ sirens: {} })).toThrow(/triggers\.sirens/);
+  });
+});
+
+describe('startTriggers', () => {
+  it('funnels the schedule and the button into one queue, and stops promptly', async () => {
+    const clock = new FakeClock(T0);
+    let emitButton: (e: TriggerEvent) => void = () => {};
+    let buttonStopped = false;
+    const t = await startTriggers(parseTriggersConfig({ schedule: { every: '24h', jitter: 0, spread: 0 }, button: { gpio: 3, minIntervalMs: 1000 } }), {
+      clock,
+      storage: new MemStorage(),
+      random: fixedRandom(0),
+      log: quietLog,
+      startButton: (cfg, emit) => {
+        expect(cfg.gpio).toBe('/sys/class/gpio/gpio3/value');
+        emitButton = emit;
+        return { done: new Promise(() => {}), stop: () => (buttonStopped = true) };
+      },
+    });
+    expect(await t.queue.next()).toEqual(scheduleTrigger(T0));
+    emitButton(buttonTrigger(T0 + 5));
+    emitButton(buttonTrigger(T0 + 6)); // inside minIntervalMs: ignored
+    expect(t.queue.size).toBe(1);
+    expect(await t.queue.next()).toEqual(buttonTrigger(T0 + 5));
+    expect(t.schedule!.nextRunAt).toBe(T0 + DAY);
+    const slow: Clock = { now: () => T0, sleep: () => new Promise(() => {}) }; // a sleep that never ends
+    const t2 = await startTriggers(parseTriggersConfig({ schedule: { every: '1h' } }), { clock: slow, storage: new MemStorage(), random: fixedRandom(0x80), log: quietLog });
+    await t2.stop(); // would hang if stop waited for the sleep
+    await t.stop();
+    expect(buttonStopped).toBe(true);
+  });
+  it('warns when a button is configured but the platform has none', async () => {
+    const lines: string[] = [];
+    await startTriggers(parseTriggersConfig({ button: { device: '/dev/input/event0' } }), {
+      clock: new FakeClock(T0),
+      storage: new MemStorage(),
+      random: fixedRandom(0),
+      log: { log: (_l, m) => lines.push(m) },
+    });
+    expect(lines.join('\n')).toMatch(/no button reader/);
   });
 });

@@ -9,6 +9,7 @@ import type { Alert } from '../src/syncml/model.js';
 import type { Log, LogLevel, UiAnswer, UiRequest, UserInterface } from '../src/ports.js';
 import {
   BoundedUiQueue,
+  answerUiAlert,
   DEFAULT_UI_LIMITS,
   HeadlessUi,
   NoUi,
@@ -441,5 +442,24 @@ describe('ui config', () => {
     expect(() => parseUiConfig({ defaults: { confirm: 'maybe' } })).toThrow(/ui\.defaults\.confirm/);
     expect(() => parseUiConfig({ defaults: { choice: [0] } })).toThrow(/ui\.defaults\.choice/);
     expect(() => parseUiConfig({ colour: 1 })).toThrow(UiConfigError);
+  });
+});
+
+describe('answerUiAlert', () => {
+  it('parses, asks and maps; refusals never reach the UI', async () => {
+    const asked: UiRequest[] = [];
+    const ui: UserInterface = { ask: async (r) => (asked.push(r), { kind: 'chosen', indexes: [2] }) };
+    expect(await answerUiAlert(alert('1103', 'DR=1', 'Pick', 'a', 'b'), ui)).toEqual({ code: 200, items: [{ data: '2' }], skipRest: false });
+    expect(await answerUiAlert(alert('1103', '', 'Pick'), ui)).toMatchObject({ code: 412, skipRest: true });
+    expect(await answerUiAlert(alert('1100'), ui)).toMatchObject({ code: 412, skipRest: false });
+    expect(asked).toHaveLength(1);
+  });
+  it('uses the configured limits and survives a throwing UI', async () => {
+    const seen: UiRequest[] = [];
+    const broken: UserInterface = { ask: (r) => { seen.push(r); throw new Error('no tty'); } };
+    const limits = parseUiConfig({ maxWaitSeconds: 10 }).limits;
+    const r = await answerUiAlert(alert('1101', 'MAXDT=600', 'ok?'), broken, limits, new MemLog());
+    expect(seen[0].maxWaitSeconds).toBe(10);
+    expect(r).toMatchObject({ code: 416, skipRest: true });
   });
 });

@@ -9,3 +9,4 @@ export { ScheduleRunner, SCHEDULE_STATE_FILE, type ScheduleRunnerDeps } from './
 export { TriggerQueue, type PushResult } from './queue.js';
 export { parseTriggersConfig, parseButtonConfig, parseScheduleConfig, scheduleSpec, type ButtonConfig, type ScheduleConfig, type TriggersConfig } from './config.js';
 export { ButtonDriver, type Timer } from './button-driver.js';
+export { startTriggers, type ButtonStarter, type RunningTriggers, type TriggerDeps } from './start.js';

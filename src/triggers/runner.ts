@@ -20,6 +20,8 @@ export class ScheduleRunner {
   private state: ScheduleState | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private wakeOnStop: () => void = () => {};
+  private readonly stopSignal = new Promise<void>((r) => (this.wakeOnStop = r));
 
   constructor(
     private readonly spec: ScheduleSpec,
@@ -52,9 +54,10 @@ export class ScheduleRunner {
     this.loop = this.run();
   }
 
-  /** Stops after the current sleep slice; resolves when the loop has ended. */
+  /** Stops the loop without waiting for the current sleep slice (whose timer may still run out in the background). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wakeOnStop();
     if (this.loop) await this.loop;
   }
 
@@ -89,7 +92,7 @@ export class ScheduleRunner {
         }
         continue;
       }
-      await clock.sleep(Math.max(1, Math.min(state.nextRunAt - now, this.maxSleepMs)));
+      await Promise.race([clock.sleep(Math.max(1, Math.min(state.nextRunAt - now, this.maxSleepMs))), this.stopSignal]);
     }
   }
 }

@@ -8,3 +8,4 @@ export { HeadlessUi, DEFAULT_HEADLESS, type HeadlessDefaults, type ConfirmDefaul
 export { parseUiConfig, UiConfigError, type UiConfig, type UiMode } from './config.js';
 export { NoUi } from './none.js';
 export { runDialog, type LineTerminal, type LineResult } from './dialog.js';
+export { answerUiAlert } from './handle.js';
