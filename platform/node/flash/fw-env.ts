@@ -5,6 +5,10 @@
 
 import { writeFileSync } from 'node:fs';
 import { run } from './exec';
+import { FwEnvError, fileEnvConfig, fwSetenvScript, parsePrintenv } from '../../common/fw-env-script';
+import type { BootEnv } from '../../common/uboot-ab';
+
+export { FwEnvError };
 
 export interface FwEnvOptions {
   /** fw_env.config path (device lines: `<file or mtd> <offset> <size>`, two lines = redundant env). */
@@ -17,14 +21,7 @@ export interface FwEnvOptions {
   onDurableWrite?(what: string): void;
 }
 
-export class FwEnvError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FwEnvError';
-  }
-}
-
-export class FwEnv {
+export class FwEnv implements BootEnv {
   constructor(private readonly o: FwEnvOptions) {}
 
   private base(): string[] {
@@ -36,23 +33,12 @@ export class FwEnv {
   async read(): Promise<Record<string, string>> {
     const r = await run([this.o.printenv || 'fw_printenv'].concat(this.base()));
     if (r.code !== 0) throw new FwEnvError(`fw_printenv failed (${r.code}): ${r.stderr.trim()}`);
-    const env: Record<string, string> = {};
-    for (const line of r.stdout.split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) env[line.substring(0, eq)] = line.substring(eq + 1);
-    }
-    return env;
+    return parsePrintenv(r.stdout);
   }
 
   /** Sets (value string) or deletes (null) several variables in one atomic env write. */
   async write(vars: Record<string, string | null>): Promise<void> {
-    let script = '';
-    for (const k of Object.keys(vars)) {
-      if (!/^[A-Za-z0-9_.-]+$/.test(k)) throw new FwEnvError(`invalid env variable name ${JSON.stringify(k)}`);
-      const v = vars[k];
-      if (v !== null && /[\n\0]/.test(v)) throw new FwEnvError(`env value for ${k} contains a newline or NUL`);
-      script += v === null ? `${k}\n` : `${k}=${v}\n`;
-    }
+    const script = fwSetenvScript(vars);
     if (this.o.onDurableWrite) this.o.onDurableWrite('env');
     const r = await run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), script);
     if (r.code !== 0) throw new FwEnvError(`fw_setenv failed (${r.code}): ${r.stderr.trim()}`);
@@ -61,5 +47,5 @@ export class FwEnv {
 
 /** Writes an fw_env.config for a redundant env held in two plain files (tests, demo, file-backed devices). */
 export function writeFileEnvConfig(configPath: string, copyA: string, copyB: string, size = 0x4000): void {
-  writeFileSync(configPath, `# device offset size\n${copyA} 0x0 0x${size.toString(16)}\n${copyB} 0x0 0x${size.toString(16)}\n`);
+  writeFileSync(configPath, fileEnvConfig(copyA, copyB, size));
 }

@@ -1,25 +1,13 @@
-// A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), env through the real fw_setenv.
-//
-// Env contract (the boot script / uboot-sim.ts implement the other side):
-//   dm_slot            primary slot, `A` or `B`
-//   dm_A_ok, dm_B_ok   `1` = bootable, `0` = marked bad (set to 0 BEFORE the slot is written)
-//   upgrade_available  `1` while a freshly activated slot is on trial; U-Boot then counts boots
-//   bootcount          boots since activation (U-Boot increments it while upgrade_available=1)
-//   bootlimit          trials before U-Boot's altbootcmd falls back to the other slot
-//
-// Sequence (ota-anchors §10): mark target bad (1 env write) → write chunks → fsync → read back + hash the whole slot →
-// activate in ONE env write {dm_slot=T, dm_T_ok=1, upgrade_available=1, bootcount=0} → reboot → health check →
-// commit {upgrade_available=0, bootcount=0}. A power cut anywhere before activate leaves the old slot primary and
-// the target marked bad; after activate the boot counter falls back if the new image does not come up.
+// Node wiring of the A/B U-Boot writer (logic and env contract: platform/common/uboot-ab.ts): env through the real
+// fw_printenv/fw_setenv (fw-env.ts), slots written by SlotWriter (slot-io.ts), booted slot from /proc/cmdline.
 
 import { readFile } from 'node:fs/promises';
-import { FumoResult } from '../../../src/fumo/result-codes';
-import { UpdateError } from '../../../src/update/errors';
-import type { FlashStatus, FlashWriter, ImageMeta } from '../../../src/update/ports';
+import { Slot, UbootAbCore, otherSlot, parseBootedSlot } from '../../common/uboot-ab';
 import { FwEnv } from './fw-env';
 import { SlotWriter } from './slot-io';
 
-export type Slot = 'A' | 'B';
+export type { Slot };
+export { otherSlot };
 
 export interface UbootAbOptions {
   slots: { A: string; B: string };
@@ -30,101 +18,22 @@ export interface UbootAbOptions {
   onDurableWrite?(what: string): void;
 }
 
-export function otherSlot(s: Slot): Slot {
-  return s === 'A' ? 'B' : 'A';
-}
-
 export async function bootedSlotFromCmdline(file = '/proc/cmdline'): Promise<Slot> {
-  const cmdline = await readFile(file, 'utf8');
-  const m = /(?:^|\s)(?:dm|rauc)\.slot=([AB])(?:\s|$)/.exec(cmdline);
-  if (!m) throw new UpdateError(FumoResult.UpdateFailed, `cannot tell the booted slot: no dm.slot=/rauc.slot= in ${file}`);
-  return m[1] as Slot;
+  return parseBootedSlot(await readFile(file, 'utf8'), file);
 }
 
-export class UbootAbWriter implements FlashWriter {
-  readonly kind = 'uboot-ab';
-  readonly needsReboot = true;
-  private slot: SlotWriter | null = null;
-  private target: Slot | null = null;
-
-  constructor(private readonly o: UbootAbOptions) {}
-
-  private booted(): Promise<Slot> {
-    return this.o.bootedSlot ? this.o.bootedSlot() : bootedSlotFromCmdline();
-  }
-
-  async status(): Promise<FlashStatus> {
-    const env = await this.o.env.read();
-    const booted = await this.booted();
-    const primary = env.dm_slot === 'A' || env.dm_slot === 'B' ? env.dm_slot : booted;
-    return { bootedSlot: booted, primarySlot: primary, targetSlot: otherSlot(booted), pendingCommit: env.upgrade_available === '1' };
-  }
-
-  async begin(meta: ImageMeta): Promise<void> {
-    const env = await this.o.env.read();
-    const booted = await this.booted();
-    // Never overwrite the only good slot (ota-anchors §11.8): while the running slot is on trial, the other one is the
-    // fallback the boot counter relies on.
-    if (env.upgrade_available === '1' && (env.dm_slot || booted) === booted)
-      throw new UpdateError(FumoResult.UpdateFailed, `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);
-    const target = otherSlot(booted);
-    const vars: Record<string, string> = {};
-    if (env[`dm_${target}_ok`] !== '0') vars[`dm_${target}_ok`] = '0';
-    if (env.dm_slot !== booted) vars.dm_slot = booted; // e.g. an activation that never booted: keep what runs
-    if (env.bootlimit === undefined) vars.bootlimit = String(this.o.bootlimit || 3);
-    if (Object.keys(vars).length > 0) await this.o.env.write(vars);
-    this.target = target;
-    this.slot = new SlotWriter(this.o.slots[target], meta, this.o.onDurableWrite);
-    await this.slot.open();
-  }
-
-  async writeChunk(bytes: Uint8Array): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
-    await this.slot.write(bytes);
-  }
-
-  async finish(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'finish before begin');
-    await this.slot.close();
-    this.slot = null;
-  }
-
-  /** One atomic env write switches the primary slot and arms the boot counter. */
-  async activate(targetSlot?: string): Promise<void> {
-    const booted = await this.booted();
-    const target: Slot = targetSlot === 'A' || targetSlot === 'B' ? targetSlot : this.target || otherSlot(booted);
-    if (target === booted) return; // already running it: a power cut after the switch, and the device rebooted
-    await this.o.env.write({ dm_slot: target, [`dm_${target}_ok`]: '1', upgrade_available: '1', bootcount: '0' });
-  }
-
-  async commit(): Promise<void> {
-    const env = await this.o.env.read();
-    const booted = await this.booted();
-    if (env.dm_slot !== booted)
-      throw new UpdateError(FumoResult.UpdateFailed, `cannot commit: running ${booted} but the primary slot is ${env.dm_slot}`);
-    if (env.upgrade_available === '1' || env[`dm_${booted}_ok`] !== '1')
-      await this.o.env.write({ upgrade_available: '0', bootcount: '0', [`dm_${booted}_ok`]: '1' });
-  }
-
-  async rollback(): Promise<void> {
-    if (this.slot) await this.slot.abort();
-    this.slot = null;
-    const env = await this.o.env.read();
-    const booted = await this.booted();
-    if (env.upgrade_available === '1' && env.dm_slot === booted) {
-      // Running the trial image and it is not good: boot the other one next time.
-      await this.o.env.write({ dm_slot: otherSlot(booted), [`dm_${booted}_ok`]: '0', upgrade_available: '0', bootcount: '0' });
-      return;
-    }
-    // Running the old image (the bootloader already fell back, or we never switched): keep it, mark the other bad.
-    const other = otherSlot(booted);
-    const vars: Record<string, string> = {};
-    if (env[`dm_${other}_ok`] !== '0') vars[`dm_${other}_ok`] = '0';
-    if (env.dm_slot !== booted) vars.dm_slot = booted;
-    if (env.upgrade_available === '1') {
-      vars.upgrade_available = '0';
-      vars.bootcount = '0';
-    }
-    if (Object.keys(vars).length > 0) await this.o.env.write(vars);
+export class UbootAbWriter extends UbootAbCore {
+  constructor(o: UbootAbOptions) {
+    super({
+      slots: o.slots,
+      env: o.env,
+      bootedSlot: o.bootedSlot || (() => bootedSlotFromCmdline()),
+      bootlimit: o.bootlimit,
+      openSlot: async (path, meta) => {
+        const s = new SlotWriter(path, meta, o.onDurableWrite);
+        await s.open();
+        return s;
+      },
+    });
   }
 }

@@ -1,0 +1,136 @@
+// A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), runtime-free: the env and the slot I/O
+// come in through two small interfaces, implemented by platform/node/flash and platform/quickjs/flash-uboot-ab.ts.
+//
+// Env contract (the boot script / platform/node/flash/uboot-sim.ts implement the other side):
+//   dm_slot            primary slot, `A` or `B`
+//   dm_A_ok, dm_B_ok   `1` = bootable, `0` = marked bad (set to 0 BEFORE the slot is written)
+//   upgrade_available  `1` while a freshly activated slot is on trial; U-Boot then counts boots
+//   bootcount          boots since activation (U-Boot increments it while upgrade_available=1)
+//   bootlimit          trials before U-Boot's altbootcmd falls back to the other slot
+//
+// Sequence (ota-anchors §10): mark target bad (1 env write) → write chunks → fsync → read back + hash the whole slot →
+// activate in ONE env write {dm_slot=T, dm_T_ok=1, upgrade_available=1, bootcount=0} → reboot → health check →
+// commit {upgrade_available=0, bootcount=0}. A power cut anywhere before activate leaves the old slot primary and
+// the target marked bad; after activate the boot counter falls back if the new image does not come up.
+
+import { FumoResult } from '../../src/fumo/result-codes';
+import { UpdateError } from '../../src/update/errors';
+import type { FlashStatus, FlashWriter, ImageMeta } from '../../src/update/ports';
+
+export type Slot = 'A' | 'B';
+
+/** The U-Boot environment: read all, and set/delete several variables in ONE atomic write. */
+export interface BootEnv {
+  read(): Promise<Record<string, string>>;
+  write(vars: Record<string, string | null>): Promise<void>;
+}
+
+/** One open slot: sequential writes, then close = fsync + read back + compare the hash (throws UpdateError 410). */
+export interface SlotSink {
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface UbootAbCoreOptions {
+  slots: { A: string; B: string };
+  env: BootEnv;
+  bootedSlot: () => Promise<Slot>;
+  openSlot(path: string, meta: ImageMeta): Promise<SlotSink>;
+  bootlimit?: number;
+}
+
+export function otherSlot(s: Slot): Slot {
+  return s === 'A' ? 'B' : 'A';
+}
+
+/** The booted slot from a kernel command line (`dm.slot=A` or RAUC's `rauc.slot=A`). */
+export function parseBootedSlot(cmdline: string, source: string): Slot {
+  const m = /(?:^|\s)(?:dm|rauc)\.slot=([AB])(?:\s|$)/.exec(cmdline);
+  if (!m) throw new UpdateError(FumoResult.UpdateFailed, `cannot tell the booted slot: no dm.slot=/rauc.slot= in ${source}`);
+  return m[1] as Slot;
+}
+
+export class UbootAbCore implements FlashWriter {
+  readonly kind = 'uboot-ab';
+  readonly needsReboot = true;
+  private slot: SlotSink | null = null;
+  private target: Slot | null = null;
+
+  constructor(private readonly core: UbootAbCoreOptions) {}
+
+  async status(): Promise<FlashStatus> {
+    const env = await this.core.env.read();
+    const booted = await this.core.bootedSlot();
+    const primary = env.dm_slot === 'A' || env.dm_slot === 'B' ? env.dm_slot : booted;
+    return { bootedSlot: booted, primarySlot: primary, targetSlot: otherSlot(booted), pendingCommit: env.upgrade_available === '1' };
+  }
+
+  async begin(meta: ImageMeta): Promise<void> {
+    const env = await this.core.env.read();
+    const booted = await this.core.bootedSlot();
+    // Never overwrite the only good slot (ota-anchors §11.8): while the running slot is on trial, the other one is the
+    // fallback the boot counter relies on.
+    if (env.upgrade_available === '1' && (env.dm_slot || booted) === booted)
+      throw new UpdateError(FumoResult.UpdateFailed, `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);
+    const target = otherSlot(booted);
+    const vars: Record<string, string> = {};
+    if (env[`dm_${target}_ok`] !== '0') vars[`dm_${target}_ok`] = '0';
+    if (env.dm_slot !== booted) vars.dm_slot = booted; // e.g. an activation that never booted: keep what runs
+    if (env.bootlimit === undefined) vars.bootlimit = String(this.core.bootlimit || 3);
+    if (Object.keys(vars).length > 0) await this.core.env.write(vars);
+    this.target = target;
+    this.slot = await this.core.openSlot(this.core.slots[target], meta);
+  }
+
+  async writeChunk(bytes: Uint8Array): Promise<void> {
+    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
+    await this.slot.write(bytes);
+  }
+
+  async finish(): Promise<void> {
+    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'finish before begin');
+    const s = this.slot;
+    this.slot = null;
+    await s.close();
+  }
+
+  /** One atomic env write switches the primary slot and arms the boot counter. */
+  async activate(targetSlot?: string): Promise<void> {
+    const booted = await this.core.bootedSlot();
+    const target: Slot = targetSlot === 'A' || targetSlot === 'B' ? targetSlot : this.target || otherSlot(booted);
+    if (target === booted) return; // already running it: a power cut after the switch, and the device rebooted
+    await this.core.env.write({ dm_slot: target, [`dm_${target}_ok`]: '1', upgrade_available: '1', bootcount: '0' });
+  }
+
+  async commit(): Promise<void> {
+    const env = await this.core.env.read();
+    const booted = await this.core.bootedSlot();
+    if (env.dm_slot !== booted)
+      throw new UpdateError(FumoResult.UpdateFailed, `cannot commit: running ${booted} but the primary slot is ${env.dm_slot}`);
+    if (env.upgrade_available === '1' || env[`dm_${booted}_ok`] !== '1')
+      await this.core.env.write({ upgrade_available: '0', bootcount: '0', [`dm_${booted}_ok`]: '1' });
+  }
+
+  async rollback(): Promise<void> {
+    if (this.slot) await this.slot.abort();
+    this.slot = null;
+    const env = await this.core.env.read();
+    const booted = await this.core.bootedSlot();
+    if (env.upgrade_available === '1' && env.dm_slot === booted) {
+      // Running the trial image and it is not good: boot the other one next time.
+      await this.core.env.write({ dm_slot: otherSlot(booted), [`dm_${booted}_ok`]: '0', upgrade_available: '0', bootcount: '0' });
+      return;
+    }
+    // Running the old image (the bootloader already fell back, or we never switched): keep it, mark the other bad.
+    const other = otherSlot(booted);
+    const vars: Record<string, string> = {};
+    if (env[`dm_${other}_ok`] !== '0') vars[`dm_${other}_ok`] = '0';
+    if (env.dm_slot !== booted) vars.dm_slot = booted;
+    if (env.upgrade_available === '1') {
+      vars.upgrade_available = '0';
+      vars.bootcount = '0';
+    }
+    if (Object.keys(vars).length > 0) await this.core.env.write(vars);
+  }
+}
