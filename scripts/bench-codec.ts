@@ -43,9 +43,9 @@ for (const p of all.filter((x) => x.endsWith('.n-v12.wbxml'))) {
     if (existsSync(src)) xmlFiles.push(src);
   }
 }
-const files: BenchFile[] = wbxmlFiles
-  .map((p) => ({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'wbxml' as const }))
-  .concat(xmlFiles.map((p) => ({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'xml' as const })));
+const files: BenchFile[] = [];
+for (const p of wbxmlFiles) files.push({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'wbxml' });
+for (const p of xmlFiles) files.push({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'xml' });
 
 const ours = runCodecBench(files, { minMs, now: () => performance.now() });
 

@@ -3,11 +3,12 @@
 
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
 import type { Alert, Chal, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncHdr, SyncML } from './model';
-import { concatBytes, isValidUtf8, utf8Decode, utf8Encode } from '../bytes';
+import { concatBytes, utf8Encode } from '../bytes';
+import { decodeUtf8, isUtf8 } from '../wbxml/utf8';
 import { SyncmlError } from './errors';
 import { writeXml } from './xml-write';
 
-type Groups = Record<string, WbxmlElement[]>;
+type Groups = Map<string, WbxmlElement[]>;
 
 function isEl(n: WbxmlNode): n is WbxmlElement {
   return (n as WbxmlElement).children !== undefined;
@@ -15,13 +16,17 @@ function isEl(n: WbxmlNode): n is WbxmlElement {
 
 /** Groups the element children by name, rejecting any name not in `allowed` and any non-blank text. */
 function group(el: WbxmlElement, path: string, allowed: readonly string[]): Groups {
-  const g: Groups = {};
-  for (const c of el.children) {
+  const g: Groups = new Map();
+  const kids = el.children;
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i];
     if (isEl(c)) {
       if (allowed.indexOf(c.name) < 0) {
         throw new SyncmlError('unknown-element', path + '/' + c.name, `element <${c.name}> is not allowed in <${el.name}>`);
       }
-      (g[c.name] || (g[c.name] = [])).push(c);
+      const list = g.get(c.name);
+      if (list) list.push(c);
+      else g.set(c.name, [c]);
     } else if (!isBlank(c)) {
       throw new SyncmlError('unexpected-content', path, `<${el.name}> holds text, only elements are allowed`);
     }
@@ -35,7 +40,7 @@ function isBlank(n: WbxmlNode): boolean {
 }
 
 function opt(g: Groups, name: string, path: string): WbxmlElement | undefined {
-  const list = g[name];
+  const list = g.get(name);
   if (!list) return undefined;
   if (list.length > 1) throw new SyncmlError('duplicate-element', path + '/' + name, `<${name}> appears ${list.length} times`);
   return list[0];
@@ -53,7 +58,7 @@ function text(el: WbxmlElement, path: string): string {
   for (const c of el.children) {
     if (isEl(c)) throw new SyncmlError('unexpected-content', path + '/' + c.name, `<${el.name}> must hold text, found <${c.name}>`);
     const t = c as { text?: string; opaque?: Uint8Array };
-    s += t.text !== undefined ? t.text : utf8Decode(t.opaque as Uint8Array);
+    s += t.text !== undefined ? t.text : decodeUtf8(t.opaque as Uint8Array, 0, (t.opaque as Uint8Array).length);
   }
   return s;
 }
@@ -68,7 +73,10 @@ function reqText(g: Groups, name: string, path: string): string {
 }
 
 function texts(g: Groups, name: string, path: string): string[] {
-  return (g[name] || []).map((e) => text(e, path + '/' + name));
+  const out: string[] = [];
+  const list = g.get(name);
+  if (list) for (let i = 0; i < list.length; i++) out.push(text(list[i], path + '/' + name));
+  return out;
 }
 
 const META_CHILDREN = ['Format', 'Type', 'Mark', 'Size', 'Anchor', 'Version', 'NextNonce', 'MaxMsgSize', 'MaxObjSize', 'EMI', 'Mem', 'FieldLevel'] as const;
@@ -76,14 +84,11 @@ const META_CHILDREN = ['Format', 'Type', 'Mark', 'Size', 'Anchor', 'Version', 'N
 function meta(el: WbxmlElement, path: string): Meta {
   const g = group(el, path, META_CHILDREN);
   const m: Meta = {};
-  const set = (key: 'format' | 'type' | 'mark' | 'size' | 'version' | 'nextNonce' | 'maxMsgSize' | 'maxObjSize', name: string) => {
-    const v = optText(g, name, path);
-    if (v !== undefined) m[key] = v;
-  };
-  set('format', 'Format');
-  set('type', 'Type');
-  set('mark', 'Mark');
-  set('size', 'Size');
+  let v: string | undefined;
+  if ((v = optText(g, 'Format', path)) !== undefined) m.format = v;
+  if ((v = optText(g, 'Type', path)) !== undefined) m.type = v;
+  if ((v = optText(g, 'Mark', path)) !== undefined) m.mark = v;
+  if ((v = optText(g, 'Size', path)) !== undefined) m.size = v;
   const anchor = opt(g, 'Anchor', path);
   if (anchor) {
     const p = path + '/Anchor';
@@ -91,11 +96,11 @@ function meta(el: WbxmlElement, path: string): Meta {
     const last = optText(ag, 'Last', p);
     m.anchor = last !== undefined ? { last, next: reqText(ag, 'Next', p) } : { next: reqText(ag, 'Next', p) };
   }
-  set('version', 'Version');
-  set('nextNonce', 'NextNonce');
-  set('maxMsgSize', 'MaxMsgSize');
-  set('maxObjSize', 'MaxObjSize');
-  if (g.EMI) m.emi = texts(g, 'EMI', path);
+  if ((v = optText(g, 'Version', path)) !== undefined) m.version = v;
+  if ((v = optText(g, 'NextNonce', path)) !== undefined) m.nextNonce = v;
+  if ((v = optText(g, 'MaxMsgSize', path)) !== undefined) m.maxMsgSize = v;
+  if ((v = optText(g, 'MaxObjSize', path)) !== undefined) m.maxObjSize = v;
+  if (g.has('EMI')) m.emi = texts(g, 'EMI', path);
   const mem = opt(g, 'Mem', path);
   if (mem) {
     const p = path + '/Mem';
@@ -143,13 +148,14 @@ function data(el: WbxmlElement, format: string | undefined): Data {
     return s;
   }
   if (hasOpaque) {
-    const parts: Uint8Array[] = el.children.map((c) => {
-      const t = c as { text?: string; opaque?: Uint8Array };
-      return t.text !== undefined ? utf8Encode(t.text) : (t.opaque as Uint8Array);
-    });
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < el.children.length; i++) {
+      const t = el.children[i] as { text?: string; opaque?: Uint8Array };
+      parts.push(t.text !== undefined ? utf8Encode(t.text) : (t.opaque as Uint8Array));
+    }
     const bytes = parts.length === 1 ? parts[0] : concatBytes(parts);
-    if (format === 'bin' || !isValidUtf8(bytes)) return bytes;
-    return utf8Decode(bytes);
+    if (format === 'bin' || !isUtf8(bytes)) return bytes;
+    return decodeUtf8(bytes, 0, bytes.length);
   }
   let s = '';
   for (const c of el.children) s += (c as { text: string }).text;
@@ -172,7 +178,10 @@ function item(el: WbxmlElement, path: string, outerFormat: string | undefined): 
 }
 
 function items(g: Groups, path: string, outerFormat?: string): Item[] {
-  return (g.Item || []).map((e) => item(e, path + '/Item', outerFormat));
+  const out: Item[] = [];
+  const list = g.get('Item');
+  if (list) for (let i = 0; i < list.length; i++) out.push(item(list[i], path + '/Item', outerFormat));
+  return out;
 }
 
 const ITEM_COMMAND = ['CmdID', 'NoResp', 'Cred', 'Meta', 'Item'];

@@ -26,25 +26,26 @@ function str(v: unknown, what: string): string {
   return v;
 }
 
+function put(k: WbxmlNode[], name: string, v: string | undefined): void {
+  if (v !== undefined) k.push(leaf(name, v, METINF));
+}
+
 function meta(m: Meta): WbxmlElement {
   const k: WbxmlNode[] = [];
-  const put = (name: string, v: string | undefined) => {
-    if (v !== undefined) k.push(leaf(name, v, METINF));
-  };
-  put('Format', m.format);
-  put('Type', m.type);
-  put('Mark', m.mark);
-  put('Size', m.size);
+  put(k, 'Format', m.format);
+  put(k, 'Type', m.type);
+  put(k, 'Mark', m.mark);
+  put(k, 'Size', m.size);
   if (m.anchor) {
     const a: WbxmlNode[] = [];
     if (m.anchor.last !== undefined) a.push(leaf('Last', m.anchor.last, METINF));
     a.push(leaf('Next', m.anchor.next, METINF));
     k.push(el('Anchor', a, METINF));
   }
-  put('Version', m.version);
-  put('NextNonce', m.nextNonce);
-  put('MaxMsgSize', m.maxMsgSize);
-  put('MaxObjSize', m.maxObjSize);
+  put(k, 'Version', m.version);
+  put(k, 'NextNonce', m.nextNonce);
+  put(k, 'MaxMsgSize', m.maxMsgSize);
+  put(k, 'MaxObjSize', m.maxObjSize);
   if (m.emi) for (const e of m.emi) k.push(leaf('EMI', e, METINF));
   if (m.mem) {
     const mm: WbxmlNode[] = [];

@@ -4,7 +4,8 @@
 
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
 import type { Language } from '../wbxml/codepages';
-import { base64Encode, isValidUtf8, utf8Decode } from '../bytes';
+import { base64Encode } from '../bytes';
+import { decodeUtf8, isUtf8 } from '../wbxml/utf8';
 
 export interface XmlWriteOptions {
   /** Language whose page namespaces are written as xmlns; without it only `ns`/attributes are written. */
@@ -51,6 +52,11 @@ const WS_REF: Record<string, string> = { ' ': '&#32;', '\t': '&#9;', '\n': '&#10
  * and libwbxml's) trim literal edge whitespace while a reference survives. Values never change on a round trip.
  */
 export function escapeContent(s: string): string {
+  if (s.length === 0) return s;
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  const edge = a === 32 || a === 9 || a === 10 || a === 13 || z === 32 || z === 9 || z === 10 || z === 13;
+  if (!edge) return escapeText(s);
   const m = /^([ \t\n\r]*)([\s\S]*?)([ \t\n\r]*)$/.exec(s) as RegExpExecArray;
   if (m[1] === '' && m[3] === '') return escapeText(s);
   const refs = (w: string) => w.replace(/[ \t\n\r]/g, (c) => WS_REF[c]);
@@ -81,7 +87,7 @@ function writeElement(el: WbxmlElement, opts: XmlWriteOptions, scopeNs: string |
   } else {
     const own = nsOf(el, opts.lang);
     if (own !== undefined && own !== scopeNs) {
-      open += ` xmlns="${escapeAttr(own)}"`;
+      open += ' xmlns="' + escapeAttr(own) + '"';
       ns = own;
     }
     if (el.attrs) {
@@ -113,5 +119,5 @@ function writeNode(n: WbxmlNode, opts: XmlWriteOptions, ns: string | undefined, 
   }
   const bytes = t.opaque as Uint8Array;
   // XML cannot carry raw bytes: valid UTF-8 goes as text (CDATA, as libwbxml prints OPAQUE data), anything else as base64.
-  parts.push(isValidUtf8(bytes) ? cdata(utf8Decode(bytes)) : base64Encode(bytes));
+  parts.push(isUtf8(bytes) ? cdata(decodeUtf8(bytes, 0, bytes.length)) : base64Encode(bytes));
 }

@@ -152,13 +152,18 @@ export function languageByRoot(rootName: string, ns?: string): Language | undefi
   return undefined;
 }
 
+const nsIndex = new Map<Language, Map<string, number>>();
+
 /** Which page of `lang` uses namespace `ns`, or -1. */
 export function pageForNamespace(lang: Language, ns: string): number {
-  for (const key of Object.keys(lang.pages)) {
-    const p = Number(key);
-    if (lang.pages[p].ns === ns) return p;
+  let m = nsIndex.get(lang);
+  if (!m) {
+    m = new Map();
+    for (const key of Object.keys(lang.pages)) m.set(lang.pages[Number(key)].ns, Number(key));
+    nsIndex.set(lang, m);
   }
-  return -1;
+  const p = m.get(ns);
+  return p === undefined ? -1 : p;
 }
 
 export function languageByName(name: string): Language | undefined {

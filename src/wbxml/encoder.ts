@@ -17,6 +17,7 @@ export interface WbxmlEncodeOptions {
   stringTable?: boolean;
 }
 
+const NO_ATTRS: { name: string; value: string }[] = [];
 const VERSION_BYTES: Record<string, number> = { '1.1': 0x01, '1.2': 0x02, '1.3': 0x03 };
 const CHARSET_UTF8 = 106;
 /** A string goes into the table only when a reference (STR_T + offset) is shorter than repeating it inline. */
@@ -46,6 +47,44 @@ class ByteSink {
     if (v instanceof Uint8Array) this.buf.set(v, this.len);
     else for (let i = 0; i < v.length; i++) this.buf[this.len + i] = v[i];
     this.len += v.length;
+  }
+
+  /** Appends `s` as UTF-8 (lone surrogates become U+FFFD, as bytes.ts utf8Encode does); returns false if it held U+0000. */
+  utf8(s: string): boolean {
+    this.room(s.length * 3);
+    const buf = this.buf;
+    let n = this.len;
+    let clean = true;
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (c === 0) clean = false;
+        buf[n++] = c;
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        } else c = 0xfffd;
+      } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      if (c < 0x800) {
+        buf[n++] = 0xc0 | (c >> 6);
+        buf[n++] = 0x80 | (c & 63);
+      } else if (c < 0x10000) {
+        buf[n++] = 0xe0 | (c >> 12);
+        buf[n++] = 0x80 | ((c >> 6) & 63);
+        buf[n++] = 0x80 | (c & 63);
+      } else {
+        buf[n++] = 0xf0 | (c >> 18);
+        buf[n++] = 0x80 | ((c >> 12) & 63);
+        buf[n++] = 0x80 | ((c >> 6) & 63);
+        buf[n++] = 0x80 | (c & 63);
+      }
+    }
+    this.len = n;
+    return clean;
   }
 
   mb(value: number): void {
@@ -78,7 +117,7 @@ function addToTable(t: Table, s: string): number {
   const existing = t.offsets[s];
   if (existing !== undefined) return existing;
   const off = t.bytes.len;
-  t.bytes.bytes(utf8Encode(s));
+  t.bytes.utf8(s);
   t.bytes.byte(0);
   t.offsets[s] = off;
   return off;
@@ -141,14 +180,14 @@ class BodyWriter {
     const out = this.out;
     const children = el.children;
     let content = false;
-    for (const c of children) {
-      const t = (c as { text?: string }).text;
+    for (let i = 0; i < children.length; i++) {
+      const t = (children[i] as { text?: string }).text;
       if (t === undefined || t !== '') {
         content = true;
         break;
       }
     }
-    const attrs = el.attrs ? el.attrs.filter((a) => a.name !== 'xmlns' && a.name.indexOf('xmlns:') !== 0) : [];
+    const attrs = el.attrs ? el.attrs.filter((a) => a.name !== 'xmlns' && a.name.indexOf('xmlns:') !== 0) : NO_ATTRS;
     const flags = (content ? 0x40 : 0) | (attrs.length > 0 ? 0x80 : 0);
     const page = this.lang.pages[el.page];
     const token = page && el.ns === undefined ? page.tokens[el.name] : undefined;
@@ -199,16 +238,17 @@ class BodyWriter {
       out.mb(addToTable(this.table, s));
       return;
     }
-    const bytes = utf8Encode(s);
-    if (bytes.indexOf(0) >= 0) {
+    const mark = out.len;
+    out.byte(0x03);
+    if (!out.utf8(s)) {
       // STR_I is NUL-terminated; a string holding U+0000 can only travel as OPAQUE.
+      out.len = mark;
+      const bytes = utf8Encode(s);
       out.byte(0xc3);
       out.mb(bytes.length);
       out.bytes(bytes);
       return;
     }
-    out.byte(0x03);
-    out.bytes(bytes);
     out.byte(0x00);
   }
 }

@@ -72,3 +72,36 @@ export function decodeUtf8(b: Uint8Array, start: number, end: number): string {
   }
   return s + fromUnits(n);
 }
+
+/** True when bytes[start..end) is well-formed UTF-8 (no overlongs, no surrogates, max U+10FFFF). */
+export function isUtf8(b: Uint8Array, start = 0, end = b.length): boolean {
+  let i = start;
+  while (i < end) {
+    const c = b[i++];
+    if (c < 0x80) continue;
+    let need: number;
+    let min: number;
+    let v: number;
+    if (c >= 0xc2 && c < 0xe0) {
+      need = 1;
+      min = 0x80;
+      v = c & 0x1f;
+    } else if (c >= 0xe0 && c < 0xf0) {
+      need = 2;
+      min = 0x800;
+      v = c & 0x0f;
+    } else if (c >= 0xf0 && c < 0xf5) {
+      need = 3;
+      min = 0x10000;
+      v = c & 0x07;
+    } else return false;
+    if (i + need > end) return false;
+    for (let k = 0; k < need; k++) {
+      const x = b[i++];
+      if ((x & 0xc0) !== 0x80) return false;
+      v = (v << 6) | (x & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return false;
+  }
+  return true;
+}
