@@ -1,6 +1,10 @@
 // The terminal UI driven through in-memory streams and a fake timer (MAXDT without waiting), and the Node UI factory.
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Log, UiAnswer, UiRequest } from '../src/ports.js';
 import { parseUiAlert, parseUiConfig, uiStatus } from '../src/ui/index.js';
 import type { Alert } from '../src/syncml/model.js';
@@ -126,20 +130,75 @@ describe('Node UI factory', () => {
   const log: Log = { log() {} };
   it('auto without a terminal is headless; tty without one answers 416; none answers 406', async () => {
     const r = req('1101', 'DR=1', 'Install?');
-    const auto = createNodeUi(parseUiConfig({ mode: 'auto' }), log, { openTty: () => null });
+    const auto = createNodeUi(parseUiConfig({ mode: 'auto' }), log, { ttyAvailable: () => false, openTty: () => null });
     expect(await auto.ask(r)).toEqual({ kind: 'yes' });
-    const tty = createNodeUi(parseUiConfig({ mode: 'tty' }), log, { openTty: () => null });
+    const tty = createNodeUi(parseUiConfig({ mode: 'tty' }), log, { ttyAvailable: () => false, openTty: () => null });
     expect(uiStatus(1101, r, await tty.ask(r)).code).toBe(416);
     const none = createNodeUi(parseUiConfig({ mode: 'none' }), log);
     expect(uiStatus(1101, r, await none.ask(r)).code).toBe(406);
   });
   it('auto with a terminal asks there', async () => {
     const t = terminal();
-    const ui = createNodeUi(parseUiConfig({ mode: 'auto' }), log, { openTty: () => t.io, timer: new FakeTimer() });
+    let opened = 0;
+    let closed = 0;
+    const ui = createNodeUi(parseUiConfig({ mode: 'auto' }), log, {
+      ttyAvailable: () => true,
+      openTty: () => (opened++, { ...t.io, close: () => closed++ }),
+      timer: new FakeTimer(),
+    });
+    expect(opened).toBe(0); // opened per question, not at start-up
     const answer = ui.ask(req('1101', '', 'Install?'));
     await tick();
     await tick();
     t.type('n\r');
     expect(await answer).toEqual({ kind: 'no' });
+    expect([opened, closed]).toEqual([1, 1]);
   });
+});
+
+describe('terminal UI on a real pseudo-terminal', () => {
+  const hasScript = (() => {
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch (_e) {
+      return false;
+    }
+  })();
+  if (!hasScript) console.warn('ui-tty.test: `script` (util-linux) not found; the pseudo-terminal test is skipped');
+
+  it.skipIf(!hasScript)('opens /dev/tty in raw mode: masked echo, backspace, then exits', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dm-tty-'));
+    const entry = path.join(dir, 'entry.ts');
+    const root = path.resolve(__dirname, '..');
+    fs.writeFileSync(
+      entry,
+      `import { TtyUi } from ${JSON.stringify(path.join(root, 'platform/node/ui-tty.ts'))};
+import { parseUiAlert, uiStatus } from ${JSON.stringify(path.join(root, 'src/ui/index.ts'))};
+const alert = { kind: 'Alert' as const, cmdID: '1', data: '1102', items: [{ data: 'ET=P&MAXDT=20' }, { data: 'PIN?' }] };
+const p = parseUiAlert(alert);
+if ('request' in p) new TtyUi().ask(p.request).then((a) => console.log('RESULT ' + JSON.stringify(uiStatus(1102, p.request, a))));
+`,
+    );
+    const child = spawn('script', ['-q', '-c', `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(entry)}`, '/dev/null'], { cwd: root });
+    let screen = '';
+    let typed = false;
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        screen += d.toString();
+        if (!typed && screen.includes('> ')) {
+          typed = true;
+          child.stdin.write('ab\x7fcd\r');
+        }
+      });
+      child.on('close', resolve);
+      setTimeout(() => child.kill('SIGKILL'), 15000);
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(screen).toContain('PIN?');
+    expect(screen).not.toMatch(/ab|acd\r?\n.*>/); // typed characters never echoed in clear
+    expect(screen).toContain('**\b \b**');
+    expect(screen).toMatch(/RESULT \{"code":200,"items":\[\{"data":"acd"\}\],"skipRest":false\}/);
+  }, 20_000);
 });

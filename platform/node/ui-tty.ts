@@ -40,22 +40,39 @@ export function openTty(): TtyIo | null {
 
 const DEFAULT_WAIT_SECONDS = 300;
 
+/** True when a terminal can be opened now (checked without keeping it open). */
+export function ttyAvailable(): boolean {
+  try {
+    fs.closeSync(fs.openSync('/dev/tty', 'r+'));
+    return true;
+  } catch (_e) {
+    return !!(process.stdin.isTTY && process.stdout.isTTY);
+  }
+}
+
 export class TtyUi implements UserInterface {
+  /**
+   * `io` is a terminal, or a function opening one per question (the default): a terminal held open between
+   * questions could keep a one-shot command from exiting, so /dev/tty is opened for each question and closed after.
+   */
   constructor(
-    private readonly io: TtyIo,
+    private readonly io: TtyIo | (() => TtyIo | null) = openTty,
     private readonly timer: UiTimer = realTimer,
     private readonly log?: Log,
   ) {}
 
   async ask(request: UiRequest): Promise<UiAnswer> {
     const waitMs = (request.maxWaitSeconds === undefined ? DEFAULT_WAIT_SECONDS : request.maxWaitSeconds) * 1000;
-    const session = new LineSession(this.io, this.timer, waitMs);
+    const io = typeof this.io === 'function' ? this.io() : this.io;
+    if (!io) return { kind: 'cannotDisplay', reason: 'no terminal' };
+    const session = new LineSession(io, this.timer, waitMs);
     try {
       const answer = await runDialog(request, session);
       if (this.log) this.log.log('info', 'UI alert answered on the terminal', { kind: request.kind, answer: answer.kind });
       return answer;
     } finally {
       session.close();
+      if (typeof this.io === 'function' && io.close) io.close();
     }
   }
 }
