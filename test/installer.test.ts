@@ -56,7 +56,7 @@ describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
     const root = scratchRoot('a');
     const deb = buildDeb('gw-agent-plugin', '1.2.0-1');
     const dpkg = dpkgFor(root);
-    const source = dpkgStatusSource(path.join(root, 'var/lib/dpkg/status'));
+    const source = dpkgStatusSource(path.join(root, 'var/lib/dpkg/status'), { recheckMs: 0 });
     expect(await source.list()).toEqual([]);
     expect(await dpkg.install({ path: deb, activate: true })).toEqual({ componentIds: ['gw-agent-plugin'] });
     expect(readFileSync(path.join(root, 'opt/gw-agent-plugin/VERSION'), 'utf8')).toBe('1.2.0-1\n');
@@ -111,7 +111,7 @@ describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
     };
     const make = () =>
       new ScomoMo({
-        sources: [dpkgStatusSource(status)],
+        sources: [dpkgStatusSource(status, { recheckMs: 0 })],
         store: jsonFileStore(state),
         download,
         files: nodePackageFiles,

@@ -3,7 +3,7 @@
 // own knowledge laid over it (activation done through SCOMO, PkgIDRef of packages it installed, Status).
 
 import type { Component } from '../inventory/component.js';
-import { InventorySource, readInventory } from '../inventory/source.js';
+import { InventorySource, SourceAnswer, askSources, combineAnswers } from '../inventory/source.js';
 import type { Log } from '../ports.js';
 import { DeployedStatus } from './codes.js';
 import { assignNames } from './names.js';
@@ -29,8 +29,17 @@ export class AmbiguousComponentError extends Error {
   }
 }
 
+interface Snapshot {
+  answers: SourceAnswer[];
+  rev: number;
+  entries: DeployedEntry[];
+  byNode: Record<string, DeployedEntry>;
+  names: string[];
+}
+
 export class DeployedInventory {
   private reported: Record<string, true> = {};
+  private last: Snapshot | null = null;
 
   constructor(
     private readonly sources: InventorySource[],
@@ -45,7 +54,35 @@ export class DeployedInventory {
 
   /** The current Deployed list; assigns and persists <x> names for components seen for the first time. */
   async list(): Promise<DeployedEntry[]> {
-    const inv = await readInventory(this.sources);
+    return (await this.snapshot()).entries;
+  }
+
+  /** Node names under Inventory/Deployed, in inventory order (one shared array per snapshot: do not mutate). */
+  async nodeNames(): Promise<string[]> {
+    return (await this.snapshot()).names;
+  }
+
+  async byNode(x: string): Promise<DeployedEntry | null> {
+    const snap = await this.snapshot();
+    return Object.prototype.hasOwnProperty.call(snap.byNode, x) ? snap.byNode[x] : null;
+  }
+
+  /**
+   * Sources are asked at every call (so outside changes show at the next read), but the entries are rebuilt only
+   * when a source answered with a different array or the SCOMO state changed: a `?list=StructData` over hundreds of
+   * packages asks thousands of times and must not rebuild thousands of times.
+   */
+  private async snapshot(): Promise<Snapshot> {
+    const answers = await askSources(this.sources);
+    let doc = await this.state.read();
+    const last = this.last;
+    if (last && last.rev === this.state.rev() && answers.length === last.answers.length) {
+      let same = true;
+      for (let i = 0; i < answers.length && same; i++)
+        same = answers[i].components !== undefined && answers[i].components === last.answers[i].components;
+      if (same) return last;
+    }
+    const inv = combineAnswers(answers);
     for (const p of inv.problems) {
       const key = p.source + '\n' + p.message;
       if (this.reported[key]) continue;
@@ -53,12 +90,11 @@ export class DeployedInventory {
       if (this.log) this.log.log('warn', 'inventory source problem', { source: p.source, problem: p.message });
     }
     const ids = inv.components.map((c) => c.id);
-    let doc = await this.state.read();
     if (ids.some((id) => !Object.prototype.hasOwnProperty.call(doc.names, id))) {
       await this.state.update((d) => assignNames(d.names, ids));
       doc = await this.state.read();
     }
-    return inv.components.map((c) => {
+    const entries = inv.components.map((c) => {
       const component: Component = { ...c };
       const override = doc.activation[c.id];
       if (override !== undefined) component.state = override;
@@ -68,11 +104,11 @@ export class DeployedInventory {
       const status = doc.deployedStatus[c.id];
       return { x, uri: this.uriOf(x), component, status: status === undefined ? DeployedStatus.Idle : status };
     });
-  }
-
-  async byNode(x: string): Promise<DeployedEntry | null> {
-    for (const e of await this.list()) if (e.x === x) return e;
-    return null;
+    const byNode: Record<string, DeployedEntry> = {};
+    for (const e of entries) byNode[e.x] = e;
+    const snap: Snapshot = { answers, rev: this.state.rev(), entries, byNode, names: entries.map((e) => e.x) };
+    this.last = snap;
+    return snap;
   }
 
   /**
@@ -87,6 +123,12 @@ export class DeployedInventory {
     if (pool.length > 1) throw new AmbiguousComponentError(idOrName, pool.map((e) => e.component.id));
     if (pool.length === 1) return { x: pool[0].x, uri: pool[0].uri, component: pool[0].component };
     return null;
+  }
+
+  /** Makes the next read ask every source afresh (after the agent installed or removed something itself). */
+  invalidate(): void {
+    for (const s of this.sources) if (s.refresh) s.refresh();
+    this.last = null;
   }
 
   /** The <x> of a component ID, assigning one if the component is new (e.g. just installed, not yet listed). */

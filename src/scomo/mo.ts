@@ -120,6 +120,16 @@ export class ScomoMo {
     return out;
   }
 
+  /** What kind of node `path` is, without listing children (cheap: the tree asks this for every ACL check). */
+  async stat(path: string): Promise<{ status: number; format?: string; type?: string }> {
+    const r = await this.resolve(this.segments(path));
+    if (!r) return { status: DmStatus.NotFound };
+    if (r.kind === 'leaf') return { status: DmStatus.OK, format: r.format };
+    const out: { status: number; format?: string; type?: string } = { status: DmStatus.OK, format: 'node' };
+    if (r.kind === 'interior' && r.type !== undefined) out.type = r.type;
+    return out;
+  }
+
   /** Inventory/Deployed lookup by ID or Name (client-initiated request, digest §6.5). */
   findDeployed(idOrName: string) {
     return this.deployed.findDeployed(idOrName);
@@ -301,7 +311,7 @@ export class ScomoMo {
   }
 
   private async resolveDeployed(s: string[]): Promise<Resolved | null> {
-    if (s.length === 0) return interior((await this.deployed.list()).map((e) => e.x));
+    if (s.length === 0) return interior(await this.deployed.nodeNames());
     const entry = await this.deployed.byNode(s[0]);
     if (!entry) return null;
     const c = entry.component;

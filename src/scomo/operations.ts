@@ -227,7 +227,12 @@ export class OperationRunner {
   /** Installs a package file and records what SCOMO knows about the result; returns the first component. */
   private async installFile(path: string, activate: boolean, pkgId: string, pkgType?: string, installParams?: string) {
     if (!this.d.installer) throw new ScomoError(ScomoResult.NotImplemented, 'no installer configured');
-    const outcome = await this.d.installer.install({ path, activate, pkgId, pkgType, installParams });
+    let outcome;
+    try {
+      outcome = await this.d.installer.install({ path, activate, pkgId, pkgType, installParams });
+    } finally {
+      this.d.deployed.invalidate(); // even a failed install may have changed the package database
+    }
     if (outcome.componentIds.length === 0) throw new ScomoError(ScomoResult.InstallFailed, 'installer reported no installed component');
     await this.d.state.update((d) => {
       for (const id of outcome.componentIds) {
@@ -299,11 +304,13 @@ export class OperationRunner {
     try {
       await this.d.installer.remove(entry.component);
     } catch (e) {
+      this.d.deployed.invalidate();
       await this.d.state.update((d) => {
         d.deployedStatus[id] = DeployedStatus.RemoveFailed;
       });
       return { resultCode: resultCodeOf(e, ScomoResult.RemoveFailed), identifier: id, targetUri, detail: messageOf(e) };
     }
+    this.d.deployed.invalidate();
     await this.d.state.update((d) => {
       delete d.deployedStatus[id];
       delete d.activation[id];

@@ -95,6 +95,7 @@ function checkDoc(v: unknown, name: string): ScomoDoc {
 export class ScomoState {
   private doc: ScomoDoc | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  private revision = 0;
 
   constructor(
     private readonly store: JsonStore,
@@ -114,6 +115,7 @@ export class ScomoState {
       const before = JSON.stringify(doc);
       const out = fn(doc);
       if (JSON.stringify(doc) !== before) {
+        this.revision++;
         try {
           await this.store.put(this.name, doc);
         } catch (e) {
@@ -128,6 +130,11 @@ export class ScomoState {
     return run;
   }
 
+  /** Changes whenever the document changes (in this process): lets readers reuse what they derived from it. */
+  rev(): number {
+    return this.revision;
+  }
+
   nextId(doc: ScomoDoc, prefix: string): string {
     doc.seq++;
     return `${prefix}${doc.seq}`;
@@ -137,6 +144,7 @@ export class ScomoState {
     if (this.doc === null) {
       const stored = await this.store.get(this.name);
       this.doc = stored === null || stored === undefined ? emptyDoc() : checkDoc(stored, this.name);
+      this.revision++;
     }
     return this.doc;
   }

@@ -37,7 +37,7 @@ export function scomoTreePlugin(mo: ScomoMo, options: ScomoPluginOptions = {}): 
   const join = (path: string[]) => path.join('/');
   return {
     async stat(path: string[]): Promise<PluginNodeInfo | null> {
-      const r = await mo.get(join(path));
+      const r = await mo.stat(join(path));
       if (r.status !== 200) return null;
       const interior = r.format === 'node';
       const info: PluginNodeInfo = { kind: interior ? 'interior' : 'leaf', format: r.format, accessTypes: scomoAccessTypes(path) };
