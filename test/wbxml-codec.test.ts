@@ -9,7 +9,9 @@ import { WbxmlError } from '../src/wbxml/errors';
 import { DMDDF12, SYNCML12 } from '../src/wbxml/codepages';
 import { decodeWbxml, decodeXml, encodeWbxml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
 import type { SyncML } from '../src/syncml/model';
-import { fromHex, hex, utf8Encode } from '../src/bytes';
+import { fromHex, hex, isValidUtf8, utf8Decode, utf8Encode } from '../src/bytes';
+import { decodeUtf8, isUtf8 } from '../src/wbxml/utf8';
+import fc from 'fast-check';
 
 function wbxmlError(f: () => unknown): WbxmlError {
   try {
@@ -213,5 +215,26 @@ describe('typed errors with byte offsets', () => {
     expect(wbxmlError(() => decodeWbxml(fromHex('0200006a1d' + EX_FPI + EX_BODY), { maxStringTableBytes: 8 })).code).toBe('bad-string-table');
     expect(wbxmlError(() => decodeWbxml(good, { maxStringBytes: 2 })).code).toBe('string-too-long');
     expect(decodeWbxml(good).final).toBe(true);
+  });
+});
+
+describe('text pieces and UTF-8 helpers', () => {
+  it('joins consecutive STR_T / STR_I / ENTITY pieces into one text (libwbxml splits strings this way)', () => {
+    // table "[software\0"; Data = STR_T 0 + STR_I " version" + ENTITY '!'
+    const doc = fromHex('02a4016a0a' + hex(utf8Encode('[software')) + '00' + '6d' + '4f' + '8300' + '03' + hex(utf8Encode(' version')) + '00' + '0221' + '01' + '01');
+    expect(decodeWbxmlDocument(doc).root.children[0]).toEqual({ name: 'Data', page: 0, children: [{ text: '[software version!' }] });
+  });
+
+  it('decodeUtf8/isUtf8 agree with bytes.ts utf8Decode/isValidUtf8 on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(fc.constantFrom(0x80, 0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xf5, 0xff), { maxLength: 8 }), (a, extra) => {
+        const b = Uint8Array.from(Array.from(a).concat(extra));
+        expect(decodeUtf8(b, 0, b.length)).toBe(utf8Decode(b));
+        expect(isUtf8(b)).toBe(isValidUtf8(b));
+      }),
+      { numRuns: 2000 },
+    );
+    const long = utf8Encode('€😀a'.repeat(3000));
+    expect(decodeUtf8(long, 0, long.length)).toBe('€😀a'.repeat(3000));
   });
 });

@@ -328,7 +328,13 @@ class Decoder {
       }
       if (node) {
         if (!top) this.fail('no-root', at, 'character data before the root element');
-        top.children.push(node);
+        // Digest §2.3: consecutive STR_I/STR_T/ENTITY pieces are one character string (libwbxml splits strings
+        // between the table and inline data), so they are joined into one text node.
+        const kids = top.children;
+        const last = kids.length > 0 ? (kids[kids.length - 1] as { text?: string }) : undefined;
+        const t = (node as { text?: string }).text;
+        if (t !== undefined && last && last.text !== undefined) last.text += t;
+        else kids.push(node);
         continue;
       }
       // A tag: LITERAL* or a code-page token (digest §2.3: id | 0x40 content | 0x80 attributes).
