@@ -67,7 +67,11 @@ function httpHelper(dir: string, path: string, maxBytes: number): string {
 dir=${shQuote(dir)}
 want_path=${shQuote(path)}
 CR=$(printf '\\r')
+drain=
 reply() {
+  # Read what the client is still sending before answering: closing with unread bytes resets the connection
+  # and the client would never see the answer.
+  if [ -n "$drain" ]; then head -c "$drain" > /dev/null; fi
   printf 'HTTP/1.0 %s\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\nContent-Length: %s\\r\\n\\r\\n%s\\n' "$1" "$(( \${#2} + 1 ))" "$2"
   exit 0
 }
@@ -88,6 +92,7 @@ while IFS= read -r h; do
     content-type) type=$(printf '%s' "\${value%%;*}" | tr 'A-Z' 'a-z' | tr -d ' \\t') ;;
   esac
 done
+case $len in ''|*[!0-9]*) ;; *) if [ "$len" -le 65536 ]; then drain=$len; else drain=65536; fi ;; esac
 [ "\${target%%\\?*}" = "$want_path" ] || reply '404 Not Found' 'not found'
 [ "$method" = POST ] || reply '405 Method Not Allowed' 'POST only'
 [ "$type" = ${MIME_SYNCML_NOTIFICATION} ] || reply '415 Unsupported Media Type' 'content type must be ${MIME_SYNCML_NOTIFICATION}'
@@ -95,6 +100,7 @@ case $len in ''|*[!0-9]*) reply '411 Length Required' 'Content-Length required' 
 [ "$len" -le ${maxBytes} ] || reply '413 Payload Too Large' 'body over ${maxBytes} bytes'
 umask 077
 t="$dir/.http-$$.tmp"
+drain=
 head -c "$len" > "$t"
 got=$(wc -c < "$t" | tr -d ' ')
 if [ "$got" != "$len" ]; then rm -f "$t"; reply '400 Bad Request' 'body shorter than Content-Length'; fi

@@ -15,7 +15,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#define _FILE_OFFSET_BITS 64
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64 /* large images on 32-bit ARM (also set for the whole build by build-qjs) */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
