@@ -2,7 +2,7 @@
 // on the arm64/armhf qjs under qemu-user-static. Same command line, same output, same exit status everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { agentConfig, runAgent, runtimeSkipReason, RUNTIMES } from './support/agent.js';
+import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, RUNTIMES } from './support/agent.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -16,6 +16,7 @@ for (const rt of RUNTIMES) {
   const skip = runtimeSkipReason(rt);
   if (skip) console.warn(`[e2e ${rt}] skipped: ${skip}`);
   describe.skipIf(!!skip)(`request on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    beforeAll(() => prepareRuntime(rt), 900_000);
     it('device request answered 202: exit 0, a readable line, and the alert the seeds require on the wire', async () => {
       server.reset();
       server.setScenario('accept-202');

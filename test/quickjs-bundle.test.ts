@@ -1,9 +1,9 @@
 // The QuickJS bundle loads and behaves like the Node build: a dependency that breaks on QuickJS 2021-03-27 (as
 // fast-xml-parser 5.x does) fails here first. Same output on both runtimes for the same input.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { repoRoot } from './support/qjs.js';
 
 const sample = `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>http://s</LocURI></Target><Source><LocURI>IMEI:1</LocURI></Source><Meta><MaxMsgSize xmlns="syncml:metinf">16384</MaxMsgSize></Meta></SyncHdr><SyncBody><Alert><CmdID>1</CmdID><Data>1201</Data></Alert><Final/></SyncBody></SyncML>`;
@@ -11,6 +11,9 @@ const sample = `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><V
 const runtimes: AgentRuntime[] = ['node', 'qjs'];
 
 describe('QuickJS bundle', () => {
+  beforeAll(() => {
+    for (const rt of runtimes) if (!runtimeSkipReason(rt)) prepareRuntime(rt);
+  }, 900_000);
   it('has no shebang, is one ES module, and imports nothing but the qjs modules', () => {
     const text = readFileSync(path.join(repoRoot, 'dist/quickjs/dm-agent.js'), 'utf8');
     expect(text.startsWith('#!')).toBe(false);

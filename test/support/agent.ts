@@ -38,6 +38,12 @@ export function runtimeSkipReason(rt: AgentRuntime): string | null {
   return qjsSkipReason(ARCH[rt]);
 }
 
+/** Builds what a runtime needs (dist/, and qjs for the arch) — call from beforeAll: a first qjs build takes minutes. */
+export function prepareRuntime(rt: AgentRuntime): void {
+  ensureBuilt();
+  if (rt !== 'node') ensureQjs(ARCH[rt]);
+}
+
 export function agentCommand(rt: AgentRuntime): string[] {
   ensureBuilt();
   if (rt === 'node') return [process.execPath, path.join(repoRoot, 'dist/node/cli.js')];
