@@ -1,0 +1,103 @@
+// The update pipeline on QuickJS: curl downloads with resume (Range/If-Range, restart on a changed object), the
+// FUMO engine with uboot-ab over the real fw_setenv, reboot into the new slot (boot simulator), commit and report.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
+import { startPkgServer, PkgServer } from './support/pkg-server';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
+import { simulateBoot } from '../platform/node/flash/uboot-sim';
+import { sidecarName } from '../src/update/download';
+
+const skip = qjsSkipReason('host');
+if (skip) console.warn(`[update on QuickJS] skipped: ${skip}`);
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const oldFw = new Uint8Array(randomBytes(50_000));
+const newFw = new Uint8Array(randomBytes(300_000));
+let srv: PkgServer;
+let work = '';
+let bundle = '';
+
+beforeAll(async () => {
+  srv = await startPkgServer();
+  if (skip) return;
+  ensureQjs('host');
+  work = scratchDir('update-qjs');
+  bundle = await bundleForQjs('test/update.qjs-entry.ts', path.join(work, 'update.js'));
+}, 900_000);
+afterAll(async () => {
+  await srv.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function qjs(args: object) {
+  const r = await runQjs('host', bundle, [JSON.stringify(args)]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe.skipIf(!!skip)('update pipeline on QuickJS', () => {
+  it('DownloadAndUpdate with uboot-ab: resume after a dropped connection, reboot into B, commit, report 200', async () => {
+    srv.objects.set('/q.bin', { body: newFw, etag: '"q1"', cutAfter: 100_000, cutOnce: true });
+    const dir = path.join(work, 'ab');
+    mkdirSync(dir, { recursive: true });
+    const cfg = path.join(dir, 'fw_env.config');
+    for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
+    writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
+    const def = path.join(dir, 'default.env');
+    writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
+    const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
+    writeFileSync(slots.A, oldFw);
+    const env = new FwEnv({ config: cfg, defaultEnv: def });
+    await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
+    const cmdline = path.join(dir, 'cmdline');
+    expect((await simulateBoot(env, cmdline)).slot).toBe('A');
+    const args = { url: srv.url('/q.bin'), sha256: sha(newFw), dir, cfg, def, cmdline, slots };
+    srv.log.length = 0;
+    const first = await qjs(Object.assign({ mode: 'exec' }, args));
+    expect(first).toMatchObject({ status: 202, reboot: true, state: 60, reports: [] });
+    const gets = srv.log.filter((l) => l.path === '/q.bin');
+    expect(gets.length).toBe(2);
+    expect(gets[1].range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(gets[1].ifRange).toBe('"q1"');
+    expect(sha(readFileSync(slots.B))).toBe(sha(newFw));
+    expect(await env.read()).toMatchObject({ dm_slot: 'B', upgrade_available: '1' });
+    expect((await simulateBoot(env, cmdline)).slot).toBe('B');
+    const second = await qjs(Object.assign({ mode: 'resume' }, args));
+    expect(second).toMatchObject({
+      reboot: false,
+      state: 100,
+      reports: [[200, 'qjs-1', 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate']],
+      stateAfterAck: 10,
+    });
+    expect(await env.read()).toMatchObject({ dm_slot: 'B', upgrade_available: '0' });
+  }, 120_000);
+
+  it('restarts from 0 when the object changed (If-Range mismatch → 200, curl exit 33)', async () => {
+    const dir = path.join(work, 'chg');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'dl.bin');
+    writeFileSync(file, oldFw.subarray(0, 20_000));
+    writeFileSync(sidecarName(file), JSON.stringify({ url: srv.url('/c.bin'), validator: '"old"', total: oldFw.length }));
+    srv.objects.set('/c.bin', { body: newFw, etag: '"new"' });
+    srv.log.length = 0;
+    const out = await qjs({ mode: 'download', url: srv.url('/c.bin'), dir });
+    expect(out.size).toBe(newFw.length);
+    expect(sha(readFileSync(file))).toBe(sha(newFw));
+    expect(srv.log[0]).toMatchObject({ range: 'bytes=20000-', ifRange: '"old"' });
+  }, 60_000);
+
+  it('file writer: installs and commits without a reboot', async () => {
+    srv.objects.set('/f.bin', { body: newFw, etag: '"f"' });
+    const dir = path.join(work, 'file');
+    mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, 'firmware.bin');
+    writeFileSync(target, oldFw);
+    const out = await qjs({ mode: 'file', url: srv.url('/f.bin'), sha256: sha(newFw), dir, target });
+    expect(out).toMatchObject({ status: 202, reboot: false, state: 100, reports: [[200, 'qjs-1', 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate']] });
+    expect(sha(readFileSync(target))).toBe(sha(newFw));
+  }, 60_000);
+});

@@ -1,0 +1,101 @@
+// Entry bundled for qjs by test/update-qjs.test.ts: runs the FUMO engine with the QuickJS adapters (curl downloader,
+// staging files, uboot-ab over the real fw_setenv, native or JS SHA-256) and prints what it saw as JSON.
+// Usage: qjs -m bundle.js '<json args>'   modes: "exec" (DownloadAndUpdate until the reboot), "resume", "download"
+import * as std from 'std';
+import * as os from 'os';
+import { FumoEngine } from '../src/fumo/engine';
+import type { JournalStore } from '../src/fumo/journal';
+import { downloadResumable } from '../src/update/download';
+import { utf8Decode, utf8Encode } from '../src/bytes';
+import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
+import { QjsFwEnv, createQjsUbootAbWriter } from '../platform/quickjs/flash-uboot-ab';
+import { QjsFileWriter } from '../platform/quickjs/flash-file';
+import { loadSha256 } from '../platform/quickjs/hash';
+import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
+import { QjsRandom } from '../platform/quickjs/random';
+
+declare const scriptArgs: string[];
+
+interface Args {
+  mode: 'exec' | 'resume' | 'download' | 'file';
+  url: string;
+  sha256: string;
+  dir: string;
+  cfg: string;
+  def: string;
+  cmdline: string;
+  slots: { A: string; B: string };
+  target?: string;
+}
+
+async function main() {
+  const a = JSON.parse(scriptArgs[1]) as Args;
+  const hash = await loadSha256();
+  const durability = commandDurability();
+  const storage = new QjsStorage(`${a.dir}/state`, { durability });
+  const store: JournalStore = {
+    get: async (n) => {
+      const b = await storage.read(`${n}.json`);
+      return b === null ? null : JSON.parse(utf8Decode(b));
+    },
+    put: (n, v) => storage.writeAtomic(`${n}.json`, utf8Encode(JSON.stringify(v))),
+  };
+  const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => os.setTimeout(r, ms)) };
+  const files = new QjsStagingFiles(hash, durability);
+  const downloader = new QjsDownloader({ pollMs: 20 });
+  const out: Record<string, unknown> = { nativeHash: hash.native };
+  if (a.mode === 'download') {
+    const progress: number[] = [];
+    const res = await downloadResumable(downloader, files, {
+      url: a.url,
+      file: `${a.dir}/dl.bin`,
+      policy: { allowedHosts: ['127.0.0.1'] },
+      clock,
+      random: new QjsRandom(),
+      backoff: { baseMs: 10, maxMs: 20, maxAttempts: 4 },
+      onProgress: (p) => progress.push(p.received),
+    });
+    out.size = res.size;
+    out.progressEvents = progress.length;
+    std.out.puts(JSON.stringify(out));
+    return;
+  }
+  const writer =
+    a.mode === 'file'
+      ? new QjsFileWriter(a.target as string, hash, durability)
+      : createQjsUbootAbWriter({ slots: a.slots, env: new QjsFwEnv({ config: a.cfg, defaultEnv: a.def }), hash, durability, cmdlineFile: a.cmdline });
+  let rebootRequested = false;
+  const engine = new FumoEngine({
+    fumoUri: './FUMO',
+    store,
+    downloader,
+    files,
+    writer,
+    clock,
+    random: new QjsRandom(),
+    rebooter: { reboot: async () => void (rebootRequested = true) },
+    stagingFile: `${a.dir}/pkg.bin`,
+    urlPolicy: { allowedHosts: ['127.0.0.1'] },
+    verification: { requireSignature: false, publicKeys: [] },
+    download: { backoff: { baseMs: 10, maxMs: 20, maxAttempts: 4 } },
+    chunkSize: 65536,
+  });
+  if (a.mode === 'exec' || a.mode === 'file') {
+    const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: a.url, correlator: 'qjs-1', sha256: a.sha256 });
+    out.status = ans.status;
+    await ans.done;
+  } else {
+    await engine.resume();
+  }
+  out.reboot = rebootRequested;
+  out.state = engine.state();
+  out.reports = engine.pendingReports().map((r) => [r.resultCode, r.correlator, r.alertType]);
+  for (const r of engine.pendingReports()) await engine.acknowledge(r.id);
+  out.stateAfterAck = engine.state();
+  std.out.puts(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  std.err.puts(`${e && (e as Error).stack ? (e as Error).stack : e}\n`);
+  std.exit(1);
+});
