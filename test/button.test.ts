@@ -134,7 +134,7 @@ describe('GPIO button (polled value file)', () => {
     const value = path.join(dir, 'gpio-value-2');
     fs.writeFileSync(value, '0');
     const events: TriggerEvent[] = [];
-    const src = startGpioButton(parseButtonConfig({ gpio: value, activeLow: false, pollMs: 5, debounceMs: 10, longPressMs: 150 }), (e) => events.push(e), log);
+    const src = startGpioButton(parseButtonConfig({ gpio: value, activeLow: false, pollMs: 5, debounceMs: 10, longPressMs: 400 }), (e) => events.push(e), log);
     fs.writeFileSync(value, '1');
     await new Promise((r) => setTimeout(r, 60));
     fs.writeFileSync(value, '0'); // too short
