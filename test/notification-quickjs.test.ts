@@ -1,0 +1,183 @@
+// Server notifications on QuickJS (platform/quickjs/notify-*.ts) through the on-target probe: the polled spool folder
+// on every qjs build (host, and arm64/armhf under qemu), and UDP / HTTP through the socat relays on the host build.
+// Suites skip with the reason printed when qjs cannot be built here or socat is not installed.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { hex } from '../src/bytes.js';
+import { buildPkg0, wspPush, type Pkg0Params } from '../scripts/server/pkg0.js';
+import { bundleForQjs, ensureQjs, qjsArches, qjsCommand, scratchDir, type QjsArch } from './support/qjs.js';
+
+const SERVER = 'dm.example.org';
+const SECRET = 'qjs-secret';
+const NONCE = Uint8Array.from([0xde, 0xad, 0xbe, 0xef]);
+const params = (o: Partial<Pkg0Params> = {}): Pkg0Params => ({ serverId: SERVER, secret: SECRET, nonce: NONCE, uiMode: 1, initiator: 1, sessionId: 1, ...o });
+const credentials = [{ serverId: SERVER, secret: SECRET, nonceHex: hex(NONCE) }];
+
+const dir = scratchDir('notify');
+const probe = path.join(dir, 'notify-probe.js');
+const haveSocat = spawnSync('sh', ['-c', 'command -v socat'], { stdio: 'ignore' }).status === 0;
+if (!haveSocat) console.warn('[notification quickjs] UDP/HTTP relay tests skipped: socat is not installed (apt-get install socat)');
+
+interface ProbeRun {
+  /** Resolves with the first stdout line (the ready line or a start error). */
+  ready: Promise<any>;
+  /** Resolves with the final JSON document and the exit code. */
+  done: Promise<{ result: any; code: number; stderr: string }>;
+}
+
+function startProbe(arch: QjsArch, input: unknown): ProbeRun {
+  const [cmd, ...pre] = qjsCommand(arch);
+  const child = spawn(cmd, [...pre, '-m', probe, JSON.stringify(input)]);
+  let out = '';
+  let err = '';
+  let readyResolve: (v: any) => void;
+  const ready = new Promise<any>((r) => (readyResolve = r));
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+    const nl = out.indexOf('\n');
+    if (nl >= 0) readyResolve(JSON.parse(out.slice(0, nl)));
+  });
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const done = new Promise<{ result: any; code: number; stderr: string }>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const lines = out.trim().split('\n');
+      readyResolve(JSON.parse(lines[0] || 'null'));
+      resolve({ result: JSON.parse(lines[lines.length - 1] || 'null'), code: code === null ? -1 : code, stderr: err });
+    });
+  });
+  return { ready, done };
+}
+
+/** A free TCP/UDP port number on 127.0.0.1 (asked from the kernel, then released). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+beforeAll(async () => {
+  await bundleForQjs('platform/quickjs/notify-probe.ts', probe);
+});
+
+describe.each(qjsArches())('spool folder on qjs $arch', ({ arch, skip }) => {
+  beforeAll(() => {
+    if (!skip) ensureQjs(arch);
+  }, 900_000);
+
+  it.skipIf(!!skip)('takes raw, WSP, hex and smstools files in age order, refuses a forged one into bad/, ignores a repeat', async () => {
+    const spool = path.join(dir, `spool-${arch}`);
+    mkdirSync(spool, { recursive: true });
+    const forged = buildPkg0(params({ secret: 'nope', sessionId: 9 })).bytes;
+    writeFileSync(path.join(spool, '1-raw.bin'), buildPkg0(params({ sessionId: 0x1a, uiMode: 3 })).bytes);
+    writeFileSync(path.join(spool, '2-forged.bin'), forged);
+    writeFileSync(path.join(spool, '3-push.bin'), wspPush(buildPkg0(params({ sessionId: 0x2b })).bytes));
+    writeFileSync(path.join(spool, '4-gammu.txt'), hex(wspPush(buildPkg0(params({ sessionId: 0x3c })).bytes)).toUpperCase());
+    writeFileSync(
+      path.join(spool, '5-smstools'),
+      Buffer.concat([Buffer.from('From: 123\nUDH: true\n\n'), Buffer.from([6, 5, 4, 0x0b, 0x84, 0x23, 0xf0]), wspPush(buildPkg0(params({ sessionId: 0x4d })).bytes)]),
+    );
+    writeFileSync(path.join(spool, '6-repeat.bin'), buildPkg0(params({ sessionId: 0x1a, uiMode: 3 })).bytes);
+    const run = startProbe(arch, { notifications: { spool: { dir: spool, pollMs: 20, settleMs: 0 } }, credentials, expect: 4, timeoutMs: 20_000 });
+    expect((await run.ready).ready).toBe(true);
+    const { result, code, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    expect(result.notifications.map((n: any) => [n.sessionId, n.uiMode, n.layers.join('+')])).toEqual([
+      ['1A', 'user-interaction', ''],
+      ['2B', 'background', 'wsp'],
+      ['3C', 'background', 'hex+wsp'],
+      ['4D', 'background', 'smstools+udh+wsp'],
+    ]);
+    expect(readdirSync(path.join(spool, 'bad')).sort()).toEqual(['2-forged.bin', '2-forged.bin.reason.txt']);
+    expect(readdirSync(path.join(spool, 'done')).sort()).toEqual(['1-raw.bin', '3-push.bin', '4-gammu.txt', '5-smstools', '6-repeat.bin']);
+    expect(stderr).toContain('"msg":"duplicate notification ignored"');
+    expect(stderr).toContain('"field":"digest"');
+  }, 120_000);
+});
+
+describe('UDP and HTTP through socat on qjs host', () => {
+  const skip = qjsArches()[0].skip || (haveSocat ? null : 'socat not installed');
+
+  it.skipIf(!!skip)('relays a WAP push datagram and an HTTP POST into the spool; the HTTP helper answers like the Node endpoint', async () => {
+    ensureQjs('host');
+    const spool = path.join(dir, 'relay-spool');
+    const [udpPort, httpPort] = [await freePort(), await freePort()];
+    const run = startProbe('host', {
+      notifications: {
+        udp: { port: udpPort, address: '127.0.0.1' },
+        http: { port: httpPort, address: '127.0.0.1', path: '/n' },
+        spool: { dir: spool, pollMs: 20, settleMs: 0 },
+      },
+      credentials,
+      expect: 2,
+      timeoutMs: 15_000,
+    });
+    const ready = await run.ready;
+    expect(ready.ready, JSON.stringify(ready)).toBe(true);
+    const url = `http://127.0.0.1:${httpPort}/n`;
+    const type = { 'content-type': 'application/vnd.syncml.notification' };
+    // the refusals first: the probe stops its relays once both good notifications are in
+    expect((await fetch(url.replace('/n', '/x'), { method: 'POST', headers: type, body: 'x' })).status).toBe(404);
+    expect((await fetch(url)).status).toBe(405);
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
+    expect((await fetch(url, { method: 'POST', headers: type, body: new Uint8Array(5000) })).status).toBe(413);
+    const accepted = await fetch(url, { method: 'POST', headers: type, body: buildPkg0(params({ sessionId: 0x6f })).bytes });
+    expect(accepted.status).toBe(202);
+    expect(await accepted.text()).toBe('spooled\n');
+    const sock = createSocket('udp4');
+    const pdu = wspPush(buildPkg0(params({ sessionId: 0x5e, uiMode: 2 })).bytes);
+    await new Promise<void>((resolve, reject) => sock.send(pdu, udpPort, '127.0.0.1', (e) => (sock.close(), e ? reject(e) : resolve())));
+    const { result, code, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    const got = result.notifications.map((n: any) => [n.sessionId, n.from.replace(/-.*/, ''), n.layers.join('+')]).sort();
+    expect(got).toEqual([
+      ['5E', 'udp', 'wsp'],
+      ['6F', 'http', ''],
+    ]);
+    expect(result.relaysAliveAfterClose).toEqual([false, false]);
+    expect(readdirSync(spool).filter((n) => !n.startsWith('.') && n !== 'done')).toEqual([]);
+  }, 120_000);
+
+  it.skipIf(!!skip)('fails to start with socat\'s reason when the port is taken, naming the config key', async () => {
+    ensureQjs('host');
+    const busy = createSocket('udp4');
+    await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', () => resolve()));
+    const port = busy.address().port;
+    try {
+      const run = startProbe('host', {
+        notifications: { udp: { port, address: '127.0.0.1' }, spool: { dir: path.join(dir, 'busy-spool'), settleMs: 0 } },
+        credentials,
+        expect: 0,
+      });
+      const { result, code } = await run.done;
+      expect(code).toBe(0);
+      expect(result.startError.name).toBe('SocatRelayError');
+      expect(result.startError.message).toMatch(/^notifications\.udp: socat exited .*Address already in use/);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it.skipIf(!!qjsArches()[0].skip)('says socat is missing when it is not found, and needs a spool folder for UDP/HTTP', async () => {
+    ensureQjs('host');
+    const missing = startProbe('host', {
+      notifications: { udp: { port: await freePort(), address: '127.0.0.1' }, spool: { dir: path.join(dir, 'nosocat'), settleMs: 0 }, quickjs: { socat: 'socat-not-installed-here' } },
+      credentials,
+      expect: 0,
+    });
+    expect((await missing.done).result.startError.message).toBe('notifications.udp: socat-not-installed-here not found (install socat)');
+    const nospool = startProbe('host', { notifications: { http: {} }, credentials, expect: 0 });
+    expect((await nospool.done).result.startError).toMatchObject({ name: 'NotificationConfigError' });
+    expect(existsSync(path.join(dir, 'nosocat', '.helpers', 'udp.sh'))).toBe(true);
+  }, 60_000);
+});
