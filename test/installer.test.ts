@@ -86,6 +86,9 @@ describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
     expect(await codeOf(dpkg.install({ path: buildDeb('alien', '1.0', '', foreign), activate: true }))).toBe(1413);
     const unknown: Component = { id: 'not-installed-pkg', name: 'x', version: '1', state: 'active', source: 'dpkg' };
     expect(await codeOf(dpkg.remove(unknown))).toBe(1408);
+    // Names and files that dpkg would read as options are refused before dpkg runs.
+    await expect(dpkg.remove({ ...unknown, id: '--force-all' })).rejects.toThrow(/refusing package name "--force-all"/);
+    await expect(dpkg.install({ path: '-i', activate: true })).rejects.toMatchObject({ resultCode: 1405 });
     await expect(dpkg.install({ path: buildDeb('needy', '1.0', 'Depends: libdoesnotexist9\n'), activate: true })).rejects.toThrow(
       /dpkg --install needy failed \(exit 1\): .*libdoesnotexist9/,
     );

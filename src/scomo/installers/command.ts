@@ -46,3 +46,13 @@ export function tail(text: string, lines = 3): string {
 export function joinPath(dir: string, rel: string): string {
   return dir.replace(/\/+$/, '') + '/' + rel.replace(/^\/+/, '');
 }
+
+/**
+ * Refuses a package name or file that a package manager would read as an option (`--force-all`, `-r`): names come
+ * from status files and manifests, files from the staging area, but neither is trusted to start with a letter.
+ */
+export function checkOperand(value: string, what: string, failureCode: number): string {
+  if (value === '' || value[0] === '-' || /[\u0000-\u001f]/.test(value))
+    throw new ScomoError(failureCode, `refusing ${what} ${JSON.stringify(value)}: empty, starts with "-" or contains control characters`);
+  return value;
+}

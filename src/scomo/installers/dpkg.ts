@@ -7,7 +7,7 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
-import { CommandRunner, joinPath, runOrFail, tail } from './command.js';
+import { CommandRunner, checkOperand, joinPath, runOrFail, tail } from './command.js';
 
 export interface DpkgOptions {
   /** dpkg binary, default `dpkg`. */
@@ -82,7 +82,9 @@ export class DpkgInstaller implements Installer {
   }
 
   async install(request: InstallRequest): Promise<InstallOutcome> {
+    checkOperand(request.path, 'package file', ScomoResult.InstallFailed);
     const meta = await this.inspect(request.path);
+    checkOperand(meta.package, 'package name', ScomoResult.PackageValidationFailed);
     const before = await this.statusOf(meta.package);
     const r = await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.dpkg || 'dpkg', (await this.common()).concat(['--install', request.path]), {
       timeoutMs: this.o.timeoutMs,
@@ -104,6 +106,7 @@ export class DpkgInstaller implements Installer {
   }
 
   async remove(component: Component): Promise<void> {
+    checkOperand(component.id, 'package name', ScomoResult.RemoveFailed);
     const r = await runOrFail(this.runner, ScomoResult.RemoveFailed, this.o.dpkg || 'dpkg', (await this.common()).concat([this.o.purge ? '--purge' : '--remove', component.id]), {
       timeoutMs: this.o.timeoutMs,
     });

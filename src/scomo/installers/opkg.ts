@@ -7,7 +7,7 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
-import { CommandRunner, runOrFail, tail } from './command.js';
+import { CommandRunner, checkOperand, runOrFail, tail } from './command.js';
 
 export interface OpkgOptions {
   /** opkg binary, default `opkg`. */
@@ -35,6 +35,7 @@ export class OpkgInstaller implements Installer {
   }
 
   async install(request: InstallRequest): Promise<InstallOutcome> {
+    checkOperand(request.path, 'package file', ScomoResult.InstallFailed);
     const r = await runOrFail(this.runner, ScomoResult.InstallFailed, this.o.opkg || 'opkg', this.common().concat(['install', request.path]), { timeoutMs: this.o.timeoutMs });
     const out = r.stdout + '\n' + r.stderr;
     if (r.code !== 0) {
@@ -60,6 +61,7 @@ export class OpkgInstaller implements Installer {
   }
 
   async remove(component: Component): Promise<void> {
+    checkOperand(component.id, 'package name', ScomoResult.RemoveFailed);
     const r = await runOrFail(this.runner, ScomoResult.RemoveFailed, this.o.opkg || 'opkg', this.common().concat(['remove', component.id]), { timeoutMs: this.o.timeoutMs });
     if (r.code !== 0) throw new ScomoError(ScomoResult.RemoveFailed, `opkg remove ${component.id} failed (exit ${r.code}): ${tail(r.stdout + '\n' + r.stderr)}`);
   }
