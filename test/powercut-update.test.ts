@@ -18,6 +18,7 @@ import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
 import { Slot, UbootAbWriter } from '../platform/node/flash/uboot-ab';
 import { simulateBoot } from '../platform/node/flash/uboot-sim';
 import { FumoEngine } from '../src/fumo/engine';
+import { FileWriter } from '../platform/node/flash/file';
 import { FumoState } from '../src/fumo/state';
 import type { PendingReport } from '../src/fumo/reports';
 
@@ -221,5 +222,81 @@ describe('A/B failure paths', () => {
     const e2 = engineFor(d, () => undefined, { reboot: false });
     await e2.resume();
     expect(e2.pendingReports()[0]).toMatchObject({ resultCode: 200 });
+  });
+});
+
+describe('power cut at every durable write (file writer, no reboot)', () => {
+  async function fileScenario(cutAt: number | null) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dm-pcf-'));
+    const target = path.join(dir, 'firmware.bin');
+    writeFileSync(target, oldFw);
+    const power = new PowerSwitch(cutAt);
+    const acked = new Set<string>();
+    let accepted = false;
+    for (let life = 0; life < 8; life++) {
+      power.restore();
+      // After every power loss the target names a complete good image: never a torn or missing file.
+      expect(GOOD.has(sha(readFileSync(target))), `target intact (cut at #${cutAt}, ${power.cutLabel})`).toBe(true);
+      const engine = new FumoEngine({
+        fumoUri: './FUMO',
+        store: new FileJournalStore(path.join(dir, 'state'), power.tick),
+        downloader: new NodeDownloader({ onDurableWrite: power.tick, writeBufferBytes: 32768 }),
+        files: new NodeStagingFiles({ onDurableWrite: power.tick }),
+        writer: new FileWriter(target, power.tick),
+        clock: { now: () => Date.now(), sleep: async () => undefined },
+        random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
+        stagingFile: path.join(dir, 'pkg.bin'),
+        urlPolicy: { allowedHosts: ['127.0.0.1'] },
+        verification: { requireSignature: false, publicKeys: [] },
+        chunkSize: 32768,
+      });
+      try {
+        if (!accepted) {
+          const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
+          accepted = true;
+          await ans.done;
+        } else await engine.resume();
+        for (const r of engine.pendingReports()) {
+          expect(r.resultCode).toBe(200);
+          acked.add(r.id);
+          await engine.acknowledge(r.id);
+        }
+        if (engine.job() && engine.job()!.step === 'Done' && engine.pendingReports().length === 0) {
+          expect(engine.state()).toBe(FumoState.Idle);
+          expect(sha(readFileSync(target))).toBe(sha(newFw));
+          return { writes: power.count, cut: power.cutLabel, acked: acked.size };
+        }
+      } catch (e) {
+        if (!(e instanceof PowerCut)) throw e;
+      }
+    }
+    throw new Error(`file scenario did not converge (cut at ${cutAt})`);
+  }
+
+  it('keeps a complete image at the target path and converges at every cut point', async () => {
+    const clean = await fileScenario(null);
+    let exercised = 0;
+    for (let n = 1; n <= clean.writes + 2; n++) {
+      const o = await fileScenario(n);
+      expect(o.acked, `cut at #${n} (${o.cut})`).toBe(1);
+      if (o.cut) exercised++;
+    }
+    // eslint-disable-next-line no-console
+    console.log(`file-writer power-cut points exercised: ${exercised} (clean run: ${clean.writes} durable writes)`);
+    expect(exercised).toBeGreaterThanOrEqual(clean.writes);
+  }, 120_000);
+});
+
+describe('verification failures touch neither slot nor env (uboot-ab)', () => {
+  it('hash mismatch → 402, env and both slots unchanged', async () => {
+    const d = await newDevice();
+    const envBefore = await d.bootEnv.read();
+    const e = engineFor(d, () => undefined, { reboot: false });
+    await (await e.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(oldFw) })).done;
+    expect(e.pendingReports()[0]).toMatchObject({ resultCode: 402 });
+    expect(e.state()).toBe(FumoState.DownloadFailed);
+    expect(await d.bootEnv.read()).toEqual(envBefore);
+    expect(sha(readFileSync(d.slots.A))).toBe(sha(oldFw));
+    expect(readFileSync(d.slots.B).length).toBe(0);
   });
 });
