@@ -102,6 +102,17 @@ describe('evdev button: details', () => {
 });
 
 describe('GPIO button (polled value file)', () => {
+  it('logs a missing sysfs GPIO once, with how to export it', async () => {
+    const seen: { message: string; fields?: Record<string, unknown> }[] = [];
+    const src = startGpioButton(parseButtonConfig({ gpio: 987654, pollMs: 5 }), () => {}, { log: (_l, message, fields) => seen.push({ message, fields }) });
+    await new Promise((r) => setTimeout(r, 40));
+    src.stop();
+    await src.done;
+    expect(seen).toHaveLength(1);
+    expect(seen[0].message).toBe('GPIO value file unreadable');
+    expect(seen[0].fields!.hint).toBe('export it first: echo 987654 > /sys/class/gpio/export; echo in > /sys/class/gpio/gpio987654/direction');
+  });
+
   const until = async (cond: () => boolean, ms = 3000) => {
     const end = Date.now() + ms;
     while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));

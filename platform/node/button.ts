@@ -68,6 +68,12 @@ export function startEvdevButton(cfg: ButtonConfig, emit: Emit, log: Log, onEven
   };
 }
 
+/** How to make a missing sysfs GPIO appear, for the log line. */
+function exportHint(path: string): string | undefined {
+  const m = /^\/sys\/class\/gpio\/gpio([0-9]+)\/value$/.exec(path);
+  return m ? `export it first: echo ${m[1]} > /sys/class/gpio/export; echo in > /sys/class/gpio/gpio${m[1]}/direction` : undefined;
+}
+
 /** Polls a GPIO value file (`0`/`1`); `activeLow` means 0 is pressed (the usual pull-up wiring). */
 export function startGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): ButtonSource {
   const path = cfg.gpio as string;
@@ -89,7 +95,7 @@ export function startGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): Button
         log.log('warn', 'GPIO value file holds neither 0 nor 1', { path, value: text.slice(0, 20) });
       }
     } catch (e) {
-      if (lastError !== String(e)) log.log('error', 'GPIO value file unreadable', { path, error: String(e) });
+      if (lastError !== String(e)) log.log('error', 'GPIO value file unreadable', { path, error: String(e), hint: exportHint(path) });
       lastError = String(e);
     }
     if (stopped) return finish();

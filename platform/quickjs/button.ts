@@ -98,6 +98,12 @@ function readSmall(path: string): string | null {
   }
 }
 
+/** How to make a missing sysfs GPIO appear, for the log line. */
+function exportHint(path: string): string | undefined {
+  const m = /^\/sys\/class\/gpio\/gpio([0-9]+)\/value$/.exec(path);
+  return m ? `export it first: echo ${m[1]} > /sys/class/gpio/export; echo in > /sys/class/gpio/gpio${m[1]}/direction` : undefined;
+}
+
 /** Polls a GPIO value file (`0`/`1`); `activeLow` means 0 is pressed. */
 export function startQjsGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): QjsButtonSource {
   const path = cfg.gpio as string;
@@ -116,7 +122,8 @@ export function startQjsGpioButton(cfg: ButtonConfig, emit: Emit, log: Log): Qjs
       lastProblem = '';
     } else {
       const problem = text === null ? 'unreadable' : 'value';
-      if (problem !== lastProblem) log.log(text === null ? 'error' : 'warn', text === null ? 'GPIO value file unreadable' : 'GPIO value file holds neither 0 nor 1', { path });
+      if (problem !== lastProblem)
+        log.log(text === null ? 'error' : 'warn', text === null ? 'GPIO value file unreadable' : 'GPIO value file holds neither 0 nor 1', { path, hint: text === null ? exportHint(path) : undefined });
       lastProblem = problem;
     }
     handle = os.setTimeout(poll, cfg.pollMs);
