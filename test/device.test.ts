@@ -49,6 +49,7 @@ describe('os-release and cpuinfo parsing', () => {
   it('drops DMI placeholders and device-tree NULs', () => {
     expect(clean('To be filled by O.E.M.\n')).toBeUndefined();
     expect(clean('Default string')).toBeUndefined();
+    expect(clean('-')).toBeUndefined(); // systeminformation's "no value"
     expect(clean('Raspberry Pi 4 Model B Rev 1.1\u0000')).toBe('Raspberry Pi 4 Model B Rev 1.1');
     expect(clean('raspberrypi,4-model-b\u0000brcm,bcm2711\u0000')).toBe('raspberrypi,4-model-b');
   });

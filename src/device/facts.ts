@@ -11,7 +11,7 @@ import type { DeviceSources } from './sources';
 
 export const UNKNOWN = 'unknown';
 
-const PLACEHOLDER = /^(to be filled by o\.?e\.?m\.?|default string|system (product name|manufacturer|version|serial number)|not specified|not applicable|none|n\/a|0123456789|0+|x+|123456789|invalid|unknown)$/i;
+const PLACEHOLDER = /^(to be filled by o\.?e\.?m\.?|default string|system (product name|manufacturer|version|serial number)|not specified|not applicable|none|n\/a|0123456789|0+|x+|123456789|invalid|unknown|-+|\.+)$/i;
 
 /** Trims a raw value (device-tree strings end in NUL) and drops placeholders; undefined when nothing useful is left. */
 export function clean(v: string | null | undefined): string | undefined {
