@@ -193,6 +193,7 @@ describe('decodeMessage', () => {
     expect(decodeMessage(encodeWbxml(model), MIME_WBXML)).toEqual(model);
     expect(decodeMessage(encodeWbxml(model), 'application/octet-stream')).toEqual(model);
     expect(decodeMessage(utf8Encode('\ufeff  ' + xml), '')).toEqual(model);
+    expect(decodeXml('\ufeff' + xml)).toEqual(model);
   });
 
   it('reports a body that does not match its Content-Type as a typed error', () => {

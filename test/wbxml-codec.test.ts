@@ -173,6 +173,11 @@ describe('generic documents', () => {
     expect(decodeWbxmlDocument(w).language).toBe(DMDDF12.name);
   });
 
+  it('refuses to encode XML of no known language, as libwbxml does', () => {
+    expect(() => xmlToWbxml('<Foo><Bar/></Foo>')).toThrow(/<Foo> is not the root of a known WBXML language/);
+    expect(() => xmlToWbxml('<Alert><CmdID>1</CmdID></Alert>')).toThrow(/bad-root/);
+  });
+
   it('decodes LITERAL tags, generic attributes and ENTITY', () => {
     // table "Foo\0id\0"; root SyncML(content) > LITERAL_AC "Foo" attrs [LITERAL "id" = STR_I "7"] content ENTITY 0x263A
     const doc = fromHex('02a4016a07' + hex(utf8Encode('Foo')) + '00' + hex(utf8Encode('id')) + '00' + '6d' + 'c400' + '0404' + '033700' + '01' + '02cc3a' + '01' + '01');

@@ -110,6 +110,9 @@ export function wbxmlToXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): s
 export function xmlToWbxml(text: string, opts?: WbxmlEncodeOptions): Uint8Array {
   return guarded('xmlToWbxml', () => {
     const tree = parseXmlTree(text);
+    if (!tree.known) {
+      throw new SyncmlError('bad-root', tree.root.name, `<${tree.root.name}> is not the root of a known WBXML language (SyncML, MetInf, DevInf, DM DDF)`);
+    }
     return encodeWbxmlDocument(tree.root as WbxmlElement, tree.lang as Language, opts);
   });
 }

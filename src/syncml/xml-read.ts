@@ -46,6 +46,8 @@ const XML_BLANK = /^[ \t\n\r]*$/;
 export interface XmlTree {
   root: WbxmlElement;
   lang: Language;
+  /** False when neither namespace, DOCTYPE nor root name identified a known language (lang is then SyncML 1.2). */
+  known: boolean;
   /** Namespace declared on the root (or undefined). */
   rootNs?: string;
 }
@@ -59,6 +61,7 @@ interface Ctx {
 /** Parses XML text into a generic tree. Throws SyncmlError on syntax errors or exceeded limits. */
 export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): XmlTree {
   const limits = resolveLimits(partial);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
   if (text.length > limits.maxDocumentBytes) {
     throw new SyncmlError('too-large', '', `document of ${text.length} characters exceeds the limit of ${limits.maxDocumentBytes}`);
   }
@@ -98,7 +101,7 @@ export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): Xml
   }
   const ctx: Ctx = { lang, limits, elements: 0 };
   const root = convert(top, ctx, {}, lang ? lang.rootPage : 0, 1, '');
-  return { root, lang: lang || SYNCML12, rootNs };
+  return { root, lang: lang || SYNCML12, known: lang !== undefined, rootNs };
 }
 
 /**
