@@ -236,6 +236,37 @@ describe('FUMO engine', () => {
     expect(sha(readFileSync(r.target))).toBe(sha(newFw));
   });
 
+  it('a failed health check after a file update restores the previous image (410, state 70)', async () => {
+    const r = rig({}, { health: { check: async () => false } });
+    await (await r.engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
+    expect(r.engine.pendingReports()[0]).toMatchObject({ resultCode: 410, mark: 'critical' });
+    expect(r.engine.state()).toBe(FumoState.UpdateFailedHaveData);
+    expect(sha(readFileSync(r.target))).toBe(sha(oldFw));
+  });
+
+  it('gives up after repeated reboots that do not switch (410 via rollback)', async () => {
+    let reboots = 0;
+    const writer = {
+      kind: 'stuck',
+      needsReboot: true,
+      begin: async () => undefined,
+      writeChunk: async () => undefined,
+      finish: async () => undefined,
+      activate: async () => undefined,
+      commit: async () => undefined,
+      rollback: async () => undefined,
+      status: async () => ({ bootedSlot: 'A', primarySlot: 'B', targetSlot: 'B', pendingCommit: true }),
+    };
+    const r = rig({}, { writer, rebooter: { reboot: async () => void reboots++ } });
+    const a = await r.engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
+    await a.done;
+    for (let i = 0; i < 5 && r.engine.pendingReports().length === 0; i++) await r.make({ writer, rebooter: { reboot: async () => void reboots++ } }).resume();
+    const e = r.make({ writer });
+    await e.resume();
+    expect(reboots).toBe(3);
+    expect(e.pendingReports()[0]).toMatchObject({ resultCode: 410 });
+  });
+
   it('download failure after retries → 412/503 style codes and state 20', async () => {
     const r = rig();
     srv.objects.set('/down', { body: newFw, status: 503 });

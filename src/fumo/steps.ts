@@ -46,6 +46,8 @@ export interface StepOutcome {
 }
 
 const MAX_DESCRIPTOR_BYTES = 64 * 1024;
+/** Reboots one job may ask for before it gives up (the switch is not taking effect). */
+const MAX_REBOOTS = 3;
 
 function next(job: JobRecord, step: StepName, patch: Partial<JobRecord> = {}): JobRecord {
   return Object.assign({}, job, patch, { step });
@@ -208,6 +210,8 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const st = await ctx.writer.status();
     if (job.expectSlot !== undefined && st.bootedSlot === job.expectSlot)
       return { job: next(job, 'VerifyBoot'), state: FumoState.UpdateProgressing }; // a power cycle already did it
+    if (job.reboots >= MAX_REBOOTS)
+      throw new UpdateError(FumoResult.UpdateFailed, `still not running slot ${job.expectSlot} after ${job.reboots} reboots`);
     // Persist "VerifyBoot" first, then reboot: after the restart the journal knows what to check.
     return { job: next(job, 'VerifyBoot', { reboots: job.reboots + 1 }), state: FumoState.UpdateProgressing, after: 'reboot' };
   },
