@@ -58,6 +58,28 @@ describe.each<Encoding>(['xml', 'wbxml'])('large-object (%s)', (enc) => {
   });
 });
 
+describe.each<Encoding>(['xml', 'wbxml'])('chunks fit the client MaxMsgSize (%s)', (enc) => {
+  it('measures its messages and shrinks chunks until each fits', async () => {
+    server = await startDmServer({ scenario: 'large-object', params: { largeSize: 6000 } });
+    const c = new TestClient(server.url, 'IMEI:S', '1', enc);
+    let ex = await c.pkg1([], { maxMsgSize: '2000' });
+    const sizes = [ex.bytesReceived];
+    let data = '';
+    for (;;) {
+      const rep = commandsOf(ex.reply)[0] as ItemCommand;
+      data += rep.items[0].data as string;
+      if (ex.reply.final) break;
+      ex = await c.send([...c.statuses(ex.reply, () => 213), sessionAlert('1222')], { final: false, maxMsgSize: '2000' });
+      sizes.push(ex.bytesReceived);
+    }
+    expect(data).toBe(largeValue(6000));
+    expect(sizes.length).toBeGreaterThan(3);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2000);
+    // and not wastefully small: the first message uses most of the room
+    expect(sizes[0]).toBeGreaterThan(1500);
+  });
+});
+
 describe('chunk size check', () => {
   it('answers 424 when the reassembled Results differs from Meta/Size', async () => {
     server = await startDmServer({ scenario: (ctx) => (ctx.step === 0 ? [{ kind: 'Get', cmdID: '', items: [{ target: { locURI: './X' } }] }] : []) });

@@ -200,8 +200,11 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     });
     log(inSummary);
     const hmac = req.headers['x-syncml-hmac'];
-    const reply = session.handle(msg, body, Array.isArray(hmac) ? hmac[0] : hmac, path);
-    const out = encoding === 'wbxml' ? encodeWbxml(reply) : new Uint8Array(Buffer.from(encodeXml(reply), 'utf8'));
+    const encode = (m: SyncML) => (encoding === 'wbxml' ? encodeWbxml(m) : new Uint8Array(Buffer.from(encodeXml(m), 'utf8')));
+    const reply = session.handle(msg, body, Array.isArray(hmac) ? hmac[0] : hmac, path, (m) => encode(m).length);
+    const out = encode(reply);
+    const limit = session.clientMaxMsgSizeValue;
+    if (limit && out.length > limit) log(`!! our message ${reply.hdr.msgID} is ${out.length} bytes, over the client's MaxMsgSize ${limit}`);
     const headers: Record<string, string | number> = {
       'content-type': encoding === 'wbxml' ? MIME_WBXML : MIME_XML,
       'content-length': out.length,

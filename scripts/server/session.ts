@@ -83,6 +83,10 @@ export class DmSession {
   private hdrStatusNow?: number;
   /** The commands of our last package, re-sent when the client rejects our credentials (digest §3.3). */
   private lastPackage: Command[] = [];
+  /** The client's Meta/MaxMsgSize (digest §1.3), once it sent one. */
+  get clientMaxMsgSizeValue(): number | undefined {
+    return this.clientMaxMsgSize;
+  }
   private serverAuthRetries = 0;
 
   constructor(
@@ -129,8 +133,11 @@ export class DmSession {
     this.end('expired');
   }
 
-  /** Answers one client message. `path` is the HTTP path it came on, `body` its exact bytes (for HMAC). */
-  handle(msg: SyncML, body: Uint8Array, hmacHeader: string | undefined, path: string): SyncML {
+  /**
+   * Answers one client message. `path` is the HTTP path it came on, `body` its exact bytes (for HMAC), `measure`
+   * the encoded size of a message in this exchange's encoding (to fit large-object chunks into MaxMsgSize).
+   */
+  handle(msg: SyncML, body: Uint8Array, hmacHeader: string | undefined, path: string, measure?: (m: SyncML) => number): SyncML {
     const hdr = msg.hdr;
     const devId = this.record.devId;
     this.lastActivity = Date.now();
@@ -227,7 +234,7 @@ export class DmSession {
       if (wantFinal) this.end('completed');
       return this.assemble(hdr, out, wantFinal);
     }
-    const messages = splitPackage(cmds, this.env.chunkSize || Math.max(256, (this.clientMaxMsgSize || 16384) - 1024));
+    const messages = this.splitToFit(hdr, out, cmds, wantFinal, measure);
     cmds = messages.shift() as Command[];
     out.push(...cmds);
     this.outQueue = messages;
@@ -521,7 +528,7 @@ export class DmSession {
   /** Builds our message: SyncHdr, numbered commands, Final; remembers what we sent for status matching. */
   private assemble(clientHdr: SyncHdr, commands: Command[], final: boolean): SyncML {
     const msgId = String(++this.serverMsgId);
-    numberCommands(commands);
+    const msg = this.buildMessage(clientHdr, commands, final, msgId);
     for (const c of flatten(commands)) {
       if (c.kind === 'Status' || c.kind === 'Results') continue;
       this.sent.set(`${msgId}:${c.cmdID}`, { cmd: c, msgId, answered: false, statusSeen: false });
@@ -534,6 +541,14 @@ export class DmSession {
           correlator: c.correlator,
         });
     }
+    this.record.messagesOut++;
+    this.serverPackageOpen = !final;
+    return msg;
+  }
+
+  /** Our message around `commands` (numbered in place), without recording anything. */
+  private buildMessage(clientHdr: SyncHdr, commands: Command[], final: boolean, msgId: string): SyncML {
+    numberCommands(commands);
     const hdr: SyncHdr = {
       verDTD: '1.2',
       verProto: 'DM/1.2',
@@ -546,8 +561,27 @@ export class DmSession {
     if (this.env.respUri && !this.ended) hdr.respURI = this.env.baseUrl() + this.respPath;
     const cred = serverCred(this.env.serverCred, this.env.serverId, this.env.serverNonce(this.record.devId));
     if (cred) hdr.cred = cred;
-    this.record.messagesOut++;
-    this.serverPackageOpen = !final;
     return { hdr, body: commands, final };
+  }
+
+  /**
+   * Splits our package so that its first message fits the client's MaxMsgSize (digest §1.3) in the encoding of
+   * this exchange: start from MaxMsgSize minus 1 KiB for a chunk, measure, and shrink by the excess.
+   */
+  private splitToFit(clientHdr: SyncHdr, before: Command[], cmds: Command[], wantFinal: boolean, measure?: (m: SyncML) => number): Command[][] {
+    if (this.env.chunkSize || !this.clientMaxMsgSize || !measure) return splitPackage(cmds, this.env.chunkSize || 15360);
+    const max = this.clientMaxMsgSize;
+    let limit = Math.max(256, max - 1024);
+    let messages = splitPackage(cmds, limit);
+    for (let tries = 0; tries < 6 && messages.length > 1; tries++) {
+      const trial = [...before, ...messages[0]].map((c) => cloneCommand(c));
+      const size = measure(this.buildMessage(clientHdr, trial, false, String(this.serverMsgId + 1)));
+      // Grow into unused room once (WBXML overhead is small), shrink by the excess otherwise; keep 32 bytes spare.
+      const next = size > max ? limit - (size - max) - 32 : tries === 0 ? limit + (max - size) - 32 : limit;
+      if (next === limit) break;
+      limit = Math.max(64, next);
+      messages = splitPackage(cmds, limit);
+    }
+    return messages;
   }
 }

@@ -28,6 +28,7 @@ export interface Exchange {
   headers: Headers;
   sent: SyncML;
   bytesSent: number;
+  bytesReceived: number;
 }
 
 export function genericAlert(
@@ -147,7 +148,7 @@ export class TestClient {
     const reply = decodeMessage(raw, res.headers.get('content-type') || '');
     this.last = reply;
     if (reply.hdr.respURI) this.respUri = reply.hdr.respURI;
-    return { reply, status: res.status, headers: res.headers, sent, bytesSent: bytes.length };
+    return { reply, status: res.status, headers: res.headers, sent, bytesSent: bytes.length, bytesReceived: raw.length };
   }
 }
 
