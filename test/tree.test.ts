@@ -111,6 +111,19 @@ describe('Add', () => {
   });
 });
 
+describe('size limits', () => {
+  it('refuses a value larger than maxLeafBytes (413) and Adds beyond maxNodes (420)', async () => {
+    const t = new DmTree({ maxLeafBytes: 8, maxNodes: 4 });
+    t.ensureInterior('./V', { acl: 'Add=*&Get=*&Replace=*' });
+    expect(await t.add('./V/Big', chr('123456789'), A)).toBe(413);
+    expect(await t.add('./V/Ok', chr('12345678'), A)).toBe(200);
+    expect(await t.replace('./V/Ok', { format: 'bin', data: new Uint8Array(9) }, A)).toBe(413);
+    expect(await t.add('./V/Two', chr('2'), A)).toBe(200); // root, V, Ok, Two = 4 nodes
+    expect(await t.add('./V/Three', chr('3'), A)).toBe(420);
+    expect(await t.add('./V/a/b', chr('3'), A)).toBe(420);
+  });
+});
+
 describe('Replace, Delete, Exec, Copy', () => {
   it('Replace overwrites (200), never creates (404), bumps VerNo, refuses interior nodes (405)', async () => {
     const t = makeTree();

@@ -16,6 +16,7 @@ import {
   DEFAULT_TYPE,
   type GetItem,
   newNode,
+  type NodeData,
   type NodeValue,
   normaliseLeafValue,
   type StaticNode,
@@ -39,6 +40,10 @@ export interface DmTreeOptions {
   limits?: UriLimits;
   /** Clock for the TStamp property; without one TStamp is not recorded (Get ?prop=TStamp answers 406). */
   now?: () => number;
+  /** Largest leaf value a server may store, in bytes (default 1 MiB): beyond it 413 (digest §1.6). */
+  maxLeafBytes?: number;
+  /** Most static nodes the tree holds (default 20000): a server's Add beyond it gets 420 Device full. */
+  maxNodes?: number;
   log?: Log;
 }
 
@@ -78,6 +83,12 @@ interface Resolved {
   rel?: string[];
 }
 
+function countNodes(n: StaticNode): number {
+  let total = 1;
+  n.children.forEach((c) => (total += countNodes(c)));
+  return total;
+}
+
 function statusOf(e: unknown): number {
   return e instanceof TreeError ? e.status : DmStatus.CommandFailed;
 }
@@ -114,6 +125,8 @@ export class DmTree {
   private readonly stateName: string;
   private readonly now?: () => number;
   private readonly log?: Log;
+  private readonly maxLeafBytes: number;
+  private readonly maxNodes: number;
 
   constructor(options: DmTreeOptions = {}) {
     this.store = options.store;
@@ -121,6 +134,8 @@ export class DmTree {
     this.limits = options.limits || DEFAULT_URI_LIMITS;
     this.now = options.now;
     this.log = options.log;
+    this.maxLeafBytes = options.maxLeafBytes || 1024 * 1024;
+    this.maxNodes = options.maxNodes || 20000;
     this.root = DmTree.freshRoot();
   }
 
@@ -244,6 +259,11 @@ export class DmTree {
 
   private parse(uri: string): ParsedUri {
     return parseUri(uri, this.limits);
+  }
+
+  private checkLeafSize(data: NodeData): void {
+    const size = dataSize(data);
+    if (size > this.maxLeafBytes) throw new TreeError(DmStatus.RequestEntityTooLarge, `value of ${size} bytes is larger than the ${this.maxLeafBytes} a node may hold`);
   }
 
   private touch(node: StaticNode): void {
@@ -380,6 +400,10 @@ export class DmTree {
   private addStatic(parent: StaticNode, rest: string[], value: NodeValue): number {
     const interior = value.format === 'node';
     const leafValue = interior ? null : normaliseLeafValue(value, DEFAULT_FORMAT);
+    if (leafValue) this.checkLeafSize(leafValue.data);
+    // Counting is O(nodes), but server Adds are few per session and the bound keeps the tree's memory bounded.
+    const count = countNodes(this.root);
+    if (count + rest.length > this.maxNodes) throw new TreeError(DmStatus.DeviceFull, `the tree holds ${count} nodes, its limit is ${this.maxNodes}`);
     let top: StaticNode | null = null;
     let at = parent;
     for (let k = 0; k < rest.length; k++) {
@@ -433,6 +457,7 @@ export class DmTree {
       }
       const n = r.node!;
       const v = normaliseLeafValue(value, n.format);
+      this.checkLeafSize(v.data);
       if (n.permanent && v.format !== n.format) return DmStatus.CommandNotAllowed; // digest §1.5
       if (this.tx) {
         const before = { format: n.format, type: n.type, data: n.data, verNo: n.verNo, tstamp: n.tstamp };
