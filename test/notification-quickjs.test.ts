@@ -139,10 +139,10 @@ describe('UDP and HTTP through socat on qjs host', () => {
     await new Promise<void>((resolve, reject) => sock.send(pdu, udpPort, '127.0.0.1', (e) => (sock.close(), e ? reject(e) : resolve())));
     const { result, code, stderr } = await run.done;
     expect(code, stderr).toBe(0);
-    const got = result.notifications.map((n: any) => [n.sessionId, n.from.replace(/-.*/, ''), n.layers.join('+')]).sort();
+    const got = result.notifications.map((n: any) => [n.sessionId, n.via, n.from.replace(/-.*/, ''), n.layers.join('+')]).sort();
     expect(got).toEqual([
-      ['5E', 'udp', 'wsp'],
-      ['6F', 'http', ''],
+      ['5E', 'udp', 'udp', 'wsp'],
+      ['6F', 'http', 'http', ''],
     ]);
     expect(result.relaysAliveAfterClose).toEqual([false, false]);
     expect(readdirSync(spool).filter((n) => !n.startsWith('.') && n !== 'done')).toEqual([]);

@@ -20,6 +20,8 @@ import {
   pkg0Digest,
   planNotifiedSession,
   processSpoolOnce,
+  serveNotifications,
+  viaFromHelperName,
   sessionIdHex,
   unwrapNotification,
   verifyNotification,
@@ -686,5 +688,86 @@ describe('notifications config section', () => {
       expect(caught, key).toBeInstanceOf(NotificationConfigError);
       expect((caught as NotificationConfigError).key).toBe(key);
     }
+  });
+});
+
+// ---- robustness: random bytes never escape as anything but a rejection ------------------------------------------------
+
+describe('random input (fast-check)', () => {
+  it('intake.receive never throws and never queues random bytes, random WSP pushes or random near-valid packets', () => {
+    const { i, queue } = intake();
+    const good = pkg({ vendor: 'abc' });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.uint8Array({ maxLength: 80 }).map((b) => concatBytes([Uint8Array.from([0, 6]), b])),
+          fc.uint8Array({ maxLength: 80 }).map((b) => wspPush(b)),
+          fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })).map(([at, x]) => {
+            const c = good.slice();
+            c[at] ^= x;
+            return c;
+          }),
+          fc.stringMatching(/^[0-9a-f ]{0,120}$/).map((t) => utf8Encode(t)),
+        ),
+        (bytes) => {
+          const r = i.receive(bytes, 'udp');
+          if (r.outcome !== 'rejected') {
+            // only an unchanged copy of a valid notification may pass (e.g. a flip inside the vendor data cannot)
+            throw new Error(`accepted ${hex(bytes)}`);
+          }
+          expect(r.error).toBeInstanceOf(NotificationError);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(queue.size).toBe(0);
+  });
+});
+
+// ---- the daemon loop ---------------------------------------------------------------------------------------------------
+
+describe('serveNotifications: one session at a time, following the plan', () => {
+  it('runs sessions in order, queues what arrives meanwhile, skips declined and stale ones, survives a failing session', async () => {
+    const { i, queue, clock, log } = intake();
+    const ui = new FakeUi({ kind: 'no' });
+    const ran: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    let release: (() => void) | undefined;
+    const runSession = async (sessionId: string, n: QueuedNotification) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      ran.push(`${sessionId}${n.resync ? '(resync)' : ''}`);
+      if (sessionId === '1') await new Promise<void>((r) => (release = r));
+      running--;
+      if (sessionId === '5') throw new Error('server went away');
+    };
+    const served = serveNotifications({ queue, ui, log, clock, runSession, maxAgeMs: 60_000 });
+    i.receive(pkg({ sessionId: 1, uiMode: 2 }), 'udp');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(ran).toEqual(['1']);
+    // while session 1 runs: a user-interaction one (declined by the UI), a resync one, a failing one, a stale one
+    i.receive(pkg({ sessionId: 3, uiMode: 3 }), 'udp');
+    i.receive(pkg({ sessionId: 4, nonce: new Uint8Array(4) }), 'udp');
+    i.receive(pkg({ sessionId: 5 }), 'udp');
+    clock.t -= 120_000;
+    i.receive(pkg({ sessionId: 6 }), 'udp');
+    clock.t += 120_000;
+    expect(queue.size).toBe(4);
+    release!();
+    await new Promise((r) => setTimeout(r, 10));
+    queue.close();
+    const summary = await served;
+    expect(ran).toEqual(['1', '4(resync)', '5']);
+    expect(maxRunning).toBe(1);
+    expect(summary).toEqual({ started: 2, declined: 1, stale: 1, failed: 1 });
+    // informative: the text was displayed; user interaction: the confirm was asked
+    expect(ui.asked.map((r) => r.kind)).toEqual(['display', 'confirm']);
+    expect(log.lines.some((l) => l.level === 'error' && l.fields!.error === 'server went away')).toBe(true);
+  });
+
+  it('labels files written by the QuickJS socat helpers with their transport', () => {
+    expect([viaFromHelperName('udp-1-2-127.0.0.1.bin'), viaFromHelperName('http-1-2.bin'), viaFromHelperName('IN1.txt')]).toEqual(['udp', 'http', 'spool']);
   });
 });

@@ -4,7 +4,7 @@
 import * as os from 'os';
 import type { Log } from '../../src/ports.js';
 import type { NotificationIntake } from '../../src/notification/intake.js';
-import { processSpoolOnce, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
+import { processSpoolOnce, viaFromHelperName, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
 import { check, exists, listDir, mkdirp, readBytes, writeText } from './files.js';
 
 export const qjsSpoolFs: SpoolFs = {
@@ -69,7 +69,7 @@ export class QjsSpoolWatcher {
     this.running = true;
     const o = this.options;
     try {
-      const r = await processSpoolOnce(qjsSpoolFs, o.intake, { dir: o.dir, now: Date.now(), settleMs: o.settleMs === undefined ? 1000 : o.settleMs, log: o.log });
+      const r = await processSpoolOnce(qjsSpoolFs, o.intake, { dir: o.dir, now: Date.now(), settleMs: o.settleMs === undefined ? 1000 : o.settleMs, log: o.log, viaFor: viaFromHelperName });
       if (o.onPass) o.onPass(r);
       return r;
     } finally {

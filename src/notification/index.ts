@@ -11,3 +11,4 @@ export * from './intake.js';
 export * from './plan.js';
 export * from './config.js';
 export * from './spool.js';
+export * from './serve.js';

@@ -6,6 +6,7 @@
 import type { Log } from '../ports.js';
 import { NotificationError } from './errors.js';
 import type { IntakeResult, NotificationIntake } from './intake.js';
+import type { NotificationVia } from './queue.js';
 
 /** The file operations a spool pass needs (POSIX paths; local to this folder, not a core port). */
 export interface SpoolFs {
@@ -37,6 +38,13 @@ export interface SpoolPassOptions {
   /** Files modified less than this long ago may still be being written (smstools writes in place). */
   settleMs: number;
   log: Log;
+  /** How a file arrived, from its name (QuickJS socat helpers write `udp-*` / `http-*`); default 'spool'. */
+  viaFor?: (name: string) => NotificationVia;
+}
+
+/** The names platform/quickjs/notify-socket.ts gives the files its helpers write. */
+export function viaFromHelperName(name: string): NotificationVia {
+  return /^udp-/.test(name) ? 'udp' : /^http-/.test(name) ? 'http' : 'spool';
 }
 
 /** True for names a writer uses while it is still writing, and for our own folders. */
@@ -76,7 +84,7 @@ export async function processSpoolOnce(fs: SpoolFs, intake: NotificationIntake, 
         results.push({ name: e.name, outcome: 'skipped', reason: `read failed: ${err instanceof Error ? err.message : String(err)}` });
         continue;
       }
-      result = intake.receive(bytes, 'spool', e.name);
+      result = intake.receive(bytes, o.viaFor ? o.viaFor(e.name) : 'spool', e.name);
     }
     if (result.outcome === 'full') {
       results.push({ name: e.name, outcome: 'full', reason: 'queue full; kept for the next pass' });
