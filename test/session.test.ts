@@ -398,4 +398,87 @@ describe('DM session engine', () => {
     await session.run();
     expect(urls).toEqual(['http://dm.example/dm', 'http://dm.example/dm?s=1A']);
   });
+
+  it('large object in: chunks get 213 (and 1222), the reassembled value is stored; Size mismatch gives 424', async () => {
+    const tree = new DmTree();
+    const big = 'x'.repeat(2500) + 'é'.repeat(100);
+    const parts = [big.slice(0, 1000), big.slice(1000, 2000), big.slice(2000)];
+    const size = String(Buffer.byteLength(big));
+    const { session, log } = makeSession(
+      (m, _r, n) => {
+        if (n <= 3) {
+          const item = { target: { locURI: './Vendor/Setting' }, data: parts[n - 1], ...(n < 3 ? { moreData: true } : {}), ...(n === 1 ? { meta: { size } } : {}) };
+          return serverMsg(m, [...ackAll(m, '200'), { kind: 'Replace', cmdID: String(10 + n), items: [item] }], n === 3);
+        }
+        return serverMsg(m, ackAll(m));
+      },
+      { tree },
+    );
+    await session.run();
+    const codeFor = (msg: SyncML, ref: string) => (msg.body.find((c) => c.kind === 'Status' && c.cmdRef === ref) as Status).data;
+    expect(codeFor(log[1], '11')).toBe('213');
+    expect(log[1].body.some((c) => c.kind === 'Alert' && c.data === '1222')).toBe(true);
+    expect(log[1].final).toBe(false);
+    expect(codeFor(log[2], '12')).toBe('213');
+    expect(codeFor(log[3], '13')).toBe('200');
+    expect((await tree.getValue('./Vendor/Setting'))!.data).toBe(big);
+  });
+
+  it('large object in: a declared Size that does not match gives 424 and nothing is stored', async () => {
+    const tree = new DmTree();
+    const { session, log } = makeSession(
+      (m, _r, n) => {
+        if (n === 1) return serverMsg(m, [...ackAll(m, '200'), { kind: 'Replace', cmdID: '5', items: [{ target: { locURI: './Vendor/Setting' }, data: 'abc', moreData: true, meta: { size: '10' } }] }], false);
+        if (n === 2) return serverMsg(m, [...ackAll(m), { kind: 'Replace', cmdID: '6', items: [{ target: { locURI: './Vendor/Setting' }, data: 'de' }] }]);
+        return serverMsg(m, ackAll(m));
+      },
+      { tree },
+    );
+    await session.run();
+    expect((log[2].body.find((c) => c.kind === 'Status' && c.cmdRef === '6') as Status).data).toBe('424');
+    expect((await tree.getValue('./Vendor/Setting'))!.data).toBe('old');
+  });
+
+  it('large object in: a new command before the last chunk gets Alert 1225 and the partial object is dropped', async () => {
+    const tree = new DmTree();
+    const { session, log } = makeSession(
+      (m, _r, n) => {
+        if (n === 1) return serverMsg(m, [...ackAll(m, '200'), { kind: 'Replace', cmdID: '5', items: [{ target: { locURI: './Vendor/Setting' }, data: 'abc', moreData: true, meta: { size: '10' } }] }], false);
+        if (n === 2) return serverMsg(m, [...ackAll(m), { kind: 'Get', cmdID: '6', items: [{ target: { locURI: './DevDetail/FwV' } }] }]);
+        return serverMsg(m, ackAll(m));
+      },
+      { tree },
+    );
+    await session.run();
+    const alert = log[2].body.find((c) => c.kind === 'Alert' && c.data === '1225');
+    expect(alert).toBeTruthy();
+    expect((await tree.getValue('./Vendor/Setting'))!.data).toBe('old');
+  });
+
+  it('large object out: a Results larger than the server MaxMsgSize goes in MoreData chunks with Size first', async () => {
+    const tree = new DmTree();
+    const value = 'v'.repeat(5000);
+    tree.setValue('./Vendor/Big', { data: value }, { acl: 'Get=*' });
+    const { session, log } = makeSession(
+      (m, _r, n) => {
+        if (n === 1) return serverMsg(m, [...ackAll(m, '200'), { kind: 'Get', cmdID: '7', items: [{ target: { locURI: './Vendor/Big' } }] }], true, { meta: { maxMsgSize: '1500' } });
+        if (!m.final) {
+          const chunked = m.body.find((c) => c.kind === 'Results');
+          const st213 = chunked ? [st('90', m.hdr.msgID, chunked.cmdID, 'Results', '213')] : [];
+          return serverMsg(m, [...ackAll(m), ...st213, { kind: 'Alert', cmdID: '99', data: '1222', items: [] }], false, { meta: { maxMsgSize: '1500' } });
+        }
+        return serverMsg(m, ackAll(m));
+      },
+      { tree, maxMessages: 20, encoding: 'xml' },
+    );
+    await session.run();
+    const results = log.slice(1).flatMap((m) => m.body.filter((c) => c.kind === 'Results')) as Array<{ items: Array<{ data?: unknown; moreData?: boolean; meta?: { size?: string } }> }>;
+    expect(results.length).toBeGreaterThan(3);
+    expect(results[0].items[0].meta!.size).toBe('5000');
+    expect(results.slice(1).every((r) => !r.items[0].meta || r.items[0].meta.size === undefined)).toBe(true);
+    expect(results.slice(0, -1).every((r) => r.items[0].moreData === true)).toBe(true);
+    expect(results[results.length - 1].items[0].moreData).toBeFalsy();
+    expect(results.map((r) => r.items[0].data).join('')).toBe(value);
+    for (const m of log.slice(1)) expect(Buffer.byteLength(encodeXml(m))).toBeLessThanOrEqual(1500);
+  });
 });

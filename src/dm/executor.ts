@@ -3,6 +3,7 @@
 // makes the remaining commands of the package "not executed" (215, digest §1.8).
 import type { Alert, Command, Container, Exec, Item, ItemCommand, Results, Status as StatusCmd } from '../syncml/model.js';
 import { AlertCode, Status } from './codes.js';
+import { utf8Encode } from '../bytes.js';
 
 export interface AccessContext {
   serverId: string;
@@ -37,7 +38,7 @@ export interface UiAlertHandler {
   handle(alert: Alert): Promise<{ code: number; items: Item[]; skipRest: boolean }>;
 }
 
-export type Reply = StatusCmd | Results;
+export type Reply = StatusCmd | Results | Alert;
 
 export interface ExecutionContext {
   /** MsgID of the server message the commands came from. */
@@ -57,13 +58,26 @@ export interface ExecutionOutcome {
   commandCount: number;
 }
 
+/** A large object being received in chunks (digest §1.10). */
+interface PendingChunk {
+  kind: 'Add' | 'Replace';
+  uri: string;
+  meta: Item['meta'];
+  declaredSize?: number;
+  parts: Array<string | Uint8Array>;
+  bytes: number;
+}
+
 export class CommandExecutor {
   /** Set after a declined or cancelled UI alert: every later command of this package gets 215. */
   private skipRest = false;
+  private chunk: PendingChunk | null = null;
 
   constructor(
     private readonly tree: ManagementTree,
     private readonly ui: UiAlertHandler,
+    /** Largest object we accept (our MaxObjSize): a bigger declared Size is refused with 413 before buffering. */
+    private readonly maxObjSize = 1024 * 1024,
   ) {}
 
   /** Starts a new server package (the 215 rule holds for one package only). */
@@ -76,6 +90,13 @@ export class CommandExecutor {
     for (const cmd of commands) {
       if (cmd.kind === 'Status' || cmd.kind === 'Results') continue;
       out.commandCount++;
+      if (this.chunk && !this.continuesChunk(cmd)) {
+        // A new command before the chunked object ended: tell the server and drop what we have (digest §1.10).
+        const item: Item = {};
+        if (this.chunk.uri) item.target = { locURI: this.chunk.uri };
+        out.replies.push({ kind: 'Alert', cmdID: ctx.nextCmdId(), data: AlertCode.NoEndOfData, items: [item] });
+        this.chunk = null;
+      }
       if (cmd.kind === 'Alert' && cmd.data === AlertCode.SessionAbort) {
         out.aborted = true;
         return out;
@@ -217,6 +238,36 @@ export class CommandExecutor {
     return code;
   }
 
+  /** Whether `cmd` carries the next chunk of the object being received. */
+  private continuesChunk(cmd: Command): boolean {
+    if (!this.chunk || (cmd.kind !== 'Add' && cmd.kind !== 'Replace')) return false;
+    return cmd.items.length > 0 && !!cmd.items[0].target && cmd.items[0].target.locURI === this.chunk.uri;
+  }
+
+  /** Buffers one chunk of a large object (digest §1.10): 213 until the last one, then the whole value (or 424). */
+  private takeChunk(kind: 'Add' | 'Replace', uri: string, meta: NonNullable<Item['meta']>, item: Item): ChunkResult {
+    if (!this.chunk) {
+      const declared = meta.size !== undefined ? parseInt(meta.size, 10) : undefined;
+      if (declared !== undefined && (!(declared >= 0) || declared > this.maxObjSize)) return { code: Status.RequestEntityTooLarge };
+      this.chunk = { kind, uri, meta, declaredSize: declared, parts: [], bytes: 0 };
+    }
+    const c = this.chunk;
+    const part = item.data === undefined ? '' : item.data;
+    c.parts.push(part);
+    c.bytes += chunkBytes(part);
+    if (c.bytes > this.maxObjSize || (c.declaredSize !== undefined && c.bytes > c.declaredSize)) {
+      this.chunk = null;
+      return { code: c.declaredSize !== undefined && c.bytes > c.declaredSize ? Status.SizeMismatch : Status.RequestEntityTooLarge };
+    }
+    if (item.moreData) return { code: Status.ChunkAccepted };
+    this.chunk = null;
+    const data = joinParts(c.parts);
+    if (c.declaredSize !== undefined && c.bytes !== c.declaredSize && !(c.meta && c.meta.format === 'b64' && decodedLength(data) === c.declaredSize)) {
+      return { code: Status.SizeMismatch };
+    }
+    return { code: 0, data };
+  }
+
   private async itemCommand(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
     let worst: number = Status.OK;
     const targets: string[] = [];
@@ -228,7 +279,17 @@ export class CommandExecutor {
       }
       targets.push(uri);
       const meta = item.meta || cmd.meta || {};
-      const value: TreeValue = { format: meta.format, type: meta.type, data: item.data };
+      let data = item.data;
+      if ((cmd.kind === 'Add' || cmd.kind === 'Replace') && (item.moreData || (this.chunk && this.chunk.uri === uri))) {
+        const r = this.takeChunk(cmd.kind, uri, meta, item);
+        if (r.code !== 0) {
+          if (r.code >= 300) worst = r.code;
+          else if (worst < 300) worst = r.code;
+          continue;
+        }
+        data = r.data;
+      }
+      const value: TreeValue = { format: meta.format, type: meta.type, data };
       let code: number;
       switch (cmd.kind) {
         case 'Add':
@@ -252,6 +313,43 @@ export class CommandExecutor {
     }
     return this.status(cmd, worst, ctx, replies, { targetRefs: targets.length === 1 ? targets : [] });
   }
+}
+
+export interface ChunkResult {
+  /** 0 = the object is complete, `data` holds it; otherwise the Status code for this chunk (213, 413, 424). */
+  code: number;
+  data?: string | Uint8Array;
+}
+
+function chunkBytes(part: string | Uint8Array): number {
+  if (typeof part !== 'string') return part.length;
+  let n = 0;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 2 : 3;
+  }
+  return n;
+}
+
+function joinParts(parts: Array<string | Uint8Array>): string | Uint8Array {
+  if (parts.every((p) => typeof p === 'string')) return (parts as string[]).join('');
+  let total = 0;
+  const bytes = parts.map((p) => (typeof p === 'string' ? utf8Encode(p) : p));
+  for (const b of bytes) total += b.length;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const b of bytes) {
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
+
+/** Length of base64 text once decoded (Size of a b64 object may count either form). */
+function decodedLength(data: string | Uint8Array): number {
+  if (typeof data !== 'string') return data.length;
+  const clean = data.replace(/[\s=]/g, '');
+  return Math.floor((clean.length * 3) / 4);
 }
 
 function hasNested(c: Command): boolean {

@@ -5,7 +5,7 @@
 import type { Clock, Log, Transport } from '../ports.js';
 import type { Command, Item, Meta, Results, Status as StatusCmd, SyncHdr, SyncML } from '../syncml/model.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../syncml/index.js';
-import { utf8Encode } from '../bytes.js';
+import { utf8Decode, utf8Encode } from '../bytes.js';
 import { AlertCode, Status } from './codes.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { ServerAuthenticator } from './server-auth.js';
@@ -191,8 +191,8 @@ export class DmSession {
         });
         continue;
       }
-      if (!serverPackageDone && queue.length === 0) {
-        // The server's package continues: ask for its next message (digest §1.9, multi-message rules).
+      if (!serverPackageDone && !queue.some((c) => c.kind === 'Results' || (c.kind === 'Alert' && c.data === AlertCode.NextMessage))) {
+        // The server's package continues: ask for its next message (digest §1.9 multi-message rules, §1.10 after 213).
         queue.push({ kind: 'Alert', cmdID: '0', data: AlertCode.NextMessage, items: [] });
       }
     }
@@ -284,12 +284,14 @@ export class DmSession {
         break;
       }
     }
-    if (taken === 0 && queue.length > 0 && body.length === (headerStatus ? 1 : 0)) {
-      // A single command larger than the server accepts: send it anyway; the server answers 413 rather than loop.
-      body.push(queue[0]);
-      taken = 1;
+    let rest = queue.slice(taken);
+    if (taken === 0 && queue.length > 0) {
+      // The next command alone does not fit: send its large item in chunks (digest §1.10), or, when it cannot be
+      // split, send it anyway so the server answers 413 rather than the session looping.
+      const split = this.splitLargeObject(queue[0], hdr, body);
+      body.push(split[0]);
+      rest = split.slice(1).concat(queue.slice(1));
     }
-    const rest = queue.slice(taken);
     let n = 0;
     for (const c of body) {
       c.cmdID = String(++n);
@@ -297,6 +299,41 @@ export class DmSession {
       if (index !== undefined) this.sentAlerts.set(`${hdr.msgID}:${c.cmdID}`, index);
     }
     return { msg: { hdr, body, final: rest.length === 0 && serverPackageDone }, rest };
+  }
+
+  /**
+   * Splits a Results or Replace whose single item is too large into chunk commands: every chunk but the last carries
+   * MoreData, the first one Meta Size (total bytes). Returns [cmd] unchanged when it cannot be split.
+   */
+  private splitLargeObject(cmd: Outgoing, hdr: SyncHdr, before: Command[]): Outgoing[] {
+    if ((cmd.kind !== 'Results' && cmd.kind !== 'Replace') || cmd.items.length !== 1) return [cmd];
+    const item = cmd.items[0];
+    const data = item.data;
+    if (data === undefined) return [cmd];
+    const bytes = typeof data === 'string' ? utf8Encode(data) : data;
+    // Room for data = the limit minus the message without the data, with a margin for length fields and MoreData.
+    const empty = { ...cmd, items: [{ ...item, data: '', moreData: true, meta: { ...(item.meta || {}), size: String(bytes.length) } }] } as Outgoing;
+    const overhead = this.size({ hdr, body: before.concat([empty]), final: false }) + 32;
+    let room = this.peerMaxMsgSize - overhead;
+    if (room < 64) return [cmd];
+    if (typeof data === 'string') room = Math.floor(room / 4) * 3; // worst case: XML escaping / multi-byte characters
+    const chunks: Outgoing[] = [];
+    let off = 0;
+    while (off < bytes.length) {
+      let end = Math.min(bytes.length, off + room);
+      // Text chunks end on a character boundary, so each chunk is valid UTF-8 on its own.
+      if (typeof data === 'string') while (end < bytes.length && end > off + 1 && (bytes[end] & 0xc0) === 0x80) end--;
+      const part = bytes.subarray(off, end);
+      const meta = { ...(item.meta || {}) };
+      if (off === 0) meta.size = String(bytes.length);
+      else delete meta.size;
+      const chunkItem: Item = { ...item, meta, data: typeof data === 'string' ? utf8Decode(part) : part };
+      if (end < bytes.length) chunkItem.moreData = true;
+      else delete chunkItem.moreData;
+      chunks.push({ ...cmd, items: [chunkItem] } as Outgoing);
+      off = end;
+    }
+    return chunks;
   }
 
   private size(msg: SyncML): number {
