@@ -107,7 +107,10 @@ export function mkdirp(path: string, mode = 0o755): void {
   const slash = path.replace(/\/+$/, '').lastIndexOf('/');
   if (slash > 0) mkdirp(path.slice(0, slash), mode);
   const ret = os.mkdir(path, mode);
-  if (ret === -EEXIST && isDirectory(path)) return;
+  if (ret === -EEXIST) {
+    if (isDirectory(path)) return;
+    throw new QjsFileError('mkdir', path, 20 /* ENOTDIR: a file is in the way */);
+  }
   check('mkdir', path, ret);
 }
 

@@ -8,7 +8,8 @@ import { QjsRandom } from './random.js';
 import { createQjsLog } from './log.js';
 import { mkdirp } from './files.js';
 import { createQuickjsDeviceInfoReader } from './device-info.js';
-import { HeadlessUi, NoUi, parseUiConfig } from '../../src/ui/index.js';
+import { parseUiConfig } from '../../src/ui/index.js';
+import { createQjsUi } from './ui-headless.js';
 
 export async function createQjsPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
@@ -18,7 +19,6 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
   }
   const log = createQjsLog({ json: config.log.json, minLevel: options.verbose ? 'debug' : config.log.level });
   const s = config.server;
-  const ui = parseUiConfig(config.ui);
   return {
     runtime: 'quickjs',
     transport: new CurlTransport({
@@ -34,6 +34,6 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
     random: new QjsRandom(),
     log,
     deviceInfo: createQuickjsDeviceInfoReader(config.device),
-    ui: ui.mode === 'none' ? new NoUi() : new HeadlessUi(ui.defaults, log),
+    ui: createQjsUi(parseUiConfig(config.ui), log),
   };
 }

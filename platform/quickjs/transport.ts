@@ -93,8 +93,7 @@ export class CurlTransport implements Transport {
       '--silent',
       '--show-error',
       '--proto', '=http,https',
-      '--request', 'POST',
-      '--data-binary', `@${files.body}`,
+      '--data-binary', `@${files.body}`, // implies POST (no --request: with --location it would stick to every hop)
       '--header', `@${files.headers}`,
       '--dump-header', files.responseHeaders,
       '--output', files.responseBody,
@@ -104,7 +103,8 @@ export class CurlTransport implements Transport {
     ];
     if (o.followRedirects) {
       const max = o.maxRedirects === undefined ? 5 : o.maxRedirects;
-      args.push('--location', '--max-redirs', String(max), '--proto-redir', '=http,https');
+      // --post30x: re-POST the message to the new location instead of turning it into a GET without a body
+      args.push('--location', '--max-redirs', String(max), '--proto-redir', '=http,https', '--post301', '--post302', '--post303');
     }
     if (o.caFile) args.push('--cacert', o.caFile);
     if (o.certFile) args.push('--cert', o.certFile);
