@@ -138,6 +138,16 @@ describe('HTTP endpoint', () => {
     expect(get.headers.get('allow')).toBe('POST');
     expect((await post(url, buildPkg0(params()).bytes, 'application/octet-stream')).status).toBe(415);
     expect((await post(url, new Uint8Array(4000))).status).toBe(413);
+    expect((await post(url, new Uint8Array(200_000))).status).toBe(413);
+    // without a Content-Length (chunked), the limit is counted while reading
+    const chunked = new ReadableStream({
+      start(c) {
+        for (let k = 0; k < 10; k++) c.enqueue(new Uint8Array(1000));
+        c.close();
+      },
+    });
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/vnd.syncml.notification' }, body: chunked, duplex: 'half' } as RequestInit);
+    expect(r.status).toBe(413);
     expect((await post(url, buildPkg0(params({ sessionId: 1 })).bytes)).status).toBe(202);
     const full = await post(url, buildPkg0(params({ sessionId: 2 })).bytes);
     expect(full.status).toBe(503);

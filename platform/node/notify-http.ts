@@ -23,6 +23,9 @@ export interface HttpNotificationOptions {
   timeoutMs?: number;
 }
 
+/** How much of a refused body is read and thrown away before the connection is cut. */
+const DRAIN_BYTES = 256 * 1024;
+
 function statusFor(r: IntakeResult): number {
   switch (r.outcome) {
     case 'queued':
@@ -86,24 +89,23 @@ export class HttpNotificationEndpoint {
     if (type !== MIME_SYNCML_NOTIFICATION) return answer(415, `content type must be ${MIME_SYNCML_NOTIFICATION}`);
     // A little room over the largest package 0, in case a sender wraps it in a WSP push.
     const limit = maxPkg0Bytes(o.intake.limits) + 64;
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      answer(413, `body over ${limit} bytes`);
-      req.destroy();
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    // Too large: answer 413 at once, then read and discard up to DRAIN_BYTES more so the client gets to read the
+    // answer (closing with unread bytes resets the connection); past that, cut it off.
+    const tooLarge = () => {
+      done = true;
+      answer(413, `body over ${limit} bytes`);
+    };
+    if (Number(req.headers['content-length']) > limit) tooLarge();
     req.on('data', (c: Buffer) => {
-      if (done) return;
       size += c.length;
-      if (size > limit) {
-        done = true;
-        answer(413, `body over ${limit} bytes`);
-        req.destroy();
+      if (done) {
+        if (size > limit + DRAIN_BYTES) req.destroy();
         return;
       }
+      if (size > limit) return tooLarge();
       chunks.push(c);
     });
     req.on('end', () => {
