@@ -386,10 +386,13 @@ describe('Atomic (digest §1.5)', () => {
     expect(await t.replace('./W/A', chr('A!'), A)).toBe(200);
     expect(await t.delete('./W/B', A)).toBe(200);
     expect(await t.replace('./W/C?prop=Name', chr('C2'), A)).toBe(200);
+    expect(await t.replace('./W/A?prop=Title', chr('t'), A)).toBe(200);
     expect(await t.replace('./W?prop=ACL', chr('Get=*'), A)).toBe(425); // a failing command inside
     expect(await tx.rollback()).toBe(216);
     expect(await t.get('./W?list=StructData', A)).toEqual(before);
     expect((await t.get('./W/A?prop=VerNo', A)).items[0].data).toBe('1');
+    expect((await t.get('./W/C?prop=VerNo', A)).items[0].data).toBe('1');
+    expect((await t.get('./W/A?prop=Title', A)).items[0].data).toBe('');
   });
 
   it('commit keeps the changes; a nested transaction is refused', async () => {

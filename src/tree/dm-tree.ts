@@ -508,11 +508,14 @@ export class DmTree {
       if (await this.lookup(r.segments.slice(0, r.segments.length - 1).concat([text]))) return DmStatus.AlreadyExists; // digest §1.5
       for (const m of this.mounts) if (prefixOf(r.segments, m.segments)) return DmStatus.CommandNotAllowed;
       const oldName = n.name;
+      const stamp = { verNo: n.verNo, tstamp: n.tstamp };
       this.rename(parent, oldName, text);
       this.touch(n);
       if (this.tx) {
         this.tx.record(async () => {
           this.rename(parent, text, oldName);
+          n.verNo = stamp.verNo;
+          n.tstamp = stamp.tstamp;
           return true;
         });
       }
@@ -526,6 +529,7 @@ export class DmTree {
     if (r.node) {
       const n = r.node;
       const before = n[field];
+      const stamp = { verNo: n.verNo, tstamp: n.tstamp };
       if (field === 'acl') n.acl = text;
       else n.title = text;
       this.touch(n);
@@ -533,6 +537,8 @@ export class DmTree {
         this.tx.record(async () => {
           if (field === 'acl') n.acl = before || '';
           else n.title = before;
+          n.verNo = stamp.verNo;
+          n.tstamp = stamp.tstamp;
           return true;
         });
       }
