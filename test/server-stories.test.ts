@@ -331,3 +331,40 @@ describe('other scenarios and checks', () => {
     expect(server.events.violations[0].code).toBe('undecodable');
   });
 });
+
+describe('DM fault knobs', () => {
+  it('drop-response records the message but loses the answer; the retry counts as a duplicate', async () => {
+    server = await startDmServer();
+    server.setDmFault({ mode: 'drop-response', devId: 'IMEI:F' });
+    const report = genericAlert(DAU, '200', { source: './FUMO/DownloadAndUpdate', format: 'int', correlator: 'c1' });
+    await expect(new TestClient(server.url, 'IMEI:F', '1').pkg1([report])).rejects.toThrow();
+    expect(server.events.reports).toMatchObject([{ occurrence: 1 }]);
+    const again = genericAlert(DAU, '200', { source: './FUMO/DownloadAndUpdate', format: 'int', correlator: 'c1' });
+    const { reply } = await new TestClient(server.url, 'IMEI:F', '2').pkg1([again]);
+    expect(code(statusFor(reply, '2'))).toBe(200);
+    expect(server.events.reports.map((r) => [r.occurrence, r.duplicate])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+  });
+
+  it('http-error answers 503 without processing, then works again; delay slows one answer', async () => {
+    server = await startDmServer();
+    server.setDmFault({ mode: 'http-error' });
+    await expect(new TestClient(server.url, 'IMEI:G', '1').pkg1([])).rejects.toThrow('server answered HTTP 503');
+    expect(server.events.messages).toHaveLength(0);
+    server.setDmFault({ mode: 'delay', delayMs: 80 });
+    const t0 = Date.now();
+    await new TestClient(server.url, 'IMEI:G', '2').pkg1([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
+    expect(() => server!.setDmFault({ mode: 'boom' as never })).toThrow('DM fault mode must be');
+  });
+
+  it('waitFor resolves when the events match and names what it waited for on timeout', async () => {
+    server = await startDmServer();
+    const waiting = server.waitFor((e) => e.genericAlerts.length === 1, 2000, 'one alert');
+    await new TestClient(server.url, 'IMEI:W', '1').pkg1([genericAlert(DEVREQ, '')]);
+    await waiting;
+    await expect(server.waitFor((e) => e.reports.length > 0, 50, 'a report')).rejects.toThrow('dm-server: a report not reached within 50 ms');
+  });
+});

@@ -18,6 +18,7 @@ import { DmSession, type SessionEnv } from './session.js';
 import { summarize } from './summary.js';
 import type {
   ClientAuthOptions,
+  DmFault,
   DownloadFault,
   Encoding,
   NotificationRecord,
@@ -61,6 +62,10 @@ export interface DmServer {
   setParams(p: Partial<ScenarioParams>): void;
   addFile(name: string, source: Uint8Array | string, type?: string): ServedFile;
   setFault(name: string, fault: DownloadFault | undefined): void;
+  /** Fault for the next DM exchanges (lost response, HTTP error, delay); undefined clears it. */
+  setDmFault(fault: DmFault | undefined): void;
+  /** Resolves when `pred(events)` holds (polled every 10 ms); rejects after `timeoutMs` (default 5000) naming `what`. */
+  waitFor(pred: (e: ServerEvents) => boolean, timeoutMs?: number, what?: string): Promise<void>;
   notify(req: NotifyRequest): Promise<NotificationRecord>;
   /** JSON text of everything recorded (what GET /admin/state returns). */
   state(): string;
@@ -113,6 +118,14 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
   const initialClientNonce = toNonce(auth.nonce, () => random(16));
   const initialServerNonce = toNonce(serverCred.nonce, () => new Uint8Array(0));
   let correlators = 0;
+  let dmFault: (DmFault & { left: number }) | undefined;
+  /** Takes one use of the DM fault when it applies to this request. */
+  const takeDmFault = (mode: DmFault['mode'], devId?: string): DmFault | undefined => {
+    if (!dmFault || dmFault.mode !== mode || dmFault.left <= 0) return undefined;
+    if (dmFault.devId && devId !== undefined && dmFault.devId !== devId) return undefined;
+    dmFault.left--;
+    return dmFault;
+  };
   let baseUrl = '';
 
   const firstFile = () => files.files.keys().next().value as string | undefined;
@@ -161,6 +174,11 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
   async function handleDm(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const ctype = String(req.headers['content-type'] || '');
     const body = await readBody(req);
+    const httpFault = takeDmFault('http-error');
+    if (httpFault) {
+      log(`!! fault: answering HTTP ${httpFault.httpStatus || 503} to a DM message on ${path}`);
+      return sendText(res, httpFault.httpStatus || 503, 'fault injected\n');
+    }
     let msg: SyncML;
     let encoding: Encoding;
     try {
@@ -228,6 +246,13 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
       msg: reply,
     });
     log(outSummary);
+    if (takeDmFault('drop-response', devId)) {
+      log(`!! fault: dropping our answer ${reply.hdr.msgID} to ${devId}`);
+      res.socket && res.socket.destroy();
+      return;
+    }
+    const delay = takeDmFault('delay', devId);
+    if (delay) await new Promise((r) => setTimeout(r, delay.delayMs || 1000));
     res.writeHead(200, headers).end(out);
   }
 
@@ -299,6 +324,10 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
           files.setFault(String(body.name), body.clear ? undefined : (body as DownloadFault));
           return sendText(res, 200, '{"ok":true}', 'application/json');
         }
+        if (path === '/admin/dm-fault') {
+          api.setDmFault(body.clear ? undefined : (body as unknown as DmFault));
+          return sendText(res, 200, '{"ok":true}', 'application/json');
+        }
         if (path === '/admin/reset') {
           api.reset();
           return sendText(res, 200, '{"ok":true}', 'application/json');
@@ -344,6 +373,22 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     },
     addFile: (name, source, type) => files.add(name, source, type),
     setFault: (name, fault) => files.setFault(name, fault),
+    setDmFault(fault) {
+      if (fault && ['drop-response', 'http-error', 'delay'].indexOf(fault.mode) < 0)
+        throw new ServerConfigError(`DM fault mode must be drop-response, http-error or delay, got "${fault.mode}"`);
+      dmFault = fault ? { ...fault, left: fault.times === undefined ? 1 : fault.times } : undefined;
+    },
+    waitFor(pred, timeoutMs = 5000, what = 'condition') {
+      const t0 = Date.now();
+      return new Promise<void>((resolve, reject) => {
+        const tick = () => {
+          if (pred(rec.events)) return resolve();
+          if (Date.now() - t0 > timeoutMs) return reject(new Error(`dm-server: ${what} not reached within ${timeoutMs} ms`));
+          setTimeout(tick, 10);
+        };
+        tick();
+      });
+    },
     notify,
     state,
     reset() {

@@ -43,6 +43,22 @@ export interface DownloadFault {
   times?: number;
 }
 
+/** Fault knobs for DM exchanges (POST /dm): lost responses, HTTP errors, slow answers. */
+export interface DmFault {
+  /**
+   * `drop-response`: process and record the message, then cut the connection without answering (a lost response:
+   * the client must retry, and a report must still count once at the application level);
+   * `http-error`: answer `httpStatus` (default 503) without processing; `delay`: answer after `delayMs`.
+   */
+  mode: 'drop-response' | 'http-error' | 'delay';
+  httpStatus?: number;
+  delayMs?: number;
+  /** How many DM requests it applies to (default 1). */
+  times?: number;
+  /** Only for this device (Source/LocURI); for http-error the body is not decoded, so devId is ignored. */
+  devId?: string;
+}
+
 export interface ServerOptions {
   port?: number;
   host?: string;
