@@ -20,6 +20,9 @@ export interface FuzzResult {
   accepted: number;
   maxMs: number;
   slowest: string;
+  /** The slowest input (UTF-8 for XML cases), for re-checking. */
+  slowestInput?: Uint8Array;
+  slowestXml?: boolean;
   /** Cases over 50 ms on the first run, before the re-measurement (GC pauses, JIT). */
   firstRunOver50ms: number;
   over50ms: number;
@@ -232,6 +235,8 @@ export function runFuzz(seeds: FuzzSeed[], opts: FuzzOptions): FuzzResult {
     if (ms > res.maxMs) {
       res.maxMs = ms;
       res.slowest = `${seed.name} ${names.join('+')} (${seed.xml ? text.length + ' chars' : input.length + ' B'})`;
+      res.slowestInput = seed.xml ? utf8Encode(text) : input;
+      res.slowestXml = seed.xml;
     }
     if (ms > 50) res.over50ms++;
     res.cases++;

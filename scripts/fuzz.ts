@@ -45,6 +45,11 @@ console.log(`max ms/case:  ${res.maxMs.toFixed(2)} (${res.slowest})`);
 console.log(`cases >50 ms: ${res.over50ms} (first run: ${res.firstRunOver50ms}, re-measured twice: GC/JIT pauses are not the input's cost)`);
 console.log(`peak RSS:     ${(peakRss / 1048576).toFixed(1)} MiB`);
 console.log(`wall time:    ${res0()}`);
+if (res.slowestInput) {
+  const dir = path.join(repoRoot, '.tmp');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, res.slowestXml ? 'fuzz-slowest.xml' : 'fuzz-slowest.wbxml'), res.slowestInput);
+}
 if (res.crashes.length) {
   const dir = path.join(repoRoot, '.tmp', 'fuzz-crashes');
   mkdirSync(dir, { recursive: true });

@@ -157,7 +157,6 @@ class Decoder {
     if (version > 0x03) this.fail('bad-version', 0, `unsupported WBXML version byte 0x${version.toString(16)} (expected 0x00..0x03)`);
     let publicId = this.mb();
     let publicIdIndex = -1;
-    const pidAt = this.pos;
     if (publicId === 0) {
       publicIdIndex = this.mb();
       publicId = 0;
@@ -178,7 +177,6 @@ class Decoder {
     this.strtblStart = this.pos;
     this.strtblEnd = this.pos + len;
     this.pos += len;
-    void pidAt;
     return { version, publicId, publicIdIndex };
   }
 
