@@ -40,6 +40,8 @@ export interface RequestConfig {
   retries: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** What the daemon asks for on a button press or scheduled check: firmware (FUMO), software (SCOMO), or both. */
+  triggerTargets: Array<'fumo' | 'scomo'>;
 }
 
 export interface AgentConfig {
@@ -181,7 +183,11 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
     },
   };
   const r = section(input, 'request', 'request');
-  checkKeys(r, ['data', 'mark', 'fumoNode', 'retries', 'retryBaseMs', 'retryMaxMs'], 'request');
+  checkKeys(r, ['data', 'mark', 'fumoNode', 'retries', 'retryBaseMs', 'retryMaxMs', 'triggerTargets'], 'request');
+  const targets = r.triggerTargets === undefined ? ['fumo'] : r.triggerTargets;
+  if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => t !== 'fumo' && t !== 'scomo')) {
+    throw new ConfigError('request.triggerTargets', 'must be a non-empty list of "fumo" and/or "scomo"');
+  }
   const request: RequestConfig = {
     data: str(r, 'data', 'request.data', ''),
     mark: optStr(r, 'mark', 'request.mark'),
@@ -189,6 +195,7 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
     retries: num(r, 'retries', 'request.retries', 0, 0, 100),
     retryBaseMs: num(r, 'retryBaseMs', 'request.retryBaseMs', 2000, 0, 3600000),
     retryMaxMs: num(r, 'retryMaxMs', 'request.retryMaxMs', 300000, 0, 86400000),
+    triggerTargets: targets as Array<'fumo' | 'scomo'>,
   };
   const l = section(input, 'log', 'log');
   checkKeys(l, ['level', 'json'], 'log');

@@ -8,6 +8,7 @@ import { createNodeLog, nodeClock, nodeRandom } from './basics.js';
 import { createNodeDeviceInfoReader } from './device-info.js';
 import { createNodeUi } from './ui-headless.js';
 import { createNodeFumoSource } from './fumo.js';
+import { startNodeTriggers } from './schedule.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 
 export async function createNodePlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
@@ -18,6 +19,7 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
   }
   const log = createNodeLog(options.verbose ? 'debug' : config.log.level, config.log.json);
   const s = config.server;
+  const storage = createNodeStorage(config.stateDir);
   return {
     runtime: 'node',
     transport: createNodeTransport({
@@ -28,12 +30,17 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
       pinnedPubKey: s.tls.pinnedPubKey,
       insecure: s.tls.insecure,
     }),
-    storage: createNodeStorage(config.stateDir),
+    storage,
     clock: nodeClock,
     random: nodeRandom,
     log,
     deviceInfo: createNodeDeviceInfoReader(config.device),
     ui: createNodeUi(parseUiConfig(config.ui), log),
     sources: [createNodeFumoSource],
+    startTriggers: (section) => startNodeTriggers(section, storage, log),
+    onStop(fn) {
+      process.once('SIGTERM', fn);
+      process.once('SIGINT', fn);
+    },
   };
 }

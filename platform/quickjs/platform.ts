@@ -10,6 +10,8 @@ import { mkdirp } from './files.js';
 import { createQuickjsDeviceInfoReader } from './device-info.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 import { createQjsUi } from './ui-headless.js';
+import { startQjsTriggers } from './triggers.js';
+import * as os from 'os';
 
 export async function createQjsPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
@@ -19,6 +21,8 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
   }
   const log = createQjsLog({ json: config.log.json, minLevel: options.verbose ? 'debug' : config.log.level });
   const s = config.server;
+  const storage = new QjsStorage(config.stateDir);
+  const random = new QjsRandom();
   return {
     runtime: 'quickjs',
     transport: new CurlTransport({
@@ -29,11 +33,16 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
       pinnedPubKey: s.tls.pinnedPubKey,
       insecure: s.tls.insecure,
     }),
-    storage: new QjsStorage(config.stateDir),
+    storage,
     clock: new QjsClock(),
-    random: new QjsRandom(),
+    random,
     log,
     deviceInfo: createQuickjsDeviceInfoReader(config.device),
     ui: createQjsUi(parseUiConfig(config.ui), log),
+    startTriggers: (section) => startQjsTriggers(section, storage, random, log),
+    onStop(fn) {
+      os.signal(os.SIGTERM, fn);
+      os.signal(os.SIGINT, fn);
+    },
   };
 }

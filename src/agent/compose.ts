@@ -6,6 +6,7 @@ import { DurableStore } from '../state/index.js';
 import { DmTree } from '../tree/dm-tree.js';
 import { Agent, randomSessionId, type AgentParts } from './agent.js';
 import { createUiAlertHandler } from './ui-handler.js';
+import { parseUiConfig } from '../ui/index.js';
 import type { ReportSource } from './reports.js';
 import type { TreePlugin } from '../tree/plugin.js';
 import { base64Decode, base64Encode } from '../bytes.js';
@@ -68,7 +69,7 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
 
   const parts: AgentParts = {
     tree,
-    ui: createUiAlertHandler(ports.ui, ports.log),
+    ui: createUiAlertHandler(ports.ui, ports.log, parseUiConfig(config.ui).limits),
     devInfo: async () => facts.devInfoLeaves(),
     devId: async () => facts.devId(),
     nonces: {

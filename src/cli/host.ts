@@ -1,6 +1,7 @@
 // What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts).
 import type { AgentConfig } from '../config.js';
 import type { SourceFactory } from '../agent/compose.js';
+import type { RunningTriggers } from '../triggers/start.js';
 import type { Clock, DeviceInfoReader, Log, Random, Storage, Transport, UserInterface } from '../ports.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
@@ -15,6 +16,10 @@ export interface PlatformPorts {
   ui: UserInterface;
   /** FUMO, SCOMO and other report sources with their tree mounts (see src/agent/compose.ts). */
   sources?: SourceFactory[];
+  /** Starts the button and schedule triggers of the `triggers` section (the daemon). */
+  startTriggers?(section: Record<string, unknown>): Promise<RunningTriggers>;
+  /** Calls `fn` once when the process is asked to stop (SIGTERM/SIGINT). */
+  onStop?(fn: () => void): void;
 }
 
 export interface CliHost {
