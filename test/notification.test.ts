@@ -21,6 +21,7 @@ import {
   planNotifiedSession,
   processSpoolOnce,
   serveNotifications,
+  serverCredentialsFrom,
   viaFromHelperName,
   sessionIdHex,
   unwrapNotification,
@@ -261,6 +262,16 @@ describe('digest verification', () => {
     const bytes = concatBytes([pkg0Digest('srv-user', SECRET, ISSUED, trigger), trigger]);
     expectError(() => verifyNotification(parsePkg0(bytes), creds()), 'bad-digest', 'digest');
     expect(verifyNotification(parsePkg0(bytes), creds(ISSUED, { authName: 'srv-user' })).nonceForm).toBe('issued');
+  });
+
+  it('builds SRVCRED from the server config, reading the nonce at check time', () => {
+    let nonce = fromHex('00');
+    const c = serverCredentialsFrom({ id: SERVER, serverAuth: { name: 'srv-user', secret: SECRET } }, () => nonce);
+    expect(c).toMatchObject({ serverId: SERVER, secret: SECRET, authName: 'srv-user' });
+    expect(serverCredentialsFrom({ id: SERVER, serverAuth: { name: SERVER, secret: SECRET } }, () => nonce).authName).toBeUndefined();
+    expectError(() => verifyNotification(parsePkg0(pkg()), c), 'bad-digest', 'digest');
+    nonce = ISSUED;
+    expect(verifyNotification(parsePkg0(pkg()), c).nonceForm).toBe('issued');
   });
 
   it('accepts a server that hashed the base64 text of our nonce (MOTO fallback), not as resync', () => {

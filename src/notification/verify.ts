@@ -110,3 +110,13 @@ export function verifyNotification(
   }
   throw new NotificationError('bad-digest', 'digest', `digest does not match the credentials of ${JSON.stringify(n.serverId)} with the issued nonce or either resync nonce`);
 }
+
+/**
+ * SRVCRED of the configured server (src/config.ts `server.id` and `server.serverAuth`), with the nonce read from the
+ * agent's durable nonce store at check time (`agent nonces.serverNonce`).
+ */
+export function serverCredentialsFrom(server: { id: string; serverAuth: { name: string; secret: string } }, nonce: () => Uint8Array): ServerCredentials {
+  const c: ServerCredentials = { serverId: server.id, secret: server.serverAuth.secret, nonce };
+  if (server.serverAuth.name && server.serverAuth.name !== server.id) c.authName = server.serverAuth.name;
+  return c;
+}
