@@ -25,7 +25,7 @@ export function createNodeUi(
       log.log('warn', 'ui.mode is "tty" but there is no terminal; UI alerts are answered 416', {});
       inner = { ask: () => Promise.resolve({ kind: 'cannotDisplay', reason: 'no terminal' }) };
     } else inner = new HeadlessUi(config.defaults, log);
-    if (config.mode === 'auto') log.log('info', `UI: ${io ? 'terminal' : 'headless (no terminal)'}`, {});
+    if (config.mode === 'auto') log.log('debug', `UI: ${io ? 'terminal' : 'headless (no terminal)'}`, {});
   }
   return new BoundedUiQueue(inner, config.queueBound, log);
 }
