@@ -1,7 +1,9 @@
 // Benchmark: download + hash + write of a 64 MiB image through the real pipeline (FumoEngine DownloadAndUpdate over
 // NodeDownloader → staging file → SHA-256 verify → FileWriter / uboot-ab slot write with read-back hash), served from a
 // file by a local HTTP server on 127.0.0.1 (streamed from disk so the server does not inflate RSS).
-// Usage: npx tsx scripts/bench-update.ts [MiB=64] [writer=file|uboot-ab]
+// Usage: npx tsx scripts/bench-update.ts [MiB=64] [writer=file|uboot-ab] [--qjs]
+//   --qjs also runs the same DownloadAndUpdate (file writer) on QuickJS (curl + dmnative SHA-256) and reports its
+//   wall time and max RSS (GNU time %M: the largest of qjs and its children, e.g. curl).
 
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +18,7 @@ import { UbootAbWriter } from '../platform/node/flash/uboot-ab';
 import { FumoEngine } from '../src/fumo/engine';
 import { MemoryJournalStore } from '../src/fumo/journal';
 import type { FlashWriter } from '../src/update/ports';
+import { bundleForQjs, qjsCommand, qjsSkipReason } from '../test/support/qjs';
 
 async function main() {
   const mib = Number(process.argv[2] || '64');
@@ -105,6 +108,43 @@ async function main() {
       1,
     ),
   );
+  if (process.argv.indexOf('--qjs') >= 0) {
+    const skip = qjsSkipReason('host');
+    if (skip) console.log(`qjs: skipped (${skip})`);
+    else {
+      const bundle = await bundleForQjs('test/update.qjs-entry.ts', path.join(dir, 'update.js'));
+      const qdir = path.join(dir, 'qjs');
+      const target = path.join(qdir, 'firmware.bin');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(qdir, { recursive: true });
+      const args = JSON.stringify({ mode: 'file', url: `http://127.0.0.1:${port}/image.bin`, sha256: digest, dir: qdir, target });
+      const q0 = performance.now();
+      // spawnSync would block this process's HTTP server: run it through a promise instead.
+      const { spawn } = await import('node:child_process');
+      const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        const c = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', ...qjsCommand('host'), '-m', bundle, args]);
+        let out = '';
+        let err = '';
+        c.stdout.on('data', (d: Buffer) => (out += d));
+        c.stderr.on('data', (d: Buffer) => (err += d));
+        c.on('close', (code) => resolve({ code: code === null ? -1 : code, out, err }));
+      });
+      const qs = (performance.now() - q0) / 1000;
+      const rss = /maxrss_kb=(\d+)/.exec(r.err);
+      console.log(
+        JSON.stringify({
+          runtime: 'qjs',
+          writer: 'file',
+          imageMiB: mib,
+          exit: r.code,
+          output: r.out.trim(),
+          seconds: +qs.toFixed(2),
+          MiBps: (mib / qs).toFixed(1),
+          maxRssMiB: rss ? +(Number(rss[1]) / 1024).toFixed(1) : null,
+        }),
+      );
+    }
+  }
   server.close();
   rmSync(dir, { recursive: true, force: true });
 }
