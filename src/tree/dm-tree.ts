@@ -13,7 +13,6 @@ import {
   bumpVersion,
   dataSize,
   DEFAULT_FORMAT,
-  DEFAULT_TYPE,
   type GetItem,
   newNode,
   type NodeData,
@@ -22,6 +21,8 @@ import {
   type StaticNode,
 } from './node';
 import type { ExecArgs, TreePlugin } from './plugin';
+import { propertyItem } from './properties';
+import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved';
 import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize';
 import { DmStatus, TreeError } from './status';
 import { type TreeTransaction, UndoLog } from './transaction';
@@ -59,58 +60,6 @@ export interface NodeOptions {
 export interface GetResult {
   status: number;
   items: GetItem[];
-}
-
-interface Mount {
-  segments: string[];
-  plugin: TreePlugin;
-}
-
-/** A node found by lookup, static or plugin-backed, with its properties. */
-interface Resolved {
-  segments: string[];
-  leaf: boolean;
-  format: string;
-  type?: string;
-  acl: string;
-  title?: string;
-  tstamp?: number;
-  verNo: number;
-  accessTypes?: AclCommand[];
-  permanent?: boolean;
-  node?: StaticNode;
-  mount?: Mount;
-  rel?: string[];
-}
-
-function countNodes(n: StaticNode): number {
-  let total = 1;
-  n.children.forEach((c) => (total += countNodes(c)));
-  return total;
-}
-
-function statusOf(e: unknown): number {
-  return e instanceof TreeError ? e.status : DmStatus.CommandFailed;
-}
-
-function supports(r: Resolved, cmd: AclCommand): boolean {
-  return !r.accessTypes || r.accessTypes.indexOf(cmd) >= 0;
-}
-
-function prefixOf(prefix: string[], segs: string[]): boolean {
-  if (prefix.length > segs.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== segs[i]) return false;
-  return true;
-}
-
-/** TStamp property text: ISO 8601 basic UTC, e.g. 20261122T042100Z. */
-function isoBasic(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-function pathOnly(uri: string): string {
-  const q = uri.indexOf('?');
-  return q < 0 ? uri : uri.substring(0, q);
 }
 
 export class DmTree {
@@ -331,31 +280,7 @@ export class DmTree {
   }
 
   private async propertyItem(r: Resolved, prop: string, uri: string): Promise<GetItem> {
-    const chr = (data: string): GetItem => ({ uri, format: 'chr', data });
-    switch (prop) {
-      case 'ACL':
-        return chr(r.acl);
-      case 'Format':
-        return chr(r.format);
-      case 'Name':
-        return chr(r.segments.length ? r.segments[r.segments.length - 1] : '.');
-      case 'Type':
-        return chr(r.type !== undefined ? r.type : r.leaf ? DEFAULT_TYPE : '');
-      case 'Title':
-        return chr(r.title !== undefined ? r.title : '');
-      case 'VerNo':
-        return { uri, format: 'int', data: String(r.verNo) };
-      case 'TStamp':
-        if (r.tstamp === undefined) throw new TreeError(DmStatus.OptionalFeatureNotSupported, 'no TStamp recorded for this node');
-        return chr(isoBasic(r.tstamp));
-      case 'Size': {
-        // Size belongs to leaves (DM TND); an interior node has none.
-        if (!r.leaf) throw new TreeError(DmStatus.CommandNotAllowed, 'Size is a property of leaf nodes');
-        if (!supports(r, 'Get')) throw new TreeError(DmStatus.CommandNotAllowed, 'the node value cannot be read');
-        return { uri, format: 'int', data: String(dataSize((await this.readLeaf(r)).data)) };
-      }
-    }
-    throw new TreeError(DmStatus.OptionalFeatureNotSupported, `unknown property ${prop}`);
+    return propertyItem(r, prop, uri, () => this.readLeaf(r));
   }
 
   // ---------------------------------------------------------------- Add
