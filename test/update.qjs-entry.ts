@@ -78,7 +78,7 @@ async function main() {
     urlPolicy: { allowedHosts: ['127.0.0.1'] },
     verification: { requireSignature: false, publicKeys: [] },
     download: { backoff: { baseMs: 10, maxMs: 20, maxAttempts: 4 } },
-    chunkSize: 65536,
+    chunkSize: 1 << 20,
   });
   if (a.mode === 'exec' || a.mode === 'file') {
     const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: a.url, correlator: 'qjs-1', sha256: a.sha256 });
