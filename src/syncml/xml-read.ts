@@ -132,9 +132,11 @@ function nestingExceeds(text: string, maxDepth: number): boolean {
 }
 
 function tagOf(n: RawNode): string | undefined {
-  for (const k of Object.keys(n)) if (k !== ':@' && k !== '#text' && k !== '#cdata') return k;
+  for (const k in n) if (k !== ':@' && k !== '#text' && k !== '#cdata') return k;
   return undefined;
 }
+
+const NO_ATTRS: Record<string, string> = {};
 
 function attrsOf(n: RawNode): Record<string, string> {
   const a = n[':@'] as Record<string, string> | undefined;
@@ -170,10 +172,10 @@ function convert(
   if (++ctx.elements > ctx.limits.maxElements) {
     throw new SyncmlError('too-many-elements', path, `more than ${ctx.limits.maxElements} elements`);
   }
-  const rawAttrs = attrsOf(n);
+  const rawAttrs = (n[':@'] as Record<string, string> | undefined) || NO_ATTRS;
   let scope = parentScope;
   const attrs: WbxmlAttr[] = [];
-  for (const k of Object.keys(rawAttrs)) {
+  if (rawAttrs !== NO_ATTRS) for (const k of Object.keys(rawAttrs)) {
     const value = decodeEntities(String(rawAttrs[k]));
     if (k === 'xmlns' || k.indexOf('xmlns:') === 0) {
       if (scope === parentScope) scope = Object.assign({}, parentScope);
@@ -188,7 +190,12 @@ function convert(
 
   const kids = (n[tag] as RawNode[]) || [];
   let hasElement = false;
-  for (const k of kids) if (tagOf(k) !== undefined) hasElement = true;
+  for (let i = 0; i < kids.length; i++) {
+    if (kids[i]['#text'] === undefined && kids[i]['#cdata'] === undefined) {
+      hasElement = true;
+      break;
+    }
+  }
   const pieces: { text: string; cdata: boolean }[] = [];
   for (const k of kids) {
     if (k['#text'] !== undefined) {
