@@ -481,4 +481,26 @@ describe('DM session engine', () => {
     expect(results.map((r) => r.items[0].data).join('')).toBe(value);
     for (const m of log.slice(1)) expect(Buffer.byteLength(encodeXml(m))).toBeLessThanOrEqual(1500);
   });
+
+  it('an illegal Atomic (Get inside) fails with 500 and leaves no transaction open for the next Atomic', async () => {
+    const tree = new DmTree();
+    const { session, log } = makeSession(
+      (m, _r, n) => {
+        if (n === 1)
+          return serverMsg(m, [
+            ...ackAll(m, '200'),
+            { kind: 'Atomic', cmdID: '40', commands: [{ kind: 'Get', cmdID: '41', items: [{ target: { locURI: './DevDetail/FwV' } }] }] },
+            { kind: 'Atomic', cmdID: '42', commands: [{ kind: 'Replace', cmdID: '43', items: [{ target: { locURI: './Vendor/Setting' }, data: 'ok' }] }] },
+          ]);
+        return serverMsg(m, ackAll(m));
+      },
+      { tree },
+    );
+    await session.run();
+    const codes = Object.fromEntries(log[1].body.filter((c) => c.kind === 'Status').map((c) => [(c as Status).cmdRef, (c as Status).data]));
+    expect(codes['40']).toBe('500');
+    expect(codes['42']).toBe('200');
+    expect(codes['43']).toBe('200');
+    expect((await tree.getValue('./Vendor/Setting'))!.data).toBe('ok');
+  });
 });

@@ -158,7 +158,8 @@ export class CommandExecutor {
   private async atomic(cmd: Container, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
     // Nested Atomic or a Get inside Atomic is not allowed (digest §1.5): the whole Atomic fails with 500.
     const illegal = cmd.commands.some((c) => c.kind === 'Atomic' || c.kind === 'Get' || hasNested(c));
-    const tx = this.tree.transaction();
+    // The tree allows one open transaction: open it only when the Atomic will run.
+    const tx = illegal ? null : this.tree.transaction();
     const inner: Reply[] = [];
     let failed = illegal;
     if (!illegal) {
@@ -169,13 +170,13 @@ export class CommandExecutor {
         if (failed) break;
       }
     }
-    if (!failed) {
+    if (!failed && tx) {
       await tx.commit();
       const code = this.status(cmd, Status.OK, ctx, replies);
       replies.push(...inner);
       return code;
     }
-    const rb = illegal ? Status.AtomicRolledBack : await tx.rollback();
+    const rb = tx ? await tx.rollback() : Status.AtomicRolledBack;
     const code = this.status(cmd, illegal ? Status.CommandFailed : Status.AtomicFailed, ctx, replies);
     // Every child gets a Status: the one that failed keeps its code, executed ones become 216 (or 516), the rest 215.
     const done = new Map<string, string>();
