@@ -15,7 +15,7 @@
 
 import { FumoResult } from '../../src/fumo/result-codes';
 import { UpdateError } from '../../src/update/errors';
-import type { FlashStatus, FlashWriter, ImageMeta } from '../../src/update/ports';
+import type { FlashStatus, FlashWriter, ImageMeta, ResumePoint } from '../../src/update/ports';
 
 export type Slot = 'A' | 'B';
 
@@ -27,7 +27,11 @@ export interface BootEnv {
 
 /** One open slot: sequential writes, then close = fsync + read back + compare the hash (throws UpdateError 410). */
 export interface SlotSink {
+  /** Continue after `offset` bytes if the slot's prefix hashes to `prefixSha256` (hex); false = start from 0. */
+  resumeAt(offset: number, prefixSha256: string): Promise<boolean>;
   write(bytes: Uint8Array): Promise<void>;
+  /** fsync what was written so far. */
+  sync(): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -66,7 +70,7 @@ export class UbootAbCore implements FlashWriter {
     return { bootedSlot: booted, primarySlot: primary, targetSlot: otherSlot(booted), pendingCommit: env.upgrade_available === '1' };
   }
 
-  async begin(meta: ImageMeta): Promise<void> {
+  async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     // Never overwrite the only good slot (ota-anchors §11.8): while the running slot is on trial, the other one is the
@@ -81,6 +85,15 @@ export class UbootAbCore implements FlashWriter {
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
     this.target = target;
     this.slot = await this.core.openSlot(this.core.slots[target], meta);
+    // The slot was marked bad before its first byte, so a prefix that hashes right is ours from the earlier run.
+    if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256)))
+      return resume.offset;
+    return 0;
+  }
+
+  async sync(): Promise<void> {
+    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
+    await this.slot.sync();
   }
 
   async writeChunk(bytes: Uint8Array): Promise<void> {

@@ -262,8 +262,8 @@ export class NodeStagingFiles implements StagingFiles {
       throw e;
     }
   }
-  sha256(file: string): Promise<Uint8Array> {
-    return sha256File(file);
+  sha256(file: string, length?: number): Promise<Uint8Array> {
+    return sha256File(file, 0, length);
   }
   async read(file: string, offset: number, length: number): Promise<Uint8Array> {
     const fh = await open(file, 'r');

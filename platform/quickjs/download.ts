@@ -187,8 +187,8 @@ export class QjsStagingFiles implements StagingFiles {
     const [st, err] = os.stat(file);
     return err === 0 ? st.size : null;
   }
-  async sha256(file: string): Promise<Uint8Array> {
-    return this.hash.file(file);
+  async sha256(file: string, length?: number): Promise<Uint8Array> {
+    return length === undefined ? this.hash.file(file) : this.hash.file(file, 0, length);
   }
   async read(file: string, offset: number, length: number): Promise<Uint8Array> {
     const fd = check('open', file, os.open(file, os.O_RDONLY));

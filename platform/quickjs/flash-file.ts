@@ -3,7 +3,7 @@
 // so the target path always names a complete image; the previous one stays until commit for rollback.
 
 import * as os from 'os';
-import type { FlashStatus, FlashWriter, ImageMeta } from '../../src/update/ports.js';
+import type { FlashStatus, FlashWriter, ImageMeta, ResumePoint } from '../../src/update/ports.js';
 import { UpdateError } from '../../src/update/errors.js';
 import { FumoResult } from '../../src/fumo/result-codes.js';
 import { exec, exists, removeFile } from './files.js';
@@ -22,10 +22,16 @@ export class QjsFileWriter implements FlashWriter {
   private slot: QjsSlotWriter | null = null;
   constructor(private readonly target: string, private readonly hash: Sha256Provider, private readonly durability: Durability) {}
 
-  async begin(meta: ImageMeta): Promise<void> {
-    removeFile(this.target + '.new');
+  async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
+    if (!resume) removeFile(this.target + '.new');
     this.slot = new QjsSlotWriter(this.target + '.new', meta, this.hash, this.durability);
     this.slot.open();
+    if (resume && resume.offset > 0 && (await this.slot.resumeAt(resume.offset, resume.prefixSha256))) return resume.offset;
+    return 0;
+  }
+  async sync(): Promise<void> {
+    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
+    await this.slot.sync();
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');

@@ -33,6 +33,24 @@ export class QjsSlotWriter implements SlotSink {
     this.pos = 0;
   }
 
+  async resumeAt(offset: number, prefixSha256: string): Promise<boolean> {
+    if (this.fd < 0) throw new UpdateError(FumoResult.UpdateFailed, 'resume before begin()');
+    let got = '';
+    try {
+      got = hex(this.hash.file(this.target, 0, offset));
+    } catch (e) {
+      return false;
+    }
+    if (got !== prefixSha256) return false;
+    this.pos = offset;
+    return true;
+  }
+
+  async sync(): Promise<void> {
+    if (this.fd < 0) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin()');
+    await this.durability.syncFd(this.fd, this.target);
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     if (this.fd < 0) throw new UpdateError(FumoResult.UpdateFailed, 'slot write before begin()');
     if (this.pos + bytes.length > this.meta.size)

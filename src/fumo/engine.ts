@@ -43,6 +43,8 @@ export interface FumoEngineOptions {
   keepPackage?: boolean;
   /** Bytes per writer chunk (default 1 MiB). */
   chunkSize?: number;
+  /** Journal an install checkpoint every this many bytes (default 8 MiB; 0 = never). */
+  checkpointBytes?: number;
   /** Hard cap on persisted steps per job (default 64). */
   maxTransitions?: number;
   onEvent?(event: FumoEvent): void;
@@ -191,6 +193,10 @@ export class FumoEngine {
       keepPackage: this.o.keepPackage === true,
       storedPackage: this.doc.package,
       onProgress: (received, total) => job && this.emit({ type: 'progress', jobId: job.id, received, total }),
+      checkpointBytes: this.o.checkpointBytes === undefined ? 8 << 20 : this.o.checkpointBytes,
+      checkpoint: async (patch) => {
+        if (this.doc.job) await this.persist({ job: Object.assign({}, this.doc.job, patch) });
+      },
     };
   }
 

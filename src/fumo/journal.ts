@@ -76,6 +76,8 @@ export interface JobRecord {
   verified?: VerifiedInfo;
   /** Slot the new image should boot from (A/B writers). */
   expectSlot?: string;
+  /** Install checkpoint: bytes of the image written and synced into the target (resume point after a power cut). */
+  installed?: number;
   /** Set once the outcome is known. */
   result?: { code: number; message: string; finalState: number; rebootAfterReport?: boolean };
   /** Install-notify status to POST in the Report step (descriptor downloads only). */

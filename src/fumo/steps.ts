@@ -33,6 +33,10 @@ export interface StepContext {
   /** A package already verified by an earlier Download job (for Exec Update). */
   storedPackage: VerifiedInfo | null;
   onProgress?(received: number, total?: number): void;
+  /** Journal an install checkpoint every this many bytes (0 = never; default in the engine: 8 MiB). */
+  checkpointBytes: number;
+  /** Persists `patch` into the current job without moving to another step. */
+  checkpoint(patch: Partial<JobRecord>): Promise<void>;
 }
 
 export interface StepOutcome {
@@ -187,15 +191,32 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         throw new UpdateError(FumoResult.CorruptedPackage, 'staged package changed after verification');
       await ctx.writer.installFile(ctx.stagingFile, meta);
     } else {
-      await ctx.writer.begin(meta);
-      for (let off = 0; off < v.size; off += ctx.chunkSize) {
+      // Resume an interrupted slot write from its last checkpoint (ota-anchors §10 step 3): the writer re-hashes the
+      // slot prefix against the verified image's prefix and continues only when they match.
+      let from = 0;
+      if (job.installed !== undefined && job.installed > 0 && job.installed < v.size) {
+        const prefix = hex(await ctx.files.sha256(ctx.stagingFile, job.installed));
+        const r = await ctx.writer.begin(meta, { offset: job.installed, prefixSha256: prefix });
+        from = typeof r === 'number' ? r : 0;
+      } else {
+        await ctx.writer.begin(meta);
+      }
+      let sinceCheckpoint = 0;
+      for (let off = from; off < v.size; ) {
         const chunk = await ctx.files.read(ctx.stagingFile, off, Math.min(ctx.chunkSize, v.size - off));
         if (chunk.length === 0) throw new UpdateError(FumoResult.UpdateFailed, `staged package ended at ${off}`);
         await ctx.writer.writeChunk(chunk);
+        off += chunk.length;
+        sinceCheckpoint += chunk.length;
+        if (ctx.writer.sync && ctx.checkpointBytes > 0 && sinceCheckpoint >= ctx.checkpointBytes && off < v.size) {
+          await ctx.writer.sync(); // durable first, then journaled: the checkpoint never claims unsynced bytes
+          await ctx.checkpoint({ installed: off });
+          sinceCheckpoint = 0;
+        }
       }
       await ctx.writer.finish(); // read-back hash: the slot holds exactly the verified image
     }
-    const patch: Partial<JobRecord> = {};
+    const patch: Partial<JobRecord> = { installed: undefined };
     if (before.targetSlot !== undefined) patch.expectSlot = before.targetSlot;
     return { job: next(job, 'Activate', patch), state: FumoState.UpdateProgressing };
   },

@@ -61,8 +61,8 @@ export interface Downloader {
 export interface StagingFiles {
   /** Size in bytes, or null when the file does not exist. */
   size(file: string): Promise<number | null>;
-  /** SHA-256 of the whole file, computed in fixed-size chunks. */
-  sha256(file: string): Promise<Uint8Array>;
+  /** SHA-256 of the whole file, or of its first `length` bytes, computed in fixed-size chunks. */
+  sha256(file: string, length?: number): Promise<Uint8Array>;
   read(file: string, offset: number, length: number): Promise<Uint8Array>;
   readText(file: string): Promise<string | null>;
   /** tmp + fsync + rename + fsync(dir). */
@@ -78,6 +78,13 @@ export interface ImageMeta {
   version?: string;
   /** The verified staged file, for writers that hand a whole file to an external installer. */
   stagedFile?: string;
+}
+
+/** Where an interrupted slot write may continue: the first `offset` bytes were written and synced before. */
+export interface ResumePoint {
+  offset: number;
+  /** SHA-256 (hex) of the first `offset` bytes of the verified image; the writer re-hashes its slot prefix. */
+  prefixSha256: string;
 }
 
 export interface FlashStatus {
@@ -100,8 +107,14 @@ export interface FlashWriter {
   readonly kind: string;
   /** True when activate() only takes effect after a reboot (A/B slots, external installers). */
   readonly needsReboot: boolean;
-  begin(meta: ImageMeta): Promise<void>;
+  /**
+   * Opens the target (marking it bad first where that applies). With `resume`, a writer that can re-hash the slot
+   * prefix continues after it when it matches; returns the offset writing continues from (0 or nothing = start).
+   */
+  begin(meta: ImageMeta, resume?: ResumePoint): Promise<number | void>;
   writeChunk(bytes: Uint8Array): Promise<void>;
+  /** Optional: make every byte written so far durable (fsync), so the engine can journal an install checkpoint. */
+  sync?(): Promise<void>;
   finish(): Promise<void>;
   /** `target` is the slot named by status().targetSlot before begin() (journaled), for A/B writers after a restart. */
   activate(target?: string): Promise<void>;

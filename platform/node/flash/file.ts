@@ -4,7 +4,7 @@
 
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { FlashStatus, FlashWriter, ImageMeta } from '../../../src/update/ports';
+import type { FlashStatus, FlashWriter, ImageMeta, ResumePoint } from '../../../src/update/ports';
 import { UpdateError } from '../../../src/update/errors';
 import { FumoResult } from '../../../src/fumo/result-codes';
 import { SlotWriter } from './slot-io';
@@ -41,10 +41,16 @@ export class FileWriter implements FlashWriter {
     return this.target + '.prev';
   }
 
-  async begin(meta: ImageMeta): Promise<void> {
-    await rm(this.next, { force: true });
+  async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
+    if (!resume) await rm(this.next, { force: true });
     this.slot = new SlotWriter(this.next, meta, this.onDurableWrite);
     await this.slot.open();
+    if (resume && resume.offset > 0 && (await this.slot.resumeAt(resume.offset, resume.prefixSha256))) return resume.offset;
+    return 0;
+  }
+  async sync(): Promise<void> {
+    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
+    await this.slot.sync();
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');

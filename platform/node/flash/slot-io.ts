@@ -30,6 +30,25 @@ export class SlotWriter {
     this.pos = 0;
   }
 
+  async resumeAt(offset: number, prefixSha256: string): Promise<boolean> {
+    if (!this.fh) throw new UpdateError(FumoResult.UpdateFailed, 'resume before begin()');
+    let got = '';
+    try {
+      got = hex(await sha256File(this.target, 0, offset));
+    } catch (e) {
+      return false; // shorter than the checkpoint: start over
+    }
+    if (got !== prefixSha256) return false;
+    this.pos = offset;
+    return true;
+  }
+
+  async sync(): Promise<void> {
+    if (!this.fh) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin()');
+    if (this.onDurableWrite) this.onDurableWrite('slot-fsync');
+    await this.fh.sync();
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     if (!this.fh) throw new UpdateError(FumoResult.UpdateFailed, 'slot write before begin()');
     if (this.pos + bytes.length > this.meta.size)
