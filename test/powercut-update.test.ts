@@ -71,8 +71,8 @@ async function boot(d: Device): Promise<Slot> {
   return b.slot as Slot;
 }
 
-function engineFor(d: Device, tick: (w: string) => void, flags: { reboot: boolean }, health = true): FumoEngine {
-  const env = new FwEnv({ config: d.cfg, defaultEnv: d.def, onDurableWrite: tick });
+function engineFor(d: Device, tick: (w: string) => void, flags: { reboot: boolean }, health = true, afterEnvWrite?: () => void): FumoEngine {
+  const env = new FwEnv({ config: d.cfg, defaultEnv: d.def, onDurableWrite: tick, afterDurableWrite: afterEnvWrite });
   return new FumoEngine({
     fumoUri: './FUMO',
     store: new FileJournalStore(path.join(d.dir, 'state'), tick),
@@ -346,5 +346,58 @@ describe('install checkpoints', () => {
     await engineFor(d, (w) => void (w === 'slot-write' && resumedWrites++), { reboot: false }).resume();
     expect(resumedWrites).toBe(7);
     expect(sha(readFileSync(d.slots.B))).toBe(sha(newFw));
+  });
+});
+
+/** Corrupts the env copy written last (the one with the higher flag byte): a write torn half-way. */
+function tearNewestEnvCopy(d: Device): void {
+  const copies = ['env0', 'env1'].map((c) => ({ p: path.join(d.dir, c), b: readFileSync(path.join(d.dir, c)) }));
+  const newest = copies[0].b[4] === ((copies[1].b[4] + 1) & 0xff) ? copies[0] : copies[1];
+  for (let i = 20; i < 60; i++) newest.b[i] = 0xff;
+  writeFileSync(newest.p, newest.b);
+}
+
+describe('torn env writes (the write happens, the new copy is corrupt, power is lost)', () => {
+  it.each([1, 2])('env write #%i torn: the old copy wins, the update still converges', async (k) => {
+    const d = await newDevice();
+    let envWrites = 0;
+    let off = false;
+    let accepted = false;
+    const acked = new Set<string>();
+    for (let life = 0; life < 10; life++) {
+      const flags = { reboot: false };
+      off = false;
+      const tick = () => {
+        if (off) throw new PowerCut('off');
+      };
+      const after = () => {
+        if (++envWrites === k) {
+          tearNewestEnvCopy(d);
+          off = true;
+          throw new PowerCut(`env write #${k} torn`);
+        }
+      };
+      const engine = engineFor(d, tick, flags, true, after);
+      try {
+        if (!accepted) {
+          const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
+          accepted = true;
+          await ans.done;
+        } else await engine.resume();
+        for (const r of engine.pendingReports()) {
+          expect(r.resultCode).toBe(200);
+          acked.add(r.id);
+          await engine.acknowledge(r.id);
+        }
+        if (!flags.reboot && engine.job() && engine.job()!.step === 'Done' && engine.pendingReports().length === 0) break;
+      } catch (e) {
+        if (!(e instanceof PowerCut)) throw e;
+      }
+      await boot(d);
+    }
+    expect(envWrites).toBeGreaterThan(k);
+    expect(acked.size).toBe(1);
+    expect(booted(d)).toBe('B');
+    expect(await d.bootEnv.read()).toMatchObject({ dm_slot: 'B', upgrade_available: '0' });
   });
 });

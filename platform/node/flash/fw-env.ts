@@ -19,6 +19,8 @@ export interface FwEnvOptions {
   setenv?: string;
   /** Called before each env write; the power-cut harness throws from it. */
   onDurableWrite?(what: string): void;
+  /** Called after each successful env write (the harness tears the copy just written here). */
+  afterDurableWrite?(what: string): void;
 }
 
 export class FwEnv implements BootEnv {
@@ -42,6 +44,7 @@ export class FwEnv implements BootEnv {
     if (this.o.onDurableWrite) this.o.onDurableWrite('env');
     const r = await run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), script);
     if (r.code !== 0) throw new FwEnvError(`fw_setenv failed (${r.code}): ${r.stderr.trim()}`);
+    if (this.o.afterDurableWrite) this.o.afterDurableWrite('env');
   }
 }
 
