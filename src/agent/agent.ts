@@ -10,6 +10,13 @@ import { CommandExecutor, type ManagementTree, type UiAlertHandler } from '../dm
 import { isAcknowledgement, type ReportSource } from './reports.js';
 
 import { backoffDelay } from './backoff.js';
+import type { AuthType } from '../dm/auth.js';
+
+export interface AuthSettings {
+  type: AuthType;
+  name: string;
+  secret: string;
+}
 
 export interface AgentParts {
   tree: ManagementTree;
@@ -24,6 +31,8 @@ export interface AgentParts {
     setServerNonce(n: Uint8Array): Promise<void>;
   };
   reports: ReportSource[];
+  /** Client and server credentials for the next session, from DMAcc (digest §3.4). */
+  credentials(): Promise<{ client: AuthSettings; server: AuthSettings }>;
   /** `./SCOMO/Inventory/Deployed/<x>` of a component named by ID or name (seed 003 X.1.3); throws when unknown. */
   deployedComponentUri(idOrName: string): Promise<string>;
   /** One line per fact for `dm-agent status`, and the same as data. */
@@ -86,6 +95,7 @@ export class Agent {
     const all = alerts.concat(pending);
     const c = this.config.server;
     const random = this.ports.random;
+    const creds = await this.parts.credentials();
     const session = new DmSession(
       {
         serverUrl: c.url,
@@ -102,8 +112,8 @@ export class Agent {
         clock: this.ports.clock,
         log: this.ports.log,
         executor: new CommandExecutor(this.parts.tree, this.parts.ui),
-        clientAuth: new ClientAuthenticator(c.clientAuth, this.parts.nonces),
-        serverAuth: new ServerAuthenticator(c.serverAuth, this.parts.nonces, () => random.bytes(16)),
+        clientAuth: new ClientAuthenticator(creds.client, this.parts.nonces),
+        serverAuth: new ServerAuthenticator(creds.server, this.parts.nonces, () => random.bytes(16)),
         devInfo: () => this.parts.devInfo(),
       },
       { initiator, sessionId: sessionId || (await this.parts.nextSessionId()), alerts: all },

@@ -2,14 +2,14 @@
 // objects, the nonce store, the UI handler and the report sources. Runtime-free; platform extras come in `extras`.
 import type { AgentConfig } from '../config.js';
 import type { PlatformPorts } from '../cli/host.js';
-import { DurableStore } from '../state/index.js';
+import { DurableStore, StateCorruptError } from '../state/index.js';
 import { DmTree } from '../tree/dm-tree.js';
 import { Agent, randomSessionId, type AgentParts } from './agent.js';
 import { createUiAlertHandler } from './ui-handler.js';
 import { parseUiConfig } from '../ui/index.js';
 import type { ReportSource } from './reports.js';
 import type { TreePlugin } from '../tree/plugin.js';
-import { base64Decode, base64Encode } from '../bytes.js';
+import { readAccount, storeNonce } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
@@ -35,28 +35,29 @@ export interface ComposeContext {
   tree: DmTree;
 }
 
-interface NonceDoc {
-  client?: string;
-  server?: string;
-  sessionCounter?: number;
-}
-
 export async function composeAgent(config: AgentConfig, ports: PlatformPorts, extras: AgentExtras = {}): Promise<Agent> {
   const store = new DurableStore(ports.storage, ports.log);
   const tree = new DmTree({ store, now: () => ports.clock.now(), log: ports.log });
-  await tree.load();
+  try {
+    await tree.load();
+  } catch (e) {
+    if (!(e instanceof StateCorruptError)) throw e;
+    // Both copies of the tree are damaged. Keep them for diagnosis, say so loudly, and start from the configuration
+    // (DMAcc is provisioned again; the server re-challenges for nonces): a gateway must stay manageable.
+    for (const name of ['dm-tree', 'dm-tree.prev']) {
+      const bytes = await ports.storage.read(name);
+      if (bytes) await ports.storage.writeAtomic(`${name}.corrupt-${ports.clock.now()}`, bytes);
+    }
+    ports.log.log('error', `DM tree state is corrupt in both copies (${e.message}); kept as dm-tree*.corrupt-*, starting from the configuration`);
+  }
   const facts = await mountStandardObjects(tree, config, ports);
 
-  // Nonces (digest §3.4: CLCRED/SRVCRED AAuthData) are kept durably so that a reboot between sessions keeps them.
-  const nonceDoc = ((await store.get('auth')) as NonceDoc | null) || {};
-  const decode = (s: string | undefined) => (s ? base64Decode(s) : new Uint8Array(0));
-  let clientNonce = decode(nonceDoc.client);
-  let serverNonce = nonceDoc.server ? decode(nonceDoc.server) : ports.random.bytes(16);
-  const saveNonces = async () => {
-    nonceDoc.client = base64Encode(clientNonce);
-    nonceDoc.server = base64Encode(serverNonce);
-    await store.put('auth', nonceDoc);
-  };
+  // Credentials and nonces live in DMAcc (digest §3.4): CLCRED AAuthData = the nonce the server gave us, SRVCRED
+  // AAuthData = the nonce we gave the server. A server may change them through DM; the tree is the truth.
+  const account = await readAccount(tree, config.server.id);
+  if (!account) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);
+  let clientNonce = account.clientAuth.nonce;
+  let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : ports.random.bytes(16);
 
   const ctx: ComposeContext = { config, ports, store, tree };
   const sources: MountedSource[] = [];
@@ -70,21 +71,29 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
   const parts: AgentParts = {
     tree,
     ui: createUiAlertHandler(ports.ui, ports.log, parseUiConfig(config.ui).limits),
-    devInfo: async () => facts.devInfoLeaves(),
-    devId: async () => facts.devId(),
+    devInfo: () => facts.devInfoLeaves(),
+    devId: () => facts.devId(),
     nonces: {
       clientNonce: () => clientNonce,
       setClientNonce: async (n) => {
         clientNonce = n;
-        await saveNonces();
+        await storeNonce(tree, config.server.id, 'CLCRED', n);
       },
       serverNonce: () => serverNonce,
       setServerNonce: async (n) => {
         serverNonce = n;
-        await saveNonces();
+        await storeNonce(tree, config.server.id, 'SRVCRED', n);
       },
     },
     reports: sources,
+    async credentials() {
+      const a = await readAccount(tree, config.server.id);
+      if (!a) throw new Error(`the DMAcc account of server ${config.server.id} is gone`);
+      return {
+        client: { type: a.clientAuth.type, name: a.clientAuth.name, secret: a.clientAuth.secret },
+        server: { type: a.serverAuth.type, name: a.serverAuth.name, secret: a.serverAuth.secret },
+      };
+    },
     async deployedComponentUri(idOrName) {
       for (const s of sources) if (s.deployedComponentUri) return s.deployedComponentUri(idOrName);
       throw new Error('SCOMO is not configured on this device: no deployed components to name');
