@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { bundleForQjs, ensureQjs, qjsArches, runQjs, scratchDir } from './support/qjs.js';
+import { bundleForQjs, ensureQjsAsync, qjsArches, runQjs, scratchDir } from './support/qjs.js';
 
 const dir = scratchDir('runtime');
 const probe = path.join(dir, 'probe-runtime.js');
@@ -18,7 +18,7 @@ describe.each(qjsArches())('QuickJS clock, random, log and files on qjs $arch', 
 
   beforeAll(async () => {
     if (skip) return;
-    ensureQjs(arch);
+    await ensureQjsAsync(arch);
     const work = path.join(dir, arch);
     rmSync(work, { recursive: true, force: true });
     const r = await runQjs(arch, probe, [work]);

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { bundleForQjs, ensureQjs, qjsArches, runQjs, scratchDir } from './support/qjs.js';
+import { bundleForQjs, ensureQjsAsync, qjsArches, runQjs, scratchDir } from './support/qjs.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -39,8 +39,8 @@ beforeAll(async () => {
 });
 
 describe.each(qjsArches())('dmnative SHA-256 on qjs $arch', ({ arch, skip }) => {
-  beforeAll(() => {
-    if (!skip) ensureQjs(arch);
+  beforeAll(async () => {
+    if (!skip) await ensureQjsAsync(arch);
   }, 900_000);
 
   it.skipIf(!!skip)('matches the FIPS 180-4 example vectors and Node crypto at every padding boundary', async () => {

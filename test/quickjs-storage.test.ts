@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleForQjs, ensureQjs, qjsArches, qjsCommand, runQjs, scratchDir } from './support/qjs.js';
+import { bundleForQjs, ensureQjsAsync, qjsArches, qjsCommand, runQjs, scratchDir } from './support/qjs.js';
 
 const dir = scratchDir('storage');
 const probe = path.join(dir, 'probe-storage.js');
@@ -46,8 +46,8 @@ function expectProbeResult(out: any, stateDir: string) {
 }
 
 describe.each(qjsArches())('QuickJS storage on qjs $arch', ({ arch, skip }) => {
-  beforeAll(() => {
-    if (!skip) ensureQjs(arch);
+  beforeAll(async () => {
+    if (!skip) await ensureQjsAsync(arch);
   }, 900_000);
 
   it.skipIf(!!skip)('reads, writes atomically, lists and removes, with dmnative fsync', async () => {
@@ -62,7 +62,7 @@ describe('QuickJS storage durability (host)', () => {
   const skip = qjsArches()[0].skip;
 
   it.skipIf(!!skip)('works with the `sync` command fallback (stock qjs without dmnative)', async () => {
-    ensureQjs('host');
+    await ensureQjsAsync('host');
     const stateDir = freshDir('state-command');
     const r = await runQjs('host', probe, [stateDir, 'command']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -70,7 +70,7 @@ describe('QuickJS storage durability (host)', () => {
   });
 
   it.skipIf(!!skip)('ignores a temporary file left by a power cut and replaces it on the next write', async () => {
-    ensureQjs('host');
+    await ensureQjsAsync('host');
     const stateDir = freshDir('state-leftover');
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(path.join(stateDir, 'journal.tmp'), 'half-written');
@@ -84,8 +84,8 @@ describe('QuickJS storage durability (host)', () => {
   const hasStrace = spawnSync('sh', ['-c', 'command -v strace'], { stdio: 'ignore' }).status === 0;
   if (!hasStrace) console.warn('[quickjs storage] strace not installed: the syscall-order check is skipped');
 
-  it.skipIf(!!skip || !hasStrace)('issues open(tmp), write, fsync, close, rename, fsync(dir) in that order (strace)', () => {
-    ensureQjs('host');
+  it.skipIf(!!skip || !hasStrace)('issues open(tmp), write, fsync, close, rename, fsync(dir) in that order (strace)', async () => {
+    await ensureQjsAsync('host');
     const stateDir = freshDir('state-strace');
     const trace = path.join(dir, 'strace.txt');
     const [qjs] = qjsCommand('host');

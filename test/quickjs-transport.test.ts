@@ -9,7 +9,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { bundleForQjs, ensureQjs, qjsArches, runQjs, scratchDir } from './support/qjs.js';
+import { bundleForQjs, ensureQjsAsync, qjsArches, runQjs, scratchDir } from './support/qjs.js';
 
 const dir = scratchDir('transport');
 const probe = path.join(dir, 'probe-transport.js');
@@ -116,8 +116,8 @@ async function post(arch: Parameters<typeof runQjs>[0], cases: unknown[]): Promi
 }
 
 describe.each(qjsArches())('QuickJS curl transport on qjs $arch', ({ arch, skip }) => {
-  beforeAll(() => {
-    if (!skip) ensureQjs(arch);
+  beforeAll(async () => {
+    if (!skip) await ensureQjsAsync(arch);
   }, 900_000);
 
   it.skipIf(!!skip)('POSTs binary bodies and returns status, lower-cased headers and binary answers', async () => {

@@ -2,6 +2,7 @@
 // it on the host or, for arm64/armhf, under qemu-user-static.
 //
 //   const q = ensureQjs('host');            // { path } or { skip: 'reason' }; builds once, then reuses the cache
+//   await ensureQjsAsync('host')             // the same without blocking the worker during a build (prefer it)
 //   await bundleForQjs('test/qjs/x.ts', out) // esbuild: esm, es2020, neutral, std/os/dmnative external, minified
 //   const r = runQjs('aarch64', out, ['arg'])  // { code, stdout, stderr }
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -60,6 +61,35 @@ export function ensureQjs(arch: QjsArch): QjsBinary {
       throw new Error(`scripts/build-qjs ${arch} failed: ${err.stderr ? err.stderr.toString() : err.message}`);
     }
   }
+  ensured.set(arch, result);
+  return result;
+}
+
+/**
+ * Same as ensureQjs without blocking the test worker while a build runs (a blocked worker cannot answer vitest's
+ * RPC and the run ends with "Timeout calling onTaskUpdate"). Prefer this one in beforeAll(..., 900_000).
+ */
+export async function ensureQjsAsync(arch: QjsArch): Promise<QjsBinary> {
+  const known = ensured.get(arch);
+  if (known) return known;
+  const skip = qjsSkipReason(arch);
+  if (skip) {
+    ensured.set(arch, { skip });
+    return { skip };
+  }
+  const { spawn } = await import('node:child_process');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', [path.join(repoRoot, 'scripts/build-qjs'), arch], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    child.stdout.resume();
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`scripts/build-qjs ${arch} failed (exit ${code}): ${Buffer.concat(err).toString()}`));
+    });
+  });
+  const result = { path: path.join(repoRoot, 'build/qjs', ARCH_DIR[arch], 'qjs') };
   ensured.set(arch, result);
   return result;
 }
