@@ -552,10 +552,13 @@ function memoryFs(files: Record<string, { data: Uint8Array; mtimeMs: number }>):
       dirs.add(d);
     },
     async exists(p) {
-      return files[p] !== undefined;
+      return files[p] !== undefined || dirs.has(p) || Object.keys(files).some((f) => f.startsWith(p + '/'));
     },
     async writeText(p, t) {
       files[p] = { data: utf8Encode(t), mtimeMs: 0 };
+    },
+    async remove(p) {
+      delete files[p];
     },
   };
 }
@@ -586,6 +589,18 @@ describe('spool pass', () => {
       ['/spool/.f', '/spool/bad/c.bin', '/spool/bad/c.bin.reason.txt', '/spool/d.bin', '/spool/done/a.bin', '/spool/done/a.bin.1', '/spool/done/b.hex', '/spool/e.tmp'].sort(),
     );
     expect([queue.take()!.sessionIdHex, queue.take()!.sessionIdHex]).toEqual(['1', '2']);
+  });
+
+  it('keeps only the newest files in done/ and bad/', async () => {
+    const { i, log } = intake({ windowMs: 0 });
+    const files: Record<string, { data: Uint8Array; mtimeMs: number }> = {};
+    for (let k = 0; k < 5; k++) files[`/spool/done/old${k}`] = { data: new Uint8Array(1), mtimeMs: k };
+    for (let k = 0; k < 3; k++) files[`/spool/n${k}`] = { data: pkg({ sessionId: 1 }), mtimeMs: 10 + k };
+    const fs = memoryFs(files);
+    const r = await processSpoolOnce(fs, i, { dir: '/spool', now: 100, settleMs: 0, log, keepFiles: 4 });
+    expect(r.map((x) => x.outcome)).toEqual(['queued', 'queued', 'queued']); // window 0: a replay is taken again
+    expect(Object.keys(fs.files).sort()).toEqual(['/spool/done/n0', '/spool/done/n1', '/spool/done/n2', '/spool/done/old4']);
+    expect(log.lines.some((l) => /removed/.test(l.message) && l.fields!.removed === 4)).toBe(true);
   });
 
   it('keeps a file when the queue is full and takes it on a later pass', async () => {

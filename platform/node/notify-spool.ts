@@ -36,6 +36,7 @@ export const nodeSpoolFs: SpoolFs = {
     }
   },
   writeText: (path, text) => fsp.writeFile(path, text),
+  remove: (path) => fsp.rm(path, { force: true }),
 };
 
 export interface SpoolWatcherOptions {

@@ -8,6 +8,9 @@
 //          -> the helper checks path, method, Content-Type and Content-Length like the Node endpoint and answers
 //          202 Accepted once the body is spooled. Unlike Node, the answer cannot say whether the digest verified
 //          (that happens at the next spool pass): 202 means "spooled", not "queued". 404/405/411/413/415 as on Node.
+// Limits: the HTTP relay serves at most 8 connections at once with a 10 s idle timeout; the UDP relay forks one
+// short helper per datagram (socat's max-children does not work with UDP-RECVFROM here: datagrams went missing),
+// so bind it to the network the push proxy uses. The spool pass keeps only the newest files in done/ and bad/.
 // Why not the alternatives: busybox `nc -u -l` ends after the first sender and cannot separate datagrams; a socket
 // module compiled into our qjs (platform/quickjs/native) would be the way to drop socat, and is left for later.
 import * as os from 'os';

@@ -5,7 +5,7 @@ import * as os from 'os';
 import type { Log } from '../../src/ports.js';
 import type { NotificationIntake } from '../../src/notification/intake.js';
 import { processSpoolOnce, viaFromHelperName, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
-import { check, exists, listDir, mkdirp, readBytes, writeText } from './files.js';
+import { check, exists, listDir, mkdirp, readBytes, removeFile, writeText } from './files.js';
 
 export const qjsSpoolFs: SpoolFs = {
   entries(dir) {
@@ -35,6 +35,10 @@ export const qjsSpoolFs: SpoolFs = {
   },
   writeText(path, text) {
     writeText(path, text);
+    return Promise.resolve();
+  },
+  remove(path) {
+    removeFile(path);
     return Promise.resolve();
   },
 };

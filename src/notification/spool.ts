@@ -17,6 +17,7 @@ export interface SpoolFs {
   mkdirp(dir: string): Promise<void>;
   exists(path: string): Promise<boolean>;
   writeText(path: string, text: string): Promise<void>;
+  remove(path: string): Promise<void>;
 }
 
 export const SPOOL_DONE = 'done';
@@ -38,6 +39,11 @@ export interface SpoolPassOptions {
   /** Files modified less than this long ago may still be being written (smstools writes in place). */
   settleMs: number;
   log: Log;
+  /**
+   * Newest files kept in done/ and in bad/ (default 200 each, reason files included): a replayed or junk flood must
+   * not fill the disk; the log keeps the record of what came.
+   */
+  keepFiles?: number;
   /** How a file arrived, from its name (QuickJS socat helpers write `udp-*` / `http-*`); default 'spool'. */
   viaFor?: (name: string) => NotificationVia;
 }
@@ -58,6 +64,18 @@ async function moveUnique(fs: SpoolFs, dir: string, name: string, sub: string): 
   for (let i = 1; await fs.exists(`${dir}/${target}`); i++) target = `${sub}/${name}.${i}`;
   await fs.rename(`${dir}/${name}`, `${dir}/${target}`);
   return target;
+}
+
+export const DEFAULT_KEEP_FILES = 200;
+
+/** Removes the oldest files of `dir` beyond `keep`. */
+async function prune(fs: SpoolFs, dir: string, keep: number): Promise<number> {
+  const files = (await fs.entries(dir)).filter((e) => e.isFile);
+  if (files.length <= keep) return 0;
+  files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const drop = files.slice(0, files.length - keep);
+  for (const f of drop) await fs.remove(`${dir}/${f.name}`);
+  return drop.length;
 }
 
 /** One pass over the spool folder, oldest files first. */
@@ -98,6 +116,14 @@ export async function processSpoolOnce(fs: SpoolFs, intake: NotificationIntake, 
     }
     const movedTo = await moveUnique(fs, o.dir, e.name, SPOOL_DONE);
     results.push({ name: e.name, outcome: result.outcome, movedTo });
+  }
+  if (results.some((r) => r.movedTo !== undefined)) {
+    const keep = o.keepFiles === undefined ? DEFAULT_KEEP_FILES : o.keepFiles;
+    for (const sub of [SPOOL_DONE, SPOOL_BAD]) {
+      if (!(await fs.exists(`${o.dir}/${sub}`))) continue;
+      const removed = await prune(fs, `${o.dir}/${sub}`, keep);
+      if (removed > 0) o.log.log('info', 'old notification files removed from the spool', { dir: `${o.dir}/${sub}`, removed, keep });
+    }
   }
   return results;
 }
