@@ -47,7 +47,11 @@ describe('parseArgs', () => {
 
 describe('scripts/dm-server', () => {
   it('prints the listening line, then one line per message', async () => {
-    const child = spawn(resolve(repoRoot, 'scripts/dm-server'), ['--scenario', 'accept-202'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const dir = mkdtempSync(join(tmpdir(), 'dmcli-'));
+    const urlFile = join(dir, 'url');
+    const child = spawn(resolve(repoRoot, 'scripts/dm-server'), ['--scenario', 'accept-202', '--url-file', urlFile, '--firmware', resolve(repoRoot, 'package.json')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     try {
       const url = await new Promise<string>((ok, fail) => {
@@ -62,6 +66,9 @@ describe('scripts/dm-server', () => {
         });
         child.on('exit', (code) => fail(new Error(`exited ${code}: ${out}`)));
       });
+      expect(readFileSync(urlFile, 'utf8')).toBe(url + '\n');
+      const fw = await fetch(url.replace(/\/dm$/, '/fw/package.json'));
+      expect(await fw.text()).toBe(readFileSync(resolve(repoRoot, 'package.json'), 'utf8'));
       await new TestClient(url, 'IMEI:cli', '1').pkg1([genericAlert('org.openmobilealliance.dm.firmwareupdate.devicerequest', '')]);
       await new Promise((r) => setTimeout(r, 100));
       const lines = out.trim().split('\n');
@@ -69,6 +76,7 @@ describe('scripts/dm-server', () => {
       expect(lines[2]).toMatch(/^-> IMEI:cli s=1 msg=1 \[xml \d+B\] Status SyncHdr 200 .*Status Alert#1\.2 202 .*\| Final$/);
     } finally {
       child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 15000);
 });
@@ -115,5 +123,24 @@ describe('TLS', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('admin endpoints', () => {
+  it('sets download faults, DM faults and resets the records over HTTP', async () => {
+    server = await startDmServer({ files: { 'a.bin': new Uint8Array(100) } });
+    const post = (p: string, body: unknown) => fetch(`${server!.baseUrl}${p}`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await post('/admin/fault', { name: 'a.bin', httpStatus: 500 })).status).toBe(200);
+    expect((await fetch(`${server.baseUrl}/fw/a.bin`)).status).toBe(500);
+    expect((await post('/admin/fault', { name: 'a.bin', clear: true })).status).toBe(200);
+    expect((await fetch(`${server.baseUrl}/fw/a.bin`)).status).toBe(200);
+    expect((await post('/admin/dm-fault', { mode: 'http-error', httpStatus: 502 })).status).toBe(200);
+    expect((await fetch(server.url, { method: 'POST', body: 'x' })).status).toBe(502);
+    expect((await post('/admin/dm-fault', { mode: 'nope' })).status).toBe(400);
+    expect(server.events.downloads).toHaveLength(2);
+    expect((await post('/admin/reset', {})).status).toBe(200);
+    expect(server.events.downloads).toHaveLength(0);
+    expect((await fetch(`${server.baseUrl}/admin/nothing`)).status).toBe(404);
+    expect((await fetch(server.url)).status).toBe(405);
   });
 });
