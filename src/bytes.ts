@@ -1,5 +1,6 @@
 // Byte helpers the core needs on every runtime. QuickJS 2021-03-27 has no TextEncoder, TextDecoder, atob or btoa
 // (ARCHITECTURE.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
+import { decodeUtf8 } from './wbxml/utf8.js';
 
 export function utf8Encode(text: string): Uint8Array {
   const out: number[] = [];
@@ -22,49 +23,7 @@ export function utf8Encode(text: string): Uint8Array {
 
 /** Decodes UTF-8; malformed sequences become U+FFFD (as TextDecoder does without `fatal`). */
 export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let s = '';
-  let chunk: number[] = [];
-  const flush = () => {
-    s += String.fromCharCode.apply(null, chunk);
-    chunk = [];
-  };
-  let i = start;
-  while (i < end) {
-    const b = bytes[i];
-    let cp = 0xfffd;
-    let need = 0;
-    if (b < 0x80) {
-      cp = b;
-    } else if (b >= 0xc2 && b < 0xe0) {
-      need = 1;
-      cp = b & 0x1f;
-    } else if (b >= 0xe0 && b < 0xf0) {
-      need = 2;
-      cp = b & 0x0f;
-    } else if (b >= 0xf0 && b < 0xf5) {
-      need = 3;
-      cp = b & 0x07;
-    }
-    i++;
-    if (need > 0) {
-      let ok = i + need <= end;
-      for (let k = 0; ok && k < need; k++) {
-        const n = bytes[i + k];
-        if ((n & 0xc0) !== 0x80) ok = false;
-        else cp = (cp << 6) | (n & 0x3f);
-      }
-      const min = need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000;
-      if (ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) i += need;
-      else cp = 0xfffd;
-    }
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-    } else chunk.push(cp);
-    if (chunk.length > 4096) flush();
-  }
-  flush();
-  return s;
+  return decodeUtf8(bytes, start, end);
 }
 
 /** True when the bytes are valid UTF-8 (used to decide whether OPAQUE data can be shown as text). */
