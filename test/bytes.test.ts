@@ -5,9 +5,15 @@ import { base64Decode, base64Encode, fromHex, hex, isValidUtf8, utf8Decode, utf8
 
 describe('bytes', () => {
   it('UTF-8 matches Node for any string and any bytes', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => expect(Buffer.from(utf8Encode(s)).equals(Buffer.from(s, 'utf8'))).toBe(true)));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => expect(utf8Decode(b)).toBe(new TextDecoder().decode(b))));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => expect(isValidUtf8(b)).toBe(Buffer.from(new TextDecoder().decode(b), 'utf8').equals(Buffer.from(b)))));
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
+      expect(Buffer.from(utf8Encode(s)).equals(Buffer.from(s, 'utf8'))).toBe(true);
+    }));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      expect(utf8Decode(b)).toBe(new TextDecoder().decode(b));
+    }));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      expect(isValidUtf8(b)).toBe(Buffer.from(new TextDecoder().decode(b), 'utf8').equals(Buffer.from(b)));
+    }));
   });
   it('base64 matches Node and refuses garbage', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
