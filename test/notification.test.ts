@@ -205,6 +205,24 @@ describe('truncated packets at every length', () => {
   });
 });
 
+describe('truncated WSP-wrapped and hex-wrapped packets at every length', () => {
+  it('are rejected with a typed error through the intake, never queued, never thrown', () => {
+    const { i, queue } = intake();
+    const body = pkg({ vendor: 'xy' });
+    const pdu = wspPush(body);
+    for (let len = 0; len < pdu.length; len++) {
+      const r = i.receive(pdu.slice(0, len), 'udp');
+      expect(r.outcome, `WSP length ${len}`).toBe('rejected');
+    }
+    const text = hex(pdu);
+    for (let len = 0; len < text.length; len += 2) {
+      expect(i.receive(utf8Encode(text.slice(0, len)), 'spool').outcome, `hex length ${len}`).toBe('rejected');
+    }
+    expect(queue.size).toBe(0);
+    expect(i.receive(pdu, 'udp').outcome).toBe('queued');
+  });
+});
+
 describe('vendor data limit', () => {
   it('accepts vendor data up to the limit and refuses one byte more', () => {
     const v = new Uint8Array(10).fill(0x41);
