@@ -1,11 +1,18 @@
 // QuickJS bindings of the SCOMO installers and service activator (logic in src/scomo/installers, shared with Node):
-// the CommandRunner is files.ts `exec` (os.exec over pipes, no shell).
+// the CommandRunner is files.ts `exec` (os.exec over pipes, no shell). At the end: the SCOMO composition for QuickJS.
 
 import * as std from 'std';
 import * as os from 'os';
 import type { CommandOptions, CommandResult, CommandRunner } from '../../src/scomo/installers/command.js';
 import * as core from '../../src/scomo/installers/index.js';
 import { exec, mkdirp } from './files.js';
+import type { ComposeContext } from '../../src/agent/compose.js';
+import { parseScomoConfig } from '../../src/scomo/config.js';
+import { composeScomo, type ScomoAdapters } from '../../src/scomo/compose.js';
+import type { ScomoReportSource } from '../../src/scomo/report-source.js';
+import { QjsDownloader, QjsStagingFiles } from './download.js';
+import { loadSha256 } from './hash.js';
+import { dpkgStatusSource, manifestFolderSource, opkgStatusSource, qjsPackageFiles } from './inventory.js';
 
 /**
  * QuickJS's os.exec looks programs up in the agent's own PATH even when the child gets another environment; Node's
@@ -50,3 +57,27 @@ export function createServiceActivator(options: core.ServiceOptions): core.Servi
 }
 
 export { routeInstallers } from '../../src/scomo/installers/index.js';
+
+// ---- composition: the `scomo` config section with the QuickJS adapters (add createQjsScomoSource to the sources of
+// platform/quickjs/platform.ts)
+export async function qjsScomoAdapters(caFile?: string): Promise<ScomoAdapters> {
+  return {
+    dpkgSource: (f) => dpkgStatusSource(f),
+    opkgSource: (f) => opkgStatusSource(f),
+    manifestSource: (d) => manifestFolderSource(d),
+    dpkg: (o) => createDpkgInstaller(o),
+    opkg: (o) => createOpkgInstaller(o),
+    script: (o) => createScriptInstaller(o),
+    service: (o) => createServiceActivator(o),
+    downloader: new QjsDownloader({ caFile }),
+    stagingFiles: new QjsStagingFiles(await loadSha256()),
+    packageFiles: qjsPackageFiles,
+    makeStagingDir: (dir) => mkdirp(dir, 0o700),
+  };
+}
+
+export async function createQjsScomoSource(ctx: ComposeContext): Promise<ScomoReportSource | null> {
+  const c = parseScomoConfig(ctx.config.scomo, ctx.config.stateDir);
+  if (!c.enabled) return null;
+  return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log }, await qjsScomoAdapters(ctx.config.server.tls.caFile));
+}

@@ -13,3 +13,4 @@ export * from './tree-plugin.js';
 export * from './report-source.js';
 export * from './installers/index.js';
 export * from './config.js';
+export * from './compose.js';

@@ -1,0 +1,79 @@
+// Builds the SCOMO report source (MO + tree plugin + jobs) from the `scomo` config section and one runtime's
+// adapters. Node (platform/node/installer/scomo-source.ts) and QuickJS (platform/quickjs/installer.ts) only say how
+// to make each adapter; what is built from which key is decided here, once.
+
+import type { Clock, Log, Random } from '../ports.js';
+import type { InventorySource } from '../inventory/source.js';
+import type { Downloader, StagingFiles } from '../update/ports.js';
+import type { JsonStore } from './ports.js';
+import type { Activator, Installer, PackageFiles } from './ports.js';
+import type { ScomoConfigSection } from './config.js';
+import type { DpkgOptions, OpkgOptions, ScriptOptions, ServiceOptions } from './installers/index.js';
+import { ScomoMo } from './mo.js';
+import { createPackageDownload } from './download.js';
+import { ScomoReportSource, scomoReportSource } from './report-source.js';
+
+/** How one runtime makes each adapter. */
+export interface ScomoAdapters {
+  dpkgSource(file: string): InventorySource;
+  opkgSource(file: string): InventorySource;
+  manifestSource(dir: string): InventorySource;
+  dpkg(options: DpkgOptions): Installer;
+  opkg(options: OpkgOptions): Installer;
+  script(options: ScriptOptions): Installer & Activator;
+  service(options: ServiceOptions): Activator;
+  downloader: Downloader;
+  stagingFiles: StagingFiles;
+  packageFiles: PackageFiles;
+  /** Creates the staging directory (private, 0700). */
+  makeStagingDir(dir: string): void;
+}
+
+export interface ScomoComposeContext {
+  store: JsonStore;
+  clock: Clock;
+  random: Random;
+  log: Log;
+}
+
+export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a: ScomoAdapters): ScomoReportSource | null {
+  if (!c.enabled) return null;
+  const sources: InventorySource[] = [];
+  if (c.inventory.dpkg) sources.push(a.dpkgSource(c.inventory.dpkg));
+  if (c.inventory.opkg) sources.push(a.opkgSource(c.inventory.opkg));
+  if (c.inventory.manifests) sources.push(a.manifestSource(c.inventory.manifests));
+
+  let installer: Installer | undefined;
+  let activator: Activator | undefined;
+  const i = c.installer;
+  if (i && i.type === 'dpkg') installer = a.dpkg({ root: i.root, purge: i.purge });
+  if (i && i.type === 'opkg') installer = a.opkg({ offlineRoot: i.root });
+  if (i && i.type === 'script') {
+    const script = a.script({ script: i.script, exitCodes: i.exitCodes });
+    installer = script;
+    activator = script; // the script also activates/deactivates, unless a service manager is configured below
+  }
+  if (c.service) activator = a.service({ kind: c.service.type, enable: c.service.enable, services: c.service.services });
+
+  a.makeStagingDir(c.stagingDir);
+  const mo = new ScomoMo({
+    rootUri: c.uri,
+    sources,
+    store: ctx.store,
+    download: createPackageDownload({
+      downloader: a.downloader,
+      files: a.stagingFiles,
+      stagingDir: c.stagingDir,
+      policy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
+      clock: ctx.clock,
+      random: ctx.random,
+    }),
+    files: a.packageFiles,
+    installer,
+    activator,
+    log: ctx.log,
+    alert: c.alert,
+    supportedEnvTypes: c.envTypes,
+  });
+  return scomoReportSource(mo, c.acl === undefined ? {} : { acl: c.acl });
+}
