@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
+import { bundleForQjs, ensureQjsAsync, qjsArches, qjsSkipReason, runQjs, scratchDir, type QjsArch } from './support/qjs.js';
 import { startPkgServer, PkgServer } from './support/pkg-server';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
 import { simulateBoot } from '../platform/node/flash/uboot-sim';
@@ -23,7 +23,7 @@ let bundle = '';
 beforeAll(async () => {
   srv = await startPkgServer();
   if (skip) return;
-  ensureQjs('host');
+  for (const a of qjsArches()) if (!a.skip) await ensureQjsAsync(a.arch);
   work = scratchDir('update-qjs');
   bundle = await bundleForQjs('test/update.qjs-entry.ts', path.join(work, 'update.js'));
 }, 900_000);
@@ -32,17 +32,19 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function qjs(args: object) {
-  const r = await runQjs('host', bundle, [JSON.stringify(args)]);
+async function qjs(args: object, arch: QjsArch = 'host') {
+  const r = await runQjs(arch, bundle, [JSON.stringify(args)], { timeoutMs: 300_000 });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
 }
 
-describe.skipIf(!!skip)('update pipeline on QuickJS', () => {
+for (const { arch, skip: archSkip } of qjsArches()) {
+  if (archSkip) console.warn(`[update on QuickJS ${arch}] skipped: ${archSkip}`);
+  describe.skipIf(!!skip || !!archSkip)(`A/B update on QuickJS (${arch})`, () => {
   it('DownloadAndUpdate with uboot-ab: resume after a dropped connection, reboot into B, commit, report 200', async () => {
     srv.objects.set('/q.bin', { body: newFw, etag: '"q1"', cutAfter: 100_000, cutOnce: true });
-    const dir = path.join(work, 'ab');
+    const dir = path.join(work, `ab-${arch}`);
     mkdirSync(dir, { recursive: true });
     const cfg = path.join(dir, 'fw_env.config');
     for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
@@ -57,7 +59,7 @@ describe.skipIf(!!skip)('update pipeline on QuickJS', () => {
     expect((await simulateBoot(env, cmdline)).slot).toBe('A');
     const args = { url: srv.url('/q.bin'), sha256: sha(newFw), dir, cfg, def, cmdline, slots };
     srv.log.length = 0;
-    const first = await qjs(Object.assign({ mode: 'exec' }, args));
+    const first = await qjs(Object.assign({ mode: 'exec' }, args), arch);
     expect(first).toMatchObject({ status: 202, reboot: true, state: 60, reports: [] });
     const gets = srv.log.filter((l) => l.path === '/q.bin');
     expect(gets.length).toBe(2);
@@ -66,7 +68,7 @@ describe.skipIf(!!skip)('update pipeline on QuickJS', () => {
     expect(sha(readFileSync(slots.B))).toBe(sha(newFw));
     expect(await env.read()).toMatchObject({ dm_slot: 'B', upgrade_available: '1' });
     expect((await simulateBoot(env, cmdline)).slot).toBe('B');
-    const second = await qjs(Object.assign({ mode: 'resume' }, args));
+    const second = await qjs(Object.assign({ mode: 'resume' }, args), arch);
     expect(second).toMatchObject({
       reboot: false,
       state: 100,
@@ -74,8 +76,11 @@ describe.skipIf(!!skip)('update pipeline on QuickJS', () => {
       stateAfterAck: 10,
     });
     expect(await env.read()).toMatchObject({ dm_slot: 'B', upgrade_available: '0' });
-  }, 120_000);
+  }, 600_000);
+  });
+}
 
+describe.skipIf(!!skip)('update pipeline on QuickJS (host)', () => {
   it('restarts from 0 when the object changed (If-Range mismatch → 200, curl exit 33)', async () => {
     const dir = path.join(work, 'chg');
     mkdirSync(dir, { recursive: true });
