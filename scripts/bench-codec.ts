@@ -49,6 +49,22 @@ for (const p of xmlFiles) files.push({ name: p, bytes: new Uint8Array(readFileSy
 
 const ours = runCodecBench(files, { minMs, now: () => performance.now() });
 
+// The same measurement on our QuickJS build (host), when it is there.
+let qjsRows: BenchRow[] = [];
+let qjsNote = '';
+try {
+  const qjs = path.join(repoRoot, 'build/qjs/x86_64/qjs');
+  if (!existsSync(qjs)) throw new Error('build/qjs/x86_64/qjs missing (run scripts/build-qjs)');
+  const { build } = await import('esbuild');
+  const bundle = path.join(repoRoot, '.tmp/bench-codec-qjs.js');
+  await build({ entryPoints: [path.join(repoRoot, 'scripts/bench-codec-qjs.ts')], outfile: bundle, bundle: true, format: 'esm', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], external: ['std', 'os', 'dmnative'], minify: true, logLevel: 'silent' });
+  const listFile = path.join(repoRoot, '.tmp/bench-codec-list.json');
+  writeFileSync(listFile, JSON.stringify(files.map((f) => ({ name: f.name, kind: f.kind }))));
+  qjsRows = JSON.parse(execFileSync(qjs, ['-m', bundle, listFile, String(minMs)], { maxBuffer: 1 << 26 }).toString()) as BenchRow[];
+} catch (e) {
+  qjsNote = `qjs column unavailable: ${(e as Error).message.split('\n')[0]}`;
+}
+
 // libwbxml, in process.
 const tmp = path.join(repoRoot, '.tmp');
 mkdirSync(tmp, { recursive: true });
@@ -71,14 +87,16 @@ try {
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 console.log(`Codec benchmark, Node ${process.version}, ${wbxmlFiles.length} WBXML files, ${xmlFiles.length} XML files, >= ${minMs} ms per row\n`);
-console.log(`${pad('operation', 14)} ${pad('ours', 58)} ${lpad('ours MB/s', 10)} ${lpad('libwbxml', 10)} ${lpad('ratio', 7)}`);
+console.log(`${pad('operation', 14)} ${pad('ours', 58)} ${lpad('Node MB/s', 10)} ${lpad('qjs MB/s', 9)} ${lpad('libwbxml', 10)} ${lpad('Node/lib', 9)}`);
 const libFor: Record<string, string> = { 'wbxml->xml': 'wbxml2xml', 'xml->wbxml': 'xml2wbxml' };
 for (const r of ours as BenchRow[]) {
   const l = libFor[r.op] ? lib[libFor[r.op]] : undefined;
+  const q = qjsRows.find((x) => x.op === r.op);
   console.log(
-    `${pad(r.op, 14)} ${pad(r.what, 58)} ${lpad(r.mbPerS.toFixed(1), 10)} ${lpad(l ? l.mbPerS.toFixed(1) : '-', 10)} ${lpad(l ? (r.mbPerS / l.mbPerS).toFixed(2) + 'x' : '', 7)}`,
+    `${pad(r.op, 14)} ${pad(r.what, 58)} ${lpad(r.mbPerS.toFixed(1), 10)} ${lpad(q ? q.mbPerS.toFixed(2) : '-', 9)} ${lpad(l ? l.mbPerS.toFixed(1) : '-', 10)} ${lpad(l ? (r.mbPerS / l.mbPerS).toFixed(2) + 'x' : '', 9)}`,
   );
 }
+if (qjsNote) console.log(qjsNote);
 if (libNote) console.log(libNote);
 for (const k of Object.keys(lib)) if (lib[k].failures) console.log(`note: libwbxml ${k} failed on ${lib[k].failures} conversions`);
 console.log('(MB/s = input megabytes per second: WBXML bytes for decoding, XML bytes for encoding)');
