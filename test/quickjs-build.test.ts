@@ -44,8 +44,15 @@ beforeAll(async () => {
     path.join(dir, 'hello.ts'),
     `import * as std from 'std';
 import * as os from 'os';
+// 64-bit time_t (build-qjs sets _TIME_BITS=64 for armhf): a file time after 2038 survives utimes + stat
+const file = (globalThis as any).scriptArgs[1];
+const f = std.open(file, 'w');
+if (f) f.close();
+const t2040 = Date.UTC(2040, 0, 1);
+const utimes = os.utimes(file, t2040, t2040);
+const [st, statErr] = os.stat(file);
 import('dmnative').then((dm) => {
-  std.out.puts(JSON.stringify({ platform: (os as any).platform, exports: Object.keys(dm).sort(), far: new Date(Date.UTC(2040, 0, 1)).getUTCFullYear() }));
+  std.out.puts(JSON.stringify({ platform: (os as any).platform, exports: Object.keys(dm).sort(), utimes, statErr, mtime2040: st.mtime === t2040 }));
 });
 `,
   );
@@ -69,13 +76,15 @@ describe.each(qjsArches())('build-qjs $arch', ({ arch, skip }) => {
     console.log(`[build-qjs ${arch}] ${statSync(bin).size} bytes stripped, last build ${seconds} s`);
   });
 
-  it.skipIf(!!skip)('runs (under qemu for ARM) with std, os and dmnative available', async () => {
-    const r = await runQjs(arch, entry);
+  it.skipIf(!!skip)('runs (under qemu for ARM) with std, os, dmnative and 64-bit file times', async () => {
+    const r = await runQjs(arch, entry, [path.join(dir, `time-${arch}`)]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       platform: 'linux',
       exports: ['fdatasync', 'fsync', 'fsyncPath', 'sha256File', 'sha256Final', 'sha256Init', 'sha256Update', 'statvfsFree'],
-      far: 2040,
+      utimes: 0,
+      statErr: 0,
+      mtime2040: true,
     });
   });
 

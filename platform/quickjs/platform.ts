@@ -11,6 +11,8 @@ import { createQuickjsDeviceInfoReader } from './device-info.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 import { createQjsUi } from './ui-headless.js';
 import { startQjsTriggers } from './triggers.js';
+import { createQjsFumoSource } from './fumo.js';
+import { createQjsScomoSource } from './installer.js';
 import * as os from 'os';
 
 export async function createQjsPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
@@ -39,6 +41,7 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
     log,
     deviceInfo: createQuickjsDeviceInfoReader(config.device),
     ui: createQjsUi(parseUiConfig(config.ui), log),
+    sources: [createQjsFumoSource, createQjsScomoSource],
     startTriggers: (section) => startQjsTriggers(section, storage, random, log),
     onStop(fn) {
       os.signal(os.SIGTERM, fn);

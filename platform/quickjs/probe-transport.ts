@@ -4,7 +4,7 @@
 //   Answers carry the body as hex up to 4 KiB, and always its length and SHA-256 (hex-coding is slow under qemu).
 import { fromHex, hex } from '../../src/bytes.js';
 import { CurlTransport, type CurlTransportOptions } from './transport.js';
-import { readBytes, readText, listDir } from './files.js';
+import { exists, readBytes, readText, listDir } from './files.js';
 import { loadSha256 } from './hash.js';
 import { runProbe, describeError } from './probe.js';
 
@@ -40,7 +40,12 @@ runProbe(async (args) => {
     }
     // the private temp directory must be empty again after every exchange
     const t = transport as unknown as { tempDir: string | null };
-    if (t.tempDir) results.push({ leftovers: listDir(t.tempDir) });
+    if (t.tempDir) {
+      const dir = t.tempDir;
+      results.push({ leftovers: listDir(dir) });
+      transport.close();
+      if (exists(dir)) throw new Error(`close() left ${dir} behind`);
+    }
   }
   return results;
 });

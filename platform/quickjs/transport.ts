@@ -5,6 +5,7 @@
 // headers (x-syncml-hmac, authorization) are passed through files in a private 0700 directory and removed
 // afterwards. `-q` keeps a user's ~/.curlrc out of the way. Redirects are refused unless configured (the
 // port's contract): a 3xx answer becomes a TransportError of kind 'redirect'.
+import * as os from 'os';
 import type { HttpRequest, HttpResponse, Transport } from '../../src/ports.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { exec, isDirectory, makePrivateDir, randomHex8, readBytes, removeFile, writeBytes } from './files.js';
@@ -73,6 +74,14 @@ export class CurlTransport implements Transport {
       return { status: head.status, headers: head.headers, body: readBytes(files.responseBody) || new Uint8Array(0) };
     } finally {
       for (const f of [files.body, files.headers, files.responseHeaders, files.responseBody]) removeFile(f);
+    }
+  }
+
+  /** Removes the private temporary directory (each exchange already removes its own files). */
+  close(): void {
+    if (this.tempDir !== null) {
+      os.remove(this.tempDir);
+      this.tempDir = null;
     }
   }
 
