@@ -267,6 +267,25 @@ describe('FUMO engine', () => {
     expect(e.pendingReports()[0]).toMatchObject({ resultCode: 410 });
   });
 
+  it('an acknowledgement racing a new report loses neither (slow journal store)', async () => {
+    const mem = new MemoryJournalStore();
+    const slow = {
+      get: (n: string) => mem.get(n),
+      put: (n: string, v: unknown) => new Promise<void>((res) => setTimeout(() => void mem.put(n, v).then(res), 5)),
+    };
+    const r = rig({}, { store: slow });
+    const e = r.make({ store: slow });
+    const first = await e.exec('Download', { pkgUrl: 'ftp://127.0.0.1/x' });
+    await first.done;
+    const second = await e.exec('Download', { pkgUrl: 'file:///x' });
+    const ack = e.acknowledge(first.jobId as string); // while job 2 runs towards its Report step
+    await Promise.all([ack, second.done]);
+    expect(e.pendingReports().map((x) => x.id)).toEqual([second.jobId]);
+    const reloaded = r.make({ store: slow });
+    await reloaded.resume();
+    expect(reloaded.pendingReports().map((x) => x.id)).toEqual([second.jobId]);
+  });
+
   it('download failure after retries → 412/503 style codes and state 20', async () => {
     const r = rig();
     srv.objects.set('/down', { body: newFw, status: 503 });

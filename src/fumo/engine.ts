@@ -14,7 +14,7 @@ import { hex } from '../bytes';
 import { FumoResult, isSuccessResult } from './result-codes';
 import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation, isTerminalState } from './state';
 import type { ExecRequest, FumoDocument, JobRecord, JournalStore, StepName } from './journal';
-import { PendingReport, ReportBook } from './reports';
+import { PendingReport, ReportBook, Serial } from './reports';
 import { STEPS, StepContext, StepOutcome, failure } from './steps';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports';
 import type { UrlPolicy } from '../update/url-policy';
@@ -71,6 +71,8 @@ export class FumoEngine {
   private readonly reports: ReportBook;
   private running: Promise<void> | null = null;
   private loaded = false;
+  /** Journal writes from the run loop and from acknowledge() never interleave (read-modify-write of one doc). */
+  private readonly serial = new Serial();
 
   constructor(private readonly o: FumoEngineOptions) {
     this.reports = new ReportBook(o.store);
@@ -84,10 +86,12 @@ export class FumoEngine {
     this.loaded = true;
   }
 
-  private async persist(patch: Partial<FumoDocument>): Promise<void> {
-    const next: FumoDocument = Object.assign({}, this.doc, patch, { seq: this.doc.seq + 1 });
-    await this.o.store.put(DOC, next);
-    this.doc = next;
+  private persist(patch: Partial<FumoDocument>): Promise<void> {
+    return this.serial.run(async () => {
+      const next: FumoDocument = Object.assign({}, this.doc, patch, { seq: this.doc.seq + 1 });
+      await this.o.store.put(DOC, next);
+      this.doc = next;
+    });
   }
 
   /** Reads the journal and the reports (state(), job() and pendingReports() answer from memory after this). */

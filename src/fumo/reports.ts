@@ -29,8 +29,22 @@ export interface PendingReport {
 const NAME = 'fumo-reports';
 const ACK_MEMORY = 32;
 
+/** Runs async read-modify-write sections one after another (an ack must not race a report being queued). */
+export class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
 export class ReportBook {
   private doc: ReportDocument = { version: 1, reports: [], acked: [] };
+  private readonly serial = new Serial();
   constructor(private readonly store: JournalStore) {}
 
   async load(): Promise<void> {
@@ -43,7 +57,11 @@ export class ReportBook {
   }
 
   /** Queues `r` unless a report with the same id is queued or was acknowledged. Returns whether it wrote. */
-  async add(r: PendingReport): Promise<boolean> {
+  add(r: PendingReport): Promise<boolean> {
+    return this.serial.run(() => this.addNow(r));
+  }
+
+  private async addNow(r: PendingReport): Promise<boolean> {
     if (this.doc.acked.indexOf(r.id) >= 0) return false;
     for (const x of this.doc.reports) if (x.id === r.id) return false;
     const next: ReportDocument = { version: 1, reports: this.doc.reports.concat([r]), acked: this.doc.acked };
@@ -53,7 +71,11 @@ export class ReportBook {
   }
 
   /** Removes an acknowledged report; unknown ids are ignored (a duplicate 200 is harmless). */
-  async acknowledge(id: string): Promise<boolean> {
+  acknowledge(id: string): Promise<boolean> {
+    return this.serial.run(() => this.acknowledgeNow(id));
+  }
+
+  private async acknowledgeNow(id: string): Promise<boolean> {
     const kept = this.doc.reports.filter((r) => r.id !== id);
     if (kept.length === this.doc.reports.length) return false;
     const acked = this.doc.acked.concat([id]);
