@@ -8,6 +8,7 @@ import { createNodeLog, nodeClock, nodeRandom } from './basics.js';
 import { createNodeDeviceInfoReader } from './device-info.js';
 import { createNodeUi } from './ui-headless.js';
 import { createNodeFumoSource } from './fumo.js';
+import { createNodeScomoSource } from './installer/scomo-source.js';
 import { startNodeTriggers } from './schedule.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 
@@ -36,7 +37,7 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
     log,
     deviceInfo: createNodeDeviceInfoReader(config.device),
     ui: createNodeUi(parseUiConfig(config.ui), log),
-    sources: [createNodeFumoSource],
+    sources: [createNodeFumoSource, createNodeScomoSource],
     startTriggers: (section) => startNodeTriggers(section, storage, log),
     onStop(fn) {
       process.once('SIGTERM', fn);
