@@ -20,7 +20,7 @@ describe('scomo configuration section', () => {
       enabled: true,
       uri: './SCOMO',
       inventory: { dpkg: '/var/lib/dpkg/status', opkg: '/usr/lib/opkg/status' },
-      stagingDir: '/var/lib/dm-agent/scomo',
+      stagingDir: '/var/lib/dm-agent/scomo-staging',
       allowedHosts: [],
       allowHttp: true,
       envTypes: [],

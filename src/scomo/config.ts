@@ -25,7 +25,7 @@
 //     "enable": true,                     // also enable/disable at boot
 //     "services": { "sensor-daemon": "sensord.service" }  // component ID → service (manifests may name their own)
 //   },
-//   "stagingDir": "<stateDir>/scomo",     // where packages are downloaded (resumable)
+//   "stagingDir": "<stateDir>/scomo-staging", // where packages are downloaded (resumable)
 //   "allowedHosts": [], "allowHttp": true, // PkgURL allow-list, as for FUMO
 //   "envTypes": [],                       // accepted Download/<x>/EnvType values; [] = any
 //   "alert": { "format": "xml", "markSuccess": "informational", "markFailure": "warning" }   // digest §9 #2
@@ -112,7 +112,8 @@ export function parseScomoConfig(section: Obj, stateDir: string): ScomoConfigSec
     enabled: bool(section, 'enabled', p, Object.keys(section).length > 0),
     uri,
     inventory: {},
-    stagingDir: str(section, 'stagingDir', p, `${stateDir.replace(/\/+$/, '')}/scomo`),
+    // Not `<stateDir>/scomo`: that is the name of the SCOMO state document in the same directory.
+    stagingDir: str(section, 'stagingDir', p, `${stateDir.replace(/\/+$/, '')}/scomo-staging`),
     allowedHosts: strList(section, 'allowedHosts', p),
     allowHttp: bool(section, 'allowHttp', p, true),
     envTypes: strList(section, 'envTypes', p),
