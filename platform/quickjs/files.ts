@@ -183,10 +183,12 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
     const outPipe = os.pipe();
     const errPipe = os.pipe();
     if (!outPipe || !errPipe) {
+      for (const p of [outPipe, errPipe]) if (p) p.forEach((fd) => os.close(fd));
       reject(new Error('exec: pipe() failed'));
       return;
     }
     let stdinFile: std.FILE | null = null;
+    let devNull = -1;
     let pid: number;
     try {
       const execOptions: os.ExecOptions = { block: false, usePath: true, stdout: outPipe[1], stderr: errPipe[1] };
@@ -199,12 +201,12 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
         stdinFile.seek(0, std.SEEK_SET);
         execOptions.stdin = stdinFile.fileno();
       } else {
-        execOptions.stdin = check('open', '/dev/null', os.open('/dev/null', os.O_RDONLY));
+        devNull = check('open', '/dev/null', os.open('/dev/null', os.O_RDONLY));
+        execOptions.stdin = devNull;
       }
       if (options.cwd !== undefined) execOptions.cwd = options.cwd;
       if (options.env !== undefined) execOptions.env = options.env;
       pid = os.exec(args, execOptions);
-      if (stdinFile === null) os.close(execOptions.stdin);
     } catch (e) {
       os.close(outPipe[0]);
       os.close(errPipe[0]);
@@ -212,8 +214,10 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
       reject(e);
       return;
     } finally {
+      // the child has its own copies now: keep only the read ends
       os.close(outPipe[1]);
       os.close(errPipe[1]);
+      if (devNull >= 0) os.close(devNull);
     }
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
