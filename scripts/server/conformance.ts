@@ -1,0 +1,101 @@
+// Conformance run: the built agent against every scenario of the reference server, with each client auth type and
+// both encodings; prints one line per run with the agent's exit status, how the session ended, what the agent
+// answered, and every protocol violation the server recorded. A script for people, not a test.
+//   npx tsx scripts/server/conformance.ts [--agent "node dist/node/cli.js"] [--scenarios a,b] [--auth none,md5] [--enc wbxml,xml]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startDmServer } from './dm-server.js';
+import { scenarioNames } from './scenarios.js';
+import type { ServerAuthType } from './types.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+
+/** `a a a b` → `a×3 b`: loops and no-final sessions repeat one status many times. */
+function runs(items: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < items.length; ) {
+    let j = i;
+    while (j < items.length && items[j] === items[i]) j++;
+    out.push(j - i > 1 ? `${items[i]}×${j - i}` : items[i]);
+    i = j;
+  }
+  return out.join(' ');
+}
+
+function run(cmd: string[], timeoutMs: number): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd[0], cmd.slice(1), { cwd: root });
+    let out = '';
+    let err = '';
+    const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const agent = arg('--agent', `${process.execPath} ${path.join(root, 'dist/node/cli.js')}`).split(' ');
+  const scenarios = arg('--scenarios', scenarioNames().join(',')).split(',');
+  const auths = arg('--auth', 'none,basic,md5,hmac').split(',') as ServerAuthType[];
+  const encs = arg('--enc', 'wbxml,xml').split(',');
+  const image = new Uint8Array(64 * 1024).map((_, i) => (i * 13) & 0xff);
+  let failures = 0;
+  for (const enc of encs)
+    for (const auth of auths)
+      for (const scenario of scenarios) {
+        const server = await startDmServer({
+          scenario,
+          serverId: 'conformance',
+          files: { 'fw.bin': image },
+          auth: auth === 'none' ? { type: 'none' } : { type: auth, user: 'dev', secret: 'devsecret' },
+          maxMessagesPerSession: 200,
+        });
+        const dir = mkdtempSync(path.join(tmpdir(), 'dm-conf-'));
+        const config = {
+          stateDir: path.join(dir, 'state'),
+          server: {
+            url: server.url,
+            id: 'conformance',
+            encoding: enc,
+            clientAuth: auth === 'none' ? { type: 'none' } : { type: auth, name: 'dev', secret: 'devsecret' },
+          },
+          device: { devIdScheme: 'fixed', devId: 'MAC:00000000C0DE', firmwareVersion: '1.0' },
+          ui: { mode: 'headless' },
+          fumo: { writer: { type: 'file', path: path.join(dir, 'fw.img') }, reboot: [], allowHttp: true, requireHash: false },
+        };
+        const cfg = path.join(dir, 'config.json');
+        writeFileSync(cfg, JSON.stringify(config));
+        const words = scenario.indexOf('scomo') === 0 ? ['request', '--user', '--scomo'] : ['request', '--user'];
+        const r = await run([...agent, '--config', cfg, ...words], 60000);
+        const s = server.events.sessions.map((x) => `${x.endReason || 'open'}/${x.messagesIn}msg`).join(' ');
+        const statuses = runs(server.events.statuses.map((x) => `${x.cmd}=${x.code}`));
+        const reports = server.events.reports.map((x) => `${x.kind}:${x.resultCode}#${x.occurrence}`).join(' ');
+        const viol = server.events.violations.map((v) => `${v.code}: ${v.message}`);
+        const errLine = r.err.split('\n').filter((l) => /dm-agent:|error/i.test(l))[0] || '';
+        if (viol.length) failures++;
+        process.stdout.write(
+          `${viol.length ? 'VIOL' : 'ok  '} ${scenario.padEnd(17)} auth=${auth.padEnd(5)} ${enc.padEnd(5)} exit=${r.code} sessions=[${s}] ${statuses}${reports ? ` reports=[${reports}]` : ''}${errLine ? `  | ${errLine.trim().slice(0, 120)}` : ''}\n`,
+        );
+        for (const v of viol) process.stdout.write(`       ${v}\n`);
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+  process.stdout.write(`${failures} run(s) with violations\n`);
+  process.exitCode = failures ? 1 : 0;
+}
+
+main().catch((e) => {
+  process.stderr.write(`conformance: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 2;
+});
