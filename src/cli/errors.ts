@@ -47,7 +47,9 @@ export function exitCodeFor(e: unknown): number {
     }
   }
   const name = e instanceof Error ? e.name : '';
-  if (name === 'WbxmlError' || name === 'SyncmlError') return EXIT.INPUT;
+  // Bad input named on the command line or in a file: malformed WBXML/XML, a component that is not deployed.
+  if (name === 'WbxmlError' || name === 'SyncmlError' || name === 'UnknownComponentError' || name === 'AmbiguousComponentError') return EXIT.INPUT;
+  if (name === 'ConfigError' || name === 'DeviceConfigError' || name === 'TriggerConfigError' || name === 'UiConfigError') return EXIT.CONFIG;
   return EXIT.ERROR;
 }
 
