@@ -26,6 +26,9 @@ interface Args {
   cmdline: string;
   slots: { A: string; B: string };
   target?: string;
+  lowSpeed?: { bytesPerSecond: number; windowMs: number };
+  maxAttempts?: number;
+  maxBytesPerSecond?: number;
 }
 
 async function main() {
@@ -46,15 +49,26 @@ async function main() {
   const out: Record<string, unknown> = { nativeHash: hash.native };
   if (a.mode === 'download') {
     const progress: number[] = [];
+    const t0 = Date.now();
     const res = await downloadResumable(downloader, files, {
+      lowSpeed: a.lowSpeed,
+      maxBytesPerSecond: a.maxBytesPerSecond,
       url: a.url,
       file: `${a.dir}/dl.bin`,
       policy: { allowedHosts: ['127.0.0.1'] },
       clock,
       random: new QjsRandom(),
-      backoff: { baseMs: 10, maxMs: 20, maxAttempts: 4 },
+      backoff: { baseMs: 10, maxMs: 20, maxAttempts: a.maxAttempts || 4 },
       onProgress: (p) => progress.push(p.received),
+    }).catch((e) => {
+      out.error = { code: (e as { resultCode?: number }).resultCode, message: String((e as Error).message) };
+      return null;
     });
+    out.ms = Date.now() - t0;
+    if (res === null) {
+      std.out.puts(JSON.stringify(out));
+      return;
+    }
     out.size = res.size;
     out.progressEvents = progress.length;
     std.out.puts(JSON.stringify(out));
