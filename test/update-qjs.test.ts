@@ -95,7 +95,7 @@ describe.skipIf(!!skip)('update pipeline on QuickJS (host)', () => {
     expect(srv.log[0]).toMatchObject({ range: 'bytes=20000-', ifRange: '"old"' });
   }, 60_000);
 
-  it('low-speed abort → 407, bandwidth cap honoured, bad URL → 411 without curl', async () => {
+  it('low-speed abort → 407, a capped download completes, bad URL → 411 without curl', async () => {
     const dir = path.join(work, 'speed');
     mkdirSync(dir, { recursive: true });
     srv.objects.set('/trickle.bin', { body: newFw, etag: '"t"', trickle: 200 });
@@ -107,9 +107,9 @@ describe.skipIf(!!skip)('update pipeline on QuickJS (host)', () => {
     rmSync(path.join(dir, 'dl.bin.part.json'), { force: true });
     const capped = await qjs({ mode: 'download', url: srv.url('/capped.bin'), dir, maxBytesPerSecond: 1_000_000 });
     expect(capped.size).toBe(big.length);
-    // 3 MB at 1 MB/s: curl 7.88's --limit-rate averages loosely and lets a first burst through (measured ~1 s for
-    // the ideal 3 s); uncapped, the same transfer takes a few tens of ms here.
-    expect(capped.ms).toBeGreaterThanOrEqual(700);
+    // No timing assertion here: curl 7.88's --limit-rate lets bursts through on loopback (measured 0.3-1 s for the
+    // ideal 3 s), so only the Node adapter's own pacing is timed (update-download.test.ts). This checks the option
+    // reaches curl without breaking the transfer.
     const before = srv.log.length;
     const bad = await qjs({ mode: 'download', url: 'file:///etc/passwd', dir });
     expect(bad.error.code).toBe(411);
