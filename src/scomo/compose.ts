@@ -45,15 +45,16 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
 
   let installer: Installer | undefined;
   let activator: Activator | undefined;
+  // The service manager first: dpkg/opkg use it to leave an InstallInactive package stopped (postinst may start it).
+  if (c.service) activator = a.service({ kind: c.service.type, enable: c.service.enable, services: c.service.services });
   const i = c.installer;
-  if (i && i.type === 'dpkg') installer = a.dpkg({ root: i.root, purge: i.purge });
-  if (i && i.type === 'opkg') installer = a.opkg({ offlineRoot: i.root });
+  if (i && i.type === 'dpkg') installer = a.dpkg({ root: i.root, purge: i.purge, activator });
+  if (i && i.type === 'opkg') installer = a.opkg({ offlineRoot: i.root, activator });
   if (i && i.type === 'script') {
     const script = a.script({ script: i.script, exitCodes: i.exitCodes });
     installer = script;
-    activator = script; // the script also activates/deactivates, unless a service manager is configured below
+    if (!activator) activator = script; // the script activates/deactivates too, unless a service manager is configured
   }
-  if (c.service) activator = a.service({ kind: c.service.type, enable: c.service.enable, services: c.service.services });
 
   a.makeStagingDir(c.stagingDir);
   const mo = new ScomoMo({
