@@ -70,6 +70,23 @@ describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
     expect(await source.list()).toEqual([]);
   });
 
+  it('InstallInactive stops the service the package may have started; a package without a service is fine', async () => {
+    const root = scratchRoot('inactive');
+    const calls: string[] = [];
+    const activator = {
+      async activate() {},
+      async deactivate(c: Component) {
+        if (c.id !== 'with-service') throw new ScomoError(1411, `component ${c.id} has no service to start or stop`);
+        calls.push(`stop ${c.id}`);
+      },
+    };
+    const dpkg = new DpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true, activator });
+    expect(await dpkg.install({ path: buildDeb('with-service', '1'), activate: false })).toEqual({ componentIds: ['with-service'] });
+    expect(await dpkg.install({ path: buildDeb('plain-lib', '1'), activate: false })).toEqual({ componentIds: ['plain-lib'] });
+    expect(await dpkg.install({ path: buildDeb('plain-tool', '1'), activate: true })).toEqual({ componentIds: ['plain-tool'] });
+    expect(calls).toEqual(['stop with-service']);
+  });
+
   it('maps failures: corrupt archive 1407, unmet dependency 1405, foreign architecture 1413, remove of unknown 1408', async () => {
     const root = scratchRoot('b');
     const dpkg = dpkgFor(root);

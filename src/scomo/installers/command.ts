@@ -3,7 +3,10 @@
 // folder hold all the logic (arguments, output parsing, exit-code → result-code mapping, digest §6.3), so both
 // runtimes behave the same.
 
+import type { Component } from '../../inventory/component.js';
+import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
+import type { Activator } from '../ports.js';
 
 export interface CommandResult {
   /** Exit code; -1 when killed by a signal or the timeout. */
@@ -55,4 +58,18 @@ export function checkOperand(value: string, what: string, failureCode: number): 
   if (value === '' || value[0] === '-' || /[\u0000-\u001f]/.test(value))
     throw new ScomoError(failureCode, `refusing ${what} ${JSON.stringify(value)}: empty, starts with "-" or contains control characters`);
   return value;
+}
+
+/**
+ * After an install into the Inactive state (InstallInactive, DownloadInstallInactive): stop what the package's own
+ * scripts may have started. A component without a service (1411 from the activator) has nothing to stop.
+ */
+export async function leaveInactive(activator: Activator | undefined, c: Component): Promise<void> {
+  if (!activator) return;
+  try {
+    await activator.deactivate(c);
+  } catch (e) {
+    if (e instanceof ScomoError && e.resultCode === ScomoResult.NotImplemented) return;
+    throw e;
+  }
 }

@@ -7,7 +7,7 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
-import { CommandRunner, checkOperand, joinPath, runOrFail, tail } from './command.js';
+import { CommandRunner, checkOperand, joinPath, leaveInactive, runOrFail, tail } from './command.js';
 
 export interface DpkgOptions {
   /** dpkg binary, default `dpkg`. */
@@ -96,7 +96,7 @@ export class DpkgInstaller implements Installer {
       throw new ScomoError(installFailureCode(r.stderr), `dpkg --install ${meta.package} failed (exit ${r.code}): ${tail(r.stderr, 6)}`);
     }
     const component: Component = { id: meta.package, name: meta.package, version: meta.version, state: 'active', source: 'dpkg' };
-    if (!request.activate && this.o.activator) await this.o.activator.deactivate(component);
+    if (!request.activate) await leaveInactive(this.o.activator, component);
     return { componentIds: [meta.package] };
   }
 

@@ -7,7 +7,7 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
-import { CommandRunner, checkOperand, runOrFail, tail } from './command.js';
+import { CommandRunner, checkOperand, leaveInactive, runOrFail, tail } from './command.js';
 
 export interface OpkgOptions {
   /** opkg binary, default `opkg`. */
@@ -55,8 +55,7 @@ export class OpkgInstaller implements Installer {
       if (ids.indexOf(name) < 0) ids.push(name);
     }
     if (ids.length === 0 && request.pkgId) ids.push(request.pkgId);
-    if (!request.activate && this.o.activator)
-      for (const id of ids) await this.o.activator.deactivate({ id, name: id, version: '', state: 'active', source: 'opkg' });
+    if (!request.activate) for (const id of ids) await leaveInactive(this.o.activator, { id, name: id, version: '', state: 'active', source: 'opkg' });
     return { componentIds: ids };
   }
 
