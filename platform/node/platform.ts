@@ -10,6 +10,7 @@ import { createNodeUi } from './ui-headless.js';
 import { createNodeFumoSource } from './fumo.js';
 import { createNodeScomoSource } from './installer/scomo-source.js';
 import { startNodeTriggers } from './schedule.js';
+import { startNodeNotifications } from './notifications.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 
 export async function createNodePlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
@@ -38,6 +39,7 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
     deviceInfo: createNodeDeviceInfoReader(config.device),
     ui: createNodeUi(parseUiConfig(config.ui), log),
     sources: [createNodeFumoSource, createNodeScomoSource],
+    startNotifications: startNodeNotifications,
     startTriggers: (section) => startNodeTriggers(section, storage, log),
     onStop(fn) {
       process.once('SIGTERM', fn);

@@ -11,6 +11,7 @@ import { createQuickjsDeviceInfoReader } from './device-info.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 import { createQjsUi } from './ui-headless.js';
 import { startQjsTriggers } from './triggers.js';
+import { startQjsNotifications } from './notify-start.js';
 import { createQjsFumoSource } from './fumo.js';
 import { createQjsScomoSource } from './installer.js';
 import * as os from 'os';
@@ -42,6 +43,7 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
     deviceInfo: createQuickjsDeviceInfoReader(config.device),
     ui: createQjsUi(parseUiConfig(config.ui), log),
     sources: [createQjsFumoSource, createQjsScomoSource],
+    startNotifications: startQjsNotifications,
     startTriggers: (section) => startQjsTriggers(section, storage, random, log),
     onStop(fn) {
       os.signal(os.SIGTERM, fn);

@@ -37,6 +37,8 @@ export interface AgentParts {
   deployedComponentUri(idOrName: string): Promise<string>;
   /** One line per fact for `dm-agent status`, and the same as data. */
   status(): Promise<{ lines: string[]; data: Record<string, unknown> }>;
+  /** Keeps the outcome of the last client-initiated request (202: "accepted, the server will come back"). */
+  recordRequest(rec: { at: number; type: string; source?: string; status?: number; sessionId: string }): Promise<void>;
   /** Releases what the parts hold (locks, timers). */
   close(): Promise<void>;
   /** Persists the tree and other state after a session. */
@@ -67,23 +69,25 @@ export class Agent {
    */
   async request(alert: GenericAlert, opts: { retry: boolean }): Promise<{ status?: number; outcome: SessionOutcome; jobs: string[] }> {
     const attempts = opts.retry ? this.config.request.retries + 1 : 1;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
+      let retryReason: string;
       try {
         const outcome = await this.session('client', [alert]);
         const status = outcome.alerts[0].status;
         const jobs = await this.afterSession();
-        return { status, outcome, jobs };
+        await this.parts.recordRequest({ at: this.ports.clock.now(), type: alert.type, source: alert.sourceUri, status, sessionId: outcome.sessionId });
+        // A server-side failure (5xx) or "retry later" (417) is worth another try; a 4xx refusal is final.
+        if (status === undefined || !(status >= 500 || status === 417) || attempt >= attempts) return { status, outcome, jobs };
+        retryReason = `server answered ${status}`;
       } catch (e) {
-        lastError = e;
         const retryable = e instanceof SessionError && (e.kind === 'transport' || e.kind === 'http');
-        if (!retryable || attempt === attempts) throw e;
-        const delay = backoffDelay(attempt, this.config.request.retryBaseMs, this.config.request.retryMaxMs, this.ports.random);
-        this.ports.log.log('warn', `request failed (${(e as Error).message}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
-        await this.ports.clock.sleep(delay);
+        if (!retryable || attempt >= attempts) throw e;
+        retryReason = (e as Error).message;
       }
+      const delay = backoffDelay(attempt, this.config.request.retryBaseMs, this.config.request.retryMaxMs, this.ports.random);
+      this.ports.log.log('warn', `request failed (${retryReason}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
+      await this.ports.clock.sleep(delay);
     }
-    throw lastError;
   }
 
   /** A plain client-initiated (or server-initiated) session: delivers pending reports, answers the server. */

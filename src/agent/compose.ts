@@ -98,8 +98,16 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
       for (const s of sources) if (s.deployedComponentUri) return s.deployedComponentUri(idOrName);
       throw new Error('SCOMO is not configured on this device: no deployed components to name');
     },
+    async recordRequest(rec) {
+      await store.put('last-request', rec);
+    },
     async status() {
       const lines: string[] = [];
+      const last = (await store.get('last-request')) as { at: number; type: string; source?: string; status?: number } | null;
+      if (last) {
+        const what = last.status === 202 ? 'accepted for processing: the server will come back' : last.status === 200 ? 'the server commanded the update' : `status ${last.status === undefined ? 'none' : last.status}`;
+        lines.push(`last request: ${new Date(last.at).toISOString()} ${last.type}${last.source ? ' for ' + last.source : ''}: ${what}`);
+      }
       for (const s of sources) if (s.status) lines.push(...(await s.status()));
       return { lines, data: {} };
     },

@@ -2,6 +2,7 @@
 import type { AgentConfig } from '../config.js';
 import type { SourceFactory } from '../agent/compose.js';
 import type { RunningTriggers } from '../triggers/start.js';
+import type { NotificationConfig, NotificationIntake } from '../notification/index.js';
 import type { Clock, DeviceInfoReader, Log, Random, Storage, Transport, UserInterface } from '../ports.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
@@ -18,6 +19,8 @@ export interface PlatformPorts {
   sources?: SourceFactory[];
   /** Starts the button and schedule triggers of the `triggers` section (the daemon). */
   startTriggers?(section: Record<string, unknown>): Promise<RunningTriggers>;
+  /** Starts the notification transports of the `notifications` section, all feeding `intake` (the daemon). */
+  startNotifications?(config: NotificationConfig, intake: NotificationIntake, log: Log): Promise<{ close(): Promise<void> }>;
   /** Calls `fn` once when the process is asked to stop (SIGTERM/SIGINT). */
   onStop?(fn: () => void): void;
 }
