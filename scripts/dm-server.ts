@@ -19,8 +19,9 @@ async function main(): Promise<void> {
   const out = (line: string) => process.stdout.write(json ? JSON.stringify({ time: new Date().toISOString(), line }) + '\n' : line + '\n');
   opts.log = out;
   const server = await startDmServer(opts);
-  out(`dm-server listening on ${server.url}`);
+  // The URL file first: whoever waits for the listening line may read it at once.
   if (urlFile) writeFileSync(urlFile, server.url + '\n');
+  out(`dm-server listening on ${server.url}`);
   const stop = () => {
     server.close().then(() => process.exit(0));
   };

@@ -174,6 +174,19 @@ describe('server credentials (SRVCRED, digest §3.3)', () => {
     expect(server.events.sessions[0].endReason).toBe('auth-failed');
   });
 
+  it('stops sending Cred after the client answered 212; a refused statuses-only message is not re-sent', async () => {
+    server = await startDmServer({ scenario: 'fumo-200', serverId: 'srv', serverCred: { type: 'md5', secret: 'srvsecret' } });
+    const c = new TestClient(server.url, 'IMEI:14', '1');
+    // first contact: the server is challenged with 401 (auth=md5 for the client too, so pkg1 goes twice)
+    server.setScenario('fumo-200');
+    const pkg2 = (await c.pkg1([genericAlert(DEVREQ, '')])).reply;
+    expect(pkg2.hdr.cred).toBeDefined();
+    const st = c.statuses(pkg2, () => 200, 212);
+    const pkg4 = (await c.send(st)).reply;
+    expect(pkg4.hdr.cred).toBeUndefined();
+    expect(server.events.sessions[0].endReason).toBe('completed');
+  });
+
   it('sends wrong credentials on request', async () => {
     server = await startDmServer({ serverId: 'srv', serverCred: { type: 'md5', secret: 'srvsecret', nonce: base64Encode(clientNonce), wrong: true } });
     const pkg2 = (await new TestClient(server.url, 'IMEI:11', '1').pkg1([])).reply;

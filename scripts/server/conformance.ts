@@ -2,6 +2,7 @@
 // both encodings; prints one line per run with the agent's exit status, how the session ended, what the agent
 // answered, and every protocol violation the server recorded. A script for people, not a test.
 //   npx tsx scripts/server/conformance.ts [--agent "node dist/node/cli.js"] [--scenarios a,b] [--auth none,md5] [--enc wbxml,xml]
+//                                         [--server-auth basic|md5|hmac [--wrong-server-cred]] [--verbose]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
   const scenarios = arg('--scenarios', scenarioNames().join(',')).split(',');
   const auths = arg('--auth', 'none,basic,md5,hmac').split(',') as ServerAuthType[];
   const encs = arg('--enc', 'wbxml,xml').split(',');
+  const serverAuth = arg('--server-auth', 'none') as ServerAuthType;
+  const wrong = process.argv.indexOf('--wrong-server-cred') > 0;
+  const verbose = process.argv.indexOf('--verbose') > 0;
   const image = new Uint8Array(64 * 1024).map((_, i) => (i * 13) & 0xff);
   let failures = 0;
   for (const enc of encs)
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
           files: { 'fw.bin': image },
           auth: auth === 'none' ? { type: 'none' } : { type: auth, user: 'dev', secret: 'devsecret' },
           maxMessagesPerSession: 200,
+          serverCred: { type: serverAuth, name: 'conformance', secret: 'srvsecret', wrong },
+          log: verbose ? (l) => process.stdout.write(`       ${l}\n`) : undefined,
         });
         const dir = mkdtempSync(path.join(tmpdir(), 'dm-conf-'));
         const config = {
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
             id: 'conformance',
             encoding: enc,
             clientAuth: auth === 'none' ? { type: 'none' } : { type: auth, name: 'dev', secret: 'devsecret' },
+            serverAuth: serverAuth === 'none' ? { type: 'none' } : { type: serverAuth, name: 'conformance', secret: 'srvsecret' },
           },
           device: { devIdScheme: 'fixed', devId: 'MAC:00000000C0DE', firmwareVersion: '1.0' },
           ui: { mode: 'headless' },

@@ -88,6 +88,10 @@ export class DmSession {
     return this.clientMaxMsgSize;
   }
   private serverAuthRetries = 0;
+  /** The client answered 212 to our SyncHdr: no more server Cred this session (digest §3.3). */
+  private serverAuthenticated = false;
+  /** Our last message carried commands other than Status/Results. */
+  private lastMessageHadCommands = false;
 
   constructor(
     readonly key: string,
@@ -209,9 +213,10 @@ export class DmSession {
     // The client completed a package: check it answered all our commands, then ask the scenario.
     this.checkAllAnswered(hdr.msgID);
     let cmds: Command[];
-    if (this.hdrStatusNow === 401 || this.hdrStatusNow === 407) {
+    if ((this.hdrStatusNow === 401 || this.hdrStatusNow === 407) && this.lastMessageHadCommands) {
       // The client refused our credentials and executed nothing (digest §3.3): send the same package again with
       // credentials made from the nonce of its Chal, twice at most; without credentials to offer, give up.
+      // (A refused message that held only statuses loses nothing: the next one simply carries the new Cred.)
       if (this.env.serverCred.type === 'none' || this.serverAuthRetries >= 2 || this.lastPackage.length === 0) {
         this.env.log(`!! ${devId} s=${hdr.sessionID} client refused our credentials (${this.hdrStatusNow}); ending the session`);
         this.packageStatuses = [];
@@ -329,6 +334,7 @@ export class DmSession {
     if (s.cmdRef === '0' || s.cmd === 'SyncHdr') {
       this.record.serverHdrStatuses.push(code);
       this.hdrStatusNow = code;
+      if (code === 212) this.serverAuthenticated = true;
       const nn = s.chal && s.chal.meta && s.chal.meta.nextNonce;
       if (nn) {
         try {
@@ -543,6 +549,7 @@ export class DmSession {
     }
     this.record.messagesOut++;
     this.serverPackageOpen = !final;
+    this.lastMessageHadCommands = commands.some((c) => c.kind !== 'Status' && c.kind !== 'Results');
     return msg;
   }
 
@@ -559,8 +566,10 @@ export class DmSession {
       meta: { maxMsgSize: String(this.env.maxMsgSize) },
     };
     if (this.env.respUri && !this.ended) hdr.respURI = this.env.baseUrl() + this.respPath;
-    const cred = serverCred(this.env.serverCred, this.env.serverId, this.env.serverNonce(this.record.devId));
-    if (cred) hdr.cred = cred;
+    if (!this.serverAuthenticated) {
+      const cred = serverCred(this.env.serverCred, this.env.serverId, this.env.serverNonce(this.record.devId));
+      if (cred) hdr.cred = cred;
+    }
     return { hdr, body: commands, final };
   }
 
