@@ -9,6 +9,7 @@ import { startPkgServer, PkgServer } from './support/pkg-server';
 import { PowerCut, PowerSwitch } from './support/powercut';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { FileWriter } from '../platform/node/flash/file';
+import { CommandWriter } from '../platform/node/flash/command';
 import { FumoEngine, FumoEngineOptions } from '../src/fumo/engine';
 import { MemoryJournalStore } from '../src/fumo/journal';
 import { FumoState } from '../src/fumo/state';
@@ -284,6 +285,21 @@ describe('FUMO engine', () => {
     const reloaded = r.make({ store: slow });
     await reloaded.resume();
     expect(reloaded.pendingReports().map((x) => x.id)).toEqual([second.jobId]);
+  });
+
+  it('command writer: the engine hands over the verified file; an installer refusal maps to its result code', async () => {
+    const r = rig();
+    const installed = r.target + '.installed';
+    const ok = r.make({ writer: new CommandWriter({ install: ['sh', '-c', 'cp "$0" "$1"', '{file}', installed], needsReboot: false }) });
+    const a = await ok.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
+    await a.done;
+    expect(ok.pendingReports()[0]).toMatchObject({ resultCode: 200 });
+    expect(sha(readFileSync(installed))).toBe(sha(newFw));
+    const r2 = rig();
+    const refused = r2.make({ writer: new CommandWriter({ install: ['sh', '-c', 'exit 1'], exitCodes: { 1: 403 }, needsReboot: false }) });
+    await (await refused.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
+    expect(refused.pendingReports()[0]).toMatchObject({ resultCode: 403 });
+    expect(refused.state()).toBe(FumoState.UpdateFailedHaveData);
   });
 
   it('download failure after retries → 412/503 style codes and state 20', async () => {

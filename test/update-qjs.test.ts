@@ -116,6 +116,20 @@ describe.skipIf(!!skip)('update pipeline on QuickJS (host)', () => {
     expect(srv.log.length).toBe(before);
   }, 60_000);
 
+  it('command writer: hands the verified file to the installer and maps its exit code', async () => {
+    srv.objects.set('/cmd.bin', { body: newFw, etag: '"m"' });
+    const ok = path.join(work, 'cmd-ok');
+    mkdirSync(ok, { recursive: true });
+    const installed = path.join(ok, 'installed.bin');
+    const good = await qjs({ mode: 'command', url: srv.url('/cmd.bin'), sha256: sha(newFw), dir: ok, install: ['sh', '-c', 'cp "$0" "$1"', '{file}', installed] });
+    expect(good.reports).toEqual([[200, 'qjs-1', 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate']]);
+    expect(sha(readFileSync(installed))).toBe(sha(newFw));
+    const bad = path.join(work, 'cmd-bad');
+    mkdirSync(bad, { recursive: true });
+    const refused = await qjs({ mode: 'command', url: srv.url('/cmd.bin'), sha256: sha(newFw), dir: bad, install: ['sh', '-c', 'exit 1'], exitCodes: { 1: 403 } });
+    expect(refused.reports[0][0]).toBe(403);
+  }, 60_000);
+
   it('file writer: installs and commits without a reboot', async () => {
     srv.objects.set('/f.bin', { body: newFw, etag: '"f"' });
     const dir = path.join(work, 'file');

@@ -10,6 +10,7 @@ import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
 import { QjsFwEnv, createQjsUbootAbWriter } from '../platform/quickjs/flash-uboot-ab';
 import { QjsFileWriter } from '../platform/quickjs/flash-file';
+import { QjsCommandWriter } from '../platform/quickjs/flash-command';
 import { loadSha256 } from '../platform/quickjs/hash';
 import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
 import { QjsRandom } from '../platform/quickjs/random';
@@ -17,7 +18,9 @@ import { QjsRandom } from '../platform/quickjs/random';
 declare const scriptArgs: string[];
 
 interface Args {
-  mode: 'exec' | 'resume' | 'download' | 'file';
+  mode: 'exec' | 'resume' | 'download' | 'file' | 'command';
+  install?: string[];
+  exitCodes?: Record<number, number>;
   url: string;
   sha256: string;
   dir: string;
@@ -75,7 +78,9 @@ async function main() {
     return;
   }
   const writer =
-    a.mode === 'file'
+    a.mode === 'command'
+      ? new QjsCommandWriter({ install: a.install as string[], exitCodes: a.exitCodes, needsReboot: false })
+      : a.mode === 'file'
       ? new QjsFileWriter(a.target as string, hash, durability)
       : createQjsUbootAbWriter({ slots: a.slots, env: new QjsFwEnv({ config: a.cfg, defaultEnv: a.def }), hash, durability, cmdlineFile: a.cmdline });
   let rebootRequested = false;
@@ -94,7 +99,7 @@ async function main() {
     download: { backoff: { baseMs: 10, maxMs: 20, maxAttempts: 4 } },
     chunkSize: 1 << 20,
   });
-  if (a.mode === 'exec' || a.mode === 'file') {
+  if (a.mode === 'exec' || a.mode === 'file' || a.mode === 'command') {
     const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: a.url, correlator: 'qjs-1', sha256: a.sha256 });
     out.status = ans.status;
     await ans.done;

@@ -6,26 +6,10 @@ import type { FlashStatus, FlashWriter, ImageMeta } from '../../../src/update/po
 import { UpdateError } from '../../../src/update/errors';
 import { FumoResult } from '../../../src/fumo/result-codes';
 import { run } from './exec';
+import { CommandWriterOptions, INSTALLERS, commandLine, resultForExit } from '../../common/installers';
 
-export interface CommandWriterOptions {
-  /** Install command; `{file}` is replaced by the staged file path. */
-  install: string[];
-  /** Exit code → FUMO result code; unmapped non-zero codes give 410. */
-  exitCodes?: Record<number, number>;
-  commit?: string[];
-  rollback?: string[];
-  needsReboot?: boolean;
-  timeoutMs?: number;
-}
-
-export const INSTALLERS: Record<'rauc' | 'swupdate' | 'sysupgrade', CommandWriterOptions> = {
-  // rauc exits 1 on any failure (signature, compatible, write); mark-good/mark-bad act on the booted slot.
-  rauc: { install: ['rauc', 'install', '{file}'], commit: ['rauc', 'status', 'mark-good'], rollback: ['rauc', 'status', 'mark-bad'], needsReboot: true },
-  // swupdate exits 1 on failure; the bootloader transaction is in its `ustate`, confirmed by the project's own logic.
-  swupdate: { install: ['swupdate', '-i', '{file}'], needsReboot: true },
-  // sysupgrade -T checks the image first; exit 1 there means an unsuitable image (403 device mismatch).
-  sysupgrade: { install: ['sysupgrade', '{file}'], exitCodes: { 1: FumoResult.DeviceMismatch }, needsReboot: true },
-};
+export { INSTALLERS };
+export type { CommandWriterOptions };
 
 export class CommandWriter implements FlashWriter {
   readonly kind = 'command';
@@ -35,17 +19,15 @@ export class CommandWriter implements FlashWriter {
   }
 
   private async exec(argv: string[], what: string, file?: string): Promise<void> {
-    const args = argv.map((a) => (file !== undefined ? a.split('{file}').join(file) : a));
+    const args = commandLine(argv, file);
     let r;
     try {
       r = await run(args, undefined, this.o.timeoutMs);
     } catch (e) {
       throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
     }
-    if (r.code !== 0) {
-      const mapped = this.o.exitCodes ? this.o.exitCodes[r.code] : undefined;
-      throw new UpdateError(mapped === undefined ? FumoResult.UpdateFailed : mapped, `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
-    }
+    if (r.code !== 0)
+      throw new UpdateError(resultForExit(this.o, r.code), `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
   }
 
   async installFile(file: string, _meta: ImageMeta): Promise<void> {
