@@ -197,3 +197,32 @@ describe('command writer', () => {
     expect(await codeOf(missing.installFile(src, { size: 5, sha256: '' }))).toBe(410);
   });
 });
+
+describe('flash config', () => {
+  it('parses the three kinds and builds the matching writer', async () => {
+    const { parseFlashConfig, createFlashWriter } = await import('../platform/node/flash/index');
+    const ab = parseFlashConfig({ kind: 'uboot-ab', slots: { A: '/dev/a', B: '/dev/b' }, fwEnvConfig: '/etc/fw_env.config', bootlimit: 5 });
+    expect(createFlashWriter(ab)).toMatchObject({ kind: 'uboot-ab', needsReboot: true });
+    expect(createFlashWriter(parseFlashConfig({ kind: 'file', target: '/tmp/fw.bin' }))).toMatchObject({ kind: 'file', needsReboot: false });
+    const rauc = parseFlashConfig({ kind: 'command', installer: 'rauc' });
+    expect(rauc).toMatchObject({ command: { install: ['rauc', 'install', '{file}'], commit: ['rauc', 'status', 'mark-good'] } });
+    const custom = parseFlashConfig({ kind: 'command', install: ['flash', '{file}'], exitCodes: { '3': 403 }, needsReboot: false });
+    expect(createFlashWriter(custom)).toMatchObject({ kind: 'command', needsReboot: false });
+  });
+
+  it.each([
+    [null, 'must be an object'],
+    [{ kind: 'grub' }, 'kind "grub"'],
+    [{ kind: 'uboot-ab', slots: { A: '/dev/a', B: '/dev/a' }, fwEnvConfig: 'x' }, 'must differ'],
+    [{ kind: 'uboot-ab', slots: { A: '/dev/a' }, fwEnvConfig: 'x' }, 'slots.B'],
+    [{ kind: 'uboot-ab', slots: { A: 'a', B: 'b' }, fwEnvConfig: 'x', bootlimit: 0 }, 'bootlimit'],
+    [{ kind: 'file' }, 'flash.target'],
+    [{ kind: 'command', installer: 'apt' }, 'installer "apt"'],
+    [{ kind: 'command', install: ['x'] }, '{file}'],
+    [{ kind: 'command', install: ['x', '{file}'], exitCodes: { 1: 200 } }, 'exitCodes.1'],
+  ])('refuses %j naming the field', async (raw, words) => {
+    const { parseFlashConfig, FlashConfigError } = await import('../platform/node/flash/index');
+    expect(() => parseFlashConfig(raw)).toThrow(FlashConfigError);
+    expect(() => parseFlashConfig(raw)).toThrow(words as string);
+  });
+});
