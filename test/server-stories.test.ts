@@ -324,6 +324,18 @@ describe('other scenarios and checks', () => {
     expect(await bad.text()).toContain('unknown scenario "nope"');
   });
 
+  it('records a wrong Content-Type but answers in the encoding it sniffed', async () => {
+    server = await startDmServer();
+    const { encodeWbxml } = await import('../src/syncml/index.js');
+    const c = new TestClient(server.url, 'IMEI:ct', '1', 'wbxml');
+    const pkg = (await c.pkg1([])).sent;
+    pkg.hdr.sessionID = '2';
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encodeWbxml(pkg) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.syncml.dm+wbxml');
+    expect(server.events.violations.map((v) => v.code)).toEqual(['content-type']);
+  });
+
   it('answers an undecodable body with HTTP 400 and records it', async () => {
     server = await startDmServer();
     const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/vnd.syncml.dm+xml' }, body: '<SyncML><Foo/>' });

@@ -93,6 +93,16 @@ function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Uint8Array> {
   });
 }
 
+/** The encoding of a request: by its MIME type (digest §1.1), else by sniffing the first byte as the codec does. */
+function encodingOf(ctype: string, body: Uint8Array): Encoding {
+  const base = ctype.split(';')[0].trim().toLowerCase();
+  if (base.endsWith('+wbxml') || base.endsWith('/wbxml') || base === 'application/vnd.wap.wbxml') return 'wbxml';
+  if (base.endsWith('+xml') || base.endsWith('/xml')) return 'xml';
+  let i = 0;
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09 || body[i] === 0xef || body[i] === 0xbb || body[i] === 0xbf)) i++;
+  return body[i] === 0x3c ? 'xml' : 'wbxml';
+}
+
 function sendText(res: ServerResponse, code: number, text: string, type = 'text/plain'): void {
   res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(text) }).end(text);
 }
@@ -112,7 +122,6 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
   let defaultScenario = resolveScenario(opts.scenario || 'accept-202');
   const perDevice = new Map<string, Scenario>();
   const sessions = new Map<string, DmSession>();
-  const byRespPath = new Map<string, DmSession>();
   const clientNonces = new Map<string, Uint8Array>();
   const serverNonces = new Map<string, Uint8Array>();
   const initialClientNonce = toNonce(auth.nonce, () => random(16));
@@ -167,7 +176,6 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
         log(`.. session ${k} expired after ${limit} ms idle`);
       }
       sessions.delete(k);
-      byRespPath.delete(s.respPath);
     }
   }
 
@@ -183,7 +191,7 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     let encoding: Encoding;
     try {
       msg = decodeMessage(body, ctype);
-      encoding = /\+wbxml|wbxml/i.test(ctype) || (ctype === '' && body[0] !== 0x3c) ? 'wbxml' : 'xml';
+      encoding = encodingOf(ctype, body);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       rec.violation({ sessionKey: '', devId: '', code: 'undecodable', message: `${path}: ${why}` });
@@ -193,13 +201,15 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     }
     sweep();
     const devId = msg.hdr.source.locURI;
+    const base = ctype.split(';')[0].trim().toLowerCase();
+    if (base !== MIME_WBXML && base !== MIME_XML)
+      rec.violation({ sessionKey: '', devId, msgId: msg.hdr.msgID, code: 'content-type', message: `Content-Type "${ctype}", expected ${MIME_WBXML} or ${MIME_XML} (digest §1.1)` });
     const key = `${msg.hdr.sessionID}|${devId}`;
     let session = sessions.get(key);
     if (session && session.ended && msg.hdr.msgID === '1') session = undefined; // a new session reusing the id
     if (!session) {
       session = new DmSession(key, msg.hdr, perDevice.get(devId) || defaultScenario, env);
       sessions.set(key, session);
-      byRespPath.set(session.respPath, session);
     }
     const inSummary = summarize('in', msg, body.length, encoding);
     rec.events.messages.push({
@@ -394,7 +404,6 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     reset() {
       rec.reset();
       sessions.clear();
-      byRespPath.clear();
     },
     close() {
       clearInterval(timer);
