@@ -8,7 +8,8 @@ import type { JournalStore } from '../src/fumo/journal';
 import { downloadResumable } from '../src/update/download';
 import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
-import { QjsFwEnv, createQjsUbootAbWriter } from '../platform/quickjs/flash-uboot-ab';
+import { createQjsFlashWriter } from '../platform/quickjs/flash-factory';
+import { parseFlashConfig } from '../platform/common/flash-config';
 import { QjsFileWriter } from '../platform/quickjs/flash-file';
 import { QjsCommandWriter } from '../platform/quickjs/flash-command';
 import { loadSha256 } from '../platform/quickjs/hash';
@@ -82,7 +83,7 @@ async function main() {
       ? new QjsCommandWriter({ install: a.install as string[], exitCodes: a.exitCodes, needsReboot: false })
       : a.mode === 'file'
       ? new QjsFileWriter(a.target as string, hash, durability)
-      : createQjsUbootAbWriter({ slots: a.slots, env: new QjsFwEnv({ config: a.cfg, defaultEnv: a.def }), hash, durability, cmdlineFile: a.cmdline });
+      : createQjsFlashWriter(parseFlashConfig({ kind: 'uboot-ab', slots: a.slots, fwEnvConfig: a.cfg, defaultEnv: a.def, cmdlineFile: a.cmdline }), hash, durability);
   let rebootRequested = false;
   const engine = new FumoEngine({
     fumoUri: './FUMO',
