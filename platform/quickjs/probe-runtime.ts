@@ -20,7 +20,7 @@ runProbe(async (args) => {
   out.sleepNegative = await catchErrorAsync(() => clock.sleep(-1));
   // two sleeps run concurrently through the event loop, not one after the other
   const t1 = clock.now();
-  await Promise.all([clock.sleep(100), clock.sleep(100)]);
+  await Promise.all([clock.sleep(300), clock.sleep(300)]);
   out.parallelSleepMs = clock.now() - t1;
 
   const random = new QjsRandom();
