@@ -2,7 +2,9 @@
 // both encodings; prints one line per run with the agent's exit status, how the session ended, what the agent
 // answered, and every protocol violation the server recorded. A script for people, not a test.
 //   npx tsx scripts/server/conformance.ts [--agent "node dist/node/cli.js"] [--scenarios a,b] [--auth none,md5] [--enc wbxml,xml]
-//                                         [--server-auth basic|md5|hmac [--wrong-server-cred]] [--verbose]
+//                                         [--server-auth basic|md5|hmac [--wrong-server-cred]] [--verbose] [--story-d]
+// --story-d adds FLOWS story D: a device request answered 202, then a package 0 dropped into the agent's spool folder,
+// the daemon's server-initiated session (Alert 1200, the notification's SessionID) with the update, and the report.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +45,64 @@ function run(cmd: string[], timeoutMs: number): Promise<{ code: number | null; o
       resolve({ code, out, err });
     });
   });
+}
+
+/** FLOWS story D over the spool transport; returns 1 when it failed or the server recorded violations. */
+async function storyD(agent: string[], verbose: boolean): Promise<number> {
+  const server = await startDmServer({
+    scenario: 'accept-202',
+    serverId: 'conformance',
+    serverCred: { type: 'md5', name: 'conformance', secret: 'srvsecret' },
+    files: { 'fw.bin': new Uint8Array(4096).fill(9) },
+    log: verbose ? (l) => process.stdout.write(`       ${l}\n`) : undefined,
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-conf-d-'));
+  const spool = path.join(dir, 'spool');
+  const devId = 'MAC:00000000D0D0';
+  const cfg = path.join(dir, 'config.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      stateDir: path.join(dir, 'state'),
+      server: { url: server.url, id: 'conformance', encoding: 'wbxml', serverAuth: { type: 'md5', name: 'conformance', secret: 'srvsecret' } },
+      device: { devIdScheme: 'fixed', devId, firmwareVersion: '1.0' },
+      ui: { mode: 'headless' },
+      fumo: { writer: { type: 'file', path: path.join(dir, 'fw.img') }, reboot: [], allowHttp: true, requireHash: false },
+      notifications: { spool: { dir: spool, pollMs: 100, settleMs: 0 } },
+    }),
+  );
+  let problem = '';
+  try {
+    const first = await run([...agent, '--config', cfg, 'request', '--device'], 60000);
+    if (first.code !== 0) problem = `request --device exited ${first.code}`;
+    server.setScenario('fumo-200');
+    const sent = await server.notify({ spool, devId, sessionId: 0x1a2b, uiMode: 1, initiator: 1 });
+    const daemon = spawn(agent[0], [...agent.slice(1), '--config', cfg, 'daemon'], { cwd: root, stdio: 'ignore' });
+    try {
+      await server.waitFor((e) => e.reports.some((r) => r.devId === devId), 30000, 'the result report after the server-initiated session');
+    } catch (e) {
+      problem = problem || (e as Error).message;
+    } finally {
+      // Stop the daemon and wait for it to finish writing its state before the folder goes away.
+      const closed = new Promise<void>((ok) => daemon.on('close', () => ok()));
+      daemon.kill('SIGTERM');
+      const hard = setTimeout(() => daemon.kill('SIGKILL'), 5000);
+      await closed;
+      clearTimeout(hard);
+    }
+    const d = server.events.sessions.find((x) => x.initiation === '1200');
+    if (!problem && (!d || d.sessionId !== '1A2B')) problem = `no Alert 1200 session with SessionID 1A2B (pkg0 ${sent.hex})`;
+  } catch (e) {
+    problem = problem || (e as Error).message;
+  }
+  const viol = server.events.violations.map((v) => `${v.code}: ${v.message}`);
+  const sessions = server.events.sessions.map((x) => `${x.sessionId}/${x.initiation}/${x.endReason || 'open'}`).join(' ');
+  const reports = server.events.reports.map((x) => `${x.kind}:${x.resultCode}#${x.occurrence}`).join(' ');
+  process.stdout.write(`${problem || viol.length ? 'FAIL' : 'ok  '} story-d (pkg0 spool) sessions=[${sessions}] reports=[${reports}]${problem ? `  | ${problem}` : ''}\n`);
+  for (const v of viol) process.stdout.write(`       ${v}\n`);
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+  return problem || viol.length ? 1 : 0;
 }
 
 async function main(): Promise<void> {
@@ -98,6 +158,7 @@ async function main(): Promise<void> {
         await server.close();
         rmSync(dir, { recursive: true, force: true });
       }
+  if (process.argv.indexOf('--story-d') > 0) failures += await storyD(agent, verbose);
   process.stdout.write(`${failures} run(s) with violations\n`);
   process.exitCode = failures ? 1 : 0;
 }
