@@ -37,7 +37,7 @@ async function main() {
   const digest = h.digest('hex');
   const size = statSync(image).size;
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-length': String(size), etag: '"bench"', 'accept-ranges': 'bytes' });
     createReadStream(image, { highWaterMark: 256 << 10 }).pipe(res);
   });

@@ -302,6 +302,30 @@ describe('FUMO engine', () => {
     expect(refused.state()).toBe(FumoState.UpdateFailedHaveData);
   });
 
+  it('a rollback that fails still ends in one report naming both failures (no loop)', async () => {
+    const writer = {
+      kind: 'broken',
+      needsReboot: false,
+      begin: async () => undefined,
+      writeChunk: async () => undefined,
+      finish: async () => undefined,
+      activate: async () => undefined,
+      commit: async () => undefined,
+      rollback: async () => {
+        throw new Error('env device gone');
+      },
+      status: async () => ({ pendingCommit: true }),
+    };
+    const r = rig({}, { writer, health: { check: async () => false } });
+    await (await r.engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
+    const reports = r.engine.pendingReports();
+    expect(reports).toHaveLength(1);
+    expect(reports[0].resultCode).toBe(410);
+    expect(reports[0].message).toMatch(/health check failed.*rollback failed: env device gone/);
+    expect(r.engine.state()).toBe(FumoState.UpdateFailedHaveData);
+    expect(r.engine.job()!.step).toBe('Done');
+  });
+
   it('download failure after retries → 412/503 style codes and state 20', async () => {
     const r = rig();
     srv.objects.set('/down', { body: newFw, status: 503 });

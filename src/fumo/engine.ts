@@ -12,7 +12,7 @@
 import type { Clock, Log, Random } from '../ports';
 import { hex } from '../bytes';
 import { FumoResult, isSuccessResult } from './result-codes';
-import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation, isTerminalState } from './state';
+import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation } from './state';
 import type { ExecRequest, FumoDocument, JobRecord, JournalStore, StepName } from './journal';
 import { PendingReport, ReportBook, Serial } from './reports';
 import { STEPS, StepContext, StepOutcome, failure } from './steps';
@@ -221,6 +221,26 @@ export class FumoEngine {
     return report;
   }
 
+  /**
+   * Where a failed step leads. RollBack and Report must not loop: a failed rollback still reports (the original
+   * result, plus why the rollback failed), and a failed tidy-up in Report still ends the job (the report itself is
+   * stored by run(), not by the handler).
+   */
+  private afterFailure(job: JobRecord, e: unknown, installPhase: boolean): StepOutcome {
+    const why = e instanceof Error ? e.message : String(e);
+    if (job.step === 'RollBack') {
+      const r = job.result || { code: FumoResult.UpdateFailed, message: 'update failed', finalState: FumoState.UpdateFailedHaveData };
+      return {
+        job: Object.assign({}, job, { step: 'Report' as StepName, result: Object.assign({}, r, { message: `${r.message}; rollback failed: ${why}` }) }),
+        state: FumoState.UpdateProgressing,
+      };
+    }
+    if (job.step === 'Report') {
+      return { job: Object.assign({}, job, { step: 'Done' as StepName, notify: undefined }), state: job.result ? job.result.finalState : this.doc.state };
+    }
+    return failure(job, e, installPhase, job.verified !== undefined);
+  }
+
   private async run(): Promise<void> {
     const cap = this.o.maxTransitions || 64;
     for (;;) {
@@ -235,7 +255,7 @@ export class FumoEngine {
           out = await STEPS[job.step](this.context(), job);
         } catch (e) {
           if (this.o.log) this.o.log.log('warn', `FUMO step ${job.step} failed`, { error: String(e) });
-          out = failure(job, e, installPhase, job.verified !== undefined);
+          out = this.afterFailure(job, e, installPhase);
         }
       }
       const nextJob: JobRecord = Object.assign({}, out.job, { transitions: job.transitions + 1 });
@@ -266,4 +286,3 @@ export class FumoEngine {
   }
 }
 
-export { isTerminalState };
