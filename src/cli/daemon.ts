@@ -10,6 +10,7 @@ import { buildUpdateRequest, classifyAnswer, type RequestOrigin } from '../alert
 import { EXIT } from './args.js';
 import type { CommandContext } from './main.js';
 import { openAgent } from './open-agent.js';
+import { isAcknowledgement } from '../agent/reports.js';
 import type { Agent } from '../agent/agent.js';
 import type { AuthSettings } from '../agent/agent.js';
 import {
@@ -112,7 +113,20 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
 
 async function startupWork(agent: Agent): Promise<string[]> {
   try {
-    return await agent.afterSession();
+    const lines = await agent.afterSession();
+    // afterSession opens a report session only when a job ran just now. Reports left pending by an earlier run
+    // (its report session failed: network down, server 5xx) are delivered here too, as step 1 promises.
+    let pending = 0;
+    for (const s of agent.parts.reports) pending += (await s.pendingReports()).length;
+    if (lines.length === 0 && pending > 0) {
+      try {
+        const o = await agent.session('client');
+        lines.push(`report session ${o.sessionId}: ${o.alerts.filter((a) => isAcknowledgement(a.status)).length} of ${o.alerts.length} pending result report(s) acknowledged`);
+      } catch (e) {
+        lines.push(`report session failed (${(e as Error).message}); the reports stay pending`);
+      }
+    }
+    return lines;
   } catch (e) {
     agent.ports.log.log('error', `resuming jobs failed: ${(e as Error).message}`);
     return [];
