@@ -182,6 +182,53 @@ async function coldStart(argvPrefix: string[], config: string, server: http.Serv
   });
 }
 
+// CPU time of one whole run (user + system, the agent and the children it reaped, e.g. curl), from wait4(2)'s rusage
+// through a small python3 parent: on a loaded machine wall time mostly measures waiting for a CPU, this does not.
+const CPU_WRAPPER = [
+  'import os, sys',
+  'pid = os.fork()',
+  'if pid == 0:',
+  '    os.execvp(sys.argv[1], sys.argv[1:])',
+  '_, status, ru = os.wait4(pid, 0)',
+  'sys.stderr.write("DMCPU %.6f\\n" % (ru.ru_utime + ru.ru_stime))',
+].join('\n');
+
+function cpuMs(argvFull: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-c', CPU_WRAPPER, ...argvFull], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const m = /DMCPU ([0-9.]+)/.exec(err);
+      if (!m) reject(new Error(`no CPU time from ${argvFull.join(' ')}: ${err.trim()}`));
+      else resolve(Number(m[1]) * 1000);
+    });
+  });
+}
+
+async function medianCpu(argvFull: string[], n: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push(await cpuMs(argvFull));
+  return median(xs);
+}
+
+function cpuCount(): number {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => /^processor\s*:/.test(l)).length;
+  } catch {
+    return 0;
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
 async function benchStartup(): Promise<void> {
   const runs = option('--runs', 20);
   ensureBuilt(['host', 'aarch64', 'armhf']);
@@ -198,22 +245,39 @@ async function benchStartup(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-bench-start-'));
   const config = path.join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ server: { url: `http://127.0.0.1:${port}/dm` }, stateDir: path.join(dir, 'state'), device: { devIdScheme: 'fixed', devId: 'MAC:02BE0C000001' }, log: { level: 'error' } }));
+  const withCpu = hasCommand('python3');
+  const load0 = loadAverage();
   say(`### Cold start: spawn -> first POST at the server (median of ${runs}, after 1 warm-up run)`);
   say();
-  say('| runtime | median ms | min ms | max ms | goal < 50 ms (host qjs) |');
-  say('|---|---:|---:|---:|---|');
+  say('| runtime | median ms | min ms | max ms | CPU ms per run, median (user+sys incl. curl) | goal < 50 ms (host qjs) |');
+  say('|---|---:|---:|---:|---:|---|');
   for (const rt of runtimes()) {
     if (rt.skip) {
-      say(`| ${rt.label} | skipped: ${rt.skip} | | | |`);
+      say(`| ${rt.label} | skipped: ${rt.skip} | | | | |`);
       continue;
     }
     await coldStart(rt.argv, config, server, hits);
     const ms: number[] = [];
     for (let i = 0; i < runs; i++) ms.push(await coldStart(rt.argv, config, server, hits));
+    const cpu: number[] = [];
+    if (withCpu) for (let i = 0; i < Math.min(runs, 10); i++) cpu.push(await cpuMs([...rt.argv, '--config', config, 'request', '--device']));
     const m = median(ms);
     const g = rt.label.indexOf('qjs host') === 0 ? goal(m < GOAL_START_MS, `${(m - GOAL_START_MS).toFixed(1)} ms over`) : '';
-    say(`| ${rt.label} | ${m.toFixed(1)} | ${Math.min(...ms).toFixed(1)} | ${Math.max(...ms).toFixed(1)} | ${g} |`);
+    say(`| ${rt.label} | ${m.toFixed(1)} | ${Math.min(...ms).toFixed(1)} | ${Math.max(...ms).toFixed(1)} | ${cpu.length ? median(cpu).toFixed(1) : 'n/a (no python3)'} | ${g} |`);
   }
+  say();
+  if (withCpu) {
+    // Where the host qjs start goes (CPU ms, median of 10): the interpreter alone, + parsing/compiling and running
+    // the bundle's top level (--help), the curl process that carries the POST.
+    const qjs = runtimes()[0].argv;
+    const bare = await medianCpu([qjs[0], '-e', '0'], 10);
+    const help = await medianCpu([...qjs, '--help'], 10);
+    const curl = await medianCpu(['curl', '-s', '-o', '/dev/null', `http://127.0.0.1:${port}/dm`], 10);
+    const bundleBytes = statSync(qjs[2]).size;
+    say(`Host qjs breakdown, CPU ms (median of 10): interpreter start ${bare.toFixed(1)}; + load, parse and compile the ${bundleBytes}-byte bundle and print --help ${help.toFixed(1)}; one curl POST ${curl.toFixed(1)}.`);
+    say();
+  }
+  say(`Load average (1/5/15 min) ${load0} before, ${loadAverage()} after, on ${cpuCount()} CPUs: wall times include waiting for a CPU.`);
   say();
   server.close();
   rmSync(dir, { recursive: true, force: true });
