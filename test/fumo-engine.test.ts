@@ -216,6 +216,15 @@ describe('FUMO engine', () => {
     const c = rig();
     await (await c.engine.exec('Download', { pkgUrl: srv.url('/v2.dd') })).done;
     expect(c.engine.pendingReports()[0].resultCode).toBe(411);
+
+    // An object that cannot fit in the staging file system: 501 and 901 before any byte of it is fetched.
+    srv.objects.set('/huge.dd', { body: new TextEncoder().encode(dd(1e15)), contentType: 'application/vnd.oma.dd+xml' });
+    srv.log.length = 0;
+    const h = rig();
+    await (await h.engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/huge.dd') })).done;
+    expect(h.engine.pendingReports()[0].resultCode).toBe(501);
+    expect(srv.log.filter((l) => l.path === '/fw.bin')).toEqual([]);
+    expect(srv.log.find((l) => l.method === 'POST')).toMatchObject({ body: '901 Insufficient memory' });
   });
 
   it('resumes a download across a process kill with Range', async () => {

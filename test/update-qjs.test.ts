@@ -130,6 +130,29 @@ describe.skipIf(!!skip)('update pipeline on QuickJS (host)', () => {
     expect(refused.reports[0][0]).toBe(403);
   }, 60_000);
 
+  it('follows a download descriptor and refuses one that cannot fit (501)', async () => {
+    const dd = (size: number, obj: string) =>
+      `<media xmlns="http://www.openmobilealliance.org/xmlns/dd"><type>application/octet-stream</type><size>${size}</size>` +
+      `<objectURI>${obj}</objectURI><installNotifyURI>/notify/q</installNotifyURI><installParam>sha256=${sha(newFw)}</installParam></media>`;
+    srv.objects.set('/dd-obj.bin', { body: newFw, etag: '"d"' });
+    srv.objects.set('/q.dd', { body: new TextEncoder().encode(dd(newFw.length, '/dd-obj.bin')), contentType: 'application/vnd.oma.dd+xml' });
+    srv.objects.set('/huge-q.dd', { body: new TextEncoder().encode(dd(1e15, '/dd-obj.bin')), contentType: 'application/vnd.oma.dd+xml' });
+    const dir = path.join(work, 'dd');
+    mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, 'firmware.bin');
+    writeFileSync(target, oldFw);
+    srv.log.length = 0;
+    const ok = await qjs({ mode: 'file', url: srv.url('/q.dd'), dir, target });
+    expect(ok.reports).toEqual([[200, 'qjs-1', 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate']]);
+    expect(sha(readFileSync(target))).toBe(sha(newFw));
+    expect(srv.log.find((l) => l.method === 'POST')).toMatchObject({ path: '/notify/q', body: '900 Success' });
+    const dir2 = path.join(work, 'dd2');
+    mkdirSync(dir2, { recursive: true });
+    writeFileSync(path.join(dir2, 'firmware.bin'), oldFw);
+    const huge = await qjs({ mode: 'file', url: srv.url('/huge-q.dd'), dir: dir2, target: path.join(dir2, 'firmware.bin') });
+    expect(huge.reports[0][0]).toBe(501);
+  }, 60_000);
+
   it('file writer: installs and commits without a reboot', async () => {
     srv.objects.set('/f.bin', { body: newFw, etag: '"f"' });
     const dir = path.join(work, 'file');

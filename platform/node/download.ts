@@ -4,7 +4,7 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports';
 import { TransferError } from '../../src/update/errors';
@@ -294,6 +294,10 @@ export class NodeStagingFiles implements StagingFiles {
   }
   async remove(file: string): Promise<void> {
     await rm(file, { force: true });
+  }
+  async freeBytes(file: string): Promise<number> {
+    const s = await statfs(path.dirname(file));
+    return s.bavail * s.bsize;
   }
 }
 

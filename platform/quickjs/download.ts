@@ -229,4 +229,15 @@ export class QjsStagingFiles implements StagingFiles {
   async remove(file: string): Promise<void> {
     removeFile(file);
   }
+  async freeBytes(file: string): Promise<number> {
+    const dm = await loadDmNative();
+    const slash = file.lastIndexOf('/');
+    const dir = slash > 0 ? file.substring(0, slash) : '.';
+    if (dm) return dm.statvfsFree(dir);
+    // Stock qjs: POSIX df, 1024-byte blocks, "Available" column.
+    const r = await exec(['df', '-Pk', dir]);
+    const m = /\n\S+\s+\d+\s+\d+\s+(\d+)/.exec(r.stdout);
+    if (r.code !== 0 || !m) throw new TransferError('io', `cannot tell the free space of ${dir}: ${r.stderr.trim()}`);
+    return Number(m[1]) * 1024;
+  }
 }

@@ -108,6 +108,13 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
 
   async Download(ctx, job) {
     const pkg = job.pkg || { url: job.request.pkgUrl || '' };
+    if (pkg.size !== undefined && ctx.files.freeBytes) {
+      // Refuse early when the announced object cannot fit (501, install-notify 901) instead of failing at ENOSPC.
+      const have = (await ctx.files.size(ctx.stagingFile)) || 0;
+      const free = await ctx.files.freeBytes(ctx.stagingFile);
+      if (free < pkg.size - have)
+        throw new UpdateError(FumoResult.DownloadOutOfMemory, `package needs ${pkg.size - have} bytes, ${free} free`, InstallNotify.InsufficientMemory);
+    }
     const outcome = await downloadResumable(
       ctx.downloader,
       ctx.files,

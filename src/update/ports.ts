@@ -68,6 +68,8 @@ export interface StagingFiles {
   /** tmp + fsync + rename + fsync(dir). */
   writeTextAtomic(file: string, text: string): Promise<void>;
   remove(file: string): Promise<void>;
+  /** Optional: bytes free for this process on the file system that holds `file` (statvfs f_bavail * f_frsize). */
+  freeBytes?(file: string): Promise<number>;
 }
 
 /** What the writer is told about the image it is about to receive (already verified). */
