@@ -97,6 +97,9 @@ describe('sessions', () => {
     const r = (await new TestClient(server.url, 'IMEI:d', '1A2B').pkg1([], { initiation: '1200' })).reply;
     expect(commandsOf(r).map((c) => c.kind)).toEqual(['Alert', 'Replace', 'Exec']);
     expect(server.events.sessions[0].initiation).toBe('1200');
+    expect(server.events.violations).toEqual([]);
+    await new TestClient(server.url, 'IMEI:d', '01a2').pkg1([], { initiation: '1200' });
+    expect(server.events.violations.map((v) => v.code)).toEqual(['sessionid-format']);
   });
 });
 

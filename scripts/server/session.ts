@@ -83,10 +83,6 @@ export class DmSession {
   private hdrStatusNow?: number;
   /** The commands of our last package, re-sent when the client rejects our credentials (digest §3.3). */
   private lastPackage: Command[] = [];
-  /** The client's Meta/MaxMsgSize (digest §1.3), once it sent one. */
-  get clientMaxMsgSizeValue(): number | undefined {
-    return this.clientMaxMsgSize;
-  }
   private serverAuthRetries = 0;
   /** The client answered 212 to our SyncHdr: no more server Cred this session (digest §3.3). */
   private serverAuthenticated = false;
@@ -114,6 +110,11 @@ export class DmSession {
       serverHdrStatuses: [],
     };
     env.rec.events.sessions.push(this.record);
+  }
+
+  /** The client's Meta/MaxMsgSize (digest §1.3), once it sent one. */
+  get clientMaxMsgSizeValue(): number | undefined {
+    return this.clientMaxMsgSize;
   }
 
   get respPath(): string {
@@ -438,6 +439,9 @@ export class DmSession {
         if (this.record.initiation && this.step > 0)
           this.violation('alert-late', `Alert ${a.data} after package 1 (digest §1.9)`, hdr.msgID);
         this.record.initiation = a.data;
+        // digest §1.3: answering a Pkg#0, SessionID is the notification's id in uppercase hex without leading zeros.
+        if (a.data === '1200' && !/^[1-9A-F][0-9A-F]{0,3}$/.test(hdr.sessionID))
+          this.violation('sessionid-format', `SessionID "${hdr.sessionID}" of a server-initiated session is not uppercase hex without leading zeros (digest §1.3)`, hdr.msgID);
         return 200;
       case '1222':
       case '1223':
