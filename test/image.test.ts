@@ -379,5 +379,19 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
   });
 }
 
+describe('scripts/image command line', () => {
+  it('refuses an unknown arch or a missing one with exit 2 and says what it expected', () => {
+    const bad = spawnSync('bash', [path.join(repoRoot, 'scripts/image'), 'mips']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.toString()).toContain("unknown argument 'mips'");
+    expect(bad.stderr.toString()).toContain('usage: scripts/image <aarch64|armhf> [--out DIR]');
+    const none = spawnSync('bash', [path.join(repoRoot, 'scripts/image')]);
+    expect(none.status).toBe(2);
+    const epoch = spawnSync('bash', [path.join(repoRoot, 'scripts/image'), 'armhf'], { env: { ...process.env, SOURCE_DATE_EPOCH: 'yesterday' } });
+    expect(epoch.status).toBe(1);
+    expect(epoch.stderr.toString()).toContain("SOURCE_DATE_EPOCH must be seconds since 1970, got 'yesterday'");
+  });
+});
+
 // A reminder that the whole file depends on tools: print what is missing once, even when every arch is skipped.
 if (!existsSync(path.join(repoRoot, 'node_modules/qjsc/deps/quickjs_2021_03_27/qjs.c'))) console.warn('[image] QuickJS sources missing: npm ci');
