@@ -80,6 +80,44 @@ function runtimes(): { label: string; argv: string[]; skip?: string }[] {
   return list;
 }
 
+/** Experiment, not shipped: the bundle compiled to QuickJS bytecode by qjsc and linked with the same QuickJS and
+ *  dmnative objects into one executable (`qjsc -e`), so a start skips parsing ~340 KB of JavaScript. Built from the
+ *  objects scripts/build-qjs leaves in build/qjs-src/<arch>/.obj; qjsc's generated main gets the dmnative init line
+ *  (the bundle imports dmnative dynamically, so qjsc does not see it). Returns [path] or a skip reason. */
+function bytecodeAgent(dir: string, cross: string): { path?: string; skip?: string } {
+  const src = path.join(root, 'build/qjs-src', dir);
+  const qjsc = existsSync(path.join(src, 'host-qjsc')) ? path.join(src, 'host-qjsc') : path.join(src, 'qjsc');
+  const objs = ['quickjs', 'libregexp', 'libunicode', 'cutils', 'quickjs-libc', 'libbf', 'dmnative'].map((o) => path.join(src, '.obj', `${o}.o`));
+  if (!existsSync(qjsc)) return { skip: `${qjsc} missing (scripts/build-qjs ${dir})` };
+  const missing = objs.filter((o) => !existsSync(o));
+  if (missing.length) return { skip: `${missing[0]} missing` };
+  if (!hasCommand(`${cross}gcc`)) return { skip: `${cross}gcc not installed` };
+  const out = path.join(root, 'build/bench', dir);
+  mkdirSync(out, { recursive: true });
+  const c = path.join(out, 'dm-agent-bc.c');
+  const exe = path.join(out, 'dm-agent-bc');
+  const q = spawnSync(qjsc, ['-e', '-m', '-M', 'std', '-M', 'os', '-o', c, path.join(root, 'dist/quickjs/dm-agent.js')]);
+  if (q.status !== 0) return { skip: `qjsc failed: ${q.stderr.toString().trim()}` };
+  const anchor = '    js_init_module_os(ctx, "os");';
+  const text = readFileSync(c, 'utf8');
+  if (text.indexOf(anchor) < 0) return { skip: 'qjsc output has no js_init_module_os line to extend' };
+  writeFileSync(c, text.replace(anchor, `${anchor}\n    { extern JSModuleDef *js_init_module_dmnative(JSContext *ctx, const char *name); js_init_module_dmnative(ctx, "dmnative"); }`));
+  const g = spawnSync(`${cross}gcc`, ['-O2', '-I', src, '-o', exe, c, ...objs, '-lm', '-ldl', '-lpthread']);
+  if (g.status !== 0) return { skip: `link failed: ${g.stderr.toString().trim().split('\n').pop()}` };
+  spawnSync(`${cross}strip`, [exe]);
+  return { path: exe };
+}
+
+function bytecodeRuntimes(): { label: string; argv: string[]; skip?: string }[] {
+  const host = bytecodeAgent(HOST_DIR, '');
+  const a64 = bytecodeAgent('aarch64', 'aarch64-linux-gnu-');
+  const [qemu, sysroot] = QEMU.aarch64;
+  return [
+    { label: `experiment: qjsc bytecode exe, host (${HOST_DIR})`, argv: host.path ? [host.path] : [], skip: host.skip },
+    { label: 'experiment: qjsc bytecode exe, aarch64 (qemu-user)', argv: a64.path ? [qemu, '-L', sysroot, a64.path] : [], skip: a64.skip || (hasCommand(qemu) ? undefined : `${qemu} not installed`) },
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // image
 
@@ -251,7 +289,7 @@ async function benchStartup(): Promise<void> {
   say();
   say('| runtime | median ms | min ms | max ms | CPU ms per run, median (user+sys incl. curl) | goal < 50 ms (host qjs) |');
   say('|---|---:|---:|---:|---:|---|');
-  for (const rt of runtimes()) {
+  for (const rt of [...runtimes(), ...bytecodeRuntimes()]) {
     if (rt.skip) {
       say(`| ${rt.label} | skipped: ${rt.skip} | | | | |`);
       continue;
