@@ -392,6 +392,3 @@ describe('scripts/image command line', () => {
     expect(epoch.stderr.toString()).toContain("SOURCE_DATE_EPOCH must be seconds since 1970, got 'yesterday'");
   });
 });
-
-// A reminder that the whole file depends on tools: print what is missing once, even when every arch is skipped.
-if (!existsSync(path.join(repoRoot, 'node_modules/qjsc/deps/quickjs_2021_03_27/qjs.c'))) console.warn('[image] QuickJS sources missing: npm ci');
