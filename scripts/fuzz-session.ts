@@ -130,7 +130,7 @@ function uiAlert(r: Rng, big: number): Command {
 }
 
 /** One fuzz category: what the fake server answers to client message n (1-based), and whether the case is "big". */
-interface Category {
+export interface Category {
   name: string;
   maxMsgSize?: number;
   script(client: SyncML, n: number, r: Rng, big: number): SyncML;
@@ -164,7 +164,7 @@ const CATEGORIES: Category[] = [
     name: 'nesting',
     script: (c, n, r) => {
       if (n > 1) return reply(c, ackAll(c));
-      const cmds = [nest(r, pick(r, [2, 10, 100, 1000, 3000]))];
+      const cmds = [nest(r, pick(r, [2, 10, 20, 25, 26, 30, 100, 1000, 3000]))];
       number(cmds);
       return reply(c, [...ackAll(c), ...cmds]);
     },
@@ -263,6 +263,31 @@ const CATEGORIES: Category[] = [
   },
 ];
 
+function esc(v: string): string {
+  return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function rawCommand(c: Command): string {
+  if (c.kind === 'Atomic' || c.kind === 'Sequence') return `<${c.kind}><CmdID>${esc(c.cmdID)}</CmdID>${c.commands.map(rawCommand).join('')}</${c.kind}>`;
+  if (c.kind === 'Status' || c.kind === 'Results') return '';
+  const items = (c as Exclude<Command, { kind: 'Atomic' | 'Sequence' | 'Status' | 'Results' }>).items
+    .map((i: Item) => `<Item>${i.target ? `<Target><LocURI>${esc(i.target.locURI)}</LocURI></Target>` : ''}${typeof i.data === 'string' ? `<Data>${esc(i.data)}</Data>` : ''}</Item>`)
+    .join('');
+  return `<${c.kind}><CmdID>${esc(c.cmdID)}</CmdID>${c.kind === 'Alert' && c.data ? `<Data>${esc(c.data)}</Data>` : ''}${items}</${c.kind}>`;
+}
+
+/** A server message as plain XML text, without the encoder's limits (statuses are left out). */
+function rawXml(m: SyncML): string {
+  const h = m.hdr;
+  return (
+    `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>${esc(h.sessionID)}</SessionID><MsgID>${esc(h.msgID)}</MsgID>` +
+    `<Target><LocURI>${esc(h.target.locURI)}</LocURI></Target><Source><LocURI>${esc(h.source.locURI)}</LocURI></Source></SyncHdr><SyncBody>` +
+    m.body.map(rawCommand).join('') +
+    (m.final ? '<Final/>' : '') +
+    '</SyncBody></SyncML>'
+  );
+}
+
 function mutate(b: Uint8Array, r: Rng): Uint8Array {
   const o = b.slice();
   const how = int(r, 4);
@@ -314,6 +339,8 @@ function makeTree(): DmTree {
 export interface CaseResult {
   kind: 'outcome' | 'session-error' | 'crash' | 'hang';
   detail: string;
+  /** The SessionError's message, for a session-error. */
+  message?: string;
   ms: number;
   input: Uint8Array[];
 }
@@ -326,6 +353,7 @@ export async function runSessionCase(cat: Category, r: Rng, big: number, limitMs
   const settings: SessionSettings = { serverUrl: 'http://dm.example/dm', serverId: 'srv', devId: 'MAC:0011223344', encoding, maxMsgSize: cat.maxMsgSize || 65536, maxObjSize: pick(r, [512, 65536, 1 << 20]), maxMessages, timeoutMs: 1000 };
   const sent: Uint8Array[] = [];
   let posts = 0;
+  let rawSent = false;
   let scriptError: Error | undefined;
   const transport: Transport = {
     async post(req): Promise<HttpResponse> {
@@ -338,8 +366,17 @@ export async function runSessionCase(cat: Category, r: Rng, big: number, limitMs
         scriptError = e as Error;
         throw e;
       }
-      const xml = req.headers['content-type'] === MIME_XML;
-      let body = xml ? utf8Encode(encodeXml(msg)) : encodeWbxml(msg);
+      let xml = req.headers['content-type'] === MIME_XML;
+      let body: Uint8Array;
+      try {
+        body = xml ? utf8Encode(encodeXml(msg)) : encodeWbxml(msg);
+      } catch {
+        // Our own encoder refuses what it would never produce (e.g. nesting past its limit): send the message as
+        // hand-written XML text instead, whatever the session's encoding — a hostile server is not bound by it.
+        body = utf8Encode(rawXml(msg));
+        xml = true;
+        rawSent = true;
+      }
       if (mutateProb && r() < mutateProb) body = mutate(body, r);
       sent.push(body);
       if (r() < 0.01) return { status: pick(r, [500, 503, 404, 302, 0]), headers: {}, body };
@@ -369,12 +406,12 @@ export async function runSessionCase(cat: Category, r: Rng, big: number, limitMs
     if (res === 'hang') return { kind: 'hang', detail: `no end after ${limitMs} ms`, ms, input: sent };
     if (scriptError) return { kind: 'crash', detail: `fuzzer script failed: ${scriptError.message}`, ms, input: sent };
     if (posts > maxMessages) return { kind: 'crash', detail: `sent ${posts} messages, cap ${maxMessages}`, ms, input: sent };
-    return { kind: 'outcome', detail: res.end, ms, input: sent };
+    return { kind: 'outcome', detail: res.end + (rawSent ? ' (raw xml)' : ''), ms, input: sent };
   } catch (e) {
     const ms = now() - t0;
     if (e instanceof SessionError && !scriptError) {
       if (posts > maxMessages) return { kind: 'crash', detail: `sent ${posts} messages, cap ${maxMessages}`, ms, input: sent };
-      return { kind: 'session-error', detail: e.kind, ms, input: sent };
+      return { kind: 'session-error', detail: e.kind, message: e.message, ms, input: sent };
     }
     const err = e as Error;
     return { kind: 'crash', detail: `${err && err.name}: ${err && err.message}\n${err && err.stack ? err.stack.split('\n').slice(1, 6).join('\n') : ''}`, ms, input: sent };
@@ -411,6 +448,11 @@ export async function runSessionFuzz(opts: SessionFuzzOptions): Promise<SessionF
 }
 
 export const SESSION_FUZZ_CATEGORIES = CATEGORIES.map((c) => c.name);
+
+/** A category by name, to re-run or measure one kind of case. */
+export function sessionFuzzCategory(name: string): Category | undefined {
+  return CATEGORIES.find((c) => c.name === name);
+}
 
 /** Writes the first crash inputs to build/fuzz-crashes/ (one file per server message of the case). */
 export async function saveCrashes(dir: string, crashes: SessionFuzzCrash[], prefix: string): Promise<void> {

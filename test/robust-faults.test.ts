@@ -5,7 +5,7 @@
 // report must reach the server exactly once (a later clean session delivers what the broken one could not).
 // The table of outcomes is printed (and copied into docs/robustness.md).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +212,69 @@ describe('FUMO story through a fault proxy (Node)', () => {
         first: firstLine(first),
         later: `daemon: ${afterDaemon} report(s) at server after it; session exit ${later.code}`,
         reports: `${reports.map((x) => `${x.resultCode}${x.duplicate ? ' (dup)' : ''}`).join(', ') || 'none'}; image ${written ? 'written' : 'not written'}`,
+      });
+    }, 90_000);
+  }
+});
+
+/** SCOMO story C (scenario scomo-200) through the proxy; the package GET goes to the server directly. */
+async function scomoRig(nth: number, fault: Fault): Promise<Rig & { dir: string }> {
+  const server = await startDmServer({ port: 0, respUri: false, scenario: 'scomo-200', files: { 'com.example.app-1.1.pkg': new Uint8Array(Buffer.from('package payload v1.1\n')) } });
+  const proxy = await startFaultProxy(server.baseUrl, (r) => (r.cls === 'dm' && r.nInClass === nth ? fault : { kind: 'pass' }));
+  const c = agentConfig({ server: { url: proxy.url, timeoutMs: 1500 }, request: { retries: 2, retryBaseMs: 50, retryMaxMs: 200 }, device: { devIdScheme: 'fixed', devId: `MAC:0000000C${(++devCounter).toString(16).padStart(4, '0').toUpperCase()}` } }, 'robust-scomo');
+  const manifests = path.join(c.dir, 'components');
+  mkdirSync(manifests);
+  writeFileSync(path.join(manifests, 'app.json'), JSON.stringify({ id: 'com.example.app', name: 'com.example.app', version: '1.0', description: 'sensor app' }));
+  const script = path.join(c.dir, 'installer.sh');
+  writeFileSync(
+    script,
+    `#!/bin/sh\nset -e\ncase "$1" in\n  install) echo '{"id":"com.example.app","name":"com.example.app","version":"1.1","description":"sensor app"}' > "${manifests}/app.json"\n    echo component=com.example.app ;;\n  *) exit 0 ;;\nesac\n`,
+  );
+  chmodSync(script, 0o755);
+  const cfg = JSON.parse(readFileSync(c.config, 'utf8'));
+  cfg.scomo = { enabled: true, inventory: { dpkg: false, opkg: false, manifests }, installer: { type: 'script', script } };
+  writeFileSync(c.config, JSON.stringify(cfg));
+  const r = { server, proxy, config: c.config, state: c.state, target: '', imageHash: '', dir: c.dir };
+  rigs.push(r);
+  return r;
+}
+
+describe('SCOMO story through a fault proxy (Node)', () => {
+  beforeAll(() => prepareRuntime('node'), 900_000);
+  const scases: Array<[number, Fault, string]> = [
+    [1, { kind: 'status', status: 503 }, 'DM msg 1 (request)'],
+    [2, { kind: 'refuse' }, 'DM msg 2 (Results of the Get)'],
+    [3, { kind: 'drop-after', bytes: 0 }, 'DM msg 3 (Exec status)'],
+    [4, { kind: 'refuse' }, 'DM msg 4 (OperationComplete report)'],
+    [4, { kind: 'status', status: 500 }, 'DM msg 4 (OperationComplete report)'],
+  ];
+  for (const [nth, fault, where] of scases) {
+    it.concurrent(`SCOMO: ${describeFault(fault)} on ${where}`, async () => {
+      const r = await scomoRig(nth, fault);
+      const first = await runAgent('node', ['--config', r.config, '--json', 'request', '--user', '--component', 'com.example.app'], { timeoutMs: RUN_LIMIT_MS + 5000 });
+      expect(first.code, first.stderr).not.toBe(-1);
+      expect(DEFINED_EXITS, first.stderr).toContain(first.code);
+      expect(first.ms).toBeLessThan(RUN_LIMIT_MS);
+      expect(first.stderr).not.toMatch(/internal error|TypeError|RangeError/);
+      r.proxy.setPlan(() => ({ kind: 'pass' }));
+      const daemon = await runAgent('node', ['--config', r.config, '--json', 'daemon', '--once'], { timeoutMs: RUN_LIMIT_MS });
+      expect(daemon.code).toBe(0);
+      const later = await runAgent('node', ['--config', r.config, '--json', 'session'], { timeoutMs: RUN_LIMIT_MS });
+      expect(later.code, later.stderr).toBe(0);
+      const status = JSON.parse((await runAgent('node', ['--config', r.config, '--json', 'status'])).stdout.trim().split('\n').pop()!);
+      expect(status.pendingReports).toEqual([]);
+      const reports = (JSON.parse(r.server.state()).reports as Array<{ type?: string; correlator?: string; duplicate?: boolean; data?: string }>).filter((x) => x.type === 'urn:oma:at:scomo:1.0:OperationComplete');
+      const fresh = reports.filter((x) => !x.duplicate);
+      const corrs = new Set(fresh.map((x) => x.correlator));
+      expect(corrs.size).toBe(fresh.length); // at most once per correlator
+      const installed = readFileSync(path.join(r.dir, 'components', 'app.json'), 'utf8').indexOf('"1.1"') >= 0;
+      if (installed) expect(fresh.length).toBeGreaterThan(0);
+      table.push({
+        fault: describeFault(fault),
+        where: `SCOMO ${where}`,
+        first: firstLine(first),
+        later: `session exit ${later.code}`,
+        reports: `${reports.map((x) => `${(/<ResultCode>(\d+)/.exec(String(x.data)) || [])[1]}${x.duplicate ? ' (dup)' : ''}`).join(', ') || 'none'}; component ${installed ? 'installed' : 'not installed'}`,
       });
     }, 90_000);
   }
