@@ -337,6 +337,17 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
+/** Proportional set size (shared pages split between their users): summing it over processes counts a page once,
+ *  where VmRSS would count a forked child's copy-on-write pages and the shared libraries twice. */
+function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : statusBytes(pid, 'VmRSS');
+  } catch {
+    return statusBytes(pid, 'VmRSS');
+  }
+}
+
 function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -351,7 +362,7 @@ interface RssRun {
   stderr: string;
   agentPeak: number;
   childPeak: number;
-  /** Largest sum of the current RSS of the agent and all its descendants seen at one poll. */
+  /** Largest sum of the current PSS of the agent and all its descendants seen at one poll. */
   sumPeak: number;
   children: Set<string>;
   ms: number;
@@ -371,12 +382,12 @@ function runPolled(argvPrefix: string[], args: string[]): Promise<RssRun> {
     const children = new Set<string>();
     const poll = setInterval(() => {
       agentPeak = Math.max(agentPeak, statusBytes(child.pid!, 'VmHWM'));
-      let sum = statusBytes(child.pid!, 'VmRSS');
+      let sum = pssBytes(child.pid!);
       const stack = childrenOf(child.pid!);
       while (stack.length) {
         const p = stack.pop()!;
         childPeak = Math.max(childPeak, statusBytes(p, 'VmHWM'));
-        sum += statusBytes(p, 'VmRSS');
+        sum += pssBytes(p);
         try {
           children.add(readFileSync(`/proc/${p}/comm`, 'utf8').trim());
         } catch {
@@ -447,7 +458,7 @@ async function benchRss(): Promise<void> {
   const server = await startDmServer({ port: 0, scenario: story, files: { 'firmware.bin': fw } });
   say(`### Peak RSS of a FUMO session: user request -> 200 -> DownloadAndUpdate of a ${size / MiB} MiB image (file writer, SHA-256 checked)`);
   say();
-  say('| runtime | agent peak RSS (VmHWM) | largest child peak (names) | agent + children, peak of summed VmRSS | session s | result | goal < 16 MiB (qjs agent) |');
+  say('| runtime | agent peak RSS (VmHWM) | largest child peak (names) | agent + children, peak of summed PSS | session s | result | goal < 16 MiB (qjs agent) |');
   say('|---|---:|---:|---:|---:|---|---|');
   const fumoSkip = qjsFumoReason();
   for (const rt of runtimes()) {
