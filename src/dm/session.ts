@@ -82,6 +82,8 @@ export class DmSession {
   /** The server's MaxMsgSize: our messages must not be larger (digest §1.3). */
   private peerMaxMsgSize = Infinity;
   private readonly sentAlerts = new Map<string, number>();
+  /** MsgIDs of the server's messages in this session, to refuse a replayed one. */
+  private readonly serverMsgIds = new Set<string>();
   private readonly outcome: SessionOutcome;
 
   constructor(
@@ -371,6 +373,12 @@ export class DmSession {
     if (decoded.hdr.sessionID !== msg.hdr.sessionID) {
       throw new SessionError('protocol', `server answered for session ${decoded.hdr.sessionID}, expected ${msg.hdr.sessionID}`, this.outcome);
     }
+    // MsgID is unique per sender within a session (digest §1.3): a repeated one is a replayed or duplicated message,
+    // and executing it again would run its commands twice (a second Exec, a second install).
+    if (this.serverMsgIds.has(decoded.hdr.msgID)) {
+      throw new SessionError('protocol', `server message ID ${decoded.hdr.msgID} repeated in session ${msg.hdr.sessionID} (replayed message); nothing of it is executed`, this.outcome);
+    }
+    this.serverMsgIds.add(decoded.hdr.msgID);
     this.deps.log.log('debug', `<- message ${decoded.hdr.msgID} (${res.body.length} bytes, ${decoded.body.length} commands${decoded.final ? ', Final' : ''})`);
     return { msg: decoded, body: res.body, hmac: res.headers['x-syncml-hmac'] };
   }
