@@ -252,6 +252,20 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(procd).toMatch(/procd_set_param respawn/);
     });
 
+    const analyze = hasCommand('systemd-analyze') ? null : 'systemd-analyze not installed';
+    if (analyze) console.warn(`[image ${arch}] unit check skipped: ${analyze}`);
+    it.skipIf(!!analyze)(`systemd-analyze verify accepts the unit without a warning${analyze ? ` (skipped: ${analyze})` : ''}`, () => {
+      // ExecStart must name an executable that exists: point it into the scratch root. verify exits 0 even on
+      // ignored settings ("Failed to parse ..., ignoring"), so its stderr must be empty.
+      const unit = readFileSync(path.join(root, 'usr/lib/systemd/system/dm-agent.service'), 'utf8');
+      const dir = path.join(scratch, 'unit');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'dm-agent.service'), unit.replace(/^ExecStart=\/usr\/bin\/dm-agent /m, `ExecStart=${path.join(root, 'usr/bin/dm-agent')} `));
+      const r = spawnSync('systemd-analyze', ['verify', '--man=no', path.join(dir, 'dm-agent.service')]);
+      expect(r.stderr.toString()).toBe('');
+      expect(r.status).toBe(0);
+    });
+
     it('the example configuration is valid for every section the agent parses', () => {
       const text = readFileSync(path.join(root, 'etc/dm-agent/config.json'), 'utf8');
       const c = parseConfigText(text);
