@@ -52,6 +52,8 @@ export interface SessionFuzzResult {
   maxMs: number;
   slowest: string;
   byCategory: Record<string, number>;
+  peakRss: number;
+  peakRssCategory: string;
 }
 
 export interface SessionFuzzOptions {
@@ -63,6 +65,8 @@ export interface SessionFuzzOptions {
   big?: number;
   now: () => number;
   progress?: (n: number) => void;
+  /** Resident memory now (bytes); sampled after every case to name the category where the peak was reached. */
+  rss?: () => number;
 }
 
 const silent: Log = { log: () => undefined };
@@ -318,7 +322,12 @@ const DEV_INFO: Array<[string, string]> = [
   ['./DevInfo/Lang', 'en-US'],
 ];
 
-function makeTree(): DmTree {
+export interface Effects {
+  execs: number;
+  replaces: number;
+}
+
+export function fuzzTree(effects: Effects): DmTree {
   const tree = new DmTree();
   for (const [uri, v] of DEV_INFO) tree.setValue(uri, { data: v }, { acl: 'Get=*' });
   tree.setValue('./DevDetail/FwV', { data: '1.0.0' }, { acl: 'Get=*' });
@@ -329,11 +338,32 @@ function makeTree(): DmTree {
     stat: async (p) => (p.length === 0 ? { kind: 'interior', acl: 'Get=*&Exec=*&Replace=*' } : p[0] === 'DownloadAndUpdate' ? (p.length === 1 ? { kind: 'interior' } : p.length === 2 && p[1] === 'PkgURL' ? { kind: 'leaf' } : null) : p[0] === 'State' && p.length === 1 ? { kind: 'leaf' } : null),
     list: async (p) => (p.length === 0 ? ['DownloadAndUpdate', 'State'] : p.length === 1 && p[0] === 'DownloadAndUpdate' ? ['PkgURL'] : []),
     read: async () => ({ data: '10' }),
-    replace: async () => 200,
-    exec: async () => 202,
+    replace: async () => (effects.replaces++, 200),
+    exec: async () => (effects.execs++, 202),
   };
   tree.mount('./FUMO', fumo);
   return tree;
+}
+
+/**
+ * What must hold after any session, whatever the server sent: Get-only values unchanged (ACL, digest §1.12); and
+ * when the agent requires server credentials (the fuzz server never sends any), nothing executed at all (§3.3).
+ */
+export async function invariantBroken(tree: DmTree, effects: Effects, serverAuthOn: boolean): Promise<string | null> {
+  for (const [uri, v] of DEV_INFO) {
+    const got = await tree.getValue(uri);
+    if (!got || got.data !== v) return `invariant: Get-only ${uri} changed to ${JSON.stringify(got && got.data)}`;
+  }
+  const fw = await tree.getValue('./DevDetail/FwV');
+  if (!fw || fw.data !== '1.0.0') return 'invariant: Get-only ./DevDetail/FwV changed';
+  if (serverAuthOn) {
+    if (effects.execs || effects.replaces) return `invariant: unauthenticated server got ${effects.execs} Exec / ${effects.replaces} Replace executed`;
+    const setting = await tree.getValue('./Vendor/Setting');
+    if (!setting || setting.data !== 'old') return 'invariant: unauthenticated server changed ./Vendor/Setting';
+    const kids = await tree.children('./Vendor');
+    if (!kids || kids.join(',') !== 'Setting') return `invariant: unauthenticated server changed ./Vendor children: ${kids && kids.join(',')}`;
+  }
+  return null;
 }
 
 export interface CaseResult {
@@ -387,11 +417,13 @@ export async function runSessionCase(cat: Category, r: Rng, big: number, limitMs
   const clientNonces = { clientNonce: () => nonces.c, setClientNonce: async (n: Uint8Array) => void (nonces.c = n) };
   const serverNonces = { serverNonce: () => nonces.s, setServerNonce: async (n: Uint8Array) => void (nonces.s = n) };
   const serverAuthOn = r() < 0.1;
+  const effects: Effects = { execs: 0, replaces: 0 };
+  const tree = fuzzTree(effects);
   const deps: SessionDeps = {
     transport,
     clock: { now: () => 0, sleep: async () => undefined },
     log: silent,
-    executor: new CommandExecutor(makeTree(), createUiAlertHandler(new BoundedUiQueue(new HeadlessUi(DEFAULT_HEADLESS, silent), 4, silent), silent, DEFAULT_UI_LIMITS), settings.maxObjSize),
+    executor: new CommandExecutor(tree, createUiAlertHandler(new BoundedUiQueue(new HeadlessUi(DEFAULT_HEADLESS, silent), 4, silent), silent, DEFAULT_UI_LIMITS), settings.maxObjSize),
     clientAuth: new ClientAuthenticator({ type: 'none', name: '', secret: '' }, clientNonces),
     serverAuth: new ServerAuthenticator(serverAuthOn ? { type: 'basic', name: 'srv', secret: 'pw' } : { type: 'none', name: '', secret: '' }, serverNonces, () => utf8Encode('fresh')),
     devInfo: async () => DEV_INFO,
@@ -406,11 +438,15 @@ export async function runSessionCase(cat: Category, r: Rng, big: number, limitMs
     if (res === 'hang') return { kind: 'hang', detail: `no end after ${limitMs} ms`, ms, input: sent };
     if (scriptError) return { kind: 'crash', detail: `fuzzer script failed: ${scriptError.message}`, ms, input: sent };
     if (posts > maxMessages) return { kind: 'crash', detail: `sent ${posts} messages, cap ${maxMessages}`, ms, input: sent };
+    const broken = await invariantBroken(tree, effects, serverAuthOn);
+    if (broken) return { kind: 'crash', detail: broken, ms, input: sent };
     return { kind: 'outcome', detail: res.end + (rawSent ? ' (raw xml)' : ''), ms, input: sent };
   } catch (e) {
     const ms = now() - t0;
     if (e instanceof SessionError && !scriptError) {
       if (posts > maxMessages) return { kind: 'crash', detail: `sent ${posts} messages, cap ${maxMessages}`, ms, input: sent };
+      const broken = await invariantBroken(tree, effects, serverAuthOn);
+      if (broken) return { kind: 'crash', detail: broken, ms, input: sent };
       return { kind: 'session-error', detail: e.kind, message: e.message, ms, input: sent };
     }
     const err = e as Error;
@@ -424,7 +460,7 @@ export async function runSessionFuzz(opts: SessionFuzzOptions): Promise<SessionF
   const r = prng(opts.seed);
   const big = opts.big || 100000;
   const limit = opts.caseLimitMs || 10000;
-  const res: SessionFuzzResult = { cases: 0, outcomes: 0, sessionErrors: {}, crashes: [], hangs: 0, maxMs: 0, slowest: '', byCategory: {} };
+  const res: SessionFuzzResult = { cases: 0, outcomes: 0, sessionErrors: {}, crashes: [], hangs: 0, maxMs: 0, slowest: '', byCategory: {}, peakRss: 0, peakRssCategory: '' };
   for (let i = 0; i < opts.cases; i++) {
     const cat = CATEGORIES[i % CATEGORIES.length];
     // The expensive categories run at full size one time in 50, otherwise scaled down 100x.
@@ -442,6 +478,13 @@ export async function runSessionFuzz(opts: SessionFuzzOptions): Promise<SessionF
       res.hangs++;
       res.crashes.push({ category: cat.name, error: c.detail, input: c.input });
     } else res.crashes.push({ category: cat.name, error: c.detail, input: c.input });
+    if (opts.rss) {
+      const m = opts.rss();
+      if (m > res.peakRss) {
+        res.peakRss = m;
+        res.peakRssCategory = `${cat.name} (${c.kind}${c.message ? ': ' + c.message.slice(0, 80) : ''})`;
+      }
+    }
     if (opts.progress) opts.progress(i + 1);
   }
   return res;
@@ -483,6 +526,7 @@ async function main(): Promise<void> {
     seed,
     big,
     now: () => performance.now(),
+    rss: () => process.memoryUsage().rss,
     progress: (n) => {
       if (n % 100 === 0) peak = Math.max(peak, process.memoryUsage().rss);
       if (n % 10000 === 0) process.stderr.write(`  ${n} cases, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -495,7 +539,8 @@ async function main(): Promise<void> {
   console.log(`session errors: ${Object.entries(res.sessionErrors).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`crashes:        ${res.crashes.length} (hangs ${res.hangs})`);
   console.log(`max ms/case:    ${res.maxMs.toFixed(1)} (${res.slowest})`);
-  console.log(`peak RSS:       ${(peak / 1048576).toFixed(1)} MiB`);
+  console.log(`peak RSS:       ${(Math.max(peak, res.peakRss) / 1048576).toFixed(1)} MiB (reached in ${res.peakRssCategory})`);
+  console.log(`by category:    ${Object.entries(res.byCategory).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`wall time:      ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (res.crashes.length) {
     const dir = path.join(repoRoot, 'build', 'fuzz-crashes');

@@ -1,7 +1,7 @@
 // CI-sized fuzz runs (issue 10): hostile server messages through a real DmSession, and random configurations through
 // every validator. The long runs are `scripts/fuzz session|config --cases N`; figures in docs/robustness.md.
 import { describe, expect, it } from 'vitest';
-import { runSessionFuzz, runSessionCase, SESSION_FUZZ_CATEGORIES } from '../scripts/fuzz-session.js';
+import { runSessionFuzz, runSessionCase, SESSION_FUZZ_CATEGORIES, fuzzTree, invariantBroken } from '../scripts/fuzz-session.js';
 import { runConfigFuzz, validateAll, isConfigError, BASE_CONFIG } from '../scripts/fuzz-config.js';
 import { prng } from '../scripts/fuzz-core.js';
 
@@ -27,6 +27,19 @@ describe('session fuzz (in-process DmSession, scripted hostile server)', () => {
     const c = await runSessionCase(broken as never, prng(1), 10, 1000, () => performance.now());
     expect(c.kind).toBe('crash');
     expect(c.detail).toMatch(/boom/);
+  });
+});
+
+describe('session fuzz invariants can fail', () => {
+  it('a changed Get-only value, or anything executed for an unauthenticated server, is reported', async () => {
+    const fx = { execs: 0, replaces: 0 };
+    const tree = fuzzTree(fx);
+    expect(await invariantBroken(tree, fx, true)).toBeNull();
+    fx.execs = 1;
+    expect(await invariantBroken(tree, fx, true)).toMatch(/unauthenticated server got 1 Exec/);
+    expect(await invariantBroken(tree, fx, false)).toBeNull(); // an authenticated server may Exec
+    tree.setValue('./DevInfo/Man', { data: 'Evil' });
+    expect(await invariantBroken(tree, fx, false)).toMatch(/Get-only \.\/DevInfo\/Man changed/);
   });
 });
 
