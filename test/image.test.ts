@@ -221,7 +221,12 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
       expect(elf.readUInt16LE(18)).toBe(arch === 'aarch64' ? 183 : 40);
       expect(sha256(elf)).toBe(sha256(readFileSync(path.join(repoRoot, 'build/qjs', arch, 'qjs'))));
-      expect(readFileSync(path.join(root, 'usr/share/doc/dm-agent/README'), 'utf8')).toContain(`dm-agent ${VERSION} for ${arch}`);
+      const readme = readFileSync(path.join(root, 'usr/share/doc/dm-agent/README'), 'utf8');
+      expect(readme).toContain(`dm-agent ${VERSION} for ${arch}`);
+      expect(readme).not.toMatch(/@[A-Z]+@/);
+      const glibc = /^# requires glibc >= (\d+\.\d+)/m.exec(readFileSync(first.manifest, 'utf8'));
+      expect(glibc).not.toBeNull();
+      expect(readme).toContain(`glibc >= ${glibc![1]} `);
       // The on-device checksum list verifies with sha256sum -c from the root.
       const check = spawnSync('sha256sum', ['-c', '--quiet', 'usr/share/doc/dm-agent/SHA256SUMS'], { cwd: root });
       expect(check.stderr.toString() + check.stdout.toString()).toBe('');
