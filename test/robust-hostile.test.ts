@@ -171,7 +171,7 @@ describe('hostile package URLs and secrets (Node, FUMO)', () => {
     const { createHash } = await import('node:crypto');
     const hash = createHash('sha256').update(new Uint8Array(4096).fill(7)).digest('hex');
     s.setScenario(
-      once('secrets', () => [replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: `${s.baseUrl}/fw/fw.bin` }, { uri: './FUMO/Ext/PkgSHA256', data: hash }), get('./DMAcc'), exec('./FUMO/DownloadAndUpdate', 'corr-secret')]),
+      once('secrets', () => [replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: `${s.baseUrl}/fw/fw.bin` }, { uri: './FUMO/Ext/PkgSHA256', data: hash }), get('./DMAcc?list=StructData'), get('./DMAcc/dm-server/AppAuth/CLCRED/AAuthSecret'), get('./DMAcc/dm-server/AppAuth/SRVCRED/AAuthSecret'), exec('./FUMO/DownloadAndUpdate', 'corr-secret')]),
     );
     const c = agentConfig(
       {
@@ -198,6 +198,12 @@ describe('hostile package URLs and secrets (Node, FUMO)', () => {
       // Nor their base64 (Basic credentials are base64 of name:secret).
       expect(all).not.toContain(Buffer.from(`srv:${SERVER}`).toString('base64'));
     }
+    // Nor in anything the agent sent the server: Results of Get ./DMAcc?list=StructData and of the AAuthSecret leaves.
+    const sent = JSON.stringify(st.results) + JSON.stringify(st.statuses);
+    expect(sent).toContain('AAuthName');
+    for (const secret of [CLIENT, SERVER]) expect(sent).not.toContain(secret);
+    const secretStatuses = (st.statuses as StatusRec[]).filter((x) => /AAuthSecret$/.test(x.target || '')).map((x) => x.code);
+    rows.push(`| node | server Get of ./DMAcc/.../AAuthSecret (CLCRED, SRVCRED) and ./DMAcc?list=StructData | AAuthSecret Get: ${[...new Set(secretStatuses)].join(', ') || '(in StructData only)'}; no secret in any Results |`);
     rows.push(`| node | secrets (md5 client, basic server) in ${all.length} chars of --verbose/--json/status/tree output of a full FUMO run | not found |`);
   }, 90_000);
 });
