@@ -80,6 +80,13 @@ export class Agent {
         if (status === undefined || !(status >= 500 || status === 417) || attempt >= attempts) return { status, outcome, jobs };
         retryReason = `server answered ${status}`;
       } catch (e) {
+        // Once the server has answered the request it may already have started work: never send it again;
+        // run what it accepted instead (a retry would repeat the operation).
+        const answered = e instanceof SessionError && e.outcome && e.outcome.alerts && e.outcome.alerts[0] && e.outcome.alerts[0].status !== undefined;
+        if (answered) {
+          await this.afterSession().catch(() => []);
+          throw e;
+        }
         const retryable = e instanceof SessionError && (e.kind === 'transport' || e.kind === 'http');
         if (!retryable || attempt >= attempts) throw e;
         retryReason = (e as Error).message;
