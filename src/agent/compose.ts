@@ -9,7 +9,7 @@ import { createUiAlertHandler } from './ui-handler.js';
 import { parseUiConfig } from '../ui/index.js';
 import type { ReportSource } from './reports.js';
 import type { TreePlugin } from '../tree/plugin.js';
-import { readAccount, storeNonce } from '../mo/index.js';
+import { readAccount, storeNonce, type FactsCache } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
@@ -33,6 +33,8 @@ export interface ComposeContext {
   ports: PlatformPorts;
   store: DurableStore;
   tree: DmTree;
+  /** Device facts, read once and shared (DevInfo, DevDetail, the FUMO current version). */
+  facts: FactsCache;
 }
 
 export async function composeAgent(config: AgentConfig, ports: PlatformPorts, extras: AgentExtras = {}): Promise<Agent> {
@@ -59,7 +61,7 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
   let clientNonce = account.clientAuth.nonce;
   let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : ports.random.bytes(16);
 
-  const ctx: ComposeContext = { config, ports, store, tree };
+  const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts };
   const sources: MountedSource[] = [];
   for (const make of extras.sources || []) {
     const s = await make(ctx);

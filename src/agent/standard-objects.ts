@@ -14,6 +14,7 @@ export interface StandardObjects {
 }
 
 export async function mountStandardObjects(tree: DmTree, config: AgentConfig, ports: PlatformPorts): Promise<StandardObjects> {
+  let sessions = 0;
   const facts = await installStandardObjects(tree, ports.deviceInfo, { server: config.server }, { devInfo: { dmVersion: DM_CLIENT_VERSION } });
   return {
     facts,
@@ -21,8 +22,9 @@ export async function mountStandardObjects(tree: DmTree, config: AgentConfig, po
       return (await facts.get()).devId;
     },
     async devInfoLeaves() {
-      // A new session reads the device again (firmware version after a reboot, a changed language...).
-      facts.invalidate();
+      // Every later session reads the device again (firmware version after a reboot, a changed language...); the
+      // first one uses what start-up already read.
+      if (sessions++ > 0) facts.invalidate();
       const f = await facts.get();
       return devInfoItems(f, DM_CLIENT_VERSION).map((i): [string, string] => [i.uri, typeof i.data === 'string' ? i.data : '']);
     },

@@ -1,0 +1,75 @@
+// The FumoEngine built from the `fumo` config section, shared by both runtimes: the platform supplies only its
+// downloader, staging files, flash writer and a way to run a command (reboot, health check).
+import type { ComposeContext } from './compose.js';
+import { parseFumoConfig, type FumoConfig } from './fumo-config.js';
+import { createFumoSource, type FumoSource } from './fumo-source.js';
+import { FumoEngine } from '../fumo/engine.js';
+import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
+
+export interface FumoAdapters {
+  downloader: Downloader;
+  files: StagingFiles;
+  /** The flash writer of `c.writer`; throws when that type cannot run on this platform. */
+  writer(c: FumoConfig): Promise<FlashWriter>;
+  makeStagingDir(dir: string): void;
+  run(argv: string[], timeoutMs: number): Promise<{ code: number; stderr: string }>;
+}
+
+export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): Promise<FumoSource | null> {
+  const c = parseFumoConfig(ctx.config.fumo, ctx.config.stateDir);
+  if (!c.writer) return null;
+  const writer = await adapters.writer(c);
+  adapters.makeStagingDir(c.stagingDir);
+  const log = ctx.ports.log;
+  const rebooter: Rebooter = {
+    async reboot() {
+      if (c.reboot.length === 0) {
+        log.log('info', 'firmware activated; it runs after the next reboot (fumo.reboot is empty)');
+        return;
+      }
+      log.log('warn', `rebooting into the new firmware: ${c.reboot.join(' ')}`);
+      const r = await adapters.run(c.reboot, 60_000);
+      if (r.code !== 0) throw new Error(`reboot command failed (${r.code}): ${r.stderr.trim()}`);
+    },
+  };
+  const healthCommand = c.healthCommand;
+  const health: HealthCheck | undefined = healthCommand
+    ? {
+        async check() {
+          const r = await adapters.run(healthCommand, 120_000);
+          if (r.code !== 0) log.log('warn', `health check failed (${r.code}): ${r.stderr.trim()}`);
+          return r.code === 0;
+        },
+      }
+    : undefined;
+  let currentVersion: string | undefined;
+  try {
+    currentVersion = (await ctx.facts.get()).firmwareVersion;
+  } catch {
+    currentVersion = undefined;
+  }
+  const engine = new FumoEngine({
+    fumoUri: c.uri,
+    store: ctx.store,
+    downloader: adapters.downloader,
+    files: adapters.files,
+    writer,
+    clock: ctx.ports.clock,
+    random: ctx.ports.random,
+    log,
+    rebooter,
+    health,
+    stagingFile: c.stagingDir.replace(/\/+$/, '') + '/firmware.pkg',
+    urlPolicy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
+    verification: {
+      requireSignature: c.requireSignature,
+      publicKeys: c.publicKeys,
+      hardware: c.hardware,
+      currentVersion,
+      refuseDowngrade: c.refuseDowngrade,
+      requireHash: c.requireHash,
+    },
+    reportSource: c.reportSource,
+  });
+  return createFumoSource(engine, c.uri, ctx.store);
+}
