@@ -146,7 +146,6 @@ export class DmSession {
 
       // The server must prove who it is before any of its commands runs (digest §3.3).
       const check = await this.deps.serverAuth.check(hdr.cred, reply.hmac, reply.body);
-      const ctx = this.replyContext(hdr);
       const commands = reply.msg.body.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
       this.outcome.serverCommands += commands.length;
       headerStatus = this.headerStatus(hdr, check.code, check.chal);
@@ -168,12 +167,12 @@ export class DmSession {
         if (this.deps.serverAuth.failureCount > this.deps.serverAuth.maxFailures) {
           throw new SessionError('auth', `server failed authentication ${this.deps.serverAuth.failureCount} times`, this.outcome);
         }
-        queue = queue.concat(commands.map((c) => this.refusal(c, check.code, ctx.msgRef)));
+        queue = queue.concat(commands.map((c) => this.refusal(c, check.code, hdr.msgID)));
         continue;
       }
 
       if (serverPackageDone) this.deps.executor.newPackage();
-      const result = await this.deps.executor.run(reply.msg.body, { msgRef: ctx.msgRef, access: { serverId: this.settings.serverId }, nextCmdId: () => '0' });
+      const result = await this.deps.executor.run(reply.msg.body, { msgRef: hdr.msgID, access: { serverId: this.settings.serverId }, nextCmdId: () => '0' /* renumbered per message in buildMessage */ });
       if (result.aborted) {
         // A client receiving 1223 should not answer (digest §1.9).
         log.log('warn', 'server aborted the session (Alert 1223)');
@@ -245,10 +244,6 @@ export class DmSession {
 
   private refusal(c: Command, code: number, msgRef: string): StatusCmd {
     return { kind: 'Status', cmdID: '0', msgRef, cmdRef: c.cmdID, cmd: c.kind, targetRefs: [], sourceRefs: [], data: String(code), items: [] };
-  }
-
-  private replyContext(hdr: SyncHdr): { msgRef: string } {
-    return { msgRef: hdr.msgID };
   }
 
   private header(): SyncHdr {
