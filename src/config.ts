@@ -7,6 +7,13 @@ export interface AuthConfig {
   type: AuthType;
   name: string;
   secret: string;
+  /**
+   * The nonce provisioned with the credentials (base64), used until the peer's first Chal has replaced it: both
+   * sides must start from the same nonce, or the first MD5/HMAC session of a server that sends no command can never
+   * succeed (OMA-TS-DM_Security-V1_2 §5.1 nonce rules; docs/security.md). Absent: clientAuth starts with an empty
+   * nonce, serverAuth with a random one.
+   */
+  nonce?: string;
 }
 
 export interface ServerConfig {
@@ -27,6 +34,8 @@ export interface ServerConfig {
   /** Follow HTTP redirects (refused by default: a DM server uses RespURI instead). */
   followRedirects: boolean;
   tls: { caFile?: string; certFile?: string; keyFile?: string; pinnedPubKey?: string; insecure?: boolean };
+  /** Host names a RespURI may name besides the configured server's host (docs/security.md). Default none. */
+  respUriHosts: string[];
 }
 
 export interface RequestConfig {
@@ -125,7 +134,7 @@ function checkKeys(o: Obj, allowed: string[], path: string): void {
 }
 
 function auth(o: Obj, path: string): AuthConfig {
-  checkKeys(o, ['type', 'name', 'secret'], path);
+  checkKeys(o, ['type', 'name', 'secret', 'nonce'], path);
   const type = str(o, 'type', `${path}.type`, 'none');
   if (type !== 'none' && type !== 'basic' && type !== 'md5' && type !== 'hmac') {
     throw new ConfigError(`${path}.type`, `must be one of none, basic, md5, hmac, got ${JSON.stringify(type)}`);
@@ -133,7 +142,24 @@ function auth(o: Obj, path: string): AuthConfig {
   const name = str(o, 'name', `${path}.name`, '');
   const secret = str(o, 'secret', `${path}.secret`, '');
   if (type !== 'none' && !name) throw new ConfigError(`${path}.name`, `is required when type is ${type}`);
-  return { type, name, secret };
+  const nonce = optStr(o, 'nonce', `${path}.nonce`);
+  if (nonce !== undefined && !/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(nonce)) {
+    throw new ConfigError(`${path}.nonce`, 'must be base64 (the provisioned nonce bytes)');
+  }
+  return nonce === undefined ? { type, name, secret } : { type, name, secret, nonce };
+}
+
+/** A list of host names (no scheme, port or path; IPv6 in brackets), lower-cased. */
+function hostList(o: Obj, key: string, path: string): string[] {
+  const v = o[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new ConfigError(path, `must be a list of host names, got ${describe(v)}`);
+  return v.map((h, i) => {
+    if (typeof h !== 'string' || !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i.test(h)) {
+      throw new ConfigError(`${path}[${i}]`, `must be a host name such as "dm2.example.com" (no scheme, port or path), got ${describe(h)}`);
+    }
+    return h.toLowerCase();
+  });
 }
 
 export function validateUrl(url: string, path: string): string {
@@ -154,7 +180,7 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
   const s = section(input, 'server', 'server');
   checkKeys(
     s,
-    ['url', 'id', 'clientAuth', 'serverAuth', 'encoding', 'maxMsgSize', 'maxObjSize', 'timeoutMs', 'maxMessages', 'followRedirects', 'tls'],
+    ['url', 'id', 'clientAuth', 'serverAuth', 'encoding', 'maxMsgSize', 'maxObjSize', 'timeoutMs', 'maxMessages', 'followRedirects', 'tls', 'respUriHosts'],
     'server',
   );
   const url = overrides.serverUrl !== undefined ? overrides.serverUrl : str(s, 'url', 'server.url', '');
@@ -181,6 +207,7 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
       pinnedPubKey: optStr(tls, 'pinnedPubKey', 'server.tls.pinnedPubKey'),
       insecure: bool(tls, 'insecure', 'server.tls.insecure', false),
     },
+    respUriHosts: hostList(s, 'respUriHosts', 'server.respUriHosts'),
   };
   const r = section(input, 'request', 'request');
   checkKeys(r, ['data', 'mark', 'fumoNode', 'retries', 'retryBaseMs', 'retryMaxMs', 'triggerTargets'], 'request');

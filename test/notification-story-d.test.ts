@@ -34,7 +34,9 @@ afterEach(async () => {
 describe('story D: package 0 by UDP, then a server-initiated session', () => {
   it('starts sessions with Alert 1200 and the notified SessionID; resync first, then the issued nonce', async () => {
     // md5 server credentials: the session itself also proves the server knows SRVCRED
-    server = await startDmServer({ serverId: SERVER_ID, scenario: 'accept-202', serverCred: { type: 'md5', secret: SRV_SECRET } });
+    // A scenario with commands: the agent's answer carries its Chal, which is how the server learns the nonce the
+    // agent issued (a server whose packages hold no command never does: OMA-TS-DM_Security-V1_2 §5.1).
+    server = await startDmServer({ serverId: SERVER_ID, scenario: 'get-devdetail', serverCred: { type: 'md5', secret: SRV_SECRET } });
     const stateDir = mkdtempSync(path.join(tmpdir(), 'dm-story-d-'));
     const config = parseConfig({
       server: { url: server.url, id: SERVER_ID, serverAuth: { type: 'md5', name: SERVER_ID, secret: SRV_SECRET } },

@@ -8,7 +8,7 @@ import { DmTree } from '../src/tree/dm-tree.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../src/syncml/index.js';
 import type { Command, ItemCommand, Status, SyncML } from '../src/syncml/model.js';
 import type { HttpRequest, Transport } from '../src/ports.js';
-import { base64Encode, utf8Encode } from '../src/bytes.js';
+import { base64Decode, base64Encode, utf8Encode } from '../src/bytes.js';
 import { md5CredData, hmacMac, formatHmacHeader } from '../src/dm/auth.js';
 import { buildUpdateRequest } from '../src/alerts/update-request.js';
 
@@ -89,7 +89,7 @@ const yesUi: UiAlertHandler = { handle: async () => ({ code: 200, items: [], ski
 
 function makeSession(
   script: Script,
-  opts: { log?: SyncML[]; tree?: DmTree; clientAuth?: ['none' | 'basic' | 'md5' | 'hmac', string, string]; serverAuth?: ['none' | 'basic' | 'md5' | 'hmac', string, string]; encoding?: 'xml' | 'wbxml'; ui?: UiAlertHandler; maxMessages?: number; nonces?: ReturnType<typeof memNonces> } = {},
+  opts: { log?: SyncML[]; tree?: DmTree; clientAuth?: ['none' | 'basic' | 'md5' | 'hmac', string, string]; serverAuth?: ['none' | 'basic' | 'md5' | 'hmac', string, string]; encoding?: 'xml' | 'wbxml'; ui?: UiAlertHandler; maxMessages?: number; nonces?: ReturnType<typeof memNonces>; settings?: Partial<SessionSettings> } = {},
 ) {
   const log = opts.log || [];
   const tree = opts.tree || new DmTree();
@@ -115,7 +115,7 @@ function makeSession(
     ],
   };
   const alert = buildUpdateRequest('device', { kind: 'fumo' });
-  const s = new DmSession({ ...settings, encoding: opts.encoding || 'wbxml', maxMessages: opts.maxMessages || settings.maxMessages }, deps, {
+  const s = new DmSession({ ...settings, encoding: opts.encoding || 'wbxml', maxMessages: opts.maxMessages || settings.maxMessages, ...opts.settings }, deps, {
     initiator: 'client',
     sessionId: '1A',
     alerts: [alert],
@@ -227,8 +227,11 @@ describe('DM session engine', () => {
       },
       { tree, serverAuth: ['md5', 'srv', 'right'] },
     );
-    const out = await session.run();
-    expect(out.serverAuthFailures).toBe(2); // its second message had no credentials either
+    // A server that never proved itself ends the session as an authentication failure (exit 6), not as a success.
+    const err = await session.run().catch((e) => e);
+    expect(err).toBeInstanceOf(SessionError);
+    expect(err.kind).toBe('auth');
+    expect(err.outcome.serverAuthFailures).toBe(2); // its second message had no credentials either
     expect((await tree.getValue('./Vendor/Setting'))!.data).toBe('old');
     const hdrStatus = log[1].body[0] as Status;
     expect(hdrStatus).toMatchObject({ cmd: 'SyncHdr', data: '401' });
@@ -256,11 +259,15 @@ describe('DM session engine', () => {
   it('hmac: every client message carries x-syncml-hmac over the exact body; the server HMAC is verified', async () => {
     const seen: HttpRequest[] = [];
     const nonces = memNonces();
+    // Like a real server, it signs with the NextNonce of the client's last Chal (the client's stored nonce before that).
+    let srvNonce = nonces.serverNonce();
     const { session } = makeSession(
       (m, req, n) => {
         seen.push(req);
+        const hs = m.body.find((c) => c.kind === 'Status' && c.cmdRef === '0') as Status | undefined;
+        if (hs && hs.chal && hs.chal.meta.nextNonce) srvNonce = base64Decode(hs.chal.meta.nextNonce);
         const msg = serverMsg(m, n === 1 ? [...ackAll(m, '200'), { kind: 'Get', cmdID: '4', items: [{ target: { locURI: './DevDetail/FwV' } }] }] : ackAll(m));
-        return { msg, raw: (body) => ({ 'x-syncml-hmac': formatHmacHeader('srv', hmacMac('srv', 'sk', nonces.serverNonce(), body)) }) };
+        return { msg, raw: (body) => ({ 'x-syncml-hmac': formatHmacHeader('srv', hmacMac('srv', 'sk', srvNonce, body)) }) };
       },
       { clientAuth: ['hmac', 'dev', 'ck'], serverAuth: ['hmac', 'srv', 'sk'], nonces },
     );
@@ -502,5 +509,118 @@ describe('DM session engine', () => {
     expect(codes['42']).toBe('200');
     expect(codes['43']).toBe('200');
     expect((await tree.getValue('./Vendor/Setting'))!.data).toBe('ok');
+  });
+});
+
+/** Server credentials for a scripted message: right or wrong md5 over the client's stored SRVCRED nonce. */
+function srvMd5(nonce: Uint8Array, secret: string): Partial<SyncML['hdr']> {
+  return { cred: { meta: { type: 'syncml:auth-md5', format: 'b64' }, data: md5CredData('srv', secret, nonce) } };
+}
+
+describe('trust boundary: nothing of an unauthenticated server message takes effect (OMA-TS-DM_Security-V1_2 §5.1)', () => {
+  it('a Chal weaker than the configured scheme ends the session as an auth failure and no weaker credential is sent', async () => {
+    for (const configured of ['md5', 'hmac'] as const) {
+      const { session, log } = makeSession(
+        (m) => serverMsg(m, [st('1', m.hdr.msgID, '0', 'SyncHdr', '401', { chal: { meta: { type: 'syncml:auth-basic', format: 'b64' } } })]),
+        { clientAuth: [configured, 'dev', 'ck'] },
+      );
+      const err = await session.run().catch((e) => e);
+      expect(err).toBeInstanceOf(SessionError);
+      expect(err.kind).toBe('auth');
+      expect(err.message).toMatch(/weaker than the configured/);
+      expect(log.length).toBe(1); // package 1 only: no second message, so no basic Cred ever left the device
+      expect(log[0].hdr.cred === undefined || log[0].hdr.cred.meta!.type !== 'syncml:auth-basic').toBe(true);
+    }
+  });
+
+  it('a stronger Chal is followed (md5 configured, hmac asked)', async () => {
+    const { session, log } = makeSession(
+      (m, _r, n) =>
+        n === 1
+          ? serverMsg(m, [st('1', m.hdr.msgID, '0', 'SyncHdr', '401', { chal: { meta: { type: 'syncml:auth-MAC', format: 'b64', nextNonce: base64Encode(utf8Encode('n2')) } } })])
+          : serverMsg(m, ackAll(m, '202')),
+      { clientAuth: ['md5', 'dev', 'ck'] },
+    );
+    const out = await session.run();
+    expect(out.alerts[0].status).toBe(202);
+    expect(log.length).toBe(2);
+  });
+
+  it("an impostor's 200 for a report and 202 for the request count for nothing; its nonce is not stored", async () => {
+    const nonces = memNonces();
+    const before = nonces.clientNonce();
+    const { session } = makeSession(
+      (m) =>
+        serverMsg(m, ackAll(m, '200', '212').map((x) => (x.cmdRef === '0' ? { ...x, chal: { meta: { type: 'syncml:auth-md5', format: 'b64', nextNonce: base64Encode(utf8Encode('evil')) } } } : x)), true, srvMd5(nonces.serverNonce(), 'WRONG')),
+      { clientAuth: ['md5', 'dev', 'ck'], serverAuth: ['md5', 'srv', 'right'], nonces },
+    );
+    const err = await session.run().catch((e) => e);
+    expect(err.kind).toBe('auth');
+    expect(err.outcome.alerts[0].status).toBeUndefined();
+    expect(nonces.clientNonce()).toEqual(before);
+  });
+
+  it('RespURI: ignored from an unauthenticated message; followed from an authenticated one only to an allowed host', async () => {
+    // Unauthenticated: the message with our Cred (the refusal of its commands) goes to the configured URL.
+    const nonces = memNonces();
+    const seen: string[] = [];
+    const impostor = makeSession(
+      (m, req, n) => {
+        seen.push(req.url);
+        if (n === 1) return serverMsg(m, [...ackAll(m), { kind: 'Get', cmdID: '9', items: [{ target: { locURI: './DevDetail/FwV' } }] }], true, { ...srvMd5(nonces.serverNonce(), 'WRONG'), respURI: 'http://evil.example/steal' });
+        return serverMsg(m, ackAll(m), true, srvMd5(nonces.serverNonce(), 'WRONG'));
+      },
+      { clientAuth: ['md5', 'dev', 'ck'], serverAuth: ['md5', 'srv', 'right'], nonces },
+    );
+    await impostor.session.run().catch(() => undefined);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((u) => u === settings.serverUrl)).toBe(true);
+
+    const run = async (respURI: string, extra: Partial<SessionSettings> = {}) => {
+      const urls: string[] = [];
+      const { session } = makeSession(
+        (m, req, n) => {
+          urls.push(req.url);
+          return n === 1 ? serverMsg(m, [...ackAll(m), { kind: 'Get', cmdID: '9', items: [{ target: { locURI: './DevDetail/FwV' } }] }], true, { respURI }) : serverMsg(m, ackAll(m));
+        },
+        { settings: extra },
+      );
+      const result = await session.run().catch((e) => e);
+      return { result, urls };
+    };
+    const same = await run('http://dm.example:8080/dm/s/1');
+    expect(same.urls).toEqual(['http://dm.example/dm', 'http://dm.example:8080/dm/s/1']);
+    const foreign = await run('http://other.example/dm');
+    expect(foreign.result).toBeInstanceOf(SessionError);
+    expect(foreign.result.kind).toBe('protocol');
+    expect(foreign.result.message).toMatch(/respUriHosts/);
+    expect(foreign.urls.length).toBe(1);
+    const listed = await run('http://other.example/dm', { respUriHosts: ['other.example'] });
+    expect(listed.urls).toEqual(['http://dm.example/dm', 'http://other.example/dm']);
+    const down = await run('http://dm.example/dm/s/2', { serverUrl: 'https://dm.example/dm' });
+    expect(down.result.message).toMatch(/from https to http/);
+    expect(down.urls.length).toBe(1);
+  });
+
+  it('a fresh server nonce is stored only once the message carrying it reached the server', async () => {
+    // 212 + our Chal, but the server's message has no command: the session ends, the Chal is never sent.
+    const nonces = memNonces();
+    const n0 = nonces.serverNonce();
+    const quiet = makeSession((m) => serverMsg(m, ackAll(m, '202', '212'), true, srvMd5(n0, 'right')), { clientAuth: ['md5', 'dev', 'ck'], serverAuth: ['md5', 'srv', 'right'], nonces });
+    expect((await quiet.session.run()).alerts[0].status).toBe(202);
+    expect(nonces.serverNonce()).toEqual(n0);
+    // Same server, now with a command: our answer carries the Chal, and its nonce is stored once the server answered.
+    const sent: string[] = [];
+    const busy = makeSession(
+      (m, _r, n) => {
+        const hs = m.body.find((c) => c.kind === 'Status' && c.cmdRef === '0') as Status | undefined;
+        if (hs && hs.chal) sent.push(hs.chal.meta.nextNonce!);
+        return n === 1 ? serverMsg(m, [...ackAll(m, '202', '212'), { kind: 'Get', cmdID: '9', items: [{ target: { locURI: './DevDetail/FwV' } }] }], true, srvMd5(n0, 'right')) : serverMsg(m, ackAll(m));
+      },
+      { clientAuth: ['md5', 'dev', 'ck'], serverAuth: ['md5', 'srv', 'right'], nonces },
+    );
+    await busy.session.run();
+    expect(sent.length).toBe(1);
+    expect(base64Encode(nonces.serverNonce())).toBe(sent[0]);
   });
 });

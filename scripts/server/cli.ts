@@ -7,13 +7,16 @@ export const USAGE = `usage: dm-server [options]
   --port N                 listen port (default 0 = random)
   --host H                 listen address (default 127.0.0.1)
   --scenario NAME          ${scenarioNames().join(' | ')} (default accept-202)
-  --auth TYPE              client auth we require: none | basic | md5 | hmac (default none)
+  --auth TYPE              client auth we require: none | basic | md5 | hmac (default none); --auth basic
+                           against an md5/hmac client is the downgrade impostor (the client must refuse, exit 6)
   --user U --secret S      the client's credentials
   --nonce B64              nonce we expect first (md5/hmac; default random)
   --server-id ID           our server id (DMAcc ServerID, pkg0)
   --server-auth TYPE       our credentials for the client: none | basic | md5 | hmac
   --server-user N --server-secret S --server-nonce B64
-  --wrong-server-cred      send wrong server credentials (the client must execute nothing)
+  --wrong-server-cred      send wrong server credentials (the client must execute nothing, acknowledge no report,
+                           follow no RespURI, and exit 6)
+  --respuri URL            hostile: hand out this RespURI instead of our own (another host, or http under https)
   --firmware FILE          serve FILE at /fw/<basename> (repeatable); scenarios point at the first one
   --descriptor             FUMO/SCOMO PkgURL points at the OMA DL descriptor /dd/<name>
   --fumo-uri URI           FUMO node when the client names none (default ./FUMO)
@@ -76,6 +79,7 @@ export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean;
       case '--descriptor': opts.params!.useDescriptor = true; break;
       case '--fumo-uri': opts.params!.fumoUri = value(a); break;
       case '--no-respuri': opts.respUri = false; break;
+      case '--respuri': opts.respUriOverride = value(a); break;
       case '--max-messages': opts.maxMessagesPerSession = int(a); break;
       case '--chunk-size': opts.chunkSize = int(a); break;
       case '--session-timeout': opts.sessionTimeoutMs = int(a); break;

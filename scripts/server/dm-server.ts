@@ -143,6 +143,7 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     auth,
     serverCred,
     respUri: opts.respUri !== false,
+    respUriOverride: opts.respUriOverride,
     maxMsgSize: opts.maxMsgSize || 65536,
     chunkSize: opts.chunkSize,
     maxMessagesPerSession: opts.maxMessagesPerSession || 100,

@@ -24,6 +24,7 @@ export interface SessionEnv {
   auth: ClientAuthOptions;
   serverCred: ServerCredOptions;
   respUri: boolean;
+  respUriOverride?: string;
   maxMsgSize: number;
   chunkSize?: number;
   maxMessagesPerSession: number;
@@ -257,7 +258,7 @@ export class DmSession {
     if (!isNaN(id)) this.lastClientMsgId = id;
     if (body.length > this.env.maxMsgSize)
       this.violation('message-too-large', `message of ${body.length} bytes exceeds our MaxMsgSize ${this.env.maxMsgSize}`, h.msgID);
-    if (this.env.respUri && this.serverMsgId > 0 && path !== this.respPath)
+    if (this.env.respUri && !this.env.respUriOverride && this.serverMsgId > 0 && path !== this.respPath)
       this.violation('respuri-ignored', `message posted to ${path}, but our RespURI was ${this.respPath} (digest §1.1)`, h.msgID);
   }
 
@@ -569,7 +570,7 @@ export class DmSession {
       source: { locURI: clientHdr.target.locURI },
       meta: { maxMsgSize: String(this.env.maxMsgSize) },
     };
-    if (this.env.respUri && !this.ended) hdr.respURI = this.env.baseUrl() + this.respPath;
+    if (this.env.respUri && !this.ended) hdr.respURI = this.env.respUriOverride || this.env.baseUrl() + this.respPath;
     if (!this.serverAuthenticated) {
       const cred = serverCred(this.env.serverCred, this.env.serverId, this.env.serverNonce(this.record.devId));
       if (cred) hdr.cred = cred;

@@ -69,6 +69,11 @@ export interface ServerOptions {
   serverCred?: ServerCredOptions;
   /** Hand out a RespURI in our SyncHdr and check the client uses it (digest §1.1). Default true. */
   respUri?: boolean;
+  /**
+   * Hostile: hand out exactly this RespURI (another host, or http under https) instead of our own. The client must
+   * follow it only from an authenticated message, never from https to http, and only to a host it trusts.
+   */
+  respUriOverride?: string;
   /** Our Meta/MaxMsgSize; a client message bigger than this is a recorded violation. Default 65536. */
   maxMsgSize?: number;
   /** Largest chunk of a large object we send (digest §1.10). Default: the client's MaxMsgSize minus 1 KiB, at least 256. */

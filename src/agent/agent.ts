@@ -3,7 +3,7 @@
 import type { AgentConfig } from '../config.js';
 import type { PlatformPorts } from '../cli/host.js';
 import type { GenericAlert } from '../dm/generic-alert.js';
-import { DmSession, SessionError, type SessionOutcome } from '../dm/session.js';
+import { DmSession, SessionError, type AlertOutcome, type SessionOutcome } from '../dm/session.js';
 import { ClientAuthenticator } from '../dm/client-auth.js';
 import { ServerAuthenticator } from '../dm/server-auth.js';
 import { CommandExecutor, type ManagementTree, type UiAlertHandler } from '../dm/executor.js';
@@ -117,6 +117,7 @@ export class Agent {
         maxObjSize: c.maxObjSize,
         maxMessages: c.maxMessages,
         timeoutMs: c.timeoutMs,
+        respUriHosts: c.respUriHosts,
       },
       {
         transport: this.ports.transport,
@@ -132,18 +133,28 @@ export class Agent {
     let outcome: SessionOutcome;
     try {
       outcome = await session.run();
+    } catch (e) {
+      // A session that broke later still delivered what an authenticated server acknowledged before (the session
+      // records alert statuses only from authenticated messages): drop those, so they are not sent twice.
+      if (e instanceof SessionError && e.outcome && e.outcome.alerts) await this.acknowledge(e.outcome.alerts);
+      throw e;
     } finally {
       await this.parts.save();
     }
     // Acknowledged reports are deleted only now: a crash before this point means they are sent again.
-    for (const a of outcome.alerts) {
+    await this.acknowledge(outcome.alerts);
+    this.ports.log.log('info', `session ${outcome.sessionId} ended (${outcome.end}): ${outcome.messagesSent} sent, ${outcome.serverCommands} server commands`);
+    return outcome;
+  }
+
+  /** Removes from the outbox every report a trusted server answered with 200/202. */
+  private async acknowledge(alerts: AlertOutcome[]): Promise<void> {
+    for (const a of alerts) {
       if (!a.alert.ref || !isAcknowledgement(a.status)) continue;
       const i = a.alert.ref.indexOf(':');
       const source = this.parts.reports.find((s) => s.name === a.alert.ref!.slice(0, i));
       if (source) await source.acknowledge(a.alert.ref.slice(i + 1));
     }
-    this.ports.log.log('info', `session ${outcome.sessionId} ended (${outcome.end}): ${outcome.messagesSent} sent, ${outcome.serverCommands} server commands`);
-    return outcome;
   }
 
   deployedComponentUri(idOrName: string): Promise<string> {

@@ -11,6 +11,7 @@ import type { ReportSource } from './reports.js';
 import type { TreePlugin } from '../tree/plugin.js';
 import { readAccount, storeNonce, type FactsCache } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
+import { base64Decode } from '../bytes.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
 export interface MountedSource extends ReportSource {
@@ -58,8 +59,10 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
   // AAuthData = the nonce we gave the server. A server may change them through DM; the tree is the truth.
   const account = await readAccount(tree, config.server.id);
   if (!account) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);
-  let clientNonce = account.clientAuth.nonce;
-  let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : ports.random.bytes(16);
+  // Until a nonce has been stored, the one provisioned in the configuration (docs/security.md "Nonces").
+  const provisioned = (n: string | undefined): Uint8Array | undefined => (n === undefined ? undefined : base64Decode(n));
+  let clientNonce = account.clientAuth.nonce.length > 0 ? account.clientAuth.nonce : provisioned(config.server.clientAuth.nonce) || account.clientAuth.nonce;
+  let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
 
   const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts };
   const sources: MountedSource[] = [];

@@ -35,8 +35,14 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       return EXIT.OK;
     }
     // Sessions never overlap: triggers and notifications take turns through this chain.
+    // A failed session (network, a server that did not authenticate) is reported to its caller and logged there;
+    // it must not poison the chain, or the daemon would end with that old error at shutdown.
     let chain: Promise<void> = Promise.resolve();
-    const exclusive = (f: () => Promise<void>) => (chain = chain.then(f, f));
+    const exclusive = (f: () => Promise<void>): Promise<void> => {
+      const run = chain.then(f);
+      chain = run.catch(() => undefined);
+      return run;
+    };
 
     let stopping = false;
     let wake: (() => void) | null = null;

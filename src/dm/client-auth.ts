@@ -1,5 +1,8 @@
-// The client's side of DM authentication (digest §3.3): which credentials go into each message, and how the
-// server's answer (212, 200, 401/407 with Chal, NextNonce) changes that for the rest of the session and the next one.
+// The client's side of DM authentication (OMA-TS-DM_Security-V1_2 §5.1, OMA-TS-DM_Protocol-V1_2 §8.3): which
+// credentials go into each message, and how the server's answer (212, 200, 401/407 with Chal, NextNonce) changes that
+// for the rest of the session and the next one. Two rules guard against a server that has not proved who it is
+// (docs/security.md): a challenge never moves us to a weaker scheme than configured, and a nonce is stored for later
+// sessions only when it came in a message whose server passed authentication.
 import type { Chal, Cred, Meta } from '../syncml/model.js';
 import { base64Decode } from '../bytes.js';
 import { AUTH_META_TYPE, authTypeFromMeta, basicCredData, formatHmacHeader, hmacMac, md5CredData, type AuthType } from './auth.js';
@@ -20,6 +23,9 @@ export class AuthFailedError extends Error {
     this.name = 'AuthFailedError';
   }
 }
+
+/** Strength order of the schemes: a Chal may move the client up this list, never down it. */
+const STRENGTH: Record<AuthType, number> = { none: 0, basic: 1, md5: 2, hmac: 3 };
 
 export class ClientAuthenticator {
   private type: AuthType;
@@ -65,10 +71,14 @@ export class ClientAuthenticator {
 
   /**
    * Takes the server's Status for our SyncHdr. Returns 'resend' when package 1 must be sent again with new
-   * credentials, 'ok' otherwise; throws AuthFailedError when the server keeps refusing.
+   * credentials, 'ok' otherwise; throws AuthFailedError when the server keeps refusing or asks for a weaker scheme.
+   * `trusted`: the message passed the server's own authentication (or none is configured). An untrusted message can
+   * still challenge us (the nonce is then used for this session only, OMA-TS-DM_Security-V1_2 §5.1.3 nonce
+   * recommendation), but its 200/212 does not end our credentials and its nonce is not stored.
    */
-  async onHeaderStatus(code: number, chal: Chal | undefined): Promise<'ok' | 'resend'> {
-    if (chal) await this.takeChallenge(chal);
+  async onHeaderStatus(code: number, chal: Chal | undefined, trusted: boolean): Promise<'ok' | 'resend'> {
+    if (chal) await this.takeChallenge(chal, trusted);
+    if (!trusted && (code === Status.AuthAccepted || code === Status.OK)) return 'ok';
     if (code === Status.AuthAccepted) {
       if (this.type !== 'hmac') this.authenticated = true;
       return 'ok';
@@ -84,13 +94,23 @@ export class ClientAuthenticator {
     return 'ok';
   }
 
-  /** A Chal names the auth type to use and a NextNonce, which is stored for this and later sessions (digest §3.3). */
-  private async takeChallenge(chal: Chal): Promise<void> {
+  /**
+   * A Chal names the auth type to use and a NextNonce. The type may only be as strong as configured or stronger: a
+   * server asking for less (an impostor fishing for `B64(name:secret)`) ends the session before any credential of
+   * the weaker kind is built. The nonce is used at once; it is stored for later sessions only from a trusted message.
+   */
+  private async takeChallenge(chal: Chal, trusted: boolean): Promise<void> {
     const wanted = authTypeFromMeta(chal.meta.type);
     if (chal.meta.type !== undefined) {
       if (!wanted) throw new AuthFailedError(`server asks for unsupported authentication ${JSON.stringify(chal.meta.type)}`, Status.InvalidCredentials);
       if (this.config.type === 'none' || !this.config.name) {
         throw new AuthFailedError(`server asks for ${chal.meta.type} but no client credentials are configured`, Status.MissingCredentials);
+      }
+      if (STRENGTH[wanted] < STRENGTH[this.config.type]) {
+        throw new AuthFailedError(
+          `server challenged with ${chal.meta.type}, weaker than the configured ${AUTH_META_TYPE[this.config.type as Exclude<AuthType, 'none'>]}: refused, no credentials sent`,
+          Status.InvalidCredentials,
+        );
       }
       this.type = wanted;
     }
@@ -104,7 +124,7 @@ export class ClientAuthenticator {
         nonce = stringBytes(text);
       }
       this.nonce = nonce;
-      await this.store.setClientNonce(nonce);
+      if (trusted) await this.store.setClientNonce(nonce);
     }
   }
 }

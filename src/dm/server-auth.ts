@@ -1,6 +1,10 @@
-// The server authenticating itself to the client (digest §3.3, last bullets): the server's SyncHdr Cred is checked
-// against SRVCRED, using the nonce WE issued. A server that fails gets 401/407 with our Chal and a fresh NextNonce,
-// and no command of its message is executed.
+// The server authenticating itself to the client (OMA-TS-DM_Security-V1_2 §5.1, OMA-TS-DM_Protocol-V1_2 §8.3): the
+// server's SyncHdr Cred is checked against SRVCRED, using the nonce WE issued. A server that fails gets 401/407 with
+// our Chal and a fresh NextNonce, and no command of its message is executed.
+//
+// A fresh nonce takes effect only once the message carrying it has reached the server (`nonceDelivered`): a Chal
+// that is never sent (the session ended because the server's last message held no command) must not change the
+// nonce the server will use next time, or every other session of an honest server fails (docs/security.md).
 import type { Chal, Cred } from '../syncml/model.js';
 import { base64Encode } from '../bytes.js';
 import { AUTH_META_TYPE, authTypeFromMeta, basicCredData, hmacMac, md5CredData, parseHmacHeader, sameSecret, type AuthType } from './auth.js';
@@ -23,6 +27,8 @@ export interface ServerCheck {
 export class ServerAuthenticator {
   private authenticated = false;
   private failures = 0;
+  /** The nonce of the last Chal we built, not yet known to be at the server. */
+  private pending: Uint8Array | undefined;
 
   constructor(
     private readonly config: { type: AuthType; name: string; secret: string },
@@ -64,6 +70,16 @@ export class ServerAuthenticator {
     return { code: Status.AuthAccepted, accepted: true, chal: t === 'md5' ? await this.freshChal() : undefined };
   }
 
+  /**
+   * The message carrying our last Chal was answered by the server (HTTP 200): its NextNonce is now the one the server
+   * will sign with, in this session (HMAC) and the next one (MD5), so it becomes the stored SRVCRED nonce.
+   */
+  async nonceDelivered(): Promise<void> {
+    const n = this.pending;
+    this.pending = undefined;
+    if (n) await this.store.setServerNonce(n);
+  }
+
   private async fail(code: number, reason: string): Promise<ServerCheck> {
     this.failures++;
     return { code, accepted: false, chal: await this.freshChal(), reason };
@@ -71,7 +87,7 @@ export class ServerAuthenticator {
 
   private async freshChal(): Promise<Chal> {
     const nonce = this.newNonce();
-    await this.store.setServerNonce(nonce);
+    this.pending = nonce;
     const type = this.config.type === 'none' ? 'basic' : this.config.type;
     return { meta: { type: AUTH_META_TYPE[type], format: 'b64', nextNonce: base64Encode(nonce) } };
   }

@@ -11,6 +11,7 @@ import { ClientAuthenticator } from './client-auth.js';
 import { ServerAuthenticator } from './server-auth.js';
 import { CommandExecutor, type Reply } from './executor.js';
 import { genericAlertCommand, type GenericAlert } from './generic-alert.js';
+import { checkRespUri } from './resp-uri.js';
 
 export interface SessionSettings {
   serverUrl: string;
@@ -21,6 +22,8 @@ export interface SessionSettings {
   maxObjSize: number;
   maxMessages: number;
   timeoutMs: number;
+  /** Hosts besides the configured server's that a RespURI may name (config `server.respUriHosts`). */
+  respUriHosts?: string[];
 }
 
 export interface SessionDeps {
@@ -85,6 +88,8 @@ export class DmSession {
   /** MsgIDs of the server's messages in this session, to refuse a replayed one. */
   private readonly serverMsgIds = new Set<string>();
   private readonly outcome: SessionOutcome;
+  /** Some message of this session passed the server's authentication (always true when none is configured). */
+  private serverAuthenticated = false;
 
   constructor(
     private readonly settings: SessionSettings,
@@ -115,57 +120,60 @@ export class DmSession {
       const { msg, rest } = this.buildMessage(headerStatus, queue, serverPackageDone);
       queue = rest;
       const reply = await this.exchange(msg);
+      // The server answered the message that carried our Chal: from now on it signs with that nonce.
+      if (headerStatus && headerStatus.chal) await this.deps.serverAuth.nonceDelivered();
       const hdr = reply.msg.hdr;
-      if (hdr.respURI) this.url = hdr.respURI.trim();
-      if (hdr.meta && hdr.meta.maxMsgSize) {
-        const n = parseInt(hdr.meta.maxMsgSize, 10);
-        if (n > 0) this.peerMaxMsgSize = n;
-      }
       // A message without Final whose only command is Alert 1222 is the server asking for the rest of OUR package
-      // (digest §1.9 "Next Message" response): its own package is complete. Any other message without Final means
-      // the server's package continues.
+      // (OMA-TS-DM_Protocol-V1_2 §8.8 "Next Message" response): its own package is complete. Any other message
+      // without Final means the server's package continues.
       const serverCmds = reply.msg.body.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
       const nextMessageOnly = serverCmds.length > 0 && serverCmds.every((c) => c.kind === 'Alert' && c.data === AlertCode.NextMessage);
       serverPackageDone = reply.msg.final || (nextMessageOnly && queue.length > 0);
 
-      // Statuses for what we sent: our SyncHdr first (authentication), then our alerts.
-      let resend = false;
-      for (const c of reply.msg.body) {
-        if (c.kind !== 'Status') continue;
-        if (c.cmdRef === '0' || c.cmd === 'SyncHdr') {
-          const r = await this.deps.clientAuth.onHeaderStatus(parseInt(c.data, 10), c.chal).catch((e: Error) => {
-            throw new SessionError('auth', e.message, this.outcome);
-          });
-          if (r === 'resend') resend = true;
-          continue;
-        }
-        const key = `${c.msgRef}:${c.cmdRef}`;
-        const index = this.sentAlerts.get(key);
-        if (index !== undefined) this.outcome.alerts[index].status = parseInt(c.data, 10);
-      }
-
-      // The server must prove who it is before any of its commands runs (digest §3.3).
+      // The server proves who it is before anything of its message takes effect (OMA-TS-DM_Security-V1_2 §5.1): no
+      // command, no Status for our alerts (a report must not leave the outbox on an impostor's 200), no RespURI, no
+      // MaxMsgSize, no stored nonce. See docs/security.md.
       const check = await this.deps.serverAuth.check(hdr.cred, reply.hmac, reply.body);
-      const commands = reply.msg.body.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
-      this.outcome.serverCommands += commands.length;
+      const trusted = check.accepted;
+      if (trusted) this.serverAuthenticated = true;
+      const commands = serverCmds;
+      this.outcome.serverCommands += trusted ? commands.length : 0;
       headerStatus = this.headerStatus(hdr, check.code, check.chal);
 
+      // The server's Status for our SyncHdr: our credentials (a challenge is taken even from an untrusted message,
+      // but never towards a weaker scheme; see ClientAuthenticator).
+      let resend = false;
+      for (const c of reply.msg.body) {
+        if (c.kind !== 'Status' || !(c.cmdRef === '0' || c.cmd === 'SyncHdr')) continue;
+        const r = await this.deps.clientAuth.onHeaderStatus(parseInt(c.data, 10), c.chal, trusted).catch((e: Error) => {
+          throw new SessionError('auth', e.message, this.outcome);
+        });
+        if (r === 'resend') resend = true;
+      }
+      if (trusted) this.takeTrustedHeader(hdr, reply.msg.body);
+
+      if (!trusted) {
+        this.outcome.serverAuthFailures++;
+        log.log('warn', `server authentication failed: ${check.reason}; nothing of its message takes effect`);
+        if (this.deps.serverAuth.failureCount > this.deps.serverAuth.maxFailures) {
+          throw new SessionError('auth', `server failed authentication ${this.deps.serverAuth.failureCount} times (last: ${check.reason})`, this.outcome);
+        }
+      }
       if (resend) {
         log.log('info', 'server challenged our credentials; sending package 1 again');
         this.deps.executor.newPackage();
-        queue = await this.package1();
+        const refusals: Outgoing[] = trusted ? [] : commands.map((c) => this.refusal(c, check.code, hdr.msgID));
+        queue = refusals.concat(await this.package1());
         serverPackageDone = true;
         continue;
       }
-      if (!check.accepted) {
-        this.outcome.serverAuthFailures++;
-        log.log('warn', `server authentication failed: ${check.reason}; nothing of its message is executed`);
+      if (!trusted) {
         if (commands.length === 0) {
-          // No commands and no valid credentials: do not answer with a challenge-only message (digest §3.3).
+          // No commands and no valid credentials: do not answer with a challenge-only message
+          // (OMA-TS-DM_Security-V1_2 §5.1). A session whose server never proved itself is an authentication failure,
+          // whatever it said about our request; one that did earlier (HMAC signs every message) just ends here.
+          if (!this.serverAuthenticated) throw new SessionError('auth', `the server did not authenticate: ${check.reason}`, this.outcome);
           return this.outcome;
-        }
-        if (this.deps.serverAuth.failureCount > this.deps.serverAuth.maxFailures) {
-          throw new SessionError('auth', `server failed authentication ${this.deps.serverAuth.failureCount} times`, this.outcome);
         }
         queue = queue.concat(commands.map((c) => this.refusal(c, check.code, hdr.msgID)));
         continue;
@@ -196,6 +204,27 @@ export class DmSession {
         // The server's package continues: ask for its next message (digest §1.9 multi-message rules, §1.10 after 213).
         queue.push({ kind: 'Alert', cmdID: '0', data: AlertCode.NextMessage, items: [] });
       }
+    }
+  }
+
+  /**
+   * What a trusted server message changes beyond its commands: Statuses for our alerts (the answer to a request, the
+   * acknowledgement of a report), RespURI (checked, see resp-uri.ts) and the server's MaxMsgSize.
+   */
+  private takeTrustedHeader(hdr: SyncHdr, body: Command[]): void {
+    for (const c of body) {
+      if (c.kind !== 'Status' || c.cmdRef === '0' || c.cmd === 'SyncHdr') continue;
+      const index = this.sentAlerts.get(`${c.msgRef}:${c.cmdRef}`);
+      if (index !== undefined) this.outcome.alerts[index].status = parseInt(c.data, 10);
+    }
+    if (hdr.respURI) {
+      const v = checkRespUri(hdr.respURI, this.url, this.settings.serverUrl, this.settings.respUriHosts || []);
+      if (!v.ok) throw new SessionError('protocol', `refused to follow the server's RespURI: ${v.reason}`, this.outcome);
+      this.url = v.url;
+    }
+    if (hdr.meta && hdr.meta.maxMsgSize) {
+      const n = parseInt(hdr.meta.maxMsgSize, 10);
+      if (n > 0) this.peerMaxMsgSize = n;
     }
   }
 
