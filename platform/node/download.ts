@@ -8,6 +8,7 @@ import { open, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports';
 import { TransferError } from '../../src/update/errors';
+import { LowSpeedMeter } from '../../src/update/low-speed';
 import { sha256File } from './hash';
 
 export interface NodeDownloaderOptions {
@@ -143,8 +144,7 @@ export class NodeDownloader implements Downloader {
     let sinceSync = 0;
     const syncEvery = this.options.syncEveryBytes || 8 << 20;
     const t0 = Date.now();
-    let windowStart = t0;
-    let windowBytes = 0;
+    const meter = r.lowSpeed ? new LowSpeedMeter(r.lowSpeed, t0) : undefined;
     let lastProgress = 0;
     let lowSpeedTimer: ReturnType<typeof setInterval> | undefined;
     let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -162,20 +162,15 @@ export class NodeDownloader implements Downloader {
         req.destroy(abortReason);
       }, Math.max(0, r.maxTimeMs - (Date.now() - started)));
     }
-    const low = r.lowSpeed;
-    if (low) {
-      // Checked on a timer too, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
+    if (meter) {
+      // Checked on a timer, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
       lowSpeedTimer = setInterval(() => {
-        const now = Date.now();
-        if (now - windowStart >= low.windowMs) {
-          if ((windowBytes * 1000) / (now - windowStart) < low.bytesPerSecond) {
-            abortReason = new TransferError('low-speed', `below ${low.bytesPerSecond} B/s for ${low.windowMs} ms`);
-            req.destroy(abortReason);
-          }
-          windowStart = now;
-          windowBytes = 0;
+        const slow = meter.check(Date.now());
+        if (slow !== null) {
+          abortReason = new TransferError('low-speed', slow);
+          req.destroy(abortReason);
         }
-      }, Math.max(50, Math.min(1000, low.windowMs / 4)));
+      }, meter.pollMs());
     }
     // Socket chunks (≤64 KiB) are gathered in one fixed buffer and written 1 MiB at a time: fewer syscalls, and
     // memory stays flat (one buffer, one chunk in flight, backpressure through for-await).
@@ -200,7 +195,7 @@ export class NodeDownloader implements Downloader {
           pos += n;
           if (fill === buf.length) await flush();
         }
-        windowBytes += chunk.length;
+        if (meter) meter.add(chunk.length);
         sinceSync += chunk.length;
         if (sinceSync >= syncEvery) {
           await flush();

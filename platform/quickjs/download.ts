@@ -15,6 +15,7 @@
 import * as os from 'os';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
 import { TransferError, TransferFailure } from '../../src/update/errors.js';
+import { LowSpeedMeter } from '../../src/update/low-speed.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { exec, makePrivateDir, randomHex8, readBytes, readText, removeFile, writeBytes, check, QjsFileError } from './files.js';
 import { parseResponseHead } from './transport.js';
@@ -133,15 +134,27 @@ export class QjsDownloader implements Downloader {
         let finished = false;
         let told: FetchHead | null = null;
         let hookError: unknown = null;
+        let meter: LowSpeedMeter | undefined;
+        let slow: TransferError | null = null;
+        let stopCurl: () => void = () => undefined;
         const watcher = (async () => {
-          // Poll the dumped head and the file size while curl runs (progress, early onResponse).
+          // Poll the dumped head and the file size while curl runs (progress, early onResponse, low speed).
           while (!finished) {
-            await sleep(this.o.pollMs || 100);
+            await sleep(Math.min(this.o.pollMs || 100, meter ? meter.pollMs() : 100));
+            if (meter && slow === null) {
+              const why = meter.check(Date.now());
+              if (why !== null) {
+                slow = new TransferError('low-speed', why);
+                stopCurl();
+              }
+            }
             if (told === null) {
               const text = readText(head);
               if (text !== null && /\r?\n\r?\n/.test(text) && /^HTTP\/\S+\s+(?!1\d\d)\d{3}/m.test(text)) {
                 try {
                   told = parseResponseHead(text, r.url);
+                  // The body is measured from the answer on, as on Node (curl's own floor covers the wait for it).
+                  if (r.lowSpeed) meter = new LowSpeedMeter(r.lowSpeed, Date.now());
                   await hooks.onResponse(told);
                 } catch (e) {
                   hookError = e;
@@ -153,7 +166,13 @@ export class QjsDownloader implements Downloader {
         const sink = new CappedSink(r.file, offset, r.maxFileSize);
         let res;
         try {
-          res = await exec(args, { onStdout: (chunk) => hookError === null && sink.write(chunk) });
+          res = await exec(args, {
+            onStdout: (chunk) => {
+              if (meter) meter.add(chunk.length);
+              return hookError === null && sink.write(chunk);
+            },
+            onStart: (stop) => (stopCurl = stop),
+          });
         } finally {
           sink.close();
         }
@@ -185,6 +204,7 @@ export class QjsDownloader implements Downloader {
           return { status: parsed.status, headers: parsed.headers, fileSize: offset };
         }
         if (sink.failure) throw sink.failure;
+        if (slow !== null) throw slow;
         if (res.code !== 0) throw curlKind(res.code, res.stderr, true);
         const size = fileSize(r.file);
         if (hooks.onProgress) hooks.onProgress(size);

@@ -164,6 +164,8 @@ export interface ExecOptions {
    * (SIGTERM) and drops whatever it still writes.
    */
   onStdout?(chunk: Uint8Array): boolean;
+  /** Receives a function that stops the child (SIGTERM), for callers that decide on a timer (low-speed abort). */
+  onStart?(stop: () => void): void;
 }
 
 export interface ExecResult {
@@ -278,6 +280,13 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
       else if (ret < 0) reject(new Error(`exec ${args[0]}: waitpid failed: ${std.strerror(-ret)}`));
       else os.setTimeout(() => reap(Math.min(delay * 2, 50)), delay);
     };
+    if (options.onStart) {
+      options.onStart(() => {
+        if (stopped) return;
+        stopped = true;
+        os.kill(pid, os.SIGTERM);
+      });
+    }
     os.setReadHandler(outPipe[0], drain(outPipe[0], out));
     os.setReadHandler(errPipe[0], drain(errPipe[0], err));
     if (options.timeoutMs !== undefined) {

@@ -230,9 +230,10 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
     }
     if (attempt >= backoff.maxAttempts)
       throw new UpdateError(lastFailure.code, `download gave up after ${attempt} attempts: ${lastFailure.reason}`, InstallNotify.LossOfService);
-    const delay = backoffDelay(backoff, attempt, opts.random);
-    // Retries count against the deadline: no attempt starts that the deadline would cut anyway.
-    if (deadline !== undefined && opts.clock.now() + delay >= deadline) throw pastDeadline(attempt, lastFailure.reason);
+    let delay = backoffDelay(backoff, attempt, opts.random);
+    // Retries and backoff count against the deadline: a backoff that would end past it ends at it, and the check at
+    // the top of the loop gives up there (the report comes at the deadline, not before or long after).
+    if (deadline !== undefined) delay = Math.max(0, Math.min(delay, deadline - opts.clock.now()));
     if (opts.onRetry) opts.onRetry(attempt, lastFailure.reason, delay);
     await opts.clock.sleep(delay);
   }
