@@ -57,10 +57,12 @@ export interface AgentConfig {
   server: ServerConfig;
   stateDir: string;
   request: RequestConfig;
-  /** Sections owned by other modules (device, fumo, scomo, triggers, ui, notifications, log), validated there. */
+  /** Sections owned by other modules (device, fumo, scomo, download, triggers, ui, notifications), validated there. */
   device: Record<string, unknown>;
   fumo: Record<string, unknown>;
   scomo: Record<string, unknown>;
+  /** Package download bounds for FUMO and SCOMO (src/update/download-config.ts). */
+  download: Record<string, unknown>;
   triggers: Record<string, unknown>;
   ui: Record<string, unknown>;
   notifications: Record<string, unknown>;
@@ -174,7 +176,7 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
   if (!isObj(input)) throw new ConfigError('(root)', `must be a JSON object, got ${describe(input)}`);
   checkKeys(
     input,
-    ['server', 'stateDir', 'request', 'device', 'fumo', 'scomo', 'triggers', 'ui', 'notifications', 'log', '$comment'],
+    ['server', 'stateDir', 'request', 'device', 'fumo', 'scomo', 'download', 'triggers', 'ui', 'notifications', 'log', '$comment'],
     '',
   );
   const s = section(input, 'server', 'server');
@@ -237,6 +239,7 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
     device: section(input, 'device', 'device'),
     fumo: section(input, 'fumo', 'fumo'),
     scomo: section(input, 'scomo', 'scomo'),
+    download: section(input, 'download', 'download'),
     triggers: section(input, 'triggers', 'triggers'),
     ui: section(input, 'ui', 'ui'),
     notifications: section(input, 'notifications', 'notifications'),

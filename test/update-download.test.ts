@@ -153,10 +153,10 @@ describe('resumable download', () => {
     expect(await codeOf(downloadResumable(dl, files, o))).toBe(407);
   });
 
-  it('aborts a trickle below the low-speed floor (407)', async () => {
+  it('aborts a trickle below the low-speed floor (503)', async () => {
     srv.objects.set('/slow', { body: image, trickle: 100, etag: '"t"' });
     const o = opts(srv.url('/slow'), { lowSpeed: { bytesPerSecond: 100_000, windowMs: 300 }, backoff: { baseMs: 1, maxMs: 1, maxAttempts: 1 } });
-    expect(await codeOf(downloadResumable(dl, files, o))).toBe(407);
+    expect(await codeOf(downloadResumable(dl, files, o))).toBe(503);
   });
 
   it('refuses a size different from the descriptor before writing (402)', async () => {

@@ -95,12 +95,12 @@ describe.skipIf(!!skip)('update pipeline on QuickJS (host)', () => {
     expect(srv.log[0]).toMatchObject({ range: 'bytes=20000-', ifRange: '"old"' });
   }, 60_000);
 
-  it('low-speed abort → 407, a capped download completes, bad URL → 411 without curl', async () => {
+  it('low-speed abort → 503, a capped download completes, bad URL → 411 without curl', async () => {
     const dir = path.join(work, 'speed');
     mkdirSync(dir, { recursive: true });
     srv.objects.set('/trickle.bin', { body: newFw, etag: '"t"', trickle: 200 });
     const slow = await qjs({ mode: 'download', url: srv.url('/trickle.bin'), dir, lowSpeed: { bytesPerSecond: 50_000, windowMs: 1000 }, maxAttempts: 1 });
-    expect(slow.error.code).toBe(407);
+    expect(slow.error.code).toBe(503);
     const big = new Uint8Array(randomBytes(3_000_000));
     srv.objects.set('/capped.bin', { body: big, etag: '"c"' });
     rmSync(path.join(dir, 'dl.bin'), { force: true });

@@ -8,6 +8,7 @@ import { open, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports';
 import { TransferError } from '../../src/update/errors';
+import { LowSpeedMeter } from '../../src/update/low-speed';
 import { sha256File } from './hash';
 
 export interface NodeDownloaderOptions {
@@ -61,6 +62,7 @@ export class NodeDownloader implements Downloader {
     connectTimeoutMs: number,
     idleTimeoutMs: number,
     body?: Uint8Array,
+    maxTimeMs?: number,
   ): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
     return new Promise((resolve, reject) => {
       let u: URL;
@@ -87,12 +89,17 @@ export class NodeDownloader implements Downloader {
         else s.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', done);
       });
       req.setTimeout(idleTimeoutMs, () => req.destroy(new TransferError('timeout', `no data for ${idleTimeoutMs} ms`)));
+      // What is left of the download deadline bounds the wait for the answer too.
+      const maxTimer =
+        maxTimeMs !== undefined ? setTimeout(() => req.destroy(new TransferError('timeout', `no answer within the ${maxTimeMs} ms left before the deadline`)), maxTimeMs) : undefined;
       req.on('error', (e) => {
         clearTimeout(connectTimer);
+        clearTimeout(maxTimer);
         reject(transferKind(e as NodeJS.ErrnoException));
       });
       req.on('response', (res) => {
         clearTimeout(connectTimer);
+        clearTimeout(maxTimer);
         resolve({ req, res });
       });
       req.end(body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined);
@@ -105,7 +112,8 @@ export class NodeDownloader implements Downloader {
       headers['range'] = `bytes=${r.offset}-`;
       if (r.ifRange) headers['if-range'] = r.ifRange;
     }
-    const { req, res } = await this.request(r.url, 'GET', headers, r.connectTimeoutMs, r.idleTimeoutMs);
+    const started = Date.now();
+    const { req, res } = await this.request(r.url, 'GET', headers, r.connectTimeoutMs, r.idleTimeoutMs, undefined, r.maxTimeMs);
     const head: FetchHead = { status: res.statusCode || 0, headers: headersOf(res) };
     try {
       await hooks.onResponse(head);
@@ -136,30 +144,33 @@ export class NodeDownloader implements Downloader {
     let sinceSync = 0;
     const syncEvery = this.options.syncEveryBytes || 8 << 20;
     const t0 = Date.now();
-    let windowStart = t0;
-    let windowBytes = 0;
+    const meter = r.lowSpeed ? new LowSpeedMeter(r.lowSpeed, t0) : undefined;
     let lastProgress = 0;
     let lowSpeedTimer: ReturnType<typeof setInterval> | undefined;
+    let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
     // Why we destroyed the request ourselves: the stream then rejects with a generic 'aborted', not with our reason.
     let abortReason: TransferError | undefined;
     req.setTimeout(r.idleTimeoutMs, () => {
-      abortReason = new TransferError('timeout', `no data for ${r.idleTimeoutMs} ms`);
+      // The answer came and the body stopped: a stalled transfer is the slowest one there is (0 B/s), not a
+      // request time-out.
+      abortReason = new TransferError('low-speed', `stalled: no data for ${r.idleTimeoutMs} ms`);
       req.destroy(abortReason);
     });
-    const low = r.lowSpeed;
-    if (low) {
-      // Checked on a timer too, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
+    if (r.maxTimeMs !== undefined) {
+      deadlineTimer = setTimeout(() => {
+        abortReason = new TransferError('timeout', 'the download deadline ended this transfer');
+        req.destroy(abortReason);
+      }, Math.max(0, r.maxTimeMs - (Date.now() - started)));
+    }
+    if (meter) {
+      // Checked on a timer, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
       lowSpeedTimer = setInterval(() => {
-        const now = Date.now();
-        if (now - windowStart >= low.windowMs) {
-          if ((windowBytes * 1000) / (now - windowStart) < low.bytesPerSecond) {
-            abortReason = new TransferError('low-speed', `below ${low.bytesPerSecond} B/s for ${low.windowMs} ms`);
-            req.destroy(abortReason);
-          }
-          windowStart = now;
-          windowBytes = 0;
+        const slow = meter.check(Date.now());
+        if (slow !== null) {
+          abortReason = new TransferError('low-speed', slow);
+          req.destroy(abortReason);
         }
-      }, Math.max(50, Math.min(1000, low.windowMs / 4)));
+      }, meter.pollMs());
     }
     // Socket chunks (≤64 KiB) are gathered in one fixed buffer and written 1 MiB at a time: fewer syscalls, and
     // memory stays flat (one buffer, one chunk in flight, backpressure through for-await).
@@ -174,7 +185,7 @@ export class NodeDownloader implements Downloader {
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
         if (r.maxFileSize !== undefined && pos + chunk.length > r.maxFileSize)
-          throw new TransferError('too-large', `object is larger than the expected ${r.maxFileSize} bytes`);
+          throw new TransferError('too-large', `object is larger than the ${r.maxFileSize} bytes it may take; stopped there`);
         let off = 0;
         while (off < chunk.length) {
           const n = Math.min(chunk.length - off, buf.length - fill);
@@ -184,7 +195,7 @@ export class NodeDownloader implements Downloader {
           pos += n;
           if (fill === buf.length) await flush();
         }
-        windowBytes += chunk.length;
+        if (meter) meter.add(chunk.length);
         sinceSync += chunk.length;
         if (sinceSync >= syncEvery) {
           await flush();
@@ -218,6 +229,7 @@ export class NodeDownloader implements Downloader {
       throw failure;
     } finally {
       if (lowSpeedTimer) clearInterval(lowSpeedTimer);
+      if (deadlineTimer) clearTimeout(deadlineTimer);
       await fh.close();
     }
     if (hooks.onProgress) hooks.onProgress(pos);

@@ -1,6 +1,7 @@
 // FUMO on Node: the shared composition (src/agent/fumo-compose.ts) with this runtime's downloader, staging files and
 // file / uboot-ab / command writers.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { ComposeContext } from '../../src/agent/compose.js';
 import type { FumoConfig } from '../../src/agent/fumo-config.js';
 import { composeFumo } from '../../src/agent/fumo-compose.js';
@@ -30,6 +31,13 @@ export function createWriter(c: FumoConfig): FlashWriter {
   return new UbootAbWriter({ slots: { A: w.slotA, B: w.slotB }, env, bootedSlot });
 }
 
+/** Size of a block-device slot from sysfs (512-byte sectors); null for anything else (an image file has no capacity). */
+export async function blockDeviceSize(path: string): Promise<number | null> {
+  if (!statSync(path).isBlockDevice()) return null;
+  const sectors = Number(readFileSync(`/sys/class/block/${basename(realpathSync(path))}/size`, 'utf8').trim());
+  return Number.isSafeInteger(sectors) && sectors > 0 ? sectors * 512 : null;
+}
+
 export function createNodeFumoSource(ctx: ComposeContext): Promise<FumoSource | null> {
   const caFile = ctx.config.server.tls.caFile;
   return composeFumo(ctx, {
@@ -38,5 +46,6 @@ export function createNodeFumoSource(ctx: ComposeContext): Promise<FumoSource | 
     writer: async (c) => createWriter(c),
     makeStagingDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
     run: (argv, timeoutMs) => run(argv, undefined, timeoutMs),
+    slotSize: blockDeviceSize,
   });
 }

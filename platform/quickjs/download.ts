@@ -3,16 +3,21 @@
 //   resume      -C <offset> (curl sends Range and appends) + `If-Range: <validator>`; the file is first cut back to
 //               <offset> with `truncate`; curl exit 33 (the server answered 200 to the ranged request, e.g. If-Range
 //               mismatch) → cut to 0 and fetch the whole object.
-//   timeouts    --connect-timeout; idle-read and low-speed abort via --speed-limit/--speed-time (curl LOW_SPEED_*)
-//   bandwidth   --limit-rate;  size cap --max-filesize
+//   timeouts    --connect-timeout; idle-read and low-speed abort via --speed-limit/--speed-time (curl LOW_SPEED_*);
+//               what is left of the download deadline via --max-time
+//   bandwidth   --limit-rate
+//   size cap    curl writes the body to stdout and this adapter writes it to the file, stopping curl before a byte
+//               past the cap would be written (--max-filesize alone only refuses an announced Content-Length before
+//               curl 8.4: an endless body without one would fill the disk)
 // The answer head (curl -D) is polled while curl runs, so onResponse sees it early; a non-2xx answer's body is cut
 // away again (the file is truncated back to <offset>). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
 
 import * as os from 'os';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
 import { TransferError, TransferFailure } from '../../src/update/errors.js';
+import { LowSpeedMeter } from '../../src/update/low-speed.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
-import { exec, makePrivateDir, randomHex8, readBytes, readText, removeFile, writeBytes, check } from './files.js';
+import { exec, makePrivateDir, randomHex8, readBytes, readText, removeFile, writeBytes, check, QjsFileError } from './files.js';
 import { parseResponseHead } from './transport.js';
 import type { Sha256Provider } from './hash.js';
 import { Durability, commandDurability, nativeDurability } from './storage.js';
@@ -43,13 +48,54 @@ const KIND: Record<number, TransferFailure> = {
   63: 'too-large', 23: 'io',
 };
 
-function curlKind(code: number, stderr: string): TransferError {
+/** `answered`: the server's head had arrived, so a curl speed-limit abort is a slow or stalled body (as on Node). */
+function curlKind(code: number, stderr: string, answered = false): TransferError {
   let kind: TransferFailure = KIND[code] || 'network';
   if (code === 23 && /no space/i.test(stderr)) kind = 'no-space';
+  if (code === 28 && answered && /too slow/i.test(stderr)) kind = 'low-speed';
   return new TransferError(kind, `curl exit ${code}: ${stderr.trim().slice(0, 200)}`);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => os.setTimeout(r, ms));
+
+/** The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`. */
+class CappedSink {
+  private readonly fd: number;
+  private size: number;
+  failure: TransferError | null = null;
+  constructor(
+    private readonly file: string,
+    offset: number,
+    private readonly cap?: number,
+  ) {
+    this.fd = check('open', file, os.open(file, os.O_WRONLY | os.O_CREAT | (offset === 0 ? os.O_TRUNC : 0), 0o600));
+    this.size = offset;
+    if (offset > 0) check('seek', file, os.seek(this.fd, offset, 0 /* SEEK_SET */));
+  }
+  /** False stops the transfer. */
+  write(chunk: Uint8Array): boolean {
+    if (this.failure) return false;
+    if (this.cap !== undefined && this.size + chunk.length > this.cap) {
+      this.failure = new TransferError('too-large', `object is larger than the ${this.cap} bytes it may take; stopped there`);
+      return false;
+    }
+    let done = 0;
+    while (done < chunk.length) {
+      const n = os.write(this.fd, chunk.buffer as ArrayBuffer, chunk.byteOffset + done, chunk.length - done);
+      if (n <= 0) {
+        const e = new QjsFileError('write', this.file, n < 0 ? -n : 5);
+        this.failure = new TransferError(n === -28 /* ENOSPC */ || n === -122 /* EDQUOT */ ? 'no-space' : 'io', e.message);
+        return false;
+      }
+      done += n;
+    }
+    this.size += chunk.length;
+    return true;
+  }
+  close(): void {
+    os.close(this.fd);
+  }
+}
 
 export class QjsDownloader implements Downloader {
   private dir: string | null = null;
@@ -72,12 +118,13 @@ export class QjsDownloader implements Downloader {
       const head = this.temp('head');
       try {
         if (offset > 0) await truncateTo(r.file, offset);
-        const args = this.base().concat(['-D', head, '-o', r.file, '--connect-timeout', String(Math.max(1, Math.ceil(r.connectTimeoutMs / 1000)))]);
+        const args = this.base().concat(['-D', head, '-o', '-', '--connect-timeout', String(Math.max(1, Math.ceil(r.connectTimeoutMs / 1000)))]);
         // One curl speed floor serves both the idle timeout and the low-speed abort: the stricter wins.
         const low = r.lowSpeed || { bytesPerSecond: 1, windowMs: r.idleTimeoutMs };
         args.push('--speed-limit', String(Math.max(1, Math.floor(low.bytesPerSecond))), '--speed-time', String(Math.max(1, Math.ceil(Math.min(low.windowMs, r.idleTimeoutMs) / 1000))));
         if (r.maxBytesPerSecond && r.maxBytesPerSecond > 0) args.push('--limit-rate', String(Math.floor(r.maxBytesPerSecond)));
         if (r.maxFileSize !== undefined) args.push('--max-filesize', String(Math.max(1, r.maxFileSize - offset)));
+        if (r.maxTimeMs !== undefined) args.push('--max-time', (Math.max(1, r.maxTimeMs) / 1000).toFixed(3));
         if (offset > 0) {
           args.push('-C', String(offset));
           if (r.ifRange) args.push('-H', `If-Range: ${r.ifRange}`);
@@ -87,15 +134,27 @@ export class QjsDownloader implements Downloader {
         let finished = false;
         let told: FetchHead | null = null;
         let hookError: unknown = null;
+        let meter: LowSpeedMeter | undefined;
+        let slow: TransferError | null = null;
+        let stopCurl: () => void = () => undefined;
         const watcher = (async () => {
-          // Poll the dumped head and the file size while curl runs (progress, early onResponse).
+          // Poll the dumped head and the file size while curl runs (progress, early onResponse, low speed).
           while (!finished) {
-            await sleep(this.o.pollMs || 100);
+            await sleep(Math.min(this.o.pollMs || 100, meter ? meter.pollMs() : 100));
+            if (meter && slow === null) {
+              const why = meter.check(Date.now());
+              if (why !== null) {
+                slow = new TransferError('low-speed', why);
+                stopCurl();
+              }
+            }
             if (told === null) {
               const text = readText(head);
               if (text !== null && /\r?\n\r?\n/.test(text) && /^HTTP\/\S+\s+(?!1\d\d)\d{3}/m.test(text)) {
                 try {
                   told = parseResponseHead(text, r.url);
+                  // The body is measured from the answer on, as on Node (curl's own floor covers the wait for it).
+                  if (r.lowSpeed) meter = new LowSpeedMeter(r.lowSpeed, Date.now());
                   await hooks.onResponse(told);
                 } catch (e) {
                   hookError = e;
@@ -104,7 +163,19 @@ export class QjsDownloader implements Downloader {
             } else if (hooks.onProgress) hooks.onProgress(fileSize(r.file));
           }
         })();
-        const res = await exec(args);
+        const sink = new CappedSink(r.file, offset, r.maxFileSize);
+        let res;
+        try {
+          res = await exec(args, {
+            onStdout: (chunk) => {
+              if (meter) meter.add(chunk.length);
+              return hookError === null && sink.write(chunk);
+            },
+            onStart: (stop) => (stopCurl = stop),
+          });
+        } finally {
+          sink.close();
+        }
         finished = true;
         await watcher;
         const headText = readText(head) || '';
@@ -132,7 +203,9 @@ export class QjsDownloader implements Downloader {
           await truncateTo(r.file, offset); // keep the partial object, drop an error page
           return { status: parsed.status, headers: parsed.headers, fileSize: offset };
         }
-        if (res.code !== 0) throw curlKind(res.code, res.stderr);
+        if (sink.failure) throw sink.failure;
+        if (slow !== null) throw slow;
+        if (res.code !== 0) throw curlKind(res.code, res.stderr, true);
         const size = fileSize(r.file);
         if (hooks.onProgress) hooks.onProgress(size);
         return { status: parsed.status, headers: parsed.headers, fileSize: size };

@@ -159,6 +159,13 @@ export interface ExecOptions {
   stdin?: Uint8Array | string;
   /** Kill the child (SIGTERM, then SIGKILL 1 s later) when it runs longer than this. */
   timeoutMs?: number;
+  /**
+   * Streams stdout here instead of collecting it (memory stays flat for downloads); returning false stops the child
+   * (SIGTERM) and drops whatever it still writes.
+   */
+  onStdout?(chunk: Uint8Array): boolean;
+  /** Receives a function that stops the child (SIGTERM), for callers that decide on a timer (low-speed abort). */
+  onStart?(stop: () => void): void;
 }
 
 export interface ExecResult {
@@ -233,10 +240,18 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
     let timedOut = false;
     let timer: unknown = null;
     let killTimer: unknown = null;
+    let stopped = false;
     const drain = (fd: number, sink: Uint8Array[]) => () => {
       const buf = new ArrayBuffer(65536);
       const n = os.read(fd, buf, 0, buf.byteLength);
       if (n > 0) {
+        if (sink === out && options.onStdout) {
+          if (!stopped && !options.onStdout(new Uint8Array(buf, 0, n))) {
+            stopped = true;
+            os.kill(pid, os.SIGTERM);
+          }
+          return;
+        }
         sink.push(new Uint8Array(buf, 0, n));
         return;
       }
@@ -265,6 +280,13 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
       else if (ret < 0) reject(new Error(`exec ${args[0]}: waitpid failed: ${std.strerror(-ret)}`));
       else os.setTimeout(() => reap(Math.min(delay * 2, 50)), delay);
     };
+    if (options.onStart) {
+      options.onStart(() => {
+        if (stopped) return;
+        stopped = true;
+        os.kill(pid, os.SIGTERM);
+      });
+    }
     os.setReadHandler(outPipe[0], drain(outPipe[0], out));
     os.setReadHandler(errPipe[0], drain(errPipe[0], err));
     if (options.timeoutMs !== undefined) {

@@ -10,6 +10,22 @@ import { loadSha256 } from './hash.js';
 import { loadDmNative } from './native.js';
 import { commandDurability, nativeDurability } from './storage.js';
 import { exec, mkdirp } from './files.js';
+import * as os from 'os';
+import * as std from 'std';
+
+/** Size of a block-device slot (seek to its end); null for anything else (an image file has no capacity). */
+function blockDeviceSize(path: string): Promise<number | null> {
+  const [st, err] = os.stat(path);
+  if (err !== 0 || (st.mode & os.S_IFMT) !== os.S_IFBLK) return Promise.resolve(null);
+  const fd = os.open(path, os.O_RDONLY);
+  if (fd < 0) return Promise.resolve(null);
+  try {
+    const end = Number(os.seek(fd, 0, std.SEEK_END));
+    return Promise.resolve(end > 0 ? end : null);
+  } finally {
+    os.close(fd);
+  }
+}
 
 export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSource | null> {
   const hash = await loadSha256();
@@ -28,5 +44,6 @@ export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSour
     },
     makeStagingDir: (dir) => mkdirp(dir, 0o700),
     run: (argv, timeoutMs) => exec(argv, { timeoutMs }),
+    slotSize: blockDeviceSize,
   });
 }

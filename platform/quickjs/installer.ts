@@ -8,6 +8,7 @@ import * as core from '../../src/scomo/installers/index.js';
 import { exec, mkdirp } from './files.js';
 import type { ComposeContext } from '../../src/agent/compose.js';
 import { parseScomoConfig } from '../../src/scomo/config.js';
+import { downloadLimits, parseDownloadConfig } from '../../src/update/download-config.js';
 import { composeScomo, type ScomoAdapters } from '../../src/scomo/compose.js';
 import type { ScomoReportSource } from '../../src/scomo/report-source.js';
 import { QjsDownloader, QjsStagingFiles } from './download.js';
@@ -79,5 +80,5 @@ export async function qjsScomoAdapters(caFile?: string): Promise<ScomoAdapters> 
 export async function createQjsScomoSource(ctx: ComposeContext): Promise<ScomoReportSource | null> {
   const c = parseScomoConfig(ctx.config.scomo, ctx.config.stateDir);
   if (!c.enabled) return null;
-  return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log }, await qjsScomoAdapters(ctx.config.server.tls.caFile));
+  return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log, download: downloadLimits(parseDownloadConfig(ctx.config.download)) }, await qjsScomoAdapters(ctx.config.server.tls.caFile));
 }

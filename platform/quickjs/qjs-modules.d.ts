@@ -98,6 +98,7 @@ declare module 'os' {
   export const S_IFREG: number;
   export const S_IFDIR: number;
   export const S_IFLNK: number;
+  export const S_IFBLK: number;
   export const WNOHANG: number;
   export const SIGINT: number;
   export const SIGTERM: number;

@@ -1,7 +1,7 @@
 // Argument parsing of the dm-server command line (scripts/dm-server.ts), separate so tests can call it.
 import { basename } from 'node:path';
 import { scenarioNames } from './scenarios.js';
-import type { ServerAuthType, ServerOptions } from './types.js';
+import type { DownloadFault, ServerAuthType, ServerOptions } from './types.js';
 
 export const USAGE = `usage: dm-server [options]
   --port N                 listen port (default 0 = random)
@@ -19,6 +19,13 @@ export const USAGE = `usage: dm-server [options]
   --respuri URL            hostile: hand out this RespURI instead of our own (another host, or http under https)
   --firmware FILE          serve FILE at /fw/<basename> (repeatable); scenarios point at the first one
   --descriptor             FUMO/SCOMO PkgURL points at the OMA DL descriptor /dd/<name>
+  --fault NAME:MODE[=N]    hostile answers for GET /fw/NAME (repeatable):
+                             endless         200 without Content-Length, the file over and over, never ending
+                             oversize=N      200 without Content-Length, the file and N more bytes
+                             trickle=N       the body at N bytes/s
+                             stall=N         N body bytes, then silence with the connection open
+                             drop=N          close the connection after N body bytes
+                             delay=MS        answer MS late;  status=CODE  answer CODE instead of the file
   --fumo-uri URI           FUMO node when the client names none (default ./FUMO)
   --no-respuri             do not hand out a RespURI
   --max-messages N         abort a session at its N-th client message (default 100)
@@ -30,6 +37,28 @@ export const USAGE = `usage: dm-server [options]
 `;
 
 export class UsageError extends Error {}
+
+/** `fw.bin:endless`, `fw.bin:oversize=4096`, `fw.bin:trickle=200`, `fw.bin:stall=1000`, `fw.bin:drop=5000`, ... */
+export function parseFault(spec: string): [string, DownloadFault] {
+  const m = /^([A-Za-z0-9._-]+):([a-z]+)(?:=(\d+))?$/.exec(spec);
+  if (!m) throw new UsageError(`--fault needs NAME:MODE[=N], e.g. fw.bin:trickle=200, got "${spec}"`);
+  const [, name, mode, arg] = m;
+  const n = arg === undefined ? undefined : Number(arg);
+  const need = (): number => {
+    if (n === undefined) throw new UsageError(`--fault ${mode} needs =N, got "${spec}"`);
+    return n;
+  };
+  switch (mode) {
+    case 'endless': return [name, { endless: true }];
+    case 'oversize': return [name, { oversizeBytes: need() }];
+    case 'trickle': return [name, { trickleBytesPerSec: Math.max(1, need()) }];
+    case 'stall': return [name, { stallAfterBytes: need() }];
+    case 'drop': return [name, { dropAfterBytes: need() }];
+    case 'delay': return [name, { delayMs: need() }];
+    case 'status': return [name, { httpStatus: need() }];
+  }
+  throw new UsageError(`--fault mode must be endless, oversize, trickle, stall, drop, delay or status, got "${mode}"`);
+}
 
 const AUTH_TYPES = ['none', 'basic', 'md5', 'hmac'];
 
@@ -77,6 +106,7 @@ export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean;
       case '--wrong-server-cred': srv.wrong = true; break;
       case '--firmware': { const f = value(a); files[basename(f)] = f; break; }
       case '--descriptor': opts.params!.useDescriptor = true; break;
+      case '--fault': { const [name, fault] = parseFault(value(a)); (opts.faults = opts.faults || {})[name] = Object.assign((opts.faults || {})[name] || {}, fault); break; }
       case '--fumo-uri': opts.params!.fumoUri = value(a); break;
       case '--no-respuri': opts.respUri = false; break;
       case '--respuri': opts.respUriOverride = value(a); break;

@@ -118,6 +118,7 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
   const rec = new Recorder();
   const files = new FileServer(rec.events.downloads, rec.events.installNotifies);
   for (const [name, src] of Object.entries(opts.files || {})) files.add(name, src);
+  for (const [name, fault] of Object.entries(opts.faults || {})) files.setFault(name, fault);
   let params: ScenarioParams = { ...DEFAULT_PARAMS, ...(opts.params || {}) };
   let defaultScenario = resolveScenario(opts.scenario || 'accept-202');
   const perDevice = new Map<string, Scenario>();

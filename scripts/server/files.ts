@@ -1,11 +1,13 @@
 // Firmware/package files over HTTP for the update scenarios: GET/HEAD /fw/<name> with Range, If-Range and a strong
-// ETag (RFC 9110 §13-§14), optional faults (drop after N bytes, delay, forced status); an OMA DL 1.0 descriptor at
+// ETag (RFC 9110 §13-§14), optional faults (drop after N bytes, delay, forced status, and the hostile bodies of
+// hostile-body.ts: endless, oversize, trickle, stall); an OMA DL 1.0 descriptor at
 // /dd/<name> (digest §7.1) whose installNotifyURI /notify/<name> records the 900-954 reports (digest §7.2).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DownloadFault, DownloadRecord, InstallNotifyRecord } from './types.js';
 import { ServerConfigError } from './types.js';
+import { hostileMode, sendHostileBody } from './hostile-body.js';
 
 export interface ServedFile {
   name: string;
@@ -94,6 +96,14 @@ export class FileServer {
       res.writeHead(fault.httpStatus, { 'content-type': 'text/plain' }).end(`fault ${fault.httpStatus}\n`);
       return;
     }
+    const hostile = fault ? hostileMode(fault) : undefined;
+    if (fault && hostile && req.method !== 'HEAD' && (hostile === 'endless' || hostile === 'oversize')) {
+      // No Content-Length and no Range: the body is longer than anything announced, only the client's cap ends it.
+      rec.status = 200;
+      res.writeHead(200, { 'content-type': f.type, etag: f.etag });
+      await sendHostileBody(f.bytes, fault, req, res, rec);
+      return;
+    }
     const size = f.bytes.length;
     let start = 0;
     let end = size - 1;
@@ -129,6 +139,10 @@ export class FileServer {
       return;
     }
     const body = f.bytes.subarray(start, start + length);
+    if (fault && (hostile === 'trickle' || hostile === 'stall')) {
+      await sendHostileBody(body, fault, req, res, rec);
+      return;
+    }
     const drop = fault && fault.dropAfterBytes !== undefined ? fault.dropAfterBytes : undefined;
     if (drop !== undefined && drop < body.length) {
       // Send a prefix, then cut the connection: the client sees a short body and must resume with Range.

@@ -39,6 +39,14 @@ export interface DownloadFault {
   delayMs?: number;
   /** Answer with this HTTP status instead of the file. */
   httpStatus?: number;
+  /** `endless`: 200 without Content-Length, the file's bytes over and over until the client hangs up. */
+  endless?: boolean;
+  /** `oversize`: 200 without Content-Length, the file and then this many more bytes (more than any descriptor says). */
+  oversizeBytes?: number;
+  /** `trickle`: the body (with Content-Length) at this many bytes per second. */
+  trickleBytesPerSec?: number;
+  /** `stall`: this many body bytes, then nothing while the connection stays open. */
+  stallAfterBytes?: number;
   /** Apply the fault to this many requests only (default: all). */
   times?: number;
 }
@@ -84,6 +92,8 @@ export interface ServerOptions {
   sessionTimeoutMs?: number;
   /** Files served under /fw/<name>: bytes or a path on disk. */
   files?: Record<string, Uint8Array | string>;
+  /** Download faults from the start, by file name (the same as POST /admin/fault). */
+  faults?: Record<string, DownloadFault>;
   /** Parameters the built-in scenarios use. */
   params?: Partial<ScenarioParams>;
   /** One line per message received/sent and other notable things. */

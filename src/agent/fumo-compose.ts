@@ -5,6 +5,7 @@ import { parseFumoConfig, type FumoConfig } from './fumo-config.js';
 import { createFumoSource, type FumoSource } from './fumo-source.js';
 import { FumoEngine } from '../fumo/engine.js';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
+import { downloadLimits, parseDownloadConfig } from '../update/download-config.js';
 
 export interface FumoAdapters {
   downloader: Downloader;
@@ -13,11 +14,30 @@ export interface FumoAdapters {
   writer(c: FumoConfig): Promise<FlashWriter>;
   makeStagingDir(dir: string): void;
   run(argv: string[], timeoutMs: number): Promise<{ code: number; stderr: string }>;
+  /** Size in bytes of a slot (block device or image file), null when it cannot be told. */
+  slotSize?(path: string): Promise<number | null>;
+}
+
+/** fumo.maxPackageSize, else the smaller A/B slot: an image bigger than its slot can never be installed. */
+async function packageCap(c: FumoConfig, adapters: FumoAdapters): Promise<number | undefined> {
+  if (c.maxPackageSize !== undefined) return c.maxPackageSize;
+  const w = c.writer;
+  if (!w || w.type !== 'uboot-ab' || !adapters.slotSize) return undefined;
+  const sizes: number[] = [];
+  for (const slot of [w.slotA, w.slotB]) {
+    const n = await adapters.slotSize(slot).catch(() => null);
+    if (n === null || !(n > 0)) return undefined;
+    sizes.push(n);
+  }
+  return Math.min(sizes[0], sizes[1]);
 }
 
 export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): Promise<FumoSource | null> {
   const c = parseFumoConfig(ctx.config.fumo, ctx.config.stateDir);
   if (!c.writer) return null;
+  const limits = downloadLimits(parseDownloadConfig(ctx.config.download));
+  const maxSize = await packageCap(c, adapters);
+  if (maxSize !== undefined) limits.maxSize = maxSize;
   const writer = await adapters.writer(c);
   adapters.makeStagingDir(c.stagingDir);
   const log = ctx.ports.log;
@@ -70,6 +90,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
       requireHash: c.requireHash,
     },
     reportSource: c.reportSource,
+    download: limits,
   });
   return createFumoSource(engine, c.uri, ctx.store);
 }

@@ -14,6 +14,8 @@
 //   },                                  // or { "type": "file", "path": "/data/fw.img" }
 //                                       // or { "type": "command", "installer": "rauc" | "swupdate" | "sysupgrade" }
 //   "stagingDir": "<stateDir>/staging", // where the package is downloaded (resumable)
+//   "maxPackageSize": 268435456,        // cap for a package whose size no descriptor announces; default: the target
+//                                       // slot's size (uboot-ab), else what the staging file system has free
 //   "reboot": ["systemctl", "reboot"],  // command run after activation; [] = reboot later (the next start resumes)
 //   "healthCommand": ["/usr/bin/gw-selftest"], // must exit 0 in the new image before it is committed
 //   "allowedHosts": ["dl.example.com", "*.cdn.example.com"],  // hosts PkgURL may name; [] = any
@@ -37,6 +39,8 @@ export interface FumoConfig {
   uri: string;
   writer?: WriterConfig;
   stagingDir: string;
+  /** Cap in bytes for a package of unknown size; absent: the slot size, else the free staging space. */
+  maxPackageSize?: number;
   reboot: string[];
   healthCommand?: string[];
   allowedHosts: string[];
@@ -72,7 +76,7 @@ function b(o: Obj, k: string, path: string, dflt: boolean): boolean {
   return v;
 }
 
-const KEYS = ['uri', 'writer', 'stagingDir', 'reboot', 'healthCommand', 'allowedHosts', 'allowHttp', 'requireHash', 'requireSignature', 'publicKeys', 'hardware', 'refuseDowngrade', 'reportSource', '$comment'];
+const KEYS = ['uri', 'writer', 'stagingDir', 'maxPackageSize', 'reboot', 'healthCommand', 'allowedHosts', 'allowHttp', 'requireHash', 'requireSignature', 'publicKeys', 'hardware', 'refuseDowngrade', 'reportSource', '$comment'];
 
 export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
   for (const k of Object.keys(o)) if (KEYS.indexOf(k) < 0) throw new ConfigError(`fumo.${k}`, `unknown key (allowed: ${KEYS.join(', ')})`);
@@ -100,9 +104,13 @@ export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
   if (requireSignature && keys.length === 0) throw new ConfigError('fumo.publicKeys', 'at least one key is required when requireSignature is true');
   const uri = s(o, 'uri', 'fumo', './FUMO');
   if (!/^\.\/[^?#\s]+[^/]$/.test(uri)) throw new ConfigError('fumo.uri', `must be a DM tree URI like ./FUMO, got ${JSON.stringify(uri)}`);
+  const max = o.maxPackageSize;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1))
+    throw new ConfigError('fumo.maxPackageSize', `must be a positive integer (bytes), got ${JSON.stringify(max)}`);
   return {
     uri,
     writer,
+    maxPackageSize: max as number | undefined,
     stagingDir: s(o, 'stagingDir', 'fumo', stateDir.replace(/\/+$/, '') + '/staging'),
     reboot: strList(o, 'reboot', 'fumo', ['reboot']),
     healthCommand: o.healthCommand === undefined ? undefined : strList(o, 'healthCommand', 'fumo', []),

@@ -19,7 +19,7 @@ import { STEPS, StepContext, StepOutcome, failure } from './steps';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports';
 import type { UrlPolicy } from '../update/url-policy';
 import type { VerificationPolicy } from '../update/verify';
-import type { DownloadOptions } from '../update/download';
+import type { DownloadLimitKey, DownloadOptions } from '../update/download';
 
 export interface FumoEngineOptions {
   /** The FUMO `<x>` node, e.g. `./FUMO` or `./FwUpdate/Package1`. */
@@ -37,7 +37,7 @@ export interface FumoEngineOptions {
   stagingFile: string;
   urlPolicy: UrlPolicy;
   verification: VerificationPolicy;
-  download?: Partial<Pick<DownloadOptions, 'backoff' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'lowSpeed' | 'maxBytesPerSecond'>>;
+  download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
   /** Alert Source/LocURI: the Exec'd node (default, MSDOCS/VZW) or the MO root (spec text) — digest §9 #4. */
   reportSource?: 'exec-target' | 'mo-root';
   keepPackage?: boolean;

@@ -8,7 +8,7 @@ import { FumoState } from './state';
 import type { JobRecord, StepName, VerifiedInfo } from './journal';
 import type { Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports';
 import { UpdateError } from '../update/errors';
-import { DownloadOptions, discardDownload, downloadResumable } from '../update/download';
+import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable } from '../update/download';
 import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor';
 import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy';
 import { PackageClaims, VerificationPolicy, checkClaims, verifyDigest } from '../update/verify';
@@ -26,7 +26,7 @@ export interface StepContext {
   stagingFile: string;
   policy: UrlPolicy;
   verification: VerificationPolicy;
-  download?: Partial<Pick<DownloadOptions, 'backoff' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'lowSpeed' | 'maxBytesPerSecond'>>;
+  download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
   chunkSize: number;
   /** Keep the package after a successful update (state 90 instead of 100). */
   keepPackage: boolean;
@@ -108,13 +108,8 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
 
   async Download(ctx, job) {
     const pkg = job.pkg || { url: job.request.pkgUrl || '' };
-    if (pkg.size !== undefined && ctx.files.freeBytes) {
-      // Refuse early when the announced object cannot fit (501, install-notify 901) instead of failing at ENOSPC.
-      const have = (await ctx.files.size(ctx.stagingFile)) || 0;
-      const free = await ctx.files.freeBytes(ctx.stagingFile);
-      if (free < pkg.size - have)
-        throw new UpdateError(FumoResult.DownloadOutOfMemory, `package needs ${pkg.size - have} bytes, ${free} free`, InstallNotify.InsufficientMemory);
-    }
+    // downloadResumable refuses, before any request, an object that cannot fit (501, install-notify 901: the
+    // descriptor's size, else the package cap, against the free staging space) and cuts the body at that bound.
     const outcome = await downloadResumable(
       ctx.downloader,
       ctx.files,

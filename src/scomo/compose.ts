@@ -5,6 +5,7 @@
 import type { Clock, Log, Random } from '../ports.js';
 import type { InventorySource } from '../inventory/source.js';
 import type { Downloader, StagingFiles } from '../update/ports.js';
+import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';
 import type { JsonStore } from './ports.js';
 import type { Activator, Installer, PackageFiles } from './ports.js';
 import type { ScomoConfigSection } from './config.js';
@@ -34,6 +35,8 @@ export interface ScomoComposeContext {
   clock: Clock;
   random: Random;
   log: Log;
+  /** The `download` section's bounds (src/update/download-config.ts); scomo.maxPackageSize is added here. */
+  download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
 }
 
 export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a: ScomoAdapters): ScomoReportSource | null {
@@ -68,6 +71,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
       policy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
       clock: ctx.clock,
       random: ctx.random,
+      limits: Object.assign({}, ctx.download || {}, c.maxPackageSize !== undefined ? { maxSize: c.maxPackageSize } : {}),
     }),
     files: a.packageFiles,
     installer,

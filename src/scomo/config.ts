@@ -26,6 +26,7 @@
 //     "services": { "sensor-daemon": "sensord.service" }  // component ID → service (manifests may name their own)
 //   },
 //   "stagingDir": "<stateDir>/scomo-staging", // where packages are downloaded (resumable)
+//   "maxPackageSize": 67108864,           // cap in bytes for one package; default: what the staging file system has free
 //   "allowedHosts": [], "allowHttp": true, // PkgURL allow-list, as for FUMO
 //   "envTypes": [],                       // accepted Download/<x>/EnvType values; [] = any
 //   "alert": { "format": "xml", "markSuccess": "informational", "markFailure": "warning" }   // digest §9 #2
@@ -52,6 +53,8 @@ export interface ScomoConfigSection {
   installer?: InstallerConfig;
   service?: { type: 'systemd' | 'initd'; enable: boolean; services: Record<string, string> };
   stagingDir: string;
+  /** Cap in bytes for one delivery package; absent: the free staging space. */
+  maxPackageSize?: number;
   allowedHosts: string[];
   allowHttp: boolean;
   envTypes: string[];
@@ -103,7 +106,7 @@ function statusPath(o: Obj, k: string, path: string, dflt: string): string | und
 
 export function parseScomoConfig(section: Obj, stateDir: string): ScomoConfigSection {
   const p = 'scomo';
-  keys(section, ['enabled', 'uri', 'acl', 'inventory', 'installer', 'service', 'stagingDir', 'allowedHosts', 'allowHttp', 'envTypes', 'alert'], p);
+  keys(section, ['enabled', 'uri', 'acl', 'inventory', 'installer', 'service', 'stagingDir', 'maxPackageSize', 'allowedHosts', 'allowHttp', 'envTypes', 'alert'], p);
   const inv = obj(section, 'inventory', p) || {};
   keys(inv, ['dpkg', 'opkg', 'manifests'], `${p}.inventory`);
   const uri = str(section, 'uri', p, './SCOMO');
@@ -119,6 +122,12 @@ export function parseScomoConfig(section: Obj, stateDir: string): ScomoConfigSec
     envTypes: strList(section, 'envTypes', p),
     alert: { format: 'xml', markSuccess: 'informational', markFailure: 'warning' },
   };
+  const max = section.maxPackageSize;
+  if (max !== undefined) {
+    if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1)
+      throw new ConfigError(`${p}.maxPackageSize`, `must be a positive integer (bytes), got ${JSON.stringify(max)}`);
+    out.maxPackageSize = max;
+  }
   const acl = optStr(section, 'acl', p);
   if (acl !== undefined) out.acl = acl;
   const dpkg = statusPath(inv, 'dpkg', `${p}.inventory`, DPKG_STATUS_PATH);

@@ -4,7 +4,7 @@
 
 import { hex } from '../bytes.js';
 import type { Clock, Random } from '../ports.js';
-import { downloadResumable } from '../update/download.js';
+import { downloadResumable, type DownloadLimitKey, type DownloadOptions } from '../update/download.js';
 import type { Downloader, StagingFiles } from '../update/ports.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import { nodeNameFor } from './names.js';
@@ -21,22 +21,23 @@ export interface ScomoDownloadOptions {
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
   maxBytesPerSecond?: number;
+  /**
+   * The same bounds as a firmware image (README "Configuration": `download`, `scomo.maxPackageSize`): too big or no
+   * space → 501 → SCOMO 1404 "Download failed – device out of memory"; too slow, stalled or past the deadline → 503 →
+   * 1402 "Download Failed" (OMA-TS-DM_SCOMO-V1_0 result codes, mapped in errors.ts).
+   */
+  limits?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
 }
 
 /** A PackageDownload over src/update's downloadResumable; the file name depends on PkgID so a re-run resumes. */
 export function createPackageDownload(o: ScomoDownloadOptions): PackageDownload {
   return async (url, hints) => {
     const file = `${o.stagingDir.replace(/\/+$/, '')}/scomo-${nodeNameFor(hints.pkgId || 'package')}.pkg`;
-    await downloadResumable(o.downloader, o.files, {
-      url,
-      file,
-      policy: o.policy,
-      clock: o.clock,
-      random: o.random,
-      connectTimeoutMs: o.connectTimeoutMs,
-      idleTimeoutMs: o.idleTimeoutMs,
-      maxBytesPerSecond: o.maxBytesPerSecond,
-    });
+    const explicit: Partial<DownloadOptions> = {};
+    if (o.connectTimeoutMs !== undefined) explicit.connectTimeoutMs = o.connectTimeoutMs;
+    if (o.idleTimeoutMs !== undefined) explicit.idleTimeoutMs = o.idleTimeoutMs;
+    if (o.maxBytesPerSecond !== undefined) explicit.maxBytesPerSecond = o.maxBytesPerSecond;
+    await downloadResumable(o.downloader, o.files, Object.assign({ url, file, policy: o.policy, clock: o.clock, random: o.random }, o.limits || {}, explicit));
     return { path: file, sha256: hex(await o.files.sha256(file)) };
   };
 }

@@ -3,6 +3,10 @@
 // `Range: bytes=<size>-` with `If-Range: <ETag|Last-Modified>`, so a changed object on the server restarts from 0
 // instead of being spliced. Transport failures are retried with capped, jittered backoff (§11.10); every outcome ends
 // in a FUMO result code (digest §5.4) through UpdateError.
+// Bounds (README "Configuration", `download` and `fumo.maxPackageSize`): the file never grows past the descriptor's
+// size or the package cap (space.ts; more is 501 and the partial file is removed), and the whole download, retries
+// and backoff included, ends by `deadlineMs` (503, OMA-TS-DM_FUMO-V1_0 result codes: "Download fails due to network
+// issues").
 
 import type { Clock, Random } from '../ports';
 import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './backoff';
@@ -11,6 +15,7 @@ import { FumoResult } from '../fumo/result-codes';
 import type { Downloader, FetchHead, StagingFiles } from './ports';
 import { UrlPolicy, checkPackageUrl, resolveUrl } from './url-policy';
 import { InstallNotify } from './install-notify';
+import { downloadBudget } from './space';
 
 export interface DownloadProgress {
   received: number;
@@ -22,6 +27,10 @@ export interface DownloadOptions {
   file: string;
   /** Size announced by the descriptor; a different Content-Length fails with 402 before any byte is written. */
   expectedSize?: number;
+  /** Cap for an object of unknown size (package cap); absent: the free space of the staging file system. */
+  maxSize?: number;
+  /** The whole download, every retry and backoff included, ends after this long (503). Absent: no deadline. */
+  deadlineMs?: number;
   policy: UrlPolicy;
   clock: Clock;
   random: Random;
@@ -35,6 +44,9 @@ export interface DownloadOptions {
   /** Called after every attempt that ended in a retryable failure (for logs and tests). */
   onRetry?(attempt: number, reason: string, delayMs: number): void;
 }
+
+/** The options a configuration sets once for every package download (README "Configuration", `download`). */
+export type DownloadLimitKey = 'backoff' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'lowSpeed' | 'maxBytesPerSecond' | 'maxSize' | 'deadlineMs';
 
 interface Sidecar {
   url: string;
@@ -103,12 +115,22 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
     return s === null ? 0 : s;
   };
   if (side.complete && side.total !== undefined && (await current()) === side.total) return { size: side.total, contentType: side.contentType };
+  // The bound is fixed before the first request: no request at all for a package that cannot fit (501).
+  const limit = await downloadBudget(files, opts.file, { expectedSize: opts.expectedSize, maxSize: opts.maxSize });
+  const deadline = opts.deadlineMs !== undefined && opts.deadlineMs > 0 ? opts.clock.now() + opts.deadlineMs : undefined;
+  const pastDeadline = (attempts: number, reason: string) =>
+    new UpdateError(
+      FumoResult.DownloadNetworkFailure,
+      `download deadline of ${Math.round((opts.deadlineMs || 0) / 1000)} s passed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`,
+      InstallNotify.LossOfService,
+    );
 
   let url = opts.url;
   let redirects = 0;
   let attempt = 0;
   let lastFailure: { code: number; reason: string } = { code: FumoResult.DownloadNetworkFailure, reason: 'no attempt' };
   for (;;) {
+    if (deadline !== undefined && opts.clock.now() >= deadline) throw pastDeadline(attempt, lastFailure.reason);
     attempt++;
     // Resume only with a validator: without one we cannot prove the bytes on disk belong to the same object.
     const have = await current();
@@ -126,7 +148,8 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
           idleTimeoutMs: opts.idleTimeoutMs || 30000,
           lowSpeed: opts.lowSpeed,
           maxBytesPerSecond: opts.maxBytesPerSecond,
-          maxFileSize: opts.expectedSize,
+          maxFileSize: limit,
+          maxTimeMs: deadline !== undefined ? Math.max(1, deadline - opts.clock.now()) : undefined,
         },
         {
           onResponse: async (head) => {
@@ -142,6 +165,12 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
                 FumoResult.CorruptedPackage,
                 `server offers ${total} bytes, the descriptor announced ${opts.expectedSize}`,
                 InstallNotify.AttributeMismatch,
+              );
+            if (opts.expectedSize === undefined && limit !== undefined && total !== undefined && total > limit)
+              throw new UpdateError(
+                FumoResult.DownloadOutOfMemory,
+                `server offers ${total} bytes, more than the ${limit} this package may take`,
+                InstallNotify.InsufficientMemory,
               );
             const next: Sidecar = { url: opts.url, total };
             if (head.headers['content-type']) next.contentType = head.headers['content-type'];
@@ -186,14 +215,25 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
         throw new UpdateError(resultForHttpStatus(status), `package GET ${url} answered HTTP ${status}`, InstallNotify.LoaderError);
       }
     } catch (e) {
+      if (e instanceof UpdateError && e.resultCode === FumoResult.DownloadOutOfMemory) {
+        await discardDownload(files, opts.file);
+        throw e;
+      }
       if (!(e instanceof TransferError)) throw e;
-      if (e.kind === 'no-space' || e.kind === 'io' || e.kind === 'too-large')
-        throw new UpdateError(resultForTransfer(e.kind), `download failed: ${e.message}`, e.kind === 'no-space' ? InstallNotify.InsufficientMemory : InstallNotify.LoaderError);
+      if (e.kind === 'no-space' || e.kind === 'too-large') {
+        // Too big or the disk is full: drop what was written, so the staging file system is not left full.
+        await discardDownload(files, opts.file);
+        throw new UpdateError(resultForTransfer(e.kind), `download failed: ${e.message}`, InstallNotify.InsufficientMemory);
+      }
+      if (e.kind === 'io') throw new UpdateError(resultForTransfer(e.kind), `download failed: ${e.message}`, InstallNotify.LoaderError);
       lastFailure = { code: resultForTransfer(e.kind), reason: `${e.kind}: ${e.message}` };
     }
     if (attempt >= backoff.maxAttempts)
       throw new UpdateError(lastFailure.code, `download gave up after ${attempt} attempts: ${lastFailure.reason}`, InstallNotify.LossOfService);
-    const delay = backoffDelay(backoff, attempt, opts.random);
+    let delay = backoffDelay(backoff, attempt, opts.random);
+    // Retries and backoff count against the deadline: a backoff that would end past it ends at it, and the check at
+    // the top of the loop gives up there (the report comes at the deadline, not before or long after).
+    if (deadline !== undefined) delay = Math.max(0, Math.min(delay, deadline - opts.clock.now()));
     if (opts.onRetry) opts.onRetry(attempt, lastFailure.reason, delay);
     await opts.clock.sleep(delay);
   }

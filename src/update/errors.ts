@@ -20,11 +20,11 @@ export class UpdateError extends Error {
 export type TransferFailure =
   | 'connect' // no TCP/TLS connection (refused, DNS, unreachable)
   | 'timeout' // connect or idle-read timeout
-  | 'low-speed' // slower than the configured floor for the whole window
+  | 'low-speed' // slower than the configured floor for the whole window (a stall mid-body is 0 B/s)
   | 'network' // connection dropped mid-transfer
   | 'no-space' // local disk full (ENOSPC)
   | 'io' // other local file error
-  | 'too-large'; // the server sent more than the expected size
+  | 'too-large'; // the server sent more than the expected size or the package cap
 
 export class TransferError extends Error {
   readonly kind: TransferFailure;
@@ -41,14 +41,17 @@ export function resultForTransfer(kind: TransferFailure): number {
     case 'connect':
       return FumoResult.DownloadServerUnavailable; // 412
     case 'timeout':
+      return FumoResult.DownloadTimeout; // 407: no connection or no answer to the request
     case 'low-speed':
-      return FumoResult.DownloadTimeout; // 407
+    // A body that trickles or stalls after the answer came is a network issue, not a request time-out:
+    // OMA-TS-DM_FUMO-V1_0 result codes, 503 "Download fails due to network issues".
     case 'network':
       return FumoResult.DownloadNetworkFailure; // 503
     case 'no-space':
-      return FumoResult.DownloadOutOfMemory; // 501
     case 'too-large':
-      return FumoResult.CorruptedPackage; // 402: the object is not the announced one
+      // More than the descriptor's size or the package cap: the device cannot hold it (501 "Download fails due to
+      // device out of memory"); the bytes stop at the cap, nothing more is written.
+      return FumoResult.DownloadOutOfMemory; // 501
     default:
       return FumoResult.ClientError; // 400
   }

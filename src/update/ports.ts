@@ -29,8 +29,13 @@ export interface FetchToFileRequest {
   lowSpeed?: { bytesPerSecond: number; windowMs: number };
   /** Bandwidth cap; 0 or absent = unlimited. */
   maxBytesPerSecond?: number;
-  /** Abort with TransferError('too-large') if the file would grow past this size. */
+  /**
+   * Abort with TransferError('too-large') before the file grows past this size: bytes beyond it are never written,
+   * whatever the server announces (an endless body without Content-Length stops here).
+   */
   maxFileSize?: number;
+  /** Abort the whole request (connect, answer and body) after this long: what is left of the download deadline. */
+  maxTimeMs?: number;
 }
 
 export interface FetchHooks {

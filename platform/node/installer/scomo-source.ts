@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { ComposeContext } from '../../../src/agent/compose.js';
 import { parseScomoConfig } from '../../../src/scomo/config.js';
+import { downloadLimits, parseDownloadConfig } from '../../../src/update/download-config.js';
 import { composeScomo, type ScomoAdapters } from '../../../src/scomo/compose.js';
 import type { ScomoReportSource } from '../../../src/scomo/report-source.js';
 import { NodeDownloader, NodeStagingFiles } from '../download.js';
@@ -31,5 +32,5 @@ export function nodeScomoAdapters(caFile?: string): ScomoAdapters {
 export async function createNodeScomoSource(ctx: ComposeContext): Promise<ScomoReportSource | null> {
   const c = parseScomoConfig(ctx.config.scomo, ctx.config.stateDir);
   if (!c.enabled) return null;
-  return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log }, nodeScomoAdapters(ctx.config.server.tls.caFile));
+  return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log, download: downloadLimits(parseDownloadConfig(ctx.config.download)) }, nodeScomoAdapters(ctx.config.server.tls.caFile));
 }
