@@ -72,6 +72,11 @@ export class QjsDownloader implements Downloader {
       const head = this.temp('head');
       try {
         if (offset > 0) await truncateTo(r.file, offset);
+        // curl -o creates its file 0666 & ~umask and keeps the mode of one that exists: create it 0600 first, the
+        // staged firmware is the agent's alone (state directory rules in README.md, "Lock and permissions").
+        const made = os.open(r.file, os.O_WRONLY | os.O_CREAT, 0o600);
+        if (made < 0) throw new TransferError('io', `cannot create ${r.file}: errno ${-made}`);
+        os.close(made);
         const args = this.base().concat(['-D', head, '-o', r.file, '--connect-timeout', String(Math.max(1, Math.ceil(r.connectTimeoutMs / 1000)))]);
         // One curl speed floor serves both the idle timeout and the low-speed abort: the stricter wins.
         const low = r.lowSpeed || { bytesPerSecond: 1, windowMs: r.idleTimeoutMs };
