@@ -9,6 +9,9 @@ import { BusyError } from './errors.js';
 /** How often a waiting agent tries again. Short: a session that ends should be followed at once. */
 export const LOCK_POLL_MS = 100;
 
+/** How long to wait once for a new holder to write its pid. */
+const PID_GRACE_MS = 50;
+
 export interface LockWait {
   /** undefined: one try, busy at once; a number: keep trying that many seconds; Infinity: until it is free. */
   waitSeconds?: number;
@@ -28,11 +31,18 @@ export async function acquireStateLock(lock: StateLock, stateDir: string, clock:
   const started = clock.now();
   const limitMs = wait.waitSeconds === undefined ? 0 : wait.waitSeconds * 1000;
   let told = false;
+  let pidRetried = false;
   for (;;) {
     const attempt = await lock.tryAcquire();
     if (attempt.ok) return;
     const waited = clock.now() - started;
     if (waited >= limitMs || (wait.cancelled && wait.cancelled())) {
+      // A holder that won the lock a moment ago may not have written its pid yet: look once more before naming none.
+      if (attempt.holderPid === null && !pidRetried) {
+        pidRetried = true;
+        await clock.sleep(PID_GRACE_MS);
+        continue;
+      }
       const after = wait.waitSeconds ? ` (waited ${Math.round(waited / 100) / 10} s)` : '';
       throw new BusyError(busyMessage(stateDir, attempt.holderPid) + after);
     }
