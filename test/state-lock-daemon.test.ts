@@ -44,7 +44,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       const devId = `MAC:0000000000E${rt === 'node' ? 1 : 2}`;
       const c = agentConfig(
         {
-          server: { url: server.url },
+          server: { url: server.url, timeoutMs: 120_000 },
           device: { devIdScheme: 'fixed', devId },
           triggers: { button: { device: 'PLACEHOLDER', keyCode: 256, wordSize: 8, debounceMs: 0, minIntervalMs: 0 } },
           log: { level: 'info' },
@@ -78,7 +78,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
         expect(alerts(devId, DEVICE_ALERT)).toBe(1);
 
         // 2. During a daemon session (its answer slowed by the server), a manual request is busy and names the daemon.
-        server.setDmFault({ mode: 'delay', delayMs: 5000, devId });
+        server.setDmFault({ mode: 'delay', delayMs: 8000, devId });
         const before = inbound(devId);
         await press();
         await until('the daemon in its session', () => inbound(devId) > before);
@@ -89,7 +89,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
         expect(alerts(devId, USER_ALERT)).toBe(1);
 
         // 3. A manual request holds the lock (slowed); the button pressed meanwhile makes the daemon wait, then run.
-        server.setDmFault({ mode: 'delay', delayMs: 4000, devId });
+        server.setDmFault({ mode: 'delay', delayMs: 6000, devId });
         const manualBefore = inbound(devId);
         const manual = runAgent(rt, ['--config', c.config, 'request', '--device']);
         await until('the manual request in its session', () => inbound(devId) > manualBefore);

@@ -59,14 +59,15 @@ async function inSession(devId: string, what: string): Promise<void> {
 
 for (const rt of runtimes) {
   const skip = runtimeSkipReason(rt);
-  // Under qemu the agent starts ~10x slower; the holder's session must outlast the second agent's start.
-  const slow = rt === 'qjs-aarch64' ? 3 : 1;
+  // Under qemu the agent starts ~10x slower; the holder's session must outlast the second agent's start. The long
+  // HTTP timeout keeps the holder from giving up on the slowed answer on a loaded machine.
+  const slow = rt === 'qjs-aarch64' ? 4 : 1;
   describe.skipIf(!!skip)(`state lock on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     beforeAll(() => prepareRuntime(rt), 900_000);
     let n = 0;
     const setup = () => {
       const devId = `MAC:00000000${rt === 'node' ? '1' : rt === 'qjs' ? '2' : '3'}0${++n}`;
-      const c = agentConfig({ server: { url: server.url }, device: { devIdScheme: 'fixed', devId } }, `lock-${rt}`);
+      const c = agentConfig({ server: { url: server.url, timeoutMs: 120_000 }, device: { devIdScheme: 'fixed', devId } }, `lock-${rt}`);
       return { devId, c };
     };
 
