@@ -113,3 +113,22 @@ export type UiAnswer =
 export interface UserInterface {
   ask(request: UiRequest): Promise<UiAnswer>;
 }
+
+/** What one try for the state directory's lock found: it is ours now, or another process holds it. */
+export type LockAttempt = { ok: true } | { ok: false; holderPid: number | null };
+
+/**
+ * The exclusive lock on the agent's state directory (the file `<stateDir>/lock`): one agent at a time writes state,
+ * so two sessions never interleave their DM tree, nonces and FUMO/SCOMO jobs.
+ *
+ * A porter must implement it with an operating-system lock that the kernel drops when the process dies (flock(2) or
+ * fcntl(2) on an open descriptor), never with a "lock file exists" convention: an agent killed by SIGKILL or a power
+ * cut must not leave the device locked. The descriptor is opened close-on-exec so children (curl, installers) do not
+ * inherit it. After the lock is won, the holder's pid is written into the file so a second agent can name it.
+ */
+export interface StateLock {
+  /** One try that never waits: `{ ok: true }` when this process now holds the lock. Waiting is the caller's job. */
+  tryAcquire(): Promise<LockAttempt>;
+  /** Gives the lock up (closing the descriptor is enough); harmless when not held. */
+  release(): Promise<void>;
+}

@@ -81,7 +81,7 @@ describe.each(qjsArches())('build-qjs $arch', ({ arch, skip }) => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       platform: 'linux',
-      exports: ['fdatasync', 'fsync', 'fsyncPath', 'sha256File', 'sha256Final', 'sha256Init', 'sha256Update', 'statvfsFree'],
+      exports: ['fdatasync', 'fsync', 'fsyncPath', 'lockFile', 'sha256File', 'sha256Final', 'sha256Init', 'sha256Update', 'statvfsFree', 'unlockFile'],
       utimes: 0,
       statErr: 0,
       mtime2040: true,

@@ -134,7 +134,7 @@ export class NodeDownloader implements Downloader {
     const start = head.status === 206 ? r.offset : 0;
     let fh;
     try {
-      fh = await open(r.file, head.status === 206 ? 'r+' : 'w');
+      fh = await open(r.file, head.status === 206 ? 'r+' : 'w', 0o600); // staged firmware: the agent's alone
       if (head.status === 206) await fh.truncate(start);
     } catch (e) {
       req.destroy();
@@ -316,7 +316,7 @@ export class NodeStagingFiles implements StagingFiles {
 /** tmp + fsync + rename + fsync(dir): the file holds either the old or the new content after a power cut. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(data);
     await fh.sync();

@@ -1,5 +1,7 @@
 // Node composition: the adapters of this runtime for one configuration.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { checkStateDirMode } from '../../src/state/dir-mode.js';
+import { createNodeStateLock } from './state-lock.js';
 import type { AgentConfig } from '../../src/config.js';
 import type { PlatformPorts } from '../../src/cli/host.js';
 import { createNodeTransport } from './transport.js';
@@ -19,6 +21,8 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
   } catch (e) {
     throw new Error(`cannot create the state directory ${config.stateDir}: ${(e as Error).message}`);
   }
+  // mkdir does not change an existing directory's mode: check what is there (created just now: 0700).
+  checkStateDirMode(config.stateDir, statSync(config.stateDir).mode);
   const log = createNodeLog(options.verbose ? 'debug' : config.log.level, config.log.json);
   const s = config.server;
   const storage = createNodeStorage(config.stateDir);
@@ -33,6 +37,7 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
       insecure: s.tls.insecure,
     }),
     storage,
+    stateLock: createNodeStateLock(config.stateDir),
     clock: nodeClock,
     random: nodeRandom,
     log,

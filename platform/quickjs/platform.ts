@@ -15,6 +15,9 @@ import { startQjsNotifications } from './notify-start.js';
 import { createQjsFumoSource } from './fumo.js';
 import { createQjsScomoSource } from './installer.js';
 import * as os from 'os';
+import * as std from 'std';
+import { checkStateDirMode } from '../../src/state/dir-mode.js';
+import { createQjsStateLock } from './state-lock.js';
 
 export async function createQjsPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
@@ -22,6 +25,10 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
   } catch (e) {
     throw new Error(`cannot create the state directory ${config.stateDir}: ${(e as Error).message}`);
   }
+  // mkdir does not change an existing directory's mode: check what is there (created just now: 0700).
+  const [st, err] = os.stat(config.stateDir);
+  if (err !== 0) throw new Error(`cannot read the state directory ${config.stateDir}: ${std.strerror(err)}`);
+  checkStateDirMode(config.stateDir, st.mode);
   const log = createQjsLog({ json: config.log.json, minLevel: options.verbose ? 'debug' : config.log.level });
   const s = config.server;
   const storage = new QjsStorage(config.stateDir);
@@ -37,6 +44,7 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
       insecure: s.tls.insecure,
     }),
     storage,
+    stateLock: createQjsStateLock(config.stateDir),
     clock: new QjsClock(),
     random,
     log,

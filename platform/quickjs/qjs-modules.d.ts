@@ -154,4 +154,11 @@ declare module 'dmnative' {
   export function fsyncPath(path: string): void;
   /** Bytes available to unprivileged writers on the file system holding `path` (statvfs f_bavail * f_frsize). */
   export function statvfsFree(path: string): number;
+  /**
+   * One try for flock(LOCK_EX | LOCK_NB) on `path` (created 0600, never through a symlink, close-on-exec): the
+   * descriptor holding the lock (our pid written into the file), or -1 when another process holds it.
+   */
+  export function lockFile(path: string): number;
+  /** Empties the lock file and closes the descriptor from lockFile: the lock is released. */
+  export function unlockFile(fd: number): void;
 }

@@ -27,6 +27,13 @@ export type SourceFactory = (ctx: ComposeContext) => Promise<MountedSource | nul
 export interface AgentExtras {
   sources?: SourceFactory[];
   encoding?: 'wbxml' | 'xml';
+  /**
+   * A read-only view (status, info, tree): close() does not save the tree. Such commands run without the state lock,
+   * next to a session that may save a newer tree; saving their copy would undo that session's changes.
+   */
+  readOnly?: boolean;
+  /** Runs after close() saved the state (the command line releases the state lock here). */
+  onClose?: () => Promise<void>;
 }
 
 export interface ComposeContext {
@@ -123,7 +130,11 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
       return randomSessionId(ports.random.bytes(2));
     },
     async close() {
-      await tree.save();
+      try {
+        if (!extras.readOnly) await tree.save();
+      } finally {
+        if (extras.onClose) await extras.onClose();
+      }
     },
   };
   return new Agent(config, ports, parts, { encoding: extras.encoding });

@@ -15,6 +15,11 @@ export interface GlobalOptions {
   verbose: boolean;
   help: boolean;
   version: boolean;
+  /**
+   * `--wait[=SECONDS]`: how long a command that writes state waits for another agent to give up the state
+   * directory's lock; undefined = do not wait (exit 9 at once), Infinity = `--wait` without a value.
+   */
+  waitSeconds?: number;
 }
 
 export interface ParsedArgs {
@@ -66,6 +71,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     else if (a === '--verbose' || a === '-v') global.verbose = true;
     else if (a === '--help' || a === '-h') global.help = true;
     else if (a === '--version') global.version = true;
+    else if (a === '--wait' || a.indexOf('--wait=') === 0) global.waitSeconds = waitValue(a);
     else if (a.indexOf('-') === 0 && a !== '-') throw new UsageError(`unknown option ${a}`);
     else break;
   }
@@ -87,6 +93,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
       global.help = true;
       continue;
     }
+    if (a === '--wait' || a.indexOf('--wait=') === 0) {
+      global.waitSeconds = waitValue(a);
+      continue;
+    }
     if (a.length > 2 && a.indexOf('--') === 0) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
@@ -100,6 +110,15 @@ export function parseArgs(argv: string[]): ParsedArgs {
     out.words.push(a);
   }
   return out;
+}
+
+/** `--wait` = wait as long as it takes; `--wait=SECONDS` = at most that long (0 = one try, like no --wait). */
+function waitValue(a: string): number {
+  if (a === '--wait') return Infinity;
+  const text = a.slice(7);
+  const n = Number(text);
+  if (text.trim() === '' || !isFinite(n) || n < 0) throw new UsageError(`--wait needs a number of seconds >= 0, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 function value(argv: string[], i: number, name: string): string {
@@ -122,7 +141,7 @@ export const EXIT = {
 
 export const HELP = `dm-agent - OMA DM 1.2 client for field gateways
 
-Usage: dm-agent [--config FILE] [--state-dir DIR] [--json] COMMAND [options]
+Usage: dm-agent [--config FILE] [--state-dir DIR] [--json] [--wait[=SECONDS]] COMMAND [options]
 
 Commands:
   request --device|--user [--fumo X | --scomo | --component ID] [--data STR] [--server URL] [--xml]
@@ -145,6 +164,9 @@ Global options:
   --state-dir DIR   where state is kept (overrides config stateDir)
   --json            machine-readable output: one JSON object on stdout
   --verbose         debug log on stderr
+  --wait[=SECONDS]  request, session: when another dm-agent holds the state directory, wait for it (as long
+                    as it takes, or at most SECONDS) instead of exiting 9 at once. The daemon always waits;
+                    status, info and tree never lock.
 
 Exit status:
   0  success; for request: the server accepted the request (200 or 202)
@@ -156,5 +178,5 @@ Exit status:
   6  authentication failed (client or server credentials)
   7  protocol error: the server's message was malformed or the session broke the rules
   8  bad input (file not found, malformed WBXML/XML, invalid URI or component)
-  9  another session is running (state directory locked)
+  9  busy: another dm-agent holds the state directory (the message names its pid)
 `;

@@ -6,10 +6,16 @@
 //      - notifications: package 0 from the server (UDP WAP push, HTTP, SMS spool; digest §8), verified, then a
 //        server-initiated session (Alert 1200, the notification's session id) as its UI mode says.
 //   `--once` stops after step 1. SIGTERM/SIGINT stop the loop cleanly.
+// The state directory's lock (src/cli/state-lock.ts) is held only while a step (a session, an update, the start-up
+// work) runs, so a person's `dm-agent request` between two steps works; when that request holds the lock, the daemon
+// waits for it. Every step starts from the state on disk, since such a request may have changed the DM tree, the
+// nonces or the jobs since the daemon's last step.
 import { buildUpdateRequest, classifyAnswer, type RequestOrigin } from '../alerts/update-request.js';
 import { EXIT } from './args.js';
 import type { CommandContext } from './main.js';
-import { openAgent } from './open-agent.js';
+import { composeWith, openPorts } from './open-agent.js';
+import { acquireStateLock } from './state-lock.js';
+import { BusyError } from './errors.js';
 import { isAcknowledgement } from '../agent/reports.js';
 import type { Agent } from '../agent/agent.js';
 import type { AuthSettings } from '../agent/agent.js';
@@ -23,12 +29,42 @@ import {
 
 export async function runDaemon(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, {});
-  const log = agent.ports.log;
-  const ports = agent.ports;
+  const ports = await openPorts(ctx, config);
+  const log = ports.log;
+  // The daemon's view between steps (notification checks read the server's credentials and nonce from it); it never
+  // saves: after each step it is replaced by that step's agent.
+  const first = await composeWith(config, ports, { readOnly: true });
+  let agent: Agent = first;
   const closers: Array<() => Promise<void>> = [];
+  let stopping = false;
+
+  /** Runs one step holding the state lock, on an agent composed afresh from disk; undefined when stopped while waiting. */
+  const locked = async <T>(f: (a: Agent) => Promise<T>): Promise<T | undefined> => {
+    try {
+      await acquireStateLock(ports.stateLock, config.stateDir, ports.clock, {
+        waitSeconds: Infinity,
+        cancelled: () => stopping,
+        onWait: (holder) => log.log('info', `${holder}; waiting for it`),
+      });
+    } catch (e) {
+      if (e instanceof BusyError && stopping) return undefined;
+      throw e;
+    }
+    try {
+      const step = await composeWith(config, ports, {});
+      try {
+        return await f(step);
+      } finally {
+        await step.close();
+        agent = step;
+      }
+    } finally {
+      await ports.stateLock.release();
+    }
+  };
+
   try {
-    const jobs = await startupWork(agent);
+    const jobs = (await locked(startupWork)) || [];
     for (const j of jobs) ctx.out.line(`job: ${j}`);
     if (ctx.args.options.once) {
       ctx.out.result({ ok: true, jobs });
@@ -37,14 +73,13 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     // Sessions never overlap: triggers and notifications take turns through this chain.
     // A failed session (network, a server that did not authenticate) is reported to its caller and logged there;
     // it must not poison the chain, or the daemon would end with that old error at shutdown.
-    let chain: Promise<void> = Promise.resolve();
-    const exclusive = (f: () => Promise<void>): Promise<void> => {
-      const run = chain.then(f);
+    let chain: Promise<unknown> = Promise.resolve();
+    const exclusive = (f: (a: Agent) => Promise<void>): Promise<void> => {
+      const run = chain.then(() => locked(f));
       chain = run.catch(() => undefined);
       return run;
     };
 
-    let stopping = false;
     let wake: (() => void) | null = null;
     const stopped = new Promise<void>((resolve) => (wake = resolve));
     if (ports.onStop) {
@@ -81,12 +116,12 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
         clock: ports.clock,
         plan: { maxWaitSeconds: ncfg.confirmWaitSeconds, whenCannotAsk: ncfg.whenCannotAsk },
         runSession: (sessionId) =>
-          exclusive(async () => {
-            const o = await agent.session('server', [], sessionId);
+          exclusive(async (a) => {
+            const o = await a.session('server', [], sessionId);
             log.log('info', `server-initiated session ${o.sessionId} ended (${o.end})`);
-            for (const j of await agent.afterSession()) log.log('info', `job: ${j}`);
-            server = (await agent.parts.credentials()).server;
-          }),
+            for (const j of await a.afterSession()) log.log('info', `job: ${j}`);
+            server = (await a.parts.credentials()).server;
+          }).then(() => undefined),
       });
     }
 
@@ -104,7 +139,8 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     while (!stopping) {
       const ev = await Promise.race([triggers ? triggers.queue.next() : new Promise<null>(() => undefined), stopped.then(() => null)]);
       if (!ev || stopping) break;
-      await exclusive(() => onTrigger(agent, ev.request, ev.kind));
+      // onTrigger logs its own failures; this catches a step that could not start (the state could not be read).
+      await exclusive((a) => onTrigger(a, ev.request, ev.kind)).catch((e) => log.log('error', `${ev.kind} trigger: ${(e as Error).message}`));
     }
     for (const close of closers.splice(0)) await close();
     await served;
@@ -113,7 +149,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     return EXIT.OK;
   } finally {
     for (const close of closers) await close().catch(() => undefined);
-    await agent.close();
+    await first.close();
   }
 }
 

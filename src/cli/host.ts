@@ -3,13 +3,15 @@ import type { AgentConfig } from '../config.js';
 import type { SourceFactory } from '../agent/compose.js';
 import type { RunningTriggers } from '../triggers/start.js';
 import type { NotificationConfig, NotificationIntake } from '../notification/index.js';
-import type { Clock, DeviceInfoReader, Log, Random, Storage, Transport, UserInterface } from '../ports.js';
+import type { Clock, DeviceInfoReader, Log, Random, StateLock, Storage, Transport, UserInterface } from '../ports.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
 export interface PlatformPorts {
   runtime: 'node' | 'quickjs';
   transport: Transport;
   storage: Storage;
+  /** The exclusive lock `<stateDir>/lock`; commands that write state hold it (src/cli/state-lock.ts). */
+  stateLock: StateLock;
   clock: Clock;
   random: Random;
   log: Log;
@@ -33,6 +35,9 @@ export interface CliHost {
   readStdin(): Promise<Uint8Array>;
   writeStdout(data: string | Uint8Array): void;
   writeStderr(text: string): void;
-  /** Builds the adapters for a configuration (state directory created when missing). */
+  /**
+   * Builds the adapters for a configuration. The state directory is created (mode 0700) when missing and checked
+   * with checkStateDirMode (src/state/dir-mode.ts) when it exists.
+   */
   platform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts>;
 }

@@ -7,7 +7,7 @@ import { base64Encode } from '../bytes.js';
 
 export async function runInfo(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, {});
+  const agent = await openAgent(ctx, config, { access: 'read' });
   try {
     const facts = await agent.ports.deviceInfo.read();
     ctx.out.result({ ok: true, runtime: ctx.host.runtime, device: facts });
@@ -21,7 +21,7 @@ export async function runInfo(ctx: CommandContext): Promise<number> {
 
 export async function runStatus(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, {});
+  const agent = await openAgent(ctx, config, { access: 'read' });
   try {
     const s = await agent.statusReport();
     ctx.out.result({ ok: true, ...s });
@@ -40,7 +40,7 @@ export async function runTree(ctx: CommandContext): Promise<number> {
   if (!uri) throw new UsageError(`tree ${verb} needs a URI such as ./DevInfo`);
   if (extra !== undefined) throw new UsageError(`tree ${verb} takes one URI`);
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, {});
+  const agent = await openAgent(ctx, config, { access: 'read' });
   try {
     const target = verb === 'list' && uri.indexOf('?') < 0 ? `${uri}?list=StructData` : uri;
     const r = await agent.localGet(target);

@@ -1,13 +1,39 @@
-// Opens the agent for a command: the runtime's ports for this configuration, composed with the core.
+// Opens the agent for a command: the runtime's ports for this configuration, composed with the core. A command that
+// writes state takes the state directory's lock first (src/cli/state-lock.ts) and gives it up when the agent closes;
+// a read-only one never locks and never saves.
 import { ConfigError, type AgentConfig } from '../config.js';
 import type { CommandContext } from './main.js';
+import type { PlatformPorts } from './host.js';
 import { composeAgent } from '../agent/compose.js';
 import type { Agent } from '../agent/agent.js';
+import { acquireStateLock } from './state-lock.js';
 
-export async function openAgent(ctx: CommandContext, config: AgentConfig, options: { xml?: boolean }): Promise<Agent> {
-  const ports = await ctx.host.platform(config, { verbose: ctx.args.global.verbose, json: ctx.args.global.json });
+export type StateAccess = 'read' | 'write';
+
+export async function openAgent(ctx: CommandContext, config: AgentConfig, options: { xml?: boolean; access: StateAccess }): Promise<Agent> {
+  const ports = await openPorts(ctx, config);
+  if (options.access === 'read') return composeWith(config, ports, { xml: options.xml, readOnly: true });
+  await acquireStateLock(ports.stateLock, config.stateDir, ports.clock, { waitSeconds: ctx.args.global.waitSeconds });
   try {
-    return await composeAgent(config, ports, { encoding: options.xml ? 'xml' : undefined, sources: ports.sources });
+    return await composeWith(config, ports, { xml: options.xml, onClose: () => ports.stateLock.release() });
+  } catch (e) {
+    await ports.stateLock.release();
+    throw e;
+  }
+}
+
+export function openPorts(ctx: CommandContext, config: AgentConfig): Promise<PlatformPorts> {
+  return ctx.host.platform(config, { verbose: ctx.args.global.verbose, json: ctx.args.global.json });
+}
+
+/** Composes an agent from the state on disk now (the daemon does this again for every step it runs locked). */
+export async function composeWith(
+  config: AgentConfig,
+  ports: PlatformPorts,
+  options: { xml?: boolean; readOnly?: boolean; onClose?: () => Promise<void> },
+): Promise<Agent> {
+  try {
+    return await composeAgent(config, ports, { encoding: options.xml ? 'xml' : undefined, sources: ports.sources, readOnly: options.readOnly, onClose: options.onClose });
   } catch (e) {
     // A section validated by its own module (scomo, fumo, device...) names the key; keep it a configuration error.
     if (e instanceof Error && /Config(uration)?Error$/.test(e.name) && !(e instanceof ConfigError)) throw new ConfigError((e as Error & { key?: string }).key || 'config', e.message);

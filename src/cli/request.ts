@@ -19,7 +19,7 @@ export async function runRequest(ctx: CommandContext): Promise<number> {
   if (scomoWanted && typeof o.fumo === 'string') throw new UsageError('--fumo cannot be combined with --scomo or --component');
   if (o.scomo && typeof o.component === 'string') throw new UsageError('--scomo (all components) cannot be combined with --component ID');
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, { xml: !!o.xml });
+  const agent = await openAgent(ctx, config, { xml: !!o.xml, access: 'write' });
   try {
     let target: UpdateTarget;
     if (scomoWanted) {

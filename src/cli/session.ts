@@ -6,7 +6,7 @@ import { openAgent } from './open-agent.js';
 export async function runSession(ctx: CommandContext): Promise<number> {
   if (ctx.args.words.length > 0) throw new UsageError(`session takes no words, got ${JSON.stringify(ctx.args.words[0])}`);
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, { xml: !!ctx.args.options.xml });
+  const agent = await openAgent(ctx, config, { xml: !!ctx.args.options.xml, access: 'write' });
   try {
     const sid = typeof ctx.args.options['session-id'] === 'string' ? (ctx.args.options['session-id'] as string) : undefined;
     const outcome = await agent.session(sid ? 'server' : 'client', [], sid);

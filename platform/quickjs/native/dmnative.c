@@ -7,6 +7,8 @@
  *  - fsync / fdatasync / fsyncPath: QuickJS's `os` and `std` have no fsync, and the storage port promises
  *    "write temp, fsync, rename, fsync the directory" (src/ports.ts Storage.writeAtomic).
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
+ *  - lockFile / unlockFile: the exclusive flock(2) on <stateDir>/lock that keeps one agent per state directory
+ *    (src/ports.ts StateLock). QuickJS has no flock; the kernel drops it when the process dies, even on SIGKILL.
  *
  * Registered as the module "dmnative" by a minimal patch to qjs.c (see scripts/build-qjs).
  * Errors are thrown as JS Error objects whose message names the call, the path or fd, and strerror(errno);
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -401,6 +404,65 @@ static JSValue dm_statvfsFree(JSContext *ctx, JSValueConst this_val, int argc, J
     return r;
 }
 
+/* ---------------------------------------------------------------- state lock */
+
+/* lockFile(path): opens path (created 0600; O_NOFOLLOW so a planted symlink is refused; close-on-exec so curl and
+ * installers never inherit it) and tries flock(LOCK_EX | LOCK_NB) once. Returns the descriptor, which holds the lock
+ * until unlockFile or the process's death, after writing our pid into the file; or -1 when another process holds
+ * it. Any other failure throws. */
+static JSValue dm_lockFile(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    char pid[24];
+    int fd, n, err = 0;
+    if (!path)
+        return JS_EXCEPTION;
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        JSValue r = dm_throw_errno(ctx, errno, "lockFile", path);
+        JS_FreeCString(ctx, path);
+        return r;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EINTR)
+            continue;
+        err = errno;
+        break;
+    }
+    if (err == EWOULDBLOCK) {
+        close(fd);
+        JS_FreeCString(ctx, path);
+        return JS_NewInt32(ctx, -1);
+    }
+    if (!err) {
+        n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+            err = errno ? errno : EIO;
+    }
+    if (err) {
+        JSValue r;
+        close(fd);
+        r = dm_throw_errno(ctx, err, "lockFile", path);
+        JS_FreeCString(ctx, path);
+        return r;
+    }
+    JS_FreeCString(ctx, path);
+    return JS_NewInt32(ctx, fd);
+}
+
+/* unlockFile(fd): empties the lock file (its pid is no longer true) and closes the descriptor: the lock is gone. */
+static JSValue dm_unlockFile(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd;
+    if (dm_get_fd(ctx, argv[0], &fd))
+        return JS_EXCEPTION;
+    if (ftruncate(fd, 0) < 0) {
+        /* nothing to do about it: the pid stays, closing still releases the lock */
+    }
+    close(fd);
+    return JS_UNDEFINED;
+}
+
 /* ---------------------------------------------------------------- module */
 
 static const JSCFunctionListEntry dm_funcs[] = {
@@ -412,6 +474,8 @@ static const JSCFunctionListEntry dm_funcs[] = {
     JS_CFUNC_DEF("fdatasync", 1, dm_fdatasync),
     JS_CFUNC_DEF("fsyncPath", 1, dm_fsyncPath),
     JS_CFUNC_DEF("statvfsFree", 1, dm_statvfsFree),
+    JS_CFUNC_DEF("lockFile", 1, dm_lockFile),
+    JS_CFUNC_DEF("unlockFile", 1, dm_unlockFile),
 };
 
 static int dm_module_init(JSContext *ctx, JSModuleDef *m)

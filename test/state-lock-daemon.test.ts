@@ -1,0 +1,113 @@
+// The daemon and a person's `dm-agent request` on one state directory, on Node and host qjs: the daemon holds the lock
+// only while it runs a session, so a manual request between its sessions works; a manual request during a daemon
+// session exits 9 naming the daemon; and a daemon session triggered while a manual request holds the lock waits for
+// it and then runs (the daemon never fails for being busy).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { openSync, writeSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
+import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { encodeInputEvent } from '../src/triggers/evdev.js';
+
+let server: DmServer;
+beforeAll(async () => {
+  server = await startDmServer({ port: 0, scenario: 'accept-202' });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const USER_ALERT = 'org.openmobilealliance.dm.firmwareupdate.userrequest';
+const DEVICE_ALERT = 'org.openmobilealliance.dm.firmwareupdate.devicerequest';
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, f: () => boolean, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!f()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await wait(50);
+  }
+}
+function alerts(devId: string, type: string): number {
+  return JSON.parse(server.state()).genericAlerts.filter((a: { devId: string; type?: string }) => a.devId === devId && a.type === type).length;
+}
+function inbound(devId: string): number {
+  return JSON.parse(server.state()).messages.filter((m: { devId?: string; dir: string }) => m.devId === devId && m.dir === 'in').length;
+}
+
+for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
+  const skip = runtimeSkipReason(rt);
+  describe.skipIf(!!skip)(`state lock with the daemon on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    beforeAll(() => prepareRuntime(rt), 900_000);
+
+    it('a manual request between daemon sessions runs; during one it is busy; the daemon waits for a manual one', async () => {
+      const devId = `MAC:0000000000E${rt === 'node' ? 1 : 2}`;
+      const c = agentConfig(
+        {
+          server: { url: server.url, timeoutMs: 120_000 },
+          device: { devIdScheme: 'fixed', devId },
+          triggers: { button: { device: 'PLACEHOLDER', keyCode: 256, wordSize: 8, debounceMs: 0, minIntervalMs: 0 } },
+          log: { level: 'info' },
+        },
+        `lock-daemon-${rt}`,
+      );
+      const fifo = path.join(c.dir, 'event0');
+      execFileSync('mkfifo', [fifo]);
+      const cfg = JSON.parse(readFileSync(c.config, 'utf8'));
+      cfg.triggers.button.device = fifo;
+      writeFileSync(c.config, JSON.stringify(cfg));
+      const fd = openSync(fifo, 'r+');
+      const press = async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
+        writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
+        await wait(100);
+        writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
+      };
+      const [cmd, ...pre] = agentCommand(rt);
+      const daemon = spawn(cmd, [...pre, '--config', c.config, 'daemon']);
+      let err = '';
+      daemon.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<number>((r) => daemon.on('close', (code) => r(code === null ? -1 : code)));
+      try {
+        await until('daemon ready', () => /daemon ready/.test(err));
+
+        // 1. Between sessions the daemon holds nothing: a manual request runs.
+        const between = await runAgent(rt, ['--config', c.config, 'request', '--device']);
+        expect(between.code).toBe(0);
+        expect(alerts(devId, DEVICE_ALERT)).toBe(1);
+
+        // 2. During a daemon session (its answer slowed by the server), a manual request is busy and names the daemon.
+        server.setDmFault({ mode: 'delay', delayMs: 8000, devId });
+        const before = inbound(devId);
+        await press();
+        await until('the daemon in its session', () => inbound(devId) > before);
+        const during = await runAgent(rt, ['--config', c.config, 'request', '--device']);
+        expect(during.code).toBe(9);
+        expect(during.stderr).toContain(`busy: dm-agent pid ${daemon.pid} holds ${c.state}`);
+        await until('the daemon session answered', () => /button trigger: user fumo request answered 202/.test(err));
+        expect(alerts(devId, USER_ALERT)).toBe(1);
+
+        // 3. A manual request holds the lock (slowed); the button pressed meanwhile makes the daemon wait, then run.
+        server.setDmFault({ mode: 'delay', delayMs: 6000, devId });
+        const manualBefore = inbound(devId);
+        const manual = runAgent(rt, ['--config', c.config, 'request', '--device']);
+        await until('the manual request in its session', () => inbound(devId) > manualBefore);
+        await press();
+        await until('the daemon waiting for the lock', () => new RegExp(`busy: dm-agent pid \\d+ holds .*; waiting for it`).test(err));
+        expect(alerts(devId, USER_ALERT)).toBe(1); // not yet: it waits
+        expect((await manual).code).toBe(0);
+        await until('the daemon session after the manual one', () => alerts(devId, USER_ALERT) === 2);
+        await until('the daemon session answered', () => (err.match(/button trigger: user fumo request answered 202/g) || []).length === 2);
+        expect(err).not.toMatch(/request failed/);
+      } finally {
+        daemon.kill('SIGTERM');
+      }
+      closeSync(fd);
+      expect(await exited).toBe(0);
+      // The three sessions' requests all arrived: the manual one and the two of the daemon, none lost.
+      expect(alerts(devId, DEVICE_ALERT)).toBe(2);
+      expect(alerts(devId, USER_ALERT)).toBe(2);
+    }, 180_000);
+  });
+}
