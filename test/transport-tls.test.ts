@@ -69,7 +69,7 @@ beforeAll(async () => {
 afterAll(() => servers.forEach((s) => s.close()));
 
 const body = new Uint8Array([0x02, 0xa4, 0x01, 0x6a, 0x00]);
-const req = (url: string) => ({ url, headers: { 'content-type': 'application/vnd.syncml.dm+wbxml' }, body, timeoutMs: 5000 });
+const req = (url: string) => ({ url, headers: { 'content-type': 'application/vnd.syncml.dm+wbxml' }, body, timeoutMs: 5000, maxResponseBytes: 65536 });
 
 describe.skipIf(!hasOpenssl)('Node transport (node-fetch + https.Agent)', () => {
   it('trusts a server signed by the configured CA and refuses one it cannot verify', async () => {
