@@ -82,8 +82,8 @@ runProbe(async (args) => {
     exec(['pwd'], { cwd: dir, env: { PATH: std.getenv('PATH') || '/usr/bin:/bin' } }),
     // ignores SIGTERM (an ignored signal stays ignored across exec): only SIGKILL ends it; prints its pid first
     exec(['sh', '-c', 'trap "" TERM; echo $$; exec sleep 60'], { timeoutMs: 200 }),
-    // endless output: killed as soon as it passes the cap
-    exec(['cat', '/dev/zero'], { maxStdoutBytes: 100000 }),
+    // 10 MB of output: killed as soon as it passes the cap
+    exec(['head', '-c', '10000000', '/dev/zero'], { maxStdoutBytes: 100000 }),
   ]);
   out.exec = {
     echo: { code: echo.code, stdout: echo.stdout, stderr: echo.stderr },
