@@ -25,6 +25,11 @@ export interface ServerConfig {
   encoding: 'wbxml' | 'xml';
   /** Largest message we accept (SyncHdr Meta/MaxMsgSize, digest §1.3). */
   maxMsgSize: number;
+  /**
+   * Hard cap on the bytes read of one server message while it streams (default = maxMsgSize, at least maxMsgSize):
+   * past it the transport hangs up and the session ends (exit 7). See docs/transport.md.
+   */
+  maxResponseBytes: number;
   /** Largest object we accept (SyncHdr Meta/MaxObjSize). */
   maxObjSize: number;
   /** Per-request timeout of the transport. */
@@ -182,7 +187,7 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
   const s = section(input, 'server', 'server');
   checkKeys(
     s,
-    ['url', 'id', 'clientAuth', 'serverAuth', 'encoding', 'maxMsgSize', 'maxObjSize', 'timeoutMs', 'maxMessages', 'followRedirects', 'tls', 'respUriHosts'],
+    ['url', 'id', 'clientAuth', 'serverAuth', 'encoding', 'maxMsgSize', 'maxResponseBytes', 'maxObjSize', 'timeoutMs', 'maxMessages', 'followRedirects', 'tls', 'respUriHosts'],
     'server',
   );
   const url = overrides.serverUrl !== undefined ? overrides.serverUrl : str(s, 'url', 'server.url', '');
@@ -191,13 +196,20 @@ export function parseConfig(input: unknown, overrides: { stateDir?: string; serv
   if (encoding !== 'wbxml' && encoding !== 'xml') throw new ConfigError('server.encoding', `must be wbxml or xml, got ${JSON.stringify(encoding)}`);
   const tls = section(s, 'tls', 'server.tls');
   checkKeys(tls, ['caFile', 'certFile', 'keyFile', 'pinnedPubKey', 'insecure'], 'server.tls');
+  const maxMsgSize = num(s, 'maxMsgSize', 'server.maxMsgSize', 16384, 512, 16 * 1024 * 1024);
+  // Below MaxMsgSize it would refuse messages the server may send; 64 MiB bounds the memory one message can take.
+  if (typeof s.maxResponseBytes === 'number' && s.maxResponseBytes < maxMsgSize) {
+    throw new ConfigError('server.maxResponseBytes', `must be at least server.maxMsgSize (${maxMsgSize}), got ${s.maxResponseBytes}`);
+  }
+  const maxResponseBytes = num(s, 'maxResponseBytes', 'server.maxResponseBytes', maxMsgSize, maxMsgSize, 64 * 1024 * 1024);
   const server: ServerConfig = {
     url,
     id: str(s, 'id', 'server.id', 'dm-server'),
     clientAuth: auth(section(s, 'clientAuth', 'server.clientAuth'), 'server.clientAuth'),
     serverAuth: auth(section(s, 'serverAuth', 'server.serverAuth'), 'server.serverAuth'),
     encoding,
-    maxMsgSize: num(s, 'maxMsgSize', 'server.maxMsgSize', 16384, 512, 16 * 1024 * 1024),
+    maxMsgSize,
+    maxResponseBytes,
     maxObjSize: num(s, 'maxObjSize', 'server.maxObjSize', 1024 * 1024, 512, 1024 * 1024 * 1024),
     timeoutMs: num(s, 'timeoutMs', 'server.timeoutMs', 30000, 100, 600000),
     maxMessages: num(s, 'maxMessages', 'server.maxMessages', 50, 2, 10000),

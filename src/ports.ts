@@ -10,9 +10,25 @@ export interface HttpRequest {
   /** Header names in lower case, e.g. `content-type`, `x-syncml-hmac`. */
   headers: Record<string, string>;
   body: Uint8Array;
-  /** Give up after this many milliseconds without a complete answer. */
+  /** Give up after this many milliseconds without a complete answer: one deadline for the whole exchange (connect,
+   * send, headers and body), so a server trickling bytes cannot hold the agent longer than this. */
   timeoutMs: number;
+  /**
+   * Largest response body the port reads. It stops reading as soon as more arrives (or a Content-Length announces
+   * more), drops the connection and rejects with `code: 'too-large'`, so memory and disk stay bounded whatever the
+   * server sends. The session passes the MaxMsgSize it announced in its SyncHdr (OMA-TS-DM_RepPro-V1_2, Meta MaxMsgSize: the
+   * largest message the sender is willing to receive) or the configured hard cap; see docs/transport.md.
+   */
+  maxResponseBytes: number;
 }
+
+/**
+ * `code` values of a Transport rejection that the session treats apart from ordinary network trouble (which is
+ * worth a retry): `too-large` (the answer passed `maxResponseBytes`) and `tls-certificate` (the server's certificate
+ * was refused: unknown CA, host name mismatch, expired, not pinned; trying again cannot help). Adapters may use other
+ * codes for everything else.
+ */
+export type TransportFailureCode = 'too-large' | 'tls-certificate';
 
 export interface HttpResponse {
   status: number;

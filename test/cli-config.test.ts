@@ -33,6 +33,13 @@ describe('configuration', () => {
     expect(c.server).toMatchObject({ url: '', encoding: 'wbxml', clientAuth: { type: 'none' }, serverAuth: { type: 'none' }, followRedirects: false });
     expect(c.stateDir).toBe('/var/lib/dm-agent');
   });
+  it('server.maxResponseBytes defaults to maxMsgSize and may not go below it', () => {
+    expect(parseConfig({}).server).toMatchObject({ maxMsgSize: 16384, maxResponseBytes: 16384 });
+    expect(parseConfig({ server: { maxMsgSize: 30000 } }).server.maxResponseBytes).toBe(30000);
+    expect(parseConfig({ server: { maxMsgSize: 30000, maxResponseBytes: 65536 } }).server.maxResponseBytes).toBe(65536);
+    expect(() => parseConfig({ server: { maxMsgSize: 30000, maxResponseBytes: 20000 } })).toThrow(/server\.maxResponseBytes: must be at least server\.maxMsgSize \(30000\), got 20000/);
+    expect(() => parseConfig({ server: { maxResponseBytes: 128 * 1024 * 1024 } })).toThrow(/server\.maxResponseBytes: must be between/);
+  });
   it('keeps the contract keys', () => {
     const c = parseConfig({
       server: { url: 'https://dm.example.com/dm', id: 'srv1', clientAuth: { type: 'md5', name: 'dev', secret: 's3' }, serverAuth: { type: 'hmac', name: 'srv', secret: 's4' } },

@@ -1,7 +1,7 @@
 // The small QuickJS adapters on our qjs builds: clock (sleep through the os event loop), random (/dev/urandom),
 // log (text and JSON lines), files helpers and exec (pipes, stdin, exit codes, timeouts).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { bundleForQjs, ensureQjsAsync, qjsArches, runQjs, scratchDir } from './support/qjs.js';
 
@@ -83,5 +83,16 @@ describe.each(qjsArches())('QuickJS clock, random, log and files on qjs $arch', 
     expect(out.exec.killed).toEqual({ code: -1, signal: 15, timedOut: true });
     expect(out.exec.cwd).toBe(path.join(dir, arch));
     expect(out.exec.elapsedMs).toBeLessThan(4000); // ran side by side, and `sleep 5` was killed
+  });
+
+  // QuickJS 2021-03-27 has no os.SIGKILL: `os.kill(pid, os.SIGKILL)` sent signal 0 and a child ignoring SIGTERM
+  // lived on (and exec waited for it): the helper uses signal 9 itself.
+  it.skipIf(!!skip)('kills a child that ignores SIGTERM with SIGKILL, and one that floods stdout past its cap', () => {
+    expect(out.exec.hung).toMatchObject({ code: -1, signal: 9, timedOut: true });
+    expect(out.exec.hung.pid).toBeGreaterThan(1);
+    expect(() => process.kill(out.exec.hung.pid, 0)).toThrow(/ESRCH/); // really gone, not just given up on
+    expect(existsSync(`/proc/${out.exec.hung.pid}`)).toBe(false);
+    expect(out.exec.elapsedMs).toBeLessThan(4000); // SIGTERM at 200 ms, SIGKILL 1 s later
+    expect(out.exec.flood).toEqual({ signal: 9, overflowed: true, kept: 100000 });
   });
 });

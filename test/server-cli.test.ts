@@ -6,7 +6,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseArgs } from '../scripts/server/cli.js';
+import { parseArgs, USAGE } from '../scripts/server/cli.js';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { commandsOf, genericAlert, TestClient } from '../scripts/server/test-client.js';
 
@@ -42,6 +42,12 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--auth', 'md5'])).toThrow('--auth md5 needs --user and --secret');
     expect(() => parseArgs(['--auth', 'digest'])).toThrow('--auth must be one of none, basic, md5, hmac, got "digest"');
     expect(() => parseArgs(['--frob'])).toThrow('unknown option --frob');
+    expect(() => parseArgs(['--dm-fault', '{"mode":"explode"}'])).toThrow(/--dm-fault needs \{"mode": drop-response \| http-error \| delay \| huge-body \| trickle/);
+    expect(() => parseArgs(['--dm-fault', 'huge'])).toThrow(/--dm-fault needs JSON/);
+  });
+  it('arms a hostile DM answer from the command line, documented in --help', () => {
+    expect(parseArgs(['--dm-fault', '{"mode":"huge-body","bytes":1000,"contentLength":true}']).opts.dmFault).toEqual({ mode: 'huge-body', bytes: 1000, contentLength: true });
+    for (const word of ['--dm-fault', 'huge-body', 'trickle', 'contentLength', 'intervalMs']) expect(USAGE).toContain(word);
   });
 });
 

@@ -293,6 +293,24 @@ describe('DM session engine', () => {
     expect(err.outcome.messagesSent).toBe(5);
   });
 
+  it('asks the transport to stop at our MaxMsgSize; past it the session fails as a protocol error, a refused certificate as tls-certificate', async () => {
+    const caps: number[] = [];
+    const failing = (code: string) => (_m: SyncML, req: HttpRequest): SyncML => {
+      caps.push(req.maxResponseBytes);
+      throw Object.assign(new Error(`transport says ${code}`), { code });
+    };
+    const tooLarge = await makeSession(failing('too-large')).session.run().catch((e) => e);
+    expect(tooLarge).toBeInstanceOf(SessionError);
+    expect(tooLarge.kind).toBe('protocol');
+    expect(tooLarge.message).toMatch(/larger than 65536 bytes \(our MaxMsgSize 65536/);
+    const cert = await makeSession(failing('tls-certificate')).session.run().catch((e) => e);
+    expect(cert.kind).toBe('tls-certificate');
+    expect(cert.message).toMatch(/cannot trust the DM server/);
+    const other = await makeSession(failing('timeout')).session.run().catch((e) => e);
+    expect(other.kind).toBe('transport');
+    expect(caps).toEqual([65536, 65536, 65536]);
+  });
+
   it('a server message without Final is answered with statuses and Alert 1222, and no Final', async () => {
     const { session, log } = makeSession((m, _r, n) => {
       if (n === 1) return serverMsg(m, [...ackAll(m, '200'), { kind: 'Get', cmdID: '2', items: [{ target: { locURI: './DevDetail/FwV' } }] }], false);

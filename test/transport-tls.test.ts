@@ -69,20 +69,21 @@ beforeAll(async () => {
 afterAll(() => servers.forEach((s) => s.close()));
 
 const body = new Uint8Array([0x02, 0xa4, 0x01, 0x6a, 0x00]);
-const req = (url: string) => ({ url, headers: { 'content-type': 'application/vnd.syncml.dm+wbxml' }, body, timeoutMs: 5000 });
+const req = (url: string) => ({ url, headers: { 'content-type': 'application/vnd.syncml.dm+wbxml' }, body, timeoutMs: 5000, maxResponseBytes: 65536 });
 
 describe.skipIf(!hasOpenssl)('Node transport (node-fetch + https.Agent)', () => {
   it('trusts a server signed by the configured CA and refuses one it cannot verify', async () => {
     const ok = await createNodeTransport({ caFile: p('ca.pem') }).post(req(`${tlsUrl}/dm`));
     expect(ok.status).toBe(200);
     expect(Buffer.from(ok.body).toString('latin1')).toBe('echo:' + Buffer.from(body).toString('latin1'));
-    await expect(createNodeTransport({ caFile: p('other-ca.pem') }).post(req(`${tlsUrl}/dm`))).rejects.toMatchObject({ code: 'tls' });
+    // a refused server certificate is 'tls-certificate' (not retried), with the reason in words
+    await expect(createNodeTransport({ caFile: p('other-ca.pem') }).post(req(`${tlsUrl}/dm`))).rejects.toMatchObject({ code: 'tls-certificate', message: expect.stringMatching(/refused: unknown CA/) });
     await expect(createNodeTransport({}).post(req(`${tlsUrl}/dm`))).rejects.toBeInstanceOf(TransportError);
   });
   it('pins the server public key', async () => {
     expect((await createNodeTransport({ caFile: p('ca.pem'), pinnedPubKey: pin }).post(req(`${tlsUrl}/dm`))).status).toBe(200);
     const wrong = 'sha256//' + Buffer.alloc(32, 7).toString('base64');
-    await expect(createNodeTransport({ caFile: p('ca.pem'), pinnedPubKey: wrong }).post(req(`${tlsUrl}/dm`))).rejects.toMatchObject({ code: 'tls' });
+    await expect(createNodeTransport({ caFile: p('ca.pem'), pinnedPubKey: wrong }).post(req(`${tlsUrl}/dm`))).rejects.toMatchObject({ code: 'tls-certificate', message: expect.stringMatching(/public key not pinned/) });
   });
   it('presents a client certificate for mutual TLS; without one the server refuses', async () => {
     const t = createNodeTransport({ caFile: p('ca.pem'), certFile: p('client.pem'), keyFile: p('client.key') });

@@ -1,21 +1,50 @@
 // Node entry point: `node dist/node/cli.js ...`.
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { createNodePlatform } from './platform.js';
 
-async function readStdin(): Promise<Uint8Array> {
+/** Reads stdin to its end, or stops once more than `limit` bytes came (then at most limit + 1 bytes are kept). */
+async function readStdin(limit = Infinity): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of process.stdin) {
+    const b = c as Buffer;
+    chunks.push(total + b.length > limit ? b.subarray(0, limit + 1 - total) : b);
+    total += b.length;
+    if (total > limit) {
+      process.stdin.destroy();
+      break;
+    }
+  }
   return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Reads up to limit + 1 bytes of a file in chunks: also bounded for /dev/zero, FIFOs and files growing meanwhile. */
+async function readFileCapped(path: string, limit: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total <= limit) {
+      const buf = Buffer.alloc(Math.min(65536, limit + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return new Uint8Array(Buffer.concat(chunks));
+  } finally {
+    await fh.close();
+  }
 }
 
 const host: CliHost = {
   runtime: 'node',
-  async readFile(path) {
+  async readFile(path, limit) {
     try {
-      return new Uint8Array(await readFile(path));
+      return limit === undefined ? new Uint8Array(await readFile(path)) : await readFileCapped(path, limit);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new Error(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`);

@@ -3,7 +3,8 @@
 // QuickJS reports failures as negative errno values or [value, err] pairs; these helpers turn them into a
 // QjsFileError that names the operation, the path and the errno text, so callers never see a bare number.
 //
-//   readBytes(path)          -> Uint8Array | null  (null: the file does not exist; reads /proc and /sys files too)
+//   readBytes(path, limit?)  -> Uint8Array | null  (null: the file does not exist; reads /proc and /sys files too;
+//                                                   with a limit, stops after limit + 1 bytes)
 //   readText(path)           -> string | null      (UTF-8)
 //   writeBytes(path, data)   /  writeText(path, text)   plain write, NOT atomic and NOT fsynced (use the Storage
 //                                                        adapter or storage.ts's writeFileAtomic for durable state)
@@ -20,6 +21,13 @@ import { utf8Decode, utf8Encode, concatBytes, hex } from '../../src/bytes.js';
 
 const ENOENT = 2;
 const EEXIST = 17;
+
+/**
+ * Signal numbers QuickJS 2021-03-27 does not export: its `os` module has SIGTERM (15) but no SIGKILL, so
+ * `os.kill(pid, os.SIGKILL)` would send `undefined`, i.e. signal 0, which kills nothing. 9 is SIGKILL on every
+ * Linux architecture we build for (x86_64, arm64, armhf).
+ */
+export const SIGKILL = 9;
 
 export class QjsFileError extends Error {
   constructor(
@@ -38,18 +46,23 @@ export function check(op: string, path: string, ret: number): number {
   return ret;
 }
 
-/** Reads a whole file. Reads until EOF rather than trusting st_size, so /proc and /sys files work. */
-export function readBytes(path: string): Uint8Array | null {
+/**
+ * Reads a whole file. Reads until EOF rather than trusting st_size, so /proc and /sys files work. With `limit`, stops
+ * after limit + 1 bytes (the caller sees "more than limit" without reading /dev/zero forever).
+ */
+export function readBytes(path: string, limit = Infinity): Uint8Array | null {
   const fd = os.open(path, os.O_RDONLY);
   if (fd === -ENOENT) return null;
   check('open', path, fd);
   try {
     const chunks: Uint8Array[] = [];
-    for (;;) {
-      const buf = new ArrayBuffer(65536);
+    let total = 0;
+    while (total <= limit) {
+      const buf = new ArrayBuffer(Math.min(65536, limit + 1 - total));
       const n = check('read', path, os.read(fd, buf, 0, buf.byteLength));
       if (n === 0) break;
       chunks.push(new Uint8Array(buf, 0, n));
+      total += n;
     }
     return chunks.length === 1 ? chunks[0].slice() : concatBytes(chunks);
   } finally {
@@ -166,6 +179,8 @@ export interface ExecOptions {
   onStdout?(chunk: Uint8Array): boolean;
   /** Receives a function that stops the child (SIGTERM), for callers that decide on a timer (low-speed abort). */
   onStart?(stop: () => void): void;
+  /** Kill the child (SIGKILL at once) as soon as its stdout passes this many bytes; at most this many are kept. */
+  maxStdoutBytes?: number;
 }
 
 export interface ExecResult {
@@ -175,6 +190,8 @@ export interface ExecResult {
   signal: number;
   /** True when the child was killed because of `timeoutMs`. */
   timedOut: boolean;
+  /** True when the child was killed because its stdout passed `maxStdoutBytes`. */
+  overflowed: boolean;
   stdout: string;
   stderr: string;
   stdoutBytes: Uint8Array;
@@ -238,11 +255,22 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
       if (openFds.length === 0) reap(1);
     };
     let timedOut = false;
+    let overflowed = false;
+    let outBytes = 0;
+    let errBytes = 0;
+    const maxOut = options.maxStdoutBytes === undefined ? Infinity : options.maxStdoutBytes;
     let timer: unknown = null;
     let killTimer: unknown = null;
     let stopped = false;
+    // Kills the child for good and stops reading: a grandchild may still hold the pipes open.
+    const killNow = () => {
+      os.kill(pid, SIGKILL);
+      openFds.slice().forEach(closeFd);
+    };
     const drain = (fd: number, sink: Uint8Array[]) => () => {
-      const buf = new ArrayBuffer(65536);
+      // stdout is read at most one byte past its cap, so what is kept never grows beyond it
+      const room = sink === out ? Math.min(65536, maxOut + 1 - outBytes) : 65536;
+      const buf = new ArrayBuffer(Math.max(room, 1));
       const n = os.read(fd, buf, 0, buf.byteLength);
       if (n > 0) {
         if (sink === out && options.onStdout) {
@@ -252,7 +280,18 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
           }
           return;
         }
-        sink.push(new Uint8Array(buf, 0, n));
+        if (sink === out) {
+          outBytes += n;
+          if (outBytes > maxOut) {
+            overflowed = true;
+            sink.push(new Uint8Array(buf, 0, n - (outBytes - maxOut)));
+            killNow();
+            return;
+          }
+        }
+        // stderr is for messages: past 64 KiB the rest is read and dropped, so a chatty child cannot fill memory
+        if (sink === out || errBytes < 65536) sink.push(new Uint8Array(buf, 0, sink === out ? n : Math.min(n, 65536 - errBytes)));
+        if (sink === err) errBytes += n;
         return;
       }
       if (n === -4 /* EINTR */ || n === -11 /* EAGAIN */) return;
@@ -268,6 +307,7 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
         code: signal === 0 ? (status >> 8) & 0xff : -1,
         signal,
         timedOut,
+        overflowed,
         stdout: utf8Decode(stdoutBytes),
         stderr: utf8Decode(concatBytes(err)),
         stdoutBytes,
@@ -295,9 +335,7 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
         os.kill(pid, os.SIGTERM);
         killTimer = os.setTimeout(() => {
           killTimer = null;
-          os.kill(pid, os.SIGKILL);
-          // A grandchild may still hold the pipes open: stop waiting for them.
-          openFds.slice().forEach(closeFd);
+          killNow();
         }, 1000);
       }, options.timeoutMs);
     }

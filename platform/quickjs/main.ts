@@ -8,12 +8,13 @@ import type { CliHost } from '../../src/cli/host.js';
 import { exists, readBytes } from './files.js';
 import { createQjsPlatform } from './platform.js';
 
-function readStdin(): Uint8Array {
+/** Reads stdin to its end, or stops once more than `limit` bytes came (at most limit + 1 bytes kept). */
+function readStdin(limit = Infinity): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const buf = new ArrayBuffer(65536);
-  for (;;) {
-    const n = std.in.read(buf, 0, buf.byteLength);
+  while (total <= limit) {
+    const n = std.in.read(buf, 0, Math.min(buf.byteLength, limit + 1 - total));
     if (n <= 0) break;
     chunks.push(new Uint8Array(buf.slice(0, n)));
     total += n;
@@ -29,13 +30,13 @@ function readStdin(): Uint8Array {
 
 const host: CliHost = {
   runtime: 'quickjs',
-  async readFile(path) {
-    const b = readBytes(path);
+  async readFile(path, limit) {
+    const b = readBytes(path, limit);
     if (b === null) throw new Error(`${path}: no such file`);
     return b;
   },
   fileExists: (path) => exists(path),
-  readStdin: async () => readStdin(),
+  readStdin: async (limit) => readStdin(limit),
   writeStdout(data) {
     if (typeof data === 'string') std.out.puts(data);
     else std.out.write(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);

@@ -17,7 +17,7 @@ import * as os from 'os';
 import type { Log } from '../../src/ports.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';
 import { MIME_SYNCML_NOTIFICATION } from '../../src/notification/wsp.js';
-import { mkdirp, readText, writeText } from './files.js';
+import { SIGKILL, mkdirp, readText, writeText } from './files.js';
 
 export type RelayKind = 'udp' | 'http';
 
@@ -177,7 +177,7 @@ export class SocatRelay {
     os.kill(this.pid, os.SIGTERM);
     for (let i = 0; i < 20 && this.reap() === null; i++) await wait(50);
     if (this.pid > 0) {
-      os.kill(this.pid, os.SIGKILL);
+      os.kill(this.pid, SIGKILL); // QuickJS has no os.SIGKILL (files.ts)
       os.waitpid(this.pid, 0);
       this.pid = -1;
     }

@@ -73,13 +73,17 @@ runProbe(async (args) => {
   };
 
   const started = clock.now();
-  const [echo, big, withStdin, missing, killed, cwd] = await Promise.all([
+  const [echo, big, withStdin, missing, killed, cwd, hung, flood] = await Promise.all([
     exec(['sh', '-c', 'echo out; echo err >&2; exit 3']),
     exec(['head', '-c', '1000000', '/dev/zero']),
     exec(['cat'], { stdin: 'from stdin' }),
     exec(['/no/such/program']),
     exec(['sleep', '5'], { timeoutMs: 200 }),
     exec(['pwd'], { cwd: dir, env: { PATH: std.getenv('PATH') || '/usr/bin:/bin' } }),
+    // ignores SIGTERM (an ignored signal stays ignored across exec): only SIGKILL ends it; prints its pid first
+    exec(['sh', '-c', 'trap "" TERM; echo $$; exec sleep 60'], { timeoutMs: 200 }),
+    // 10 MB of output: killed as soon as it passes the cap
+    exec(['head', '-c', '10000000', '/dev/zero'], { maxStdoutBytes: 100000 }),
   ]);
   out.exec = {
     echo: { code: echo.code, stdout: echo.stdout, stderr: echo.stderr },
@@ -88,6 +92,8 @@ runProbe(async (args) => {
     missingCode: missing.code,
     killed: { code: killed.code, signal: killed.signal, timedOut: killed.timedOut },
     cwd: cwd.stdout.trim(),
+    hung: { pid: parseInt(hung.stdout, 10), code: hung.code, signal: hung.signal, timedOut: hung.timedOut },
+    flood: { signal: flood.signal, overflowed: flood.overflowed, kept: flood.stdoutBytes.length },
     elapsedMs: clock.now() - started,
   };
   return out;

@@ -102,7 +102,7 @@ declare module 'os' {
   export const WNOHANG: number;
   export const SIGINT: number;
   export const SIGTERM: number;
-  export const SIGKILL: number;
+  // No SIGKILL: QuickJS 2021-03-27 does not export it (use SIGKILL = 9 from files.ts).
   export function open(filename: string, flags: number, mode?: number): number;
   export function close(fd: number): number;
   export function seek(fd: number, offset: number, whence: number): number;

@@ -5,10 +5,16 @@
 // headers (x-syncml-hmac, authorization) are passed through files in a private 0700 directory and removed
 // afterwards. `-q` keeps a user's ~/.curlrc out of the way. Redirects are refused unless configured (the
 // port's contract): a 3xx answer becomes a TransportError of kind 'redirect'.
+//
+// Bounds (docs/transport.md): the response body comes back through curl's stdout, a pipe the agent reads, never a
+// file: past the request's maxResponseBytes curl is killed at once and the exchange fails with 'too-large', so
+// neither memory nor /tmp grows with what a server sends (curl's --max-filesize alone does not stop a body without
+// Content-Length, and polling a file overshoots by megabytes). curl's --max-time is one deadline for the whole
+// exchange. The private temporary directory lives for one exchange only and is removed with its files.
 import * as os from 'os';
 import type { HttpRequest, HttpResponse, Transport } from '../../src/ports.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
-import { exec, isDirectory, makePrivateDir, randomHex8, readBytes, removeFile, writeBytes } from './files.js';
+import { exec, makePrivateDir, readBytes, removeFile, writeBytes } from './files.js';
 import { TransportError, curlFailure } from './transport-error.js';
 
 export { TransportError } from './transport-error.js';
@@ -40,7 +46,6 @@ export interface CurlTransportOptions {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export class CurlTransport implements Transport {
-  private tempDir: string | null = null;
   private readonly options: CurlTransportOptions;
 
   constructor(options: CurlTransportOptions = {}) {
@@ -49,19 +54,26 @@ export class CurlTransport implements Transport {
 
   async post(request: HttpRequest): Promise<HttpResponse> {
     checkRequest(request);
-    const dir = this.privateDir();
-    const id = randomHex8();
+    // One directory per exchange, removed with its files afterwards: a one-shot command leaves nothing in /tmp.
+    const dir = makePrivateDir('dm-agent-curl', this.options.tempBase);
     const files = {
-      body: `${dir}/${id}.body`,
-      headers: `${dir}/${id}.headers`,
-      responseHeaders: `${dir}/${id}.rsp-headers`,
-      responseBody: `${dir}/${id}.rsp-body`,
+      body: `${dir}/request.body`,
+      headers: `${dir}/request.headers`,
+      responseHeaders: `${dir}/response.headers`,
     };
     try {
       writeBytes(files.body, request.body, 0o600);
       writeBytes(files.headers, utf8Encode(headerLines(request.headers)), 0o600);
       const args = this.curlArgs(request, files);
-      const result = await exec(args, { timeoutMs: request.timeoutMs + 5000 });
+      const result = await exec(args, { timeoutMs: request.timeoutMs + 5000, maxStdoutBytes: request.maxResponseBytes });
+      if (result.overflowed || result.code === 63) {
+        const what = result.overflowed ? `passed ${request.maxResponseBytes} bytes` : 'announces more in its Content-Length';
+        throw new TransportError(
+          `the answer from ${request.url} ${what}, over the ${request.maxResponseBytes}-byte limit; reading stopped`,
+          'too-large',
+          result.overflowed ? undefined : 63,
+        );
+      }
       if (result.timedOut) {
         throw new TransportError(`no answer from ${request.url} within ${request.timeoutMs} ms (curl killed)`, 'timeout');
       }
@@ -71,28 +83,17 @@ export class CurlTransport implements Transport {
         const where = head.headers['location'] ? ` to ${head.headers['location']}` : '';
         throw new TransportError(`${request.url} answered ${head.status}, a redirect${where}; redirects are refused (transport option followRedirects is off)`, 'redirect');
       }
-      return { status: head.status, headers: head.headers, body: readBytes(files.responseBody) || new Uint8Array(0) };
+      return { status: head.status, headers: head.headers, body: result.stdoutBytes };
     } finally {
-      for (const f of [files.body, files.headers, files.responseHeaders, files.responseBody]) removeFile(f);
+      for (const f of [files.body, files.headers, files.responseHeaders]) removeFile(f);
+      os.remove(dir);
     }
   }
 
-  /** Removes the private temporary directory (each exchange already removes its own files). */
-  close(): void {
-    if (this.tempDir !== null) {
-      os.remove(this.tempDir);
-      this.tempDir = null;
-    }
-  }
+  /** Nothing to release: each exchange removes its own directory (kept for callers written against older versions). */
+  close(): void {}
 
-  private privateDir(): string {
-    if (this.tempDir === null || !isDirectory(this.tempDir)) {
-      this.tempDir = makePrivateDir('dm-agent-curl', this.options.tempBase);
-    }
-    return this.tempDir;
-  }
-
-  private curlArgs(request: HttpRequest, files: { body: string; headers: string; responseHeaders: string; responseBody: string }): string[] {
+  private curlArgs(request: HttpRequest, files: { body: string; headers: string; responseHeaders: string }): string[] {
     const o = this.options;
     const seconds = (ms: number) => (Math.max(ms, 1) / 1000).toFixed(3);
     const connectMs = o.connectTimeoutMs !== undefined ? o.connectTimeoutMs : Math.min(10000, request.timeoutMs);
@@ -105,7 +106,9 @@ export class CurlTransport implements Transport {
       '--data-binary', `@${files.body}`, // implies POST (no --request: with --location it would stick to every hop)
       '--header', `@${files.headers}`,
       '--dump-header', files.responseHeaders,
-      '--output', files.responseBody,
+      // the body goes to stdout (exec's bounded pipe); --max-filesize refuses early when Content-Length says too much
+      '--output', '-',
+      '--max-filesize', String(request.maxResponseBytes),
       '--max-time', seconds(request.timeoutMs),
       '--connect-timeout', seconds(connectMs),
       '--user-agent', o.userAgent || 'dm-agent',

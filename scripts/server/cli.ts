@@ -1,7 +1,8 @@
 // Argument parsing of the dm-server command line (scripts/dm-server.ts), separate so tests can call it.
 import { basename } from 'node:path';
 import { scenarioNames } from './scenarios.js';
-import type { DownloadFault, ServerAuthType, ServerOptions } from './types.js';
+import type { DmFault, DownloadFault, ServerAuthType, ServerOptions } from './types.js';
+import { DM_FAULT_MODES } from './dm-faults.js';
 
 export const USAGE = `usage: dm-server [options]
   --port N                 listen port (default 0 = random)
@@ -32,6 +33,12 @@ export const USAGE = `usage: dm-server [options]
   --chunk-size N           large-object chunk size in bytes
   --session-timeout MS     idle session expiry (default 300000)
   --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
+  --dm-fault JSON          arm a hostile DM answer, as POST /admin/dm-fault takes it, e.g.
+                           '{"mode":"huge-body","bytes":1073741824,"contentLength":false,"times":1}'
+                           modes: drop-response (process, then cut the connection) | http-error (httpStatus,
+                           default 503) | delay (delayMs) | huge-body (bytes of filler, default 1 GiB, Content-Length
+                           only with contentLength:true) | trickle (the real answer chunkBytes (1) every intervalMs
+                           (500)); times: how many DM requests (default 1); devId: one device only
   --url-file FILE          write the DM URL into FILE once listening (for scripts)
   --log-json               log JSON lines instead of text
 `;
@@ -58,6 +65,20 @@ export function parseFault(spec: string): [string, DownloadFault] {
     case 'status': return [name, { httpStatus: need() }];
   }
   throw new UsageError(`--fault mode must be endless, oversize, trickle, stall, drop, delay or status, got "${mode}"`);
+}
+
+function dmFault(text: string): DmFault {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--dm-fault needs JSON, got ${JSON.stringify(text)}: ${(e as Error).message}`);
+  }
+  const f = v as DmFault;
+  if (typeof v !== 'object' || v === null || DM_FAULT_MODES.indexOf(f.mode) < 0) {
+    throw new UsageError(`--dm-fault needs {"mode": ${DM_FAULT_MODES.join(' | ')}, ...}, got ${text}`);
+  }
+  return f;
 }
 
 const AUTH_TYPES = ['none', 'basic', 'md5', 'hmac'];
@@ -115,6 +136,7 @@ export function parseArgs(argv: string[]): { opts: ServerOptions; json: boolean;
       case '--session-timeout': opts.sessionTimeoutMs = int(a); break;
       case '--log-json': json = true; break;
       case '--url-file': urlFile = value(a); break;
+      case '--dm-fault': opts.dmFault = dmFault(value(a)); break;
       case '--tls-cert': tlsCert = value(a); break;
       case '--tls-key': tlsKey = value(a); break;
       case '-h':

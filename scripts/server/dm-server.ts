@@ -11,6 +11,7 @@ import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../
 import type { SyncML } from '../../src/syncml/model.js';
 import { serverHmacHeader, toNonce } from './auth.js';
 import { FileServer, type ServedFile } from './files.js';
+import { DM_FAULT_MODES, sendHugeBody, sendTrickle } from './dm-faults.js';
 import { buildPkg0, deliverPkg0, type Pkg0Target } from './pkg0.js';
 import { Recorder } from './recorder.js';
 import { DEFAULT_PARAMS, resolveScenario } from './scenarios.js';
@@ -62,7 +63,7 @@ export interface DmServer {
   setParams(p: Partial<ScenarioParams>): void;
   addFile(name: string, source: Uint8Array | string, type?: string): ServedFile;
   setFault(name: string, fault: DownloadFault | undefined): void;
-  /** Fault for the next DM exchanges (lost response, HTTP error, delay); undefined clears it. */
+  /** Fault for the next DM exchanges (lost response, HTTP error, delay, huge body, trickle); undefined clears it. */
   setDmFault(fault: DmFault | undefined): void;
   /** Resolves when `pred(events)` holds (polled every 10 ms); rejects after `timeoutMs` (default 5000) naming `what`. */
   waitFor(pred: (e: ServerEvents) => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -265,6 +266,22 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     }
     const delay = takeDmFault('delay', devId);
     if (delay) await new Promise((r) => setTimeout(r, delay.delayMs || 1000));
+    const huge = takeDmFault('huge-body', devId);
+    if (huge) {
+      log(`!! fault: answering ${devId} with ${huge.bytes === undefined ? '1 GiB' : `${huge.bytes} bytes`} of filler${huge.contentLength ? ' (Content-Length)' : ' (no Content-Length)'}`);
+      const r = await sendHugeBody(res, huge, String(headers['content-type']), devId);
+      rec.events.dmFaults.push(r);
+      log(`!! fault: huge-body ended after ${r.bytesSent} bytes${r.clientClosed ? ', the client hung up' : ''}`);
+      return;
+    }
+    const trickle = takeDmFault('trickle', devId);
+    if (trickle) {
+      log(`!! fault: trickling our answer ${reply.hdr.msgID} to ${devId}, ${trickle.chunkBytes || 1} byte(s) every ${trickle.intervalMs === undefined ? 500 : trickle.intervalMs} ms`);
+      const r = await sendTrickle(res, trickle, headers, out, devId);
+      rec.events.dmFaults.push(r);
+      log(`!! fault: trickle ended after ${r.bytesSent} of ${r.bytesPlanned} bytes${r.clientClosed ? ', the client hung up' : ''}`);
+      return;
+    }
     res.writeHead(200, headers).end(out);
   }
 
@@ -386,8 +403,8 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     addFile: (name, source, type) => files.add(name, source, type),
     setFault: (name, fault) => files.setFault(name, fault),
     setDmFault(fault) {
-      if (fault && ['drop-response', 'http-error', 'delay'].indexOf(fault.mode) < 0)
-        throw new ServerConfigError(`DM fault mode must be drop-response, http-error or delay, got "${fault.mode}"`);
+      if (fault && DM_FAULT_MODES.indexOf(fault.mode) < 0)
+        throw new ServerConfigError(`DM fault mode must be one of ${DM_FAULT_MODES.join(', ')}, got "${fault.mode}"`);
       dmFault = fault ? { ...fault, left: fault.times === undefined ? 1 : fault.times } : undefined;
     },
     waitFor(pred, timeoutMs = 5000, what = 'condition') {
@@ -416,5 +433,6 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
       });
     },
   };
+  if (opts.dmFault) api.setDmFault(opts.dmFault);
   return api;
 }

@@ -20,6 +20,7 @@ export function emptyEvents(): ServerEvents {
     downloads: [],
     installNotifies: [],
     notifications: [],
+    dmFaults: [],
   };
 }
 

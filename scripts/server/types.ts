@@ -51,16 +51,28 @@ export interface DownloadFault {
   times?: number;
 }
 
-/** Fault knobs for DM exchanges (POST /dm): lost responses, HTTP errors, slow answers. */
+/** Fault knobs for DM exchanges (POST /dm): lost responses, HTTP errors, slow answers, hostile answers. */
 export interface DmFault {
   /**
    * `drop-response`: process and record the message, then cut the connection without answering (a lost response:
    * the client must retry, and a report must still count once at the application level);
-   * `http-error`: answer `httpStatus` (default 503) without processing; `delay`: answer after `delayMs`.
+   * `http-error`: answer `httpStatus` (default 503) without processing; `delay`: answer after `delayMs`;
+   * `huge-body`: answer 200 with `bytes` (default 1 GiB) of filler instead of a DM message, with a Content-Length
+   * only when `contentLength` is true (the client must stop reading at its MaxMsgSize);
+   * `trickle`: send the real answer `chunkBytes` (default 1) at a time every `intervalMs` (default 500) (the
+   * client's per-exchange deadline must still hold).
    */
-  mode: 'drop-response' | 'http-error' | 'delay';
+  mode: 'drop-response' | 'http-error' | 'delay' | 'huge-body' | 'trickle';
   httpStatus?: number;
   delayMs?: number;
+  /** huge-body: how many bytes to send (default 1 GiB). */
+  bytes?: number;
+  /** huge-body: announce the length in Content-Length (default false: chunked, no length). */
+  contentLength?: boolean;
+  /** trickle: pause between two pieces (default 500 ms). */
+  intervalMs?: number;
+  /** trickle: bytes per piece (default 1). */
+  chunkBytes?: number;
   /** How many DM requests it applies to (default 1). */
   times?: number;
   /** Only for this device (Source/LocURI); for http-error the body is not decoded, so devId is ignored. */
@@ -100,6 +112,8 @@ export interface ServerOptions {
   log?: (line: string, record?: unknown) => void;
   /** Serve HTTPS instead of HTTP: PEM key and certificate (text, or paths to files). */
   tls?: { key: string; cert: string };
+  /** A DM fault armed from the start (as setDmFault), e.g. `--dm-fault` on the command line. */
+  dmFault?: DmFault;
   /** Random bytes (nonces); default node:crypto. Tests pass a deterministic one. */
   random?: (n: number) => Uint8Array;
 }
@@ -294,6 +308,20 @@ export interface ServerEvents {
   downloads: DownloadRecord[];
   installNotifies: InstallNotifyRecord[];
   notifications: NotificationRecord[];
+  /** Hostile answers sent (dm-fault huge-body, trickle): how much got out before the client hung up. */
+  dmFaults: DmFaultRecord[];
+}
+
+export interface DmFaultRecord {
+  mode: 'huge-body' | 'trickle';
+  devId: string;
+  /** Bytes of the body the socket accepted. */
+  bytesSent: number;
+  /** Bytes the answer would have had. */
+  bytesPlanned: number;
+  /** True when the client closed the connection before the whole body was sent. */
+  clientClosed: boolean;
+  ms: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

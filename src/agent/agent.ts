@@ -87,6 +87,7 @@ export class Agent {
           await this.afterSession().catch(() => []);
           throw e;
         }
+        // A refused server certificate ('tls-certificate') fails the same way every time: no retry, exit 4 at once.
         const retryable = e instanceof SessionError && (e.kind === 'transport' || e.kind === 'http');
         if (!retryable || attempt >= attempts) throw e;
         retryReason = (e as Error).message;
@@ -114,6 +115,7 @@ export class Agent {
         devId: await this.parts.devId(),
         encoding: this.options.encoding || c.encoding,
         maxMsgSize: c.maxMsgSize,
+        maxResponseBytes: c.maxResponseBytes,
         maxObjSize: c.maxObjSize,
         maxMessages: c.maxMessages,
         timeoutMs: c.timeoutMs,

@@ -158,6 +158,7 @@ Commands:
   tree list URI   List the subtree under URI.
   wbxml decode [FILE|-]   WBXML -> XML.
   wbxml encode [FILE|-] [--strtbl] [--version 1.1|1.2|1.3] [--string-id]   XML -> WBXML (default 1.2, id 0x1201).
+        wbxml reads at most 16 MiB (16777216 bytes) of FILE or stdin; more is bad input (exit 8).
 
 Global options:
   --config FILE     JSON configuration (default /etc/dm-agent/config.json when present)

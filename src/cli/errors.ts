@@ -37,6 +37,7 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof SessionError) {
     switch (e.kind) {
       case 'transport':
+      case 'tls-certificate':
         return EXIT.NETWORK;
       case 'http':
         return EXIT.REFUSED;

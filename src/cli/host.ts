@@ -29,10 +29,14 @@ export interface PlatformPorts {
 
 export interface CliHost {
   runtime: 'node' | 'quickjs';
-  /** Reads a whole file; throws an Error whose message names the path when it cannot. */
-  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Reads a whole file; throws an Error whose message names the path when it cannot. With `limit`, stops after
+   * limit + 1 bytes, so the caller can refuse "more than limit" without reading /dev/zero forever.
+   */
+  readFile(path: string, limit?: number): Promise<Uint8Array>;
   fileExists(path: string): boolean;
-  readStdin(): Promise<Uint8Array>;
+  /** Reads stdin to its end, or with `limit` at most limit + 1 bytes (as readFile). */
+  readStdin(limit?: number): Promise<Uint8Array>;
   writeStdout(data: string | Uint8Array): void;
   writeStderr(text: string): void;
   /**

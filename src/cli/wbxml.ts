@@ -5,11 +5,21 @@ import { EXIT, UsageError } from './args.js';
 import type { CommandContext } from './main.js';
 import { InputError } from './errors.js';
 
+/**
+ * Largest input `wbxml decode|encode` reads (16 MiB: a thousand times the default MaxMsgSize). Reading stops one byte
+ * past it and the command exits 8, so `wbxml decode /dev/zero` or an endless pipe ends at once (dm-agent --help).
+ */
+export const WBXML_INPUT_LIMIT = 16 * 1024 * 1024;
+
 export async function runWbxml(ctx: CommandContext): Promise<number> {
   const [verb, file, extra] = ctx.args.words;
   if (verb !== 'decode' && verb !== 'encode') throw new UsageError('wbxml needs decode or encode');
   if (extra !== undefined) throw new UsageError(`wbxml ${verb} takes one FILE, got ${JSON.stringify(extra)} too`);
-  const input = !file || file === '-' ? await ctx.host.readStdin() : await readInput(ctx, file);
+  const fromStdin = !file || file === '-';
+  const input = fromStdin ? await ctx.host.readStdin(WBXML_INPUT_LIMIT) : await readInput(ctx, file);
+  if (input.length > WBXML_INPUT_LIMIT) {
+    throw new InputError(`${fromStdin ? 'stdin' : file}: more than ${WBXML_INPUT_LIMIT} bytes (16 MiB), the most wbxml ${verb} reads`);
+  }
   const o = ctx.args.options;
   if (verb === 'decode') {
     const xml = wbxmlToXml(input);
@@ -27,7 +37,7 @@ export async function runWbxml(ctx: CommandContext): Promise<number> {
 
 async function readInput(ctx: CommandContext, file: string): Promise<Uint8Array> {
   try {
-    return await ctx.host.readFile(file);
+    return await ctx.host.readFile(file, WBXML_INPUT_LIMIT);
   } catch (e) {
     throw new InputError((e as Error).message);
   }

@@ -2,7 +2,7 @@
 // with Status/Results until a server package carries no management command. Authentication both ways (§3.3),
 // RespURI (§1.1), multi-message packages with Alert 1222, session abort 1223, MaxMsgSize in both directions, and a
 // cap on messages per session so that a server that never ends cannot keep the agent busy forever.
-import type { Clock, Log, Transport } from '../ports.js';
+import type { Clock, Log, Transport, TransportFailureCode } from '../ports.js';
 import type { Command, Item, Meta, Results, Status as StatusCmd, SyncHdr, SyncML } from '../syncml/model.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../syncml/index.js';
 import { utf8Decode, utf8Encode } from '../bytes.js';
@@ -19,8 +19,14 @@ export interface SessionSettings {
   devId: string;
   encoding: 'wbxml' | 'xml';
   maxMsgSize: number;
+  /**
+   * Hard cap on a server message's bytes, read while it streams (default maxMsgSize; never below it). A message
+   * between maxMsgSize and this cap is accepted with a warning (for servers that count MaxMsgSize loosely).
+   */
+  maxResponseBytes?: number;
   maxObjSize: number;
   maxMessages: number;
+  /** One deadline per exchange (connect, send, whole answer). */
   timeoutMs: number;
   /** Hosts besides the configured server's that a RespURI may name (config `server.respUriHosts`). */
   respUriHosts?: string[];
@@ -64,7 +70,12 @@ export interface SessionOutcome {
   serverAuthFailures: number;
 }
 
-export type SessionErrorKind = 'transport' | 'http' | 'protocol' | 'auth' | 'limit';
+/**
+ * `transport`: the server could not be reached or the exchange broke (worth a retry); `tls-certificate`: the server's
+ * certificate was refused (unknown CA, host mismatch, expired, not pinned: a retry fails the same way), a network
+ * failure all the same for the exit code.
+ */
+export type SessionErrorKind = 'transport' | 'tls-certificate' | 'http' | 'protocol' | 'auth' | 'limit';
 
 export class SessionError extends Error {
   constructor(
@@ -362,6 +373,12 @@ export class DmSession {
     return chunks;
   }
 
+  /** Bytes the transport may read for one server message: server.maxResponseBytes, never less than our MaxMsgSize. */
+  private responseCap(): number {
+    const hard = this.settings.maxResponseBytes;
+    return hard === undefined ? this.settings.maxMsgSize : Math.max(hard, this.settings.maxMsgSize);
+  }
+
   private size(msg: SyncML): number {
     return this.settings.encoding === 'xml' ? utf8Encode(encodeXml(msg)).length : encodeWbxml(msg).length;
   }
@@ -374,18 +391,32 @@ export class DmSession {
     const auth = this.deps.clientAuth.headers(body);
     for (const k of Object.keys(auth)) headers[k] = auth[k];
     this.deps.log.log('debug', `-> message ${msg.hdr.msgID} (${body.length} bytes, ${msg.body.length} commands${msg.final ? ', Final' : ''})`);
+    const cap = this.responseCap();
     let res;
     try {
-      res = await this.deps.transport.post({ url: this.url, headers, body, timeoutMs: this.settings.timeoutMs });
+      res = await this.deps.transport.post({ url: this.url, headers, body, timeoutMs: this.settings.timeoutMs, maxResponseBytes: cap });
     } catch (e) {
-      throw new SessionError('transport', `cannot reach the DM server at ${this.url}: ${(e as Error).message}`, this.outcome);
+      const code: TransportFailureCode | undefined = (e as { code?: TransportFailureCode }).code;
+      const why = (e as Error).message;
+      // The server ignored the MaxMsgSize we announced in our SyncHdr (OMA-TS-DM_RepPro-V1_2, Meta MaxMsgSize): the
+      // port stopped reading at the cap, so this is the server's protocol error, not a network one.
+      if (code === 'too-large') {
+        this.outcome.messagesSent++;
+        throw new SessionError('protocol', `server's answer to message ${msg.hdr.msgID} is larger than ${cap} bytes (our MaxMsgSize ${this.settings.maxMsgSize}, cap server.maxResponseBytes ${cap}): ${why}`, this.outcome);
+      }
+      if (code === 'tls-certificate') throw new SessionError('tls-certificate', `cannot trust the DM server at ${this.url}: ${why}`, this.outcome);
+      throw new SessionError('transport', `cannot reach the DM server at ${this.url}: ${why}`, this.outcome);
     }
     this.outcome.messagesSent++;
     if (res.status !== 200) {
       throw new SessionError('http', `DM server answered HTTP ${res.status} to message ${msg.hdr.msgID}`, this.outcome);
     }
+    if (res.body.length > cap) {
+      // a port must not hand over more than it was allowed to read; checked again so a lax port cannot slip through
+      throw new SessionError('protocol', `server message of ${res.body.length} bytes exceeds our MaxMsgSize ${this.settings.maxMsgSize} (cap ${cap})`, this.outcome);
+    }
     if (res.body.length > this.settings.maxMsgSize) {
-      throw new SessionError('protocol', `server message of ${res.body.length} bytes exceeds our MaxMsgSize ${this.settings.maxMsgSize}`, this.outcome);
+      this.deps.log.log('warn', `server message of ${res.body.length} bytes is over our MaxMsgSize ${this.settings.maxMsgSize}; accepted up to server.maxResponseBytes ${cap}`);
     }
     let decoded: SyncML;
     try {
