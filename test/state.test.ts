@@ -179,6 +179,30 @@ describe.each(backends)('DurableStore over %s', (_name, make) => {
     await expect(new DurableStore(storage).get('doc')).rejects.toThrow(StateCorruptError);
   });
 
+  it('with setAside and no room to keep the damaged copies: still answers (logged), leaves the files in place', async () => {
+    const { storage, corrupt } = make();
+    await new DurableStore(storage).put('doc', { v: 1 });
+    await new DurableStore(storage).put('doc', { v: 2 });
+    corrupt('doc', 'garbage');
+    corrupt('doc.prev', 'truncate');
+    const full: Storage = {
+      read: (n) => storage.read(n),
+      remove: (n) => storage.remove(n),
+      list: () => storage.list(),
+      writeAtomic: async (n, d) => {
+        if (n.indexOf('.corrupt-') >= 0) throw new Error('ENOSPC: no space left on device');
+        return storage.writeAtomic(n, d);
+      },
+    };
+    const log = new ListLog();
+    const store = new DurableStore(full, log, { setAside: { now: () => 5 } });
+    expect(await store.get('doc')).toBeNull();
+    expect(log.lines.map((l) => l.message)).toEqual(['could not keep a damaged state file for inspection', expect.stringMatching(/could not be kept and set aside/)]);
+    expect((await storage.list()).sort()).toEqual(['doc', 'doc.prev']);
+    await store.put('doc', { v: 3 });
+    expect(await new DurableStore(storage).get('doc')).toEqual({ v: 3 });
+  });
+
   it('refuses names that are paths', async () => {
     const store = new DurableStore(make().storage);
     await expect(store.put('../etc/passwd', {})).rejects.toThrow(StateNameError);

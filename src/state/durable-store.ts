@@ -52,6 +52,9 @@ export class StateNameError extends Error {
 }
 
 const PREV_SUFFIX = '.prev';
+
+/** keepDamaged could not write a copy (already logged). */
+class KeepFailed extends Error {}
 /** Kept damaged copies are named `<file>.corrupt-<time>`; names() never lists them as documents. */
 const CORRUPT_MARK = '.corrupt-';
 
@@ -86,8 +89,14 @@ export class DurableStore {
     for (const [file, bytes] of files) {
       if (bytes === null) continue;
       const name = `${file}${CORRUPT_MARK}${stamp}`;
-      await this.storage.writeAtomic(name, bytes);
-      kept.push(name);
+      try {
+        await this.storage.writeAtomic(name, bytes);
+        kept.push(name);
+      } catch (e) {
+        // Best effort (a full disk must not stop the agent either): the damaged file then stays where it is.
+        if (this.log) this.log.log('error', 'could not keep a damaged state file for inspection', { file, error: String(e) });
+        throw new KeepFailed();
+      }
     }
     return kept;
   }
@@ -95,17 +104,24 @@ export class DurableStore {
   /** No good copy is left: keep both aside, remove them, answer "never stored" (setAside only, else throw). */
   private async setAsideOrThrow(name: string, current: Uint8Array | null, prev: Uint8Array | null, message: string): Promise<null> {
     if (!this.options.setAside) throw new StateCorruptError(name, message);
-    const keptAs = await this.keepDamaged([
-      [name, current],
-      [name + PREV_SUFFIX, prev],
-    ]);
-    // The copies are kept above before the originals go: a cut in between leaves the damaged originals in place,
-    // and the next start sets them aside again. Removal order as in remove(): `.prev` first.
-    await this.storage.remove(name + PREV_SUFFIX);
-    await this.storage.remove(name);
+    let keptAs: string[] = [];
+    try {
+      keptAs = await this.keepDamaged([
+        [name, current],
+        [name + PREV_SUFFIX, prev],
+      ]);
+      // The copies are kept above before the originals go: a cut in between leaves the damaged originals in place,
+      // and the next start sets them aside again. Removal order as in remove(): `.prev` first.
+      await this.storage.remove(name + PREV_SUFFIX);
+      await this.storage.remove(name);
+    } catch (e) {
+      if (!(e instanceof KeepFailed)) throw e;
+      // Not kept: leave the damaged files in place (the next put replaces them) rather than delete them unseen.
+    }
     this.good.delete(name);
     this.reports.push({ name, reason: message, recoveredFrom: 'set-aside', keptAs });
-    if (this.log) this.log.log('error', `${message}; kept as ${keptAs.join(', ')} and set aside, continuing without it`, { name });
+    const where = keptAs.length > 0 ? `kept as ${keptAs.join(', ')}` : 'could not be kept';
+    if (this.log) this.log.log('error', `${message}; ${where} and set aside, continuing without it`, { name });
     return null;
   }
 
@@ -144,7 +160,12 @@ export class DurableStore {
       return this.setAsideOrThrow(name, current, prev, `state document ${name} is unreadable (${reason}) and ${name}${PREV_SUFFIX} too (${e.message})`);
     }
     // The damaged current copy is about to be overwritten by the repair below: keep it for inspection first.
-    const keptAs = await this.keepDamaged([[name, current]]);
+    let keptAs: string[] = [];
+    try {
+      keptAs = await this.keepDamaged([[name, current]]);
+    } catch (e) {
+      if (!(e instanceof KeepFailed)) throw e;
+    }
     const report: RecoveryReport = { name, reason, recoveredFrom: 'prev' };
     if (keptAs.length > 0) report.keptAs = keptAs;
     this.reports.push(report);
