@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   say(`  booted slot ${b.slot} (trial ${b.bootcount} of ${e1.bootlimit || 3}), /etc/version now ${readFileSync(path.join(dir, 'etc/version'), 'utf8').trim()}`);
   say();
 
-  say(bold('4. After boot: health check, commit, and the result report (sent exactly once)'));
+  say(bold('4. After boot: health check, commit, and the result report (sent until acknowledged, counted once)'));
   show('dm-agent daemon --once', await agent(configFile, ['daemon', '--once']));
   show('dm-agent status', await agent(configFile, ['status']));
   const e2 = await env.read();

@@ -2,7 +2,7 @@
 // UpdateUserRequest with Source = the component's Deployed node; the server answers 200, reads the component
 // (?list=StructData), adds a Download package and Execs DownloadInstall; the agent downloads it, installs it through
 // the script installer, the Deployed node shows the new version, and the OperationComplete alert (1200) reaches the
-// server exactly once.
+// server once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -142,6 +142,67 @@ describe.each(backends)('DurableStore over %s', (_name, make) => {
     await expect(new DurableStore(storage).get('single')).rejects.toThrow(/no single\.prev/);
   });
 
+  it('with setAside: damaged copies are kept as *.corrupt-<time>, a document with no good copy is set aside as absent', async () => {
+    const { storage, corrupt } = make();
+    const now = () => 1700000000000;
+    await new DurableStore(storage).put('doc', { v: 1 });
+    await new DurableStore(storage).put('doc', { v: 2 });
+    // Current copy damaged: recovered from .prev, and the damaged bytes are kept before the repair overwrites them.
+    corrupt('doc', 'flip');
+    const damaged = await storage.read('doc');
+    const log = new ListLog();
+    const store = new DurableStore(storage, log, { setAside: { now } });
+    expect(await store.get('doc')).toEqual({ v: 1 });
+    expect(await storage.read('doc.corrupt-1700000000000')).toEqual(damaged);
+    expect(store.recoveries()).toEqual([expect.objectContaining({ name: 'doc', recoveredFrom: 'prev', keptAs: ['doc.corrupt-1700000000000'] })]);
+    // Both copies damaged: kept, removed, answered as never stored (no StateCorruptError), logged at error level.
+    await store.put('doc', { v: 3 });
+    corrupt('doc', 'truncate');
+    corrupt('doc.prev', 'garbage');
+    const later = () => 1700000000001;
+    const log2 = new ListLog();
+    const store2 = new DurableStore(storage, log2, { setAside: { now: later } });
+    expect(await store2.get('doc')).toBeNull();
+    expect(store2.recoveries()).toEqual([
+      expect.objectContaining({ name: 'doc', recoveredFrom: 'set-aside', keptAs: ['doc.corrupt-1700000000001', 'doc.prev.corrupt-1700000000001'] }),
+    ]);
+    expect(log2.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([expect.stringMatching(/doc is unreadable .* set aside/)]);
+    expect(await storage.read('doc.prev.corrupt-1700000000001')).toEqual(new Uint8Array([0, 1, 2]));
+    expect((await storage.list()).filter((f) => f === 'doc' || f === 'doc.prev')).toEqual([]);
+    // The kept copies are not documents, and the name is usable again.
+    expect(await store2.names()).toEqual([]);
+    await store2.put('doc', { v: 4 });
+    expect(await new DurableStore(storage).get('doc')).toEqual({ v: 4 });
+    // Without the option the old rule holds: both copies bad is a StateCorruptError.
+    corrupt('doc', 'garbage');
+    corrupt('doc.prev', 'garbage');
+    await expect(new DurableStore(storage).get('doc')).rejects.toThrow(StateCorruptError);
+  });
+
+  it('with setAside and no room to keep the damaged copies: still answers (logged), leaves the files in place', async () => {
+    const { storage, corrupt } = make();
+    await new DurableStore(storage).put('doc', { v: 1 });
+    await new DurableStore(storage).put('doc', { v: 2 });
+    corrupt('doc', 'garbage');
+    corrupt('doc.prev', 'truncate');
+    const full: Storage = {
+      read: (n) => storage.read(n),
+      remove: (n) => storage.remove(n),
+      list: () => storage.list(),
+      writeAtomic: async (n, d) => {
+        if (n.indexOf('.corrupt-') >= 0) throw new Error('ENOSPC: no space left on device');
+        return storage.writeAtomic(n, d);
+      },
+    };
+    const log = new ListLog();
+    const store = new DurableStore(full, log, { setAside: { now: () => 5 } });
+    expect(await store.get('doc')).toBeNull();
+    expect(log.lines.map((l) => l.message)).toEqual(['could not keep a damaged state file for inspection', expect.stringMatching(/could not be kept and set aside/)]);
+    expect((await storage.list()).sort()).toEqual(['doc', 'doc.prev']);
+    await store.put('doc', { v: 3 });
+    expect(await new DurableStore(storage).get('doc')).toEqual({ v: 3 });
+  });
+
   it('refuses names that are paths', async () => {
     const store = new DurableStore(make().storage);
     await expect(store.put('../etc/passwd', {})).rejects.toThrow(StateNameError);

@@ -1,5 +1,7 @@
 // Everything the server saw and did, kept in arrays for tests (events) and served as JSON by GET /admin/state for
-// the bash/qjs tests. Result reports are counted so that tests can assert "exactly once" (FLOWS B, C).
+// the bash/qjs tests. Result reports are counted so that tests can assert that each result arrived and is counted once:
+// the agent delivers at least once, and a repeat (same device, type, Correlator, source, target and result) is
+// flagged as a duplicate and left out of `countedReports` (docs/robustness.md "Delivery: at least once").
 import { base64Encode, utf8Decode } from '../../src/bytes.js';
 import type { Data } from '../../src/syncml/model.js';
 import type { GenericAlertRecord, ReportRecord, ServerEvents, Violation } from './types.js';
@@ -12,6 +14,7 @@ export function emptyEvents(): ServerEvents {
     messages: [],
     genericAlerts: [],
     reports: [],
+    countedReports: [],
     statuses: [],
     results: [],
     execs: [],
@@ -72,6 +75,7 @@ export class Recorder {
       if (id) r.identifier = id[1];
     }
     this.events.reports.push(r);
+    if (!r.duplicate) this.events.countedReports.push(r);
   }
 
   /** Number of times a report with this correlator arrived (all devices). */

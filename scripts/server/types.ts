@@ -300,6 +300,12 @@ export interface ServerEvents {
   messages: MessageRecord[];
   genericAlerts: GenericAlertRecord[];
   reports: ReportRecord[];
+  /**
+   * The reports the server counts: the first arrival of each (device, type, Correlator, source, target, result).
+   * Delivery is at least once, so a report whose acknowledgement was lost arrives again; that repeat is answered 200
+   * (the device may drop it) and appears in `reports` flagged `duplicate`, but not here (docs/robustness.md).
+   */
+  countedReports: ReportRecord[];
   statuses: StatusRecord[];
   results: ResultsRecord[];
   execs: ExecRecord[];

@@ -2,7 +2,7 @@
 // objects, the nonce store, the UI handler and the report sources. Runtime-free; platform extras come in `extras`.
 import type { AgentConfig } from '../config.js';
 import type { PlatformPorts } from '../cli/host.js';
-import { DurableStore, StateCorruptError } from '../state/index.js';
+import { DurableStore } from '../state/index.js';
 import { DmTree } from '../tree/dm-tree.js';
 import { Agent, randomSessionId, type AgentParts } from './agent.js';
 import { createUiAlertHandler } from './ui-handler.js';
@@ -46,20 +46,13 @@ export interface ComposeContext {
 }
 
 export async function composeAgent(config: AgentConfig, ports: PlatformPorts, extras: AgentExtras = {}): Promise<Agent> {
-  const store = new DurableStore(ports.storage, ports.log);
+  // A damaged document never stops the agent (docs/robustness.md "Damaged state"): the store keeps damaged copies as
+  // `*.corrupt-<time>` and answers a document with no good copy left as absent. For the DM tree that means starting
+  // from the configuration (DMAcc is provisioned again; the server re-challenges for nonces): a gateway must stay
+  // manageable. The FUMO engine rebuilds a lost result report from its journal.
+  const store = new DurableStore(ports.storage, ports.log, { setAside: { now: () => ports.clock.now() } });
   const tree = new DmTree({ store, now: () => ports.clock.now(), log: ports.log });
-  try {
-    await tree.load();
-  } catch (e) {
-    if (!(e instanceof StateCorruptError)) throw e;
-    // Both copies of the tree are damaged. Keep them for diagnosis, say so loudly, and start from the configuration
-    // (DMAcc is provisioned again; the server re-challenges for nonces): a gateway must stay manageable.
-    for (const name of ['dm-tree', 'dm-tree.prev']) {
-      const bytes = await ports.storage.read(name);
-      if (bytes) await ports.storage.writeAtomic(`${name}.corrupt-${ports.clock.now()}`, bytes);
-    }
-    ports.log.log('error', `DM tree state is corrupt in both copies (${e.message}); kept as dm-tree*.corrupt-*, starting from the configuration`);
-  }
+  await tree.load();
   const facts = await mountStandardObjects(tree, config, ports);
 
   // Credentials and nonces live in DMAcc (digest §3.4): CLCRED AAuthData = the nonce the server gave us, SRVCRED
@@ -121,7 +114,11 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
         lines.push(`last request: ${new Date(last.at).toISOString()} ${last.type}${last.source ? ' for ' + last.source : ''}: ${what}`);
       }
       for (const s of sources) if (s.status) lines.push(...(await s.status()));
-      return { lines, data: {} };
+      // Damaged state documents met while starting this command (kept aside for inspection, docs/robustness.md).
+      const damaged = store.recoveries().filter((r) => r.recoveredFrom !== 'nothing');
+      for (const r of damaged)
+        lines.push(`state ${r.name}: ${r.recoveredFrom === 'prev' ? 'damaged, recovered from its previous copy' : 'damaged in both copies, set aside'}${r.keptAs ? ` (kept as ${r.keptAs.join(', ')})` : ''}`);
+      return { lines, data: damaged.length > 0 ? { damagedState: damaged } : {} };
     },
     async save() {
       await tree.save();

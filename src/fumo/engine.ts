@@ -83,7 +83,32 @@ export class FumoEngine {
     const v = (await this.o.store.get(DOC)) as FumoDocument | null;
     if (v && v.version === 1 && typeof v.state === 'number') this.doc = v;
     await this.reports.load();
+    await this.reconcile();
     this.loaded = true;
+  }
+
+  /**
+   * The journal and the outbox are two documents; each may come back from its previous copy, or be set aside when
+   * both copies are damaged (src/state/durable-store.ts). The journal's last job decides what the outbox must hold
+   * (docs/robustness.md "Damaged state"): a finished job whose report is neither queued nor acknowledged gets it
+   * rebuilt from the journal (the same id, Correlator and result, so a server that already has it sees a duplicate);
+   * a report the journal knows was acknowledged is not sent again.
+   */
+  private async reconcile(): Promise<void> {
+    const job = this.doc.job;
+    if (!job || job.step !== 'Done' || !job.result) return;
+    if (job.reportAcknowledged) {
+      if (this.reports.isPending(job.id) || !this.reports.wasAcknowledged(job.id)) {
+        await this.reports.markAcknowledged(job.id);
+        if (this.o.log) this.o.log.log('warn', 'FUMO outbox was older than the journal: the acknowledged report is not sent again', { job: job.id });
+      }
+      return;
+    }
+    if (this.reports.isPending(job.id) || this.reports.wasAcknowledged(job.id)) return;
+    const report = this.reportFor(job);
+    await this.reports.add(report);
+    if (this.o.log)
+      this.o.log.log('error', 'FUMO result report was missing from the outbox; rebuilt from the journal', { job: job.id, resultCode: report.resultCode });
   }
 
   private persist(patch: Partial<FumoDocument>): Promise<void> {
@@ -123,11 +148,16 @@ export class FumoEngine {
   /**
    * VZW fumo_continue_job: after the final alert is acknowledged, clean up to Idle — except when a downloaded package
    * waits for Exec Update (40) or is kept (70/90). Also run at resume(), in case power failed between the two writes.
+   * The same journal write records that the report was acknowledged (see reconcile): the outbox is written first,
+   * so a cut in between leaves the outbox's own record of the acknowledgement.
    */
   private async cleanUpAfterAck(): Promise<void> {
     const s = this.doc.state;
-    if (s === FumoState.DownloadFailed || s === FumoState.UpdateFailedNoData || s === FumoState.UpdateSuccessfulNoData)
-      await this.persist({ state: FumoState.Idle });
+    const job = this.doc.job;
+    const patch: Partial<FumoDocument> = {};
+    if (s === FumoState.DownloadFailed || s === FumoState.UpdateFailedNoData || s === FumoState.UpdateSuccessfulNoData) patch.state = FumoState.Idle;
+    if (job && !job.reportAcknowledged) patch.job = Object.assign({}, job, { reportAcknowledged: true });
+    if (patch.state !== undefined || patch.job !== undefined) await this.persist(patch);
   }
 
   /** Accepts an Exec on `<x>/Download`, `<x>/Update` or `<x>/DownloadAndUpdate`; the job then runs asynchronously. */

@@ -82,6 +82,11 @@ export interface JobRecord {
   result?: { code: number; message: string; finalState: number; rebootAfterReport?: boolean };
   /** Install-notify status to POST in the Report step (descriptor downloads only). */
   notify?: number;
+  /**
+   * Set once the server acknowledged this job's report (after the outbox recorded it): lets a restart tell a report
+   * that was delivered from one the outbox lost (FumoEngine reconcile, docs/robustness.md "Damaged state").
+   */
+  reportAcknowledged?: boolean;
   /** Steps persisted so far: a hard cap stops a job that keeps bouncing (Mender's loop guard, ota-anchors §11.5). */
   transitions: number;
   reboots: number;

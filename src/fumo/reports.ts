@@ -1,5 +1,8 @@
-// Pending FUMO result reports (digest §5.3 step 4): stored durably before any reboot, kept until the server answers
-// 200 to the Generic Alert (the session layer calls acknowledge), re-sent after a crash, never duplicated.
+// Pending FUMO result reports (OMA-TS-FUMO-V1_0: the result goes to the server in a Generic Alert 1226 that echoes
+// the Exec's Correlator): stored durably before any reboot, kept until the server answers 200 to the Generic Alert
+// (the session layer calls acknowledge), re-sent after a crash. Delivery is at least once: when the server's 200 is
+// lost the report is sent again with the same Correlator and result, by which the server recognises the duplicate
+// (docs/robustness.md "Delivery: at least once").
 
 import type { FumoOperation } from './state';
 import type { JournalStore, ReportDocument } from './journal';
@@ -87,5 +90,26 @@ export class ReportBook {
 
   wasAcknowledged(id: string): boolean {
     return this.doc.acked.indexOf(id) >= 0;
+  }
+
+  /** Whether a report with this id waits to be sent. */
+  isPending(id: string): boolean {
+    for (const r of this.doc.reports) if (r.id === id) return true;
+    return false;
+  }
+
+  /**
+   * Records `id` as acknowledged even when it is not queued: the journal knows the server acknowledged it, but the
+   * outbox came back from an older copy (src/fumo/engine.ts reconcile). Returns whether it wrote.
+   */
+  markAcknowledged(id: string): Promise<boolean> {
+    return this.serial.run(async () => {
+      if (this.doc.acked.indexOf(id) >= 0 && !this.isPending(id)) return false;
+      const acked = this.doc.acked.indexOf(id) >= 0 ? this.doc.acked : this.doc.acked.concat([id]);
+      const next: ReportDocument = { version: 1, reports: this.doc.reports.filter((r) => r.id !== id), acked: acked.slice(Math.max(0, acked.length - ACK_MEMORY)) };
+      await this.store.put(NAME, next);
+      this.doc = next;
+      return true;
+    });
   }
 }

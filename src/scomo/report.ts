@@ -1,6 +1,8 @@
 // The OperationComplete result alert (digest §6.4) and the pending-report record behind it. A report is created in
 // the same durable write that ends its job, stays until the session layer says the server answered 200/202 for the
-// alert (acknowledge), is re-sent after any restart before that, and never after (FLOWS.md story C, "exactly once").
+// alert (acknowledge), is re-sent after any restart before that, and never after. Delivery is at least once: if the
+// server's answer is lost the same report (same Correlator and result) is sent again, and the server counts it once
+// (docs/robustness.md "Delivery: at least once").
 
 import type { Alert, Item } from '../syncml/model.js';
 import { OPERATION_COMPLETE_ALERT, isSuccessResult } from './codes.js';
