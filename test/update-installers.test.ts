@@ -226,8 +226,10 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       const back = await u.afterReboot();
       // Still on A: with no primary slot to tell, it waits for another reboot (bounded: 3 per job), never 200.
       expect(back.map((r) => r.resultCode)).not.toContain(200);
+      // One more start on slot A: the job's reboots are used up, the update failed.
+      expect((await u.afterReboot()).map((r) => r.resultCode)).toEqual([410]);
       expect(u.fake.calls().filter((l) => /^my-commit/.test(l))).toEqual([]);
-      rows.push(`| ${rt} | custom installer (install/bootedSlot/version/commit) | 200 on slot B with ${PKG_VERSION}; on slot A: no 200, no commit |`);
+      rows.push(`| ${rt} | custom installer (install/bootedSlot/version/commit) | 200 on slot B with ${PKG_VERSION}; on slot A: no 200, no commit, 410 once the job's 3 reboots are used |`);
     }, 400_000);
 
     it('an unknown key inside fumo.writer is a configuration error (exit 3) naming it, for every writer type', async () => {

@@ -59,8 +59,9 @@ export class InstallerWriter implements FlashWriter {
       throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
     }
     if (r.code === 127 && r.stdout === '' && r.stderr === '') throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}`);
-    if (r.code !== 0)
-      throw new UpdateError(resultForExit(this.o.spec, r.code), `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+    // exitCodes describe the install command (e.g. sysupgrade's image check); any other command failing is 410.
+    const code = what === 'install' ? resultForExit(this.o.spec, r.code) : FumoResult.UpdateFailed;
+    if (r.code !== 0) throw new UpdateError(code, `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
     return r.stdout;
   }
 
