@@ -205,7 +205,7 @@ describe('flash config', () => {
     expect(createFlashWriter(ab)).toMatchObject({ kind: 'uboot-ab', needsReboot: true });
     expect(createFlashWriter(parseFlashConfig({ kind: 'file', target: '/tmp/fw.bin' }))).toMatchObject({ kind: 'file', needsReboot: false });
     const rauc = parseFlashConfig({ kind: 'command', installer: 'rauc' });
-    expect(rauc).toMatchObject({ command: { install: ['rauc', 'install', '{file}'], commit: ['rauc', 'status', 'mark-good'] } });
+    expect(rauc).toMatchObject({ command: { install: ['rauc', 'install', '{file}'], commit: ['rauc', 'status', 'mark-good', 'booted'], rollback: ['rauc', 'status', 'mark-bad', '{slot}'] } });
     const custom = parseFlashConfig({ kind: 'command', install: ['flash', '{file}'], exitCodes: { '3': 403 }, needsReboot: false });
     expect(createFlashWriter(custom)).toMatchObject({ kind: 'command', needsReboot: false });
   });

@@ -1,36 +1,14 @@
-// External installers (RAUC, SWUpdate, OpenWrt sysupgrade): command lines and exit-code → FUMO result mapping,
-// shared by the Node and QuickJS command writers (digest §5.4 codes).
+// External installers (RAUC, SWUpdate, OpenWrt sysupgrade): the specs and the writer live in the runtime-free core
+// (src/update/installers/); this keeps the platform-side name for the flash-config factories.
 
-import { FumoResult } from '../../src/fumo/result-codes';
+import { INSTALLERS, type InstallerSpec, DEFAULT_STAGED_NAME } from '../../src/update/installers/spec';
 
-export interface CommandWriterOptions {
-  /** Install command; `{file}` is replaced by the staged file path. */
-  install: string[];
-  /** Exit code → FUMO result code; unmapped non-zero codes give 410. */
-  exitCodes?: Record<number, number>;
-  commit?: string[];
-  rollback?: string[];
-  needsReboot?: boolean;
-  timeoutMs?: number;
-}
+export { INSTALLERS, commandLine, resultForExit } from '../../src/update/installers/spec';
 
-export const INSTALLERS: Record<'rauc' | 'swupdate' | 'sysupgrade', CommandWriterOptions> = {
-  // rauc exits 1 on any failure (signature, compatible, write); mark-good/mark-bad act on the booted slot.
-  rauc: { install: ['rauc', 'install', '{file}'], commit: ['rauc', 'status', 'mark-good'], rollback: ['rauc', 'status', 'mark-bad'], needsReboot: true },
-  // swupdate exits 1 on failure; the bootloader transaction is in its `ustate`, confirmed by the project's own logic.
-  swupdate: { install: ['swupdate', '-i', '{file}'], needsReboot: true },
-  // sysupgrade exits 1 when its image check refuses the file, i.e. an image for another board → 403 device mismatch
-  // ([mem]: from OpenWrt's sysupgrade script, not checked on a device). It reboots by itself on success.
-  sysupgrade: { install: ['sysupgrade', '{file}'], exitCodes: { 1: FumoResult.DeviceMismatch }, needsReboot: true },
-};
+/** A custom installer as the flash config gives it: the install command, the rest optional. */
+export type CommandWriterOptions = Partial<InstallerSpec> & { install: string[] };
 
-/** `argv` with `{file}` replaced. */
-export function commandLine(argv: string[], file?: string): string[] {
-  return argv.map((a) => (file !== undefined ? a.split('{file}').join(file) : a));
-}
-
-/** FUMO result code for a non-zero installer exit: the configured mapping, else 410 Firmware Update Failed. */
-export function resultForExit(o: CommandWriterOptions, code: number): number {
-  const mapped = o.exitCodes ? o.exitCodes[code] : undefined;
-  return mapped === undefined ? FumoResult.UpdateFailed : mapped;
+export function installerSpec(o: CommandWriterOptions): InstallerSpec {
+  for (const k of Object.keys(INSTALLERS) as Array<keyof typeof INSTALLERS>) if (INSTALLERS[k] === o) return INSTALLERS[k];
+  return Object.assign({ name: 'custom', observe: 'facts' as const, stagedName: DEFAULT_STAGED_NAME }, o);
 }

@@ -11,13 +11,13 @@ import { NodeDownloader, NodeStagingFiles } from './download.js';
 import { FileWriter } from './flash/file.js';
 import { UbootAbWriter, bootedSlotFromCmdline, type Slot } from './flash/uboot-ab.js';
 import { FwEnv } from './flash/fw-env.js';
-import { CommandWriter, INSTALLERS } from './flash/command.js';
+import { CommandWriter } from './flash/command.js';
 import { run } from './flash/exec.js';
 
 export function createWriter(c: FumoConfig): FlashWriter {
   const w = c.writer!;
   if (w.type === 'file') return new FileWriter(w.path);
-  if (w.type === 'command') return new CommandWriter(INSTALLERS[w.installer]);
+  if (w.type === 'command') return new CommandWriter(w.spec);
   const env = new FwEnv({ config: w.envConfig });
   const bootedSlot = async (): Promise<Slot> => {
     if (w.bootedSlot === 'A' || w.bootedSlot === 'B') return w.bootedSlot;

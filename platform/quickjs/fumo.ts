@@ -1,5 +1,6 @@
 // FUMO on QuickJS: the shared composition (src/agent/fumo-compose.ts) with curl downloads, staging files hashed by
-// the native module, and the file / uboot-ab writers over the real fw_setenv.
+// the native module, and the file / uboot-ab writers over the real fw_setenv (external installers: the core's
+// InstallerWriter over `run`).
 import type { ComposeContext } from '../../src/agent/compose.js';
 import { composeFumo } from '../../src/agent/fumo-compose.js';
 import type { FumoSource } from '../../src/agent/fumo-source.js';
@@ -40,7 +41,8 @@ export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSour
       if (w.type === 'uboot-ab' && w.bootedSlot === 'cmdline') {
         return createQjsUbootAbWriter({ slots: { A: w.slotA, B: w.slotB }, env: new QjsFwEnv({ config: w.envConfig }), hash, durability, cmdlineFile: w.cmdline });
       }
-      throw new Error(`fumo.writer ${w.type}${w.type === 'uboot-ab' ? ` with bootedSlot ${w.bootedSlot}` : ''} is not supported on QuickJS yet (use file, or uboot-ab with bootedSlot cmdline)`);
+      // (type command is built by src/agent/fumo-compose.ts for both runtimes; it only needs `run` below)
+      throw new Error(`fumo.writer ${w.type}${w.type === 'uboot-ab' ? ` with bootedSlot ${w.bootedSlot}` : ''} is not supported on QuickJS yet (use file, command, or uboot-ab with bootedSlot cmdline)`);
     },
     makeStagingDir: (dir) => mkdirp(dir, 0o700),
     run: (argv, timeoutMs) => exec(argv, { timeoutMs }),

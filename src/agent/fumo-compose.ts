@@ -6,14 +6,17 @@ import { createFumoSource, type FumoSource } from './fumo-source.js';
 import { FumoEngine } from '../fumo/engine.js';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
 import { downloadLimits, parseDownloadConfig } from '../update/download-config.js';
+import { InstallerWriter } from '../update/installers/writer.js';
+import { stagedFileName } from './fumo-writer-config.js';
 
 export interface FumoAdapters {
   downloader: Downloader;
   files: StagingFiles;
-  /** The flash writer of `c.writer`; throws when that type cannot run on this platform. */
+  /** The flash writer of `c.writer` (file, uboot-ab); throws when that type cannot run on this platform. */
   writer(c: FumoConfig): Promise<FlashWriter>;
   makeStagingDir(dir: string): void;
-  run(argv: string[], timeoutMs: number): Promise<{ code: number; stderr: string }>;
+  /** Runs a program (PATH lookup, no shell): reboot, health check, and the external installers' commands. */
+  run(argv: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Size in bytes of a slot (block device or image file), null when it cannot be told. */
   slotSize?(path: string): Promise<number | null>;
 }
@@ -38,9 +41,22 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
   const limits = downloadLimits(parseDownloadConfig(ctx.config.download));
   const maxSize = await packageCap(c, adapters);
   if (maxSize !== undefined) limits.maxSize = maxSize;
-  const writer = await adapters.writer(c);
-  adapters.makeStagingDir(c.stagingDir);
   const log = ctx.ports.log;
+  const w = c.writer;
+  // External installers are the same on both runtimes: the core decides, the platform only runs the commands.
+  const writer: FlashWriter =
+    w.type === 'command'
+      ? new InstallerWriter({
+          spec: w.spec,
+          run: (argv, timeoutMs) => adapters.run(argv, timeoutMs),
+          async firmwareVersion() {
+            ctx.facts.invalidate(); // a fresh read: the version that runs now, not the one cached before the install
+            return (await ctx.facts.get()).firmwareVersion;
+          },
+          log,
+        })
+      : await adapters.writer(c);
+  adapters.makeStagingDir(c.stagingDir);
   const rebooter: Rebooter = {
     async reboot() {
       if (c.reboot.length === 0) {
@@ -79,7 +95,8 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     log,
     rebooter,
     health,
-    stagingFile: c.stagingDir.replace(/\/+$/, '') + '/firmware.pkg',
+    // Named as the installer expects (RAUC opens only *.raucb; fumo.writer.stagedName).
+    stagingFile: c.stagingDir.replace(/\/+$/, '') + '/' + stagedFileName(c.writer),
     urlPolicy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
     verification: {
       requireSignature: c.requireSignature,

@@ -13,6 +13,8 @@
 //     "bootedSlot": "cmdline"           // "cmdline" (dm.slot=/rauc.slot= in /proc/cmdline), or "A"/"B", or "env"
 //   },                                  // or { "type": "file", "path": "/data/fw.img" }
 //                                       // or { "type": "command", "installer": "rauc" | "swupdate" | "sysupgrade" }
+//                                       // or { "type": "command", "install": [..., "{file}"], "bootedSlot"/"version": [...] }
+//                                       // (all writer keys: README.md, Configuration → fumo; src/agent/fumo-writer-config.ts)
 //   "stagingDir": "<stateDir>/staging", // where the package is downloaded (resumable)
 //   "maxPackageSize": 268435456,        // cap for a package whose size no descriptor announces; default: the target
 //                                       // slot's size (uboot-ab), else what the staging file system has free
@@ -29,11 +31,9 @@
 // ```
 // ------------------------------------------------------------------------------------------------------------------
 import { ConfigError } from '../config.js';
+import { parseWriterConfig, type WriterConfig } from './fumo-writer-config.js';
 
-export type WriterConfig =
-  | { type: 'file'; path: string }
-  | { type: 'uboot-ab'; slotA: string; slotB: string; envConfig: string; bootedSlot: 'cmdline' | 'env' | 'A' | 'B'; cmdline: string }
-  | { type: 'command'; installer: 'rauc' | 'swupdate' | 'sysupgrade' };
+export type { WriterConfig };
 
 export interface FumoConfig {
   uri: string;
@@ -80,22 +80,7 @@ const KEYS = ['uri', 'writer', 'stagingDir', 'maxPackageSize', 'reboot', 'health
 
 export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
   for (const k of Object.keys(o)) if (KEYS.indexOf(k) < 0) throw new ConfigError(`fumo.${k}`, `unknown key (allowed: ${KEYS.join(', ')})`);
-  let writer: WriterConfig | undefined;
-  if (o.writer !== undefined) {
-    const w = o.writer as Obj;
-    if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new ConfigError('fumo.writer', 'must be an object');
-    const type = w.type;
-    if (type === 'file') writer = { type, path: s(w, 'path', 'fumo.writer') };
-    else if (type === 'uboot-ab') {
-      const booted = w.bootedSlot === undefined ? 'cmdline' : w.bootedSlot;
-      if (booted !== 'cmdline' && booted !== 'env' && booted !== 'A' && booted !== 'B') throw new ConfigError('fumo.writer.bootedSlot', 'must be cmdline, env, A or B');
-      writer = { type, slotA: s(w, 'slotA', 'fumo.writer'), slotB: s(w, 'slotB', 'fumo.writer'), envConfig: s(w, 'envConfig', 'fumo.writer', '/etc/fw_env.config'), bootedSlot: booted, cmdline: s(w, 'cmdline', 'fumo.writer', '/proc/cmdline') };
-    } else if (type === 'command') {
-      const installer = w.installer;
-      if (installer !== 'rauc' && installer !== 'swupdate' && installer !== 'sysupgrade') throw new ConfigError('fumo.writer.installer', 'must be rauc, swupdate or sysupgrade');
-      writer = { type, installer };
-    } else throw new ConfigError('fumo.writer.type', `must be file, uboot-ab or command, got ${JSON.stringify(type)}`);
-  }
+  const writer: WriterConfig | undefined = o.writer === undefined ? undefined : parseWriterConfig(o.writer);
   const reportSource = o.reportSource === undefined ? 'exec-target' : o.reportSource;
   if (reportSource !== 'exec-target' && reportSource !== 'mo-root') throw new ConfigError('fumo.reportSource', 'must be exec-target or mo-root');
   const keys = strList(o, 'publicKeys', 'fumo', []);

@@ -106,6 +106,7 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
         sha256: nodes.PkgSHA256 || undefined,
         manifest: nodes.Manifest || undefined,
         signature: nodes.Signature || undefined,
+        pkgVersion: nodes.PkgVersion || undefined,
       });
       if (answer.done) {
         running.push(answer.done.catch(() => undefined));

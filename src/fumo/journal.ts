@@ -47,6 +47,8 @@ export interface ExecRequest {
   /** Signed manifest (base64) and its detached ed25519 signature (base64), e.g. from FUMO Ext. */
   manifest?: string;
   signature?: string;
+  /** The FUMO PkgVersion node when the Exec came (what the new firmware must report after the reboot). */
+  pkgVersion?: string;
 }
 
 export interface PackageInfo {
@@ -76,6 +78,8 @@ export interface JobRecord {
   verified?: VerifiedInfo;
   /** Slot the new image should boot from (A/B writers). */
   expectSlot?: string;
+  /** What ran when the install started (writers with checkBoot: external installers), for telling "not rebooted yet". */
+  from?: { slot?: string; version?: string };
   /** Install checkpoint: bytes of the image written and synced into the target (resume point after a power cut). */
   installed?: number;
   /** Set once the outcome is known. */

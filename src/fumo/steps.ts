@@ -6,7 +6,7 @@ import type { Clock, Log, Random } from '../ports';
 import { FumoResult } from './result-codes';
 import { FumoState } from './state';
 import type { JobRecord, StepName, VerifiedInfo } from './journal';
-import type { Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports';
+import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports';
 import { UpdateError } from '../update/errors';
 import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable } from '../update/download';
 import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor';
@@ -89,6 +89,17 @@ export function failure(job: JobRecord, e: unknown, installPhase: boolean, haveD
     return { job: next(job, 'RollBack', patch), state: FumoState.UpdateProgressing };
   }
   return { job: next(job, 'Report', patch), state: installPhase ? FumoState.UpdateProgressing : FumoState.DownloadProgressing };
+}
+
+/** What the journal says the update should bring: checked by writers that can see it (external installers). */
+function bootExpectation(job: JobRecord): BootExpectation {
+  const e: BootExpectation = {};
+  if (job.expectSlot !== undefined) e.slot = job.expectSlot;
+  const version = (job.verified && job.verified.version) || job.request.pkgVersion;
+  if (version) e.version = version;
+  if (job.from && job.from.slot !== undefined) e.fromSlot = job.from.slot;
+  if (job.from && job.from.version !== undefined) e.fromVersion = job.from.version;
+  return e;
 }
 
 export type StepHandler = (ctx: StepContext, job: JobRecord) => Promise<StepOutcome>;
@@ -220,6 +231,13 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     }
     const patch: Partial<JobRecord> = { installed: undefined };
     if (before.targetSlot !== undefined) patch.expectSlot = before.targetSlot;
+    if (ctx.writer.checkBoot) {
+      // Journaled: after the reboot, "still the slot/version we started from" tells a pending reboot from a new image.
+      const from: NonNullable<JobRecord['from']> = {};
+      if (before.bootedSlot !== undefined) from.slot = before.bootedSlot;
+      if (before.runningVersion !== undefined) from.version = before.runningVersion;
+      patch.from = from;
+    }
     return { job: next(job, 'Activate', patch), state: FumoState.UpdateProgressing };
   },
 
@@ -234,14 +252,25 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     if (job.expectSlot !== undefined && st.bootedSlot === job.expectSlot)
       return { job: next(job, 'VerifyBoot'), state: FumoState.UpdateProgressing }; // a power cycle already did it
     if (job.reboots >= MAX_REBOOTS)
-      throw new UpdateError(FumoResult.UpdateFailed, `still not running slot ${job.expectSlot} after ${job.reboots} reboots`);
+      throw new UpdateError(FumoResult.UpdateFailed, `still not running ${job.expectSlot !== undefined ? `slot ${job.expectSlot}` : 'the new image'} after ${job.reboots} reboots`);
     // Persist "VerifyBoot" first, then reboot: after the restart the journal knows what to check.
     return { job: next(job, 'VerifyBoot', { reboots: job.reboots + 1 }), state: FumoState.UpdateProgressing, after: 'reboot' };
   },
 
   async VerifyBoot(ctx, job) {
-    const st = await ctx.writer.status();
-    if (job.expectSlot !== undefined && st.bootedSlot !== undefined && st.bootedSlot !== job.expectSlot) {
+    if (ctx.writer.checkBoot) {
+      // External installers: what the installer itself reports decides (src/update/installers/verdict.ts).
+      const v = await ctx.writer.checkBoot(bootExpectation(job));
+      if (v.state === 'awaiting-reboot') return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
+      if (v.state === 'failed') {
+        return {
+          job: next(job, 'RollBack', { result: { code: FumoResult.UpdateFailed, message: v.why, finalState: FumoState.UpdateFailedHaveData } }),
+          state: FumoState.UpdateProgressing,
+        };
+      }
+    }
+    const st = ctx.writer.checkBoot ? null : await ctx.writer.status();
+    if (st && job.expectSlot !== undefined && st.bootedSlot !== undefined && st.bootedSlot !== job.expectSlot) {
       if (st.primarySlot === job.expectSlot && st.pendingCommit) {
         // Still on the old image with the switch armed: the reboot has not happened yet (agent restart only).
         return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
@@ -272,7 +301,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   },
 
   async Commit(ctx, job) {
-    await ctx.writer.commit();
+    await ctx.writer.commit(bootExpectation(job));
     const finalState = ctx.keepPackage ? FumoState.UpdateSuccessfulHaveData : FumoState.UpdateSuccessfulNoData;
     return {
       job: next(job, 'Report', { result: { code: FumoResult.Successful, message: 'updated', finalState } }),
@@ -281,7 +310,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   },
 
   async RollBack(ctx, job) {
-    await ctx.writer.rollback();
+    await ctx.writer.rollback(bootExpectation(job));
     const result = job.result || { code: FumoResult.UpdateFailed, message: 'rolled back', finalState: FumoState.UpdateFailedHaveData };
     return { job: next(job, 'Report', { result }), state: FumoState.UpdateProgressing };
   },

@@ -103,7 +103,28 @@ export interface FlashStatus {
   targetSlot?: string;
   /** An activated update is waiting for commit (`upgrade_available=1`, a kept backup, ...). */
   pendingCommit: boolean;
+  /** Firmware version the running system reports (external installers), journaled before the install. */
+  runningVersion?: string;
 }
+
+/** What the journal says the update should have brought, for a writer that checks it after the reboot. */
+export interface BootExpectation {
+  /** Slot the image was installed to (the journal's expectSlot). */
+  slot?: string;
+  /** Version the package names (signed manifest, else the FUMO PkgVersion node). */
+  version?: string;
+  /** Slot and version that ran when the install started. */
+  fromSlot?: string;
+  fromVersion?: string;
+  /** True when a reboot is known to have happened since the activation; absent when that cannot be told. */
+  rebooted?: boolean;
+}
+
+/** A writer's judgement of what runs now. */
+export type BootVerdict =
+  | { state: 'running'; note?: string }
+  | { state: 'awaiting-reboot'; why: string }
+  | { state: 'failed'; why: string };
 
 /**
  * One flash back end. Protocol: begin → writeChunk* → finish (flush, read back, hash the whole target and compare;
@@ -125,13 +146,21 @@ export interface FlashWriter {
   finish(): Promise<void>;
   /** `target` is the slot named by status().targetSlot before begin() (journaled), for A/B writers after a restart. */
   activate(target?: string): Promise<void>;
-  /** Mark the running image good (after the health check). */
-  commit(): Promise<void>;
+  /**
+   * Mark the running image good (after the health check). A writer that can check `expect` (checkBoot) refuses with
+   * UpdateError(410) when the new image does not run, so a re-run after a fallback never marks the old image good.
+   */
+  commit(expect?: BootExpectation): Promise<void>;
   /** Return to the previous image (mark the target bad); takes effect at the next boot for A/B writers. */
-  rollback(): Promise<void>;
+  rollback(expect?: BootExpectation): Promise<void>;
   status(): Promise<FlashStatus>;
   /** Optional: install a whole verified file at once (external installers); used instead of begin/writeChunk/finish. */
   installFile?(file: string, meta: ImageMeta): Promise<void>;
+  /**
+   * Optional: after the reboot, judge from what the installer itself reports whether the new image runs. Writers
+   * without it are judged by status() (booted slot against the journal's expectSlot).
+   */
+  checkBoot?(expect: BootExpectation): Promise<BootVerdict>;
 }
 
 /** Reboots the device (after the pending report is stored). Tests replace it by "power off + new engine". */

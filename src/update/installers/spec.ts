@@ -1,0 +1,84 @@
+// External installers (RAUC, SWUpdate, OpenWrt sysupgrade, or a project's own): the command lines the command writer
+// runs, how their exit codes map to FUMO results (OMA-TS-DM_FUMO-V1_0 result codes), how each one tells what booted,
+// and the file name each expects for the staged package. Runtime-free: both runtimes run these same specs.
+
+import { FumoResult } from '../../fumo/result-codes';
+
+export type BuiltInInstaller = 'rauc' | 'swupdate' | 'sysupgrade';
+
+export interface InstallerSpec {
+  /** `rauc`, `swupdate`, `sysupgrade` or `custom` (for messages and the fake tools in tests). */
+  name: string;
+  /** Install command; `{file}` is replaced by the staged file path. */
+  install: string[];
+  /** Exit code → FUMO result code; unmapped non-zero codes give 410. */
+  exitCodes?: Record<number, number>;
+  /** Run once the new image is proven to run (never before: it marks the running slot good). */
+  commit?: string[];
+  /** Run when the update is abandoned; `{slot}` is replaced by the slot that was installed (skipped when unknown). */
+  rollback?: string[];
+  /** False for an installer whose result runs at once (no reboot in between). Default true. */
+  needsReboot?: boolean;
+  timeoutMs?: number;
+  /**
+   * How the writer tells what runs after the reboot:
+   *   `rauc`  `rauc status --detailed --output-format=json`: booted slot, primary slot and the booted slot's bundle version
+   *   `facts` the running firmware version the platform reports (DevDetail FwV, `device.firmwareVersion`)
+   * A custom installer may give its own commands instead (`bootedSlot`, `version`).
+   */
+  observe: 'rauc' | 'facts';
+  /** Custom: prints the booted slot (first line of stdout). */
+  bootedSlot?: string[];
+  /** Custom: prints the running firmware version (first line of stdout); replaces the platform's version. */
+  version?: string[];
+  /** File name of the staged package in `fumo.stagingDir` (RAUC refuses a bundle whose name does not end in .raucb). */
+  stagedName: string;
+}
+
+/**
+ * rauc: `rauc install` exits 1 on any failure (signature, compatible, write). mark-good/mark-bad name their slot
+ * explicitly: `mark-good booted` only after the booted slot was checked to be the installed one, `mark-bad <slot>`
+ * on the installed slot (the booted one after a fallback is the old, good image and is never touched).
+ * swupdate: exits 1 on failure; its bootloader transaction (`ustate`) is confirmed by the project's own logic.
+ * sysupgrade: exits 1 when its image check refuses the file, i.e. an image for another board → 403 device mismatch
+ * (from OpenWrt's sysupgrade script, not checked on a device). It reboots by itself on success.
+ */
+export const INSTALLERS: Record<BuiltInInstaller, InstallerSpec> = {
+  rauc: {
+    name: 'rauc',
+    install: ['rauc', 'install', '{file}'],
+    commit: ['rauc', 'status', 'mark-good', 'booted'],
+    rollback: ['rauc', 'status', 'mark-bad', '{slot}'],
+    needsReboot: true,
+    observe: 'rauc',
+    stagedName: 'firmware.raucb',
+  },
+  swupdate: { name: 'swupdate', install: ['swupdate', '-i', '{file}'], needsReboot: true, observe: 'facts', stagedName: 'firmware.swu' },
+  sysupgrade: {
+    name: 'sysupgrade',
+    install: ['sysupgrade', '{file}'],
+    exitCodes: { 1: FumoResult.DeviceMismatch },
+    needsReboot: true,
+    observe: 'facts',
+    stagedName: 'firmware.bin',
+  },
+};
+
+/** Staged file name of a custom installer, and of every writer that is not an external installer. */
+export const DEFAULT_STAGED_NAME = 'firmware.pkg';
+
+/** `argv` with `{file}` / `{slot}` replaced. */
+export function commandLine(argv: string[], vars: { file?: string; slot?: string } = {}): string[] {
+  return argv.map((a) => {
+    let s = a;
+    if (vars.file !== undefined) s = s.split('{file}').join(vars.file);
+    if (vars.slot !== undefined) s = s.split('{slot}').join(vars.slot);
+    return s;
+  });
+}
+
+/** FUMO result code for a non-zero installer exit: the configured mapping, else 410 Firmware Update Failed. */
+export function resultForExit(o: Pick<InstallerSpec, 'exitCodes'>, code: number): number {
+  const mapped = o.exitCodes ? o.exitCodes[code] : undefined;
+  return mapped === undefined ? FumoResult.UpdateFailed : mapped;
+}
