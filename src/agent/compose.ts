@@ -18,6 +18,8 @@ export interface MountedSource extends ReportSource {
   mountAt?: string;
   plugin?: TreePlugin;
   status?(): Promise<string[]>;
+  /** Machine-readable status for `status --json`, under the source's name. */
+  statusData?(): Promise<Record<string, unknown>>;
   deployedComponentUri?(idOrName: string): Promise<string>;
 }
 
@@ -114,7 +116,9 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
         lines.push(`last request: ${new Date(last.at).toISOString()} ${last.type}${last.source ? ' for ' + last.source : ''}: ${what}`);
       }
       for (const s of sources) if (s.status) lines.push(...(await s.status()));
-      return { lines, data: {} };
+      const data: Record<string, unknown> = {};
+      for (const s of sources) if (s.statusData) data[s.name] = await s.statusData();
+      return { lines, data };
     },
     async save() {
       await tree.save();

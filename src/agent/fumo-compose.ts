@@ -6,6 +6,7 @@ import { createFumoSource, type FumoSource } from './fumo-source.js';
 import { FumoEngine } from '../fumo/engine.js';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
 import { downloadLimits, parseDownloadConfig } from '../update/download-config.js';
+import { UNKNOWN } from '../device/facts.js';
 
 export interface FumoAdapters {
   downloader: Downloader;
@@ -42,6 +43,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
   adapters.makeStagingDir(c.stagingDir);
   const log = ctx.ports.log;
   const rebooter: Rebooter = {
+    manual: c.reboot.length === 0,
     async reboot() {
       if (c.reboot.length === 0) {
         log.log('info', 'firmware activated; it runs after the next reboot (fumo.reboot is empty)');
@@ -91,6 +93,13 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     },
     reportSource: c.reportSource,
     download: limits,
+    // Read fresh, not from the facts cache: after a reboot the question is what runs NOW (DevDetail FwV).
+    runningVersion: async () => {
+      const v = (await ctx.ports.deviceInfo.read()).firmwareVersion;
+      return v === UNKNOWN ? undefined : v;
+    },
+    bootId: ctx.ports.deviceInfo.bootId ? () => ctx.ports.deviceInfo.bootId!() : undefined,
+    reinstall: { refuse: c.refuseReinstall, resultCode: c.reinstallResult },
   });
   return createFumoSource(engine, c.uri, ctx.store);
 }

@@ -47,6 +47,8 @@ export interface ExecRequest {
   /** Signed manifest (base64) and its detached ed25519 signature (base64), e.g. from FUMO Ext. */
   manifest?: string;
   signature?: string;
+  /** The FUMO `<x>/PkgVersion` node at Exec time: the version the server says the package holds. */
+  pkgVersion?: string;
 }
 
 export interface PackageInfo {
@@ -76,6 +78,11 @@ export interface JobRecord {
   verified?: VerifiedInfo;
   /** Slot the new image should boot from (A/B writers). */
   expectSlot?: string;
+  /**
+   * Kernel boot id of the boot that made the switch or asked for the reboot (journaled with that step): the device
+   * has rebooted since only when the boot id differs (an agent restart keeps it).
+   */
+  bootId?: string;
   /** Install checkpoint: bytes of the image written and synced into the target (resume point after a power cut). */
   installed?: number;
   /** Set once the outcome is known. */
