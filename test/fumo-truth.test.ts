@@ -191,6 +191,18 @@ for (const rt of ['node', 'qjs'] as Rt[]) {
       expect(l3.reports).toEqual([[200, 'updated']]);
     }, 240_000);
 
+    it('item 1: bootedSlot env, a power cut between the install and the switch: the switch made after the power cycle is not taken for booted', async () => {
+      const d = await newDevice('env');
+      const l1 = await life(rt, d, { mode: 'exec', cutAfterJournaling: 'Activate' });
+      expect(l1.cut).toBe(true);
+      expect(await boot(d)).toBe('A'); // power cycle: new boot id, switch not made yet
+      const l2 = await life(rt, d, {});
+      // The env names B right after the switch, but this boot made it: reboot first, no report yet.
+      expect(l2).toMatchObject({ rebootAsked: true, step: 'VerifyBoot', reports: [] });
+      expect(await boot(d)).toBe('B');
+      expect((await life(rt, d, {})).reports).toEqual([[200, 'updated']]);
+    }, 180_000);
+
     it('item 3: fumo.reboot [] and the bootloader falls back during the operator reboots → 410 after the new boot id', async () => {
       const d = await newDevice();
       await life(rt, d, { mode: 'exec', manual: true });

@@ -311,6 +311,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   },
 
   async Activate(ctx, job) {
+    const patch: Partial<JobRecord> = {};
     if (ctx.writer.needsReboot && job.bootId !== undefined) {
       const id = await ctx.bootId();
       if (id !== null && id !== job.bootId) {
@@ -319,12 +320,15 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         // journal must name first (one journal write, only on this path), or a later check would take the reboot
         // before the switch for the one after it.
         const st = await ctx.writer.status();
-        if (job.expectSlot === undefined || st.bootedSlot !== job.expectSlot) await ctx.checkpoint({ bootId: id });
+        if (job.expectSlot === undefined || st.bootedSlot !== job.expectSlot) {
+          patch.bootId = id;
+          await ctx.checkpoint(patch);
+        }
       }
     }
     // Re-run after a power cut that came after the switch: the journal's target wins over "the other slot".
     await ctx.writer.activate(job.expectSlot);
-    return { job: next(job, ctx.writer.needsReboot ? 'Reboot' : 'VerifyBoot'), state: FumoState.UpdateProgressing };
+    return { job: next(job, ctx.writer.needsReboot ? 'Reboot' : 'VerifyBoot', patch), state: FumoState.UpdateProgressing };
   },
 
   async Reboot(ctx, job) {

@@ -21,6 +21,8 @@ export interface LifeArgs {
   resumeAgain?: boolean;
   /** Power fails when Commit is about to mark the image good (before its env write). */
   cutAtCommit?: boolean;
+  /** Power fails right after the journal write that names this step (before the step runs). */
+  cutAfterJournaling?: string;
   refuseReinstall?: boolean;
   reinstallResult?: number;
 }
@@ -56,6 +58,11 @@ export async function runLife(kit: LifeKit, a: LifeArgs): Promise<LifeOutcome> {
     put: async (n, v) => {
       if (off) throw new Error('power is off');
       await kit.store.put(n, v);
+      const job = (v as { job?: { step?: string } | null }).job;
+      if (a.cutAfterJournaling !== undefined && job && job.step === a.cutAfterJournaling) {
+        off = true;
+        throw new Error(`power cut after journaling ${a.cutAfterJournaling}`);
+      }
     },
   };
   const w = kit.writer;
