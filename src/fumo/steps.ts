@@ -129,7 +129,8 @@ export function packageVersion(job: JobRecord, manifestVersion?: string): string
  */
 async function reinstallOutcome(ctx: StepContext, job: JobRecord, version: string | undefined): Promise<StepOutcome | null> {
   if (!ctx.reinstall || !ctx.reinstall.refuse || version === undefined || !ctx.runningVersion) return null;
-  const running = await ctx.runningVersion();
+  // A version that cannot be read is not "the same": the update goes on (the Commit check still guards the result).
+  const running = await ctx.runningVersion().catch(() => undefined);
   if (running === undefined || compareVersions(running, version) !== 0) return null;
   const code = ctx.reinstall.resultCode;
   const message = `firmware ${version} is already installed: not flashed again (fumo.refuseReinstall)`;
@@ -391,8 +392,8 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   async Commit(ctx, job) {
     const why = await notRunningTarget(ctx, job);
     if (why !== null) {
-      // Never mark the old image good and report 200 (issue: a cut after VerifyBoot, then a fallback): roll back,
-      // which marks the target bad, and report the update as failed (410, package kept: state 70).
+      // Never mark the old image good and report 200 (a cut after VerifyBoot, then a bootloader fallback, lands
+      // here): roll back, which marks the target bad, and report the update as failed (410, package kept: state 70).
       return {
         job: next(job, 'RollBack', {
           result: { code: FumoResult.UpdateFailed, message: why, finalState: FumoState.UpdateFailedHaveData, rebootAfterReport: await runsTrialImage(ctx, job) },
