@@ -203,6 +203,18 @@ for (const rt of ['node', 'qjs'] as Rt[]) {
       expect((await life(rt, d, {})).reports).toEqual([[200, 'updated']]);
     }, 180_000);
 
+    it('item 3: fumo.reboot [] without a readable boot id still waits, through more restarts than the loop guard allows steps', async () => {
+      const d = await newDevice();
+      rmSync(path.join(d.sysRoot, 'proc/sys/kernel/random/boot_id'));
+      expect(await life(rt, d, { mode: 'exec', manual: true })).toMatchObject({ rebootAsked: true, awaitingReboot: true, reports: [] });
+      for (let i = 0; i < 40; i++) {
+        const again = await life(rt, d, { manual: true });
+        expect(again, `restart ${i + 1}`).toMatchObject({ step: 'VerifyBoot', awaitingReboot: true, reports: [] });
+      }
+      expect(await boot(d)).toBe('B');
+      expect((await life(rt, d, { manual: true })).reports).toEqual([[200, 'updated']]);
+    }, 240_000);
+
     it('item 3: fumo.reboot [] and the bootloader falls back during the operator reboots → 410 after the new boot id', async () => {
       const d = await newDevice();
       await life(rt, d, { mode: 'exec', manual: true });

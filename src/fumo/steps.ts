@@ -361,7 +361,10 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const st = await ctx.writer.status();
     if (job.expectSlot !== undefined && st.bootedSlot !== undefined && st.bootedSlot !== job.expectSlot) {
       if (st.primarySlot === job.expectSlot && st.pendingCommit) {
-        // Still on the old image with the switch armed: the reboot has not happened yet (agent restart only).
+        // Still on the old image with the switch armed: the reboot has not happened yet (agent restart only). When
+        // the operator reboots and no boot id proves a reboot, wait without a journal write (the loop guard would
+        // otherwise end the job after some thirty agent restarts); after a proven reboot, ask again (counted).
+        if (ctx.manualReboot && since !== 'yes') return { job, state: FumoState.UpdateProgressing, wait: true };
         return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
       }
       // The bootloader fell back (boot counter exhausted, or the env switch was lost): the new image did not run.
