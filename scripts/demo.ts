@@ -4,7 +4,7 @@
 //
 //   npx tsx scripts/demo.ts [--runtime node|qjs] [--keep]
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,9 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-demo-'));
   mkdirSync(path.join(dir, 'etc'), { recursive: true });
+  // The device's sysRoot is `dir`: /etc/version and the kernel boot id live under it (each boot writes a new one; with
+  // fumo.reboot [] the agent waits until the boot id changes, since an agent restart is not a reboot).
+  mkdirSync(path.join(dir, 'proc/sys/kernel/random'), { recursive: true });
   const slotA = path.join(dir, 'slot-A.img');
   const slotB = path.join(dir, 'slot-B.img');
   const oldImage = firmwareImage('2.4.0', SLOT_SIZE);
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
     // The booted image's first line carries its version: the device's /etc/version after boot.
     const img = readFileSync(r.slot === 'B' ? slotB : slotA);
     writeFileSync(path.join(dir, 'etc/version'), img.subarray(0, img.indexOf(10)).toString().split(' ')[2] + '\n');
+    writeFileSync(path.join(dir, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
     return r;
   };
   await boot();
@@ -128,7 +132,8 @@ async function main(): Promise<void> {
       devId: 'MAC:02DEAD00BEEF',
       manufacturer: 'Acme Gateways',
       model: 'GW-100',
-      firmwareVersion: { file: path.join(dir, 'etc/version') },
+      sysRoot: dir,
+      firmwareVersion: { file: '/etc/version' },
     },
     fumo: {
       writer: { type: 'uboot-ab', slotA, slotB, envConfig, bootedSlot: 'cmdline', cmdline },

@@ -92,6 +92,11 @@ export interface DeviceFacts {
 
 export interface DeviceInfoReader {
   read(): Promise<DeviceFacts>;
+  /**
+   * The kernel's boot id (`/proc/sys/kernel/random/boot_id` under device.sysRoot), new at every boot: tells an agent
+   * restart from a reboot. Null when it cannot be read.
+   */
+  bootId?(): Promise<string | null>;
 }
 
 /**

@@ -6,7 +6,7 @@
 // The command line is taken from the image's own /usr/bin/dm-agent wrapper (its exec line, with the absolute paths
 // mapped into the scratch root and qemu in front), so a wrapper pointing at the wrong file fails here.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -310,6 +310,9 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
         const cmd = agentCommand(arch, root);
         const dir = path.join(scratch, 'fumo');
         mkdirSync(path.join(dir, 'etc'), { recursive: true });
+        // The device's sysRoot is `dir`: each simulated boot writes a new kernel boot id there (fumo.reboot [] waits
+        // until the boot id changes: an agent restart is not a reboot).
+        mkdirSync(path.join(dir, 'proc/sys/kernel/random'), { recursive: true });
         const slotSize = 2 * 1024 * 1024;
         const slotA = path.join(dir, 'slot-A.img');
         const slotB = path.join(dir, 'slot-B.img');
@@ -328,6 +331,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
           const b = await simulateBoot(env, cmdline);
           const img = readFileSync(b.slot === 'B' ? slotB : slotA);
           writeFileSync(path.join(dir, 'etc/version'), img.subarray(0, img.indexOf(10)).toString().split(' ')[2] + '\n');
+          writeFileSync(path.join(dir, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
           return b;
         };
         expect((await boot()).slot).toBe('A');
@@ -364,7 +368,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
           JSON.stringify({
             server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
             stateDir: path.join(dir, 'state'),
-            device: { devIdScheme: 'fixed', devId, firmwareVersion: { file: path.join(dir, 'etc/version') } },
+            device: { devIdScheme: 'fixed', devId, sysRoot: dir, firmwareVersion: { file: '/etc/version' } },
             fumo: { writer: { type: 'uboot-ab', slotA, slotB, envConfig, bootedSlot: 'cmdline', cmdline }, reboot: [], allowHttp: true, requireHash: true },
             ui: { mode: 'headless' },
             log: { level: 'warn' },

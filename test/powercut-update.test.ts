@@ -26,6 +26,11 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = new Uint8Array(randomBytes(40_000));
 const newFw = new Uint8Array(randomBytes(100_000));
 const GOOD = new Set([sha(oldFw), sha(newFw)]);
+/** What /etc/version says when each image runs (the package names 2.0 through PkgVersion). */
+const VERSION = new Map([
+  [sha(oldFw), '1.0'],
+  [sha(newFw), '2.0'],
+]);
 
 let srv: PkgServer;
 beforeAll(async () => {
@@ -62,12 +67,15 @@ async function newDevice(): Promise<Device> {
 
 const booted = (d: Device) => (/dm\.slot=([AB])/.exec(readFileSync(d.cmdline, 'utf8')) as RegExpExecArray)[1] as Slot;
 
-/** Bootloader run; asserts the slot it picks holds a complete good image. */
+/** Bootloader run; asserts the slot it picks holds a complete good image. A new kernel boot id, and the version of
+ *  the image that runs, for the engine's boot-id and running-version checks. */
 async function boot(d: Device): Promise<Slot> {
   const b = await simulateBoot(d.bootEnv, d.cmdline);
   expect(b.slot, 'a bootable slot exists').not.toBeNull();
   const img = readFileSync(d.slots[b.slot as Slot]);
   expect(GOOD.has(sha(img)), `slot ${b.slot} holds a good image`).toBe(true);
+  writeFileSync(path.join(d.dir, 'boot_id'), randomBytes(16).toString('hex'));
+  writeFileSync(path.join(d.dir, 'version'), VERSION.get(sha(img)) as string);
   return b.slot as Slot;
 }
 
@@ -89,6 +97,8 @@ function engineFor(d: Device, tick: (w: string) => void, flags: { reboot: boolea
     download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
     chunkSize: 16384,
     checkpointBytes: 32768,
+    bootId: async () => readFileSync(path.join(d.dir, 'boot_id'), 'utf8'),
+    runningVersion: async () => readFileSync(path.join(d.dir, 'version'), 'utf8'),
   });
 }
 
@@ -117,7 +127,7 @@ async function scenario(cutAt: number | null): Promise<Outcome> {
     try {
       if (!execAccepted) {
         // The server (re-)sends the Exec until it gets 202; a cut before the job was journaled loses no state.
-        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-1', sha256: sha(newFw) });
+        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-1', sha256: sha(newFw), pkgVersion: '2.0' });
         expect(ans.status).toBe(202);
         execAccepted = true;
         await ans.done;

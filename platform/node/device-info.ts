@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import type { DeviceFacts, DeviceInfoReader } from '../../src/ports';
-import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, underRoot } from '../../src/device';
+import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, readBootId, underRoot } from '../../src/device';
 
 export interface NodeDeviceInfoOptions {
   /** Consult systeminformation for missing facts (default: only when sysRoot is `/`). */
@@ -78,5 +78,6 @@ export function createNodeDeviceInfoReader(rawConfig: unknown, options: NodeDevi
       if (useSi) await addSystemInformation(sources);
       return buildDeviceFacts(sources, config);
     },
+    bootId: () => readBootId(files),
   };
 }

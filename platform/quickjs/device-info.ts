@@ -6,7 +6,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import type { DeviceFacts, DeviceInfoReader } from '../../src/ports';
-import { type DeviceConfig, type DeviceFileAccess, parseDeviceConfig, readDeviceFacts, underRoot } from '../../src/device';
+import { type DeviceConfig, type DeviceFileAccess, parseDeviceConfig, readBootId, readDeviceFacts, underRoot } from '../../src/device';
 
 function readWhole(path: string): string | null {
   const f = std.open(path, 'r');
@@ -58,5 +58,6 @@ export function createQuickjsDeviceInfoReader(rawConfig: unknown): DeviceInfoRea
     read(): Promise<DeviceFacts> {
       return readDeviceFacts(files, config);
     },
+    bootId: () => readBootId(files),
   };
 }

@@ -43,6 +43,8 @@ export interface QjsUbootAbOptions {
   durability: Durability;
   /** Default: /proc/cmdline. */
   cmdlineFile?: string;
+  /** How the booted slot is told (fumo.writer.bootedSlot "env", "A", "B"); default: the kernel command line. */
+  bootedSlot?: () => Promise<Slot>;
   bootlimit?: number;
 }
 
@@ -52,11 +54,11 @@ export function createQjsUbootAbWriter(o: QjsUbootAbOptions): UbootAbCore {
     slots: o.slots,
     env: o.env,
     bootlimit: o.bootlimit,
-    bootedSlot: async (): Promise<Slot> => {
+    bootedSlot: o.bootedSlot || (async (): Promise<Slot> => {
       const text = readText(cmdline);
       if (text === null) throw new UpdateError(FumoResult.UpdateFailed, `cannot read ${cmdline}`);
       return parseBootedSlot(text, cmdline);
-    },
+    }),
     openSlot: async (path, meta) => {
       const s = new QjsSlotWriter(path, meta, o.hash, o.durability);
       s.open();

@@ -10,7 +10,8 @@ import { QjsFwEnv, createQjsUbootAbWriter } from './flash-uboot-ab.js';
 import { loadSha256 } from './hash.js';
 import { loadDmNative } from './native.js';
 import { commandDurability, nativeDurability } from './storage.js';
-import { exec, mkdirp } from './files.js';
+import { exec, mkdirp, readText } from './files.js';
+import { parseBootedSlot, type Slot } from '../common/uboot-ab.js';
 import * as os from 'os';
 import * as std from 'std';
 
@@ -38,11 +39,26 @@ export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSour
     async writer(c) {
       const w = c.writer!;
       if (w.type === 'file') return new QjsFileWriter(w.path, hash, durability);
-      if (w.type === 'uboot-ab' && w.bootedSlot === 'cmdline') {
-        return createQjsUbootAbWriter({ slots: { A: w.slotA, B: w.slotB }, env: new QjsFwEnv({ config: w.envConfig }), hash, durability, cmdlineFile: w.cmdline });
+      if (w.type === 'uboot-ab') {
+        const env = new QjsFwEnv({ config: w.envConfig });
+        // Same rule as on Node (platform/node/fumo.ts): a fixed slot, the env's dm_booted/dm_slot, else the cmdline.
+        const fixed = w.bootedSlot === 'A' || w.bootedSlot === 'B' ? w.bootedSlot : null;
+        const bootedSlot =
+          w.bootedSlot === 'cmdline'
+            ? undefined
+            : async (): Promise<Slot> => {
+                if (fixed) return fixed;
+                const e = await env.read();
+                const s = e.dm_booted || e.dm_slot;
+                if (s === 'A' || s === 'B') return s;
+                const text = readText(w.cmdline);
+                if (text === null) throw new Error(`cannot read ${w.cmdline}`);
+                return parseBootedSlot(text, w.cmdline);
+              };
+        return createQjsUbootAbWriter({ slots: { A: w.slotA, B: w.slotB }, env, hash, durability, cmdlineFile: w.cmdline, bootedSlot });
       }
       // (type command is built by src/agent/fumo-compose.ts for both runtimes; it only needs `run` below)
-      throw new Error(`fumo.writer ${w.type}${w.type === 'uboot-ab' ? ` with bootedSlot ${w.bootedSlot}` : ''} is not supported on QuickJS yet (use file, command, or uboot-ab with bootedSlot cmdline)`);
+      throw new Error(`fumo.writer ${w.type} is not supported on QuickJS yet (use file, command or uboot-ab)`);
     },
     makeStagingDir: (dir) => mkdirp(dir, 0o700),
     run: (argv, timeoutMs) => exec(argv, { timeoutMs }),

@@ -18,6 +18,8 @@ export interface MountedSource extends ReportSource {
   mountAt?: string;
   plugin?: TreePlugin;
   status?(): Promise<string[]>;
+  /** Machine-readable status for `status --json`, under the source's name. */
+  statusData?(): Promise<Record<string, unknown>>;
   deployedComponentUri?(idOrName: string): Promise<string>;
 }
 
@@ -118,7 +120,9 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
       const damaged = store.recoveries().filter((r) => r.recoveredFrom !== 'nothing');
       for (const r of damaged)
         lines.push(`state ${r.name}: ${r.recoveredFrom === 'prev' ? 'damaged, recovered from its previous copy' : 'damaged in both copies, set aside'}${r.keptAs ? ` (kept as ${r.keptAs.join(', ')})` : ''}`);
-      return { lines, data: damaged.length > 0 ? { damagedState: damaged } : {} };
+      const data: Record<string, unknown> = damaged.length > 0 ? { damagedState: damaged } : {};
+      for (const s of sources) if (s.statusData) data[s.name] = await s.statusData();
+      return { lines, data };
     },
     async save() {
       await tree.save();

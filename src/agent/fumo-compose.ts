@@ -8,6 +8,7 @@ import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } fro
 import { downloadLimits, parseDownloadConfig } from '../update/download-config.js';
 import { InstallerWriter } from '../update/installers/writer.js';
 import { stagedFileName } from './fumo-writer-config.js';
+import { UNKNOWN } from '../device/facts.js';
 
 export interface FumoAdapters {
   downloader: Downloader;
@@ -58,6 +59,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
       : await adapters.writer(c);
   adapters.makeStagingDir(c.stagingDir);
   const rebooter: Rebooter = {
+    manual: c.reboot.length === 0,
     async reboot() {
       if (c.reboot.length === 0) {
         log.log('info', 'firmware activated; it runs after the next reboot (fumo.reboot is empty)');
@@ -108,6 +110,13 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     },
     reportSource: c.reportSource,
     download: limits,
+    // Read fresh, not from the facts cache: after a reboot the question is what runs NOW (DevDetail FwV).
+    runningVersion: async () => {
+      const v = (await ctx.ports.deviceInfo.read()).firmwareVersion;
+      return v === UNKNOWN ? undefined : v;
+    },
+    bootId: ctx.ports.deviceInfo.bootId ? () => ctx.ports.deviceInfo.bootId!() : undefined,
+    reinstall: { refuse: c.refuseReinstall, resultCode: c.reinstallResult },
   });
   return createFumoSource(engine, c.uri, ctx.store);
 }

@@ -26,6 +26,8 @@
 //   "requireSignature": false, "publicKeys": ["<ed25519 public key, 64 hex>"],
 //   "hardware": "gw-100",               // must appear in a signed manifest's hardware list
 //   "refuseDowngrade": false,
+//   "refuseReinstall": true,            // a package naming the running version is not flashed again ...
+//   "reinstallResult": 200,             // ... and this FUMO result code is reported ("already installed" in the log)
 //   "reportSource": "exec-target"       // result alert Source: the Exec'd node, or "mo-root" (digest §9 #4)
 // }
 // ```
@@ -50,6 +52,10 @@ export interface FumoConfig {
   publicKeys: string[];
   hardware?: string;
   refuseDowngrade: boolean;
+  /** A package whose version (manifest, else PkgVersion) equals the running firmware is not flashed again. */
+  refuseReinstall: boolean;
+  /** FUMO result code reported for such a package (default 200: what was asked for is what runs). */
+  reinstallResult: number;
   reportSource: 'exec-target' | 'mo-root';
 }
 
@@ -76,7 +82,7 @@ function b(o: Obj, k: string, path: string, dflt: boolean): boolean {
   return v;
 }
 
-const KEYS = ['uri', 'writer', 'stagingDir', 'maxPackageSize', 'reboot', 'healthCommand', 'allowedHosts', 'allowHttp', 'requireHash', 'requireSignature', 'publicKeys', 'hardware', 'refuseDowngrade', 'reportSource', '$comment'];
+const KEYS = ['uri', 'writer', 'stagingDir', 'maxPackageSize', 'reboot', 'healthCommand', 'allowedHosts', 'allowHttp', 'requireHash', 'requireSignature', 'publicKeys', 'hardware', 'refuseDowngrade', 'refuseReinstall', 'reinstallResult', 'reportSource', '$comment'];
 
 export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
   for (const k of Object.keys(o)) if (KEYS.indexOf(k) < 0) throw new ConfigError(`fumo.${k}`, `unknown key (allowed: ${KEYS.join(', ')})`);
@@ -92,6 +98,10 @@ export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
   const max = o.maxPackageSize;
   if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1))
     throw new ConfigError('fumo.maxPackageSize', `must be a positive integer (bytes), got ${JSON.stringify(max)}`);
+  const reinstallResult = o.reinstallResult === undefined ? 200 : o.reinstallResult;
+  // 200 (already there), or a FUMO failure code (OMA-TS-DM_FUMO-V1_0 result codes), e.g. 405 Not Acceptable as SWUpdate -R.
+  if (typeof reinstallResult !== 'number' || !Number.isInteger(reinstallResult) || !(reinstallResult === 200 || (reinstallResult >= 400 && reinstallResult <= 599)))
+    throw new ConfigError('fumo.reinstallResult', `must be a FUMO result code: 200, or 400-599, got ${JSON.stringify(reinstallResult)}`);
   return {
     uri,
     writer,
@@ -106,6 +116,8 @@ export function parseFumoConfig(o: Obj, stateDir: string): FumoConfig {
     publicKeys: keys,
     hardware: o.hardware === undefined ? undefined : s(o, 'hardware', 'fumo'),
     refuseDowngrade: b(o, 'refuseDowngrade', 'fumo', false),
+    refuseReinstall: b(o, 'refuseReinstall', 'fumo', true),
+    reinstallResult,
     reportSource,
   };
 }

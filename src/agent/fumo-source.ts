@@ -19,6 +19,8 @@ import { utf8Decode } from '../bytes.js';
 import { Status } from '../dm/codes.js';
 
 const DOC = 'fumo-nodes';
+/** What `status` says while an activated image waits for the reboot (fumo.reboot [] = the operator's). */
+const AWAITING = 'awaiting reboot: the new firmware is activated and runs after the next reboot';
 
 interface FumoNodes {
   PkgName: string;
@@ -54,6 +56,8 @@ export interface FumoSource extends ReportSource {
   mountAt: string;
   plugin: TreePlugin;
   status(): Promise<string[]>;
+  /** The same for `status --json`: state, the job, and whether it waits for a reboot. */
+  statusData(): Promise<Record<string, unknown>>;
 }
 
 export async function createFumoSource(engine: FumoEngine, uri: string, store: JsonStore, acl = 'Get=*&Replace=*&Exec=*'): Promise<FumoSource> {
@@ -145,6 +149,8 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
         lines.push(
           job.step === 'Done' && job.result
             ? `firmware job ${job.id}: ${job.result.message} (result ${job.result.code}, state ${engine.state()})`
+            : (await engine.awaitingReboot())
+            ? `firmware job ${job.id}: ${AWAITING}`
             : `firmware job ${job.id} waits at step ${job.step} (state ${engine.state()})`,
         );
       }
@@ -154,7 +160,17 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
       const job = engine.job();
       const lines = [`FUMO ${uri}: state ${engine.state()}${nodes.PkgName ? `, package ${nodes.PkgName} ${nodes.PkgVersion}` : ''}`];
       if (job) lines.push(`  last job ${job.id}: ${job.operation} at step ${job.step}${job.result ? ` (${job.result.message})` : ''}`);
+      if (await engine.awaitingReboot()) lines.push(`  ${AWAITING}`);
       return lines;
+    },
+    async statusData() {
+      const job = engine.job();
+      return {
+        uri,
+        state: engine.state(),
+        job: job ? { id: job.id, operation: job.operation, step: job.step, result: job.result ? job.result.code : null } : null,
+        awaitingReboot: await engine.awaitingReboot(),
+      };
     },
   };
 }

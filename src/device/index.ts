@@ -10,7 +10,7 @@ export { luhnValid, makeDevId, normaliseMac, pickInterface } from './devid';
 export { DeviceConfigError, DeviceFactError } from './errors';
 export { buildDeviceFacts, clean, UNKNOWN } from './facts';
 export { parseOsRelease } from './os-release';
-export { collectDeviceSources, DEVICE_PATHS, type DeviceFileAccess, type DeviceSources, DMI_KEYS, underRoot } from './sources';
+export { collectDeviceSources, readBootId, DEVICE_PATHS, type DeviceFileAccess, type DeviceSources, DMI_KEYS, underRoot } from './sources';
 
 /** What both readers do: read the sources through their file access, then compute the facts. */
 export async function readDeviceFacts(files: DeviceFileAccess, config: DeviceConfig): Promise<DeviceFacts> {

@@ -58,7 +58,15 @@ export const DEVICE_PATHS = {
   deviceTreeSerial: 'sys/firmware/devicetree/base/serial-number',
   deviceTreeCompatible: 'sys/firmware/devicetree/base/compatible',
   netDir: 'sys/class/net',
+  bootId: 'proc/sys/kernel/random/boot_id',
 };
+
+/** The kernel's boot id (a UUID the kernel draws at every boot), or null when absent or empty. */
+export async function readBootId(files: DeviceFileAccess): Promise<string | null> {
+  const text = await files.readText(DEVICE_PATHS.bootId);
+  const id = text === null ? '' : text.trim();
+  return id === '' ? null : id;
+}
 
 /** Reads every source the configuration may need. */
 export async function collectDeviceSources(files: DeviceFileAccess, config: DeviceConfig): Promise<DeviceSources> {

@@ -15,7 +15,7 @@ import { FumoResult, isSuccessResult } from './result-codes';
 import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation } from './state';
 import type { ExecRequest, FumoDocument, JobRecord, JournalStore, StepName } from './journal';
 import { PendingReport, ReportBook, Serial } from './reports';
-import { STEPS, StepContext, StepOutcome, failure } from './steps';
+import { STEPS, StepContext, StepOutcome, failure, rebootSince } from './steps';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports';
 import type { UrlPolicy } from '../update/url-policy';
 import type { VerificationPolicy } from '../update/verify';
@@ -47,6 +47,12 @@ export interface FumoEngineOptions {
   checkpointBytes?: number;
   /** Hard cap on persisted steps per job (default 64). */
   maxTransitions?: number;
+  /** The kernel's boot id, read through the device port (null when unreadable); absent = reboots judged by slot only. */
+  bootId?: () => Promise<string | null>;
+  /** The running firmware version (DevDetail FwV as the platform reads it), fresh at each call. */
+  runningVersion?: () => Promise<string | undefined>;
+  /** fumo.refuseReinstall and the result code reported when the same version is not flashed again. */
+  reinstall?: { refuse: boolean; resultCode: number };
   onEvent?(event: FumoEvent): void;
 }
 
@@ -71,6 +77,8 @@ export class FumoEngine {
   private readonly reports: ReportBook;
   private running: Promise<void> | null = null;
   private loaded = false;
+  /** Job whose reboot this engine asked for and saw return: in this process the device has not rebooted since. */
+  private rebootAskedFor: string | null = null;
   /** Journal writes from the run loop and from acknowledge() never interleave (read-modify-write of one doc). */
   private readonly serial = new Serial();
 
@@ -131,6 +139,20 @@ export class FumoEngine {
   /** The job in progress (or the last finished one), for diagnostics and the DM tree. */
   job(): JobRecord | null {
     return this.doc.job;
+  }
+
+  /**
+   * The current job has activated its image and waits for a reboot that has not happened yet (same boot id, or this
+   * process asked for it; without a boot id: the old image still runs with the switch armed).
+   */
+  async awaitingReboot(): Promise<boolean> {
+    await this.load();
+    const job = this.doc.job;
+    if (!job || job.step !== 'VerifyBoot' || !this.o.writer.needsReboot) return false;
+    const since = await rebootSince(this.context(), job);
+    if (since !== 'unknown') return since === 'no';
+    const st = await this.o.writer.status();
+    return job.expectSlot !== undefined && st.bootedSlot !== job.expectSlot && st.primarySlot === job.expectSlot && st.pendingCommit;
   }
 
   pendingReports(): PendingReport[] {
@@ -231,6 +253,19 @@ export class FumoEngine {
       checkpoint: async (patch) => {
         if (this.doc.job) await this.persist({ job: Object.assign({}, this.doc.job, patch) });
       },
+      bootId: async () => {
+        if (!this.o.bootId) return null;
+        try {
+          const id = await this.o.bootId();
+          return id === null || id === '' ? null : id;
+        } catch {
+          return null;
+        }
+      },
+      rebootAskedHere: job !== null && this.rebootAskedFor === job.id,
+      manualReboot: !!(this.o.rebooter && this.o.rebooter.manual),
+      runningVersion: this.o.runningVersion,
+      reinstall: this.o.reinstall,
     };
   }
 
@@ -288,6 +323,9 @@ export class FumoEngine {
           out = this.afterFailure(job, e, installPhase);
         }
       }
+      // Waiting for a reboot: nothing to journal, and no transition counted (the loop guard must not end a job that
+      // waits through any number of agent restarts).
+      if (out.wait) return;
       const nextJob: JobRecord = Object.assign({}, out.job, { transitions: job.transitions + 1 });
       if (job.step === 'Report') {
         // The report is stored before the job is marked Done (and before a reboot that follows a rollback);
@@ -309,6 +347,7 @@ export class FumoEngine {
       if (rebootNow) {
         if (!this.o.rebooter) throw new Error('FUMO job needs a reboot but no Rebooter is configured');
         await this.o.rebooter.reboot();
+        this.rebootAskedFor = nextJob.id;
         return; // a real reboot never returns; a simulated one ends this run, resume() continues after "boot"
       }
       if (out.stop) return;

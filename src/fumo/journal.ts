@@ -47,7 +47,7 @@ export interface ExecRequest {
   /** Signed manifest (base64) and its detached ed25519 signature (base64), e.g. from FUMO Ext. */
   manifest?: string;
   signature?: string;
-  /** The FUMO PkgVersion node when the Exec came (what the new firmware must report after the reboot). */
+  /** The FUMO `<x>/PkgVersion` node at Exec time: the version the server says the package holds. */
   pkgVersion?: string;
 }
 
@@ -80,6 +80,11 @@ export interface JobRecord {
   expectSlot?: string;
   /** What ran when the install started (writers with checkBoot: external installers), for telling "not rebooted yet". */
   from?: { slot?: string; version?: string };
+  /**
+   * Kernel boot id of the boot that made the switch or asked for the reboot (journaled with that step): the device
+   * has rebooted since only when the boot id differs (an agent restart keeps it).
+   */
+  bootId?: string;
   /** Install checkpoint: bytes of the image written and synced into the target (resume point after a power cut). */
   installed?: number;
   /** Set once the outcome is known. */

@@ -3,7 +3,7 @@
 // power cut can stop any of them half-way and the same handler runs again after the restart.
 
 import type { Clock, Log, Random } from '../ports';
-import { FumoResult } from './result-codes';
+import { FumoResult, isSuccessResult } from './result-codes';
 import { FumoState } from './state';
 import type { JobRecord, StepName, VerifiedInfo } from './journal';
 import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports';
@@ -14,6 +14,7 @@ import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy';
 import { PackageClaims, VerificationPolicy, checkClaims, verifyDigest } from '../update/verify';
 import { InstallNotify, installNotifyBody, notifyCodeForResult } from '../update/install-notify';
 import { hex, utf8Encode } from '../bytes';
+import { compareVersions } from '../update/manifest';
 
 export interface StepContext {
   downloader: Downloader;
@@ -37,6 +38,16 @@ export interface StepContext {
   checkpointBytes: number;
   /** Persists `patch` into the current job without moving to another step. */
   checkpoint(patch: Partial<JobRecord>): Promise<void>;
+  /** The kernel's boot id (`/proc/sys/kernel/random/boot_id` under device.sysRoot); null when it cannot be read. */
+  bootId(): Promise<string | null>;
+  /** This process asked for the current job's reboot itself and is still running: no reboot has happened yet. */
+  rebootAskedHere: boolean;
+  /** `fumo.reboot: []`: the operator reboots. The job waits for that reboot; agent restarts never count as reboots. */
+  manualReboot: boolean;
+  /** The running firmware version as the platform reads it (DevDetail FwV); absent = not known to this engine. */
+  runningVersion?(): Promise<string | undefined>;
+  /** fumo.refuseReinstall: a package whose version already runs is not flashed again; `resultCode` is reported. */
+  reinstall?: { refuse: boolean; resultCode: number };
 }
 
 export interface StepOutcome {
@@ -47,6 +58,8 @@ export interface StepOutcome {
   after?: 'reboot';
   /** Ends the run loop after persisting (waiting for a reboot that has not happened). */
   stop?: boolean;
+  /** Nothing changed: the engine neither journals nor counts a transition, and stops (waiting for a reboot). */
+  wait?: boolean;
 }
 
 const MAX_DESCRIPTOR_BYTES = 64 * 1024;
@@ -102,6 +115,67 @@ function bootExpectation(job: JobRecord): BootExpectation {
   return e;
 }
 
+/**
+ * Has the device rebooted since `job.bootId` was journaled? 'no' when this very process asked for the reboot, or the
+ * kernel's boot id is still the recorded one (an agent restart is not a reboot); 'unknown' when no boot id is known,
+ * and the caller falls back to what the writer says booted.
+ */
+export async function rebootSince(ctx: Pick<StepContext, 'bootId' | 'rebootAskedHere'>, job: JobRecord): Promise<'yes' | 'no' | 'unknown'> {
+  if (ctx.rebootAskedHere) return 'no';
+  if (job.bootId === undefined) return 'unknown';
+  const now = await ctx.bootId();
+  if (now === null) return 'unknown';
+  return now === job.bootId ? 'no' : 'yes';
+}
+
+/** The version the package names: the signed manifest's, else the server's PkgVersion node (OMA-TS-DM_FUMO-V1_0). */
+export function packageVersion(job: JobRecord, manifestVersion?: string): string | undefined {
+  const v = manifestVersion !== undefined ? manifestVersion : job.verified && job.verified.version !== undefined ? job.verified.version : job.request.pkgVersion;
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/**
+ * fumo.refuseReinstall (SWUpdate -R): the package names the version that already runs, so it is not flashed again
+ * (a button pressed twice does not reflash). Returns the outcome that ends the job, or null to go on.
+ */
+async function reinstallOutcome(ctx: StepContext, job: JobRecord, version: string | undefined): Promise<StepOutcome | null> {
+  if (!ctx.reinstall || !ctx.reinstall.refuse || version === undefined || !ctx.runningVersion) return null;
+  // A version that cannot be read is not "the same": the update goes on (the Commit check still guards the result).
+  const running = await ctx.runningVersion().catch(() => undefined);
+  if (running === undefined || compareVersions(running, version) !== 0) return null;
+  const code = ctx.reinstall.resultCode;
+  const message = `firmware ${version} is already installed: not flashed again (fumo.refuseReinstall)`;
+  if (ctx.log) ctx.log.log('info', message, { jobId: job.id, resultCode: code });
+  const finalState = isSuccessResult(code) ? FumoState.UpdateSuccessfulNoData : FumoState.UpdateFailedNoData;
+  return { job: next(job, 'Report', { result: { code, message, finalState } }), state: FumoState.UpdateProgressing };
+}
+
+/**
+ * Commit's precondition, re-checked on every run (a power cut can land after VerifyBoot was journaled, and the
+ * bootloader may fall back before Commit runs again): the booted slot is the target and, when the package names a
+ * version, the running firmware (DevDetail FwV) is that version. Returns why not, or null.
+ */
+async function notRunningTarget(ctx: StepContext, job: JobRecord): Promise<string | null> {
+  const st = await ctx.writer.status();
+  if (job.expectSlot !== undefined && st.bootedSlot !== undefined && st.bootedSlot !== job.expectSlot)
+    return `booted ${st.bootedSlot}, expected ${job.expectSlot}: fell back`;
+  // A file writer replaces data nothing boots: the running firmware version cannot follow it, so only images that
+  // run after a reboot are held to the version they claim.
+  const want = packageVersion(job);
+  if (ctx.writer.needsReboot && want !== undefined && ctx.runningVersion) {
+    const running = await ctx.runningVersion();
+    if (running === undefined || compareVersions(running, want) !== 0)
+      return `running firmware version ${running === undefined ? '(unknown)' : running}, the package is ${want}: the new image is not running`;
+  }
+  return null;
+}
+
+/** The target slot is what runs (on trial): a rollback switches back, so the report is followed by a reboot. */
+async function runsTrialImage(ctx: StepContext, job: JobRecord): Promise<boolean> {
+  if (!ctx.writer.needsReboot || job.expectSlot === undefined) return false;
+  return (await ctx.writer.status()).bootedSlot === job.expectSlot;
+}
+
 export type StepHandler = (ctx: StepContext, job: JobRecord) => Promise<StepOutcome>;
 
 export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
@@ -112,7 +186,12 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     }
     const url = job.request.pkgUrl || '';
     checkPackageUrl(url, ctx.policy); // 411 and no request for file:, ftp:, credentials, foreign hosts
-    checkClaims(claimsOf(job), Object.assign({}, ctx.verification, { requireHash: false }));
+    const manifest = checkClaims(claimsOf(job), Object.assign({}, ctx.verification, { requireHash: false }));
+    if (job.operation === 'DownloadAndUpdate') {
+      // The version is known before any byte is fetched: the same image again is neither downloaded nor flashed.
+      const same = await reinstallOutcome(ctx, job, packageVersion(job, manifest && manifest.version));
+      if (same) return same;
+    }
     const pkg = job.pkg || { url };
     return { job: next(job, 'Download', { pkg }), state: FumoState.DownloadProgressing };
   },
@@ -196,6 +275,9 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   async Install(ctx, job) {
     const v = job.verified;
     if (!v) throw new UpdateError(FumoResult.UpdateFailed, 'install without a verified package');
+    // Exec Update of a stored package, or a version first learnt from a descriptor's manifest: checked before begin().
+    const same = await reinstallOutcome(ctx, job, packageVersion(job));
+    if (same) return same;
     const before = await ctx.writer.status();
     const meta = { size: v.size, sha256: v.sha256, version: v.version, stagedFile: ctx.stagingFile };
     if (ctx.writer.installFile) {
@@ -238,29 +320,68 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       if (before.runningVersion !== undefined) from.version = before.runningVersion;
       patch.from = from;
     }
+    if (ctx.writer.needsReboot) {
+      // The boot the switch is made in, journaled with Activate at no extra write: a later boot id proves a reboot
+      // even where the booted slot cannot (bootedSlot "env" reads the slot the env names, switched or not).
+      const id = await ctx.bootId();
+      if (id !== null) patch.bootId = id;
+    }
     return { job: next(job, 'Activate', patch), state: FumoState.UpdateProgressing };
   },
 
   async Activate(ctx, job) {
+    const patch: Partial<JobRecord> = {};
+    if (ctx.writer.needsReboot && job.bootId !== undefined) {
+      const id = await ctx.bootId();
+      if (id !== null && id !== job.bootId) {
+        // A power cut came between Install and here, and the device has booted since. If it booted the target, the
+        // switch was made before the cut and that boot counts; otherwise the switch happens in THIS boot, which the
+        // journal must name first (one journal write, only on this path), or a later check would take the reboot
+        // before the switch for the one after it.
+        const st = await ctx.writer.status();
+        if (job.expectSlot === undefined || st.bootedSlot !== job.expectSlot) {
+          patch.bootId = id;
+          await ctx.checkpoint(patch);
+        }
+      }
+    }
     // Re-run after a power cut that came after the switch: the journal's target wins over "the other slot".
     await ctx.writer.activate(job.expectSlot);
-    return { job: next(job, ctx.writer.needsReboot ? 'Reboot' : 'VerifyBoot'), state: FumoState.UpdateProgressing };
+    return { job: next(job, ctx.writer.needsReboot ? 'Reboot' : 'VerifyBoot', patch), state: FumoState.UpdateProgressing };
   },
 
   async Reboot(ctx, job) {
     const st = await ctx.writer.status();
-    if (job.expectSlot !== undefined && st.bootedSlot === job.expectSlot)
+    const since = await rebootSince(ctx, job);
+    if (since !== 'no' && job.expectSlot !== undefined && st.bootedSlot === job.expectSlot)
       return { job: next(job, 'VerifyBoot'), state: FumoState.UpdateProgressing }; // a power cycle already did it
     if (job.reboots >= MAX_REBOOTS)
       throw new UpdateError(FumoResult.UpdateFailed, `still not running ${job.expectSlot !== undefined ? `slot ${job.expectSlot}` : 'the new image'} after ${job.reboots} reboots`);
-    // Persist "VerifyBoot" first, then reboot: after the restart the journal knows what to check.
-    return { job: next(job, 'VerifyBoot', { reboots: job.reboots + 1 }), state: FumoState.UpdateProgressing, after: 'reboot' };
+    // Only reboots that happened count towards the limit when the operator reboots: agent restarts are not reboots.
+    const reboots = ctx.manualReboot && since !== 'yes' ? job.reboots : job.reboots + 1;
+    // Persist "VerifyBoot" and the boot id of the boot asking for the reboot first, then reboot: after the restart
+    // the journal knows what to check, and a boot id that has not changed says the reboot has not happened yet.
+    const patch: Partial<JobRecord> = { reboots };
+    const id = await ctx.bootId();
+    if (id !== null) patch.bootId = id;
+    return { job: next(job, 'VerifyBoot', patch), state: FumoState.UpdateProgressing, after: 'reboot' };
   },
 
   async VerifyBoot(ctx, job) {
+    const since = await rebootSince(ctx, job);
+    if (since === 'no') {
+      // Same boot as the one that asked for the reboot (the agent restarted, or resumed in the same process): the new
+      // image cannot be running. The operator reboots (fumo.reboot []), or our reboot is still under way: wait, as
+      // long as it takes, without a journal write. Otherwise the reboot command did not take: ask again (counted).
+      if (ctx.manualReboot || ctx.rebootAskedHere) return { job, state: FumoState.UpdateProgressing, wait: true };
+      return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
+    }
     if (ctx.writer.checkBoot) {
-      // External installers: what the installer itself reports decides (src/update/installers/verdict.ts).
-      const v = await ctx.writer.checkBoot(bootExpectation(job));
+      // External installers: what the installer itself reports decides (src/update/installers/verdict.ts). A boot id
+      // that changed proves the reboot, so "still the old slot/version" is then a fallback, not a pending reboot.
+      const expect = bootExpectation(job);
+      if (since === 'yes') expect.rebooted = true;
+      const v = await ctx.writer.checkBoot(expect);
       if (v.state === 'awaiting-reboot') return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
       if (v.state === 'failed') {
         return {
@@ -272,7 +393,10 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const st = ctx.writer.checkBoot ? null : await ctx.writer.status();
     if (st && job.expectSlot !== undefined && st.bootedSlot !== undefined && st.bootedSlot !== job.expectSlot) {
       if (st.primarySlot === job.expectSlot && st.pendingCommit) {
-        // Still on the old image with the switch armed: the reboot has not happened yet (agent restart only).
+        // Still on the old image with the switch armed: the reboot has not happened yet (agent restart only). When
+        // the operator reboots and no boot id proves a reboot, wait without a journal write (the loop guard would
+        // otherwise end the job after some thirty agent restarts); after a proven reboot, ask again (counted).
+        if (ctx.manualReboot && since !== 'yes') return { job, state: FumoState.UpdateProgressing, wait: true };
         return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
       }
       // The bootloader fell back (boot counter exhausted, or the env switch was lost): the new image did not run.
@@ -301,6 +425,19 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   },
 
   async Commit(ctx, job) {
+    // External installers re-check what runs inside their own commit (src/update/installers/writer.ts), from what
+    // the installer reports; slot writers are checked here.
+    const why = ctx.writer.checkBoot ? null : await notRunningTarget(ctx, job);
+    if (why !== null) {
+      // Never mark the old image good and report 200 (a cut after VerifyBoot, then a bootloader fallback, lands
+      // here): roll back, which marks the target bad, and report the update as failed (410, package kept: state 70).
+      return {
+        job: next(job, 'RollBack', {
+          result: { code: FumoResult.UpdateFailed, message: why, finalState: FumoState.UpdateFailedHaveData, rebootAfterReport: await runsTrialImage(ctx, job) },
+        }),
+        state: FumoState.UpdateProgressing,
+      };
+    }
     await ctx.writer.commit(bootExpectation(job));
     const finalState = ctx.keepPackage ? FumoState.UpdateSuccessfulHaveData : FumoState.UpdateSuccessfulNoData;
     return {

@@ -166,6 +166,8 @@ export interface FlashWriter {
 /** Reboots the device (after the pending report is stored). Tests replace it by "power off + new engine". */
 export interface Rebooter {
   reboot(): Promise<void>;
+  /** reboot() only says a reboot is due (fumo.reboot []): the operator reboots, whenever that is. */
+  readonly manual?: boolean;
 }
 
 /** Decides whether the freshly booted image works (services up, DM server reachable) before commit. */

@@ -1,0 +1,137 @@
+// The built agent, Node and host qjs, with fumo.reboot [] ("the operator reboots") and A/B slots over the real
+// fw_setenv, against the reference DM server (issue 16 items 3 and 4). Each simulated boot writes a new kernel boot id
+// and /etc/version under the device's sysRoot; the kernel command line file names the booted slot.
+//   - after `request --user` the job waits in "awaiting reboot" (`status`, text and --json), through any number of
+//     `daemon --once` runs without a reboot: no report, no rollback
+//   - a new boot id (the reboot) → commit → exactly one report, 200
+//   - the button pressed again for the same package: not flashed again (slots and env unchanged), 200 "already
+//     installed"
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
+import { exec, replace } from '../scripts/server/commands.js';
+import type { Scenario } from '../scripts/server/types.js';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
+import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const oldFw = randomBytes(40_000);
+const newFw = randomBytes(90_000);
+const VERSION = new Map([
+  [sha(oldFw), '1.0'],
+  [sha(newFw), '2.0'],
+]);
+
+let server: DmServer;
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-later-srv-'));
+  writeFileSync(path.join(dir, 'fw.bin'), newFw);
+  const story: Scenario = {
+    name: 'reboot-later',
+    requestStatus: () => 200,
+    next(ctx) {
+      if (ctx.step !== 0 || !ctx.alerts.some((a) => /userrequest$/.test(a.type || ''))) return [];
+      const f = ctx.firmware('fw.bin')!;
+      return [
+        replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url }, { uri: './FUMO/PkgVersion', data: '2.0' }, { uri: './FUMO/Ext/PkgSHA256', data: sha(newFw) }),
+        exec('./FUMO/DownloadAndUpdate', ctx.newCorrelator('fumo')),
+      ];
+    },
+  };
+  server = await startDmServer({ port: 0, scenario: story, files: { 'fw.bin': path.join(dir, 'fw.bin') } });
+});
+afterAll(() => server.close());
+
+let n = 0;
+for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
+  const skip = runtimeSkipReason(rt);
+  describe.skipIf(!!skip)(`fumo.reboot [] on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    beforeAll(() => prepareRuntime(rt), 900_000);
+
+    it('waits in "awaiting reboot" through restarts, commits after the reboot (200 once), does not reflash the same version', async () => {
+      const devId = `MAC:0200000016${(++n).toString(16).padStart(2, '0').toUpperCase()}`;
+      const c = agentConfig({}, 'later');
+      const root = path.join(c.dir, 'root');
+      mkdirSync(path.join(root, 'proc/sys/kernel/random'), { recursive: true });
+      mkdirSync(path.join(root, 'etc'), { recursive: true });
+      const envConfig = path.join(c.dir, 'fw_env.config');
+      for (const e of ['env0', 'env1']) writeFileSync(path.join(c.dir, e), Buffer.alloc(0x4000, 0xff));
+      writeFileEnvConfig(envConfig, path.join(c.dir, 'env0'), path.join(c.dir, 'env1'));
+      const defaultEnv = path.join(c.dir, 'default.env');
+      writeFileSync(defaultEnv, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
+      const env = new FwEnv({ config: envConfig, defaultEnv });
+      await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
+      const slotA = path.join(c.dir, 'slotA');
+      const slotB = path.join(c.dir, 'slotB');
+      writeFileSync(slotA, oldFw);
+      writeFileSync(slotB, Buffer.alloc(0));
+      const cmdline = path.join(c.dir, 'cmdline');
+      const boot = async () => {
+        const b = await simulateBoot(env, cmdline);
+        writeFileSync(path.join(root, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
+        writeFileSync(path.join(root, 'etc/version'), `${VERSION.get(sha(readFileSync(b.slot === 'B' ? slotB : slotA)))}\n`);
+        return b.slot;
+      };
+      expect(await boot()).toBe('A');
+      writeFileSync(
+        c.config,
+        JSON.stringify({
+          server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
+          stateDir: c.state,
+          device: { devIdScheme: 'fixed', devId, sysRoot: root, firmwareVersion: { file: '/etc/version' } },
+          fumo: { writer: { type: 'uboot-ab', slotA, slotB, envConfig, bootedSlot: 'cmdline', cmdline }, reboot: [], allowHttp: true, requireHash: true },
+          ui: { mode: 'headless' },
+          log: { level: 'info' },
+        }),
+      );
+      const agent = async (args: string[]) => {
+        const r = await runAgent(rt, ['--config', c.config, ...args], { timeoutMs: 180_000 });
+        expect(r.code, r.stderr).toBe(0);
+        return r;
+      };
+      const fumoStatus = async () => JSON.parse((await agent(['--json', 'status'])).stdout.trim().split('\n').pop()!).fumo;
+      const reports = () => (JSON.parse(server.state()).reports as Array<{ devId: string; resultCode?: number }>).filter((r) => r.devId === devId);
+
+      await agent(['request', '--user']);
+      expect(await env.read()).toMatchObject({ dm_slot: 'B', dm_B_ok: '1', upgrade_available: '1' });
+      expect((await agent(['status'])).stdout).toMatch(/awaiting reboot/);
+      expect(await fumoStatus()).toMatchObject({ state: 60, awaitingReboot: true, job: { step: 'VerifyBoot', result: null } });
+      for (let i = 0; i < 3; i++) await agent(['daemon', '--once']); // agent restarts, no reboot
+      expect(reports()).toEqual([]);
+      expect(await env.read()).toMatchObject({ dm_slot: 'B', dm_B_ok: '1', upgrade_available: '1' });
+      expect(await fumoStatus()).toMatchObject({ awaitingReboot: true });
+
+      expect(await boot()).toBe('B');
+      await agent(['daemon', '--once']);
+      expect(reports().map((r) => r.resultCode)).toEqual([200]);
+      expect(await env.read()).toMatchObject({ dm_slot: 'B', upgrade_available: '0' });
+      expect(await fumoStatus()).toMatchObject({ awaitingReboot: false });
+
+      // The button pressed again: the server sends the same package (PkgVersion 2.0 = /etc/version).
+      const before = { a: sha(readFileSync(slotA)), b: sha(readFileSync(slotB)), env: await env.read() };
+      const again = await agent(['request', '--user']);
+      expect(again.stdout + again.stderr).toMatch(/already installed/);
+      expect({ a: sha(readFileSync(slotA)), b: sha(readFileSync(slotB)), env: await env.read() }).toEqual(before);
+      expect(reports().map((r) => r.resultCode)).toEqual([200, 200]);
+    }, 600_000);
+
+    it('fumo.refuseReinstall and fumo.reinstallResult are config keys: a wrong value is exit 3 naming the key', async () => {
+      for (const [fumo, key] of [
+        [{ refuseReinstall: 'yes' }, 'fumo.refuseReinstall'],
+        [{ reinstallResult: 302 }, 'fumo.reinstallResult'],
+      ] as const) {
+        const c = agentConfig({ server: { url: server.url }, device: { devIdScheme: 'fixed', devId: 'MAC:020000001600' }, fumo: { writer: { type: 'file', path: '/nonexistent/fw.img' }, ...fumo } }, 'later-cfg');
+        const r = await runAgent(rt, ['--config', c.config, 'status']);
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toContain(key);
+      }
+      const ok = agentConfig({ server: { url: server.url }, device: { devIdScheme: 'fixed', devId: 'MAC:020000001600' }, fumo: { writer: { type: 'file', path: '/nonexistent/fw.img' }, refuseReinstall: false, reinstallResult: 405 } }, 'later-cfg');
+      const r = await runAgent(rt, ['--config', ok.config, 'status']);
+      expect(r.code, r.stderr).toBe(0);
+    }, 120_000);
+  });
+}

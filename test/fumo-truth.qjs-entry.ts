@@ -1,0 +1,76 @@
+// Entry bundled for qjs by test/fumo-truth.test.ts: one agent "life" (test/support/fumo-life.ts) with the QuickJS
+// adapters: curl downloader, staging files, journal over QjsStorage, uboot-ab over the real fw_setenv, and the QuickJS
+// device reader under a fake sysRoot (boot id, DevDetail FwV). Prints the LifeOutcome as JSON.
+// Usage: qjs -m bundle.js '<json: DeviceArgs & LifeArgs>'
+import * as std from 'std';
+import * as os from 'os';
+import type { JournalStore } from '../src/fumo/journal';
+import { utf8Decode, utf8Encode } from '../src/bytes';
+import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
+import { QjsFwEnv, createQjsUbootAbWriter } from '../platform/quickjs/flash-uboot-ab';
+import { createQuickjsDeviceInfoReader } from '../platform/quickjs/device-info';
+import { loadSha256 } from '../platform/quickjs/hash';
+import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
+import { QjsRandom } from '../platform/quickjs/random';
+import type { Slot } from '../platform/common/uboot-ab';
+import { runLife, type LifeArgs } from './support/fumo-life';
+
+declare const scriptArgs: string[];
+
+interface DeviceArgs {
+  dir: string;
+  cfg: string;
+  def: string;
+  cmdline: string;
+  slots: { A: string; B: string };
+  sysRoot: string;
+  bootedSlot: 'cmdline' | 'env';
+}
+
+async function main() {
+  const a = JSON.parse(scriptArgs[1]) as DeviceArgs & LifeArgs;
+  const hash = await loadSha256();
+  const durability = commandDurability();
+  const storage = new QjsStorage(`${a.dir}/state`, { durability });
+  const store: JournalStore = {
+    get: async (n) => {
+      const b = await storage.read(`${n}.json`);
+      return b === null ? null : JSON.parse(utf8Decode(b));
+    },
+    put: (n, v) => storage.writeAtomic(`${n}.json`, utf8Encode(JSON.stringify(v))),
+  };
+  const env = new QjsFwEnv({ config: a.cfg, defaultEnv: a.def });
+  const writer = createQjsUbootAbWriter({
+    slots: a.slots,
+    env,
+    hash,
+    durability,
+    cmdlineFile: a.cmdline,
+    bootedSlot:
+      a.bootedSlot === 'env'
+        ? async (): Promise<Slot> => {
+            const e = await env.read();
+            return (e.dm_booted || e.dm_slot) === 'B' ? 'B' : 'A';
+          }
+        : undefined,
+  });
+  const out = await runLife(
+    {
+      store,
+      downloader: new QjsDownloader({ pollMs: 20 }),
+      files: new QjsStagingFiles(hash, durability),
+      writer,
+      device: createQuickjsDeviceInfoReader({ devIdScheme: 'fixed', devId: 'IMEI:0', sysRoot: a.sysRoot, firmwareVersion: { file: '/etc/version' } }),
+      clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => os.setTimeout(r, ms)) },
+      random: new QjsRandom(),
+      stagingFile: `${a.dir}/pkg.bin`,
+    },
+    a,
+  );
+  std.out.puts(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  std.err.puts(`${e && (e as Error).stack ? (e as Error).stack : e}\n`);
+  std.exit(1);
+});
