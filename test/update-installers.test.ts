@@ -2,7 +2,7 @@
 // from what the installer itself says booted, on Node and on host qjs. The installers are fake shell scripts on PATH
 // that record their calls and print what the test wrote for them; the reboot is simulated by changing what they
 // report and starting the agent again (`daemon --once`, what a device runs at boot).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,13 +100,19 @@ async function setup(rt: AgentRuntime, writer: Record<string, unknown>) {
   const server = await startDmServer({ port: 0, respUri: false, scenario: story(hash), files: { 'fw.bin': fw } });
   servers.push(server);
   const fake = fakeTools(dir);
+  // The device's sysRoot is the fakes' state folder: /fwv is the running version, and the kernel's boot id changes at
+  // each simulated reboot (an agent restart with the same boot id is not a reboot).
   const versionFile = path.join(fake.state, 'fwv');
   writeFileSync(versionFile, '1.0\n');
+  const bootIdFile = path.join(fake.state, 'proc/sys/kernel/random/boot_id');
+  mkdirSync(path.dirname(bootIdFile), { recursive: true });
+  const newBoot = () => writeFileSync(bootIdFile, `${randomUUID()}\n`);
+  newBoot();
   const devId = `MAC:0200${rt === 'node' ? '00' : '01'}00${(++counter).toString(16).padStart(4, '0').toUpperCase()}`;
   const c = agentConfig(
     {
       server: { url: server.url },
-      device: { devIdScheme: 'fixed', devId, firmwareVersion: { file: versionFile } },
+      device: { devIdScheme: 'fixed', devId, sysRoot: fake.state, firmwareVersion: { file: '/fwv' } },
       fumo: { writer, reboot: [], allowHttp: true, requireHash: true },
       ui: { mode: 'headless' },
     },
@@ -131,6 +137,7 @@ async function setup(rt: AgentRuntime, writer: Record<string, unknown>) {
     expect(await pending()).toEqual([]); // ... and nothing waiting to be reported
     expect(fake.calls().some((l) => /mark-good/.test(l))).toBe(false);
     fake.mark('reboot');
+    newBoot();
   };
   const afterReboot = async () => {
     const d = await agent(['daemon', '--once']);
