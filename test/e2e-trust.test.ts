@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { exec, replace } from '../scripts/server/commands.js';
-import type { Scenario } from '../scripts/server/types.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { fumoUserStory } from './support/fumo-story.js';
 
 const CLIENT_SECRET = 'cl1ent-Trust-!x';
 const SERVER_SECRET = 'srv-Trust-?y';
@@ -48,22 +47,6 @@ async function pendingReports(rt: AgentRuntime, config: string): Promise<unknown
   return JSON.parse(r.stdout.trim().split('\n').pop()!).pendingReports as unknown[];
 }
 
-/** A FUMO story whose result report the server answers with whatever `reportCode()` says. */
-function fumoStory(hash: string, reportCode: () => number): Scenario {
-  return {
-    name: 'trust-fumo',
-    requestStatus: () => 200,
-    reportStatus: () => reportCode(),
-    next(ctx) {
-      if (ctx.step !== 0 || !ctx.alerts.some((a) => /userrequest$/.test(a.type || ''))) return [];
-      const f = ctx.firmware('fw.bin')!;
-      return [
-        replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url }, { uri: './FUMO/PkgVersion', data: '9.9.9' }, { uri: './FUMO/Ext/PkgSHA256', data: hash }),
-        exec('./FUMO/DownloadAndUpdate', ctx.newCorrelator('fumo')),
-      ];
-    },
-  };
-}
 
 const rows: string[] = [];
 afterAll(() => {
@@ -103,7 +86,7 @@ for (const rt of ALL) {
       writeFileSync(fw, image);
       const hash = createHash('sha256').update(image).digest('hex');
       let honestCode = 500;
-      const honest = await server({ respUri: false, scenario: fumoStory(hash, () => honestCode), files: { 'fw.bin': fw }, serverCred: SERVER_CRED });
+      const honest = await server({ respUri: false, scenario: fumoUserStory({ name: 'trust-fumo', hash, version: '9.9.9', reportStatus: () => honestCode }), files: { 'fw.bin': fw }, serverCred: SERVER_CRED });
       const impostor = await server({ respUri: false, scenario: 'accept-202', serverCred: { ...SERVER_CRED, wrong: true } });
       const c = agentConfig(
         {

@@ -12,11 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { exec, replace } from '../scripts/server/commands.js';
-import type { Scenario } from '../scripts/server/types.js';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
 import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { fumoUserStory } from './support/fumo-story.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = randomBytes(40_000);
@@ -30,18 +29,7 @@ let server: DmServer;
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-later-srv-'));
   writeFileSync(path.join(dir, 'fw.bin'), newFw);
-  const story: Scenario = {
-    name: 'reboot-later',
-    requestStatus: () => 200,
-    next(ctx) {
-      if (ctx.step !== 0 || !ctx.alerts.some((a) => /userrequest$/.test(a.type || ''))) return [];
-      const f = ctx.firmware('fw.bin')!;
-      return [
-        replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url }, { uri: './FUMO/PkgVersion', data: '2.0' }, { uri: './FUMO/Ext/PkgSHA256', data: sha(newFw) }),
-        exec('./FUMO/DownloadAndUpdate', ctx.newCorrelator('fumo')),
-      ];
-    },
-  };
+  const story = fumoUserStory({ name: 'reboot-later', hash: sha(newFw), version: '2.0' });
   server = await startDmServer({ port: 0, scenario: story, files: { 'fw.bin': path.join(dir, 'fw.bin') } });
 });
 afterAll(() => server.close());

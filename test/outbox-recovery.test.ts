@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { exec, replace } from '../scripts/server/commands.js';
-import type { Scenario } from '../scripts/server/types.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { fumoUserStory } from './support/fumo-story.js';
 
 const RUNTIMES: AgentRuntime[] = ['node', 'qjs'];
 const RUN_MS = 30_000;
@@ -47,22 +46,7 @@ async function rig(rt: AgentRuntime, kind: 'fumo' | 'scomo'): Promise<Rig> {
   const fw = path.join(dir, 'fw.bin');
   writeFileSync(fw, image);
   let proxyBase = '';
-  const story: Scenario = {
-    name: 'outbox-fumo',
-    requestStatus: () => 200,
-    next(ctx) {
-      if (ctx.step !== 0 || !ctx.alerts.some((a) => /userrequest$/.test(a.type || ''))) return [];
-      const f = ctx.firmware('fw.bin')!;
-      return [
-        replace(
-          { uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url.replace(/^http:\/\/[^/]+/, proxyBase) },
-          { uri: './FUMO/PkgVersion', data: '9.9.9' },
-          { uri: './FUMO/Ext/PkgSHA256', data: imageHash },
-        ),
-        exec('./FUMO/DownloadAndUpdate', ctx.newCorrelator('fumo')),
-      ];
-    },
-  };
+  const story = fumoUserStory({ name: 'outbox-fumo', hash: imageHash, version: '9.9.9', url: (u) => u.replace(/^http:\/\/[^/]+/, proxyBase) });
   const server =
     kind === 'fumo'
       ? await startDmServer({ port: 0, respUri: false, scenario: story, files: { 'fw.bin': fw } })

@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { exec, replace } from '../scripts/server/commands.js';
-import type { Scenario } from '../scripts/server/types.js';
 import { startFaultProxy, type Fault, type FaultProxy, type RequestClass } from './support/fault-proxy.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { fumoUserStory } from './support/fumo-story.js';
 
 /** Documented exit codes a faulted run may end with (dm-agent --help): ok, network, refused/HTTP, protocol. */
 const DEFINED_EXITS = [0, 4, 5, 7];
@@ -47,22 +46,7 @@ async function rig(cls: RequestClass, nth: number, fault: Fault, extra: { fumo?:
   const fw = path.join(dir, 'fw.bin');
   writeFileSync(fw, image);
   let proxyBase = '';
-  const story: Scenario = {
-    name: 'robust-fumo',
-    requestStatus: () => 200,
-    next(ctx) {
-      if (ctx.step !== 0 || !ctx.alerts.some((a) => /userrequest$/.test(a.type || ''))) return [];
-      const f = ctx.firmware('fw.bin')!;
-      return [
-        replace(
-          { uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url.replace(/^http:\/\/[^/]+/, proxyBase) },
-          { uri: './FUMO/PkgVersion', data: '9.9.9' },
-          { uri: './FUMO/Ext/PkgSHA256', data: imageHash },
-        ),
-        exec('./FUMO/DownloadAndUpdate', ctx.newCorrelator('fumo')),
-      ];
-    },
-  };
+  const story = fumoUserStory({ name: 'robust-fumo', hash: imageHash, version: '9.9.9', url: (u) => u.replace(/^http:\/\/[^/]+/, proxyBase) });
   // No RespURI: it would name the server's own port and route around the proxy.
   const server = await startDmServer({ port: 0, respUri: false, scenario: story, files: { 'fw.bin': fw } });
   const proxy = await startFaultProxy(server.baseUrl, (r) => (r.cls === cls && r.nInClass === nth ? fault : { kind: 'pass' }));

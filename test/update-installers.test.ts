@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { exec, replace } from '../scripts/server/commands.js';
 import type { Scenario } from '../scripts/server/types.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { fumoUserStory } from './support/fumo-story.js';
 
 const PKG_VERSION = '2.0';
 
@@ -22,18 +22,7 @@ afterAll(async () => {
 
 /** A FUMO DownloadAndUpdate of `fw.bin` named version 2.0, on the device's user request. */
 function story(hash: string): Scenario {
-  return {
-    name: 'installer-fumo',
-    requestStatus: () => 200,
-    next(ctx) {
-      if (ctx.step !== 0 || !ctx.alerts.some((a) => /userrequest$/.test(a.type || ''))) return [];
-      const f = ctx.firmware('fw.bin')!;
-      return [
-        replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url }, { uri: './FUMO/PkgVersion', data: PKG_VERSION }, { uri: './FUMO/Ext/PkgSHA256', data: hash }),
-        exec('./FUMO/DownloadAndUpdate', ctx.newCorrelator('fumo')),
-      ];
-    },
-  };
+  return fumoUserStory({ name: 'installer-fumo', hash, version: PKG_VERSION });
 }
 
 /**
