@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
+import { hasOpenssl, makeCertificates } from './support/certs.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { fumoUserStory } from './support/fumo-story.js';
 
@@ -137,6 +138,19 @@ for (const rt of ALL) {
       const c3 = agentConfig({ server: { url: honest.url, serverAuth: SERVER_CRED, respUriHosts: ['127.0.0.2'] }, device: { devIdScheme: 'fixed', devId: devId(rt) } }, 'trust');
       await runAgent(rt, ['--config', c3.config, 'request', '--device']);
       expect(inMessages(trap).length).toBeGreaterThan(0);
+      // From https to http (same host): refused, the message with our credentials is never sent in clear text.
+      if (hasOpenssl) {
+        const certs = makeCertificates(mkdtempSync(path.join(tmpdir(), 'dm-trust-certs-')));
+        const plain = await server({ scenario: 'accept-202' });
+        const tls = await server({ scenario: 'get-devdetail', respUriOverride: plain.url, serverCred: SERVER_CRED, tls: { cert: path.join(certs.dir, 'good.pem'), key: path.join(certs.dir, 'good.key') } });
+        expect(tls.url).toMatch(/^https:/);
+        const c4 = agentConfig({ server: { url: tls.url, serverAuth: SERVER_CRED, tls: { caFile: certs.ca } }, device: { devIdScheme: 'fixed', devId: devId(rt) } }, 'trust');
+        const r4 = await runAgent(rt, ['--config', c4.config, 'request', '--device']);
+        expect(r4.code, r4.stderr).toBe(7);
+        expect(r4.stderr).toMatch(/from https to http/);
+        expect(inMessages(plain).length).toBe(0);
+        rows.push(`| ${rt} | 3. RespURI from https to http | exit ${r4.code}; 0 messages over http |`);
+      }
       rows.push(`| ${rt} | 3. RespURI to 127.0.0.2 | impostor: exit ${r.code}, 0 messages there; authenticated: exit ${r2.code}; listed in respUriHosts: followed |`);
     }, 120_000);
 

@@ -4,13 +4,14 @@
 // certificate (unknown CA, host mismatch, expired) exits 4 at once without the configured retries, `wbxml decode`
 // of an endless input stops at its cap (exit 8), and no command leaves a dm-agent-curl-* directory behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import type { DmFault } from '../scripts/server/types.js';
 import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { hasOpenssl, makeCertificates } from './support/certs.js';
 
 const servers: DmServer[] = [];
 const rows: string[] = [];
@@ -22,28 +23,6 @@ const row = (rt: string, label: string, r: { code: number; ms: number; stderr: s
   rows.push(`| ${rt} | ${label} | exit ${r.code}, ${r.ms} ms${extra}: ${r.stderr.trim().split('\n').pop()!.replace(/\|/g, '/')} |`);
 
 const MiB = 1024 * 1024;
-const hasOpenssl = spawnSync('sh', ['-c', 'command -v openssl'], { stdio: 'ignore' }).status === 0;
-
-/** CA, a good server certificate for 127.0.0.1, one for another host name, an expired one, and a second CA. */
-function makeCertificates(dir: string): Record<string, string> {
-  const p = (f: string) => path.join(dir, f);
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  run(['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '2', '-subj', '/CN=dm-agent bounds CA']);
-  run(['req', '-x509', ...ec, '-keyout', p('other-ca.key'), '-out', p('other-ca.pem'), '-days', '2', '-subj', '/CN=another CA']);
-  writeFileSync(p('ca.cnf'), '[ca]\ndefault_ca=c\n[c]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n');
-  writeFileSync(p('index.txt'), '');
-  writeFileSync(p('serial'), '01\n');
-  const cert = (name: string, cn: string, san: string, dates: string[]) => {
-    run(['req', ...ec, '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`), '-subj', `/CN=${cn}`]);
-    writeFileSync(p(`${name}.ext`), `extendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
-    run(['ca', '-batch', '-config', p('ca.cnf'), '-cert', p('ca.pem'), '-keyfile', p('ca.key'), '-in', p(`${name}.csr`), '-out', p(`${name}.pem`), '-extfile', p(`${name}.ext`), '-notext', ...dates]);
-  };
-  cert('good', '127.0.0.1', 'IP:127.0.0.1', ['-days', '2']);
-  cert('wrong-host', 'dm.example.com', 'DNS:dm.example.com', ['-days', '2']);
-  cert('expired', '127.0.0.1', 'IP:127.0.0.1', ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z']);
-  return { ca: p('ca.pem'), otherCa: p('other-ca.pem'), dir };
-}
 
 let certs: Record<string, string> = {};
 beforeAll(() => {
