@@ -122,6 +122,8 @@ export class PageCache {
   off = false;
   cutLabel: string | null = null;
   cutAt: number | null = null;
+  /** Told of every write (path, position): tests check where a resumed write starts. */
+  onWrite: ((path: string, pos: number) => void) | null = null;
 
   constructor(readonly root: string) {
     this.root = norm(root);
@@ -252,6 +254,7 @@ export class PageCache {
   hWrite(h: ModelHandle, bytes: Uint8Array, pos: number): void {
     this.liveHandle(h);
     this.step(`write:${h.path}`);
+    if (this.onWrite) this.onWrite(h.path, pos);
     this.record({ k: 'write', ino: h.ino, pos, bytes: new Uint8Array(bytes) });
   }
   hTruncate(h: ModelHandle, len: number): void {
