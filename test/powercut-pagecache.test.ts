@@ -28,6 +28,7 @@ import { NodeFileStorage } from '../platform/node/storage';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
 import { Slot, UbootAbWriter, bootedSlotFromCmdline } from '../platform/node/flash/uboot-ab';
 import { simulateBoot } from '../platform/node/flash/uboot-sim';
+import { FileWriter } from '../platform/node/flash/file';
 import { DurableStore } from '../src/state/durable-store';
 import { FumoEngine } from '../src/fumo/engine';
 import { FumoState } from '../src/fumo/state';
@@ -242,4 +243,95 @@ describe('power cut at every cut point of an A/B update, production code on the 
     console.log(`A/B on the page-cache model: ${total} cut points in the clean run ${JSON.stringify(kinds)}; ${runs} scenarios (${only.join('/')}), ${exercised} with a cut, failures 0`);
     expect(exercised).toBeGreaterThanOrEqual(total * only.length);
   }, 900_000);
+});
+
+// The single-file writer (platform/node/flash/file.ts) on the same model: `<target>.new` written and synced,
+// activated by link(target → .prev) + rename(.new → target) + directory fsync, `.prev` dropped at commit or renamed
+// back at rollback. No reboot: every life ends at a cut or at the end of the job. Checked after every cut: the
+// target names a complete known image; a resumed install continues at its checkpoint; at the end the target holds
+// the image the report names (200: new, 410 after a failed health check: old), no `.new` or `.prev` is left
+// behind, and the server got exactly one distinct report.
+const TARGET = `${ROOT}/fw/firmware.bin`;
+
+async function fileScenario(cutAt: number | null, choice: CrashChoice, healthy: boolean): Promise<Outcome> {
+  const pc = new PageCache(ROOT);
+  pc.provision(TARGET, oldFw);
+  await pc.mkdir(STATE);
+  await pc.mkdir(path.dirname(STAGING));
+  useModel(pc);
+  pc.cutAt = cutAt;
+  const at = () => `file writer, health ${healthy}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
+  const server = new Map<string, number>();
+  const durablyAcked = new Set<string>();
+  let accepted = false;
+  let lives = 0;
+  for (;;) {
+    if (++lives > 8) throw new Error(`no convergence after 8 lives (${at()})`);
+    const img = pc.peek(TARGET);
+    expect(img !== null && GOOD.has(sha(img)), `target names a complete known image (${at()})`).toBe(true);
+    const before = await journal();
+    if (before && before.job) accepted = true;
+    const slotWrites: number[] = [];
+    pc.onWrite = (p, pos) => void (p === `${TARGET}.new` && slotWrites.push(pos));
+    const engine = new FumoEngine({
+      fumoUri: './FUMO',
+      store: new DurableStore(new NodeFileStorage(STATE), undefined, { setAside: { now: () => Date.now() } }),
+      downloader: new NodeDownloader({ writeBufferBytes: WRITE_BUFFER, syncEveryBytes: SYNC_EVERY }),
+      files: new NodeStagingFiles(),
+      writer: new FileWriter(TARGET),
+      clock: { now: () => Date.now(), sleep: async () => undefined },
+      random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
+      health: { check: async () => healthy },
+      stagingFile: STAGING,
+      urlPolicy: { allowedHosts: ['127.0.0.1'] },
+      verification: { requireSignature: false, publicKeys: [] },
+      download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
+      chunkSize: 16384,
+      checkpointBytes: 32768,
+    });
+    let cut = false;
+    try {
+      if (!accepted) {
+        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-f', sha256: sha(newFw) });
+        expect(ans.status, at()).toBe(202);
+        accepted = true;
+        await ans.done;
+      } else await engine.resume();
+      for (const r of engine.pendingReports()) {
+        expect(durablyAcked.has(r.id), `report ${r.id} re-sent after a durable acknowledgement (${at()})`).toBe(false);
+        server.set(r.id, r.resultCode);
+        if (await engine.acknowledge(r.id)) durablyAcked.add(r.id);
+      }
+      const job = engine.job();
+      if (job && job.step === 'Done' && engine.pendingReports().length === 0) break;
+    } catch (e) {
+      if (!(e instanceof PowerCut)) throw new Error(`${at()}: ${(e as Error).stack}`);
+      cut = true;
+    }
+    if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
+      expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);
+    pc.crash(cut ? choice : 'keep');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  expect(sha(pc.peek(TARGET)!), `target at the end (${at()})`).toBe(sha(healthy ? newFw : oldFw));
+  expect(pc.peek(`${TARGET}.new`), `no .new left (${at()})`).toBeNull();
+  expect(pc.peek(`${TARGET}.prev`), `no .prev left (${at()})`).toBeNull();
+  expect(Array.from(server.values()), `${at()}: reports at the server`).toEqual([healthy ? 200 : 410]);
+  return { points: pc.points, cut: pc.cutLabel, lives };
+}
+
+describe('power cut at every cut point of a file-writer update, production code on the page-cache model', () => {
+  for (const healthy of [true, false]) {
+    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'} at every cut point × drop/keep/prefix`, async () => {
+      const clean = await fileScenario(null, 'keep', healthy);
+      const total = clean.points.length;
+      let exercised = 0;
+      for (let n = 1; n <= total + 2; n++) {
+        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy)).cut) exercised++;
+      }
+      // eslint-disable-next-line no-console
+      console.log(`file writer (health ${healthy}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
+    }, 900_000);
+  }
 });
