@@ -113,6 +113,8 @@ export class PageCache {
   /** Operations in the cache but not yet on the medium, oldest first. */
   private pending: Op[] = [];
   private readonly dirs = new Set<string>();
+  /** Size of each inode at its last fsync. */
+  private readonly synced = new Map<number, number>();
   private nextIno = 1;
   /** Handles of an earlier boot are dead. */
   private generation = 0;
@@ -155,6 +157,7 @@ export class PageCache {
   }
 
   private record(op: Op): void {
+    if (op.k === 'trunc' && (this.synced.get(op.ino) || 0) > op.len) this.synced.set(op.ino, op.len);
     apply(this.cache, op);
     this.pending.push(op);
   }
@@ -177,6 +180,15 @@ export class PageCache {
     this.pending = [];
     this.generation++;
     this.off = false;
+  }
+
+  /**
+   * Bytes of the file named `p` that an fsync made durable (its size at the last fsync of that inode; 0 if never):
+   * what a program may rely on after a cut, provided it made the name durable too.
+   */
+  syncedSize(p: string): number {
+    const ino = this.cache.names.get(norm(p));
+    return ino === undefined ? 0 : this.synced.get(ino) || 0;
   }
 
   /** Unsynced operations right now (for the model's own tests and diagnostics). */
@@ -276,6 +288,7 @@ export class PageCache {
       return;
     }
     this.step(`fsync:${h.path}`);
+    this.synced.set(h.ino, this.dataOf(h.ino).length);
     this.pending = this.pending.filter((op) => {
       if ((op.k === 'write' || op.k === 'trunc') && op.ino === h.ino) {
         apply(this.durable, op);
