@@ -20,9 +20,30 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { startPkgServer, PkgServer } from './support/pkg-server';
 import { CRASH_CHOICES, CrashChoice, PageCache, PowerCut, useModel } from './support/page-cache';
+import {
+  CHECKPOINT,
+  CHUNK,
+  GOOD,
+  Outcome,
+  ROOT,
+  STAGING,
+  STATE,
+  SYNC_EVERY,
+  VERSION,
+  WRITE_BUFFER,
+  checkResume,
+  crashAndCheckStaging,
+  fileScenario,
+  journal as journalOf,
+  newFw,
+  newScenario,
+  oldFw,
+  sha,
+  usePkgServer,
+} from './support/fumo-pagecache';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { NodeFileStorage } from '../platform/node/storage';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
@@ -32,7 +53,6 @@ import { FileWriter } from '../platform/node/flash/file';
 import { DurableStore } from '../src/state/durable-store';
 import { FumoEngine } from '../src/fumo/engine';
 import { FumoState } from '../src/fumo/state';
-import type { FumoDocument } from '../src/fumo/journal';
 
 vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
@@ -41,31 +61,14 @@ vi.mock('node:fs', async (orig) => {
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const oldFw = new Uint8Array(randomBytes(40_000));
-const newFw = new Uint8Array(randomBytes(200_000));
-const GOOD = new Set([sha(oldFw), sha(newFw)]);
-const VERSION = new Map([
-  [sha(oldFw), '1.0'],
-  [sha(newFw), '2.0'],
-]);
-const ROOT = '/pcm';
-const STATE = `${ROOT}/state`;
-const STAGING = `${ROOT}/staging/pkg.bin`;
 const SLOTS = { A: `${ROOT}/slotA`, B: `${ROOT}/slotB` };
-const WRITE_BUFFER = 32768;
-// The downloader checks for its periodic fsync after each socket read (at most 64 KiB): with 200,000 bytes that is
-// an fsync after each of the three full reads and the final one for the short tail, each guarding bytes of its own.
-const SYNC_EVERY = 60000;
-const SOCKET_READ = 65536;
-/** Slot writes and install checkpoints (three checkpoints in the image). */
-const CHUNK = 32768;
-const CHECKPOINT = 65536;
+const nodeStorage = (dir: string) => new NodeFileStorage(dir);
+const journal = () => journalOf(nodeStorage);
 
 let srv: PkgServer;
 beforeAll(async () => {
   srv = await startPkgServer();
-  srv.objects.set('/fw.bin', { body: newFw, etag: '"v2"' });
+  usePkgServer(srv);
 });
 afterAll(() => {
   useModel(null);
@@ -98,7 +101,7 @@ async function newDevice(): Promise<Device> {
   await bootEnv.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '1', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
   const d = { pc, dir, cfg, def, cmdline: path.join(dir, 'cmdline'), bootEnv };
   useModel(pc);
-  resumeFrom = null;
+  newScenario();
   await boot(d);
   return d;
 }
@@ -147,44 +150,6 @@ function engineFor(d: Device, flags: { reboot: boolean }): FumoEngine {
     bootId: async () => readFileSync(path.join(d.dir, 'boot_id'), 'utf8'),
     runningVersion: async () => readFileSync(path.join(d.dir, 'version'), 'utf8'),
   });
-}
-
-/** The journal as the next start reads it (production DurableStore over the model). */
-async function journal(): Promise<FumoDocument | null> {
-  return (await new DurableStore(new NodeFileStorage(STATE)).get('fumo')) as FumoDocument | null;
-}
-
-/**
- * The cut: what survives is the crash choice's image. The bytes of the staged download that an fsync made durable
- * survive (a staging file whose name was never made durable loses them all); a cut loses at most what the
- * downloader's syncEveryBytes promises (plus the socket read it checks after); and the next GET, if any, resumes at
- * what survived.
- */
-function crashAndCheckStaging(pc: PageCache, choice: CrashChoice, at: () => string): void {
-  const synced = pc.syncedSize(STAGING);
-  const cached = pc.peek(STAGING);
-  pc.crash(choice);
-  const after = pc.peek(STAGING);
-  const kept = after ? after.length : 0;
-  expect(kept, `fsynced download bytes survive the cut (${at()})`).toBeGreaterThanOrEqual(synced);
-  if (cached) expect(cached.length - kept, `download bytes lost at the cut (${at()})`).toBeLessThanOrEqual(SYNC_EVERY + SOCKET_READ);
-  resumeFrom = { logAt: srv.log.length, size: after ? after.length : 0 };
-}
-let resumeFrom: { logAt: number; size: number } | null = null;
-
-/** The first package GET after a cut asks for the bytes that survived, not for the whole object again. */
-function checkResume(at: () => string): void {
-  if (!resumeFrom) return;
-  const get = srv.log.slice(resumeFrom.logAt).find((r) => r.method === 'GET' && r.path === '/fw.bin');
-  if (get && resumeFrom.size > 0 && resumeFrom.size < newFw.length)
-    expect(get.range, `download resumes at the ${resumeFrom.size} bytes that survived (${at()})`).toBe(`bytes=${resumeFrom.size}-`);
-  resumeFrom = null;
-}
-
-interface Outcome {
-  points: string[];
-  cut: string | null;
-  lives: number;
 }
 
 async function scenario(cutAt: number | null, choice: CrashChoice): Promise<Outcome> {
@@ -273,92 +238,18 @@ describe('power cut at every cut point of an A/B update, production code on the 
   }, 900_000);
 });
 
-// The single-file writer (platform/node/flash/file.ts) on the same model: `<target>.new` written and synced,
-// activated by link(target → .prev) + rename(.new → target) + directory fsync, `.prev` dropped at commit or renamed
-// back at rollback. No reboot: every life ends at a cut or at the end of the job. Checked after every cut: the
-// target names a complete known image; a resumed install continues at its checkpoint; at the end the target holds
-// the image the report names (200: new, 410 after a failed health check: old), no `.new` or `.prev` is left
-// behind, and the server got exactly one distinct report.
-const TARGET = `${ROOT}/fw/firmware.bin`;
 
-async function fileScenario(cutAt: number | null, choice: CrashChoice, healthy: boolean): Promise<Outcome> {
-  const pc = new PageCache(ROOT);
-  pc.provision(TARGET, oldFw);
-  await pc.mkdir(STATE);
-  await pc.mkdir(path.dirname(STAGING));
-  useModel(pc);
-  resumeFrom = null;
-  pc.cutAt = cutAt;
-  const at = () => `file writer, health ${healthy}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
-  const server = new Map<string, number>();
-  const durablyAcked = new Set<string>();
-  let accepted = false;
-  let lives = 0;
-  for (;;) {
-    if (++lives > 8) throw new Error(`no convergence after 8 lives (${at()})`);
-    const img = pc.peek(TARGET);
-    expect(img !== null && GOOD.has(sha(img)), `target names a complete known image (${at()})`).toBe(true);
-    const before = await journal();
-    if (before && before.job) accepted = true;
-    const slotWrites: number[] = [];
-    pc.onWrite = (p, pos) => void (p === `${TARGET}.new` && slotWrites.push(pos));
-    const engine = new FumoEngine({
-      fumoUri: './FUMO',
-      store: new DurableStore(new NodeFileStorage(STATE), undefined, { setAside: { now: () => Date.now() } }),
-      downloader: new NodeDownloader({ writeBufferBytes: WRITE_BUFFER, syncEveryBytes: SYNC_EVERY }),
-      files: new NodeStagingFiles(),
-      writer: new FileWriter(TARGET),
-      clock: { now: () => Date.now(), sleep: async () => undefined },
-      random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
-      health: { check: async () => healthy },
-      stagingFile: STAGING,
-      urlPolicy: { allowedHosts: ['127.0.0.1'] },
-      verification: { requireSignature: false, publicKeys: [] },
-      download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
-      chunkSize: CHUNK,
-      checkpointBytes: CHECKPOINT,
-    });
-    let cut = false;
-    try {
-      if (!accepted) {
-        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-f', sha256: sha(newFw) });
-        expect(ans.status, at()).toBe(202);
-        accepted = true;
-        await ans.done;
-      } else await engine.resume();
-      for (const r of engine.pendingReports()) {
-        expect(durablyAcked.has(r.id), `report ${r.id} re-sent after a durable acknowledgement (${at()})`).toBe(false);
-        server.set(r.id, r.resultCode);
-        if (await engine.acknowledge(r.id)) durablyAcked.add(r.id);
-      }
-      const job = engine.job();
-      if (job && job.step === 'Done' && engine.pendingReports().length === 0) break;
-    } catch (e) {
-      if (!(e instanceof PowerCut)) throw new Error(`${at()}: ${(e as Error).stack}`);
-      cut = true;
-    }
-    if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
-      expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);
-    checkResume(at);
-    if (cut) crashAndCheckStaging(pc, choice, at);
-    else pc.crash('keep');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  expect(sha(pc.peek(TARGET)!), `target at the end (${at()})`).toBe(sha(healthy ? newFw : oldFw));
-  expect(pc.peek(`${TARGET}.new`), `no .new left (${at()})`).toBeNull();
-  expect(pc.peek(`${TARGET}.prev`), `no .prev left (${at()})`).toBeNull();
-  expect(Array.from(server.values()), `${at()}: reports at the server`).toEqual([healthy ? 200 : 410]);
-  return { points: pc.points, cut: pc.cutLabel, lives };
-}
+// The single-file writer (platform/node/flash/file.ts): see fileScenario in test/support/fumo-pagecache.ts.
+const nodeFile = { storage: nodeStorage, writer: (target: string) => new FileWriter(target) };
 
 describe('power cut at every cut point of a file-writer update, production code on the page-cache model', () => {
   for (const healthy of [true, false]) {
     it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'} at every cut point × drop/keep/prefix`, async () => {
-      const clean = await fileScenario(null, 'keep', healthy);
+      const clean = await fileScenario(null, 'keep', healthy, nodeFile);
       const total = clean.points.length;
       let exercised = 0;
       for (let n = 1; n <= total + 2; n++) {
-        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy)).cut) exercised++;
+        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, nodeFile)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
       console.log(`file writer (health ${healthy}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
@@ -366,3 +257,4 @@ describe('power cut at every cut point of a file-writer update, production code 
     }, 900_000);
   }
 });
+

@@ -240,6 +240,10 @@ export class PageCache {
   }
 
   async open(p: string, flags: string = 'r', _mode?: number): Promise<ModelHandle> {
+    return this.openSync(p, flags);
+  }
+
+  openSync(p: string, flags: string = 'r', _mode?: number): ModelHandle {
     this.alive();
     const n = norm(p);
     if (this.dirs.has(n)) return new ModelHandle(this, n, -1, this.generation);
@@ -324,6 +328,10 @@ export class PageCache {
   }
 
   async stat(p: string): Promise<ModelStats> {
+    return this.statSync(p);
+  }
+
+  statSync(p: string): ModelStats {
     this.alive();
     const n = norm(p);
     if (this.dirs.has(n)) return new ModelStats(0, true);
@@ -331,6 +339,10 @@ export class PageCache {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    return this.renameSync(from, to);
+  }
+
+  renameSync(from: string, to: string): void {
     this.alive();
     const f = norm(from);
     const t = norm(to);
@@ -350,6 +362,10 @@ export class PageCache {
   }
 
   async unlink(p: string): Promise<void> {
+    return this.unlinkSync(p);
+  }
+
+  unlinkSync(p: string): void {
     this.alive();
     this.lookup(p, 'unlink');
     this.step(`unlink:${norm(p)}`);
@@ -362,15 +378,23 @@ export class PageCache {
       if (o && o.force) return;
       throw errno('ENOENT', 'rm', p);
     }
-    await this.unlink(p);
+    this.unlinkSync(p);
   }
 
   async mkdir(p: string, _o?: unknown): Promise<void> {
+    return this.mkdirSync(p);
+  }
+
+  mkdirSync(p: string, _o?: unknown): void {
     this.alive();
     this.mkdirp(p);
   }
 
   async readdir(p: string): Promise<string[]> {
+    return this.readdirSync(p);
+  }
+
+  readdirSync(p: string): string[] {
     this.alive();
     const d = norm(p);
     if (!this.dirs.has(d)) throw errno('ENOENT', 'scandir', p);
