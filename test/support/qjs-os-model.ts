@@ -179,3 +179,16 @@ export function modelExec(getPc: () => PageCache) {
     throw new Error(`qjs-os-model: no model for the program ${args.join(' ')}`);
   };
 }
+
+/** One model for the whole test file: vi.mock factories and the test reach the same instance. */
+export const QJS = qjsModel();
+let execPc: PageCache | null = null;
+/** Points QJS and the helper programs at the page cache of the next scenario. */
+export function useQjsModel(pc: PageCache): void {
+  QJS.use(pc);
+  execPc = pc;
+}
+export const qjsExec = modelExec(() => {
+  if (!execPc) throw new Error('qjs-os-model: no page cache in use');
+  return execPc;
+});
