@@ -1,9 +1,10 @@
-// The QuickJS adapters on the page-cache model: QjsStorage under DurableStore (FUMO journal and outbox) and the
-// QuickJS file writer (QjsFileWriter / QjsSlotWriter, with their Durability port doing the fsyncs dmnative does),
+// The QuickJS adapters on the page-cache model: QjsStorage under DurableStore (FUMO journal and outbox),
+// QjsStagingFiles (download sidecar, staged package reads) and the QuickJS file writer (QjsFileWriter /
+// QjsSlotWriter), with their Durability port doing the fsyncs dmnative does,
 // cut at every write, create, rename, link, unlink, fsync and directory fsync × drop/keep/prefix, with the same checks
 // as the Node run (test/support/fumo-pagecache.ts fileScenario). QuickJS's `os`/`std` come from
-// test/support/qjs-os-model.ts: the adapters' code runs on Node, not on the qjs engine, and the package download
-// and staging are the Node ones (the QuickJS downloader runs curl, which the model cannot hold).
+// test/support/qjs-os-model.ts: the adapters' code runs on Node, not on the qjs engine, and the package transfer
+// itself is the Node downloader's (the QuickJS one runs curl, which the model cannot hold).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPkgServer, PkgServer } from './support/pkg-server';
 import { CRASH_CHOICES, useModel } from './support/page-cache';
@@ -12,6 +13,7 @@ import { QJS, useQjsModel } from './support/qjs-os-model';
 import { QjsStorage } from '../platform/quickjs/storage';
 import { QjsFileWriter } from '../platform/quickjs/flash-file';
 import { jsSha256 } from '../platform/quickjs/hash';
+import { QjsStagingFiles } from '../platform/quickjs/download';
 
 vi.mock('os', async () => (await import('./support/qjs-os-model')).QJS.os);
 vi.mock('std', async () => (await import('./support/qjs-os-model')).QJS.std);
@@ -38,6 +40,7 @@ afterAll(() => {
 const qjsFile = {
   storage: (dir: string) => new QjsStorage(dir, { durability: QJS.durability }),
   writer: (target: string) => new QjsFileWriter(target, jsSha256(), QJS.durability),
+  files: () => new QjsStagingFiles(jsSha256(), QJS.durability),
   onModel: useQjsModel,
 };
 
@@ -51,7 +54,7 @@ describe('QuickJS adapters on the page-cache model: file-writer update, every cu
         for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, qjsFile)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
-      console.log(`QuickJS file writer + QjsStorage (health ${healthy}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      console.log(`QuickJS file writer + QjsStorage + QjsStagingFiles (health ${healthy}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
       expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
     }, 900_000);
   }

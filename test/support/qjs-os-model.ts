@@ -160,8 +160,9 @@ export function qjsModel(): QjsModel {
 }
 
 /**
- * The two helper programs the QuickJS file writer runs on the slot (`ln -f A B`, `truncate -s N F`), done on the
- * model with the same effect; anything else is refused so an unexpected program cannot pass unnoticed.
+ * The helper programs the QuickJS adapters run on model paths (`ln -f A B`, `truncate -s N F` from the file writer,
+ * `df -Pk DIR` from the staging files on a qjs without dmnative), done on the model with the same effect; anything
+ * else is refused so an unexpected program cannot pass unnoticed.
  */
 export function modelExec(getPc: () => PageCache) {
   return async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
@@ -175,6 +176,11 @@ export function modelExec(getPc: () => PageCache) {
       const h = await pc.open(args[3], 'r+');
       await h.truncate(Number(args[2]));
       return { code: 0, stdout: '', stderr: '' };
+    }
+    if (args[0] === 'df' && args[1] === '-Pk' && args.length === 3) {
+      // Free space as the Node side's statfs model answers it (page-cache.ts statfs: 4 GiB).
+      const kb = (await pc.statfs(args[2])).bavail * 4;
+      return { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\nmodel ${kb} 0 ${kb} 0% /\n`, stderr: '' };
     }
     throw new Error(`qjs-os-model: no model for the program ${args.join(' ')}`);
   };
