@@ -1,9 +1,9 @@
 // Power cut at EVERY write, truncate, create, rename, link, unlink, fsync, directory fsync, U-Boot env write and
 // reboot of a full A/B firmware update, with the PRODUCTION code on a model of the page cache (test/support/
 // page-cache.ts): NodeFileStorage + DurableStore (FUMO journal and outbox), NodeDownloader/NodeStagingFiles (staging
-// file and its sidecar), SlotWriter (slots), the real fw_setenv/fw_printenv on the env copies (real files: libubootenv
-// writes and fsyncs them itself; a torn env copy is covered by test/powercut-update.test.ts). node:fs/promises is
-// routed to the model for paths under /pcm; nothing else is faked.
+// file and its sidecar), SlotWriter (slots), the real fw_setenv/fw_printenv on the env copies (real files outside the
+// model: each fw_setenv is one cut point and counts as durable once it returns; a torn env copy is covered by
+// test/powercut-update.test.ts). node:fs/promises is routed to the model for paths under /pcm; nothing else is faked.
 //
 // A first clean run counts the cut points. Then for each N and each crash choice (drop the unsynced operations, keep
 // them all, keep a torn prefix) the N-th cut point loses power; the simulated U-Boot boots; the agent starts again
@@ -11,7 +11,8 @@
 //   - at every boot, every slot the env calls bootable (dm_X_ok != 0) holds a complete known image (old or new),
 //     so the bootloader's choice and its fallback are both good;
 //   - an install resumed after a cut continues at the journaled checkpoint (the synced prefix survived);
-//   - a cut loses at most syncEveryBytes + one write buffer of the download;
+//   - download bytes an fsync made durable survive, a cut loses at most syncEveryBytes + one socket read, and the
+//     next GET resumes (Range) at what survived;
 //   - the job converges: new image booted and committed in the env, FUMO State Idle after the acknowledgement;
 //   - the server got exactly one distinct final report, it is 200, and the new image runs; a report never comes
 //     back after its acknowledgement was durable (at-least-once: only an unacknowledged one is sent again).
