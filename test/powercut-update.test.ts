@@ -1,10 +1,7 @@
-// Power cut at EVERY durable write of a full A/B firmware update (download, verify, write, activate, reboot, commit,
-// report, acknowledge), with the real fw_setenv/fw_printenv and a U-Boot boot simulator. For each N the N-th durable
-// write throws and power stays off for the rest of that life; then the bootloader boots, a fresh engine over the same
-// files resumes, and the session layer acknowledges reports. Invariants checked at every N:
-//   - every boot finds a bootable slot holding a complete good image (old or new, byte-exact);
-//   - the job converges: new image booted and committed, state Idle after the acknowledgement;
-//   - exactly one result report (code 200) is acknowledged, and nothing stays pending.
+// A/B and file-writer update paths on a real file system with the real fw_setenv/fw_printenv and a U-Boot boot
+// simulator: failure paths (health check, boot-counter fallback, agent restart before the reboot), verification
+// failures, install checkpoints and torn env copies. The power cut at EVERY write, fsync, rename, env write and reboot
+// runs on a model of the page cache that can lose unsynced data: test/powercut-pagecache.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,15 +9,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { startPkgServer, PkgServer } from './support/pkg-server';
-import { FileJournalStore, PowerCut, PowerSwitch } from './support/powercut';
+import { FileJournalStore, PowerCut } from './support/powercut';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
 import { Slot, UbootAbWriter } from '../platform/node/flash/uboot-ab';
-import { simulateBoot } from '../platform/node/flash/uboot-sim';
+import { FallbackStyle, simulateBoot } from '../platform/node/flash/uboot-sim';
 import { FumoEngine } from '../src/fumo/engine';
-import { FileWriter } from '../platform/node/flash/file';
 import { FumoState } from '../src/fumo/state';
-import type { PendingReport } from '../src/fumo/reports';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = new Uint8Array(randomBytes(40_000));
@@ -69,8 +64,8 @@ const booted = (d: Device) => (/dm\.slot=([AB])/.exec(readFileSync(d.cmdline, 'u
 
 /** Bootloader run; asserts the slot it picks holds a complete good image. A new kernel boot id, and the version of
  *  the image that runs, for the engine's boot-id and running-version checks. */
-async function boot(d: Device): Promise<Slot> {
-  const b = await simulateBoot(d.bootEnv, d.cmdline);
+async function boot(d: Device, fallback?: FallbackStyle): Promise<Slot> {
+  const b = await simulateBoot(d.bootEnv, d.cmdline, fallback);
   expect(b.slot, 'a bootable slot exists').not.toBeNull();
   const img = readFileSync(d.slots[b.slot as Slot]);
   expect(GOOD.has(sha(img)), `slot ${b.slot} holds a good image`).toBe(true);
@@ -102,88 +97,6 @@ function engineFor(d: Device, tick: (w: string) => void, flags: { reboot: boolea
   });
 }
 
-interface Outcome {
-  writes: number;
-  cut: string | null;
-  acked: PendingReport[];
-  lives: number;
-}
-
-async function scenario(cutAt: number | null): Promise<Outcome> {
-  const d = await newDevice();
-  const power = new PowerSwitch(cutAt);
-  // The server's view: reports it answered 200 for, by id. A report may reach the server twice only when the
-  // acknowledgement's own durable write was cut; after a durable acknowledgement it must never come back.
-  const acked = new Map<string, PendingReport>();
-  const durablyAcked = new Set<string>();
-  let execAccepted = false;
-  let lives = 0;
-  for (;;) {
-    if (++lives > 12) throw new Error(`no convergence after 12 lives (cut at ${cutAt}: ${power.cutLabel})`);
-    power.restore();
-    const flags = { reboot: false };
-    const engine = engineFor(d, power.tick, flags);
-    let finished = false;
-    try {
-      if (!execAccepted) {
-        // The server (re-)sends the Exec until it gets 202; a cut before the job was journaled loses no state.
-        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-1', sha256: sha(newFw), pkgVersion: '2.0' });
-        expect(ans.status).toBe(202);
-        execAccepted = true;
-        await ans.done;
-      } else {
-        await engine.resume();
-      }
-      // Session layer: send pending alerts; the server answers 200; acknowledge.
-      for (const r of engine.pendingReports()) {
-        expect(durablyAcked.has(r.id), `report ${r.id} re-sent after a durable acknowledgement`).toBe(false);
-        acked.set(r.id, r);
-        if (await engine.acknowledge(r.id)) durablyAcked.add(r.id);
-      }
-      const job = engine.job();
-      finished = !flags.reboot && job !== null && job.step === 'Done' && engine.pendingReports().length === 0;
-      if (finished) {
-        expect(engine.state(), `cut at #${cutAt} (${power.cutLabel}): ${JSON.stringify(Array.from(acked.values()))}`).toBe(FumoState.Idle);
-        break;
-      }
-    } catch (e) {
-      if (!(e instanceof PowerCut)) throw e;
-    }
-    await boot(d); // power cycle or requested reboot
-  }
-  // Converged state: new image running and committed.
-  expect(booted(d)).toBe('B');
-  expect(sha(readFileSync(d.slots.B))).toBe(sha(newFw));
-  const env = await d.bootEnv.read();
-  expect(env).toMatchObject({ dm_slot: 'B', dm_B_ok: '1', upgrade_available: '0' });
-  return { writes: power.count, cut: power.cutLabel, acked: Array.from(acked.values()), lives };
-}
-
-describe('power cut at every durable write (uboot-ab, real fw_setenv)', () => {
-  it('converges to a committed new image with exactly one acknowledged report at every cut point', async () => {
-    const clean = await scenario(null);
-    expect(clean.acked).toHaveLength(1);
-    expect(clean.acked[0]).toMatchObject({ resultCode: 200, correlator: 'corr-1', operation: 'DownloadAndUpdate' });
-    const total = clean.writes;
-    const labels: Record<string, number> = {};
-    let exercised = 0;
-    // Download chunking varies a little between runs, so go a few past the clean run's count.
-    for (let n = 1; n <= total + 3; n++) {
-      const o = await scenario(n);
-      expect(o.acked, `cut at #${n} (${o.cut})`).toHaveLength(1);
-      expect(o.acked[0].resultCode, `cut at #${n} (${o.cut})`).toBe(200);
-      if (o.cut) {
-        exercised++;
-        const kind = o.cut.replace(/:.*/, '');
-        labels[kind] = (labels[kind] || 0) + 1;
-      }
-    }
-    // eslint-disable-next-line no-console
-    console.log(`power-cut points exercised: ${exercised} (clean run: ${total} durable writes) by kind: ${JSON.stringify(labels)}`);
-    expect(exercised).toBeGreaterThanOrEqual(total);
-  }, 300_000);
-});
-
 describe('A/B failure paths', () => {
   it('new image fails its health check → rollback to A, report 410 stored before the reboot', async () => {
     const d = await newDevice();
@@ -204,18 +117,20 @@ describe('A/B failure paths', () => {
     expect((await d.bootEnv.read()).dm_B_ok).toBe('0');
   });
 
-  it('new image never starts the agent → boot counter falls back to A → report 410', async () => {
+  it.each(['mark-bad', 'switch-only'] as FallbackStyle[])('new image never starts the agent → boot counter falls back to A (%s) → report 410, B marked bad', async (style) => {
     const d = await newDevice();
     const flags = { reboot: false };
     await (await engineFor(d, () => undefined, flags).exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
     const seen = [];
-    for (let i = 0; i < 4; i++) seen.push(await boot(d)); // the agent never runs in B
+    for (let i = 0; i < 4; i++) seen.push(await boot(d, style)); // the agent never runs in B
     expect(seen).toEqual(['B', 'B', 'B', 'A']);
     const e = engineFor(d, () => undefined, { reboot: false });
     await e.resume();
     expect(e.pendingReports()[0]).toMatchObject({ resultCode: 410 });
     expect(e.state()).toBe(FumoState.UpdateFailedHaveData);
     expect(sha(readFileSync(d.slots.A))).toBe(sha(oldFw));
+    // The image that never came up is never booted again, whatever the bootloader's fallback left in the env.
+    expect(await d.bootEnv.read()).toMatchObject({ dm_slot: 'A', dm_B_ok: '0', upgrade_available: '0' });
   });
 
   it('an agent restart before the reboot does not count as a fallback', async () => {
@@ -234,68 +149,6 @@ describe('A/B failure paths', () => {
     await e2.resume();
     expect(e2.pendingReports()[0]).toMatchObject({ resultCode: 200 });
   });
-});
-
-describe('power cut at every durable write (file writer, no reboot)', () => {
-  async function fileScenario(cutAt: number | null) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dm-pcf-'));
-    const target = path.join(dir, 'firmware.bin');
-    writeFileSync(target, oldFw);
-    const power = new PowerSwitch(cutAt);
-    const acked = new Set<string>();
-    let accepted = false;
-    for (let life = 0; life < 8; life++) {
-      power.restore();
-      // After every power loss the target names a complete good image: never a torn or missing file.
-      expect(GOOD.has(sha(readFileSync(target))), `target intact (cut at #${cutAt}, ${power.cutLabel})`).toBe(true);
-      const engine = new FumoEngine({
-        fumoUri: './FUMO',
-        store: new FileJournalStore(path.join(dir, 'state'), power.tick),
-        downloader: new NodeDownloader({ onDurableWrite: power.tick, writeBufferBytes: 32768 }),
-        files: new NodeStagingFiles({ onDurableWrite: power.tick }),
-        writer: new FileWriter(target, power.tick),
-        clock: { now: () => Date.now(), sleep: async () => undefined },
-        random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
-        stagingFile: path.join(dir, 'pkg.bin'),
-        urlPolicy: { allowedHosts: ['127.0.0.1'] },
-        verification: { requireSignature: false, publicKeys: [] },
-        chunkSize: 32768,
-      });
-      try {
-        if (!accepted) {
-          const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
-          accepted = true;
-          await ans.done;
-        } else await engine.resume();
-        for (const r of engine.pendingReports()) {
-          expect(r.resultCode).toBe(200);
-          acked.add(r.id);
-          await engine.acknowledge(r.id);
-        }
-        if (engine.job() && engine.job()!.step === 'Done' && engine.pendingReports().length === 0) {
-          expect(engine.state()).toBe(FumoState.Idle);
-          expect(sha(readFileSync(target))).toBe(sha(newFw));
-          return { writes: power.count, cut: power.cutLabel, acked: acked.size };
-        }
-      } catch (e) {
-        if (!(e instanceof PowerCut)) throw e;
-      }
-    }
-    throw new Error(`file scenario did not converge (cut at ${cutAt})`);
-  }
-
-  it('keeps a complete image at the target path and converges at every cut point', async () => {
-    const clean = await fileScenario(null);
-    let exercised = 0;
-    for (let n = 1; n <= clean.writes + 2; n++) {
-      const o = await fileScenario(n);
-      expect(o.acked, `cut at #${n} (${o.cut})`).toBe(1);
-      if (o.cut) exercised++;
-    }
-    // eslint-disable-next-line no-console
-    console.log(`file-writer power-cut points exercised: ${exercised} (clean run: ${clean.writes} durable writes)`);
-    expect(exercised).toBeGreaterThanOrEqual(clean.writes);
-  }, 120_000);
 });
 
 describe('verification failures touch neither slot nor env (uboot-ab)', () => {

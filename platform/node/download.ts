@@ -136,6 +136,10 @@ export class NodeDownloader implements Downloader {
     try {
       fh = await open(r.file, head.status === 206 ? 'r+' : 'w', 0o600); // staged firmware: the agent's alone
       if (head.status === 206) await fh.truncate(start);
+      // The file may have been created just now: until its directory is synced its name is not durable, and a power
+      // cut would lose every byte the fsyncs below made durable (fsync(2) NOTES; test/powercut-pagecache.test.ts,
+      // "fsynced download bytes survive").
+      else await syncDirOf(r.file);
     } catch (e) {
       req.destroy();
       throw transferKind(e as NodeJS.ErrnoException);
@@ -313,6 +317,15 @@ export class NodeStagingFiles implements StagingFiles {
   }
 }
 
+async function syncDirOf(file: string): Promise<void> {
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
 /** tmp + fsync + rename + fsync(dir): the file holds either the old or the new content after a power cut. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp`;
@@ -324,11 +337,6 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fh.close();
   }
   await rename(tmp, file);
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await syncDirOf(file);
 }
 

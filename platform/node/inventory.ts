@@ -109,7 +109,9 @@ export const nodePackageFiles = {
 
 /**
  * A JsonStore in one directory (temp file, fsync, rename, fsync dir). The agent should use src/state's DurableStore
- * (checksummed, keeps .prev); this is the small stand-in for tests and tools that do not need that.
+ * (checksummed, keeps .prev); this is the small stand-in for tests and tools that do not need that. Its fsyncs stay
+ * although no power-cut scenario runs it (scripts/mutate-durability lists them as survivors for that reason): a tool
+ * that keeps state in it gets the same atomic replace the Storage port promises (src/ports.ts).
  */
 export function jsonFileStore(dir: string): JsonStore {
   return {

@@ -32,6 +32,9 @@ export class QjsFileWriter implements FlashWriter {
   async sync(): Promise<void> {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
     await this.slot.sync();
+    // `.new` was created by this write: its name is durable only once the directory is synced (fsync(2) NOTES), and
+    // the checkpoint journaled next claims bytes of it (test/powercut-qjs-pagecache.test.ts).
+    await this.durability.syncDir(dirOf(this.target));
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
@@ -42,6 +45,9 @@ export class QjsFileWriter implements FlashWriter {
     const s = this.slot;
     this.slot = null;
     await s.close();
+    // The verified image must survive a cut before activate(): without this directory sync its name may not (a cut
+    // at the link then found no `.new` and failed the update; test/powercut-qjs-pagecache.test.ts).
+    await this.durability.syncDir(dirOf(this.target));
   }
   async activate(): Promise<void> {
     const next = this.target + '.new';

@@ -51,6 +51,9 @@ export class FileWriter implements FlashWriter {
   async sync(): Promise<void> {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
     await this.slot.sync();
+    // `.new` was created by this write: its name is durable only once the directory is synced (fsync(2) NOTES), and
+    // the checkpoint journaled next claims bytes of it (test/powercut-pagecache.test.ts, "resumed install").
+    await syncDir(this.next);
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
@@ -60,6 +63,9 @@ export class FileWriter implements FlashWriter {
     if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'finish before begin');
     await this.slot.close();
     this.slot = null;
+    // The verified image must survive a cut before activate(): without this directory sync its name may not (a cut
+    // at the link below then found no `.new` and failed the update; test/powercut-pagecache.test.ts).
+    await syncDir(this.next);
   }
   async activate(): Promise<void> {
     if (!(await exists(this.next))) {

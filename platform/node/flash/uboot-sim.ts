@@ -16,7 +16,14 @@ export interface BootResult {
   bootcount: number;
 }
 
-export async function simulateBoot(env: FwEnv, cmdlineFile: string): Promise<BootResult> {
+/**
+ * `mark-bad` (default): the fallback also marks the failed slot bad, as sketched above. `switch-only`: it only switches
+ * the primary slot and clears upgrade_available (the shape of Mender's altbootcmd), so the agent's rollback has to
+ * mark the failed slot bad itself.
+ */
+export type FallbackStyle = 'mark-bad' | 'switch-only';
+
+export async function simulateBoot(env: FwEnv, cmdlineFile: string, fallback: FallbackStyle = 'mark-bad'): Promise<BootResult> {
   const e = await env.read();
   let primary: Slot = e.dm_slot === 'B' ? 'B' : 'A';
   let fellBack = false;
@@ -29,8 +36,12 @@ export async function simulateBoot(env: FwEnv, cmdlineFile: string): Promise<Boo
       primary = otherSlot(primary);
       fellBack = true;
       bootcount = 0;
-      await env.write({ dm_slot: primary, [`dm_${bad}_ok`]: '0', upgrade_available: '0', bootcount: '0' });
-      e[`dm_${bad}_ok`] = '0';
+      if (fallback === 'mark-bad') {
+        await env.write({ dm_slot: primary, [`dm_${bad}_ok`]: '0', upgrade_available: '0', bootcount: '0' });
+        e[`dm_${bad}_ok`] = '0';
+      } else {
+        await env.write({ dm_slot: primary, upgrade_available: '0', bootcount: '0' });
+      }
     } else {
       await env.write({ bootcount: String(bootcount) });
     }

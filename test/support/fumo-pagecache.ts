@@ -1,0 +1,174 @@
+// The FUMO side of the page-cache power-cut tests (test/powercut-pagecache.test.ts on the Node adapters,
+// test/powercut-qjs-pagecache.test.ts on the QuickJS adapters): the images, the cut-time checks on the staged
+// download, and the file-writer scenario with the storage and writer of either runtime.
+import { expect } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import type { PkgServer } from './pkg-server';
+import { CrashChoice, PageCache, PowerCut, useModel } from './page-cache';
+import { NodeDownloader, NodeStagingFiles } from '../../platform/node/download';
+import { DurableStore } from '../../src/state/durable-store';
+import { FumoEngine } from '../../src/fumo/engine';
+import type { FumoDocument } from '../../src/fumo/journal';
+import type { Storage } from '../../src/ports';
+import type { FlashWriter, StagingFiles } from '../../src/update/ports';
+
+export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+export const oldFw = new Uint8Array(randomBytes(40_000));
+export const newFw = new Uint8Array(randomBytes(200_000));
+export const GOOD = new Set([sha(oldFw), sha(newFw)]);
+export const VERSION = new Map([
+  [sha(oldFw), '1.0'],
+  [sha(newFw), '2.0'],
+]);
+export const ROOT = '/pcm';
+export const STATE = `${ROOT}/state`;
+export const STAGING = `${ROOT}/staging/pkg.bin`;
+export const SLOTS = { A: `${ROOT}/slotA`, B: `${ROOT}/slotB` };
+export const WRITE_BUFFER = 32768;
+// The downloader checks for its periodic fsync after each socket read (at most 64 KiB): with 200,000 bytes that is
+// an fsync after each of the three full reads and the final one for the short tail, each guarding bytes of its own.
+export const SYNC_EVERY = 60000;
+export const SOCKET_READ = 65536;
+/** Slot writes and install checkpoints (three checkpoints in the image). */
+export const CHUNK = 32768;
+export const CHECKPOINT = 65536;
+
+let srv: PkgServer;
+/** The package server the scenarios download from (serves newFw at /fw.bin). */
+export function usePkgServer(s: PkgServer): void {
+  srv = s;
+  srv.objects.set('/fw.bin', { body: newFw, etag: '"v2"' });
+}
+
+/** Storage of the state directory, as the runtime under test builds it. */
+export type StorageFactory = (dir: string) => Storage;
+
+/** The journal as the next start reads it (production DurableStore over the runtime's Storage on the model). */
+export async function journal(storage: StorageFactory): Promise<FumoDocument | null> {
+  return (await new DurableStore(storage(STATE)).get('fumo')) as FumoDocument | null;
+}
+
+/**
+ * The cut: what survives is the crash choice's image. The bytes of the staged download that an fsync made durable
+ * survive (a staging file whose name was never made durable loses them all); a cut loses at most what the
+ * downloader's syncEveryBytes promises (plus the socket read it checks after); and the next GET, if any, resumes at
+ * what survived.
+ */
+export function crashAndCheckStaging(pc: PageCache, choice: CrashChoice, at: () => string): void {
+  const synced = pc.syncedSize(STAGING);
+  const cached = pc.peek(STAGING);
+  pc.crash(choice);
+  const after = pc.peek(STAGING);
+  const kept = after ? after.length : 0;
+  expect(kept, `fsynced download bytes survive the cut (${at()})`).toBeGreaterThanOrEqual(synced);
+  if (cached) expect(cached.length - kept, `download bytes lost at the cut (${at()})`).toBeLessThanOrEqual(SYNC_EVERY + SOCKET_READ);
+  resumeFrom = { logAt: srv.log.length, size: after ? after.length : 0 };
+}
+let resumeFrom: { logAt: number; size: number } | null = null;
+
+/** The first package GET after a cut asks for the bytes that survived, not for the whole object again. */
+export function checkResume(at: () => string): void {
+  if (!resumeFrom) return;
+  const get = srv.log.slice(resumeFrom.logAt).find((r) => r.method === 'GET' && r.path === '/fw.bin');
+  if (get && resumeFrom.size > 0 && resumeFrom.size < newFw.length)
+    expect(get.range, `download resumes at the ${resumeFrom.size} bytes that survived (${at()})`).toBe(`bytes=${resumeFrom.size}-`);
+  resumeFrom = null;
+}
+
+export interface Outcome {
+  points: string[];
+  cut: string | null;
+  lives: number;
+}
+
+
+/** Forget the previous scenario's resume point. */
+export function newScenario(): void {
+  resumeFrom = null;
+}
+
+// The single-file writer (platform/node/flash/file.ts) on the same model: `<target>.new` written and synced,
+// activated by link(target → .prev) + rename(.new → target) + directory fsync, `.prev` dropped at commit or renamed
+// back at rollback. No reboot: every life ends at a cut or at the end of the job. Checked after every cut: the
+// target names a complete known image; a resumed install continues at its checkpoint; at the end the target holds
+// the image the report names (200: new, 410 after a failed health check: old), no `.new` or `.prev` is left
+// behind, and the server got exactly one distinct report.
+export const TARGET = `${ROOT}/fw/firmware.bin`;
+
+export async function fileScenario(
+  cutAt: number | null,
+  choice: CrashChoice,
+  healthy: boolean,
+  rt: { storage: StorageFactory; writer(target: string): FlashWriter; files?(): StagingFiles; onModel?(pc: PageCache): void },
+): Promise<Outcome> {
+  const pc = new PageCache(ROOT);
+  pc.provision(TARGET, oldFw);
+  await pc.mkdir(STATE);
+  await pc.mkdir(path.dirname(STAGING));
+  useModel(pc);
+  if (rt.onModel) rt.onModel(pc);
+  resumeFrom = null;
+  pc.cutAt = cutAt;
+  const at = () => `file writer (${rt.writer(TARGET).constructor.name}), health ${healthy}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
+  const server = new Map<string, number>();
+  const durablyAcked = new Set<string>();
+  let accepted = false;
+  let lives = 0;
+  for (;;) {
+    if (++lives > 8) throw new Error(`no convergence after 8 lives (${at()})`);
+    const img = pc.peek(TARGET);
+    expect(img !== null && GOOD.has(sha(img)), `target names a complete known image (${at()})`).toBe(true);
+    const before = await journal(rt.storage);
+    if (before && before.job) accepted = true;
+    const slotWrites: number[] = [];
+    pc.onWrite = (p, pos) => void (p === `${TARGET}.new` && slotWrites.push(pos));
+    const engine = new FumoEngine({
+      fumoUri: './FUMO',
+      store: new DurableStore(rt.storage(STATE), undefined, { setAside: { now: () => Date.now() } }),
+      downloader: new NodeDownloader({ writeBufferBytes: WRITE_BUFFER, syncEveryBytes: SYNC_EVERY }),
+      files: rt.files ? rt.files() : new NodeStagingFiles(),
+      writer: rt.writer(TARGET),
+      clock: { now: () => Date.now(), sleep: async () => undefined },
+      random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
+      health: { check: async () => healthy },
+      stagingFile: STAGING,
+      urlPolicy: { allowedHosts: ['127.0.0.1'] },
+      verification: { requireSignature: false, publicKeys: [] },
+      download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
+      chunkSize: CHUNK,
+      checkpointBytes: CHECKPOINT,
+    });
+    let cut = false;
+    try {
+      if (!accepted) {
+        const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-f', sha256: sha(newFw) });
+        expect(ans.status, at()).toBe(202);
+        accepted = true;
+        await ans.done;
+      } else await engine.resume();
+      for (const r of engine.pendingReports()) {
+        expect(durablyAcked.has(r.id), `report ${r.id} re-sent after a durable acknowledgement (${at()})`).toBe(false);
+        server.set(r.id, r.resultCode);
+        if (await engine.acknowledge(r.id)) durablyAcked.add(r.id);
+      }
+      const job = engine.job();
+      if (job && job.step === 'Done' && engine.pendingReports().length === 0) break;
+    } catch (e) {
+      if (!(e instanceof PowerCut)) throw new Error(`${at()}: ${(e as Error).stack}`);
+      cut = true;
+    }
+    if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
+      expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);
+    checkResume(at);
+    if (cut) crashAndCheckStaging(pc, choice, at);
+    else pc.crash('keep');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  expect(sha(pc.peek(TARGET)!), `target at the end (${at()})`).toBe(sha(healthy ? newFw : oldFw));
+  expect(pc.peek(`${TARGET}.new`), `no .new left (${at()})`).toBeNull();
+  expect(pc.peek(`${TARGET}.prev`), `no .prev left (${at()})`).toBeNull();
+  expect(Array.from(server.values()), `${at()}: reports at the server`).toEqual([healthy ? 200 : 410]);
+  return { points: pc.points, cut: pc.cutLabel, lives };
+}
+
