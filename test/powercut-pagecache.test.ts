@@ -170,6 +170,8 @@ async function scenario(cutAt: number | null, choice: CrashChoice): Promise<Outc
     d.pc.onWrite = (p, pos) => void (p === SLOTS.B && slotWrites.push(pos));
     const engine = engineFor(d, flags);
     let cut = false;
+    // The last life ends here too (done), after the same checks as every other.
+    let done = false;
     // A job that reached the journal is resumed at start even when the cut came before the 202 went out (the
     // server's re-sent Exec would get 417 while it runs).
     if (before && before.job) execAccepted = true;
@@ -190,7 +192,7 @@ async function scenario(cutAt: number | null, choice: CrashChoice): Promise<Outc
       const job = engine.job();
       if (!flags.reboot && job !== null && job.step === 'Done' && engine.pendingReports().length === 0) {
         expect(engine.state(), at()).toBe(FumoState.Idle);
-        break;
+        done = true;
       }
     } catch (e) {
       if (!(e instanceof PowerCut)) throw new Error(`${at()}: ${(e as Error).stack}`);
@@ -200,6 +202,7 @@ async function scenario(cutAt: number | null, choice: CrashChoice): Promise<Outc
     // An install resumed from a checkpoint continues there: the bytes synced before it were not lost.
     if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
       expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);
+    if (done) break;
     if (cut) crashAndCheckStaging(d.pc, choice, at);
     else d.pc.crash('keep'); // an orderly reboot writes the cache back
     // Let the dead life's last callbacks (a socket still draining) run into the dead handles before the next boot.
@@ -244,16 +247,20 @@ describe('power cut at every cut point of an A/B update, production code on the 
 const nodeFile = { storage: nodeStorage, writer: (target: string) => new FileWriter(target) };
 
 describe('power cut at every cut point of a file-writer update, production code on the page-cache model', () => {
-  for (const healthy of [true, false]) {
-    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'} at every cut point × drop/keep/prefix`, async () => {
-      const clean = await fileScenario(null, 'keep', healthy, nodeFile);
+  for (const [healthy, cp] of [
+    [true, CHECKPOINT],
+    [true, 0],
+    [false, CHECKPOINT],
+  ] as const) {
+    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}${cp ? '' : ', no install checkpoint'} at every cut point × drop/keep/prefix`, async () => {
+      const clean = await fileScenario(null, 'keep', healthy, nodeFile, cp);
       const total = clean.points.length;
       let exercised = 0;
       for (let n = 1; n <= total + 2; n++) {
-        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, nodeFile)).cut) exercised++;
+        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, nodeFile, cp)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
-      console.log(`file writer (health ${healthy}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      console.log(`file writer (health ${healthy}, checkpoints every ${cp}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
       expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
     }, 900_000);
   }

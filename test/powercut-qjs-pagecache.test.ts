@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPkgServer, PkgServer } from './support/pkg-server';
 import { CRASH_CHOICES, useModel } from './support/page-cache';
-import { fileScenario, usePkgServer } from './support/fumo-pagecache';
+import { CHECKPOINT, fileScenario, usePkgServer } from './support/fumo-pagecache';
 import { QJS, useQjsModel } from './support/qjs-os-model';
 import { QjsStorage } from '../platform/quickjs/storage';
 import { QjsFileWriter } from '../platform/quickjs/flash-file';
@@ -45,16 +45,20 @@ const qjsFile = {
 };
 
 describe('QuickJS adapters on the page-cache model: file-writer update, every cut point × drop/keep/prefix', () => {
-  for (const healthy of [true, false]) {
-    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}`, async () => {
-      const clean = await fileScenario(null, 'keep', healthy, qjsFile);
+  for (const [healthy, cp] of [
+    [true, CHECKPOINT],
+    [true, 0],
+    [false, CHECKPOINT],
+  ] as const) {
+    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}${cp ? '' : ', no install checkpoint'}`, async () => {
+      const clean = await fileScenario(null, 'keep', healthy, qjsFile, cp);
       const total = clean.points.length;
       let exercised = 0;
       for (let n = 1; n <= total + 2; n++) {
-        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, qjsFile)).cut) exercised++;
+        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, qjsFile, cp)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
-      console.log(`QuickJS file writer + QjsStorage + QjsStagingFiles (health ${healthy}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      console.log(`QuickJS file writer + QjsStorage + QjsStagingFiles (health ${healthy}, checkpoints every ${cp}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
       expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
     }, 900_000);
   }

@@ -337,6 +337,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fh.close();
   }
   await rename(tmp, file);
+  // Makes the rename durable (the StagingFiles contract, src/update/ports.ts). The power-cut proof cannot miss it
+  // today (scripts/mutate-durability lists it as a survivor): its only user, the download sidecar, is re-derivable —
+  // the transfer's own directory sync (fetchToFile) makes the validator's rename durable before any body byte, and a
+  // lost "complete" marker only costs a new GET (416, start over), never a wrong image (Verify hashes the file). It
+  // stays so that the sidecar, and any later user, gets the atomic durable replace the port promises.
   await syncDirOf(file);
 }
 

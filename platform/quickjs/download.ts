@@ -297,6 +297,10 @@ export class QjsStagingFiles implements StagingFiles {
     }
     check('rename', tmp, os.rename(tmp, file));
     const slash = file.lastIndexOf('/');
+    // Makes the sidecar's rename durable (StagingFiles contract, src/update/ports.ts). scripts/mutate-durability lists
+    // it as a survivor: test/powercut-qjs-pagecache.test.ts transfers with the Node downloader, whose own directory
+    // sync makes the rename durable anyway. On qjs curl writes the staged file and nothing else syncs this directory,
+    // so here it is what keeps the validator (the resume point) across a cut.
     await d.syncDir(slash > 0 ? file.substring(0, slash) : '.');
   }
   async remove(file: string): Promise<void> {

@@ -109,6 +109,9 @@ export class QjsStorage implements Storage {
     const ret = os.remove(path);
     if (ret === -2 /* ENOENT: already gone */) return;
     check('remove', path, ret);
+    // scripts/mutate-durability lists this one as a survivor: no power-cut scenario removes a document (DurableStore
+    // removes only when it sets damaged copies aside, after keeping them), and a removal undone by a cut is harmless
+    // there (the damaged copy is found and set aside again). It stays so that remove() is as durable as writeAtomic().
     await (await this.durability).syncDir(this.dir);
   }
 

@@ -101,6 +101,8 @@ export async function fileScenario(
   choice: CrashChoice,
   healthy: boolean,
   rt: { storage: StorageFactory; writer(target: string): FlashWriter; files?(): StagingFiles; onModel?(pc: PageCache): void },
+  /** 0: no install checkpoint at all (an image smaller than checkpointBytes), so only finish() makes `.new` durable. */
+  checkpointBytes = CHECKPOINT,
 ): Promise<Outcome> {
   const pc = new PageCache(ROOT);
   pc.provision(TARGET, oldFw);
@@ -110,7 +112,7 @@ export async function fileScenario(
   if (rt.onModel) rt.onModel(pc);
   resumeFrom = null;
   pc.cutAt = cutAt;
-  const at = () => `file writer (${rt.writer(TARGET).constructor.name}), health ${healthy}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
+  const at = () => `file writer (${rt.writer(TARGET).constructor.name}), health ${healthy}, checkpoints every ${checkpointBytes}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
   const server = new Map<string, number>();
   const durablyAcked = new Set<string>();
   let accepted = false;
@@ -137,9 +139,11 @@ export async function fileScenario(
       verification: { requireSignature: false, publicKeys: [] },
       download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
       chunkSize: CHUNK,
-      checkpointBytes: CHECKPOINT,
+      checkpointBytes,
     });
     let cut = false;
+    // The last life ends here too (done), after the same checks as every other.
+    let done = false;
     try {
       if (!accepted) {
         const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), correlator: 'corr-f', sha256: sha(newFw) });
@@ -153,7 +157,7 @@ export async function fileScenario(
         if (await engine.acknowledge(r.id)) durablyAcked.add(r.id);
       }
       const job = engine.job();
-      if (job && job.step === 'Done' && engine.pendingReports().length === 0) break;
+      done = job !== null && job.step === 'Done' && engine.pendingReports().length === 0;
     } catch (e) {
       if (!(e instanceof PowerCut)) throw new Error(`${at()}: ${(e as Error).stack}`);
       cut = true;
@@ -161,6 +165,7 @@ export async function fileScenario(
     if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
       expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);
     checkResume(at);
+    if (done) break;
     if (cut) crashAndCheckStaging(pc, choice, at);
     else pc.crash('keep');
     await new Promise((r) => setTimeout(r, 5));
