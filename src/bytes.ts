@@ -1,5 +1,5 @@
 // Byte helpers the core needs on every runtime. QuickJS 2021-03-27 has no TextEncoder, TextDecoder, atob or btoa
-// (ARCHITECTURE.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
+// (docs/design.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
 import { decodeUtf8 } from './wbxml/utf8.js';
 
 export function utf8Encode(text: string): Uint8Array {
@@ -37,7 +37,7 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64[i]] = i;
 B64_INDEX['-'] = 62;
 B64_INDEX['_'] = 63;
 
-/** Standard base64 with padding (RFC 4648 §4), as every DM formula in digest §3.2 uses. */
+/** Standard base64 with padding (RFC 4648 §4), as every DM formula in docs/protocol.md §3.2 uses. */
 export function base64Encode(bytes: Uint8Array): string {
   let out = '';
   let i = 0;

@@ -1,5 +1,5 @@
 // The agent's JSON configuration: parsing, validation with errors that name the key, and defaults.
-// The keys server.url/id/clientAuth/serverAuth and stateDir are a stable contract (DEVELOPERS.md); every key is
+// The keys server.url/id/clientAuth/serverAuth and stateDir are a stable contract (README.md, Command line); every key is
 // documented in the README's configuration table.
 import type { AuthType } from './dm/auth.js';
 
@@ -23,7 +23,7 @@ export interface ServerConfig {
   serverAuth: AuthConfig;
   /** Message encoding: WBXML (default, application/vnd.syncml.dm+wbxml) or XML. */
   encoding: 'wbxml' | 'xml';
-  /** Largest message we accept (SyncHdr Meta/MaxMsgSize, digest §1.3). */
+  /** Largest message we accept (SyncHdr Meta/MaxMsgSize, docs/protocol.md §1.3). */
   maxMsgSize: number;
   /**
    * Hard cap on the bytes read of one server message while it streams (default = maxMsgSize, at least maxMsgSize):
@@ -46,7 +46,7 @@ export interface ServerConfig {
 export interface RequestConfig {
   /** Vendor data put in the client-initiated Generic Alert's Data (empty when absent; Data is always present). */
   data: string;
-  /** Meta/Mark of the client-initiated alerts (digest §1.11). */
+  /** Meta/Mark of the client-initiated alerts (docs/protocol.md §1.11). */
   mark?: string;
   /** The FUMO node a firmware request is about (`./FUMO/<x>`), or absent for "any firmware". */
   fumoNode?: string;

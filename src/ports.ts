@@ -70,7 +70,7 @@ export interface Log {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Facts about the device that DevInfo and DevDetail report (digest §4.1, §4.2). */
+/** Facts about the device that DevInfo and DevDetail report (docs/protocol.md §4.1, §4.2). */
 export interface DeviceFacts {
   devId: string;
   manufacturer: string;
@@ -100,7 +100,7 @@ export interface DeviceInfoReader {
 }
 
 /**
- * An interaction with a person (DM 1.2 user-interaction alerts 1100-1104, digest §1.8); built by `src/ui/alert.ts`.
+ * An interaction with a person (DM 1.2 user-interaction alerts 1100-1104, docs/protocol.md §1.8); built by `src/ui/alert.ts`.
  * Choice numbers (`defaults`, and `indexes` in the answer) count from 1, as on the wire. `maxWaitSeconds` is MAXDT
  * already capped by the configuration; when it runs out the port answers `timeout`.
  */

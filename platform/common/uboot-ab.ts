@@ -8,7 +8,7 @@
 //   bootcount          boots since activation (U-Boot increments it while upgrade_available=1)
 //   bootlimit          trials before U-Boot's altbootcmd falls back to the other slot
 //
-// Sequence (ota-anchors §10): mark target bad (1 env write) → write chunks → fsync → read back + hash the whole slot →
+// Sequence (docs/update-practice.md §10): mark target bad (1 env write) → write chunks → fsync → read back + hash the whole slot →
 // activate in ONE env write {dm_slot=T, dm_T_ok=1, upgrade_available=1, bootcount=0} → reboot → health check →
 // commit {upgrade_available=0, bootcount=0}. A power cut anywhere before activate leaves the old slot primary and
 // the target marked bad; after activate the boot counter falls back if the new image does not come up.
@@ -73,7 +73,7 @@ export class UbootAbCore implements FlashWriter {
   async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
-    // Never overwrite the only good slot (ota-anchors §11.8): while the running slot is on trial, the other one is the
+    // Never overwrite the only good slot (docs/update-practice.md §11.8): while the running slot is on trial, the other one is the
     // fallback the boot counter relies on.
     if (env.upgrade_available === '1' && (env.dm_slot || booted) === booted)
       throw new UpdateError(FumoResult.UpdateFailed, `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);

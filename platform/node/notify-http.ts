@@ -1,5 +1,5 @@
 // Package 0 over HTTP: a small endpoint on a configurable address where a server (or a push proxy) POSTs the bytes
-// with Content-Type application/vnd.syncml.notification (digest §8.3 MIME). Answers say what happened:
+// with Content-Type application/vnd.syncml.notification (docs/protocol.md §8.3 MIME). Answers say what happened:
 //   202 queued | 200 duplicate (already have it) | 503 queue full (Retry-After) | 400 malformed | 403 not verified
 //   404 other path | 405 other method | 415 other content type | 413 too large
 // Bind it to a management network or loopback: anyone who can reach it learns whether a digest verified (403),

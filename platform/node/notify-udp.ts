@@ -1,4 +1,4 @@
-// WAP Push over connectionless WSP on UDP (digest §8.3): a datagram socket on port 2948 (configurable); each
+// WAP Push over connectionless WSP on UDP (docs/protocol.md §8.3): a datagram socket on port 2948 (configurable); each
 // datagram is a WSP Push PDU whose body is package 0 (raw package 0 is accepted too, see src/notification/envelope.ts).
 // Connectionless push has no answer: what happened is in the log and the intake result.
 import { createSocket, type Socket } from 'node:dgram';

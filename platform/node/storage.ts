@@ -1,5 +1,5 @@
 // Node adapter for the Storage port: one file per name in a state directory. writeAtomic follows the classic
-// sequence (ARCHITECTURE.md, update safety): write a temporary file, fsync it, rename it over the target, fsync the
+// sequence (docs/design.md, update safety): write a temporary file, fsync it, rename it over the target, fsync the
 // directory, so after a power cut the name holds either the old or the new bytes, never a mix.
 
 import { promises as fs } from 'node:fs';

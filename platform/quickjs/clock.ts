@@ -1,5 +1,5 @@
 // Clock port on QuickJS: wall time from Date, sleeping through the `os` event loop (QuickJS has no global
-// setTimeout; ARCHITECTURE.md "Checked facts").
+// setTimeout; docs/design.md "Checked facts").
 import * as os from 'os';
 import type { Clock } from '../../src/ports.js';
 

@@ -1,6 +1,6 @@
 // One slot (block device or plain file) written from QuickJS: sequential writes at known offsets, fsync (dmnative, or
 // the `sync FILE` command on a stock qjs), a stale plain-file tail cut off, then the whole image read back and hashed
-// (ota-anchors §10 step 4). Shared by flash-uboot-ab.ts and flash-file.ts.
+// (docs/update-practice.md §10 step 4). Shared by flash-uboot-ab.ts and flash-file.ts.
 
 import * as os from 'os';
 import { hex } from '../../src/bytes.js';

@@ -1,6 +1,6 @@
 // SHA-256 for the QuickJS runtime: native (dmnative, C, FIPS 180-4) when our qjs build is used, pure-JS
 // @noble/hashes otherwise (a stock qjs). Firmware images must be hashed natively: pure JS runs at about
-// 1.5 MB/s on QuickJS (ARCHITECTURE.md "Checked facts"), see the figures in test/quickjs-sha256.test.ts.
+// 1.5 MB/s on QuickJS (docs/design.md "Checked facts"), see the figures in test/quickjs-sha256.test.ts.
 import * as os from 'os';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
 import { loadDmNative, type DmNative } from './native.js';

@@ -1,4 +1,4 @@
-// UDP and HTTP notifications on QuickJS. QuickJS 2021-03-27 has no sockets (ARCHITECTURE.md), so the agent does not
+// UDP and HTTP notifications on QuickJS. QuickJS 2021-03-27 has no sockets (docs/design.md), so the agent does not
 // listen itself: it starts `socat` (a small, common tool on gateways and in OpenWrt feeds) through os.exec, and a tiny
 // shell helper that socat runs per datagram / connection writes each notification into the spool folder, which the
 // QuickJS spool watcher (notify-spool.ts) already polls. Every check (WSP header, digest, dedup) stays in the agent.

@@ -1,5 +1,5 @@
 // Random port on QuickJS: the kernel CSPRNG through /dev/urandom (QuickJS has no crypto.getRandomValues).
-// Nonces and session ids come from here (digest §3.2 auth), so a short read is an error, never a weaker value.
+// Nonces and session ids come from here (docs/protocol.md §3.2 auth), so a short read is an error, never a weaker value.
 import * as std from 'std';
 import type { Random } from '../../src/ports.js';
 

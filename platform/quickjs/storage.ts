@@ -1,6 +1,6 @@
 // Storage port on QuickJS: one file per name in the agent's state directory.
 //
-// writeAtomic follows the sequence the port promises (src/ports.ts) and ota-anchors.md asks for: write
+// writeAtomic follows the sequence the port promises (src/ports.ts) and docs/update-practice.md asks for: write
 // `<name>.tmp`, fsync it, close, rename over `<name>`, fsync the directory. A power cut at any point leaves
 // either the old or the new content under `<name>`; stray `*.tmp` files are ignored by list() and overwritten
 // by the next write. fsync comes from dmnative (QuickJS's `os`/`std` have none); on a stock qjs the `sync`

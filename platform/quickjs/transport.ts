@@ -1,4 +1,4 @@
-// Transport port on QuickJS: QuickJS has no sockets, so each DM message is one `curl` run (ARCHITECTURE.md,
+// Transport port on QuickJS: QuickJS has no sockets, so each DM message is one `curl` run (docs/design.md,
 // transport port; DM 1.2 HTTP binding: one POST per message).
 //
 // Nothing sensitive goes on curl's command line (visible in /proc/<pid>/cmdline): the body and the request

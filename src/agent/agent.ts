@@ -31,7 +31,7 @@ export interface AgentParts {
     setServerNonce(n: Uint8Array): Promise<void>;
   };
   reports: ReportSource[];
-  /** Client and server credentials for the next session, from DMAcc (digest §3.4). */
+  /** Client and server credentials for the next session, from DMAcc (docs/protocol.md §3.4). */
   credentials(): Promise<{ client: AuthSettings; server: AuthSettings }>;
   /** `./SCOMO/Inventory/Deployed/<x>` of a component named by ID or name (seed 003 X.1.3); throws when unknown. */
   deployedComponentUri(idOrName: string): Promise<string>;
@@ -43,7 +43,7 @@ export interface AgentParts {
   close(): Promise<void>;
   /** Persists the tree and other state after a session. */
   save(): Promise<void>;
-  /** Next client session id (unique per client, digest §1.3). */
+  /** Next client session id (unique per client, docs/protocol.md §1.3). */
   nextSessionId(): Promise<string>;
 }
 
@@ -65,7 +65,7 @@ export class Agent {
 
   /**
    * One client-initiated session carrying `alerts` (first) plus every pending result report, then the jobs the
-   * server started, then, when those produced reports, one more session to deliver them (digest §5.3 step 4).
+   * server started, then, when those produced reports, one more session to deliver them (docs/protocol.md §5.3 step 4).
    */
   async request(alert: GenericAlert, opts: { retry: boolean }): Promise<{ status?: number; outcome: SessionOutcome; jobs: string[] }> {
     const attempts = opts.retry ? this.config.request.retries + 1 : 1;

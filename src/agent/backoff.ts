@@ -1,4 +1,4 @@
-// Capped exponential backoff with jitter (a random wait between half and all of the ceiling): every retry loop of the agent waits this long (ota-anchors: cap every
+// Capped exponential backoff with jitter (a random wait between half and all of the ceiling): every retry loop of the agent waits this long (docs/update-practice.md: cap every
 // retry loop, spread a fleet's retries so that a server outage does not end in a thundering herd).
 import type { Random } from '../ports.js';
 

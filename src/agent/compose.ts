@@ -57,7 +57,7 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
   await tree.load();
   const facts = await mountStandardObjects(tree, config, ports);
 
-  // Credentials and nonces live in DMAcc (digest §3.4): CLCRED AAuthData = the nonce the server gave us, SRVCRED
+  // Credentials and nonces live in DMAcc (docs/protocol.md §3.4): CLCRED AAuthData = the nonce the server gave us, SRVCRED
   // AAuthData = the nonce we gave the server. A server may change them through DM; the tree is the truth.
   const account = await readAccount(tree, config.server.id);
   if (!account) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);

@@ -5,7 +5,7 @@
 // ### `fumo` — firmware updates
 // ```jsonc
 // "fumo": {
-//   "uri": "./FUMO",                    // the FUMO <x> node (digest §5.1)
+//   "uri": "./FUMO",                    // the FUMO <x> node (docs/protocol.md §5.1)
 //   "writer": {                         // absent: no FUMO on this device (the server's Exec gets 404)
 //     "type": "uboot-ab",               // A/B slots switched through the real fw_setenv
 //     "slotA": "/dev/mmcblk0p2", "slotB": "/dev/mmcblk0p3",
@@ -28,7 +28,7 @@
 //   "refuseDowngrade": false,
 //   "refuseReinstall": true,            // a package naming the running version is not flashed again ...
 //   "reinstallResult": 200,             // ... and this FUMO result code is reported ("already installed" in the log)
-//   "reportSource": "exec-target"       // result alert Source: the Exec'd node, or "mo-root" (digest §9 #4)
+//   "reportSource": "exec-target"       // result alert Source: the Exec'd node, or "mo-root" (docs/protocol.md §9 #4)
 // }
 // ```
 // ------------------------------------------------------------------------------------------------------------------

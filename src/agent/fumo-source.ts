@@ -1,12 +1,12 @@
-// The FUMO management object on the DM tree (digest §5.1) over the FumoEngine, and its result reports as a report
-// source for the session (digest §5.3: Generic Alert with the result code as Data, Format int, Correlator echoed).
+// The FUMO management object on the DM tree (docs/protocol.md §5.1) over the FumoEngine, and its result reports as a report
+// source for the session (docs/protocol.md §5.3: Generic Alert with the result code as Data, Format int, Correlator echoed).
 //
 //   <x>                      node  urn:oma:mo:oma-fumo:1.0
 //   <x>/PkgName, PkgVersion  chr   Get, Replace
 //   <x>/Download             node  Exec  (alternate download only)      /PkgURL chr Get, Replace
 //   <x>/Update               node  Exec  (apply the downloaded package) /PkgData bin: DM-delivered packages → 406
 //   <x>/DownloadAndUpdate    node  Exec                                  /PkgURL chr Get, Replace
-//   <x>/State                int   Get   (10..100, digest §5.2)
+//   <x>/State                int   Get   (10..100, docs/protocol.md §5.2)
 //   <x>/Ext/PkgSHA256, Ext/Manifest, Ext/Signature   chr Get, Replace   (vendor extension: what the image must match)
 import type { TreePlugin, PluginNodeInfo } from '../tree/plugin.js';
 import type { NodeValue } from '../tree/node.js';
@@ -91,7 +91,7 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
     },
     async replace(path, value) {
       const key = path.join('/');
-      // Packages delivered through DM itself (large objects into PkgData) are not supported: we download (digest §5.1).
+      // Packages delivered through DM itself (large objects into PkgData) are not supported: we download (docs/protocol.md §5.1).
       if (key === 'Update/PkgData') return Status.OptionalFeatureNotSupported;
       const leaf = LEAVES[key];
       if (!leaf) return Status.CommandNotAllowed;

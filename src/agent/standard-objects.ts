@@ -1,5 +1,5 @@
 // DevInfo and DevDetail (live from the device reader) and the DMAcc account (from the configuration) on the tree
-// (digest §4), plus what package 1 carries: the DevInfo leaves, read fresh at the start of every session.
+// (docs/protocol.md §4), plus what package 1 carries: the DevInfo leaves, read fresh at the start of every session.
 import type { AgentConfig } from '../config.js';
 import type { PlatformPorts } from '../cli/host.js';
 import type { DmTree } from '../tree/dm-tree.js';

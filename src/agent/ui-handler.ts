@@ -1,4 +1,4 @@
-// Server UI alerts (1100-1104, digest §1.8) answered through the device's UserInterface port, with the limits of the
+// Server UI alerts (1100-1104, docs/protocol.md §1.8) answered through the device's UserInterface port, with the limits of the
 // `ui` config section (MAXDT cap, text length, number of choices).
 import type { Log, UserInterface } from '../ports.js';
 import type { UiAlertHandler } from '../dm/executor.js';

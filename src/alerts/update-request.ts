@@ -1,6 +1,6 @@
 // The client-initiated update requests of the two seeds, as Generic Alerts (1226) for package 1.
-// FUMO: seed 000 / digest §5.5 — types ...firmwareupdate.devicerequest|userrequest, Source = the FUMO node when the
-// request is about one firmware. SCOMO 1.1: seed 003 / digest §6.5 — types urn:oma:at:scomo:1.1:UpdateDeviceRequest|
+// FUMO: seed 000 / docs/protocol.md §5.5 — types ...firmwareupdate.devicerequest|userrequest, Source = the FUMO node when the
+// request is about one firmware. SCOMO 1.1: seed 003 / docs/protocol.md §6.5 — types urn:oma:at:scomo:1.1:UpdateDeviceRequest|
 // UpdateUserRequest, Source (when present) MUST be a deployed component. Both: Data always present (X.1.4).
 import type { GenericAlert } from '../dm/generic-alert.js';
 
@@ -33,7 +33,7 @@ const FUMO_NODE = /^\.\/(?:[^/?#\s]+\/)*[^/?#\s]+$/;
 export interface RequestOptions {
   /** Vendor-specific data (seed 003 X.1.4); empty when there is none. */
   data?: string;
-  /** Meta/Mark; omitted means informational (digest §1.11). */
+  /** Meta/Mark; omitted means informational (docs/protocol.md §1.11). */
   mark?: string;
 }
 

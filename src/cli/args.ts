@@ -1,5 +1,5 @@
 // Command-line parsing for `dm-agent [--config FILE] [--state-dir DIR] [--json] COMMAND ...` — a stable contract
-// (DEVELOPERS.md): the same words and the same output on Node and on QuickJS.
+// (README.md, Command line): the same words and the same output on Node and on QuickJS.
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -3,7 +3,7 @@
 //   2. Then serve, one session at a time:
 //      - triggers: the user button (user request) and the device schedule (device request), one client-initiated
 //        request per trigger and configured target (request.triggerTargets);
-//      - notifications: package 0 from the server (UDP WAP push, HTTP, SMS spool; digest §8), verified, then a
+//      - notifications: package 0 from the server (UDP WAP push, HTTP, SMS spool; docs/protocol.md §8), verified, then a
 //        server-initiated session (Alert 1200, the notification's session id) as its UI mode says.
 //   `--once` stops after step 1. SIGTERM/SIGINT stop the loop cleanly.
 // The state directory's lock (src/cli/state-lock.ts) is held only while a step (a session, an update, the start-up
@@ -92,7 +92,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     const ncfg = parseNotificationConfig(config.notifications);
     let served: Promise<unknown> = Promise.resolve();
     if ((ncfg.udp || ncfg.http || ncfg.spool) && ports.startNotifications) {
-      // Secrets change only between sessions (digest §3.3): refreshed after each one; the nonce is read live.
+      // Secrets change only between sessions (docs/protocol.md §3.3): refreshed after each one; the nonce is read live.
       let server: AuthSettings = (await agent.parts.credentials()).server;
       const queue = new NotificationQueue(ncfg.queueCapacity);
       const intake = new NotificationIntake({

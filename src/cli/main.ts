@@ -1,4 +1,4 @@
-// `dm-agent` command line: the same words, output and exit codes on Node and QuickJS (DEVELOPERS.md contract).
+// `dm-agent` command line: the same words, output and exit codes on Node and QuickJS (the command-line contract in README.md).
 import { ConfigError, parseConfigText, type AgentConfig } from '../config.js';
 import { EXIT, HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import type { CliHost } from './host.js';

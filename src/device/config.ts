@@ -1,11 +1,11 @@
-// The `device` section of the agent configuration: where DevInfo/DevDetail facts come from (digest §4.1, §4.2).
+// The `device` section of the agent configuration: where DevInfo/DevDetail facts come from (docs/protocol.md §4.1, §4.2).
 //
 // ---- README block (paste as is) -------------------------------------------------------------------------------
 // ### `device` — what DevInfo and DevDetail report
 //
 // ```jsonc
 // "device": {
-//   "devIdScheme": "mac",          // how ./DevInfo/DevId is made (digest §4.1, URN style):
+//   "devIdScheme": "mac",          // how ./DevInfo/DevId is made (docs/protocol.md §4.1, URN style):
 //                                  //   "mac"    MAC:<12 hex> of netInterface, or of the first physical
 //                                  //            non-loopback interface in /sys/class/net (default)
 //                                  //   "imei"   IMEI:<15 digits> from devId (Luhn-checked; a modem gateway)

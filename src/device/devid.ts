@@ -1,4 +1,4 @@
-// DevId schemes (digest §4.1: a globally unique id, URN style such as `IMEI:493005100592800`). The DevId is also
+// DevId schemes (docs/protocol.md §4.1: a globally unique id, URN style such as `IMEI:493005100592800`). The DevId is also
 // the SyncHdr Source/LocURI of every message, so it must be stable across reboots and identical on both runtimes.
 
 import type { DeviceConfig } from './config';

@@ -1,4 +1,4 @@
-// From raw sources to DeviceFacts (digest §4.1 DevInfo, §4.2 DevDetail). Pure, so both runtimes give the same
+// From raw sources to DeviceFacts (docs/protocol.md §4.1 DevInfo, §4.2 DevDetail). Pure, so both runtimes give the same
 // answer for the same files. Configuration wins over what the device says; placeholder values that firmware
 // vendors leave in DMI ("To be filled by O.E.M.", "Default string") count as absent.
 

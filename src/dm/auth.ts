@@ -1,10 +1,10 @@
-// DM security formulas (digest §3.2, §3.5): what goes into Cred/Data and into the x-syncml-hmac header.
+// DM security formulas (docs/protocol.md §3.2, §3.5): what goes into Cred/Data and into the x-syncml-hmac header.
 // H = MD5 giving 16 raw bytes, B64 = standard base64 with padding. Nonces are used as raw bytes: the NextNonce
-// that arrives as base64 text is decoded first (digest §3.2 "Nonce bytes").
+// that arrives as base64 text is decoded first (docs/protocol.md §3.2 "Nonce bytes").
 import { md5 } from '@noble/hashes/legacy';
 import { base64Encode, concatBytes, utf8Encode } from '../bytes.js';
 
-/** The client-side auth types of the config, and their SyncML Meta/Type and DMAcc AAuthType names (digest §3.1). */
+/** The client-side auth types of the config, and their SyncML Meta/Type and DMAcc AAuthType names (docs/protocol.md §3.1). */
 export type AuthType = 'none' | 'basic' | 'md5' | 'hmac';
 
 export const AUTH_META_TYPE: Record<Exclude<AuthType, 'none'>, string> = {
@@ -74,14 +74,14 @@ export interface HmacHeader {
   mac: string;
 }
 
-/** `algorithm=MD5, username="name", mac=...` (digest §3.5). */
+/** `algorithm=MD5, username="name", mac=...` (docs/protocol.md §3.5). */
 export function formatHmacHeader(username: string, mac: string): string {
   return `algorithm=MD5, username="${username.replace(/["\\]/g, (c) => '\\' + c)}", mac=${mac}`;
 }
 
 /**
  * Parses the x-syncml-hmac header leniently: optional whitespace, quoted or bare username, algorithm defaulting to MD5
- * (digest §3.5: MOTO sends it without spaces). Returns null when username or mac is missing.
+ * (docs/protocol.md §3.5: MOTO sends it without spaces). Returns null when username or mac is missing.
  */
 export function parseHmacHeader(value: string): HmacHeader | null {
   const out: Record<string, string> = {};

@@ -47,7 +47,7 @@ export class ClientAuthenticator {
     return this.type;
   }
 
-  /** SyncHdr Source/LocName: the user id for MD5/HMAC (digest §1.3). */
+  /** SyncHdr Source/LocName: the user id for MD5/HMAC (docs/protocol.md §1.3). */
   locName(): string | undefined {
     return this.type === 'md5' || this.type === 'hmac' ? this.config.name : undefined;
   }
@@ -63,7 +63,7 @@ export class ClientAuthenticator {
     return { meta, data };
   }
 
-  /** Extra HTTP headers for a message body: the x-syncml-hmac header in HMAC mode (digest §3.5). */
+  /** Extra HTTP headers for a message body: the x-syncml-hmac header in HMAC mode (docs/protocol.md §3.5). */
   headers(body: Uint8Array): Record<string, string> {
     if (this.type !== 'hmac') return {};
     return { 'x-syncml-hmac': formatHmacHeader(this.config.name, hmacMac(this.config.name, this.config.secret, this.nonce, body)) };

@@ -1,4 +1,4 @@
-// Status and alert codes the session engine uses by name (digest §1.6, §1.7).
+// Status and alert codes the session engine uses by name (docs/protocol.md §1.6, §1.7).
 
 export const Status = {
   InProgress: 101,

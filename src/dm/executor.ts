@@ -1,6 +1,6 @@
 // Carries out the server's management commands against the DM tree and builds the Status (and Results) for each
-// (digest §1.4, §1.5). Atomic is all-or-nothing with tree rollback; Sequence runs in order; a declined UI alert
-// makes the remaining commands of the package "not executed" (215, digest §1.8).
+// (docs/protocol.md §1.4, §1.5). Atomic is all-or-nothing with tree rollback; Sequence runs in order; a declined UI alert
+// makes the remaining commands of the package "not executed" (215, docs/protocol.md §1.8).
 import type { Alert, Command, Container, Exec, Item, ItemCommand, Results, Status as StatusCmd } from '../syncml/model.js';
 import { AlertCode, Status } from './codes.js';
 import { utf8Encode } from '../bytes.js';
@@ -58,7 +58,7 @@ export interface ExecutionOutcome {
   commandCount: number;
 }
 
-/** A large object being received in chunks (digest §1.10). */
+/** A large object being received in chunks (docs/protocol.md §1.10). */
 interface PendingChunk {
   kind: 'Add' | 'Replace';
   uri: string;
@@ -91,7 +91,7 @@ export class CommandExecutor {
       if (cmd.kind === 'Status' || cmd.kind === 'Results') continue;
       out.commandCount++;
       if (this.chunk && !this.continuesChunk(cmd)) {
-        // A new command before the chunked object ended: tell the server and drop what we have (digest §1.10).
+        // A new command before the chunked object ended: tell the server and drop what we have (docs/protocol.md §1.10).
         const item: Item = {};
         if (this.chunk.uri) item.target = { locURI: this.chunk.uri };
         out.replies.push({ kind: 'Alert', cmdID: ctx.nextCmdId(), data: AlertCode.NoEndOfData, items: [item] });
@@ -151,12 +151,12 @@ export class CommandExecutor {
       if (r.skipRest) this.skipRest = true;
       return this.status(cmd, r.code, ctx, replies, { items: r.items });
     }
-    // Alerts a server may not send to a client, or unknown codes (digest §1.7).
+    // Alerts a server may not send to a client, or unknown codes (docs/protocol.md §1.7).
     return this.status(cmd, Status.OptionalFeatureNotSupported, ctx, replies);
   }
 
   private async atomic(cmd: Container, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
-    // Nested Atomic or a Get inside Atomic is not allowed (digest §1.5): the whole Atomic fails with 500.
+    // Nested Atomic or a Get inside Atomic is not allowed (docs/protocol.md §1.5): the whole Atomic fails with 500.
     const illegal = cmd.commands.some((c) => c.kind === 'Atomic' || c.kind === 'Get' || hasNested(c));
     // The tree allows one open transaction: open it only when the Atomic will run.
     const tx = illegal ? null : this.tree.transaction();
@@ -212,7 +212,7 @@ export class CommandExecutor {
   }
 
   private async get(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
-    // One Status per Get (the worst item code), then one Results with all items that could be read (digest §1.4).
+    // One Status per Get (the worst item code), then one Results with all items that could be read (docs/protocol.md §1.4).
     let worst: number = Status.OK;
     const results: Item[] = [];
     const targets: string[] = [];
@@ -245,7 +245,7 @@ export class CommandExecutor {
     return cmd.items.length > 0 && !!cmd.items[0].target && cmd.items[0].target.locURI === this.chunk.uri;
   }
 
-  /** Buffers one chunk of a large object (digest §1.10): 213 until the last one, then the whole value (or 424). */
+  /** Buffers one chunk of a large object (docs/protocol.md §1.10): 213 until the last one, then the whole value (or 424). */
   private takeChunk(kind: 'Add' | 'Replace', uri: string, meta: NonNullable<Item['meta']>, item: Item): ChunkResult {
     if (!this.chunk) {
       const declared = meta.size !== undefined ? parseInt(meta.size, 10) : undefined;

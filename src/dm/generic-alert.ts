@@ -1,10 +1,10 @@
-// Generic Alert 1226 (digest §1.11): client -> server, an Item with optional Source/Target, required Meta Type and
+// Generic Alert 1226 (docs/protocol.md §1.11): client -> server, an Item with optional Source/Target, required Meta Type and
 // Format, optional Mark, and required Data (empty string when there is nothing to say, never absent).
 import type { Alert, Item } from '../syncml/model.js';
 import { AlertCode } from './codes.js';
 
 export interface GenericAlert {
-  /** Bare alert type, e.g. `org.openmobilealliance.dm.firmwareupdate.devicerequest` (digest §1.11, §9 #14). */
+  /** Bare alert type, e.g. `org.openmobilealliance.dm.firmwareupdate.devicerequest` (docs/protocol.md §1.11, §9 #14). */
   type: string;
   format: string;
   mark?: string;

@@ -46,7 +46,7 @@ export class ServerAuthenticator {
     const t = this.config.type;
     if (t === 'none') return { code: Status.OK, accepted: true };
     if (t === 'hmac') {
-      // HMAC: every message is signed; SyncHdr status is 200, each answer carries a fresh nonce (digest §3.3).
+      // HMAC: every message is signed; SyncHdr status is 200, each answer carries a fresh nonce (docs/protocol.md §3.3).
       if (hmacHeader === undefined) return this.fail(Status.MissingCredentials, 'server message has no x-syncml-hmac header');
       const h = parseHmacHeader(hmacHeader);
       if (!h) return this.fail(Status.InvalidCredentials, 'server x-syncml-hmac header is malformed');

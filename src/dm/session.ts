@@ -1,4 +1,4 @@
-// One OMA DM 1.2 management session, client side (digest §1.9): package 1, then the server's packages answered
+// One OMA DM 1.2 management session, client side (docs/protocol.md §1.9): package 1, then the server's packages answered
 // with Status/Results until a server package carries no management command. Authentication both ways (§3.3),
 // RespURI (§1.1), multi-message packages with Alert 1222, session abort 1223, MaxMsgSize in both directions, and a
 // cap on messages per session so that a server that never ends cannot keep the agent busy forever.
@@ -39,13 +39,13 @@ export interface SessionDeps {
   executor: CommandExecutor;
   clientAuth: ClientAuthenticator;
   serverAuth: ServerAuthenticator;
-  /** DevInfo leaves for the Replace of package 1 (digest §1.9): [uri, value]. */
+  /** DevInfo leaves for the Replace of package 1 (docs/protocol.md §1.9): [uri, value]. */
   devInfo: () => Promise<Array<[string, string]>>;
 }
 
 export interface SessionRequest {
   initiator: 'client' | 'server';
-  /** Client-chosen, or for a server-initiated session the notification's id as uppercase hex (digest §1.3). */
+  /** Client-chosen, or for a server-initiated session the notification's id as uppercase hex (docs/protocol.md §1.3). */
   sessionId: string;
   alerts: GenericAlert[];
   /** Called when a new client package can carry more alerts (e.g. results that finished during the session). */
@@ -93,7 +93,7 @@ type Outgoing = Exclude<Command, never>;
 export class DmSession {
   private msgId = 0;
   private url: string;
-  /** The server's MaxMsgSize: our messages must not be larger (digest §1.3). */
+  /** The server's MaxMsgSize: our messages must not be larger (docs/protocol.md §1.3). */
   private peerMaxMsgSize = Infinity;
   private readonly sentAlerts = new Map<string, number>();
   /** MsgIDs of the server's messages in this session, to refuse a replayed one. */
@@ -193,7 +193,7 @@ export class DmSession {
       if (serverPackageDone) this.deps.executor.newPackage();
       const result = await this.deps.executor.run(reply.msg.body, { msgRef: hdr.msgID, access: { serverId: this.settings.serverId }, nextCmdId: () => '0' /* renumbered per message in buildMessage */ });
       if (result.aborted) {
-        // A client receiving 1223 should not answer (digest §1.9).
+        // A client receiving 1223 should not answer (docs/protocol.md §1.9).
         log.log('warn', 'server aborted the session (Alert 1223)');
         this.outcome.end = 'aborted-by-server';
         return this.outcome;
@@ -212,7 +212,7 @@ export class DmSession {
         continue;
       }
       if (!serverPackageDone && !queue.some((c) => c.kind === 'Results' || (c.kind === 'Alert' && c.data === AlertCode.NextMessage))) {
-        // The server's package continues: ask for its next message (digest §1.9 multi-message rules, §1.10 after 213).
+        // The server's package continues: ask for its next message (docs/protocol.md §1.9 multi-message rules, §1.10 after 213).
         queue.push({ kind: 'Alert', cmdID: '0', data: AlertCode.NextMessage, items: [] });
       }
     }
@@ -239,7 +239,7 @@ export class DmSession {
     }
   }
 
-  /** Alert 1200/1201, the DevInfo Replace, and the Generic Alerts (digest §1.9 package 1). */
+  /** Alert 1200/1201, the DevInfo Replace, and the Generic Alerts (docs/protocol.md §1.9 package 1). */
   private async package1(): Promise<Outgoing[]> {
     const out: Outgoing[] = [];
     out.push({
@@ -323,7 +323,7 @@ export class DmSession {
     }
     let rest = queue.slice(taken);
     if (taken === 0 && queue.length > 0) {
-      // The next command alone does not fit: send its large item in chunks (digest §1.10), or, when it cannot be
+      // The next command alone does not fit: send its large item in chunks (docs/protocol.md §1.10), or, when it cannot be
       // split, send it anyway so the server answers 413 rather than the session looping.
       const split = this.splitLargeObject(queue[0], hdr, body);
       body.push(split[0]);
@@ -428,7 +428,7 @@ export class DmSession {
     if (decoded.hdr.sessionID !== msg.hdr.sessionID) {
       throw new SessionError('protocol', `server answered for session ${decoded.hdr.sessionID}, expected ${msg.hdr.sessionID}`, this.outcome);
     }
-    // MsgID is unique per sender within a session (digest §1.3): a repeated one is a replayed or duplicated message,
+    // MsgID is unique per sender within a session (docs/protocol.md §1.3): a repeated one is a replayed or duplicated message,
     // and executing it again would run its commands twice (a second Exec, a second install).
     if (this.serverMsgIds.has(decoded.hdr.msgID)) {
       throw new SessionError('protocol', `server message ID ${decoded.hdr.msgID} repeated in session ${msg.hdr.sessionID} (replayed message); nothing of it is executed`, this.outcome);

@@ -1,10 +1,10 @@
-// FumoEngine: runs FUMO Exec jobs (digest §5.3) as a journaled state machine and keeps their result reports.
+// FumoEngine: runs FUMO Exec jobs (docs/protocol.md §5.3) as a journaled state machine and keeps their result reports.
 //
 //   exec(op, request)   validate, persist the job at step Resolve, answer 202 (the session layer sends it), run async
 //   resume()            after start: continue a job from the step the journal names (crash, power cut, reboot)
 //   pendingReports()    reports to send as Generic Alert 1226 (stored durably before any reboot)
 //   acknowledge(id)     the server answered 200 to that alert: drop it for good (never re-sent, never re-queued)
-//   state()             the `<x>/State` node value (digest §5.2)
+//   state()             the `<x>/State` node value (docs/protocol.md §5.2)
 //
 // Steps and their handlers are in steps.ts. The journal is written BEFORE each step runs, so every durable effect of a
 // step is followed by a journal write naming the next step; a power cut in between re-runs the (idempotent) step.
@@ -38,7 +38,7 @@ export interface FumoEngineOptions {
   urlPolicy: UrlPolicy;
   verification: VerificationPolicy;
   download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
-  /** Alert Source/LocURI: the Exec'd node (default, MSDOCS/VZW) or the MO root (spec text) — digest §9 #4. */
+  /** Alert Source/LocURI: the Exec'd node (default, MSDOCS/VZW) or the MO root (spec text) — docs/protocol.md §9 #4. */
   reportSource?: 'exec-target' | 'mo-root';
   keepPackage?: boolean;
   /** Bytes per writer chunk (default 1 MiB). */
@@ -62,7 +62,7 @@ export type FumoEvent =
   | { type: 'report'; report: PendingReport };
 
 export interface ExecAnswer {
-  /** DM Status code for the Exec: 202 accepted (digest §5.3), or why not. */
+  /** DM Status code for the Exec: 202 accepted (docs/protocol.md §5.3), or why not. */
   status: 202 | 405 | 412 | 417;
   jobId?: string;
   reason?: string;

@@ -1,4 +1,4 @@
-// The FUMO journal: one small JSON document, rewritten atomically BEFORE each step runs (Mender style, ota-anchors
+// The FUMO journal: one small JSON document, rewritten atomically BEFORE each step runs (Mender style, docs/update-practice.md
 // §11.5/§11.9), so a restart resumes at the step that was about to run. Every handler is re-runnable.
 // Storage is a minimal get/put-JSON interface; src/state/DurableStore (atomic files over the Storage port) plugs in.
 
@@ -96,7 +96,7 @@ export interface JobRecord {
    * that was delivered from one the outbox lost (FumoEngine reconcile, docs/robustness.md "Damaged state").
    */
   reportAcknowledged?: boolean;
-  /** Steps persisted so far: a hard cap stops a job that keeps bouncing (Mender's loop guard, ota-anchors §11.5). */
+  /** Steps persisted so far: a hard cap stops a job that keeps bouncing (Mender's loop guard, docs/update-practice.md §11.5). */
   transitions: number;
   reboots: number;
 }

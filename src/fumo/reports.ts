@@ -17,13 +17,13 @@ export interface PendingReport {
   operation: FumoOperation;
   /** Echo of the Exec's Correlator, when it had one. */
   correlator?: string;
-  /** FUMO result code (digest §5.4), sent as `Data` with Format int. */
+  /** FUMO result code (docs/protocol.md §5.4), sent as `Data` with Format int. */
   resultCode: number;
-  /** Generic Alert Meta/Type (digest §5.3 table). */
+  /** Generic Alert Meta/Type (docs/protocol.md §5.3 table). */
   alertType: string;
-  /** Item/Source/LocURI: the Exec target by default, the MO root when configured (digest §9 #4). */
+  /** Item/Source/LocURI: the Exec target by default, the MO root when configured (docs/protocol.md §9 #4). */
   sourceUri: string;
-  /** `informational` on success, `critical` on failure (digest §5.3: failures use a non-informational Mark). */
+  /** `informational` on success, `critical` on failure (docs/protocol.md §5.3: failures use a non-informational Mark). */
   mark: AlertMark;
   /** Human-readable cause, for logs and the UI (not sent). */
   message: string;

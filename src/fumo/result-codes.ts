@@ -1,4 +1,4 @@
-// FUMO result codes sent as the Generic Alert Data (digest §5.4). 2xx success, 4xx/5xx end the update activity.
+// FUMO result codes sent as the Generic Alert Data (docs/protocol.md §5.4). 2xx success, 4xx/5xx end the update activity.
 
 export const FumoResult = {
   Successful: 200,

@@ -1,4 +1,4 @@
-// FUMO 1.0 `<x>/State` values (digest §5.2), the three Exec operations (§5.1) and their Generic Alert types (§5.3).
+// FUMO 1.0 `<x>/State` values (docs/protocol.md §5.2), the three Exec operations (§5.1) and their Generic Alert types (§5.3).
 
 export const FumoState = {
   Idle: 10,
@@ -15,14 +15,14 @@ export const FumoState = {
 
 export type FumoStateValue = (typeof FumoState)[keyof typeof FumoState];
 
-/** Terminal states (digest §5.2): the job is over and a report is (or was) pending. */
+/** Terminal states (docs/protocol.md §5.2): the job is over and a report is (or was) pending. */
 export function isTerminalState(s: number): boolean {
   return s === 20 || s === 70 || s === 80 || s === 90 || s === 100;
 }
 
 export type FumoOperation = 'Download' | 'Update' | 'DownloadAndUpdate';
 
-/** Generic Alert `Meta/Type` per operation (digest §5.3 table). */
+/** Generic Alert `Meta/Type` per operation (docs/protocol.md §5.3 table). */
 export const FUMO_ALERT_TYPE: Record<FumoOperation, string> = {
   Download: 'org.openmobilealliance.dm.firmwareupdate.download',
   Update: 'org.openmobilealliance.dm.firmwareupdate.update',

@@ -1,4 +1,4 @@
-// One handler per step, each returning its explicit next step (ARCHITECTURE.md style anchor: Mender's state machine).
+// One handler per step, each returning its explicit next step (docs/design.md style anchor: Mender's state machine).
 // The engine persists the returned record BEFORE the next handler runs; handlers must therefore be re-runnable: a
 // power cut can stop any of them half-way and the same handler runs again after the restart.
 
@@ -217,7 +217,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       ),
     );
     if (!pkg.viaDescriptor && looksLikeDescriptor(outcome.contentType, pkg.url) && outcome.size <= MAX_DESCRIPTOR_BYTES) {
-      // PkgURL named an OMA DL descriptor (digest §5.1): follow its objectURI with its size and claims.
+      // PkgURL named an OMA DL descriptor (docs/protocol.md §5.1): follow its objectURI with its size and claims.
       const dd = parseDescriptor(await ctx.files.read(ctx.stagingFile, 0, outcome.size));
       const objectUrl = resolveUrl(pkg.url, dd.objectUri);
       const followed: JobRecord['pkg'] = { url: objectUrl, size: dd.size, viaDescriptor: true };
@@ -286,7 +286,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         throw new UpdateError(FumoResult.CorruptedPackage, 'staged package changed after verification');
       await ctx.writer.installFile(ctx.stagingFile, meta);
     } else {
-      // Resume an interrupted slot write from its last checkpoint (ota-anchors §10 step 3): the writer re-hashes the
+      // Resume an interrupted slot write from its last checkpoint (docs/update-practice.md §10 step 3): the writer re-hashes the
       // slot prefix against the verified image's prefix and continues only when they match.
       let from = 0;
       if (job.installed !== undefined && job.installed > 0 && job.installed < v.size) {

@@ -1,7 +1,7 @@
-// One installed software component as SCOMO reports it under Inventory/Deployed/<x> (digest §6.1): every package
+// One installed software component as SCOMO reports it under Inventory/Deployed/<x> (docs/protocol.md §6.1): every package
 // manager and the manifest folder are mapped onto this one shape so the MO never cares where a component came from.
 
-/** Deployed/<x>/State: 10 = Inactive, 20 = Active (digest §6.1, int per §9 #17). */
+/** Deployed/<x>/State: 10 = Inactive, 20 = Active (docs/protocol.md §6.1, int per §9 #17). */
 export type ComponentState = 'active' | 'inactive';
 
 export interface Component {

@@ -1,4 +1,4 @@
-// ./DevDetail (digest §4.2, urn:oma:mo:oma-dm-devdetail:1.0): live, read-only. FwV/SwV matter to FUMO servers;
+// ./DevDetail (docs/protocol.md §4.2, urn:oma:mo:oma-dm-devdetail:1.0): live, read-only. FwV/SwV matter to FUMO servers;
 // URI/MaxDepth, MaxTotLen, MaxSegLen report the very limits the tree enforces (414), so they cannot disagree.
 
 import type { DeviceFacts } from '../ports';
@@ -11,7 +11,7 @@ export const DEVDETAIL_URN = 'urn:oma:mo:oma-dm-devdetail:1.0';
 export const DEVDETAIL_ROOT = './DevDetail';
 
 export interface DevDetailOptions {
-  /** LrgObj: whether the session engine accepts large objects (digest §1.10). Default false. */
+  /** LrgObj: whether the session engine accepts large objects (docs/protocol.md §1.10). Default false. */
   largeObjects?: boolean;
   /** Vendor extensions under ./DevDetail/Ext, name -> text. */
   ext?: Record<string, (facts: DeviceFacts) => string>;

@@ -1,5 +1,5 @@
-// ./DevInfo (digest §4.1, urn:oma:mo:oma-dm-devinfo:1.0): live, read-only leaves from the device facts.
-// Package 1 carries DevId, Man, Mod, DmV and Lang in a Replace (digest §1.9); devInfoItems() gives those items.
+// ./DevInfo (docs/protocol.md §4.1, urn:oma:mo:oma-dm-devinfo:1.0): live, read-only leaves from the device facts.
+// Package 1 carries DevId, Man, Mod, DmV and Lang in a Replace (docs/protocol.md §1.9); devInfoItems() gives those items.
 
 import type { DeviceFacts } from '../ports';
 import type { DmTree } from '../tree/dm-tree';
@@ -40,7 +40,7 @@ export function mountDevInfo(tree: DmTree, facts: FactsCache, options: DevInfoOp
   tree.mount(DEVINFO_ROOT, createLivePlugin(devInfoShape(facts, options)));
 }
 
-/** The Replace items of package 1: Source/LocURI, Format chr, Data (digest §1.9, §4.1). */
+/** The Replace items of package 1: Source/LocURI, Format chr, Data (docs/protocol.md §1.9, §4.1). */
 export function devInfoItems(facts: DeviceFacts, dmVersion: string): GetItem[] {
   const values = leafValues(facts, dmVersion);
   return DEVINFO_PKG1_LEAVES.map((name) => ({ uri: DEVINFO_ROOT + '/' + name, format: 'chr', type: 'text/plain', data: values[name] }));

@@ -1,10 +1,10 @@
-// ./DMAcc/<X> (DM 1.2, digest §4.3, urn:oma:mo:oma-dm-dmacc:1.0): one account per server, with its address and
-// credentials (digest §3.4: AppAuth/<Y> with AAuthLevel CLCRED for what we send, SRVCRED for what the server sends;
+// ./DMAcc/<X> (DM 1.2, docs/protocol.md §4.3, urn:oma:mo:oma-dm-dmacc:1.0): one account per server, with its address and
+// credentials (docs/protocol.md §3.4: AppAuth/<Y> with AAuthLevel CLCRED for what we send, SRVCRED for what the server sends;
 // AAuthData holds the nonce as raw bytes). Static nodes, persisted with the tree.
 //
-// AAuthSecret and AAuthData have no Get (digest §4.3 "no Get"). That is a property of the node type (its DDF
+// AAuthSecret and AAuthData have no Get (docs/protocol.md §4.3 "no Get"). That is a property of the node type (its DDF
 // AccessType), the same for every server, so a Get answers 405 "command not allowed on the target", not 425, which
-// digest §1.6 keeps for "the ACL forbids the command for this server". A server may still Replace them.
+// docs/protocol.md §1.6 keeps for "the ACL forbids the command for this server". A server may still Replace them.
 //
 // The account's ACL names its own server only (Get, Replace, Add): other servers cannot read another's account,
 // and no server may Delete the account that lets it manage the device.
@@ -70,7 +70,7 @@ export class DmAccError extends Error {
   }
 }
 
-/** digest §3.1: config type -> DMAcc AAuthType. */
+/** docs/protocol.md §3.1: config type -> DMAcc AAuthType. */
 const TO_AAUTH: Record<AuthKind, string> = { none: '', basic: 'BASIC', md5: 'DIGEST', hmac: 'HMAC' };
 
 export function toAAuthType(kind: AuthKind): string {
@@ -92,7 +92,7 @@ export function fromAAuthType(text: string): AuthKind {
 const NO_GET: AclCommand[] = ['Add', 'Replace', 'Delete'];
 const AUTH_NODE: Record<AuthLevel, string> = { CLCRED: 'CLCRED', SRVCRED: 'SRVCRED' };
 
-/** A node name for the account from the server id (digest §1.12: no `/` in names); stable for the same id. */
+/** A node name for the account from the server id (docs/protocol.md §1.12: no `/` in names); stable for the same id. */
 export function accountName(serverId: string): string {
   const n = serverId.replace(/[^A-Za-z0-9._-]/g, '_');
   return n === '' || n === '.' || n === '..' ? 'Server' : n;
@@ -176,7 +176,7 @@ async function text(tree: DmTree, uri: string): Promise<string> {
   return typeof v.data === 'string' ? v.data : utf8Decode(v.data);
 }
 
-/** ./DMAcc/<X> whose ServerID is serverId (digest §4.3: found by ServerID, not by node name), or null. */
+/** ./DMAcc/<X> whose ServerID is serverId (docs/protocol.md §4.3: found by ServerID, not by node name), or null. */
 export async function findAccountUri(tree: DmTree, serverId: string): Promise<string | null> {
   const names = await tree.children(DMACC_ROOT);
   if (!names) return null;
@@ -247,7 +247,7 @@ export async function readAccount(tree: DmTree, serverId: string): Promise<DmAcc
 }
 
 /**
- * Stores a nonce in AAuthData (digest §3.4: the server's NextNonce under CLCRED, the one we issued under SRVCRED)
+ * Stores a nonce in AAuthData (docs/protocol.md §3.4: the server's NextNonce under CLCRED, the one we issued under SRVCRED)
  * and saves the tree when it has a store, so the nonce survives a reboot between sessions.
  */
 export async function storeNonce(tree: DmTree, serverId: string, level: AuthLevel, nonce: Uint8Array): Promise<void> {

@@ -1,4 +1,4 @@
-// Standard management objects (digest §4): DevInfo, DevDetail, DMAcc.
+// Standard management objects (docs/protocol.md §4): DevInfo, DevDetail, DMAcc.
 import type { DeviceInfoReader } from '../ports';
 import type { DmTree } from '../tree/dm-tree';
 import { mountDevDetail, type DevDetailOptions } from './devdetail';

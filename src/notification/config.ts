@@ -1,8 +1,8 @@
 // The `notifications` section of the agent configuration (project issue 11), checked with errors naming the key.
 //
 // README block:
-//   "notifications": {                  // server-initiated sessions: package 0 (digest §8); each transport is optional
-//     "udp":   { "port": 2948, "address": "0.0.0.0" },   // WAP push over connectionless WSP (digest §8.3)
+//   "notifications": {                  // server-initiated sessions: package 0 (docs/protocol.md §8); each transport is optional
+//     "udp":   { "port": 2948, "address": "0.0.0.0" },   // WAP push over connectionless WSP (docs/protocol.md §8.3)
 //     "http":  { "port": 8950, "address": "127.0.0.1",    // POST body = package 0,
 //                "path": "/notification" },               //   Content-Type application/vnd.syncml.notification
 //     "spool": { "dir": "/var/spool/dm-agent/notify",     // an SMS daemon drops received binary SMS here: raw

@@ -1,4 +1,4 @@
-// What package 0 arrives wrapped in, and how to unwrap it (digest §8.3). One function for every transport, since an
+// What package 0 arrives wrapped in, and how to unwrap it (docs/protocol.md §8.3). One function for every transport, since an
 // SMS daemon may hand over any of these and a UDP sender may or may not add the WSP push header:
 //   hex text         gammu-smsd style dumps: "FD3502D3..." (whitespace allowed)
 //   smstools file    "From: ...\nAlphabet: binary\n...\n\n" + body (the body is unwrapped again)

@@ -1,4 +1,4 @@
-// Typed errors for server notifications (package 0, digest §8). Each names the field that was wrong, so a log line
+// Typed errors for server notifications (package 0, docs/protocol.md §8). Each names the field that was wrong, so a log line
 // or an HTTP answer can say exactly why a notification was dropped.
 
 /** The part of a notification (or of its envelope) that was wrong. */
@@ -25,7 +25,7 @@ export type NotificationField =
  *   invalid       the field holds a value the digest does not allow
  *   too-large     the field (or the whole packet) is bigger than the configured limit
  *   unknown-server  no SRVCRED for this server id
- *   bad-digest    the digest matches neither the issued nonce nor the resync nonces (digest §8.2)
+ *   bad-digest    the digest matches neither the issued nonce nor the resync nonces (docs/protocol.md §8.2)
  *   unsupported   a well-formed envelope we do not handle (e.g. a concatenated SMS part)
  */
 export type NotificationErrorCode = 'truncated' | 'invalid' | 'too-large' | 'unknown-server' | 'bad-digest' | 'unsupported';

@@ -1,4 +1,4 @@
-// Server-initiated sessions (project issue 11, digest §8): package 0 from UDP, HTTP or an SMS spool, verified,
+// Server-initiated sessions (project issue 11, docs/protocol.md §8): package 0 from UDP, HTTP or an SMS spool, verified,
 // de-duplicated and queued for the daemon, which asks planNotifiedSession whether (and how) to start the session.
 export * from './errors.js';
 export * from './pkg0.js';

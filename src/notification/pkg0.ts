@@ -1,6 +1,6 @@
-// Package 0, the General Notification Initiated Session Alert: reading the exact bit layout of digest §8.1.
+// Package 0, the General Notification Initiated Session Alert: reading the exact bit layout of docs/protocol.md §8.1.
 //
-//   bytes 0..15   digest (MD5, raw)                                   -> checked in verify.ts (digest §8.2)
+//   bytes 0..15   digest (MD5, raw)                                   -> checked in verify.ts (docs/protocol.md §8.2)
 //   bytes 16..23  one 64-bit big-endian word: version (10 bits) | ui-mode (2) | initiator (1) | future use (27)
 //                 | session id (16) | server id length N (8)
 //   bytes 24..    server id (N bytes, ASCII), then vendor-specific data (the rest)
@@ -8,15 +8,15 @@
 import { utf8Decode } from '../bytes.js';
 import { NotificationError } from './errors.js';
 
-/** digest §8.1 ui-mode. */
+/** docs/protocol.md §8.1 ui-mode. */
 export type UiMode = 'not-specified' | 'background' | 'informative' | 'user-interaction';
 export const UI_MODES: UiMode[] = ['not-specified', 'background', 'informative', 'user-interaction'];
 
-/** digest §8.1 initiator bit: 0 client/end user, 1 server. */
+/** docs/protocol.md §8.1 initiator bit: 0 client/end user, 1 server. */
 export type Initiator = 'client' | 'server';
 
 export const DIGEST_BYTES = 16;
-/** digest + 8-byte header: the shortest possible package 0 (MOTO's minimum, digest §8.1). */
+/** digest + 8-byte header: the shortest possible package 0 (MOTO's minimum, docs/protocol.md §8.1). */
 export const MIN_PKG0_BYTES = 24;
 /** Nominal version field value (1.1 ×10) that SPEC-ZH requires and LIBDMC insists on. */
 export const PKG0_VERSION = 11;
@@ -34,7 +34,7 @@ export interface Pkg0Notification {
   futureUse: number;
   /** 1..0xFFFF. */
   sessionId: number;
-  /** The pkg1 SessionID: uppercase hex, no leading zeros (digest §1.3: 0x001A -> "1A"). */
+  /** The pkg1 SessionID: uppercase hex, no leading zeros (docs/protocol.md §1.3: 0x001A -> "1A"). */
   sessionIdHex: string;
   serverId: string;
   vendor: Uint8Array;
@@ -45,7 +45,7 @@ export interface Pkg0Limits {
   maxVendorBytes?: number;
 }
 
-/** SessionID text for pkg1 (digest §1.3). */
+/** SessionID text for pkg1 (docs/protocol.md §1.3). */
 export function sessionIdHex(sessionId: number): string {
   return sessionId.toString(16).toUpperCase();
 }
@@ -71,7 +71,7 @@ export function parsePkg0(bytes: Uint8Array, limits: Pkg0Limits = {}): Pkg0Notif
   const futureUse = (h[1] & 7) * 0x1000000 + (h[2] << 16) + (h[3] << 8) + h[4];
   const sessionId = (h[5] << 8) | h[6];
   const idLength = h[7];
-  if (sessionId === 0) throw new NotificationError('invalid', 'sessionId', 'session id 0 is outside 1..0xFFFF (digest §8.1)');
+  if (sessionId === 0) throw new NotificationError('invalid', 'sessionId', 'session id 0 is outside 1..0xFFFF (docs/protocol.md §8.1)');
   if (idLength === 0) throw new NotificationError('invalid', 'serverId', 'server id length is 0');
   const idEnd = MIN_PKG0_BYTES + idLength;
   if (bytes.length < idEnd) {

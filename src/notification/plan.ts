@@ -1,6 +1,6 @@
-// Whether and how a verified notification becomes a session (digest §8.1 ui-mode, §8.3 last bullet). The session
+// Whether and how a verified notification becomes a session (docs/protocol.md §8.1 ui-mode, §8.3 last bullet). The session
 // itself is the agent's: it starts with Alert 1200 (server-initiated) and the SessionID of the notification
-// (uppercase hex, digest §1.3); the lead runs `agent.session('server', [], plan.sessionId)` when plan.start is true.
+// (uppercase hex, docs/protocol.md §1.3); the lead runs `agent.session('server', [], plan.sessionId)` when plan.start is true.
 //   not-specified   start, no UI (the spec leaves it to the device; a gateway has nobody to tell)
 //   background      start, no UI
 //   informative     start, and tell the user: `showInfo` carries the text; with `display: true` it is shown here

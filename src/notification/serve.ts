@@ -12,8 +12,8 @@ export interface ServeOptions {
   log: Log;
   clock: Pick<Clock, 'now'>;
   /**
-   * Runs the server-initiated session: Alert 1200 with this SessionID (digest §8.3), i.e. the agent's
-   * `session('server', [], sessionId)`. `n.resync` tells it the server signed with the resync nonce (digest §8.2).
+   * Runs the server-initiated session: Alert 1200 with this SessionID (docs/protocol.md §8.3), i.e. the agent's
+   * `session('server', [], sessionId)`. `n.resync` tells it the server signed with the resync nonce (docs/protocol.md §8.2).
    */
   runSession: (sessionId: string, n: QueuedNotification) => Promise<void>;
   plan?: Omit<PlanOptions, 'display' | 'log'>;

@@ -1,8 +1,8 @@
-// Checking a package 0 against the server's credentials (digest §8.2, §3.2 "Pkg#0 digest", §3.4 SRVCRED):
+// Checking a package 0 against the server's credentials (docs/protocol.md §8.2, §3.2 "Pkg#0 digest", §3.4 SRVCRED):
 //   digest = H( B64(H(server-id ":" secret)) ":" nonce ":" B64(H(trigger)) ), raw 16 bytes, H = MD5
 // with secret = SRVCRED AAuthSecret and nonce = SRVCRED AAuthData, the nonce WE issued to the server.
 // When that fails, the server may have lost our nonce: it then signs with the resync nonce "0x00000000", whose byte
-// form is unconfirmed (digest §9 #8: MOTO four 0x00 bytes, LIBDMC the ASCII text), so both are tried; a match
+// form is unconfirmed (docs/protocol.md §9 #8: MOTO four 0x00 bytes, LIBDMC the ASCII text), so both are tried; a match
 // starts the session flagged for resync (both sides exchange fresh nonces through Chal). Anything else is dropped.
 import { md5 } from '@noble/hashes/legacy';
 import { base64Encode, concatBytes, utf8Encode } from '../bytes.js';
@@ -11,15 +11,15 @@ import type { Log } from '../ports.js';
 import { NotificationError } from './errors.js';
 import { PKG0_VERSION, type Pkg0Notification } from './pkg0.js';
 
-/** SRVCRED of one DM account (digest §3.4): what a notification from that server must be signed with. */
+/** SRVCRED of one DM account (docs/protocol.md §3.4): what a notification from that server must be signed with. */
 export interface ServerCredentials {
-  /** DMAcc ServerID; the digest is computed over it (digest §9 #16). */
+  /** DMAcc ServerID; the digest is computed over it (docs/protocol.md §9 #16). */
   serverId: string;
   /** SRVCRED AAuthSecret. */
   secret: string;
   /** SRVCRED AAuthData: the nonce we issued to this server, raw bytes, read at check time (it changes per session). */
   nonce(): Uint8Array;
-  /** SRVCRED AAuthName, when it differs from serverId: LIBDMC signs with it instead (digest §8.2), so it is tried too. */
+  /** SRVCRED AAuthName, when it differs from serverId: LIBDMC signs with it instead (docs/protocol.md §8.2), so it is tried too. */
   authName?: string;
 }
 
@@ -27,7 +27,7 @@ export interface ServerCredentials {
 export type NonceForm = 'issued' | 'issued-base64-text' | 'resync-zero-bytes' | 'resync-ascii';
 
 export interface VerifiedNotification extends Pkg0Notification {
-  /** True when only a resync nonce matched: the session must renegotiate nonces (digest §8.2). */
+  /** True when only a resync nonce matched: the session must renegotiate nonces (docs/protocol.md §8.2). */
   resync: boolean;
   nonceForm: NonceForm;
   /** The nonce bytes that matched (the session builds its first credentials with it when resyncing). */
@@ -35,18 +35,18 @@ export interface VerifiedNotification extends Pkg0Notification {
 }
 
 export interface VerifyOptions {
-  /** Lowest version field accepted (default 10: 1.0 and up; 11 is nominal, digest §9 #9). */
+  /** Lowest version field accepted (default 10: 1.0 and up; 11 is nominal, docs/protocol.md §9 #9). */
   minVersion?: number;
   log?: Log;
 }
 
-/** The resync nonce in its two byte forms (digest §8.2). */
+/** The resync nonce in its two byte forms (docs/protocol.md §8.2). */
 export const RESYNC_NONCE_ZERO_BYTES = new Uint8Array(4);
 export const RESYNC_NONCE_ASCII = utf8Encode('0x00000000');
 
 const COLON = utf8Encode(':');
 
-/** H(B64(H(name ":" secret)) ":" nonce ":" B64(H(trigger))), raw 16 bytes (digest §3.2). */
+/** H(B64(H(name ":" secret)) ":" nonce ":" B64(H(trigger))), raw 16 bytes (docs/protocol.md §3.2). */
 export function pkg0Digest(name: string, secret: string, nonce: Uint8Array, trigger: Uint8Array): Uint8Array {
   return md5(concatBytes([utf8Encode(userDigest(name, secret)), COLON, nonce, COLON, utf8Encode(base64Encode(md5(trigger)))]));
 }
@@ -83,7 +83,7 @@ export function verifyNotification(
   }
   const log = options.log;
   if (log && n.version !== PKG0_VERSION) {
-    log.log('info', 'package 0 version is not 11; accepted leniently (digest §9 #9)', { version: n.version, serverId: n.serverId });
+    log.log('info', 'package 0 version is not 11; accepted leniently (docs/protocol.md §9 #9)', { version: n.version, serverId: n.serverId });
   }
   if (log && n.futureUse !== 0) {
     log.log('info', 'package 0 future-use bits are not 0; ignored', { futureUse: n.futureUse, serverId: n.serverId });
@@ -94,7 +94,7 @@ export function verifyNotification(
   const issued = creds.nonce();
   const tries: [NonceForm, Uint8Array][] = [
     ['issued', issued],
-    // MOTO's interop fallback: a server that kept our nonce as its base64 text and hashed the text (digest §3.2).
+    // MOTO's interop fallback: a server that kept our nonce as its base64 text and hashed the text (docs/protocol.md §3.2).
     ['issued-base64-text', utf8Encode(base64Encode(issued))],
     ['resync-zero-bytes', RESYNC_NONCE_ZERO_BYTES],
     ['resync-ascii', RESYNC_NONCE_ASCII],

@@ -1,4 +1,4 @@
-// Connectionless WSP Push PDU carrying package 0 (digest §8.3; WAP-230 WSP §8.2.4.1 and §8.4 header encoding):
+// Connectionless WSP Push PDU carrying package 0 (docs/protocol.md §8.3; WAP-230 WSP §8.2.4.1 and §8.4 header encoding):
 //   TID (1) | PDU type (1: 0x06 Push) | HeadersLen (uintvar) | Content-Type | headers | data = package 0
 // Content-Type is application/vnd.syncml.notification: well-known code 0x44, sent as the short integer 0xC4, or as
 // text, or in the general form (value length + media + parameters). X-WAP-Application-ID (field 0x2F, sent 0xAF)
@@ -12,7 +12,7 @@ export const MIME_SYNCML_NOTIFICATION = 'application/vnd.syncml.notification';
 export const WSP_FIELD_X_WAP_APPLICATION_ID = 0x2f;
 export const WAP_APP_ID_SYNCML_DM = 0x07;
 export const WAP_APP_URI_SYNCML_DM = 'x-wap-application:syncml.dm';
-/** WAP Push connectionless port (digest §8.3). */
+/** WAP Push connectionless port (docs/protocol.md §8.3). */
 export const WAP_PUSH_PORT = 2948;
 
 export interface WspPush {

@@ -1,15 +1,15 @@
-// SCOMO numbers, named (digest §6). Values are exactly the digest's tables; names follow the table wording.
+// SCOMO numbers, named (docs/protocol.md §6). Values are exactly the digest's tables; names follow the table wording.
 
-/** MO identifier of the tree root's Type (digest §6.1; we implement 1.1 for the client-initiated request of §6.5). */
+/** MO identifier of the tree root's Type (docs/protocol.md §6.1; we implement 1.1 for the client-initiated request of §6.5). */
 export const SCOMO_MO_ID = 'urn:oma:mo:oma-scomo:1.1';
 
-/** Result alert type (digest §6.4): the only SCOMO 1.0 alert type. */
+/** Result alert type (docs/protocol.md §6.4): the only SCOMO 1.0 alert type. */
 export const OPERATION_COMPLETE_ALERT = 'urn:oma:at:scomo:1.0:OperationComplete';
-/** Client-initiated request types (digest §6.5, seed 003). */
+/** Client-initiated request types (docs/protocol.md §6.5, seed 003). */
 export const UPDATE_DEVICE_REQUEST_ALERT = 'urn:oma:at:scomo:1.1:UpdateDeviceRequest';
 export const UPDATE_USER_REQUEST_ALERT = 'urn:oma:at:scomo:1.1:UpdateUserRequest';
 
-/** Generic Alert `<ResultCode>` values (digest §6.3). */
+/** Generic Alert `<ResultCode>` values (docs/protocol.md §6.3). */
 export const ScomoResult = {
   Successful: 1200,
   ClientError: 1400,
@@ -30,7 +30,7 @@ export const ScomoResult = {
   AltDownloadServerUnavailable: 1501,
 } as const;
 
-/** True for 1200 and the vendor range 1250-1299 (digest §6.3). */
+/** True for 1200 and the vendor range 1250-1299 (docs/protocol.md §6.3). */
 export function isSuccessResult(code: number): boolean {
   return code === 1200 || (code >= 1250 && code <= 1299);
 }
@@ -45,7 +45,7 @@ export function isValidResultCode(code: number): boolean {
   return code >= 1550 && code <= 1599;
 }
 
-/** `Download/<x>/Status` (digest §6.2, first column). */
+/** `Download/<x>/Status` (docs/protocol.md §6.2, first column). */
 export const DownloadStatus = {
   Idle: 10,
   DownloadFailed: 20,
@@ -56,7 +56,7 @@ export const DownloadStatus = {
   InstallFailedWithoutData: 70,
 } as const;
 
-/** `Inventory/Delivered/<x>/Status` (digest §6.2, second column). */
+/** `Inventory/Delivered/<x>/Status` (docs/protocol.md §6.2, second column). */
 export const DeliveredStatus = {
   Idle: 10,
   RemoveFailed: 20,
@@ -66,7 +66,7 @@ export const DeliveredStatus = {
   InstallFailedWithoutData: 60,
 } as const;
 
-/** `Inventory/Deployed/<x>/Status` (digest §6.2, third column). */
+/** `Inventory/Deployed/<x>/Status` (docs/protocol.md §6.2, third column). */
 export const DeployedStatus = {
   Idle: 10,
   RemoveFailed: 20,
@@ -77,12 +77,12 @@ export const DeployedStatus = {
   DeactivateProgressing: 70,
 } as const;
 
-/** `Inventory/Delivered/<x>/State` (digest §6.1). */
+/** `Inventory/Delivered/<x>/State` (docs/protocol.md §6.1). */
 export const DeliveredState = { Delivered: 10, Installed: 20 } as const;
-/** `Inventory/Deployed/<x>/State` (digest §6.1, int per §9 #17). */
+/** `Inventory/Deployed/<x>/State` (docs/protocol.md §6.1, int per §9 #17). */
 export const DeployedState = { Inactive: 10, Active: 20 } as const;
 
-/** DM status codes this MO answers with (digest §1.6). */
+/** DM status codes this MO answers with (docs/protocol.md §1.6). */
 export const DmStatus = {
   OK: 200,
   Accepted: 202,

@@ -6,7 +6,7 @@
 // ```jsonc
 // "scomo": {
 //   "enabled": true,                      // false or no section: no ./SCOMO on this device
-//   "uri": "./SCOMO",                     // where the MO is mounted (digest §6.1)
+//   "uri": "./SCOMO",                     // where the MO is mounted (docs/protocol.md §6.1)
 //   "acl": "Get=*&Add=*&Replace=*&Delete=*&Exec=*",   // ACL of the SCOMO root (inherited below)
 //   "inventory": {
 //     "dpkg": "/var/lib/dpkg/status",     // a path, true (default path) or false; default: true
@@ -18,7 +18,7 @@
 //     "root": "/",                        // dpkg --root / opkg --offline-root (image builders, tests)
 //     "purge": false,                     // dpkg: --purge instead of --remove
 //     "script": "/usr/libexec/gw-component", // script type: called with install|remove|activate|deactivate
-//     "exitCodes": { "10": 1460 }         // script type: extra exit code → result code (digest §6.3)
+//     "exitCodes": { "10": 1460 }         // script type: extra exit code → result code (docs/protocol.md §6.3)
 //   },
 //   "service": {                          // absent: Activate/Deactivate answer 1411 (unless the installer is a script)
 //     "type": "systemd",                  // "systemd" | "initd"
@@ -29,7 +29,7 @@
 //   "maxPackageSize": 67108864,           // cap in bytes for one package; default: what the staging file system has free
 //   "allowedHosts": [], "allowHttp": true, // PkgURL allow-list, as for FUMO
 //   "envTypes": [],                       // accepted Download/<x>/EnvType values; [] = any
-//   "alert": { "format": "xml", "markSuccess": "informational", "markFailure": "warning" }   // digest §9 #2
+//   "alert": { "format": "xml", "markSuccess": "informational", "markFailure": "warning" }   // docs/protocol.md §9 #2
 // }
 // ```
 // ------------------------------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ export function parseScomoConfig(section: Obj, stateDir: string): ScomoConfigSec
       for (const k of Object.keys(ec)) {
         const code = ec[k];
         if (!/^\d{1,3}$/.test(k) || Number(k) > 255) throw new ConfigError(`${ip}.exitCodes.${k}`, 'keys must be exit codes 1..255');
-        if (typeof code !== 'number' || !isValidResultCode(code)) throw new ConfigError(`${ip}.exitCodes.${k}`, `must be a SCOMO result code (digest §6.3), got ${JSON.stringify(code)}`);
+        if (typeof code !== 'number' || !isValidResultCode(code)) throw new ConfigError(`${ip}.exitCodes.${k}`, `must be a SCOMO result code (docs/protocol.md §6.3), got ${JSON.stringify(code)}`);
         exitCodes[Number(k)] = code;
       }
       out.installer = { type, script: str(ins, 'script', ip), exitCodes };
@@ -184,7 +184,7 @@ export function parseScomoConfig(section: Obj, stateDir: string): ScomoConfigSec
     out.alert.format = str(alert, 'format', ap, 'xml');
     for (const k of ['markSuccess', 'markFailure'] as const) {
       out.alert[k] = str(alert, k, ap, out.alert[k]);
-      if (MARKS.indexOf(out.alert[k]) < 0) throw new ConfigError(`${ap}.${k}`, `must be one of ${MARKS.join(', ')} (digest §1.11)`);
+      if (MARKS.indexOf(out.alert[k]) < 0) throw new ConfigError(`${ap}.${k}`, `must be one of ${MARKS.join(', ')} (docs/protocol.md §1.11)`);
     }
   }
   return out;

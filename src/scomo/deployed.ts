@@ -15,7 +15,7 @@ export interface DeployedEntry {
   /** Full URI, e.g. `./SCOMO/Inventory/Deployed/openssl`. */
   uri: string;
   component: Component;
-  /** Deployed/<x>/Status (digest §6.2). */
+  /** Deployed/<x>/Status (docs/protocol.md §6.2). */
   status: number;
 }
 

@@ -1,4 +1,4 @@
-// A failure that already knows its SCOMO result code (digest §6.3). Installer and download adapters throw it so
+// A failure that already knows its SCOMO result code (docs/protocol.md §6.3). Installer and download adapters throw it so
 // the MO reports what actually happened (1407 validation, 1405 install failure...) instead of a generic code.
 
 import { ScomoResult, isValidResultCode } from './codes.js';
@@ -10,13 +10,13 @@ export class ScomoError extends Error {
   ) {
     super(message);
     this.name = 'ScomoError';
-    if (!isValidResultCode(resultCode)) throw new RangeError(`${resultCode} is not a SCOMO result code (digest §6.3)`);
+    if (!isValidResultCode(resultCode)) throw new RangeError(`${resultCode} is not a SCOMO result code (docs/protocol.md §6.3)`);
   }
 }
 
 /**
- * FUMO result codes (digest §5.4) of the shared download pipeline (src/update UpdateError) mapped onto SCOMO's
- * (digest §6.3): both tables describe the same download failures with different numbers.
+ * FUMO result codes (docs/protocol.md §5.4) of the shared download pipeline (src/update UpdateError) mapped onto SCOMO's
+ * (docs/protocol.md §6.3): both tables describe the same download failures with different numbers.
  */
 const FROM_FUMO: Record<number, number> = {
   401: ScomoResult.UserCancelled,
@@ -34,7 +34,7 @@ const FROM_FUMO: Record<number, number> = {
   503: ScomoResult.DownloadFailed, // network
 };
 
-/** Transfer-failure kinds (src/update TransferError, and plain adapters) mapped onto digest §6.3. */
+/** Transfer-failure kinds (src/update TransferError, and plain adapters) mapped onto docs/protocol.md §6.3. */
 function fromKind(kind: unknown, fallback: number): number | undefined {
   const noSpace = fallback === ScomoResult.DownloadFailed ? ScomoResult.DownloadOutOfMemory : ScomoResult.InstallOutOfMemory;
   switch (kind) {

@@ -1,6 +1,6 @@
-// The SCOMO management object (digest §6.1) rooted at `./SCOMO`, as an object with the tree-plugin verbs:
+// The SCOMO management object (docs/protocol.md §6.1) rooted at `./SCOMO`, as an object with the tree-plugin verbs:
 // list/get/add/replace/delete/exec over paths relative to the root ('' = the root, 'Inventory/Deployed/openssl/Version').
-// Full URIs under the root (`./SCOMO/...`) are accepted too. Every verb answers a DM status code (digest §1.6).
+// Full URIs under the root (`./SCOMO/...`) are accepted too. Every verb answers a DM status code (docs/protocol.md §1.6).
 //
 // What the server can change: Download/<x> and its leaves (PkgID, Name, PkgURL, Description, InstallParams, EnvType,
 // PkgType, Reboot), and Delete on Download/<x> and Delivered/<x>. Deployed is what the package databases say; it
@@ -130,7 +130,7 @@ export class ScomoMo {
     return out;
   }
 
-  /** Inventory/Deployed lookup by ID or Name (client-initiated request, digest §6.5). */
+  /** Inventory/Deployed lookup by ID or Name (client-initiated request, docs/protocol.md §6.5). */
   findDeployed(idOrName: string) {
     return this.deployed.findDeployed(idOrName);
   }
@@ -206,7 +206,7 @@ export class ScomoMo {
 
   /**
    * Exec of an Operations node: the job is stored durably, then 202 is answered and the job runs in the background
-   * (digest §6.3); its OperationComplete report appears in pendingReports() when done.
+   * (docs/protocol.md §6.3); its OperationComplete report appears in pendingReports() when done.
    */
   async exec(path: string, args: { correlator?: string; data?: string | Uint8Array } = {}): Promise<number> {
     const r = await this.resolve(this.segments(path));

@@ -1,4 +1,4 @@
-// Node names for Inventory/Deployed/<x> and Delivered/<x>. A DM node name may not contain `/` (digest §1.12) and
+// Node names for Inventory/Deployed/<x> and Delivered/<x>. A DM node name may not contain `/` (docs/protocol.md §1.12) and
 // servers store the URI they were given, so a component keeps its <x> for life: the mapping id → x is persisted
 // and never reassigned, even after the component is removed (a reinstall gets its old <x> back).
 

@@ -1,4 +1,4 @@
-// Runs accepted Execs one at a time, after the 202 (digest §6.3: asynchronous operations answer 202, the result
+// Runs accepted Execs one at a time, after the 202 (docs/protocol.md §6.3: asynchronous operations answer 202, the result
 // comes later as an OperationComplete alert, §6.4). Every step's Status is persisted before the step runs; the end of
 // a job, its final Status and its pending report are one durable write. A job interrupted by a restart is run again
 // (downloads resume, dpkg/opkg installs are idempotent); after `maxStarts` starts it is reported as 1412 instead,
@@ -29,7 +29,7 @@ export interface OperationDeps {
   activator?: Activator;
   log?: Log;
   alert?: AlertOptions;
-  /** Accepted Download/<x>/EnvType values; undefined or empty accepts any (digest §6.3 1413). */
+  /** Accepted Download/<x>/EnvType values; undefined or empty accepts any (docs/protocol.md §6.3 1413). */
   supportedEnvTypes?: string[];
   maxStarts?: number;
   /** Called after a report was stored durably (e.g. to start a session that carries it). */

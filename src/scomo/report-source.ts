@@ -1,5 +1,5 @@
 // SCOMO as one of the agent's report sources (src/agent/reports.ts): pending OperationComplete reports become
-// Generic Alerts (digest §6.4) carrying the report id as `ref`; the agent acknowledges them after the server's 200/202.
+// Generic Alerts (docs/protocol.md §6.4) carrying the report id as `ref`; the agent acknowledges them after the server's 200/202.
 
 import type { GenericAlert } from '../dm/generic-alert.js';
 import type { ReportSource } from '../agent/reports.js';

@@ -1,4 +1,4 @@
-// The OperationComplete result alert (digest §6.4) and the pending-report record behind it. A report is created in
+// The OperationComplete result alert (docs/protocol.md §6.4) and the pending-report record behind it. A report is created in
 // the same durable write that ends its job, stays until the session layer says the server answered 200/202 for the
 // alert (acknowledge), is re-sent after any restart before that, and never after. Delivery is at least once: if the
 // server's answer is lost the same report (same Correlator and result) is sent again, and the server counts it once
@@ -10,17 +10,17 @@ import { OPERATION_COMPLETE_ALERT, isSuccessResult } from './codes.js';
 export interface ScomoReport {
   /** Stable id of this report, for acknowledge(). */
   id: string;
-  /** Exec Correlator to echo (digest §1.11, §6.4); absent when the Exec had none. */
+  /** Exec Correlator to echo (docs/protocol.md §1.11, §6.4); absent when the Exec had none. */
   correlator?: string;
   /** Item/Source/LocURI: the Operations node that was Exec'd. */
   sourceUri: string;
   /** Item/Target/LocURI: the resulting inventory node (Deployed/<x> or Delivered/<x>). */
   targetUri?: string;
-  /** digest §6.3. */
+  /** docs/protocol.md §6.3. */
   resultCode: number;
   /** Component ID (Deployed) or package ID (Download/Delivered). */
   identifier: string;
-  /** Meta/Format, default `xml` (digest §9 #2). */
+  /** Meta/Format, default `xml` (docs/protocol.md §9 #2). */
   format: string;
   /** Meta/Mark. */
   mark: string;
@@ -29,7 +29,7 @@ export interface ScomoReport {
 }
 
 export interface AlertOptions {
-  /** Meta/Format of the result alert; digest §9 #2 leaves it unconfirmed, default `xml`. */
+  /** Meta/Format of the result alert; docs/protocol.md §9 #2 leaves it unconfirmed, default `xml`. */
   format?: string;
   /** Mark on success, default `informational`. */
   markSuccess?: string;
@@ -45,7 +45,7 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Item Data of the alert: `<ResultCode>1200</ResultCode><Identifier>…</Identifier>` (digest §6.4). */
+/** Item Data of the alert: `<ResultCode>1200</ResultCode><Identifier>…</Identifier>` (docs/protocol.md §6.4). */
 export function operationCompleteData(resultCode: number, identifier: string): string {
   return `<ResultCode>${resultCode}</ResultCode><Identifier>${escapeXml(identifier)}</Identifier>`;
 }

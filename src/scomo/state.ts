@@ -1,5 +1,5 @@
 // The SCOMO MO's durable state: one JSON document, so a status change, the end of a job and the pending report it
-// produces are written in one atomic put (no window where a job is finished but its report is lost, digest §6.4).
+// produces are written in one atomic put (no window where a job is finished but its report is lost, docs/protocol.md §6.4).
 
 import type { ComponentState } from '../inventory/component.js';
 import type { JsonStore } from './ports.js';

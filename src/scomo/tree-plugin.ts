@@ -1,6 +1,6 @@
 // The SCOMO MO as a DM tree plugin (src/tree/plugin.ts): `tree.mount('./SCOMO', scomoTreePlugin(mo))`. The tree
 // does URI parsing, ACLs and existence checks; the access types below tell it which commands each node supports
-// (405 otherwise), following the Access column of digest §6.1.
+// (405 otherwise), following the Access column of docs/protocol.md §6.1.
 
 import type { AclCommand } from '../tree/acl.js';
 import type { NodeValue } from '../tree/node.js';
@@ -10,7 +10,7 @@ import { DOWNLOAD_LEAVES } from './mo.js';
 
 export interface ScomoPluginOptions {
   /**
-   * ACL of the SCOMO root, inherited by every node below (digest §1.12). Default: every server may Get, Add, Replace,
+   * ACL of the SCOMO root, inherited by every node below (docs/protocol.md §1.12). Default: every server may Get, Add, Replace,
    * Delete and Exec here; give a ServerID list (`Get=*&Exec=srv1&...`) to restrict it.
    */
   acl?: string;

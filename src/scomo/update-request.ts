@@ -1,6 +1,6 @@
-// Client-initiated SCOMO request (digest §6.5; normative: seed 003, SCOMO1_1-HLF-08/09). A Generic Alert whose
+// Client-initiated SCOMO request (docs/protocol.md §6.5; normative: seed 003, SCOMO1_1-HLF-08/09). A Generic Alert whose
 // Source, when present, is a Deployed component (build it with findDeployed); Data is always present, empty when
-// there is no vendor data (FLOWS.md E: never a missing Data).
+// there is no vendor data (docs/flows.md E: never a missing Data).
 
 import type { Alert, Item } from '../syncml/model.js';
 import { UPDATE_DEVICE_REQUEST_ALERT, UPDATE_USER_REQUEST_ALERT } from './codes.js';

@@ -1,4 +1,4 @@
-// Generic element tree -> SyncML model (src/syncml/model.ts). Children are accepted in any order (digest §1.2:
+// Generic element tree -> SyncML model (src/syncml/model.ts). Children are accepted in any order (docs/protocol.md §1.2:
 // "parse order-insensitively"); an element the model cannot hold is an error naming its path, never a silent drop.
 
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
@@ -52,7 +52,7 @@ function req(g: Groups, name: string, path: string): WbxmlElement {
   return e;
 }
 
-/** Text content of a leaf element; OPAQUE pieces are read as UTF-8 (digest §2.3: any PCDATA may be OPAQUE). */
+/** Text content of a leaf element; OPAQUE pieces are read as UTF-8 (docs/protocol.md §2.3: any PCDATA may be OPAQUE). */
 function text(el: WbxmlElement, path: string): string {
   let s = '';
   for (const c of el.children) {

@@ -1,11 +1,11 @@
-// The typed model of a SyncML DM 1.2 message (digest §1.2). Every value stays a string as it was on the wire:
+// The typed model of a SyncML DM 1.2 message (docs/protocol.md §1.2). Every value stays a string as it was on the wire:
 // SyncML "1.2" is a version string, CmdIDs may be non-numeric in the field, and Data is interpreted only by the
-// command that owns it. Children are parsed in any order and emitted in the DTD order of digest §1.2.
+// command that owns it. Children are parsed in any order and emitted in the DTD order of docs/protocol.md §1.2.
 
 /** Item Data: text, or bytes when the wire carried OPAQUE binary (Meta Format `bin`). */
 export type Data = string | Uint8Array;
 
-/** MetInf (digest §2.5). Only the elements DM uses are typed; all values are strings. */
+/** MetInf (docs/protocol.md §2.5). Only the elements DM uses are typed; all values are strings. */
 export interface Meta {
   format?: string;
   type?: string;

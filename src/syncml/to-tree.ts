@@ -1,5 +1,5 @@
-// SyncML model -> generic element tree, children in the DTD order of digest §1.2. SyncML tags go on code page 0,
-// MetInf children of <Meta> on page 1 (digest §2.5: SWITCH_PAGE 1 inside Meta; in XML `xmlns="syncml:metinf"`).
+// SyncML model -> generic element tree, children in the DTD order of docs/protocol.md §1.2. SyncML tags go on code page 0,
+// MetInf children of <Meta> on page 1 (docs/protocol.md §2.5: SWITCH_PAGE 1 inside Meta; in XML `xmlns="syncml:metinf"`).
 
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
 import type { Alert, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncML } from './model';

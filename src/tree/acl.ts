@@ -1,7 +1,7 @@
-// Access control lists (digest §1.12): `Add=*&Get=*`, `Get=srv1+srv2&Replace=srv1`. `&` separates commands, `+`
+// Access control lists (docs/protocol.md §1.12): `Add=*&Get=*`, `Get=srv1+srv2&Replace=srv1`. `&` separates commands, `+`
 // separates server ids, `*` is every server. An empty ACL means "inherit": the effective ACL of a node is the one
-// of its nearest ancestor (or itself) whose ACL is not empty; the root's default is `Add=*&Get=*` (digest §1.12).
-// A server the ACL does not name is refused with 425 Permission denied (digest §1.6).
+// of its nearest ancestor (or itself) whose ACL is not empty; the root's default is `Add=*&Get=*` (docs/protocol.md §1.12).
+// A server the ACL does not name is refused with 425 Permission denied (docs/protocol.md §1.6).
 
 import { DmStatus, TreeError } from './status';
 

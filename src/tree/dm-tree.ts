@@ -1,10 +1,10 @@
 // The DM tree (DM 1.2 TND) as the session engine sees it: one method per server command, each answering the DM
-// status code of digest §1.5/§1.6. Static nodes live in memory and are persisted through a JSON store; subtrees
+// status code of docs/protocol.md §1.5/§1.6. Static nodes live in memory and are persisted through a JSON store; subtrees
 // can be mounted from plugins (live device facts, FUMO, SCOMO). Order of checks for every command:
 //   URI well-formed (400/414, ./uri.ts) -> node exists (404) -> the node supports the command at all, DDF
-//   AccessType / permanence (405, whoever asks: e.g. Get on ./Inbox, digest §1.12) -> ACL for this server (425)
+//   AccessType / permanence (405, whoever asks: e.g. Get on ./Inbox, docs/protocol.md §1.12) -> ACL for this server (425)
 //   -> Add only: target already there (418) -> the command itself.
-// 425 rather than 401 for an ACL refusal: digest §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
+// 425 rather than 401 for an ACL refusal: docs/protocol.md §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
 
 import type { Log } from '../ports';
 import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl';
@@ -41,7 +41,7 @@ export interface DmTreeOptions {
   limits?: UriLimits;
   /** Clock for the TStamp property; without one TStamp is not recorded (Get ?prop=TStamp answers 406). */
   now?: () => number;
-  /** Largest leaf value a server may store, in bytes (default 1 MiB): beyond it 413 (digest §1.6). */
+  /** Largest leaf value a server may store, in bytes (default 1 MiB): beyond it 413 (docs/protocol.md §1.6). */
   maxLeafBytes?: number;
   /** Most static nodes the tree holds (default 20000): a server's Add beyond it gets 420 Device full. */
   maxNodes?: number;
@@ -90,7 +90,7 @@ export class DmTree {
 
   private static freshRoot(): StaticNode {
     const root = newNode('.', null, false, 'node');
-    root.acl = ROOT_DEFAULT_ACL; // digest §1.12
+    root.acl = ROOT_DEFAULT_ACL; // docs/protocol.md §1.12
     root.permanent = true;
     return root;
   }
@@ -172,7 +172,7 @@ export class DmTree {
     return names;
   }
 
-  /** The ACL that governs a node: its own if not empty, else its nearest ancestor's (digest §1.12). */
+  /** The ACL that governs a node: its own if not empty, else its nearest ancestor's (docs/protocol.md §1.12). */
   private async effectiveAcl(segs: string[]): Promise<string> {
     for (let i = segs.length; i >= 0; i--) {
       const r = i === segs.length ? await this.lookup(segs) : await this.lookup(segs.slice(0, i));
@@ -238,14 +238,14 @@ export class DmTree {
       if (!(await this.allowed(r, 'Get', ctx))) return { status: DmStatus.PermissionDenied, items: [] };
       if (p.prop) return { status: DmStatus.Ok, items: [await this.propertyItem(r, p.prop, uri)] };
       if (p.list) {
-        // digest §1.12: TNDS is an optional feature we do not offer (406).
+        // docs/protocol.md §1.12: TNDS is an optional feature we do not offer (406).
         if (p.list.kind === 'TNDS') return { status: DmStatus.OptionalFeatureNotSupported, items: [] };
         const items: GetItem[] = [];
         await this.walk(r, pathOnly(uri), p.list.kind === 'StructData', ctx, items, true);
         return { status: DmStatus.Ok, items };
       }
       if (!r.leaf) {
-        // digest §1.4: interior node -> Format node, Data = child names joined by '/'.
+        // docs/protocol.md §1.4: interior node -> Format node, Data = child names joined by '/'.
         const kids = await this.childNames(r);
         return { status: DmStatus.Ok, items: [{ uri, format: 'node', data: kids.join('/') }] };
       }
@@ -291,7 +291,7 @@ export class DmTree {
       if (p.prop || p.list) return DmStatus.CommandNotAllowed;
       const segs = p.segments;
       if (segs.length === 0) return DmStatus.AlreadyExists;
-      // Parents may be created implicitly (digest §1.5): rights come from the nearest node that exists.
+      // Parents may be created implicitly (docs/protocol.md §1.5): rights come from the nearest node that exists.
       let anc: Resolved | null = null;
       let i = segs.length - 1;
       for (; i >= 0; i--) {
@@ -299,7 +299,7 @@ export class DmTree {
         if (anc) break;
       }
       if (!anc) return DmStatus.NotFound; // the root always exists; only a vanished plugin node gets here
-      if (anc.leaf) return DmStatus.CommandNotAllowed; // no children under a leaf (digest §1.6, 405)
+      if (anc.leaf) return DmStatus.CommandNotAllowed; // no children under a leaf (docs/protocol.md §1.6, 405)
       if (!supports(anc, 'Add')) return DmStatus.CommandNotAllowed;
       if (!(await this.allowed(anc, 'Add', ctx))) return DmStatus.PermissionDenied;
       if (i === segs.length - 1 && (await this.lookup(segs))) return DmStatus.AlreadyExists;
@@ -333,7 +333,7 @@ export class DmTree {
     let at = parent;
     for (let k = 0; k < rest.length; k++) {
       const last = k === rest.length - 1;
-      // Implicit interior nodes get an empty ACL (digest §1.5), i.e. they inherit.
+      // Implicit interior nodes get an empty ACL (docs/protocol.md §1.5), i.e. they inherit.
       const n = newNode(rest[k], at, last ? !interior : false, last && leafValue ? leafValue.format : 'node');
       if (last) {
         if (leafValue) {
@@ -365,7 +365,7 @@ export class DmTree {
       const p = this.parse(uri);
       if (p.list) return DmStatus.CommandNotAllowed;
       const r = await this.lookup(p.segments);
-      if (!r) return DmStatus.NotFound; // Replace never creates (digest §1.5)
+      if (!r) return DmStatus.NotFound; // Replace never creates (docs/protocol.md §1.5)
       if (p.prop) return await this.replaceProperty(r, p.prop, value, ctx);
       if (!supports(r, 'Replace')) return DmStatus.CommandNotAllowed;
       if (!(await this.allowed(r, 'Replace', ctx))) return DmStatus.PermissionDenied;
@@ -383,7 +383,7 @@ export class DmTree {
       const n = r.node!;
       const v = normaliseLeafValue(value, n.format);
       this.checkLeafSize(v.data);
-      if (n.permanent && v.format !== n.format) return DmStatus.CommandNotAllowed; // digest §1.5
+      if (n.permanent && v.format !== n.format) return DmStatus.CommandNotAllowed; // docs/protocol.md §1.5
       if (this.tx) {
         const before = { format: n.format, type: n.type, data: n.data, verNo: n.verNo, tstamp: n.tstamp };
         this.tx.record(async () => {
@@ -430,7 +430,7 @@ export class DmTree {
       const n = r.node;
       const parent = n.parent!;
       if (text === n.name) return DmStatus.Ok;
-      if (await this.lookup(r.segments.slice(0, r.segments.length - 1).concat([text]))) return DmStatus.AlreadyExists; // digest §1.5
+      if (await this.lookup(r.segments.slice(0, r.segments.length - 1).concat([text]))) return DmStatus.AlreadyExists; // docs/protocol.md §1.5
       for (const m of this.mounts) if (prefixOf(r.segments, m.segments)) return DmStatus.CommandNotAllowed;
       const oldName = n.name;
       const stamp = { verNo: n.verNo, tstamp: n.tstamp };
@@ -566,7 +566,7 @@ export class DmTree {
     }
   }
 
-  /** Copy a leaf's value (digest §1.5): Get rights on the source, Add or Replace rights on the target. */
+  /** Copy a leaf's value (docs/protocol.md §1.5): Get rights on the source, Add or Replace rights on the target. */
   async copy(targetUri: string, sourceUri: string, ctx: AccessContext): Promise<number> {
     try {
       const ps = this.parse(sourceUri);
@@ -579,7 +579,7 @@ export class DmTree {
       const v = await this.readLeaf(src);
       if (await this.lookup(pt.segments)) {
         const status = await this.replace(targetUri, v, ctx);
-        // The target exists but cannot be overwritten for reasons other than the ACL (digest §1.5).
+        // The target exists but cannot be overwritten for reasons other than the ACL (docs/protocol.md §1.5).
         return status === DmStatus.CommandNotAllowed ? DmStatus.Forbidden : status;
       }
       return await this.add(targetUri, v, ctx);
@@ -590,7 +590,7 @@ export class DmTree {
 
   // ---------------------------------------------------------------- Atomic, mounts, persistence
 
-  /** Starts an Atomic. Only one at a time: a nested Atomic is refused (digest §1.5, 500). */
+  /** Starts an Atomic. Only one at a time: a nested Atomic is refused (docs/protocol.md §1.5, 500). */
   transaction(): TreeTransaction {
     if (this.tx && this.tx.isOpen) throw new TreeError(DmStatus.CommandFailed, 'an Atomic is already open (nested Atomic)');
     const log = new UndoLog(() => {

@@ -1,4 +1,4 @@
-// The DM tree: nodes, properties, ACLs, URIs, plugins and persistence (DM 1.2 TND; digest §1.5, §1.6, §1.12).
+// The DM tree: nodes, properties, ACLs, URIs, plugins and persistence (DM 1.2 TND; docs/protocol.md §1.5, §1.6, §1.12).
 export { DmTree, type DmTreeOptions, type GetResult, type JsonStore, type NodeOptions } from './dm-tree';
 export { ACL_COMMANDS, type Acl, type AclCommand, AclError, aclAllows, formatAcl, parseAcl, ROOT_DEFAULT_ACL, validateAcl } from './acl';
 export { type AccessContext, type GetItem, type NodeData, type NodeValue, NODE_FORMATS } from './node';

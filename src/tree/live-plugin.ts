@@ -1,5 +1,5 @@
 // A read-only plugin over a small fixed shape whose leaves are computed when read: DevInfo and DevDetail
-// (digest §4.1, §4.2) are facts of the device, not values a server sets, so the tree never stores them.
+// (docs/protocol.md §4.1, §4.2) are facts of the device, not values a server sets, so the tree never stores them.
 
 import type { NodeValue } from './node';
 import type { PluginNodeInfo, TreePlugin } from './plugin';

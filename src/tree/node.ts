@@ -28,7 +28,7 @@ export interface AccessContext {
   serverId: string;
 }
 
-/** Meta Format values (digest §1.12). `b64` is a transfer encoding: stored as `bin` (digest §1.10). */
+/** Meta Format values (docs/protocol.md §1.12). `b64` is a transfer encoding: stored as `bin` (docs/protocol.md §1.10). */
 export const NODE_FORMATS = ['b64', 'bin', 'bool', 'chr', 'int', 'node', 'null', 'xml', 'date', 'time', 'float'] as const;
 
 export const DEFAULT_FORMAT = 'chr';
@@ -48,7 +48,7 @@ export interface StaticNode {
   verNo: number;
   /** DDF AccessType: commands the node supports at all (undefined = all). Others get 405, whoever asks. */
   accessTypes?: AclCommand[];
-  /** Permanent nodes cannot be deleted or renamed, and their Format cannot change (digest §1.5). */
+  /** Permanent nodes cannot be deleted or renamed, and their Format cannot change (docs/protocol.md §1.5). */
   permanent?: boolean;
   /** Interior nodes only; insertion order is the listing order. */
   children: Map<string, StaticNode>;
@@ -77,7 +77,7 @@ export function bumpVersion(node: StaticNode, now: number | undefined): void {
 }
 
 /**
- * Checks a leaf value against its Format and normalises it: `b64` text becomes `bin` bytes (digest §1.10), `int`,
+ * Checks a leaf value against its Format and normalises it: `b64` text becomes `bin` bytes (docs/protocol.md §1.10), `int`,
  * `bool` and `float` must look like one. Throws TreeError 415 for an unknown Format, 400 for data that does not fit.
  */
 export function normaliseLeafValue(value: NodeValue, fallbackFormat: string): { format: string; type?: string; data: NodeData } {

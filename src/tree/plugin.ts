@@ -1,7 +1,7 @@
 // A plugin owns a subtree of the DM tree (mounted at a URI) and answers for it with live values or MO logic
 // (DevInfo from the platform, FUMO, SCOMO ...). Paths are the decoded segments below the mount point; [] is the
 // mount point itself. The tree does URI parsing, ACL checks (425), access types (405) and existence checks (404,
-// 418) before calling a plugin, so a plugin only does the work and answers a DM status (digest §1.6).
+// 418) before calling a plugin, so a plugin only does the work and answers a DM status (docs/protocol.md §1.6).
 
 import type { AclCommand } from './acl';
 import type { AccessContext, NodeData, NodeValue } from './node';
@@ -41,7 +41,7 @@ export interface TreePlugin {
   delete?(path: string[], ctx: AccessContext): Promise<number>;
   exec?(path: string[], args: ExecArgs, ctx: AccessContext): Promise<number>;
   /**
-   * Atomic support (digest §1.5). When a plugin implements rollbackAtomic, the tree tells it when an Atomic that
+   * Atomic support (docs/protocol.md §1.5). When a plugin implements rollbackAtomic, the tree tells it when an Atomic that
    * touched it ends instead of undoing its commands itself; rollbackAtomic answers true when everything was undone.
    * Without it the tree undoes Replace (by writing the old value back) and Add (by Delete); Delete and Exec of a
    * plugin node cannot be undone and make the rollback fail (516).

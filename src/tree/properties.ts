@@ -1,4 +1,4 @@
-// `?prop=` reads (digest §1.12; DM TND node properties): ACL, Format, Name, Size, Title, TStamp, Type, VerNo.
+// `?prop=` reads (docs/protocol.md §1.12; DM TND node properties): ACL, Format, Name, Size, Title, TStamp, Type, VerNo.
 // Each answer is one Results item whose URI is the one the server sent, `?prop=...` included.
 
 import { dataSize, DEFAULT_TYPE, type GetItem, type NodeValue } from './node';

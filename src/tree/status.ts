@@ -1,4 +1,4 @@
-// DM status codes the tree answers with (digest §1.6). Named so handlers read as the spec does.
+// DM status codes the tree answers with (docs/protocol.md §1.6). Named so handlers read as the spec does.
 
 export const DmStatus = {
   Ok: 200,

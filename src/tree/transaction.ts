@@ -1,6 +1,6 @@
-// Atomic (digest §1.5): all or nothing. While a transaction is open the tree records how to undo each change;
+// Atomic (docs/protocol.md §1.5): all or nothing. While a transaction is open the tree records how to undo each change;
 // rollback undoes them newest first and answers 216 (Atomic roll back OK) or 516 (roll back failed), the status
-// the session engine gives each command inside the failed Atomic (digest §1.6).
+// the session engine gives each command inside the failed Atomic (docs/protocol.md §1.6).
 
 import { DmStatus } from './status';
 import type { TreePlugin } from './plugin';

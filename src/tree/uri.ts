@@ -1,9 +1,9 @@
-// DM tree URIs (digest §1.12): `.` is the root, `./A/B` a node, `A/B` the same node written relative to the root.
+// DM tree URIs (docs/protocol.md §1.12): `.` is the root, `./A/B` a node, `A/B` the same node written relative to the root.
 // A URI must not end with `/`, has no empty segments, and no `.`/`..` segments other than the leading root; `/`
 // never appears inside a node name. Segments may be percent-escaped (UTF-8), and are decoded one by one after the
 // split so that `%2F` can never smuggle in a path separator (a decoded `/` is refused).
-// Limits are the ones DevDetail/URI reports (digest §4.2: MaxDepth, MaxTotLen, MaxSegLen, 0 = unlimited); going
-// past one is 414 "URI too long" (digest §1.6); every other malformation is 400.
+// Limits are the ones DevDetail/URI reports (docs/protocol.md §4.2: MaxDepth, MaxTotLen, MaxSegLen, 0 = unlimited); going
+// past one is 414 "URI too long" (docs/protocol.md §1.6); every other malformation is 400.
 
 import { isValidUtf8, utf8Decode, utf8Encode } from '../bytes';
 import { DmStatus, TreeError } from './status';
@@ -20,7 +20,7 @@ export interface UriLimits {
 /** Defaults for a gateway: generous enough for FUMO/SCOMO trees, small enough to bound memory. */
 export const DEFAULT_URI_LIMITS: UriLimits = { maxDepth: 32, maxTotLen: 1024, maxSegLen: 128 };
 
-/** Node properties addressable with `?prop=` (digest §1.12). */
+/** Node properties addressable with `?prop=` (docs/protocol.md §1.12). */
 export const NODE_PROPERTIES = ['ACL', 'Format', 'Name', 'Size', 'Title', 'TStamp', 'Type', 'VerNo'] as const;
 export type NodeProperty = (typeof NODE_PROPERTIES)[number];
 
@@ -129,7 +129,7 @@ function parseQuery(query: string, uri: string): { prop?: NodeProperty; list?: L
   const value = eq < 0 ? '' : query.substring(eq + 1);
   if (key === 'prop') {
     for (const p of NODE_PROPERTIES) if (p === value) return { prop: p };
-    // An unknown property name is an optional feature we do not have (digest §1.6: 406).
+    // An unknown property name is an optional feature we do not have (docs/protocol.md §1.6: 406).
     throw new UriError(DmStatus.OptionalFeatureNotSupported, `unknown node property ${JSON.stringify(value)} in ${uri}`);
   }
   if (key === 'list') {
@@ -140,7 +140,7 @@ function parseQuery(query: string, uri: string): { prop?: NodeProperty; list?: L
     if (rest) {
       const signs = rest.replace(/[A-Za-z]/g, '');
       if (signs.indexOf('+') >= 0 && signs.indexOf('-') >= 0) {
-        // digest §1.12: include (+) or exclude (-), not mixed.
+        // docs/protocol.md §1.12: include (+) or exclude (-), not mixed.
         throw new UriError(DmStatus.BadRequest, `?list= mixes + and - property selectors in ${uri}`);
       }
       const names = rest.split(/[+-]/).filter((s) => s !== '');

@@ -1,7 +1,7 @@
 // Linux input events as read from /dev/input/eventN (linux/input.h):
 //   struct input_event { struct timeval time; __u16 type; __u16 code; __s32 value; };
 // `timeval` is two C longs, so an event is 24 bytes where long is 8 bytes (x86_64, arm64) and 16 bytes where it is
-// 4 (32-bit ARM, i386, MIPS32) — ARCHITECTURE.md, "Device adapters that are real". Byte order is the CPU's: little
+// 4 (32-bit ARM, i386, MIPS32) — docs/design.md, "Device adapters that are real". Byte order is the CPU's: little
 // endian on ARM and x86, big endian on some MIPS routers, so it is a parameter.
 // EV_KEY value: 1 press, 0 release, 2 autorepeat. Every packet of events ends with EV_SYN/SYN_REPORT (0, 0, 0).
 

@@ -1,6 +1,6 @@
 // What a trigger hands to the agent: "start a client-initiated session now". A button press is the user asking
 // (FUMO ...userrequest / SCOMO UpdateUserRequest), a schedule is the device asking (...devicerequest /
-// UpdateDeviceRequest) — ARCHITECTURE.md, first diagram.
+// UpdateDeviceRequest) — docs/design.md, first diagram.
 
 export type TriggerKind = 'button' | 'schedule';
 export type RequestOrigin = 'user' | 'device';

@@ -6,7 +6,7 @@
 // at every boot so that a device rebooting daily never checks at all. So the next run is stored; at boot a stored
 // time in the future is kept, a missed one is run soon (random spread) or skipped per policy, and a stored time
 // absurdly far ahead (clock was wrong when it was computed) is recomputed. The new next run is stored *before* a run
-// starts, so a crash during the run does not cause a second run at the next boot. (FLOWS.md E: every retry capped,
+// starts, so a crash during the run does not cause a second run at the next boot. (docs/flows.md E: every retry capped,
 // backed off with jitter.)
 import type { DailyWindow } from './duration.js';
 import { windowLengthMs } from './duration.js';

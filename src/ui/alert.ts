@@ -1,4 +1,4 @@
-// From a server's user-interaction Alert (codes 1100-1104) to the UiRequest the UI port shows (digest §1.8).
+// From a server's user-interaction Alert (codes 1100-1104) to the UiRequest the UI port shows (docs/protocol.md §1.8).
 // Item 1 = optional parameters, Item 2 = the text (title for choices), Items 3.. = the choices, numbered from 1.
 // Local limits cap what a server may ask for (an hour-long MAXDT would stall the session; digest FLOWS E:
 // "every wait has a timeout"), and every cap that bites is reported as a warning for the log.
@@ -9,7 +9,7 @@ import { parseUiParams } from './params.js';
 
 export const UI_ALERT = { DISPLAY: 1100, CONFIRM: 1101, TEXT_INPUT: 1102, SINGLE_CHOICE: 1103, MULTIPLE_CHOICE: 1104 } as const;
 
-/** True for the DM 1.2 user-interaction alert codes 1100-1104 (digest §1.7). */
+/** True for the DM 1.2 user-interaction alert codes 1100-1104 (docs/protocol.md §1.7). */
 export function isUiAlertCode(code: string | number | undefined): boolean {
   const n = typeof code === 'number' ? code : parseInt(String(code === undefined ? '' : code).trim(), 10);
   return n >= 1100 && n <= 1104;
@@ -39,7 +39,7 @@ export const DEFAULT_UI_LIMITS: UiLimits = {
 
 export type ParsedUiAlert =
   | { request: UiRequest; warnings: string[] }
-  /** The alert cannot be shown at all; answer it with this Status code (digest §1.6/§1.8). */
+  /** The alert cannot be shown at all; answer it with this Status code (docs/protocol.md §1.6/§1.8). */
   | { status: number; reason: string };
 
 function dataText(data: Data | undefined): string | undefined {
@@ -65,7 +65,7 @@ function cut(what: string, text: string, limits: UiLimits, warnings: string[]): 
 
 /**
  * Builds the request to show, or the Status to answer with when it cannot be shown: 406 for an alert code that is not
- * a UI alert, 412 when Items are missing (digest §1.6 "incomplete command"), 416 when there are more choices than the
+ * a UI alert, 412 when Items are missing (docs/protocol.md §1.6 "incomplete command"), 416 when there are more choices than the
  * device can show. Warnings (bad or clamped parameters) are also sent to `log` when one is given.
  */
 export function parseUiAlert(alert: Alert, limits: UiLimits = DEFAULT_UI_LIMITS, log?: Log): ParsedUiAlert {

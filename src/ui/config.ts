@@ -6,7 +6,7 @@
 //                                  // "auto" (tty when one is there, else headless), "none" (every UI alert → 406)
 //     "maxWaitSeconds": 300,       // cap on the server's MAXDT, and the wait when it sends none
 //     "queueBound": 16,            // UI alerts allowed to wait; more are answered 416 at once
-//     "defaults": {                // headless answers (digest §1.8); "default" = the server's DR, else timeout (408)
+//     "defaults": {                // headless answers (docs/protocol.md §1.8); "default" = the server's DR, else timeout (408)
 //       "confirm": "default",      // "yes" | "no" | "cancel" | "timeout" | "default"
 //       "text": "some answer",     // optional fixed text input; absent = server default or timeout
 //       "choice": [1]              // optional fixed choice numbers (from 1); absent = server default or timeout

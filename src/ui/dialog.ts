@@ -1,6 +1,6 @@
 // The conversation for one UI request on a line-oriented terminal, shared by the Node and QuickJS terminal UIs:
 // they supply only a LineTerminal (write text, read one line with a prompt). Confirm takes y/n/c and DR on Enter;
-// text input is checked against IT/MAXLEN and asked again with the reason (digest §1.8); choices are numbered from 1
+// text input is checked against IT/MAXLEN and asked again with the reason (docs/protocol.md §1.8); choices are numbered from 1
 // as on the wire, defaults (DR) marked `*` and taken on Enter. The overall MAXDT deadline is the terminal's job:
 // it ends every pending and later read with `timeout`.
 import type { UiAnswer, UiRequest } from '../ports.js';

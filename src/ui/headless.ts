@@ -4,7 +4,7 @@
 //   text:    a fixed answer (checked against IT/MAXLEN; falls back like 'default' when it does not fit), absent = 'default'
 //   choice:  fixed choice numbers (from 1; out-of-range ones dropped), absent = 'default'
 // A timeout is reported without waiting MAXDT: nobody will answer, so holding the session open helps no one; the
-// Status is the one the spec gives for it (408, digest §1.8).
+// Status is the one the spec gives for it (408, docs/protocol.md §1.8).
 import type { Log, UiAnswer, UiRequest, UserInterface } from '../ports.js';
 import { checkTextInput } from './input.js';
 

@@ -1,4 +1,4 @@
-// User interaction (DM 1.2 alerts 1100-1104, digest §1.8): parse, answer, queue, headless defaults, config.
+// User interaction (DM 1.2 alerts 1100-1104, docs/protocol.md §1.8): parse, answer, queue, headless defaults, config.
 export { parseUiAlert, isUiAlertCode, choiceDefaults, UI_ALERT, DEFAULT_UI_LIMITS, type UiLimits, type ParsedUiAlert } from './alert.js';
 export { uiStatus, type UiStatus } from './status.js';
 export { parseUiParams, formDecode, type UiParams, type InputType, type EchoType } from './params.js';

@@ -1,4 +1,4 @@
-// Text input (alert 1102) checked and put into the wire form the server expects for each input type (digest §1.8):
+// Text input (alert 1102) checked and put into the wire form the server expects for each input type (docs/protocol.md §1.8):
 // A alphanumeric (anything), N numeric (digits, one decimal point, a leading sign), D a date sent as DDMMYYYY,
 // T a time sent as hhmmss, P a phone number (digits, `+` only first, `p`, `w`, `s`), I an IPv4 address sent as a
 // dotted quad. People type dates and times in several ways; all common ones are accepted and normalised here so

@@ -1,5 +1,5 @@
 // `ui.mode: "none"`: the device has no user interaction at all; every UI alert is answered 406 "optional feature not
-// supported" (digest §1.6, §1.8).
+// supported" (docs/protocol.md §1.6, §1.8).
 import type { UiAnswer, UiRequest, UserInterface } from '../ports.js';
 
 export class NoUi implements UserInterface {

@@ -1,4 +1,4 @@
-// Item 1 of a user-interaction alert: the optional parameters (digest §1.8, SPEC-ZH 25 — a single source, see digest §9 #15).
+// Item 1 of a user-interaction alert: the optional parameters (docs/protocol.md §1.8, SPEC-ZH 25 — a single source, see docs/protocol.md §9 #15).
 // They arrive URL-encoded and `&`-separated, e.g. `MAXDT=30&DR=1`. Unknown names are ignored silently, as the spec says.
 // Field servers are sloppy, so the reader is lenient: names are matched case-insensitively, a missing `&` before a known
 // name (`MAXDT=15DR=1`, seen in the Motorola engine's own test data) is repaired, and bad values are reported as warnings
@@ -86,7 +86,7 @@ export function parseUiParams(text: string | undefined): ParsedParams {
     const eq = pair.indexOf('=');
     const name = (eq < 0 ? pair : pair.slice(0, eq)).trim().toUpperCase();
     const raw = eq < 0 ? '' : formDecode(pair.slice(eq + 1));
-    if (KNOWN.indexOf(name) < 0) continue; // digest §1.8: unknown parameters are ignored silently
+    if (KNOWN.indexOf(name) < 0) continue; // docs/protocol.md §1.8: unknown parameters are ignored silently
     if (eq < 0) {
       warnings.push(`parameter ${name} has no value; ignored`);
       continue;

@@ -1,4 +1,4 @@
-// From the person's answer to the Status the client sends for a UI alert (digest §1.8, codes from §1.6):
+// From the person's answer to the Status the client sends for a UI alert (docs/protocol.md §1.8, codes from §1.6):
 //   1100 display          → 200
 //   1101 confirm          → 200 yes, 304 no, 214 cancelled
 //   1102 text input       → 200 + Item{Data text} (formatted per IT: D → DDMMYYYY, T → hhmmss, I → dotted quad)
@@ -16,7 +16,7 @@ export interface UiStatus {
   /** Items of that Status (text input or chosen choices), empty otherwise. */
   items: Item[];
   /**
-   * True when the remaining commands of the package must not run and get Status 215 (digest §1.8: "if the user
+   * True when the remaining commands of the package must not run and get Status 215 (docs/protocol.md §1.8: "if the user
    * cancels or declines, remaining commands are not executed"; inside Atomic the Atomic fails, inside Sequence the
    * rest is skipped). Rule: every UI alert except a plain display that did not end in 200. A confirmation that timed
    * out is not a yes (the Motorola engine answers its Atomic confirm timeout with 408 and 215 for the Replace), and

@@ -1,4 +1,4 @@
-// Capped exponential backoff with full jitter (ota-anchors §11.10: bounded retries, always reach a final report).
+// Capped exponential backoff with full jitter (docs/update-practice.md §11.10: bounded retries, always reach a final report).
 // Randomness comes from the Random port so tests are deterministic.
 
 import type { Random } from '../ports';

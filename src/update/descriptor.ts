@@ -1,4 +1,4 @@
-// OMA DL 1.0 download descriptor (digest §7.1): `<media xmlns="http://www.openmobilealliance.org/xmlns/dd">` with
+// OMA DL 1.0 download descriptor (docs/protocol.md §7.1): `<media xmlns="http://www.openmobilealliance.org/xmlns/dd">` with
 // type (required, may repeat), objectURI (required), size (required), installNotifyURI, DDVersion, name, vendor,
 // description, nextURL, infoURL, iconURI, installParam. Missing required elements → 906, DDVersion major ≠ 1 → 951.
 
@@ -22,11 +22,11 @@ export interface DownloadDescriptor {
   description?: string;
   /** Raw installParam text. */
   installParam?: string;
-  /** installParam parsed as `key=value;key=value` (FOTA tools' convention, digest §7.1). */
+  /** installParam parsed as `key=value;key=value` (FOTA tools' convention, docs/protocol.md §7.1). */
   params: Record<string, string>;
 }
 
-/** An invalid descriptor: FUMO 411 (the PkgURL led to no usable package; digest §7.2 suggests 411 or 400), DL 906/951. */
+/** An invalid descriptor: FUMO 411 (the PkgURL led to no usable package; docs/protocol.md §7.2 suggests 411 or 400), DL 906/951. */
 export class DescriptorError extends UpdateError {
   constructor(notifyCode: number, message: string) {
     super(FumoResult.BadUrl, message, notifyCode);
@@ -89,7 +89,7 @@ export function parseDescriptor(body: Uint8Array | string): DownloadDescriptor {
   if (!objectUri) throw new DescriptorError(InstallNotify.InvalidDescriptor, 'download descriptor has no <objectURI>');
   const sizeText = text(media['size']);
   if (sizeText === undefined) throw new DescriptorError(InstallNotify.InvalidDescriptor, 'download descriptor has no <size>');
-  const cleaned = sizeText.replace(/,/g, ''); // CHROMIUM tolerates `1,000` (digest §7.1)
+  const cleaned = sizeText.replace(/,/g, ''); // CHROMIUM tolerates `1,000` (docs/protocol.md §7.1)
   if (!/^\d+$/.test(cleaned) || !(Number(cleaned) <= Number.MAX_SAFE_INTEGER))
     throw new DescriptorError(InstallNotify.InvalidDescriptor, `download descriptor <size> ${JSON.stringify(sizeText)} is not a byte count`);
   const dd: DownloadDescriptor = { ddVersion, types, objectUri, size: Number(cleaned), params: {} };

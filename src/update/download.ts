@@ -1,8 +1,8 @@
-// Resumable package download (ota-anchors §11.6, §14 ask #1): the partial file and a sidecar `<file>.part.json`
+// Resumable package download (docs/update-practice.md §11.6, §14 ask #1): the partial file and a sidecar `<file>.part.json`
 // ({url, validator, total, complete}) survive a process restart and a reboot; the next attempt asks for
 // `Range: bytes=<size>-` with `If-Range: <ETag|Last-Modified>`, so a changed object on the server restarts from 0
 // instead of being spliced. Transport failures are retried with capped, jittered backoff (§11.10); every outcome ends
-// in a FUMO result code (digest §5.4) through UpdateError.
+// in a FUMO result code (docs/protocol.md §5.4) through UpdateError.
 // Bounds (README "Configuration", `download` and `fumo.maxPackageSize`): the file never grows past the descriptor's
 // size or the package cap (space.ts; more is 501 and the partial file is removed), and the whole download, retries
 // and backoff included, ends by `deadlineMs` (503, OMA-TS-DM_FUMO-V1_0 result codes: "Download fails due to network
@@ -58,7 +58,7 @@ interface Sidecar {
 
 export interface DownloadOutcome {
   size: number;
-  /** Content-Type of the answer (a descriptor is recognised by it, digest §7.1). */
+  /** Content-Type of the answer (a descriptor is recognised by it, docs/protocol.md §7.1). */
   contentType?: string;
 }
 

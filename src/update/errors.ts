@@ -1,12 +1,12 @@
-// Typed failures of the update pipeline. Every failure carries the FUMO result code (digest §5.4) that the result
+// Typed failures of the update pipeline. Every failure carries the FUMO result code (docs/protocol.md §5.4) that the result
 // report will hold, so the code is chosen once, where the failure is understood, and never re-guessed upstream.
 
 import { FumoResult } from '../fumo/result-codes';
 
 export class UpdateError extends Error {
-  /** FUMO result code for the Generic Alert (digest §5.4). */
+  /** FUMO result code for the Generic Alert (docs/protocol.md §5.4). */
   readonly resultCode: number;
-  /** OMA DL install-notify status (digest §7.2) when the failure belongs to a descriptor download. */
+  /** OMA DL install-notify status (docs/protocol.md §7.2) when the failure belongs to a descriptor download. */
   readonly notifyCode?: number;
   constructor(resultCode: number, message: string, notifyCode?: number) {
     super(message);
@@ -35,7 +35,7 @@ export class TransferError extends Error {
   }
 }
 
-/** Maps a transport failure that survived every retry to its FUMO result code (digest §5.4 and the §7.2 mapping). */
+/** Maps a transport failure that survived every retry to its FUMO result code (docs/protocol.md §5.4 and the §7.2 mapping). */
 export function resultForTransfer(kind: TransferFailure): number {
   switch (kind) {
     case 'connect':
@@ -57,7 +57,7 @@ export function resultForTransfer(kind: TransferFailure): number {
   }
 }
 
-/** Maps a final HTTP status of the package GET to a FUMO result code (digest §7.2 suggested mapping). */
+/** Maps a final HTTP status of the package GET to a FUMO result code (docs/protocol.md §7.2 suggested mapping). */
 export function resultForHttpStatus(status: number): number {
   if (status === 401 || status === 403 || status === 407) return FumoResult.DownloadAuthFailure; // 406
   if (status === 404 || status === 410) return FumoResult.BadUrl; // 411: the URL names nothing

@@ -1,4 +1,4 @@
-// OMA DL install-notify (digest §7.2): POST `<code> <text>` to installNotifyURI, Content-Type text/plain
+// OMA DL install-notify (docs/protocol.md §7.2): POST `<code> <text>` to installNotifyURI, Content-Type text/plain
 // ([UNCONFIRMED] in the digest, §9 #13). The report is best effort: a failed POST never changes the FUMO result.
 
 export const InstallNotify = {
@@ -30,11 +30,11 @@ const TEXT: Record<number, string> = {
 /** The status line sent as the POST body, e.g. `900 Success`. */
 export function installNotifyBody(code: number): string {
   const t = TEXT[code];
-  if (t === undefined) throw new RangeError(`unknown install-notify status ${code} (expected 900-954, digest §7.2)`);
+  if (t === undefined) throw new RangeError(`unknown install-notify status ${code} (expected 900-954, docs/protocol.md §7.2)`);
   return `${code} ${t}`;
 }
 
-/** Chooses the install-notify status for a FUMO result code (inverse of the digest §7.2 suggested mapping). */
+/** Chooses the install-notify status for a FUMO result code (inverse of the docs/protocol.md §7.2 suggested mapping). */
 export function notifyCodeForResult(resultCode: number): number {
   if (resultCode >= 200 && resultCode < 300) return InstallNotify.Success;
   switch (resultCode) {

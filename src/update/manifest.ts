@@ -1,5 +1,5 @@
 // The signed update manifest: a small JSON document naming the image by hash, its version and the hardware it is for,
-// signed with ed25519 (ota-anchors §11.1: authenticate metadata first, then check the bulk data against it).
+// signed with ed25519 (docs/update-practice.md §11.1: authenticate metadata first, then check the bulk data against it).
 //
 //   { "sha256": "<64 hex>", "size": 1048576, "version": "2.1.0", "hardware": ["gw-a1", "gw-a2"] }
 //
@@ -23,7 +23,7 @@ export interface UpdateManifest {
   hardware: string[];
 }
 
-/** Parses manifest bytes; a malformed manifest is a validation failure (404, digest §5.4). */
+/** Parses manifest bytes; a malformed manifest is a validation failure (404, docs/protocol.md §5.4). */
 export function parseManifest(bytes: Uint8Array): UpdateManifest {
   let obj: unknown;
   try {

@@ -1,6 +1,6 @@
-// PkgURL allow-list (FUMO digest §5.3 step 1 stores PkgURL as given by the server; we refuse to act on URLs that could
+// PkgURL allow-list (FUMO docs/protocol.md §5.3 step 1 stores PkgURL as given by the server; we refuse to act on URLs that could
 // read local files, use other protocols or leak credentials). A refused URL ends the job with 411 Malformed or Bad URL
-// (digest §5.4) and no request is made.
+// (docs/protocol.md §5.4) and no request is made.
 
 import { FumoResult } from '../fumo/result-codes';
 import { UpdateError } from './errors';

@@ -1,5 +1,5 @@
-// Package verification before anything is written to a slot (ARCHITECTURE.md "Update safety": verify before you write).
-// Result codes (digest §5.4), chosen so a server can tell the causes apart:
+// Package verification before anything is written to a slot (docs/design.md "Update safety": verify before you write).
+// Result codes (docs/protocol.md §5.4), chosen so a server can tell the causes apart:
 //   402 Corrupted package       — SHA-256 or size differs from the expected value (descriptor, FUMO Ext or manifest)
 //   403 Device mismatch         — the manifest names other hardware
 //   404 Failed validation       — signature required but missing, malformed or not by a trusted key

@@ -1,8 +1,8 @@
-// WBXML code pages (tag tokens) and public identifiers for the SyncML family: digest §2.2 (public ids, namespaces)
+// WBXML code pages (tag tokens) and public identifiers for the SyncML family: docs/protocol.md §2.2 (public ids, namespaces)
 // and §2.4-§2.7 (token tables, values confirmed [2+] against libwbxml and the SyncML RTK).
 
 export interface CodePage {
-  /** XML namespace the page stands for (digest §2.2). */
+  /** XML namespace the page stands for (docs/protocol.md §2.2). */
   ns: string;
   /** Tag names by token (index 0x05..0x3F). */
   tags: (string | undefined)[];

@@ -1,4 +1,4 @@
-// WBXML 1.0-1.3 decoder (WAP-192; digest §2.1-§2.3). One pass over the byte array with an explicit element stack,
+// WBXML 1.0-1.3 decoder (WAP-192; docs/protocol.md §2.1-§2.3). One pass over the byte array with an explicit element stack,
 // no per-byte allocation: strings are decoded from slices. Strict about structure (balanced END, known tags, one
 // root, no trailing bytes) and lenient where real DM engines are sloppy (LIBWBXML.md, PROVENANCE.md):
 // a string-table public id without its NUL, a SyncML 1.1 id on DM 1.2 content, empty STR_I, OPAQUE text,
@@ -10,7 +10,7 @@ import { type DecodeLimits, resolveLimits } from './limits';
 import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from './codepages';
 import type { WbxmlAttr, WbxmlDocument, WbxmlElement, WbxmlNode } from './tree';
 
-// Global tokens, digest §2.3.
+// Global tokens, docs/protocol.md §2.3.
 const SWITCH_PAGE = 0x00;
 const END = 0x01;
 const ENTITY = 0x02;
@@ -73,7 +73,7 @@ class Decoder {
     return this.b[this.pos++];
   }
 
-  /** mb_u_int32 at the cursor (digest §2.1), at most 5 bytes / 32 bits. */
+  /** mb_u_int32 at the cursor (docs/protocol.md §2.1), at most 5 bytes / 32 bits. */
   private mb(): number {
     const start = this.pos;
     let value = 0;
@@ -335,7 +335,7 @@ class Decoder {
         else kids.push(node);
         continue;
       }
-      // A tag: LITERAL* or a code-page token (digest §2.3: id | 0x40 content | 0x80 attributes).
+      // A tag: LITERAL* or a code-page token (docs/protocol.md §2.3: id | 0x40 content | 0x80 attributes).
       let name: string;
       const low = t & 0x3f;
       if (low === LITERAL) name = this.literalName(at);

@@ -1,5 +1,5 @@
-// WBXML encoder (WAP-192; digest §2.1-§2.5). Writes the header (version, public id numeric or as a string-table
-// FPI, charset UTF-8), switches code pages lazily (digest §2.5: `00 01` before the first MetInf tag, `00 00` back),
+// WBXML encoder (WAP-192; docs/protocol.md §2.1-§2.5). Writes the header (version, public id numeric or as a string-table
+// FPI, charset UTF-8), switches code pages lazily (docs/protocol.md §2.5: `00 01` before the first MetInf tag, `00 00` back),
 // writes text as STR_I (or STR_T when the string table is on and the string repeats), bytes as OPAQUE, and an
 // empty element as its bare token without the content bit (libwbxml's `<Data/>`, LIBWBXML.md).
 
@@ -141,7 +141,7 @@ export function encodeWbxmlDocument(root: WbxmlElement, lang: Language, opts?: W
   const version = VERSION_BYTES[versionKey];
   if (version === undefined) throw new WbxmlError('encode-failed', -1, `unsupported WBXML version ${JSON.stringify(versionKey)}`);
   const table: Table = { offsets: Object.create(null), bytes: new ByteSink() };
-  // DDF has no registered number (digest §2.2), so its FPI always goes into the table (as libwbxml does).
+  // DDF has no registered number (docs/protocol.md §2.2), so its FPI always goes into the table (as libwbxml does).
   const textualId = o.publicId === 'string' || lang.publicId === 0;
   if (textualId) addToTable(table, lang.fpi);
   let repeated: Record<string, number> | undefined;

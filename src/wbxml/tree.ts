@@ -1,6 +1,6 @@
 // The generic element tree shared by the WBXML codec and the XML reader/writer (WAP-192 §5.8: a WBXML body is a
 // tree of tags, inline/table strings, entities and opaque data). `page` is the WBXML code page the tag lives on;
-// in XML it stands for the element's namespace (digest §2.2: page 0 SyncML, 1 MetInf, 2 DDF).
+// in XML it stands for the element's namespace (docs/protocol.md §2.2: page 0 SyncML, 1 MetInf, 2 DDF).
 
 export interface WbxmlAttr {
   name: string;
@@ -42,7 +42,7 @@ export function isOpaque(n: WbxmlNode): n is WbxmlOpaque {
 
 /** A decoded WBXML document: header fields as found on the wire, plus the body root. */
 export interface WbxmlDocument {
-  /** Version byte: 0x00 = 1.0 ... 0x03 = 1.3 (digest §2.1). */
+  /** Version byte: 0x00 = 1.0 ... 0x03 = 1.3 (docs/protocol.md §2.1). */
   version: number;
   /** Numeric public id; 0 when the id was given as a string-table reference. */
   publicId: number;

@@ -1,7 +1,7 @@
 // U-Boot environment through the real libubootenv tools (`fw_printenv`/`fw_setenv -c <fw_env.config>`), so the
 // redundant-copy format, CRC and the /var/lock/fw_printenv.lock lock are exactly what U-Boot and other tools use
-// (ota-anchors §9 [lab]: two copies, a torn write falls back to the older copy). Several variables are always set in
-// ONE `fw_setenv -s -` call: one atomic env write (ota-anchors §10 step 6, §11.3), never a series of calls.
+// (docs/update-practice.md §9 [lab]: two copies, a torn write falls back to the older copy). Several variables are always set in
+// ONE `fw_setenv -s -` call: one atomic env write (docs/update-practice.md §10 step 6, §11.3), never a series of calls.
 
 import { writeFileSync } from 'node:fs';
 import { run } from './exec';

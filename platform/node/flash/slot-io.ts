@@ -1,5 +1,5 @@
 // Writing one image into a slot (block device or plain file): sequential chunk writes at known offsets, fsync, then a
-// full read-back hash (ota-anchors §10 step 4, RAUC #459: never trust a write you did not read back).
+// full read-back hash (docs/update-practice.md §10 step 4, RAUC #459: never trust a write you did not read back).
 
 import { open, FileHandle } from 'node:fs/promises';
 import { hex } from '../../../src/bytes';

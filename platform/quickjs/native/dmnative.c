@@ -2,8 +2,8 @@
  * dmnative: the few native functions the QuickJS build of dm-agent needs and QuickJS's own `std`/`os` lack.
  *
  *  - SHA-256 (FIPS 180-4) in C: pure-JS SHA-256 runs at about 1.5 MB/s on QuickJS, far too slow for
- *    firmware images (ARCHITECTURE.md, "Checked facts"). sha256File hashes a file or a byte range with one
- *    fixed 64 KiB buffer so an image is never held in memory (ota-anchors: no whole-image buffers).
+ *    firmware images (docs/design.md, "Checked facts"). sha256File hashes a file or a byte range with one
+ *    fixed 64 KiB buffer so an image is never held in memory (docs/update-practice.md: no whole-image buffers).
  *  - fsync / fdatasync / fsyncPath: QuickJS's `os` and `std` have no fsync, and the storage port promises
  *    "write temp, fsync, rename, fsync the directory" (src/ports.ts Storage.writeAtomic).
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.

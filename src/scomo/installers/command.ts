@@ -1,6 +1,6 @@
 // The one thing installer and service adapters need from a runtime: run a program without a shell and collect its
 // exit code and output. Node (child_process) and QuickJS (os.exec over pipes) each supply one; the adapters in this
-// folder hold all the logic (arguments, output parsing, exit-code → result-code mapping, digest §6.3), so both
+// folder hold all the logic (arguments, output parsing, exit-code → result-code mapping, docs/protocol.md §6.3), so both
 // runtimes behave the same.
 
 import type { Component } from '../../inventory/component.js';

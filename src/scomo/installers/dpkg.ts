@@ -1,5 +1,5 @@
 // dpkg as the SCOMO installer for Debian-based gateways. `root`/`admindir`/`instdir` let tests (and image builders)
-// install real .deb files into a scratch root. Result codes (digest §6.3): an archive dpkg-deb cannot read is 1407
+// install real .deb files into a scratch root. Result codes (docs/protocol.md §6.3): an archive dpkg-deb cannot read is 1407
 // (Failed Package Validation); an architecture dpkg refuses is 1413 (unsupported environment); ENOSPC is 1406; every
 // other dpkg failure is 1405 Install Failed / 1408 Remove Failed.
 

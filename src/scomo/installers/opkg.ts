@@ -1,7 +1,7 @@
 // opkg (OpenWrt) as the SCOMO installer: `opkg install <file.ipk>` / `opkg remove <name>`, with optional `-f <conf>`
 // and `--offline-root <dir>` for image builders and tests. The installed package names are taken from the lines opkg
 // prints (`Installing <name> (<version>) to root...`, `Upgrading <name> on root from ...`), falling back to the
-// delivery package's PkgID. Result codes as for dpkg (digest §6.3).
+// delivery package's PkgID. Result codes as for dpkg (docs/protocol.md §6.3).
 
 import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';

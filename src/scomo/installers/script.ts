@@ -6,7 +6,7 @@
 //   SCOMO_COMPONENT_ID, SCOMO_COMPONENT_NAME, SCOMO_COMPONENT_VERSION, SCOMO_COMPONENT_SERVICE        (the others)
 //
 // For install the script prints `component=<ID>` lines naming what it installed (default: the PkgID).
-// Exit codes map to result codes (digest §6.3): 0 success; 2 → 1407 validation; 3 → 1406 out of space (1404 is for
+// Exit codes map to result codes (docs/protocol.md §6.3): 0 success; 2 → 1407 validation; 3 → 1406 out of space (1404 is for
 // downloads); 4 → 1413 unsupported environment; 5 → 1401 user cancelled; 6 → 1411 not implemented; any other code →
 // the action's failure code (1405 install, 1408 remove, 1409 activate, 1410 deactivate). `exitCodes` overrides
 // entries (e.g. `{ 10: 1460 }` for a vendor-specified code).

@@ -1,4 +1,4 @@
-// Activate/Deactivate of a deployed component (digest §6.1 Deployed/<x>/Operations) as service start/stop:
+// Activate/Deactivate of a deployed component (docs/protocol.md §6.1 Deployed/<x>/Operations) as service start/stop:
 // systemd (`systemctl enable` + `start`, `stop` + `disable`) or an init script (`/etc/init.d/<name> start|stop`, plus
 // `enable|disable` on OpenWrt procd scripts). A component's service is `services[component.id]`, else the manifest's
 // `service`; a component with neither has nothing to activate: 1411 Not Implemented, rather than a pretend success.
