@@ -3,6 +3,8 @@ export * from './errors.js';
 export * from './ports.js';
 export * from './names.js';
 export * from './state.js';
+export * from './outbox.js';
+export * from './reconcile.js';
 export * from './report.js';
 export * from './update-request.js';
 export * from './deployed.js';

@@ -16,13 +16,15 @@ import { OperationRunner } from './operations.js';
 import type { Activator, Installer, JsonStore, PackageDownload, PackageFiles } from './ports.js';
 import type { AlertOptions, ScomoReport } from './report.js';
 import { DeliveredOperation, DeployedOperation, DownloadOperation, ScomoDoc, ScomoJob, ScomoState } from './state.js';
+import { OUTBOX_NAME, ScomoOutbox } from './outbox.js';
+import { reconcileScomo, trimDone } from './reconcile.js';
 
 export interface ScomoConfig {
   /** Where the MO is mounted, default `./SCOMO`. */
   rootUri?: string;
   sources: InventorySource[];
   store: JsonStore;
-  /** Document name in the store, default `scomo`. */
+  /** Document name in the store, default `scomo`; the outbox is `<storeName>-reports` (default `scomo-reports`). */
   storeName?: string;
   download?: PackageDownload;
   files?: PackageFiles;
@@ -78,17 +80,20 @@ export class ScomoMo {
   readonly rootUri: string;
   readonly deployed: DeployedInventory;
   private readonly state: ScomoState;
+  private readonly outbox: ScomoOutbox;
   private readonly runner: OperationRunner;
   private readonly files?: PackageFiles;
 
   constructor(config: ScomoConfig) {
     this.rootUri = config.rootUri || './SCOMO';
     this.files = config.files;
-    this.state = new ScomoState(config.store, config.storeName || 'scomo');
+    this.outbox = new ScomoOutbox(config.store, config.storeName ? `${config.storeName}-reports` : OUTBOX_NAME);
+    this.state = new ScomoState(config.store, config.storeName || 'scomo', (doc) => reconcileScomo(doc, this.outbox, config.log));
     this.deployed = new DeployedInventory(config.sources, this.state, this.rootUri, config.log);
     this.runner = new OperationRunner({
       rootUri: this.rootUri,
       state: this.state,
+      outbox: this.outbox,
       deployed: this.deployed,
       download: config.download,
       files: config.files,
@@ -235,16 +240,29 @@ export class ScomoMo {
 
   /** Reports not yet acknowledged, oldest first: send each as an OperationComplete alert (report.ts). */
   async pendingReports(): Promise<ScomoReport[]> {
-    return (await this.state.read()).reports.map((r) => ({ ...r }));
+    await this.state.read(); // loading the journal reconciles it with the outbox first (./reconcile.ts)
+    return this.outbox.list();
   }
 
-  /** The server answered 200/202 to the alert carrying this report: it is never sent again. False if unknown. */
-  acknowledge(reportId: string): Promise<boolean> {
-    return this.state.update((doc) => {
-      const before = doc.reports.length;
-      doc.reports = doc.reports.filter((r) => r.id !== reportId);
-      return doc.reports.length !== before;
+  /**
+   * The server answered 200/202 to the alert carrying this report: it is never sent again. False if unknown. The
+   * outbox records it first, then the journal: a cut in between leaves the outbox's record, which wins (./reconcile.ts).
+   */
+  async acknowledge(reportId: string): Promise<boolean> {
+    await this.state.read();
+    const removed = await this.outbox.acknowledge(reportId);
+    const marked = await this.state.update((doc) => {
+      let changed = false;
+      for (const d of doc.done) {
+        if (d.report.id === reportId && !d.acked) {
+          d.acked = true;
+          changed = true;
+        }
+      }
+      trimDone(doc);
+      return changed;
     });
+    return removed || marked;
   }
 
   /** Jobs accepted and not yet finished (for status displays). */

@@ -1,6 +1,7 @@
 // Runs accepted Execs one at a time, after the 202 (docs/protocol.md §6.3: asynchronous operations answer 202, the result
 // comes later as an OperationComplete alert, §6.4). Every step's Status is persisted before the step runs; the end of
-// a job, its final Status and its pending report are one durable write. A job interrupted by a restart is run again
+// a job, its final Status and its report are one durable write of the journal, then the report is queued in the outbox
+// (./outbox.ts; a cut in between is repaired at start-up by ./reconcile.ts). A job interrupted by a restart is run again
 // (downloads resume, dpkg/opkg installs are idempotent); after `maxStarts` starts it is reported as 1412 instead,
 // so a job that crashes the agent cannot loop forever.
 
@@ -18,10 +19,13 @@ import { ScomoError, messageOf, resultCodeOf } from './errors.js';
 import type { Activator, Installer, PackageDownload, PackageFiles } from './ports.js';
 import { AlertOptions, ScomoReport, markFor } from './report.js';
 import type { ScomoDoc, ScomoJob, ScomoState } from './state.js';
+import type { ScomoOutbox } from './outbox.js';
+import { reportIdOf, trimDone } from './reconcile.js';
 
 export interface OperationDeps {
   rootUri: string;
   state: ScomoState;
+  outbox: ScomoOutbox;
   deployed: DeployedInventory;
   download?: PackageDownload;
   files?: PackageFiles;
@@ -97,9 +101,10 @@ export class OperationRunner {
   }
 
   private async finish(job: ScomoJob, outcome: Outcome): Promise<void> {
+    let seq = 0;
     const report = await this.d.state.update((doc) => {
       const report: ScomoReport = {
-        id: this.d.state.nextId(doc, 'r'),
+        id: reportIdOf(job.id),
         sourceUri: this.sourceUri(job),
         resultCode: outcome.resultCode,
         identifier: outcome.identifier,
@@ -110,9 +115,18 @@ export class OperationRunner {
       if (outcome.targetUri !== undefined) report.targetUri = outcome.targetUri;
       if (outcome.detail !== undefined) report.detail = outcome.detail;
       doc.jobs = doc.jobs.filter((j) => j.id !== job.id);
-      doc.reports.push(report);
+      doc.done.push({ report, acked: false });
+      trimDone(doc);
+      seq = doc.seq;
       return report;
     });
+    try {
+      await this.d.outbox.add(report, seq);
+    } catch (e) {
+      // The journal holds the report: the next start puts it in the outbox (./reconcile.ts).
+      if (this.d.log) this.d.log.log('error', 'could not queue the SCOMO report; it is queued at the next start', { report: report.id, error: messageOf(e) });
+      throw e;
+    }
     if (this.d.log)
       this.d.log.log(isSuccessResult(report.resultCode) ? 'info' : 'warn', 'SCOMO operation complete', {
         source: report.sourceUri,

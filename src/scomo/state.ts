@@ -1,5 +1,7 @@
-// The SCOMO MO's durable state: one JSON document, so a status change, the end of a job and the pending report it
-// produces are written in one atomic put (no window where a job is finished but its report is lost, docs/protocol.md §6.4).
+// The SCOMO MO's durable state, the job journal: one JSON document, so a status change, the end of a job and the
+// report it produces are written in one atomic put (no window where a job is finished but its report is lost,
+// docs/protocol.md §6.4). The reports waiting for the server are also copied to the outbox (./outbox.ts), a second
+// document, so that damage to either one loses no report (./reconcile.ts, docs/robustness.md "Damaged state").
 
 import type { ComponentState } from '../inventory/component.js';
 import type { JsonStore } from './ports.js';
@@ -40,6 +42,12 @@ export interface ScomoJob {
   starts: number;
 }
 
+/** A finished job's report as the journal keeps it: until acknowledged, and a while after (to tell an old outbox copy). */
+export interface DoneReport {
+  report: ScomoReport;
+  acked: boolean;
+}
+
 export interface ScomoDoc {
   version: 1;
   /** Component ID → Deployed node name (names.ts). */
@@ -53,7 +61,8 @@ export interface ScomoDoc {
   /** Deployed/<x>/PkgIDRef by component ID, for components this agent installed. */
   pkgIdRefs: Record<string, string>;
   jobs: ScomoJob[];
-  reports: ScomoReport[];
+  /** Reports of finished jobs, oldest first (./outbox.ts holds the ones to send). */
+  done: DoneReport[];
   /** Counter for job and report ids. */
   seq: number;
 }
@@ -66,7 +75,7 @@ export class ScomoStateError extends Error {
 }
 
 function emptyDoc(): ScomoDoc {
-  return { version: 1, names: {}, downloads: {}, delivered: {}, deployedStatus: {}, activation: {}, pkgIdRefs: {}, jobs: [], reports: [], seq: 0 };
+  return { version: 1, names: {}, downloads: {}, delivered: {}, deployedStatus: {}, activation: {}, pkgIdRefs: {}, jobs: [], done: [], seq: 0 };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -82,11 +91,15 @@ function checkDoc(v: unknown, name: string): ScomoDoc {
     if (!isRecord(v[key])) throw new ScomoStateError(`${name}: field ${key} must be an object`);
     (doc as unknown as Record<string, unknown>)[key] = v[key];
   }
-  for (const key of ['jobs', 'reports'] as const) {
+  for (const key of ['jobs', 'done', 'reports'] as const) {
     if (v[key] === undefined) continue;
     if (!Array.isArray(v[key])) throw new ScomoStateError(`${name}: field ${key} must be an array`);
-    (doc as unknown as Record<string, unknown>)[key] = v[key];
   }
+  if (v.jobs !== undefined) doc.jobs = v.jobs as ScomoJob[];
+  if (v.done !== undefined) doc.done = v.done as DoneReport[];
+  // Before the outbox existed the journal held the pending reports as `reports`: they become unacknowledged done
+  // reports, which reconcile.ts copies to the outbox.
+  if (v.reports !== undefined) for (const r of v.reports as ScomoReport[]) doc.done.push({ report: r, acked: false });
   if (typeof v.seq === 'number') doc.seq = v.seq;
   return doc;
 }
@@ -94,12 +107,18 @@ function checkDoc(v: unknown, name: string): ScomoDoc {
 /** Loads once, then serialises every change: `update(fn)` runs after all earlier updates and puts the result. */
 export class ScomoState {
   private doc: ScomoDoc | null = null;
+  private loading: Promise<ScomoDoc> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private revision = 0;
 
+  /**
+   * `reconcile` runs once on the loaded document before anyone sees it (./reconcile.ts: the outbox and the journal
+   * are made to agree); when it changed the document, the result is stored.
+   */
   constructor(
     private readonly store: JsonStore,
     readonly name = 'scomo',
+    private readonly reconcile?: (doc: ScomoDoc) => Promise<void>,
   ) {}
 
   /** A consistent copy-free view for reading; do not mutate it (use update). */
@@ -140,12 +159,28 @@ export class ScomoState {
     return `${prefix}${doc.seq}`;
   }
 
-  private async load(): Promise<ScomoDoc> {
-    if (this.doc === null) {
-      const stored = await this.store.get(this.name);
-      this.doc = stored === null || stored === undefined ? emptyDoc() : checkDoc(stored, this.name);
-      this.revision++;
+  private load(): Promise<ScomoDoc> {
+    if (this.doc !== null) return Promise.resolve(this.doc);
+    if (this.loading === null) {
+      const done = () => {
+        this.loading = null;
+      };
+      this.loading = this.loadNow();
+      this.loading.then(done, done);
     }
-    return this.doc;
+    return this.loading;
+  }
+
+  private async loadNow(): Promise<ScomoDoc> {
+    const stored = await this.store.get(this.name);
+    const doc = stored === null || stored === undefined ? emptyDoc() : checkDoc(stored, this.name);
+    if (this.reconcile) {
+      const before = JSON.stringify(doc);
+      await this.reconcile(doc);
+      if (JSON.stringify(doc) !== before) await this.store.put(this.name, doc);
+    }
+    this.doc = doc;
+    this.revision++;
+    return doc;
   }
 }
