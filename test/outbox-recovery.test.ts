@@ -253,7 +253,7 @@ for (const rt of RUNTIMES) {
       expect(counted(r).map((x) => x.correlator)).toEqual([first.correlator, got[1].correlator]);
     }, 120_000);
 
-    it('SCOMO: a damaged current copy re-runs the interrupted job and delivers its report; both copies damaged never stop the agent', async () => {
+    it('SCOMO: a damaged current copy of the journal still delivers the pending report (its outbox holds it); both copies damaged never stop the agent', async () => {
       const r = await rig(rt, 'scomo');
       // The whole story passes except the OperationComplete report session (refused: the report stays pending).
       r.refuseFrom = 4;
