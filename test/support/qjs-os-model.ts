@@ -5,6 +5,7 @@
 // QuickJS's: a negative errno instead of an exception, `[value, err]` pairs for stat/readdir. fsync comes in through
 // the adapters' Durability port (qjsDurability below), as dmnative's fsync/fsyncPath would.
 
+import { execFile } from 'node:child_process';
 import { PageCache, PowerCut, type ModelHandle } from './page-cache';
 import type { Durability } from '../../platform/quickjs/storage';
 
@@ -160,13 +161,34 @@ export function qjsModel(): QjsModel {
 }
 
 /**
+ * Programs that run for real on real files outside the model (SCOMO's dpkg installer on a scratch root,
+ * test/support/scomo-dpkg-pagecache.ts): each run is one cut point before it starts, and what it wrote counts as
+ * durable once it returned (as fw_setenv in test/powercut-pagecache.test.ts).
+ */
+const REAL_PROGRAMS = ['dpkg', 'dpkg-deb', 'dpkg-query'];
+
+function runReal(args: string[]): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    execFile(args[0], args.slice(1), { encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+      resolve({ code, stdout, stderr, timedOut: false });
+    });
+  });
+}
+
+/**
  * The helper programs the QuickJS adapters run on model paths (`ln -f A B`, `truncate -s N F` from the file writer,
- * `df -Pk DIR` from the staging files on a qjs without dmnative), done on the model with the same effect; anything
- * else is refused so an unexpected program cannot pass unnoticed.
+ * `df -Pk DIR` from the staging files on a qjs without dmnative), done on the model with the same effect; the dpkg
+ * programs above run for real; anything else is refused so an unexpected program cannot pass unnoticed.
  */
 export function modelExec(getPc: () => PageCache) {
   return async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
     const pc = getPc();
+    const program = args[0].slice(args[0].lastIndexOf('/') + 1);
+    if (REAL_PROGRAMS.indexOf(program) >= 0) {
+      pc.step(`exec:${program}`);
+      return runReal(args);
+    }
     if (args[0] === 'ln' && args[1] === '-f' && args.length === 4) {
       await pc.rm(args[3], { force: true });
       await pc.link(args[2], args[3]);
