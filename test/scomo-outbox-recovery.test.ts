@@ -5,7 +5,8 @@
 // or both copies, of the job journal `scomo` and of the outbox `scomo-reports` in turn — and on the built agent (Node
 // and host qjs): `status` exits 0 and lists the pending report, `daemon --once` delivers it once (the reference server
 // records it, not as a duplicate) with the second job's Correlator, the finished job is not installed again, the
-// damaged files are kept aside, and `session` and `request --device` keep working and send nothing more.
+// damaged files are kept aside, `session` and `request --device` keep working and send nothing more, and a new job
+// afterwards is installed and reported.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -173,6 +174,15 @@ for (const rt of RUNTIMES) {
         await agent(r, ['request', '--device']);
         expect(reports(r)).toHaveLength(2);
         expect(installs(r)).toBe(2);
+
+        // A new job after the damage gets a report id of its own: its report is not taken for an acknowledged one
+        // (a journal set aside restarts its counter past the outbox's ids) and reaches the server.
+        await agent(r, ['request', '--user', '--component', 'com.example.app']);
+        expect(installs(r)).toBe(3);
+        const after = reports(r);
+        expect(after).toHaveLength(3);
+        expect(after[2]).toMatchObject({ kind: 'scomo', resultCode: 1200, duplicate: false });
+        expect((await status(r)).pendingReports).toEqual([]);
       }, 180_000);
     }
   });
