@@ -1,5 +1,6 @@
 // Builds an Agent from a configuration and a runtime's ports: durable state, the DM tree with its management
 // objects, the nonce store, the UI handler and the report sources. Runtime-free; platform extras come in `extras`.
+import { ReadOnlyView } from '../state/read-only-view.js';
 import type { AgentConfig } from '../config.js';
 import type { PlatformPorts } from '../cli/host.js';
 import { DurableStore } from '../state/index.js';
@@ -52,7 +53,9 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
   // `*.corrupt-<time>` and answers a document with no good copy left as absent. For the DM tree that means starting
   // from the configuration (DMAcc is provisioned again; the server re-challenges for nonces): a gateway must stay
   // manageable. The FUMO engine rebuilds a lost result report from its journal.
-  const store = new DurableStore(ports.storage, ports.log, { setAside: { now: () => ports.clock.now() } });
+  // A read-only command repairs in memory only (src/state/read-only-view.ts): it holds no lock.
+  const storage = extras.readOnly ? new ReadOnlyView(ports.storage) : ports.storage;
+  const store = new DurableStore(storage, ports.log, { setAside: { now: () => ports.clock.now() } });
   const tree = new DmTree({ store, now: () => ports.clock.now(), log: ports.log });
   await tree.load();
   const facts = await mountStandardObjects(tree, config, ports);
@@ -116,10 +119,13 @@ export async function composeAgent(config: AgentConfig, ports: PlatformPorts, ex
         lines.push(`last request: ${new Date(last.at).toISOString()} ${last.type}${last.source ? ' for ' + last.source : ''}: ${what}`);
       }
       for (const s of sources) if (s.status) lines.push(...(await s.status()));
-      // Damaged state documents met while starting this command (kept aside for inspection, docs/robustness.md).
+      // Damaged state documents met while starting this command (kept aside for inspection, docs/robustness.md). A
+      // read-only command repaired them in memory only: the next command holding the lock keeps them aside.
       const damaged = store.recoveries().filter((r) => r.recoveredFrom !== 'nothing');
+      const kept = (r: { keptAs?: string[] }) =>
+        extras.readOnly ? ' (the next command that holds the state lock keeps the damaged copy aside)' : r.keptAs ? ` (kept as ${r.keptAs.join(', ')})` : '';
       for (const r of damaged)
-        lines.push(`state ${r.name}: ${r.recoveredFrom === 'prev' ? 'damaged, recovered from its previous copy' : 'damaged in both copies, set aside'}${r.keptAs ? ` (kept as ${r.keptAs.join(', ')})` : ''}`);
+        lines.push(`state ${r.name}: ${r.recoveredFrom === 'prev' ? 'damaged, recovered from its previous copy' : 'damaged in both copies, set aside'}${kept(r)}`);
       const data: Record<string, unknown> = damaged.length > 0 ? { damagedState: damaged } : {};
       for (const s of sources) if (s.statusData) data[s.name] = await s.statusData();
       return { lines, data };
