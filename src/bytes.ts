@@ -1,6 +1,6 @@
 // Byte helpers the core needs on every runtime. QuickJS 2021-03-27 has no TextEncoder, TextDecoder, atob or btoa
 // (docs/design.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
-import { decodeUtf8 } from './wbxml/utf8.js';
+import { decodeUtf8 } from './utf8.js';
 
 export function utf8Encode(text: string): Uint8Array {
   const out: number[] = [];

@@ -17,7 +17,12 @@ function topLevel(file: string): string {
 
 /** Cycles known and owned by another change; each must still exist (so that the exception is dropped once fixed). */
 const KNOWN_FILE_CYCLES: string[] = [];
-const KNOWN_FOLDER_CYCLES: string[] = [];
+const KNOWN_FOLDER_CYCLES: string[] = [
+  // src/update speaks FUMO result codes (src/update/*.ts import src/fumo/result-codes.ts) while the FUMO engine drives
+  // src/update: issue 17 item 3 turns update failures into kinds that FUMO maps to its own codes, which removes this
+  // ring. That change is made on another branch; drop this line once it is merged (this test then says so).
+  'src/fumo → src/update → src/fumo',
+];
 
 describe('import cycles', () => {
   const { graph, unresolved } = buildImportGraph(root, ['src', 'platform']);

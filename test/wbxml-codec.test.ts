@@ -10,7 +10,7 @@ import { DMDDF12, SYNCML12 } from '../src/wbxml/codepages';
 import { decodeWbxml, decodeXml, encodeWbxml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
 import type { SyncML } from '../src/syncml/model';
 import { fromHex, hex, isValidUtf8, utf8Decode, utf8Encode } from '../src/bytes';
-import { decodeUtf8, isUtf8 } from '../src/wbxml/utf8';
+import { decodeUtf8, isUtf8 } from '../src/utf8';
 import fc from 'fast-check';
 
 function wbxmlError(f: () => unknown): WbxmlError {

@@ -2,8 +2,8 @@
 // writes state takes the state directory's lock first (src/cli/state-lock.ts) and gives it up when the agent closes;
 // a read-only one never locks and never saves.
 import { ConfigError, type AgentConfig } from '../config.js';
-import type { CommandContext } from './main.js';
-import type { PlatformPorts } from './host.js';
+import type { CommandContext } from './context.js';
+import type { PlatformPorts } from '../platform-ports.js';
 import { composeAgent } from '../agent/compose.js';
 import type { Agent } from '../agent/agent.js';
 import { acquireStateLock } from './state-lock.js';
