@@ -4,7 +4,6 @@ export * from './ports.js';
 export * from './names.js';
 export * from './state.js';
 export * from './report.js';
-export * from './update-request.js';
 export * from './deployed.js';
 export * from './operations.js';
 export * from './mo.js';
