@@ -11,6 +11,7 @@ import { runInfo, runStatus, runTree } from './inspect.js';
 import { runSession } from './session.js';
 import { runDaemon } from './daemon.js';
 import { exitCodeFor, describeError } from './errors.js';
+import { validateSections } from './config-sections.js';
 
 declare const __DM_AGENT_VERSION__: string;
 export const VERSION = typeof __DM_AGENT_VERSION__ === 'string' ? __DM_AGENT_VERSION__ : '0.0.0-dev';
@@ -95,5 +96,6 @@ async function loadConfig(args: ParsedArgs, host: CliHost): Promise<AgentConfig>
   if (!config.server.url && args.command !== 'info' && args.command !== 'status' && args.command !== 'tree') {
     throw new ConfigError('server.url', 'is required (set it in the config file or pass --server URL)');
   }
+  validateSections(config);
   return config;
 }
