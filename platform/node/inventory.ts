@@ -4,10 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DPKG_STATUS_PATH } from '../../src/inventory/dpkg-status.js';
-import { OPKG_STATUS_PATH } from '../../src/inventory/opkg-status.js';
-import * as files from '../../src/inventory/file-sources.js';
-import type { FileSourceOptions, InventorySource } from '../../src/inventory/source.js';
+import { fileSources, type InventoryFiles } from '../../src/inventory/file-sources.js';
 import type { JsonStore } from '../../src/scomo/ports.js';
 
 /** null for a missing file (ENOENT); every other failure is thrown as it is. */
@@ -20,7 +17,7 @@ async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
   }
 }
 
-const nodeFiles: files.InventoryFiles = {
+const nodeFiles: InventoryFiles = {
   statKey: (file) => unlessMissing(async () => {
     const st = await fs.stat(file);
     return `${st.mtimeMs}:${st.size}:${st.ino}`;
@@ -30,18 +27,8 @@ const nodeFiles: files.InventoryFiles = {
   now: () => Date.now(),
 };
 
-export function dpkgStatusSource(file = DPKG_STATUS_PATH, options: FileSourceOptions = {}): InventorySource {
-  return files.dpkgStatusSource(nodeFiles, file, options);
-}
-
-export function opkgStatusSource(file = OPKG_STATUS_PATH, options: FileSourceOptions = {}): InventorySource {
-  return files.opkgStatusSource(nodeFiles, file, options);
-}
-
-/** Every `*.json` file of `dir` is a component manifest (src/inventory/file-sources.ts). */
-export function manifestFolderSource(dir: string, options: FileSourceOptions = {}): InventorySource {
-  return files.manifestFolderSource(nodeFiles, dir, options);
-}
+/** dpkg and opkg status databases and manifest folders (src/inventory/file-sources.ts) over these reads. */
+export const { dpkgStatusSource, opkgStatusSource, manifestFolderSource } = fileSources(nodeFiles);
 
 /** Deletes package files after install / on Delivered Remove. */
 export const nodePackageFiles = {

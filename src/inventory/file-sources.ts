@@ -61,19 +61,11 @@ function statusFileSource(kind: string, file: string, parse: (text: string, orig
   }, o, files);
 }
 
-export function dpkgStatusSource(files: InventoryFiles, file = DPKG_STATUS_PATH, options: FileSourceOptions = {}): InventorySource {
-  return statusFileSource('dpkg', file, parseDpkgStatus, files, options);
-}
-
-export function opkgStatusSource(files: InventoryFiles, file = OPKG_STATUS_PATH, options: FileSourceOptions = {}): InventorySource {
-  return statusFileSource('opkg', file, parseOpkgStatus, files, options);
-}
-
 /**
  * Every `*.json` file of `dir` is a component manifest (src/inventory/manifest.ts). An invalid file is an error for
  * the whole source (readInventory reports it), so a typo is noticed instead of silently hiding a component.
  */
-export function manifestFolderSource(files: InventoryFiles, dir: string, options: FileSourceOptions = {}): InventorySource {
+function manifestFolderSource(files: InventoryFiles, dir: string, options: FileSourceOptions = {}): InventorySource {
   const cache: Record<string, { key: string; components: Component[] }> = {};
   let previous: Component[] = [];
   return throttled(`manifest:${dir}`, async () => {
@@ -96,4 +88,13 @@ export function manifestFolderSource(files: InventoryFiles, dir: string, options
     previous = out;
     return out;
   }, options, files);
+}
+
+/** The three file-backed sources over one runtime's file reads (what platform/node and platform/quickjs export). */
+export function fileSources(files: InventoryFiles) {
+  return {
+    dpkgStatusSource: (file = DPKG_STATUS_PATH, options: FileSourceOptions = {}): InventorySource => statusFileSource('dpkg', file, parseDpkgStatus, files, options),
+    opkgStatusSource: (file = OPKG_STATUS_PATH, options: FileSourceOptions = {}): InventorySource => statusFileSource('opkg', file, parseOpkgStatus, files, options),
+    manifestFolderSource: (dir: string, options: FileSourceOptions = {}): InventorySource => manifestFolderSource(files, dir, options),
+  };
 }
