@@ -64,6 +64,18 @@ for (const rt of runtimes) {
       }
     }, 300_000);
 
+    it('UDP notifications without a spool: QuickJS (which needs the spool for them) refuses at start-up, Node runs', async () => {
+      const c = agentConfig({ server: { url: NOBODY }, device: device(11), notifications: { udp: { port: 47_911 } } }, `exit-spool-${rt}`);
+      for (const cmd of [['daemon', '--once'], ['status']]) {
+        const r = await runAgent(rt, ['--config', c.config, ...cmd], { timeoutMs: 60_000 });
+        if (rt === 'node') expect(r.code, `${cmd.join(' ')}: ${r.stderr}`).toBe(0);
+        else {
+          expect(r.code, `${cmd.join(' ')}: ${r.stderr}`).toBe(3);
+          expect(r.stderr).toContain('notifications.spool');
+        }
+      }
+    }, 120_000);
+
     it('every configuration class is exit 3 naming its key, at start-up (session never reaches the network)', async () => {
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ server: { url: NOBODY, encoding: 'json' } }, 'server.encoding'], // ConfigError

@@ -19,4 +19,10 @@ export interface CliHost {
    * with checkStateDirMode (src/state/dir-mode.ts) when it exists.
    */
   platform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts>;
+  /**
+   * The rules this runtime adds to the configuration (e.g. QuickJS needs `notifications.spool` for UDP and HTTP),
+   * checked by every command that loads it, right after the sections themselves; throws the section's error naming
+   * the key. Absent: the runtime adds none.
+   */
+  checkConfig?(config: AgentConfig): void;
 }

@@ -97,5 +97,6 @@ async function loadConfig(args: ParsedArgs, host: CliHost): Promise<AgentConfig>
     throw new ConfigError('server.url', 'is required (set it in the config file or pass --server URL)');
   }
   validateSections(config);
+  if (host.checkConfig) host.checkConfig(config);
   return config;
 }
