@@ -38,7 +38,7 @@ export class BusyError extends Error {
   }
 }
 
-type ErrorClass = abstract new (...args: any[]) => Error;
+type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Every error class with its exit code, each listed once; the first class the error is an instance of wins. */
 export const EXIT_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> = [

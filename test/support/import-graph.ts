@@ -1,7 +1,7 @@
 // The import graph of the sources, read with the TypeScript compiler itself so that every kind of edge counts:
 // `import`, `import type`, `export ... from`, `export type ... from`, `import('x')` calls and `import('x').T` type
 // queries. A bundler's metafile drops the type-only ones, yet a type-only import still ties two files together for a
-// reader and a porter, which is why issue 17 asks for them (see docs/architecture.md once it exists).
+// reader and a porter, which is why they count here.
 import ts from 'typescript';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
