@@ -1,7 +1,7 @@
 // The file-backed inventory sources, written once for every runtime: dpkg and opkg status databases and a manifest
 // folder. Each read checks the file's identity (mtime/size/inode) and parses again only when it changed, so the tree
 // shows packages installed outside the agent at the next read without re-parsing a 1 MB status file for every Get of
-// a leaf (OMA-TS-DM-SCOMO-V1_0 Deployed inventory, docs/protocol.md §6). A runtime supplies only the file reads.
+// a leaf (the SCOMO Inventory/Deployed subtree, docs/protocol.md §6.1). A runtime supplies only the file reads.
 
 import type { Component } from './component.js';
 import { DPKG_STATUS_PATH, parseDpkgStatus } from './dpkg-status.js';
