@@ -4,13 +4,10 @@
 // error (ConfigError or a section's *ConfigError, each naming the key); anything else is a crash.
 //
 //   npx tsx scripts/fuzz-config.ts --cases N [--seed S]      (also: scripts/fuzz config --cases N)
-import { parseConfig, parseConfigText, ConfigError } from '../src/config.js';
-import { parseFumoConfig } from '../src/agent/fumo-config.js';
-import { parseScomoConfig } from '../src/scomo/config.js';
-import { parseUiConfig } from '../src/ui/index.js';
-import { parseDeviceConfig } from '../src/device/index.js';
-import { parseTriggersConfig } from '../src/triggers/config.js';
-import { parseNotificationConfig } from '../src/notification/config.js';
+import { parseConfig, parseConfigText } from '../src/config.js';
+import { validateSections } from '../src/cli/config-sections.js';
+import { exitCodeFor } from '../src/cli/errors.js';
+import { EXIT } from '../src/cli/args.js';
 import { prng } from './fuzz-core.js';
 
 type Rng = () => number;
@@ -89,19 +86,14 @@ function mutateText(t: string, r: Rng): string {
   return t.slice(0, a) + t.slice(a + 1 + int(r, 10));
 }
 
+/** A configuration error is what the command line answers with exit 3 (src/cli/errors.ts, by class). */
 export function isConfigError(e: unknown): boolean {
-  return e instanceof ConfigError || (e instanceof Error && /ConfigError$/.test(e.name));
+  return exitCodeFor(e) === EXIT.CONFIG;
 }
 
-/** Every validator the agent runs at start, in order. */
+/** Every validator the agent runs at start (src/cli/config-sections.ts), after the top level. */
 export function validateAll(input: unknown, text?: string): void {
-  const c = text !== undefined ? parseConfigText(text) : parseConfig(input);
-  parseFumoConfig(c.fumo, c.stateDir);
-  parseScomoConfig(c.scomo, c.stateDir);
-  parseUiConfig(c.ui);
-  parseDeviceConfig(c.device);
-  parseTriggersConfig(c.triggers);
-  parseNotificationConfig(c.notifications);
+  validateSections(text !== undefined ? parseConfigText(text) : parseConfig(input));
 }
 
 export interface ConfigFuzzResult {

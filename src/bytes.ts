@@ -1,6 +1,6 @@
 // Byte helpers the core needs on every runtime. QuickJS 2021-03-27 has no TextEncoder, TextDecoder, atob or btoa
 // (docs/design.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
-import { decodeUtf8 } from './wbxml/utf8.js';
+import { decodeUtf8, isUtf8 } from './utf8.js';
 
 export function utf8Encode(text: string): Uint8Array {
   const out: number[] = [];
@@ -26,9 +26,9 @@ export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): st
   return decodeUtf8(bytes, start, end);
 }
 
-/** True when the bytes are valid UTF-8 (used to decide whether OPAQUE data can be shown as text). */
+/** True when the bytes are valid UTF-8 (used to decide whether OPAQUE data can be shown as text); src/utf8.ts checks. */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  return eqBytes(utf8Encode(utf8Decode(bytes)), bytes);
+  return isUtf8(bytes);
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

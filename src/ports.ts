@@ -153,3 +153,21 @@ export interface StateLock {
   /** Gives the lock up (closing the descriptor is enough); harmless when not held. */
   release(): Promise<void>;
 }
+
+/**
+ * The runtime ports the core itself runs on, as one bundle: what the agent, its session and the report sources built
+ * for it use. A porter's `createPlatform(...)` returns these inside PlatformPorts (src/platform-ports.ts), which adds the
+ * device extras (report sources, triggers, notification transports) the command line starts.
+ */
+export interface RuntimePorts {
+  runtime: 'node' | 'quickjs';
+  transport: Transport;
+  storage: Storage;
+  /** The exclusive lock `<stateDir>/lock`; commands that write state hold it (src/cli/state-lock.ts). */
+  stateLock: StateLock;
+  clock: Clock;
+  random: Random;
+  log: Log;
+  deviceInfo: DeviceInfoReader;
+  ui: UserInterface;
+}

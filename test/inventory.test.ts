@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs } from './support/qjs.js';
+import { EXPECTED_INVENTORY_CACHE, inventoryCacheScenario } from './support/inventory-cache-scenario.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import {
@@ -190,48 +192,31 @@ describe('combined inventory', () => {
   });
 });
 
-describe('file-backed sources (platform/node/inventory.ts)', () => {
-  it('re-read a changed status file after the recheck window or refresh(), and answer the same array otherwise', async () => {
-    const { mkdtempSync, writeFileSync, rmSync, mkdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const { dpkgStatusSource, manifestFolderSource } = await import('../platform/node/inventory.js');
-    const dir = mkdtempSync(path.join(tmpdir(), 'inv-src-'));
-    try {
-      const file = path.join(dir, 'status');
-      const stanza = (v: string) => `Package: p\nStatus: install ok installed\nVersion: ${v}\n`;
-      writeFileSync(file, stanza('1'));
-      let now = 1000;
-      const src = dpkgStatusSource(file, { recheckMs: 500, now: () => now });
-      const first = await src.list();
-      expect(first.map((c) => c.version)).toEqual(['1']);
-      writeFileSync(file, stanza('2.0'));
-      now += 100;
-      expect(await src.list()).toBe(first); // inside the window: no stat at all
-      now += 500;
-      expect((await src.list()).map((c) => c.version)).toEqual(['2.0']);
-      writeFileSync(file, stanza('3.0.0'));
-      src.refresh!();
-      const third = await src.list();
-      expect(third.map((c) => c.version)).toEqual(['3.0.0']);
-      now += 1000;
-      expect(await src.list()).toBe(third); // file unchanged: same array, so readers skip rebuilding
-      rmSync(file);
-      now += 1000;
-      expect(await src.list()).toEqual([]); // no database: no components from this manager
-
-      const m = path.join(dir, 'manifests');
-      mkdirSync(m);
-      writeFileSync(path.join(m, 'a.json'), '{"id":"a","name":"A","version":"1"}');
-      writeFileSync(path.join(m, 'notes.txt'), 'ignored');
-      const ms = manifestFolderSource(m, { recheckMs: 0 });
-      const a1 = await ms.list();
-      expect(a1.map((c) => c.id)).toEqual(['a']);
-      expect(await ms.list()).toBe(a1);
-      writeFileSync(path.join(m, 'b.json'), '{"id":"b","name":"B"}');
-      await expect(ms.list()).rejects.toThrow(/b.json: missing required field "version"/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+for (const rt of ['node', 'qjs'] as const) {
+  const skip = rt === 'qjs' ? qjsSkipReason('host') : null;
+  describe.skipIf(!!skip)(`file-backed sources on ${rt} (one cache: src/inventory/file-sources.ts)${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    it('re-read a changed status file after the recheck window or refresh(), and answer the same array otherwise', async () => {
+      const { mkdtempSync, writeFileSync, rmSync, mkdirSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const path = await import('node:path');
+      const dir = mkdtempSync(path.join(tmpdir(), `inv-src-${rt}-`));
+      try {
+        let seen: string[];
+        if (rt === 'node') {
+          const sources = await import('../platform/node/inventory.js');
+          seen = await inventoryCacheScenario(dir, { write: (p, t) => writeFileSync(p, t), remove: (p) => rmSync(p), mkdir: (p) => mkdirSync(p) }, sources);
+        } else {
+          ensureQjs('host');
+          const bundle = await bundleForQjs('test/inventory.qjs-entry.ts', path.join(dir, 'bundle', 'inventory.js'));
+          const r = await runQjs('host', bundle, [dir]);
+          expect(r.stderr).toBe('');
+          expect(r.code).toBe(0);
+          seen = JSON.parse(r.stdout);
+        }
+        expect(seen).toEqual(EXPECTED_INVENTORY_CACHE);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 900_000);
   });
-});
+}

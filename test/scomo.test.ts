@@ -14,8 +14,8 @@ import {
   nodeNameFor,
   operationCompleteAlert,
   parseOperationCompleteData,
-  updateRequestAlert,
 } from '../src/scomo/index.js';
+import { buildUpdateRequest } from '../src/alerts/update-request.js';
 
 /** A store whose contents outlive ScomoMo instances (a "restart" is a new instance over the same store). */
 class MemoryStore implements JsonStore {
@@ -386,22 +386,17 @@ describe('client-initiated request (digest §6.5, seed 003)', () => {
   it('user request for one component, Data present and empty', async () => {
     const { mo } = setup();
     const found = await mo.findDeployed('modem-fw');
-    expect(updateRequestAlert({ initiator: 'user', componentUri: found!.uri }, '3')).toEqual({
-      kind: 'Alert',
-      cmdID: '3',
-      data: '1226',
-      items: [
-        {
-          source: { locURI: './SCOMO/Inventory/Deployed/modem-fw' },
-          meta: { type: 'urn:oma:at:scomo:1.1:UpdateUserRequest', format: 'chr' },
-          data: '',
-        },
-      ],
+    // the live builder (src/alerts/update-request.ts) over a component the MO found
+    expect(buildUpdateRequest('user', { kind: 'scomo', componentUri: found!.uri })).toEqual({
+      type: 'urn:oma:at:scomo:1.1:UpdateUserRequest',
+      format: 'chr',
+      data: '',
+      sourceUri: './SCOMO/Inventory/Deployed/modem-fw',
     });
-    const device = updateRequestAlert({ initiator: 'device' }, '3').items[0];
-    expect(device.meta!.type).toBe('urn:oma:at:scomo:1.1:UpdateDeviceRequest');
-    expect(device.source).toBeUndefined();
-    expect(() => updateRequestAlert({ initiator: 'user', componentUri: './SCOMO/Download/p' }, '3')).toThrow(/Inventory\/Deployed/);
+    const device = buildUpdateRequest('device', { kind: 'scomo' });
+    expect(device.type).toBe('urn:oma:at:scomo:1.1:UpdateDeviceRequest');
+    expect(device.sourceUri).toBeUndefined();
+    expect(() => buildUpdateRequest('user', { kind: 'scomo', componentUri: './SCOMO/Download/p' })).toThrow(/Inventory\/Deployed/);
   });
   it('escapes the identifier in the result Data', () => {
     const alert = operationCompleteAlert(

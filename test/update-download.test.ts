@@ -7,7 +7,7 @@ import { startPkgServer, PkgServer } from './support/pkg-server';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { downloadResumable, sidecarName, DownloadOptions } from '../src/update/download';
 import { UpdateError } from '../src/update/errors';
-import { backoffDelay } from '../src/update/backoff';
+import { backoffDelay } from '../src/backoff';
 import type { Clock, Random } from '../src/ports';
 
 const fastClock = (): Clock & { slept: number[] } => {

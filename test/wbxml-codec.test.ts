@@ -10,7 +10,7 @@ import { DMDDF12, SYNCML12 } from '../src/wbxml/codepages';
 import { decodeWbxml, decodeXml, encodeWbxml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
 import type { SyncML } from '../src/syncml/model';
 import { fromHex, hex, isValidUtf8, utf8Decode, utf8Encode } from '../src/bytes';
-import { decodeUtf8, isUtf8 } from '../src/wbxml/utf8';
+import { decodeUtf8, isUtf8 } from '../src/utf8';
 import fc from 'fast-check';
 
 function wbxmlError(f: () => unknown): WbxmlError {
@@ -230,12 +230,13 @@ describe('text pieces and UTF-8 helpers', () => {
     expect(decodeWbxmlDocument(doc).root.children[0]).toEqual({ name: 'Data', page: 0, children: [{ text: '[software version!' }] });
   });
 
-  it('decodeUtf8/isUtf8 agree with bytes.ts utf8Decode/isValidUtf8 on arbitrary bytes', () => {
+  it('decodeUtf8/isUtf8 agree with bytes.ts utf8Decode and with the round trip encode(decode(b)) = b on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(fc.constantFrom(0x80, 0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xf5, 0xff), { maxLength: 8 }), (a, extra) => {
         const b = Uint8Array.from(Array.from(a).concat(extra));
         expect(decodeUtf8(b, 0, b.length)).toBe(utf8Decode(b));
-        expect(isUtf8(b)).toBe(isValidUtf8(b));
+        expect(isUtf8(b)).toBe(hex(utf8Encode(utf8Decode(b))) === hex(b));
+        expect(isValidUtf8(b)).toBe(isUtf8(b));
       }),
       { numRuns: 2000 },
     );

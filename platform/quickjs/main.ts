@@ -7,6 +7,8 @@ import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { exists, readBytes } from './files.js';
 import { createQjsPlatform } from './platform.js';
+import { checkQjsNotifications } from './notify-start.js';
+import { parseNotificationConfig } from '../../src/notification/config.js';
 
 /** Reads stdin to its end, or stops once more than `limit` bytes came (at most limit + 1 bytes kept). */
 function readStdin(limit = Infinity): Uint8Array {
@@ -47,6 +49,7 @@ const host: CliHost = {
     std.err.flush();
   },
   platform: createQjsPlatform,
+  checkConfig: (config) => checkQjsNotifications(parseNotificationConfig(config.notifications)),
 };
 
 runCli(scriptArgs.slice(1), host).then(

@@ -18,10 +18,15 @@ export interface QjsNotifications {
 
 const RESTART_EVERY_MS = 60_000;
 
-export async function startQjsNotifications(config: NotificationConfig, intake: NotificationIntake, log: Log): Promise<QjsNotifications> {
+/** The rule QuickJS adds to the `notifications` section; every command checks it at start-up (platform/quickjs/main.ts). */
+export function checkQjsNotifications(config: NotificationConfig): void {
   if ((config.udp || config.http) && !config.spool) {
     throw new NotificationConfigError('notifications.spool', 'QuickJS receives UDP and HTTP notifications through the spool folder: set notifications.spool.dir');
   }
+}
+
+export async function startQjsNotifications(config: NotificationConfig, intake: NotificationIntake, log: Log): Promise<QjsNotifications> {
+  checkQjsNotifications(config);
   const relays: SocatRelay[] = [];
   let watcher: QjsSpoolWatcher | undefined;
   let timer: unknown = null;

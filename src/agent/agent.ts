@@ -1,15 +1,15 @@
 // The composition root of the core: one agent = configuration + device ports + DM tree + session engine +
 // report sources (FUMO, SCOMO). The command line and the daemon drive it; it never touches a runtime itself.
 import type { AgentConfig } from '../config.js';
-import type { PlatformPorts } from '../cli/host.js';
+import type { RuntimePorts } from '../ports.js';
 import type { GenericAlert } from '../dm/generic-alert.js';
 import { DmSession, SessionError, type AlertOutcome, type SessionOutcome } from '../dm/session.js';
 import { ClientAuthenticator } from '../dm/client-auth.js';
 import { ServerAuthenticator } from '../dm/server-auth.js';
 import { CommandExecutor, type ManagementTree, type UiAlertHandler } from '../dm/executor.js';
-import { isAcknowledgement, type ReportSource } from './reports.js';
+import { isAcknowledgement, type ReportSource } from '../dm/report-source.js';
 
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../backoff.js';
 import type { AuthType } from '../dm/auth.js';
 
 export interface AuthSettings {
@@ -58,7 +58,7 @@ export interface RequestResult {
 export class Agent {
   constructor(
     readonly config: AgentConfig,
-    readonly ports: PlatformPorts,
+    readonly ports: RuntimePorts,
     readonly parts: AgentParts,
     private readonly options: { encoding?: 'wbxml' | 'xml' } = {},
   ) {}
@@ -92,7 +92,7 @@ export class Agent {
         if (!retryable || attempt >= attempts) throw e;
         retryReason = (e as Error).message;
       }
-      const delay = backoffDelay(attempt, this.config.request.retryBaseMs, this.config.request.retryMaxMs, this.ports.random);
+      const delay = backoffDelay({ baseMs: this.config.request.retryBaseMs, maxMs: this.config.request.retryMaxMs }, attempt, this.ports.random);
       this.ports.log.log('warn', `request failed (${retryReason}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
       await this.ports.clock.sleep(delay);
     }

@@ -2,13 +2,13 @@
 // objects, the nonce store, the UI handler and the report sources. Runtime-free; platform extras come in `extras`.
 import { ReadOnlyView } from '../state/read-only-view.js';
 import type { AgentConfig } from '../config.js';
-import type { PlatformPorts } from '../cli/host.js';
+import type { RuntimePorts } from '../ports.js';
 import { DurableStore } from '../state/index.js';
 import { DmTree } from '../tree/dm-tree.js';
 import { Agent, randomSessionId, type AgentParts } from './agent.js';
 import { createUiAlertHandler } from './ui-handler.js';
 import { parseUiConfig } from '../ui/index.js';
-import type { ReportSource } from './reports.js';
+import type { ReportSource } from '../dm/report-source.js';
 import type { TreePlugin } from '../tree/plugin.js';
 import { readAccount, storeNonce, type FactsCache } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
@@ -41,14 +41,14 @@ export interface AgentExtras {
 
 export interface ComposeContext {
   config: AgentConfig;
-  ports: PlatformPorts;
+  ports: RuntimePorts;
   store: DurableStore;
   tree: DmTree;
   /** Device facts, read once and shared (DevInfo, DevDetail, the FUMO current version). */
   facts: FactsCache;
 }
 
-export async function composeAgent(config: AgentConfig, ports: PlatformPorts, extras: AgentExtras = {}): Promise<Agent> {
+export async function composeAgent(config: AgentConfig, ports: RuntimePorts, extras: AgentExtras = {}): Promise<Agent> {
   // A damaged document never stops the agent (docs/robustness.md "Damaged state"): the store keeps damaged copies as
   // `*.corrupt-<time>` and answers a document with no good copy left as absent. For the DM tree that means starting
   // from the configuration (DMAcc is provisioned again; the server re-challenges for nonces): a gateway must stay

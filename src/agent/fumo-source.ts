@@ -13,7 +13,7 @@ import type { NodeValue } from '../tree/node.js';
 import type { FumoEngine } from '../fumo/engine.js';
 import type { FumoOperation } from '../fumo/state.js';
 import type { GenericAlert } from '../dm/generic-alert.js';
-import type { ReportSource } from './reports.js';
+import type { ReportSource } from '../dm/report-source.js';
 import type { JsonStore } from '../tree/dm-tree.js';
 import { utf8Decode } from '../bytes.js';
 import { Status } from '../dm/codes.js';

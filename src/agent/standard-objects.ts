@@ -1,7 +1,7 @@
 // DevInfo and DevDetail (live from the device reader) and the DMAcc account (from the configuration) on the tree
 // (docs/protocol.md §4), plus what package 1 carries: the DevInfo leaves, read fresh at the start of every session.
 import type { AgentConfig } from '../config.js';
-import type { PlatformPorts } from '../cli/host.js';
+import type { RuntimePorts } from '../ports.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { devInfoItems, installStandardObjects, type FactsCache } from '../mo/index.js';
 
@@ -13,7 +13,7 @@ export interface StandardObjects {
   facts: FactsCache;
 }
 
-export async function mountStandardObjects(tree: DmTree, config: AgentConfig, ports: PlatformPorts): Promise<StandardObjects> {
+export async function mountStandardObjects(tree: DmTree, config: AgentConfig, ports: RuntimePorts): Promise<StandardObjects> {
   let sessions = 0;
   const facts = await installStandardObjects(tree, ports.deviceInfo, { server: config.server }, { devInfo: { dmVersion: DM_CLIENT_VERSION } });
   return {

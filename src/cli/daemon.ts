@@ -12,11 +12,11 @@
 // nonces or the jobs since the daemon's last step.
 import { buildUpdateRequest, classifyAnswer, type RequestOrigin } from '../alerts/update-request.js';
 import { EXIT } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { composeWith, openPorts } from './open-agent.js';
 import { acquireStateLock } from './state-lock.js';
 import { BusyError } from './errors.js';
-import { isAcknowledgement } from '../agent/reports.js';
+import { isAcknowledgement } from '../dm/report-source.js';
 import type { Agent } from '../agent/agent.js';
 import type { AuthSettings } from '../agent/agent.js';
 import {

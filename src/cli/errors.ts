@@ -1,7 +1,17 @@
-// Maps every error the agent can raise to the exit codes documented in `dm-agent --help`.
+// Maps every error the agent can raise to the exit codes documented in `dm-agent --help`: by class (instanceof), each
+// class once in EXIT_BY_CLASS, so that a new error class is either listed there or an internal error (1), and an
+// error merely *named* like a listed one is not mistaken for it.
 import { ConfigError } from '../config.js';
-import { SessionError } from '../dm/session.js';
+import { SessionError, type SessionErrorKind } from '../dm/session.js';
 import { RequestError } from '../alerts/update-request.js';
+import { DeviceConfigError } from '../device/errors.js';
+import { TriggerConfigError } from '../triggers/duration.js';
+import { UiConfigError } from '../ui/config.js';
+import { NotificationConfigError } from '../notification/config.js';
+import { WbxmlError } from '../wbxml/errors.js';
+import { SyncmlError } from '../syncml/errors.js';
+import { UnknownComponentError } from '../scomo/report-source.js';
+import { AmbiguousComponentError } from '../scomo/deployed.js';
 import { EXIT, UsageError } from './args.js';
 
 export class InputError extends Error {
@@ -28,29 +38,41 @@ export class BusyError extends Error {
   }
 }
 
-export function exitCodeFor(e: unknown): number {
-  if (e instanceof UsageError) return EXIT.USAGE;
-  if (e instanceof ConfigError) return EXIT.CONFIG;
-  if (e instanceof RequestError || e instanceof InputError) return EXIT.INPUT;
-  if (e instanceof RefusedError) return EXIT.REFUSED;
-  if (e instanceof BusyError) return EXIT.BUSY;
-  if (e instanceof SessionError) {
-    switch (e.kind) {
-      case 'transport':
-      case 'tls-certificate':
-        return EXIT.NETWORK;
-      case 'http':
-        return EXIT.REFUSED;
-      case 'auth':
-        return EXIT.AUTH;
-      default:
-        return EXIT.PROTOCOL;
-    }
-  }
-  const name = e instanceof Error ? e.name : '';
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Every error class with its exit code, each listed once; the first class the error is an instance of wins. */
+export const EXIT_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> = [
+  [UsageError, EXIT.USAGE],
+  // A configuration section names its key in the message (src/config.ts and each section's own parser).
+  [ConfigError, EXIT.CONFIG],
+  [DeviceConfigError, EXIT.CONFIG],
+  [TriggerConfigError, EXIT.CONFIG],
+  [UiConfigError, EXIT.CONFIG],
+  [NotificationConfigError, EXIT.CONFIG],
   // Bad input named on the command line or in a file: malformed WBXML/XML, a component that is not deployed.
-  if (name === 'WbxmlError' || name === 'SyncmlError' || name === 'UnknownComponentError' || name === 'AmbiguousComponentError') return EXIT.INPUT;
-  if (name === 'ConfigError' || name === 'DeviceConfigError' || name === 'TriggerConfigError' || name === 'UiConfigError') return EXIT.CONFIG;
+  [RequestError, EXIT.INPUT],
+  [InputError, EXIT.INPUT],
+  [WbxmlError, EXIT.INPUT],
+  [SyncmlError, EXIT.INPUT],
+  [UnknownComponentError, EXIT.INPUT],
+  [AmbiguousComponentError, EXIT.INPUT],
+  [RefusedError, EXIT.REFUSED],
+  [BusyError, EXIT.BUSY],
+];
+
+/** SessionError by what failed (src/dm/session.ts): every kind listed, so that a new kind must be given its code. */
+const EXIT_BY_SESSION_KIND: Record<SessionErrorKind, number> = {
+  transport: EXIT.NETWORK,
+  'tls-certificate': EXIT.NETWORK,
+  http: EXIT.REFUSED,
+  auth: EXIT.AUTH,
+  protocol: EXIT.PROTOCOL,
+  limit: EXIT.PROTOCOL,
+};
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof SessionError) return EXIT_BY_SESSION_KIND[e.kind] ?? EXIT.PROTOCOL;
+  for (const [cls, code] of EXIT_BY_CLASS) if (e instanceof cls) return code;
   return EXIT.ERROR;
 }
 

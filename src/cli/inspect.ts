@@ -1,6 +1,6 @@
 // `dm-agent status`, `dm-agent info`, `dm-agent tree get|list URI`: read-only views of the agent's state.
 import { EXIT, UsageError } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { openAgent } from './open-agent.js';
 import { InputError } from './errors.js';
 import { base64Encode } from '../bytes.js';

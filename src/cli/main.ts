@@ -2,7 +2,8 @@
 import { ConfigError, parseConfigText, type AgentConfig } from '../config.js';
 import { EXIT, HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import type { CliHost } from './host.js';
-import { createOutput, type Output } from './output.js';
+import { createOutput } from './output.js';
+import type { CommandContext } from './context.js';
 import { utf8Decode } from '../bytes.js';
 import { runRequest } from './request.js';
 import { runWbxml } from './wbxml.js';
@@ -10,19 +11,12 @@ import { runInfo, runStatus, runTree } from './inspect.js';
 import { runSession } from './session.js';
 import { runDaemon } from './daemon.js';
 import { exitCodeFor, describeError } from './errors.js';
+import { validateSections } from './config-sections.js';
 
 declare const __DM_AGENT_VERSION__: string;
 export const VERSION = typeof __DM_AGENT_VERSION__ === 'string' ? __DM_AGENT_VERSION__ : '0.0.0-dev';
 
 export const DEFAULT_CONFIG_PATH = '/etc/dm-agent/config.json';
-
-export interface CommandContext {
-  args: ParsedArgs;
-  host: CliHost;
-  out: Output;
-  /** Loads and validates the configuration (lazily: `wbxml` needs none). */
-  config(): Promise<AgentConfig>;
-}
 
 export async function runCli(argv: string[], host: CliHost): Promise<number> {
   let args: ParsedArgs;
@@ -102,5 +96,7 @@ async function loadConfig(args: ParsedArgs, host: CliHost): Promise<AgentConfig>
   if (!config.server.url && args.command !== 'info' && args.command !== 'status' && args.command !== 'tree') {
     throw new ConfigError('server.url', 'is required (set it in the config file or pass --server URL)');
   }
+  validateSections(config);
+  if (host.checkConfig) host.checkConfig(config);
   return config;
 }

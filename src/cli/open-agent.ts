@@ -1,9 +1,9 @@
 // Opens the agent for a command: the runtime's ports for this configuration, composed with the core. A command that
 // writes state takes the state directory's lock first (src/cli/state-lock.ts) and gives it up when the agent closes;
 // a read-only one never locks and never saves.
-import { ConfigError, type AgentConfig } from '../config.js';
-import type { CommandContext } from './main.js';
-import type { PlatformPorts } from './host.js';
+import type { AgentConfig } from '../config.js';
+import type { CommandContext } from './context.js';
+import type { PlatformPorts } from '../platform-ports.js';
 import { composeAgent } from '../agent/compose.js';
 import type { Agent } from '../agent/agent.js';
 import { acquireStateLock } from './state-lock.js';
@@ -32,11 +32,5 @@ export async function composeWith(
   ports: PlatformPorts,
   options: { xml?: boolean; readOnly?: boolean; onClose?: () => Promise<void> },
 ): Promise<Agent> {
-  try {
-    return await composeAgent(config, ports, { encoding: options.xml ? 'xml' : undefined, sources: ports.sources, readOnly: options.readOnly, onClose: options.onClose });
-  } catch (e) {
-    // A section validated by its own module (scomo, fumo, device...) names the key; keep it a configuration error.
-    if (e instanceof Error && /Config(uration)?Error$/.test(e.name) && !(e instanceof ConfigError)) throw new ConfigError((e as Error & { key?: string }).key || 'config', e.message);
-    throw e;
-  }
+  return composeAgent(config, ports, { encoding: options.xml ? 'xml' : undefined, sources: ports.sources, readOnly: options.readOnly, onClose: options.onClose });
 }

@@ -1,7 +1,7 @@
 // `dm-agent request --device|--user [--fumo X | --scomo | --component ID] [--data STR] [--server URL] [--xml]`
 import { buildUpdateRequest, classifyAnswer, fumoNodeUri, type RequestOrigin, type UpdateTarget } from '../alerts/update-request.js';
 import { UsageError, EXIT } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { RefusedError } from './errors.js';
 import { openAgent } from './open-agent.js';
 

@@ -1,6 +1,6 @@
 // `dm-agent session [--server URL] [--xml]`: one client-initiated session (delivers pending result reports too).
 import { EXIT, UsageError } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { openAgent } from './open-agent.js';
 
 export async function runSession(ctx: CommandContext): Promise<number> {

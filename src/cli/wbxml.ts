@@ -2,7 +2,7 @@
 import { wbxmlToXml, xmlToWbxml } from '../syncml/index.js';
 import { base64Encode, utf8Decode } from '../bytes.js';
 import { EXIT, UsageError } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { InputError } from './errors.js';
 
 /**

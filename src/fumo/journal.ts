@@ -3,7 +3,6 @@
 // Storage is a minimal get/put-JSON interface; src/state/DurableStore (atomic files over the Storage port) plugs in.
 
 import type { FumoOperation } from './state';
-import type { PendingReport } from './reports';
 
 export interface JournalStore {
   /** The stored JSON value, or null when absent. */
@@ -110,11 +109,4 @@ export interface FumoDocument {
   job: JobRecord | null;
   /** A verified package kept in the staging file (after Download, or when HaveData). */
   package: VerifiedInfo | null;
-}
-
-export interface ReportDocument {
-  version: 1;
-  reports: PendingReport[];
-  /** Ids acknowledged recently: a report with one of these ids is never queued again. */
-  acked: string[];
 }

@@ -5,7 +5,7 @@
 // (docs/robustness.md "Delivery: at least once").
 
 import type { FumoOperation } from './state';
-import type { JournalStore, ReportDocument } from './journal';
+import type { JournalStore } from './journal';
 
 export type AlertMark = 'fatal' | 'critical' | 'minor' | 'warning' | 'informational' | 'harmless' | 'indeterminate';
 
@@ -27,6 +27,14 @@ export interface PendingReport {
   mark: AlertMark;
   /** Human-readable cause, for logs and the UI (not sent). */
   message: string;
+}
+
+/** The document `fumo-reports` in the journal store: the reports waiting for the server's acknowledgement. */
+export interface ReportDocument {
+  version: 1;
+  reports: PendingReport[];
+  /** Ids acknowledged recently: a report with one of these ids is never queued again. */
+  acked: string[];
 }
 
 const NAME = 'fumo-reports';

@@ -6,7 +6,6 @@ export * from './state.js';
 export * from './outbox.js';
 export * from './reconcile.js';
 export * from './report.js';
-export * from './update-request.js';
 export * from './deployed.js';
 export * from './operations.js';
 export * from './mo.js';

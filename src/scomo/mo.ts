@@ -9,33 +9,22 @@
 
 import { utf8Decode } from '../bytes.js';
 import type { InventorySource } from '../inventory/source.js';
-import type { Log } from '../ports.js';
 import { DeployedState, DmStatus, SCOMO_MO_ID } from './codes.js';
 import { DeployedInventory } from './deployed.js';
-import { OperationRunner } from './operations.js';
-import type { Activator, Installer, JsonStore, PackageDownload, PackageFiles } from './ports.js';
-import type { AlertOptions, ScomoReport } from './report.js';
+import { OperationRunner, type OperationServices } from './operations.js';
+import type { JsonStore, PackageFiles } from './ports.js';
+import type { ScomoReport } from './report.js';
 import { DeliveredOperation, DeployedOperation, DownloadOperation, ScomoDoc, ScomoJob, ScomoState } from './state.js';
 import { OUTBOX_NAME, ScomoOutbox } from './outbox.js';
 import { reconcileScomo, trimDone } from './reconcile.js';
 
-export interface ScomoConfig {
+export interface ScomoConfig extends OperationServices {
   /** Where the MO is mounted, default `./SCOMO`. */
   rootUri?: string;
   sources: InventorySource[];
   store: JsonStore;
   /** Document name in the store, default `scomo`; the outbox is `<storeName>-reports` (default `scomo-reports`). */
   storeName?: string;
-  download?: PackageDownload;
-  files?: PackageFiles;
-  installer?: Installer;
-  activator?: Activator;
-  log?: Log;
-  alert?: AlertOptions;
-  supportedEnvTypes?: string[];
-  /** Starts of one job before it is given up as 1412 (default 2: one re-run after a restart). */
-  maxStarts?: number;
-  onReport?: (report: ScomoReport) => void;
 }
 
 export interface MoValue {

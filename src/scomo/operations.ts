@@ -22,11 +22,8 @@ import type { ScomoDoc, ScomoJob, ScomoState } from './state.js';
 import type { ScomoOutbox } from './outbox.js';
 import { reportIdOf, trimDone } from './reconcile.js';
 
-export interface OperationDeps {
-  rootUri: string;
-  state: ScomoState;
-  outbox: ScomoOutbox;
-  deployed: DeployedInventory;
+/** The device services and policies the operations run with; the MO's configuration (src/scomo/mo.ts) passes them on. */
+export interface OperationServices {
   download?: PackageDownload;
   files?: PackageFiles;
   installer?: Installer;
@@ -35,9 +32,17 @@ export interface OperationDeps {
   alert?: AlertOptions;
   /** Accepted Download/<x>/EnvType values; undefined or empty accepts any (docs/protocol.md §6.3 1413). */
   supportedEnvTypes?: string[];
+  /** Starts of one job before it is given up as 1412 (default 2: one re-run after a restart). */
   maxStarts?: number;
   /** Called after a report was stored durably (e.g. to start a session that carries it). */
   onReport?: (report: ScomoReport) => void;
+}
+
+export interface OperationDeps extends OperationServices {
+  rootUri: string;
+  state: ScomoState;
+  outbox: ScomoOutbox;
+  deployed: DeployedInventory;
 }
 
 interface Outcome {

@@ -1,8 +1,8 @@
-// SCOMO as one of the agent's report sources (src/agent/reports.ts): pending OperationComplete reports become
+// SCOMO as one of the agent's report sources (src/dm/report-source.ts): pending OperationComplete reports become
 // Generic Alerts (docs/protocol.md §6.4) carrying the report id as `ref`; the agent acknowledges them after the server's 200/202.
 
 import type { GenericAlert } from '../dm/generic-alert.js';
-import type { ReportSource } from '../agent/reports.js';
+import type { ReportSource } from '../dm/report-source.js';
 import { OPERATION_COMPLETE_ALERT, isSuccessResult } from './codes.js';
 import type { ScomoMo } from './mo.js';
 import { ScomoReport, operationCompleteData } from './report.js';

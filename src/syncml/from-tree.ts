@@ -4,7 +4,7 @@
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
 import type { Alert, Chal, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncHdr, SyncML } from './model';
 import { concatBytes, utf8Encode } from '../bytes';
-import { decodeUtf8, isUtf8 } from '../wbxml/utf8';
+import { decodeUtf8, isUtf8 } from '../utf8.js';
 import { SyncmlError } from './errors';
 import { writeXml } from './xml-write';
 

@@ -5,7 +5,7 @@
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
 import type { Language } from '../wbxml/codepages';
 import { base64Encode } from '../bytes';
-import { decodeUtf8, isUtf8 } from '../wbxml/utf8';
+import { decodeUtf8, isUtf8 } from '../utf8.js';
 
 export interface XmlWriteOptions {
   /** Language whose page namespaces are written as xmlns; without it only `ns`/attributes are written. */

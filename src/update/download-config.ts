@@ -14,7 +14,7 @@
 // ```
 // ------------------------------------------------------------------------------------------------------------------
 import { ConfigError } from '../config.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
+import { DEFAULT_BACKOFF } from '../backoff.js';
 import type { DownloadLimitKey, DownloadOptions } from './download.js';
 
 export interface DownloadConfig {

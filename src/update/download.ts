@@ -9,7 +9,7 @@
 // issues").
 
 import type { Clock, Random } from '../ports';
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './backoff';
+import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from '../backoff.js';
 import { TransferError, UpdateError, resultForHttpStatus, resultForTransfer } from './errors';
 import { FumoResult } from '../fumo/result-codes';
 import type { Downloader, FetchHead, StagingFiles } from './ports';

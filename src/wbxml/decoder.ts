@@ -4,7 +4,7 @@
 // a string-table public id without its NUL, a SyncML 1.1 id on DM 1.2 content, empty STR_I, OPAQUE text,
 // public id 0x01 (unknown) = SyncML 1.2. Every failure is a WbxmlError carrying the byte offset.
 
-import { decodeUtf8 } from './utf8';
+import { decodeUtf8 } from '../utf8.js';
 import { WbxmlError } from './errors';
 import { type DecodeLimits, resolveLimits } from './limits';
 import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from './codepages';

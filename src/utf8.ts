@@ -1,4 +1,5 @@
-// Hot-path UTF-8 -> string for the WBXML decoder: an ASCII fast path (most DM strings are ASCII) and a closure-free
+// Hot-path UTF-8 -> string for the WBXML decoder and the byte helpers (src/bytes.ts), outside src/wbxml so that
+// neither imports the other: an ASCII fast path (most DM strings are ASCII) and a closure-free
 // general loop with the same semantics as bytes.ts utf8Decode (malformed sequences become U+FFFD). No per-byte
 // allocation: code units are gathered in one reusable buffer and turned into a string per 4 KiB block.
 

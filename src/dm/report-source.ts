@@ -2,7 +2,7 @@
 // in an OMA-TS-DM_Protocol-V1_2 Generic Alert 1226): kept durably until the server acknowledges the Generic Alert that carries them, re-sent after a crash,
 // a reboot or a lost acknowledgement, never after the ack. A re-sent report carries the same Correlator and result,
 // so the server counts it once (docs/robustness.md "Delivery: at least once").
-import type { GenericAlert } from '../dm/generic-alert.js';
+import type { GenericAlert } from './generic-alert.js';
 
 /** A source of pending reports and of asynchronous work started by the server's Exec commands. */
 export interface ReportSource {
