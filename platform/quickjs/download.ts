@@ -171,13 +171,18 @@ class StagedSink {
     this.sinceSync += chunk.length;
     if (this.sinceSync >= this.syncEvery) {
       this.sinceSync = 0;
-      // Started now (dmnative's fsync runs at once, before the next chunk is read); awaited by sync()/settle().
-      const p = this.d.syncFd(this.fd, this.file).catch((e) => {
-        if (this.syncError === null) this.syncError = e;
-      });
+      // Started now (dmnative's fsync runs at once, before the next chunk is read); awaited by durable()/settle().
+      const p = this.syncNow();
       this.syncing = this.syncing.then(() => p);
     }
     return true;
+  }
+  private async syncNow(): Promise<void> {
+    try {
+      await this.d.syncFd(this.fd, this.file);
+    } catch (e) {
+      if (this.syncError === null) this.syncError = e;
+    }
   }
   /** The periodic fsyncs have finished; the first failure among them is thrown. */
   async settle(): Promise<void> {
@@ -186,7 +191,7 @@ class StagedSink {
     if (this.syncError !== null) throw syncFailure(this.syncError, this.file);
   }
   /** Everything written so far is on the medium. */
-  async sync(): Promise<void> {
+  async durable(): Promise<void> {
     await this.settle();
     try {
       await this.d.syncFd(this.fd, this.file);
@@ -341,7 +346,7 @@ export class QjsDownloader implements Downloader {
         if (slow !== null) throw slow;
         if (res.code !== 0) throw curlKind(res.code, res.stderr, true);
         // Durable before success is reported: the caller marks the download complete next.
-        await staged.sync();
+        await staged.durable();
         const size = fileSize(r.file);
         if (hooks.onProgress) hooks.onProgress(size);
         return { status: parsed.status, headers: parsed.headers, fileSize: size };
