@@ -9,8 +9,9 @@
 //   size cap    curl writes the body to stdout and this adapter writes it to the file, stopping curl before a byte
 //               past the cap would be written (--max-filesize alone only refuses an announced Content-Length before
 //               curl 8.4: an endless body without one would fill the disk)
-// The answer head (curl -D) is polled while curl runs, so onResponse sees it early; a non-2xx answer's body is cut
-// away again (the file is truncated back to <offset>). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
+// The answer head (curl -D) is read at the first body byte (and polled while curl runs), and the body reaches the
+// file only after onResponse handled a 2xx head; a non-2xx answer's body is never written. The staged file is made
+// durable as on Node (StagedSink). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
 
 import * as os from 'os';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
@@ -69,59 +70,43 @@ function syncFailure(e: unknown, file: string): unknown {
   return new TransferError(n === 28 /* ENOSPC */ || n === 122 /* EDQUOT */ ? 'no-space' : 'io', `fsync ${file}: ${(e as Error).message}`);
 }
 
-/**
- * The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`.
- * curl's body reaches the disk through this sink, so this is where it is made durable: the file's name is synced
- * with its directory when it is created, its bytes every `syncEvery` bytes and before the transfer reports success
- * (fsync(2): written data and a new name survive a power cut only once synced). The resume offset after a cut is
- * the file's size, and the "complete" marker (src/update/download.ts) is written only after sync() returned, so
- * neither is ever ahead of bytes that are on the medium (docs/robustness.md §7).
- */
+/** Most body bytes held in memory while the answer's head is handled (StagedSink.write). */
 const QUEUE_MAX = 8 << 20;
 
+/**
+ * The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`.
+ * curl's body reaches the disk through this sink, so this is where it is made durable, as on Node
+ * (platform/node/download.ts): the file is opened only once the answer's head was handled (onResponse persisted the
+ * validator, src/update/download.ts), its name is synced with its directory when it is created, its bytes every
+ * `syncEvery` bytes and before the transfer reports success (fsync(2): written data and a new name survive a power
+ * cut only once synced). The resume offset after a cut is the file's size, and the "complete" marker is written
+ * only after durable() returned, so neither is ever ahead of bytes that are on the medium (docs/robustness.md §7).
+ */
 class StagedSink {
+  private fd = -1;
   private size: number;
   private sinceSync = 0;
   private syncing: Promise<void> = Promise.resolve();
   private syncError: unknown = null;
-  /** An exception from a write (not a -errno return): passed on by settle(). */
+  /** An exception from opening or writing (not a -errno return): passed on by settle(). */
   private fault: unknown = null;
-  /** Body bytes that came before the answer's head was handled (onResponse), written when it has been. */
+  /** Body bytes that came before the head was handled and the file opened; null once they are written. */
   private queue: Uint8Array[] | null = [];
   private queued = 0;
   failure: TransferError | null = null;
-  private constructor(
+  constructor(
     private readonly file: string,
-    private readonly fd: number,
-    offset: number,
+    private readonly offset: number,
     private readonly d: Durability,
     private readonly syncEvery: number,
     private readonly cap?: number,
   ) {
     this.size = offset;
   }
-  static async open(file: string, offset: number, d: Durability, syncEvery: number, cap?: number): Promise<StagedSink> {
-    const fd = check('open', file, os.open(file, os.O_WRONLY | os.O_CREAT | (offset === 0 ? os.O_TRUNC : 0), 0o600));
-    const sink = new StagedSink(file, fd, offset, d, syncEvery, cap);
-    try {
-      if (offset > 0) check('seek', file, os.seek(fd, offset, 0 /* SEEK_SET */));
-      // The file may have been created just now: until its directory is synced its name is not durable, and a power
-      // cut would lose every byte the fsyncs below made durable (test/powercut-qjs-pagecache.test.ts, "fsynced
-      // download bytes survive").
-      else {
-        const slash = file.lastIndexOf('/');
-        await d.syncDir(slash > 0 ? file.substring(0, slash) : '.');
-      }
-    } catch (e) {
-      sink.close();
-      throw syncFailure(e, file);
-    }
-    return sink;
-  }
   /**
-   * False stops the transfer. Until release() the chunks wait in memory: on Node no body byte is written before
-   * onResponse has persisted the validator (src/update/download.ts), and so it is here, or bytes could survive a cut
-   * that no resume can vouch for. What waits is what curl delivers while the sidecar is written (a few ms).
+   * False stops the transfer. Until release() the chunks wait in memory: no body byte may reach the file before
+   * onResponse has persisted the validator, or bytes could survive a cut that no resume can vouch for. What waits is
+   * what curl delivers while the sidecar is written (a few ms); past QUEUE_MAX the transfer stops (and is resumed).
    */
   write(chunk: Uint8Array): boolean {
     if (this.failure || this.syncError !== null || this.fault !== null) return false;
@@ -141,16 +126,30 @@ class StagedSink {
       return false;
     }
   }
-  /** The head was handled: what waited is written, and so is everything after it. */
-  release(): void {
+  /** The head was handled and it is a 2xx: the file is opened and what waited is written, then all that follows. */
+  async release(): Promise<void> {
+    try {
+      this.fd = check('open', this.file, os.open(this.file, os.O_WRONLY | os.O_CREAT | (this.offset === 0 ? os.O_TRUNC : 0), 0o600));
+      if (this.offset > 0) check('seek', this.file, os.seek(this.fd, this.offset, 0 /* SEEK_SET */));
+      // The file may have been created just now: until its directory is synced its name is not durable, and a power
+      // cut would lose every byte the fsyncs below made durable (test/powercut-qjs-pagecache.test.ts, "fsynced
+      // download bytes survive").
+      else {
+        const slash = this.file.lastIndexOf('/');
+        await this.d.syncDir(slash > 0 ? this.file.substring(0, slash) : '.');
+      }
+    } catch (e) {
+      this.fault = this.fault || syncFailure(e, this.file);
+      return;
+    }
     const q = this.queue || [];
     this.queue = null;
     for (const c of q) if (!this.write(c)) break;
   }
-  /** The head was refused: nothing of this answer is written. */
-  drop(): void {
+  /** Nothing of this answer goes to the file (an error page, or a head onResponse refused). */
+  discard(): void {
     this.queue = [];
-    this.failure = this.failure || new TransferError('network', 'answer refused');
+    this.failure = this.failure || new TransferError('network', 'answer not written');
   }
   private put(chunk: Uint8Array): boolean {
     if (this.cap !== undefined && this.size + chunk.length > this.cap) {
@@ -193,6 +192,7 @@ class StagedSink {
   /** Everything written so far is on the medium. */
   async durable(): Promise<void> {
     await this.settle();
+    if (this.fd < 0) return;
     try {
       await this.d.syncFd(this.fd, this.file);
     } catch (e) {
@@ -201,7 +201,8 @@ class StagedSink {
     this.sinceSync = 0;
   }
   close(): void {
-    os.close(this.fd);
+    if (this.fd >= 0) os.close(this.fd);
+    this.fd = -1;
   }
 }
 
@@ -244,7 +245,7 @@ export class QjsDownloader implements Downloader {
         }
         for (const k of Object.keys(r.headers || {})) args.push('-H', `${k}: ${(r.headers as Record<string, string>)[k]}`);
         args.push('--', r.url);
-        const staged = await StagedSink.open(r.file, offset, durability, this.o.syncEveryBytes || 8 << 20, r.maxFileSize);
+        const staged = new StagedSink(r.file, offset, durability, this.o.syncEveryBytes || 8 << 20, r.maxFileSize);
         sink = staged;
         let finished = false;
         let told: FetchHead | null = null;
@@ -260,10 +261,10 @@ export class QjsDownloader implements Downloader {
             // The body is measured from the answer on, as on Node (curl's own floor covers the wait for it).
             if (r.lowSpeed) meter = new LowSpeedMeter(r.lowSpeed, Date.now());
             responding = hooks.onResponse(h).then(
-              () => staged.release(),
+              () => (h.status === 200 || h.status === 206 ? staged.release() : staged.discard()),
               (e) => {
                 hookError = e;
-                staged.drop();
+                staged.discard();
                 stopCurl();
               },
             );
@@ -333,13 +334,11 @@ export class QjsDownloader implements Downloader {
         if (parsed !== null) await respond(told || parsed);
         else if (responding !== null) await responding;
         await staged.settle();
-        if (hookError !== null) {
-          await truncateTo(r.file, offset);
-          throw hookError;
-        }
+        // A refused head or an error page was never written (the sink waits for a handled 2xx head): the file still
+        // ends at `offset`.
+        if (hookError !== null) throw hookError;
         if (parsed === null) throw curlKind(res.code === 0 ? 52 : res.code, res.stderr);
         if (parsed.status !== 200 && parsed.status !== 206) {
-          await truncateTo(r.file, offset); // keep the partial object, drop an error page
           return { status: parsed.status, headers: parsed.headers, fileSize: offset };
         }
         if (staged.failure) throw staged.failure;
