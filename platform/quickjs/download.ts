@@ -23,6 +23,7 @@ import { parseResponseHead } from './transport.js';
 import type { Sha256Provider } from './hash.js';
 import { Durability, commandDurability, nativeDurability } from './storage.js';
 import { loadDmNative } from './native.js';
+import { dirOf, writeFileAtomic } from './atomic-file.js';
 
 export interface QjsDownloaderOptions {
   curl?: string;
@@ -135,8 +136,7 @@ class StagedSink {
       // cut would lose every byte the fsyncs below made durable (test/powercut-qjs-pagecache.test.ts, "fsynced
       // download bytes survive").
       else {
-        const slash = this.file.lastIndexOf('/');
-        await this.d.syncDir(slash > 0 ? this.file.substring(0, slash) : '.');
+        await this.d.syncDir(dirOf(this.file));
       }
     } catch (e) {
       this.fault = this.fault || syncFailure(e, this.file);
@@ -425,24 +425,7 @@ export class QjsStagingFiles implements StagingFiles {
     return b === null ? null : utf8Decode(b);
   }
   async writeTextAtomic(file: string, text: string): Promise<void> {
-    const d = await this.durability;
-    const tmp = `${file}.tmp`;
-    const data = utf8Encode(text);
-    const fd = check('open', tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600));
-    try {
-      let off = 0;
-      while (off < data.length) off += check('write', tmp, os.write(fd, data.buffer as ArrayBuffer, data.byteOffset + off, data.length - off));
-      await d.syncFd(fd, tmp);
-    } finally {
-      os.close(fd);
-    }
-    check('rename', tmp, os.rename(tmp, file));
-    const slash = file.lastIndexOf('/');
-    // Makes the sidecar's rename durable (StagingFiles contract, src/update/ports.ts). scripts/mutate-durability lists
-    // it as a survivor: test/powercut-qjs-pagecache.test.ts transfers with the Node downloader, whose own directory
-    // sync makes the rename durable anyway. On qjs curl writes the staged file and nothing else syncs this directory,
-    // so here it is what keeps the validator (the resume point) across a cut.
-    await d.syncDir(slash > 0 ? file.substring(0, slash) : '.');
+    await writeFileAtomic(await this.durability, file, utf8Encode(text));
   }
   async remove(file: string): Promise<void> {
     removeFile(file);

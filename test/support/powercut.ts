@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { JournalStore } from '../../src/fumo/journal';
-import { writeFileAtomic } from '../../platform/node/download';
+import { writeFileAtomic } from '../../platform/node/atomic-file';
 
 export class PowerCut extends Error {
   constructor(message: string) {
