@@ -287,7 +287,16 @@ export class QjsDownloader implements Downloader {
               }
             }
             if (told === null && !finished) {
-              const h = headOf();
+              let h: FetchHead | null = null;
+              try {
+                h = headOf();
+              } catch (e) {
+                // An unreadable head refuses the answer, as a refusing onResponse does.
+                hookError = e;
+                staged.discard();
+                stopCurl();
+                return;
+              }
               if (h !== null) await respond(h);
             } else if (hooks.onProgress) hooks.onProgress(fileSize(r.file));
           }
