@@ -42,6 +42,17 @@ export interface Transport {
   post(request: HttpRequest): Promise<HttpResponse>;
 }
 
+/**
+ * Durable JSON documents by name: the one store interface of the FUMO journal and outbox, the DM tree and SCOMO
+ * state. src/state/durable-store.ts DurableStore implements it over Storage (checksummed, with a `.prev` copy).
+ */
+export interface JsonStore {
+  /** The stored value, or null when absent. */
+  get(name: string): Promise<unknown | null>;
+  /** Atomic replace: after a power cut the old or the new value, never a mix (Storage.writeAtomic). */
+  put(name: string, value: unknown): Promise<void>;
+}
+
 /** Durable key/value files in the agent's state directory. `name` is a plain file name, never a path. */
 export interface Storage {
   /** The file's bytes, or null when it does not exist. */

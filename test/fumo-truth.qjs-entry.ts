@@ -4,7 +4,7 @@
 // Usage: qjs -m bundle.js '<json: DeviceArgs & LifeArgs>'
 import * as std from 'std';
 import * as os from 'os';
-import type { JournalStore } from '../src/fumo/journal';
+import type { JsonStore } from '../src/ports';
 import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
 import { QjsFwEnv, createQjsUbootAbWriter } from '../platform/quickjs/flash-uboot-ab';
@@ -32,7 +32,7 @@ async function main() {
   const hash = await loadSha256();
   const durability = commandDurability();
   const storage = new QjsStorage(`${a.dir}/state`, { durability });
-  const store: JournalStore = {
+  const store: JsonStore = {
     get: async (n) => {
       const b = await storage.read(`${n}.json`);
       return b === null ? null : JSON.parse(utf8Decode(b));

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { DpkgInstaller, OpkgInstaller, ScriptInstaller, routeInstallers } from '../platform/node/installer/index.js';
 import { ServiceActivator } from '../platform/node/service.js';
-import { dpkgStatusSource, jsonFileStore, manifestFolderSource, nodePackageFiles } from '../platform/node/inventory.js';
+import { dpkgStatusSource, manifestFolderSource, nodePackageFiles } from '../platform/node/inventory.js';
+import { NodeFileStorage } from '../platform/node/storage.js';
+import { DurableStore } from '../src/state/durable-store.js';
 import { ScomoError, ScomoMo } from '../src/scomo/index.js';
 import type { Component } from '../src/inventory/component.js';
 
@@ -132,7 +134,7 @@ describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
     const make = () =>
       new ScomoMo({
         sources: [dpkgStatusSource(status, { recheckMs: 0 })],
-        store: jsonFileStore(state),
+        store: new DurableStore(new NodeFileStorage(state)), // the agent's own store (src/agent/compose.ts)
         download,
         files: nodePackageFiles,
         installer: dpkgFor(root),
@@ -300,7 +302,7 @@ describe('service activator (fake systemctl and init.d on PATH)', () => {
     writeFileSync(path.join(manifests, 'sensord.json'), JSON.stringify({ id: 'sensord', name: 'Sensor daemon', version: '4.1', service: 'sensord' }));
     const mo = new ScomoMo({
       sources: [manifestFolderSource(manifests)],
-      store: jsonFileStore(path.join(work, 'state-svc')),
+      store: new DurableStore(new NodeFileStorage(path.join(work, 'state-svc'))),
       activator: new ServiceActivator({ kind: 'initd', initDir }),
     });
     expect(await mo.exec('Inventory/Deployed/sensord/Operations/Deactivate', { correlator: 'd1' })).toBe(202);

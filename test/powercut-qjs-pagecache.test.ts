@@ -1,19 +1,20 @@
 // The QuickJS adapters on the page-cache model: QjsStorage under DurableStore (FUMO journal and outbox),
-// QjsStagingFiles (download sidecar, staged package reads) and the QuickJS file writer (QjsFileWriter /
-// QjsSlotWriter), with their Durability port doing the fsyncs dmnative does,
-// cut at every write, create, rename, link, unlink, fsync and directory fsync × drop/keep/prefix, with the same checks
-// as the Node run (test/support/fumo-pagecache.ts fileScenario). QuickJS's `os`/`std` come from
-// test/support/qjs-os-model.ts: the adapters' code runs on Node, not on the qjs engine, and the package transfer
-// itself is the Node downloader's (the QuickJS one runs curl, which the model cannot hold).
+// QjsDownloader (the staged package as its sink writes curl's output), QjsStagingFiles (download sidecar, staged
+// package reads) and the QuickJS file writer (QjsFileWriter / QjsSlotWriter), with their Durability port doing the
+// fsyncs dmnative does, cut at every write, create, rename, link, unlink, fsync, directory fsync and curl start ×
+// drop/keep/prefix, with the same checks as the Node run (test/support/fumo-pagecache.ts fileScenario: fsynced
+// download bytes survive, the next GET resumes at what survived, the installed image hashes right). QuickJS's
+// `os`/`std` come from test/support/qjs-os-model.ts, and so does curl (real HTTP to the loopback package server,
+// its head file and the body it pipes modelled there): the adapters' code runs on Node, not on the qjs engine.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPkgServer, PkgServer } from './support/pkg-server';
 import { CRASH_CHOICES, useModel } from './support/page-cache';
-import { CHECKPOINT, fileScenario, usePkgServer } from './support/fumo-pagecache';
+import { CHECKPOINT, ROOT, SYNC_EVERY, fileScenario, usePkgServer } from './support/fumo-pagecache';
 import { QJS, useQjsModel } from './support/qjs-os-model';
 import { QjsStorage } from '../platform/quickjs/storage';
 import { QjsFileWriter } from '../platform/quickjs/flash-file';
 import { jsSha256 } from '../platform/quickjs/hash';
-import { QjsStagingFiles } from '../platform/quickjs/download';
+import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
 
 vi.mock('os', async () => (await import('./support/qjs-os-model')).QJS.os);
 vi.mock('std', async () => (await import('./support/qjs-os-model')).QJS.std);
@@ -41,6 +42,9 @@ const qjsFile = {
   storage: (dir: string) => new QjsStorage(dir, { durability: QJS.durability }),
   writer: (target: string) => new QjsFileWriter(target, jsSha256(), QJS.durability),
   files: () => new QjsStagingFiles(jsSha256(), QJS.durability),
+  // curl's head file goes to a directory of its own on the model (a tmpfs on a device); polled every ms so that a
+  // run does not wait for the 100 ms default.
+  downloader: () => new QjsDownloader({ durability: QJS.durability, syncEveryBytes: SYNC_EVERY, tempBase: `${ROOT}/tmp`, pollMs: 1 }),
   onModel: useQjsModel,
 };
 
@@ -58,7 +62,7 @@ describe('QuickJS adapters on the page-cache model: file-writer update, every cu
         for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, qjsFile, cp)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
-      console.log(`QuickJS file writer + QjsStorage + QjsStagingFiles (health ${healthy}, checkpoints every ${cp}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      console.log(`QuickJS file writer + QjsStorage + QjsDownloader + QjsStagingFiles (health ${healthy}, checkpoints every ${cp}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
       expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
     }, 900_000);
   }

@@ -4,7 +4,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import { FumoEngine } from '../src/fumo/engine';
-import type { JournalStore } from '../src/fumo/journal';
+import type { JsonStore } from '../src/ports';
 import { downloadResumable } from '../src/update/download';
 import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
@@ -40,7 +40,7 @@ async function main() {
   const hash = await loadSha256();
   const durability = commandDurability();
   const storage = new QjsStorage(`${a.dir}/state`, { durability });
-  const store: JournalStore = {
+  const store: JsonStore = {
     get: async (n) => {
       const b = await storage.read(`${n}.json`);
       return b === null ? null : JSON.parse(utf8Decode(b));

@@ -4,12 +4,13 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { open, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports';
 import { TransferError } from '../../src/update/errors';
 import { LowSpeedMeter } from '../../src/update/low-speed';
 import { sha256File } from './hash';
+import { syncDirOf, writeFileAtomic } from './atomic-file';
 
 export interface NodeDownloaderOptions {
   /** Extra CA certificates (PEM) for https. */
@@ -316,32 +317,3 @@ export class NodeStagingFiles implements StagingFiles {
     return s.bavail * s.bsize;
   }
 }
-
-async function syncDirOf(file: string): Promise<void> {
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-/** tmp + fsync + rename + fsync(dir): the file holds either the old or the new content after a power cut. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-  // Makes the rename durable (the StagingFiles contract, src/update/ports.ts). The power-cut proof cannot miss it
-  // today (scripts/mutate-durability lists it as a survivor): its only user, the download sidecar, is re-derivable —
-  // the transfer's own directory sync (fetchToFile) makes the validator's rename durable before any body byte, and a
-  // lost "complete" marker only costs a new GET (416, start over), never a wrong image (Verify hashes the file). It
-  // stays so that the sidecar, and any later user, gets the atomic durable replace the port promises.
-  await syncDirOf(file);
-}
-

@@ -5,7 +5,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileSources, type InventoryFiles } from '../../src/inventory/file-sources.js';
-import type { JsonStore } from '../../src/scomo/ports.js';
 
 /** null for a missing file (ENOENT); every other failure is thrown as it is. */
 async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
@@ -36,41 +35,3 @@ export const nodePackageFiles = {
     await fs.rm(file, { force: true });
   },
 };
-
-/**
- * A JsonStore in one directory (temp file, fsync, rename, fsync dir). The agent should use src/state's DurableStore
- * (checksummed, keeps .prev); this is the small stand-in for tests and tools that do not need that. Its fsyncs stay
- * although no power-cut scenario runs it (scripts/mutate-durability lists them as survivors for that reason): a tool
- * that keeps state in it gets the same atomic replace the Storage port promises (src/ports.ts).
- */
-export function jsonFileStore(dir: string): JsonStore {
-  return {
-    async get(name) {
-      try {
-        return JSON.parse(await fs.readFile(path.join(dir, name + '.json'), 'utf8'));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw e;
-      }
-    },
-    async put(name, value) {
-      await fs.mkdir(dir, { recursive: true });
-      const target = path.join(dir, name + '.json');
-      const tmp = target + '.tmp';
-      const fh = await fs.open(tmp, 'w');
-      try {
-        await fh.writeFile(JSON.stringify(value));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, target);
-      const d = await fs.open(dir, 'r');
-      try {
-        await d.sync();
-      } finally {
-        await d.close();
-      }
-    },
-  };
-}

@@ -1,10 +1,11 @@
-// Node adapter for the Storage port: one file per name in a state directory. writeAtomic follows the classic
-// sequence (docs/design.md, update safety): write a temporary file, fsync it, rename it over the target, fsync the
-// directory, so after a power cut the name holds either the old or the new bytes, never a mix.
+// Node adapter for the Storage port: one file per name in a state directory. writeAtomic is the classic sequence
+// (docs/design.md, update safety) in atomic-file.ts: write a temporary file, fsync it, rename it over the target,
+// fsync the directory, so after a power cut the name holds either the old or the new bytes, never a mix.
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Storage } from '../../src/ports';
+import { writeFileAtomic } from './atomic-file';
 
 export class StorageNameError extends Error {
   constructor(message: string) {
@@ -48,27 +49,7 @@ export class NodeFileStorage implements Storage {
     await this.ensureDir();
     const target = path.join(this.dir, name);
     // Temp names start with '.', which checkName never allows, so they cannot collide with a document.
-    const tmp = path.join(this.dir, `.tmp-${name}-${process.pid}-${++counter}`);
-    try {
-      const fh = await fs.open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, target);
-    } catch (e) {
-      // Disk full or similar: the target is untouched; do not leave the half-written temp file behind.
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
-    const dh = await fs.open(this.dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await writeFileAtomic(target, data, { tmp: path.join(this.dir, `.tmp-${name}-${process.pid}-${++counter}`) });
   }
 
   async remove(name: string): Promise<void> {

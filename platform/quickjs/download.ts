@@ -9,8 +9,9 @@
 //   size cap    curl writes the body to stdout and this adapter writes it to the file, stopping curl before a byte
 //               past the cap would be written (--max-filesize alone only refuses an announced Content-Length before
 //               curl 8.4: an endless body without one would fill the disk)
-// The answer head (curl -D) is polled while curl runs, so onResponse sees it early; a non-2xx answer's body is cut
-// away again (the file is truncated back to <offset>). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
+// The answer head (curl -D) is read at the first body byte (and polled while curl runs), and the body reaches the
+// file only after onResponse handled a 2xx head; a non-2xx answer's body is never written. The staged file is made
+// durable as on Node (StagedSink). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
 
 import * as os from 'os';
 import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
@@ -22,6 +23,7 @@ import { parseResponseHead } from './transport.js';
 import type { Sha256Provider } from './hash.js';
 import { Durability, commandDurability, nativeDurability } from './storage.js';
 import { loadDmNative } from './native.js';
+import { dirOf, writeFileAtomic } from './atomic-file.js';
 
 export interface QjsDownloaderOptions {
   curl?: string;
@@ -30,6 +32,10 @@ export interface QjsDownloaderOptions {
   /** How often the head/size are polled while curl runs (ms, default 100). */
   pollMs?: number;
   tempBase?: string;
+  /** fsync the staged file every this many bytes (default 8 MiB, as on Node) so a power cut loses little. */
+  syncEveryBytes?: number;
+  /** Default: dmnative when present, else the `sync` command (platform/quickjs/storage.ts). */
+  durability?: Durability;
 }
 
 function fileSize(path: string): number {
@@ -58,23 +64,94 @@ function curlKind(code: number, stderr: string, answered = false): TransferError
 
 const sleep = (ms: number) => new Promise<void>((r) => os.setTimeout(r, ms));
 
-/** The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`. */
-class CappedSink {
-  private readonly fd: number;
+/** An fsync failure as a transfer failure (dmnative throws Errors carrying `errno`); anything else passes unchanged. */
+function syncFailure(e: unknown, file: string): unknown {
+  const n = e && typeof (e as { errno?: unknown }).errno === 'number' ? (e as { errno: number }).errno : null;
+  if (n === null) return e;
+  return new TransferError(n === 28 /* ENOSPC */ || n === 122 /* EDQUOT */ ? 'no-space' : 'io', `fsync ${file}: ${(e as Error).message}`);
+}
+
+/** Most body bytes held in memory while the answer's head is handled (StagedSink.write). */
+const QUEUE_MAX = 8 << 20;
+
+/**
+ * The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`.
+ * curl's body reaches the disk through this sink, so this is where it is made durable, as on Node
+ * (platform/node/download.ts): the file is opened only once the answer's head was handled (onResponse persisted the
+ * validator, src/update/download.ts), its name is synced with its directory when it is created, its bytes every
+ * `syncEvery` bytes and before the transfer reports success (fsync(2): written data and a new name survive a power
+ * cut only once synced). The resume offset after a cut is the file's size, and the "complete" marker is written
+ * only after durable() returned, so neither is ever ahead of bytes that are on the medium (docs/robustness.md §7).
+ */
+class StagedSink {
+  private fd = -1;
   private size: number;
+  private sinceSync = 0;
+  private syncing: Promise<void> = Promise.resolve();
+  private syncError: unknown = null;
+  /** An exception from opening or writing (not a -errno return): passed on by settle(). */
+  private fault: unknown = null;
+  /** Body bytes that came before the head was handled and the file opened; null once they are written. */
+  private queue: Uint8Array[] | null = [];
+  private queued = 0;
   failure: TransferError | null = null;
   constructor(
     private readonly file: string,
-    offset: number,
+    private readonly offset: number,
+    private readonly d: Durability,
+    private readonly syncEvery: number,
     private readonly cap?: number,
   ) {
-    this.fd = check('open', file, os.open(file, os.O_WRONLY | os.O_CREAT | (offset === 0 ? os.O_TRUNC : 0), 0o600));
     this.size = offset;
-    if (offset > 0) check('seek', file, os.seek(this.fd, offset, 0 /* SEEK_SET */));
   }
-  /** False stops the transfer. */
+  /**
+   * False stops the transfer. Until release() the chunks wait in memory: no body byte may reach the file before
+   * onResponse has persisted the validator, or bytes could survive a cut that no resume can vouch for. What waits is
+   * what curl delivers while the sidecar is written (a few ms); past QUEUE_MAX the transfer stops (and is resumed).
+   */
   write(chunk: Uint8Array): boolean {
-    if (this.failure) return false;
+    if (this.failure || this.syncError !== null || this.fault !== null) return false;
+    if (this.queue !== null) {
+      this.queued += chunk.length;
+      if (this.queued > QUEUE_MAX) {
+        this.failure = new TransferError('network', `more than ${QUEUE_MAX} body bytes arrived before the answer's head was handled`);
+        return false;
+      }
+      this.queue.push(new Uint8Array(chunk));
+      return true;
+    }
+    try {
+      return this.put(chunk);
+    } catch (e) {
+      this.fault = e;
+      return false;
+    }
+  }
+  /** The head was handled and it is a 2xx: the file is opened and what waited is written, then all that follows. */
+  async release(): Promise<void> {
+    try {
+      this.fd = check('open', this.file, os.open(this.file, os.O_WRONLY | os.O_CREAT | (this.offset === 0 ? os.O_TRUNC : 0), 0o600));
+      if (this.offset > 0) check('seek', this.file, os.seek(this.fd, this.offset, 0 /* SEEK_SET */));
+      // The file may have been created just now: until its directory is synced its name is not durable, and a power
+      // cut would lose every byte the fsyncs below made durable (test/powercut-qjs-pagecache.test.ts, "fsynced
+      // download bytes survive").
+      else {
+        await this.d.syncDir(dirOf(this.file));
+      }
+    } catch (e) {
+      this.fault = this.fault || syncFailure(e, this.file);
+      return;
+    }
+    const q = this.queue || [];
+    this.queue = null;
+    for (const c of q) if (!this.write(c)) break;
+  }
+  /** Nothing of this answer goes to the file (an error page, or a head onResponse refused). */
+  discard(): void {
+    this.queue = [];
+    this.failure = this.failure || new TransferError('network', 'answer not written');
+  }
+  private put(chunk: Uint8Array): boolean {
     if (this.cap !== undefined && this.size + chunk.length > this.cap) {
       this.failure = new TransferError('too-large', `object is larger than the ${this.cap} bytes it may take; stopped there`);
       return false;
@@ -90,16 +167,51 @@ class CappedSink {
       done += n;
     }
     this.size += chunk.length;
+    this.sinceSync += chunk.length;
+    if (this.sinceSync >= this.syncEvery) {
+      this.sinceSync = 0;
+      // Started now (dmnative's fsync runs at once, before the next chunk is read); awaited by durable()/settle().
+      const p = this.syncNow();
+      this.syncing = this.syncing.then(() => p);
+    }
     return true;
   }
+  private async syncNow(): Promise<void> {
+    try {
+      await this.d.syncFd(this.fd, this.file);
+    } catch (e) {
+      if (this.syncError === null) this.syncError = e;
+    }
+  }
+  /** The periodic fsyncs have finished; the first failure among them is thrown. */
+  async settle(): Promise<void> {
+    await this.syncing;
+    if (this.fault !== null) throw this.fault;
+    if (this.syncError !== null) throw syncFailure(this.syncError, this.file);
+  }
+  /** Everything written so far is on the medium. */
+  async durable(): Promise<void> {
+    await this.settle();
+    if (this.fd < 0) return;
+    try {
+      await this.d.syncFd(this.fd, this.file);
+    } catch (e) {
+      throw syncFailure(e, this.file);
+    }
+    this.sinceSync = 0;
+  }
   close(): void {
-    os.close(this.fd);
+    if (this.fd >= 0) os.close(this.fd);
+    this.fd = -1;
   }
 }
 
 export class QjsDownloader implements Downloader {
   private dir: string | null = null;
-  constructor(private readonly o: QjsDownloaderOptions = {}) {}
+  private readonly durability: Promise<Durability>;
+  constructor(private readonly o: QjsDownloaderOptions = {}) {
+    this.durability = o.durability ? Promise.resolve(o.durability) : loadDmNative().then((dm) => (dm ? nativeDurability(dm) : commandDurability()));
+  }
 
   private temp(suffix: string): string {
     if (this.dir === null) this.dir = makePrivateDir('dm-dl', this.o.tempBase);
@@ -114,8 +226,10 @@ export class QjsDownloader implements Downloader {
 
   async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
     let offset = r.offset;
+    const durability = await this.durability;
     for (let round = 0; round < 2; round++) {
       const head = this.temp('head');
+      let sink: StagedSink | null = null;
       try {
         if (offset > 0) await truncateTo(r.file, offset);
         const args = this.base().concat(['-D', head, '-o', '-', '--connect-timeout', String(Math.max(1, Math.ceil(r.connectTimeoutMs / 1000)))]);
@@ -131,12 +245,36 @@ export class QjsDownloader implements Downloader {
         }
         for (const k of Object.keys(r.headers || {})) args.push('-H', `${k}: ${(r.headers as Record<string, string>)[k]}`);
         args.push('--', r.url);
+        const staged = new StagedSink(r.file, offset, durability, this.o.syncEveryBytes || 8 << 20, r.maxFileSize);
+        sink = staged;
         let finished = false;
         let told: FetchHead | null = null;
+        let responding: Promise<void> | null = null;
         let hookError: unknown = null;
         let meter: LowSpeedMeter | undefined;
         let slow: TransferError | null = null;
         let stopCurl: () => void = () => undefined;
+        // onResponse once; the body waiting in the sink is written only after it resolved.
+        const respond = (h: FetchHead): Promise<void> => {
+          if (responding === null) {
+            told = h;
+            // The body is measured from the answer on, as on Node (curl's own floor covers the wait for it).
+            if (r.lowSpeed) meter = new LowSpeedMeter(r.lowSpeed, Date.now());
+            responding = hooks.onResponse(h).then(
+              () => (h.status === 200 || h.status === 206 ? staged.release() : staged.discard()),
+              (e) => {
+                hookError = e;
+                staged.discard();
+                stopCurl();
+              },
+            );
+          }
+          return responding;
+        };
+        const headOf = (): FetchHead | null => {
+          const text = readText(head);
+          return text !== null && /\r?\n\r?\n/.test(text) && /^HTTP\/\S+\s+(?!1\d\d)\d{3}/m.test(text) ? parseResponseHead(text, r.url) : null;
+        };
         const watcher = (async () => {
           // Poll the dumped head and the file size while curl runs (progress, early onResponse, low speed).
           while (!finished) {
@@ -148,36 +286,52 @@ export class QjsDownloader implements Downloader {
                 stopCurl();
               }
             }
-            if (told === null) {
-              const text = readText(head);
-              if (text !== null && /\r?\n\r?\n/.test(text) && /^HTTP\/\S+\s+(?!1\d\d)\d{3}/m.test(text)) {
-                try {
-                  told = parseResponseHead(text, r.url);
-                  // The body is measured from the answer on, as on Node (curl's own floor covers the wait for it).
-                  if (r.lowSpeed) meter = new LowSpeedMeter(r.lowSpeed, Date.now());
-                  await hooks.onResponse(told);
-                } catch (e) {
-                  hookError = e;
-                }
+            if (told === null && !finished) {
+              let h: FetchHead | null = null;
+              try {
+                h = headOf();
+              } catch (e) {
+                // An unreadable head refuses the answer, as a refusing onResponse does.
+                hookError = e;
+                staged.discard();
+                stopCurl();
+                return;
               }
+              if (h !== null) await respond(h);
             } else if (hooks.onProgress) hooks.onProgress(fileSize(r.file));
           }
         })();
-        const sink = new CappedSink(r.file, offset, r.maxFileSize);
+        // Settled here so that a watcher failure after a failed exec is not left unhandled.
+        const watched = watcher.then(
+          () => null,
+          (e: unknown) => ({ e }),
+        );
         let res;
         try {
           res = await exec(args, {
             onStdout: (chunk) => {
               if (meter) meter.add(chunk.length);
-              return hookError === null && sink.write(chunk);
+              if (hookError !== null) return false;
+              // curl has written (and flushed) the head before the first body byte: hand it on now rather than at
+              // the next poll, so the body waits in memory as briefly as it can.
+              if (told === null) {
+                try {
+                  const h = headOf();
+                  if (h !== null) void respond(h);
+                } catch (e) {
+                  hookError = e;
+                  return false;
+                }
+              }
+              return staged.write(chunk);
             },
             onStart: (stop) => (stopCurl = stop),
           });
         } finally {
-          sink.close();
+          finished = true;
         }
-        finished = true;
-        await watcher;
+        const w = await watched;
+        if (w !== null) throw w.e;
         const headText = readText(head) || '';
         if (res.code === 33 && offset > 0) {
           offset = 0; // the server ignored the range (If-Range mismatch): start over
@@ -186,30 +340,26 @@ export class QjsDownloader implements Downloader {
         }
         let parsed: FetchHead | null = null;
         if (/^HTTP\//m.test(headText)) parsed = parseResponseHead(headText, r.url);
-        if (parsed !== null && told === null) {
-          told = parsed;
-          try {
-            await hooks.onResponse(parsed);
-          } catch (e) {
-            hookError = e;
-          }
-        }
-        if (hookError !== null) {
-          await truncateTo(r.file, offset);
-          throw hookError;
-        }
+        if (parsed !== null) await respond(told || parsed);
+        else if (responding !== null) await responding;
+        await staged.settle();
+        // A refused head or an error page was never written (the sink waits for a handled 2xx head): the file still
+        // ends at `offset`.
+        if (hookError !== null) throw hookError;
         if (parsed === null) throw curlKind(res.code === 0 ? 52 : res.code, res.stderr);
         if (parsed.status !== 200 && parsed.status !== 206) {
-          await truncateTo(r.file, offset); // keep the partial object, drop an error page
           return { status: parsed.status, headers: parsed.headers, fileSize: offset };
         }
-        if (sink.failure) throw sink.failure;
+        if (staged.failure) throw staged.failure;
         if (slow !== null) throw slow;
         if (res.code !== 0) throw curlKind(res.code, res.stderr, true);
+        // Durable before success is reported: the caller marks the download complete next.
+        await staged.durable();
         const size = fileSize(r.file);
         if (hooks.onProgress) hooks.onProgress(size);
         return { status: parsed.status, headers: parsed.headers, fileSize: size };
       } finally {
+        if (sink) sink.close();
         removeFile(head);
       }
     }
@@ -284,24 +434,7 @@ export class QjsStagingFiles implements StagingFiles {
     return b === null ? null : utf8Decode(b);
   }
   async writeTextAtomic(file: string, text: string): Promise<void> {
-    const d = await this.durability;
-    const tmp = `${file}.tmp`;
-    const data = utf8Encode(text);
-    const fd = check('open', tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600));
-    try {
-      let off = 0;
-      while (off < data.length) off += check('write', tmp, os.write(fd, data.buffer as ArrayBuffer, data.byteOffset + off, data.length - off));
-      await d.syncFd(fd, tmp);
-    } finally {
-      os.close(fd);
-    }
-    check('rename', tmp, os.rename(tmp, file));
-    const slash = file.lastIndexOf('/');
-    // Makes the sidecar's rename durable (StagingFiles contract, src/update/ports.ts). scripts/mutate-durability lists
-    // it as a survivor: test/powercut-qjs-pagecache.test.ts transfers with the Node downloader, whose own directory
-    // sync makes the rename durable anyway. On qjs curl writes the staged file and nothing else syncs this directory,
-    // so here it is what keeps the validator (the resume point) across a cut.
-    await d.syncDir(slash > 0 ? file.substring(0, slash) : '.');
+    await writeFileAtomic(await this.durability, file, utf8Encode(text));
   }
   async remove(file: string): Promise<void> {
     removeFile(file);

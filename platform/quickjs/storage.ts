@@ -1,13 +1,14 @@
 // Storage port on QuickJS: one file per name in the agent's state directory.
 //
-// writeAtomic follows the sequence the port promises (src/ports.ts) and docs/update-practice.md asks for: write
-// `<name>.tmp`, fsync it, close, rename over `<name>`, fsync the directory. A power cut at any point leaves
+// writeAtomic follows the sequence the port promises (src/ports.ts) and docs/update-practice.md asks for, in
+// atomic-file.ts: write `<name>.tmp`, fsync it, close, rename over `<name>`, fsync the directory. A power cut at any point leaves
 // either the old or the new content under `<name>`; stray `*.tmp` files are ignored by list() and overwritten
 // by the next write. fsync comes from dmnative (QuickJS's `os`/`std` have none); on a stock qjs the `sync`
 // command (coreutils >= 8.24 / busybox with file arguments) is used instead, which is slower but durable.
 import * as os from 'os';
 import type { Storage } from '../../src/ports.js';
-import { check, exec, listDir, mkdirp, readBytes, writeAll, QjsFileError } from './files.js';
+import { check, exec, listDir, mkdirp, readBytes, QjsFileError } from './files.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { loadDmNative, type DmNative } from './native.js';
 
 export class StorageNameError extends Error {
@@ -85,23 +86,9 @@ export class QjsStorage implements Storage {
 
   async writeAtomic(name: string, data: Uint8Array): Promise<void> {
     const target = this.path(name);
-    const tmp = target + TMP_SUFFIX;
     const durability = await this.durability;
     mkdirp(this.dir, 0o700);
-    const fd = check('open', tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, this.fileMode));
-    let closed = false;
-    try {
-      writeAll(fd, data, tmp);
-      await durability.syncFd(fd, tmp);
-      closed = true;
-      check('close', tmp, os.close(fd));
-      check('rename', `${tmp} -> ${target}`, os.rename(tmp, target));
-    } catch (e) {
-      if (!closed) os.close(fd);
-      os.remove(tmp);
-      throw e;
-    }
-    await durability.syncDir(this.dir);
+    await writeFileAtomic(durability, target, data, { tmp: target + TMP_SUFFIX, mode: this.fileMode });
   }
 
   async remove(name: string): Promise<void> {
@@ -109,10 +96,10 @@ export class QjsStorage implements Storage {
     const ret = os.remove(path);
     if (ret === -2 /* ENOENT: already gone */) return;
     check('remove', path, ret);
-    // scripts/mutate-durability lists this one as a survivor: no power-cut scenario removes a document (DurableStore
-    // removes only when it sets damaged copies aside, after keeping them), and a removal undone by a cut is harmless
-    // there (the damaged copy is found and set aside again). It stays so that remove() is as durable as writeAtomic().
-    await (await this.durability).syncDir(this.dir);
+    // No directory sync, as on Node (platform/node/storage.ts): a removal a power cut undoes harms nothing. The only
+    // caller is DurableStore setting a damaged document aside (src/state/durable-store.ts), after the copies it keeps
+    // were written atomically; if the removal is lost, the next start finds the damaged original again and sets it
+    // aside once more. The Storage port (src/ports.ts) promises atomicity for writeAtomic only.
   }
 
   async list(): Promise<string[]> {

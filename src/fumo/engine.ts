@@ -9,11 +9,11 @@
 // Steps and their handlers are in steps.ts. The journal is written BEFORE each step runs, so every durable effect of a
 // step is followed by a journal write naming the next step; a power cut in between re-runs the (idempotent) step.
 
-import type { Clock, Log, Random } from '../ports';
+import type { Clock, JsonStore, Log, Random } from '../ports';
 import { hex } from '../bytes';
 import { FumoResult, isSuccessResult } from './result-codes';
 import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation } from './state';
-import type { ExecRequest, FumoDocument, JobRecord, JournalStore, StepName } from './journal';
+import type { ExecRequest, FumoDocument, JobRecord, StepName } from './journal';
 import { PendingReport, ReportBook, Serial } from './reports';
 import { STEPS, StepContext, StepOutcome, failure, rebootSince } from './steps';
 import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports';
@@ -24,7 +24,7 @@ import type { DownloadLimitKey, DownloadOptions } from '../update/download';
 export interface FumoEngineOptions {
   /** The FUMO `<x>` node, e.g. `./FUMO` or `./FwUpdate/Package1`. */
   fumoUri: string;
-  store: JournalStore;
+  store: JsonStore;
   downloader: Downloader;
   files: StagingFiles;
   writer: FlashWriter;

@@ -1,18 +1,12 @@
 // The FUMO journal: one small JSON document, rewritten atomically BEFORE each step runs (Mender style, docs/update-practice.md
 // §11.5/§11.9), so a restart resumes at the step that was about to run. Every handler is re-runnable.
-// Storage is a minimal get/put-JSON interface; src/state/DurableStore (atomic files over the Storage port) plugs in.
+// Storage is the JsonStore port (src/ports.ts); src/state/DurableStore (atomic files over the Storage port) plugs in.
 
+import type { JsonStore } from '../ports';
 import type { FumoOperation } from './state';
 
-export interface JournalStore {
-  /** The stored JSON value, or null when absent. */
-  get(name: string): Promise<unknown | null>;
-  /** Atomic replace (tmp + fsync + rename + fsync dir). */
-  put(name: string, value: unknown): Promise<void>;
-}
-
-/** In-memory JournalStore (tests, and devices that accept losing jobs at reboot). */
-export class MemoryJournalStore implements JournalStore {
+/** In-memory JsonStore (tests, and devices that accept losing jobs at reboot). */
+export class MemoryJournalStore implements JsonStore {
   readonly data = new Map<string, string>();
   async get(name: string): Promise<unknown | null> {
     const v = this.data.get(name);

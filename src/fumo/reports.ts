@@ -5,7 +5,7 @@
 // (docs/robustness.md "Delivery: at least once").
 
 import type { FumoOperation } from './state';
-import type { JournalStore } from './journal';
+import type { JsonStore } from '../ports';
 
 export type AlertMark = 'fatal' | 'critical' | 'minor' | 'warning' | 'informational' | 'harmless' | 'indeterminate';
 
@@ -56,7 +56,7 @@ export class Serial {
 export class ReportBook {
   private doc: ReportDocument = { version: 1, reports: [], acked: [] };
   private readonly serial = new Serial();
-  constructor(private readonly store: JournalStore) {}
+  constructor(private readonly store: JsonStore) {}
 
   async load(): Promise<void> {
     const v = (await this.store.get(NAME)) as ReportDocument | null;

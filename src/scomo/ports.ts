@@ -3,11 +3,7 @@
 
 import type { Component } from '../inventory/component.js';
 
-/** Durable JSON documents by name (src/state DurableStore fits: atomic put). */
-export interface JsonStore {
-  get(name: string): Promise<unknown | null>;
-  put(name: string, value: unknown): Promise<void>;
-}
+export type { JsonStore } from '../ports.js';
 
 /** A downloaded delivery package on local storage. */
 export interface DownloadedPackage {

@@ -6,7 +6,7 @@
 //   -> Add only: target already there (418) -> the command itself.
 // 425 rather than 401 for an ACL refusal: docs/protocol.md §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
 
-import type { Log } from '../ports';
+import type { JsonStore, Log } from '../ports';
 import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl';
 import {
   type AccessContext,
@@ -28,11 +28,8 @@ import { DmStatus, TreeError } from './status';
 import { type TreeTransaction, UndoLog } from './transaction';
 import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri';
 
-/** The durable JSON store the tree persists through (src/state/DurableStore implements it). */
-export interface JsonStore {
-  get(name: string): Promise<unknown | null>;
-  put(name: string, value: unknown): Promise<void>;
-}
+/** The durable JSON store the tree persists through (src/ports.ts; src/state/DurableStore implements it). */
+export type { JsonStore };
 
 export interface DmTreeOptions {
   store?: JsonStore;

@@ -5,7 +5,7 @@
 // process (what the agent's runPendingJobs does after a session), then the server acknowledges every pending report.
 
 import { FumoEngine } from '../../src/fumo/engine';
-import type { JournalStore } from '../../src/fumo/journal';
+import type { JsonStore } from '../../src/ports';
 import type { Clock, DeviceInfoReader, Log, Random } from '../../src/ports';
 import type { Downloader, FlashWriter, StagingFiles } from '../../src/update/ports';
 
@@ -28,7 +28,7 @@ export interface LifeArgs {
 }
 
 export interface LifeKit {
-  store: JournalStore;
+  store: JsonStore;
   downloader: Downloader;
   files: StagingFiles;
   writer: FlashWriter;
@@ -53,7 +53,7 @@ export async function runLife(kit: LifeKit, a: LifeArgs): Promise<LifeOutcome> {
   const logs: string[] = [];
   const log: Log = { log: (level, message) => void logs.push(`${level}: ${message}`) };
   let off = false;
-  const store: JournalStore = {
+  const store: JsonStore = {
     get: (n) => kit.store.get(n),
     put: async (n, v) => {
       if (off) throw new Error('power is off');

@@ -11,7 +11,7 @@ import { DurableStore } from '../../src/state/durable-store';
 import { FumoEngine } from '../../src/fumo/engine';
 import type { FumoDocument } from '../../src/fumo/journal';
 import type { Storage } from '../../src/ports';
-import type { FlashWriter, StagingFiles } from '../../src/update/ports';
+import type { Downloader, FlashWriter, StagingFiles } from '../../src/update/ports';
 
 export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 export const oldFw = new Uint8Array(randomBytes(40_000));
@@ -100,7 +100,7 @@ export async function fileScenario(
   cutAt: number | null,
   choice: CrashChoice,
   healthy: boolean,
-  rt: { storage: StorageFactory; writer(target: string): FlashWriter; files?(): StagingFiles; onModel?(pc: PageCache): void },
+  rt: { storage: StorageFactory; writer(target: string): FlashWriter; files?(): StagingFiles; downloader?(): Downloader; onModel?(pc: PageCache): void },
   /** 0: no install checkpoint at all (an image smaller than checkpointBytes), so only finish() makes `.new` durable. */
   checkpointBytes = CHECKPOINT,
 ): Promise<Outcome> {
@@ -128,7 +128,7 @@ export async function fileScenario(
     const engine = new FumoEngine({
       fumoUri: './FUMO',
       store: new DurableStore(rt.storage(STATE), undefined, { setAside: { now: () => Date.now() } }),
-      downloader: new NodeDownloader({ writeBufferBytes: WRITE_BUFFER, syncEveryBytes: SYNC_EVERY }),
+      downloader: rt.downloader ? rt.downloader() : new NodeDownloader({ writeBufferBytes: WRITE_BUFFER, syncEveryBytes: SYNC_EVERY }),
       files: rt.files ? rt.files() : new NodeStagingFiles(),
       writer: rt.writer(TARGET),
       clock: { now: () => Date.now(), sleep: async () => undefined },

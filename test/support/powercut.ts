@@ -4,8 +4,8 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { JournalStore } from '../../src/fumo/journal';
-import { writeFileAtomic } from '../../platform/node/download';
+import type { JsonStore } from '../../src/ports';
+import { writeFileAtomic } from '../../platform/node/atomic-file';
 
 export class PowerCut extends Error {
   constructor(message: string) {
@@ -37,8 +37,8 @@ export class PowerSwitch {
   }
 }
 
-/** JournalStore over atomic files in a directory (the shape src/state/DurableStore will have). */
-export class FileJournalStore implements JournalStore {
+/** JsonStore over atomic files in a directory (the shape src/state/DurableStore will have). */
+export class FileJournalStore implements JsonStore {
   constructor(private readonly dir: string, private readonly tick?: (what: string) => void) {
     mkdirSync(dir, { recursive: true });
   }

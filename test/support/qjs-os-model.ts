@@ -6,7 +6,10 @@
 // the adapters' Durability port (qjsDurability below), as dmnative's fsync/fsyncPath would.
 
 import { execFile } from 'node:child_process';
+import * as http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { PageCache, PowerCut, type ModelHandle } from './page-cache';
+import type { ExecOptions, ExecResult } from '../../platform/quickjs/files';
 import type { Durability } from '../../platform/quickjs/storage';
 
 const O_RDONLY = 0;
@@ -139,7 +142,18 @@ export function qjsModel(): QjsModel {
     clearTimeout: (t: ReturnType<typeof setTimeout>) => clearTimeout(t),
     platform: 'linux',
   };
-  const std = { strerror: (e: number) => `errno ${e}`, getenv: () => undefined };
+  const std = {
+    strerror: (e: number) => `errno ${e}`,
+    getenv: () => undefined,
+    // Temporary names (files.ts randomHex8) read /dev/urandom; no other file is opened through std.
+    open(p: string) {
+      if (p !== '/dev/urandom') throw new Error(`qjs-os-model: std.open(${p}) not modelled`);
+      return {
+        read: (buf: ArrayBuffer, off: number, len: number) => (new Uint8Array(buf, off, len).set(randomBytes(len)), len),
+        close: () => 0,
+      };
+    },
+  };
   const durability: Durability = {
     async syncFd(n: number) {
       model().hSync(fd(n).h);
@@ -167,22 +181,24 @@ export function qjsModel(): QjsModel {
  */
 const REAL_PROGRAMS = ['dpkg', 'dpkg-deb', 'dpkg-query'];
 
-function runReal(args: string[]): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
+function runReal(args: string[]): Promise<ExecResult> {
   return new Promise((resolve) => {
     execFile(args[0], args.slice(1), { encoding: 'utf8' }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
-      resolve({ code, stdout, stderr, timedOut: false });
+      resolve({ code, signal: 0, timedOut: false, overflowed: false, stdout, stderr, stdoutBytes: new TextEncoder().encode(stdout) });
     });
   });
 }
 
 /**
- * The helper programs the QuickJS adapters run on model paths (`ln -f A B`, `truncate -s N F` from the file writer,
- * `df -Pk DIR` from the staging files on a qjs without dmnative), done on the model with the same effect; the dpkg
- * programs above run for real; anything else is refused so an unexpected program cannot pass unnoticed.
+ * The helper programs the QuickJS adapters run on model paths (`ln -f A B`, `truncate -s N F` from the file writer
+ * and the downloader, `df -Pk DIR` from the staging files on a qjs without dmnative, `curl` from the downloader),
+ * done on the model with the same effect; the dpkg programs above run for real; anything else is refused so an
+ * unexpected program cannot pass unnoticed.
  */
 export function modelExec(getPc: () => PageCache) {
-  return async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  const ok = (stdout = ''): ExecResult => ({ code: 0, signal: 0, timedOut: false, overflowed: false, stdout, stderr: '', stdoutBytes: new Uint8Array(0) });
+  return async (args: string[], options: ExecOptions = {}): Promise<ExecResult> => {
     const pc = getPc();
     const program = args[0].slice(args[0].lastIndexOf('/') + 1);
     if (REAL_PROGRAMS.indexOf(program) >= 0) {
@@ -192,20 +208,73 @@ export function modelExec(getPc: () => PageCache) {
     if (args[0] === 'ln' && args[1] === '-f' && args.length === 4) {
       await pc.rm(args[3], { force: true });
       await pc.link(args[2], args[3]);
-      return { code: 0, stdout: '', stderr: '' };
+      return ok();
     }
     if (args[0] === 'truncate' && args[1] === '-s' && args.length === 4) {
       const h = await pc.open(args[3], 'r+');
       await h.truncate(Number(args[2]));
-      return { code: 0, stdout: '', stderr: '' };
+      return ok();
     }
     if (args[0] === 'df' && args[1] === '-Pk' && args.length === 3) {
       // Free space as the Node side's statfs model answers it (page-cache.ts statfs: 4 GiB).
       const kb = (await pc.statfs(args[2])).bavail * 4;
-      return { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\nmodel ${kb} 0 ${kb} 0% /\n`, stderr: '' };
+      return ok(`Filesystem 1024-blocks Used Available Capacity Mounted on\nmodel ${kb} 0 ${kb} 0% /\n`);
     }
+    if (args[0] === 'curl') return modelCurl(pc, args, options);
     throw new Error(`qjs-os-model: no model for the program ${args.join(' ')}`);
   };
+}
+
+/**
+ * curl as platform/quickjs/download.ts runs it for a package (`-D <head> -o - [-C N] [-H ...] -- URL`), over real
+ * HTTP to the loopback test server: the head is written to the -D file on the model (curl's own create and write,
+ * volatile like any other), the body is handed to onStdout in 64 KiB pieces, one per event-loop turn (what one
+ * pipe read gives the adapter), and the adapter's sink writes it to the staged file on the model. Starting curl is
+ * a cut point of its own. Like curl: -C with a 200 answer (the range was ignored) ends with exit 33 and no body;
+ * --max-filesize below an announced Content-Length is exit 63; onStdout returning false stops it (SIGTERM).
+ */
+async function modelCurl(pc: PageCache, args: string[], options: ExecOptions): Promise<ExecResult> {
+  const VALUE = new Set(['-A', '--cacert', '-D', '-o', '--connect-timeout', '--speed-limit', '--speed-time', '--limit-rate', '--max-filesize', '--max-time', '-C', '-H']);
+  const opt: Record<string, string> = {};
+  const headers: Record<string, string> = {};
+  let url = '';
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') url = args[++i];
+    else if (a === '-q' || a === '-sS') continue;
+    else if (VALUE.has(a)) {
+      const v = args[++i];
+      if (a === '-H') headers[v.slice(0, v.indexOf(':')).toLowerCase()] = v.slice(v.indexOf(':') + 1).trim();
+      else opt[a] = v;
+    } else throw new Error(`qjs-os-model: curl option ${a} not modelled`);
+  }
+  if (opt['-o'] !== '-' || !opt['-D'] || !url) throw new Error(`qjs-os-model: curl ${args.join(' ')} not modelled`);
+  pc.step('exec:curl');
+  if (opt['-A']) headers['user-agent'] = opt['-A'];
+  if (opt['-C']) headers['range'] = `bytes=${opt['-C']}-`;
+  const res = await new Promise<{ status: number; reason: string; raw: string[]; body: Buffer }>((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => resolve({ status: r.statusCode || 0, reason: r.statusMessage || '', raw: r.rawHeaders, body: Buffer.concat(chunks) }));
+      r.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  let headText = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
+  for (let i = 0; i < res.raw.length; i += 2) headText += `${res.raw[i]}: ${res.raw[i + 1]}\r\n`;
+  const hf = await pc.open(opt['-D'], 'w');
+  await hf.writeFile(headText + '\r\n');
+  await hf.close();
+  const result = (code: number, stderr = '', signal = 0): ExecResult => ({ code, signal, timedOut: false, overflowed: false, stdout: '', stderr, stdoutBytes: new Uint8Array(0) });
+  if (opt['-C'] && res.status === 200) return result(33, "curl: (33) HTTP server doesn't seem to support byte ranges. Cannot resume.");
+  if (opt['--max-filesize'] && res.status < 300 && res.body.length > Number(opt['--max-filesize'])) return result(63, 'curl: (63) Maximum file size exceeded');
+  if (options.onStart) options.onStart(() => undefined);
+  for (let off = 0; off < res.body.length; off += 65536) {
+    await new Promise((r) => setImmediate(r));
+    if (options.onStdout && !options.onStdout(new Uint8Array(res.body.subarray(off, off + 65536)))) return result(-1, '', 15);
+  }
+  return result(0);
 }
 
 /** One model for the whole test file: vi.mock factories and the test reach the same instance. */
