@@ -6,7 +6,7 @@
 // (dmnative, or the `sync` command on a stock qjs); test/powercut-qjs-pagecache.test.ts cuts at each step.
 import * as os from 'os';
 import { check, writeAll } from './files.js';
-import type { Durability } from './storage.js';
+import type { Durability } from './durability.js';
 
 export interface AtomicWriteOptions {
   /** The temporary file (default `<file>.tmp`), in the same directory so that the rename is atomic. */

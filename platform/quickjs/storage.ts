@@ -7,9 +7,12 @@
 // command (coreutils >= 8.24 / busybox with file arguments) is used instead, which is slower but durable.
 import * as os from 'os';
 import type { Storage } from '../../src/ports.js';
-import { check, exec, listDir, mkdirp, readBytes, QjsFileError } from './files.js';
+import { check, listDir, mkdirp, readBytes, QjsFileError } from './files.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { loadDmNative, type DmNative } from './native.js';
+import { loadDmNative } from './native.js';
+import { commandDurability, nativeDurability, type Durability } from './durability.js';
+
+export { commandDurability, nativeDurability, type Durability } from './durability.js';
 
 export class StorageNameError extends Error {
   constructor(readonly storageName: string, reason: string) {
@@ -28,28 +31,6 @@ export function checkStorageName(name: string): void {
   if (/[\x00-\x1f\x7f]/.test(name)) throw new StorageNameError(name, 'contains a control character');
   if (name.length > 200) throw new StorageNameError(name, 'longer than 200 characters');
   if (name.slice(-TMP_SUFFIX.length) === TMP_SUFFIX) throw new StorageNameError(name, `ends in ${TMP_SUFFIX} (reserved for atomic writes)`);
-}
-
-/** How data reaches the disk; dmnative in production, replaceable in tests. */
-export interface Durability {
-  syncFd(fd: number, path: string): Promise<void>;
-  syncDir(dir: string): Promise<void>;
-}
-
-export function nativeDurability(dm: DmNative): Durability {
-  return {
-    syncFd: async (fd) => dm.fsync(fd),
-    syncDir: async (dir) => dm.fsyncPath(dir),
-  };
-}
-
-/** Fallback for a stock qjs: `sync FILE` fsyncs that file (coreutils >= 8.24), `sync DIR` the directory. */
-export function commandDurability(): Durability {
-  const run = async (path: string) => {
-    const r = await exec(['sync', path]);
-    if (r.code !== 0) throw new Error(`sync ${path} failed (exit ${r.code}): ${r.stderr.trim()}`);
-  };
-  return { syncFd: (_fd, path) => run(path), syncDir: run };
 }
 
 export interface QjsStorageOptions {
