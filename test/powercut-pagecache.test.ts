@@ -48,9 +48,9 @@ import {
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { NodeFileStorage } from '../platform/node/storage';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { Slot, UbootAbWriter, bootedSlotFromCmdline } from '../platform/node/flash/uboot-ab';
+import { Slot, UbootAbWriter, bootedSlotFromCmdline } from './support/node-writers';
 import { simulateBoot } from '../platform/node/flash/uboot-sim';
-import { FileWriter } from '../platform/node/flash/file';
+import { FileWriter } from './support/node-writers';
 import { DurableStore } from '../src/state/durable-store';
 import { FumoEngine } from '../src/fumo/engine';
 import { FumoState } from '../src/fumo/state';

@@ -11,7 +11,8 @@ import { CRASH_CHOICES, useModel } from './support/page-cache';
 import { CHECKPOINT, fileScenario, usePkgServer } from './support/fumo-pagecache';
 import { QJS, useQjsModel } from './support/qjs-os-model';
 import { QjsStorage } from '../platform/quickjs/storage';
-import { QjsFileWriter } from '../platform/quickjs/flash-file';
+import { FileWriter } from '../src/update/writers/file';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
 import { jsSha256 } from '../platform/quickjs/hash';
 import { QjsStagingFiles } from '../platform/quickjs/download';
 
@@ -39,7 +40,7 @@ afterAll(() => {
 
 const qjsFile = {
   storage: (dir: string) => new QjsStorage(dir, { durability: QJS.durability }),
-  writer: (target: string) => new QjsFileWriter(target, jsSha256(), QJS.durability),
+  writer: (target: string) => new FileWriter(qjsWriterPorts(jsSha256(), QJS.durability).fs, target),
   files: () => new QjsStagingFiles(jsSha256(), QJS.durability),
   onModel: useQjsModel,
 };

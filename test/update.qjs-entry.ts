@@ -8,10 +8,9 @@ import type { JournalStore } from '../src/fumo/journal';
 import { downloadResumable } from '../src/update/download';
 import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
-import { createQjsFlashWriter } from '../platform/quickjs/flash-factory';
-import { parseFlashConfig } from '../platform/common/flash-config';
-import { QjsFileWriter } from '../platform/quickjs/flash-file';
-import { QjsCommandWriter } from '../platform/quickjs/flash-command';
+import { createFlashWriter } from '../src/update/writers/factory';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
+import { DEFAULT_STAGED_NAME } from '../src/update/installers/spec';
 import { loadSha256 } from '../platform/quickjs/hash';
 import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
 import { QjsRandom } from '../platform/quickjs/random';
@@ -78,12 +77,15 @@ async function main() {
     std.out.puts(JSON.stringify(out));
     return;
   }
-  const writer =
+  const ports = qjsWriterPorts(hash, durability);
+  const writer = createFlashWriter(
     a.mode === 'command'
-      ? new QjsCommandWriter({ install: a.install as string[], exitCodes: a.exitCodes, needsReboot: false })
+      ? { type: 'command', installer: 'custom', spec: { name: 'custom', observe: 'facts', stagedName: DEFAULT_STAGED_NAME, install: a.install as string[], exitCodes: a.exitCodes, needsReboot: false } }
       : a.mode === 'file'
-      ? new QjsFileWriter(a.target as string, hash, durability)
-      : createQjsFlashWriter(parseFlashConfig({ kind: 'uboot-ab', slots: a.slots, fwEnvConfig: a.cfg, defaultEnv: a.def, cmdlineFile: a.cmdline }), hash, durability);
+      ? { type: 'file', path: a.target as string }
+      : { type: 'uboot-ab', slotA: a.slots.A, slotB: a.slots.B, envConfig: a.cfg, bootedSlot: 'cmdline', cmdline: a.cmdline },
+    ports,
+  );
   let rebootRequested = false;
   const engine = new FumoEngine({
     fumoUri: './FUMO',

@@ -280,36 +280,38 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     if (same) return same;
     const before = await ctx.writer.status();
     const meta = { size: v.size, sha256: v.sha256, version: v.version, stagedFile: ctx.stagingFile };
-    if (ctx.writer.installFile) {
-      // Re-check the staged file right before handing it over (it sat on disk since Verify).
+    const w = ctx.writer;
+    if ('installFile' in w) {
+      // A whole-file installer is handed the staged file (src/update/ports.ts WholeFileWriter). Re-check it right
+      // before (it sat on disk since Verify).
       if (hex(await ctx.files.sha256(ctx.stagingFile)) !== v.sha256)
         throw new UpdateError(FumoResult.CorruptedPackage, 'staged package changed after verification');
-      await ctx.writer.installFile(ctx.stagingFile, meta);
+      await w.installFile(ctx.stagingFile, meta);
     } else {
       // Resume an interrupted slot write from its last checkpoint (docs/update-practice.md §10 step 3): the writer re-hashes the
       // slot prefix against the verified image's prefix and continues only when they match.
       let from = 0;
       if (job.installed !== undefined && job.installed > 0 && job.installed < v.size) {
         const prefix = hex(await ctx.files.sha256(ctx.stagingFile, job.installed));
-        const r = await ctx.writer.begin(meta, { offset: job.installed, prefixSha256: prefix });
+        const r = await w.begin(meta, { offset: job.installed, prefixSha256: prefix });
         from = typeof r === 'number' ? r : 0;
       } else {
-        await ctx.writer.begin(meta);
+        await w.begin(meta);
       }
       let sinceCheckpoint = 0;
       for (let off = from; off < v.size; ) {
         const chunk = await ctx.files.read(ctx.stagingFile, off, Math.min(ctx.chunkSize, v.size - off));
         if (chunk.length === 0) throw new UpdateError(FumoResult.UpdateFailed, `staged package ended at ${off}`);
-        await ctx.writer.writeChunk(chunk);
+        await w.writeChunk(chunk);
         off += chunk.length;
         sinceCheckpoint += chunk.length;
-        if (ctx.writer.sync && ctx.checkpointBytes > 0 && sinceCheckpoint >= ctx.checkpointBytes && off < v.size) {
-          await ctx.writer.sync(); // durable first, then journaled: the checkpoint never claims unsynced bytes
+        if (w.sync && ctx.checkpointBytes > 0 && sinceCheckpoint >= ctx.checkpointBytes && off < v.size) {
+          await w.sync(); // durable first, then journaled: the checkpoint never claims unsynced bytes
           await ctx.checkpoint({ installed: off });
           sinceCheckpoint = 0;
         }
       }
-      await ctx.writer.finish(); // read-back hash: the slot holds exactly the verified image
+      await w.finish(); // read-back hash: the slot holds exactly the verified image
     }
     const patch: Partial<JobRecord> = { installed: undefined };
     if (before.targetSlot !== undefined) patch.expectSlot = before.targetSlot;

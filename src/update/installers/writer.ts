@@ -10,22 +10,16 @@
 import type { Log } from '../../ports';
 import { FumoResult } from '../../fumo/result-codes';
 import { UpdateError } from '../errors';
-import type { BootExpectation, BootVerdict, FlashStatus, FlashWriter, ImageMeta } from '../ports';
+import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../ports';
+import type { CommandResult, CommandRunner } from '../writer-ports.js';
 import { InstallerSpec, commandLine, resultForExit } from './spec';
 import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status';
 import { ObservedBoot, judgeBoot } from './verdict';
 
-export interface CommandResult {
-  /** Exit code; 127 when the program could not be started. */
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 export interface InstallerWriterOptions {
   spec: InstallerSpec;
   /** Runs a program (PATH lookup, no shell); rejects only when it cannot be started at all. */
-  run(argv: string[], timeoutMs: number): Promise<CommandResult>;
+  run: CommandRunner;
   /** The running firmware version as the platform reports it (DevDetail FwV), for `observe: 'facts'`. */
   firmwareVersion?(): Promise<string | undefined>;
   log?: Log;
@@ -39,7 +33,7 @@ function firstLine(s: string): string | undefined {
   return line === '' ? undefined : line;
 }
 
-export class InstallerWriter implements FlashWriter {
+export class InstallerWriter implements WholeFileWriter {
   readonly kind = 'command';
   readonly needsReboot: boolean;
   constructor(private readonly o: InstallerWriterOptions) {
@@ -106,17 +100,9 @@ export class InstallerWriter implements FlashWriter {
     return st;
   }
 
+  /** Hands the staged, verified package to the installer (a whole file: nothing is streamed through the agent). */
   async installFile(file: string, _meta: ImageMeta): Promise<void> {
     await this.exec(this.o.spec.install, 'install', INSTALL_TIMEOUT_MS, { file });
-  }
-  async begin(): Promise<void> {
-    throw new UpdateError(FumoResult.NotImplemented, 'the command writer installs whole files (installFile), not chunks');
-  }
-  async writeChunk(): Promise<void> {
-    throw new UpdateError(FumoResult.NotImplemented, 'the command writer installs whole files');
-  }
-  async finish(): Promise<void> {
-    throw new UpdateError(FumoResult.NotImplemented, 'the command writer installs whole files');
   }
   async activate(): Promise<void> {
     // The installer switched the boot target itself (RAUC marks the installed slot primary, SWUpdate sets ustate).

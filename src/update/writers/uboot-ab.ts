@@ -1,5 +1,6 @@
-// A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), runtime-free: the env and the slot I/O
-// come in through two small interfaces, implemented by platform/node/flash and platform/quickjs/flash-uboot-ab.ts.
+// A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), runtime-free: the env comes in as a
+// BootEnv (env.ts: fw_printenv/fw_setenv through the CommandRunner port), the slot I/O through the WriterFs port
+// (src/update/writer-ports.ts), the booted slot as a function (boot.ts).
 //
 // Env contract (the boot script / platform/node/flash/uboot-sim.ts implement the other side):
 //   dm_slot            primary slot, `A` or `B`
@@ -13,55 +14,31 @@
 // commit {upgrade_available=0, bootcount=0}. A power cut anywhere before activate leaves the old slot primary and
 // the target marked bad; after activate the boot counter falls back if the new image does not come up.
 
-import { FumoResult } from '../../src/fumo/result-codes';
-import { UpdateError } from '../../src/update/errors';
-import type { FlashStatus, FlashWriter, ImageMeta, ResumePoint } from '../../src/update/ports';
+import { FumoResult } from '../../fumo/result-codes.js';
+import { UpdateError } from '../errors.js';
+import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../ports.js';
+import type { WriterFs } from '../writer-ports.js';
+import type { BootEnv } from './env.js';
+import { type Slot, otherSlot } from './boot.js';
+import { type DurableWriteHook, SlotSink } from './slot.js';
 
-export type Slot = 'A' | 'B';
-
-/** The U-Boot environment: read all, and set/delete several variables in ONE atomic write. */
-export interface BootEnv {
-  read(): Promise<Record<string, string>>;
-  write(vars: Record<string, string | null>): Promise<void>;
-}
-
-/** One open slot: sequential writes, then close = fsync + read back + compare the hash (throws UpdateError 410). */
-export interface SlotSink {
-  /** Continue after `offset` bytes if the slot's prefix hashes to `prefixSha256` (hex); false = start from 0. */
-  resumeAt(offset: number, prefixSha256: string): Promise<boolean>;
-  write(bytes: Uint8Array): Promise<void>;
-  /** fsync what was written so far. */
-  sync(): Promise<void>;
-  close(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-export interface UbootAbCoreOptions {
+export interface UbootAbOptions {
   slots: { A: string; B: string };
   env: BootEnv;
+  fs: WriterFs;
+  /** Which slot the running system booted from (boot.ts: kernel command line, env or fixed). */
   bootedSlot: () => Promise<Slot>;
-  openSlot(path: string, meta: ImageMeta): Promise<SlotSink>;
   bootlimit?: number;
+  onDurableWrite?: DurableWriteHook;
 }
 
-export function otherSlot(s: Slot): Slot {
-  return s === 'A' ? 'B' : 'A';
-}
-
-/** The booted slot from a kernel command line (`dm.slot=A` or RAUC's `rauc.slot=A`). */
-export function parseBootedSlot(cmdline: string, source: string): Slot {
-  const m = /(?:^|\s)(?:dm|rauc)\.slot=([AB])(?:\s|$)/.exec(cmdline);
-  if (!m) throw new UpdateError(FumoResult.UpdateFailed, `cannot tell the booted slot: no dm.slot=/rauc.slot= in ${source}`);
-  return m[1] as Slot;
-}
-
-export class UbootAbCore implements FlashWriter {
+export class UbootAbWriter implements StreamingWriter {
   readonly kind = 'uboot-ab';
   readonly needsReboot = true;
   private slot: SlotSink | null = null;
   private target: Slot | null = null;
 
-  constructor(private readonly core: UbootAbCoreOptions) {}
+  constructor(private readonly core: UbootAbOptions) {}
 
   async status(): Promise<FlashStatus> {
     const env = await this.core.env.read();
@@ -84,7 +61,8 @@ export class UbootAbCore implements FlashWriter {
     if (env.bootlimit === undefined) vars.bootlimit = String(this.core.bootlimit || 3);
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
     this.target = target;
-    this.slot = await this.core.openSlot(this.core.slots[target], meta);
+    this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta, this.core.onDurableWrite);
+    await this.slot.open();
     // The slot was marked bad before its first byte, so a prefix that hashes right is ours from the earlier run.
     if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256)))
       return resume.offset;

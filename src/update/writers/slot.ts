@@ -1,0 +1,97 @@
+// Writing one image into a slot (block device or plain file) over the writer ports: sequential writes at known
+// offsets, fsync at every checkpoint, a stale plain-file tail cut off, then the whole slot read back and hashed
+// (docs/update-practice.md §10 step 4: never trust a write you did not read back). Shared by uboot-ab.ts and file.ts.
+
+import { hex } from '../../bytes.js';
+import { FumoResult } from '../../fumo/result-codes.js';
+import { UpdateError } from '../errors.js';
+import type { ImageMeta } from '../ports.js';
+import type { WriterFile, WriterFs } from '../writer-ports.js';
+
+/** Test hook: called before each slot write and fsync (the power-cut harness throws from it). */
+export type DurableWriteHook = (what: string) => void;
+
+export class SlotSink {
+  private f: WriterFile | null = null;
+  private pos = 0;
+  constructor(
+    private readonly fs: WriterFs,
+    private readonly target: string,
+    private readonly meta: ImageMeta,
+    private readonly onDurableWrite?: DurableWriteHook,
+  ) {}
+
+  async open(): Promise<void> {
+    try {
+      this.f = await this.fs.open(this.target);
+    } catch (e) {
+      throw new UpdateError(FumoResult.UpdateFailed, `cannot open slot ${this.target}: ${(e as Error).message}`);
+    }
+    this.pos = 0;
+  }
+
+  private file(what: string): WriterFile {
+    if (!this.f) throw new UpdateError(FumoResult.UpdateFailed, `slot ${what} before begin()`);
+    return this.f;
+  }
+
+  /** Continue after `offset` bytes if the slot's prefix hashes to `prefixSha256` (hex); false = start from 0. */
+  async resumeAt(offset: number, prefixSha256: string): Promise<boolean> {
+    this.file('resume');
+    let got = '';
+    try {
+      got = hex(await this.fs.sha256(this.target, 0, offset));
+    } catch (e) {
+      return false; // shorter than the checkpoint: start over
+    }
+    if (got !== prefixSha256) return false;
+    this.pos = offset;
+    return true;
+  }
+
+  /** fsync what was written so far (an install checkpoint is journaled only after it). */
+  async sync(): Promise<void> {
+    const f = this.file('sync');
+    if (this.onDurableWrite) this.onDurableWrite('slot-fsync');
+    await f.sync();
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    const f = this.file('write');
+    if (this.pos + bytes.length > this.meta.size)
+      throw new UpdateError(FumoResult.UpdateFailed, `more bytes than the announced image size ${this.meta.size}`);
+    if (this.onDurableWrite) this.onDurableWrite('slot-write');
+    try {
+      await f.pwrite(bytes, this.pos);
+    } catch (e) {
+      const full = (e as { code?: unknown }).code === 'ENOSPC';
+      throw new UpdateError(full ? FumoResult.UpdateOutOfMemory : FumoResult.UpdateFailed, `slot write to ${this.target} failed: ${(e as Error).message}`);
+    }
+    this.pos += bytes.length;
+  }
+
+  /** fsync, drop a stale tail of a plain file, read back and compare the hash (UpdateError 410 on mismatch). */
+  async close(): Promise<void> {
+    const f = this.file('finish');
+    this.f = null;
+    try {
+      if (this.pos !== this.meta.size) throw new UpdateError(FumoResult.UpdateFailed, `slot got ${this.pos} bytes, image is ${this.meta.size}`);
+      const st = await f.stat();
+      if (st.regular && st.size > this.meta.size) await f.truncate(this.meta.size);
+      if (this.onDurableWrite) this.onDurableWrite('slot-fsync');
+      // The read-back below must see what the medium holds, and activation follows it: the image is made durable here.
+      await f.sync();
+    } finally {
+      await f.close();
+    }
+    const got = hex(await this.fs.sha256(this.target, 0, this.meta.size));
+    if (got !== this.meta.sha256)
+      throw new UpdateError(FumoResult.UpdateFailed, `read-back of ${this.target} hashes to ${got}, expected ${this.meta.sha256}`);
+  }
+
+  async abort(): Promise<void> {
+    const f = this.f;
+    this.f = null;
+    if (f) await f.close().catch(() => undefined);
+  }
+}
