@@ -7,6 +7,7 @@
 
 import { PageCache, PowerCut, type ModelHandle } from './page-cache';
 import type { Durability } from '../../platform/quickjs/storage';
+import type { CommandRunner } from '../../src/update/writer-ports';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -161,11 +162,12 @@ export function qjsModel(): QjsModel {
 
 /**
  * The helper programs the QuickJS adapters run on model paths (`ln -f A B`, `truncate -s N F` from the file writer,
- * `df -Pk DIR` from the staging files on a qjs without dmnative), done on the model with the same effect; anything
- * else is refused so an unexpected program cannot pass unnoticed.
+ * `df -Pk DIR` from the staging files on a qjs without dmnative), done on the model with the same effect; the device's
+ * own programs (fw_setenv, an installer) go to `programs()` when a scenario set them (test/support/device-programs.ts);
+ * anything else is refused so an unexpected program cannot pass unnoticed.
  */
-export function modelExec(getPc: () => PageCache) {
-  return async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+export function modelExec(getPc: () => PageCache, programs: () => CommandRunner | null = () => null) {
+  return async (args: string[], options: { stdin?: string | Uint8Array; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> => {
     const pc = getPc();
     if (args[0] === 'ln' && args[1] === '-f' && args.length === 4) {
       await pc.rm(args[3], { force: true });
@@ -182,6 +184,8 @@ export function modelExec(getPc: () => PageCache) {
       const kb = (await pc.statfs(args[2])).bavail * 4;
       return { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\nmodel ${kb} 0 ${kb} 0% /\n`, stderr: '' };
     }
+    const device = programs();
+    if (device) return device(args, options.timeoutMs || 0, typeof options.stdin === 'string' ? options.stdin : undefined);
     throw new Error(`qjs-os-model: no model for the program ${args.join(' ')}`);
   };
 }
@@ -189,12 +193,17 @@ export function modelExec(getPc: () => PageCache) {
 /** One model for the whole test file: vi.mock factories and the test reach the same instance. */
 export const QJS = qjsModel();
 let execPc: PageCache | null = null;
-/** Points QJS and the helper programs at the page cache of the next scenario. */
-export function useQjsModel(pc: PageCache): void {
+let devicePrograms: CommandRunner | null = null;
+/** Points QJS and the helper programs at the page cache of the next scenario (and the device's programs, if any). */
+export function useQjsModel(pc: PageCache, programs: CommandRunner | null = null): void {
   QJS.use(pc);
   execPc = pc;
+  devicePrograms = programs;
 }
-export const qjsExec = modelExec(() => {
-  if (!execPc) throw new Error('qjs-os-model: no page cache in use');
-  return execPc;
-});
+export const qjsExec = modelExec(
+  () => {
+    if (!execPc) throw new Error('qjs-os-model: no page cache in use');
+    return execPc;
+  },
+  () => devicePrograms,
+);
