@@ -10,6 +10,7 @@ import { FileWriter } from './support/node-writers';
 import { CommandWriter } from './support/node-writers';
 import { UpdateError } from '../src/update/errors';
 import type { ImageMeta, StreamingWriter } from '../src/update/ports';
+import { fumoResultFor } from '../src/fumo/result-codes';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const meta = (b: Uint8Array): ImageMeta => ({ size: b.length, sha256: sha(b) });
@@ -24,7 +25,7 @@ async function codeOf(p: Promise<unknown>): Promise<number> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof UpdateError) return e.resultCode;
+    if (e instanceof UpdateError) return fumoResultFor(e);
     throw e;
   }
   throw new Error('expected an UpdateError');

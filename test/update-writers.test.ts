@@ -215,7 +215,7 @@ for (const rt of RUNTIMES) {
       const fell = Object.assign({ rebooted: true }, expectB);
       const [failed, noCommit, rb] = await ops(rt, config, [{ op: 'checkBoot', expect: fell }, { op: 'commit', expect: fell }, { op: 'rollback', expect: fell }], { bin: t.bin });
       expect(okOf(failed)).toMatchObject({ state: 'failed' });
-      expect(noCommit.error).toMatchObject({ resultCode: 410 });
+      expect(noCommit.error).toMatchObject({ kind: 'fell-back', resultCode: 410 });
       okOf(rb);
       const calls = t.callsSince('fell back');
       expect(calls).toContain('rauc status mark-bad rootfs.1');
@@ -253,9 +253,12 @@ for (const rt of RUNTIMES) {
         spec: Object.assign({ install, exitCodes, needsReboot: false }, base),
       });
       const [mapped] = await ops(rt, refusing(['sh', '-c', 'exit 3', '{file}'], { 3: 403 }), [install(staged, newFw)]);
-      expect(mapped.error).toMatchObject({ resultCode: 403 });
+      expect(mapped.error).toMatchObject({ kind: 'install-failed', resultCode: 403 }); // the operator's FUMO result
       const [other] = await ops(rt, refusing(['sh', '-c', 'echo broken >&2; exit 7', '{file}'], { 3: 403 }), [install(staged, newFw)]);
-      expect(other.error).toMatchObject({ resultCode: 410 });
+      expect(other.error).toMatchObject({ kind: 'install-failed', resultCode: 410 });
+      // A built-in installer's own exit meaning: sysupgrade's image check refusing the file is a device mismatch.
+      const [board] = await ops(rt, { type: 'command', installer: 'sysupgrade', spec: INSTALLERS.sysupgrade }, [install(staged, newFw)], { bin: t.bin });
+      expect(board.error).toMatchObject({ kind: 'device-mismatch', resultCode: 403 });
       expect(other.error!.message).toMatch(/exited 7: broken/);
       const [missing] = await ops(rt, refusing(['/nonexistent/flasher', '{file}']), [install(staged, newFw)]);
       expect(missing.error).toMatchObject({ resultCode: 410 });
@@ -284,6 +287,7 @@ esac
 exit 2`,
   );
   script('my-flasher', `cp "$1" '${state}/installed'`);
+  script('sysupgrade', 'echo "Image check failed: not for this board" >&2; exit 1');
   script('my-slot', `cat '${state}/slot'`);
   script('my-version', `cat '${state}/version'`);
   script('my-commit', 'exit 0');

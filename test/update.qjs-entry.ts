@@ -4,6 +4,8 @@
 import * as std from 'std';
 import * as os from 'os';
 import { FumoEngine } from '../src/fumo/engine';
+import { fumoResultFor } from '../src/fumo/result-codes';
+import { UpdateError } from '../src/update/errors';
 import type { JournalStore } from '../src/fumo/journal';
 import { downloadResumable } from '../src/update/download';
 import { utf8Decode, utf8Encode } from '../src/bytes';
@@ -64,7 +66,7 @@ async function main() {
       backoff: { baseMs: 10, maxMs: 20, maxAttempts: a.maxAttempts || 4 },
       onProgress: (p) => progress.push(p.received),
     }).catch((e) => {
-      out.error = { code: (e as { resultCode?: number }).resultCode, message: String((e as Error).message) };
+      out.error = { code: e instanceof UpdateError ? fumoResultFor(e) : undefined, message: String((e as Error).message) };
       return null;
     });
     out.ms = Date.now() - t0;

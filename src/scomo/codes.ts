@@ -1,4 +1,5 @@
 // SCOMO numbers, named (docs/protocol.md §6). Values are exactly the digest's tables; names follow the table wording.
+import type { UpdateFailure } from '../update/errors.js';
 
 /** MO identifier of the tree root's Type (docs/protocol.md §6.1; we implement 1.1 for the client-initiated request of §6.5). */
 export const SCOMO_MO_ID = 'urn:oma:mo:oma-scomo:1.1';
@@ -29,6 +30,27 @@ export const ScomoResult = {
   AltDownloadServerError: 1500,
   AltDownloadServerUnavailable: 1501,
 } as const;
+
+/**
+ * SCOMO's result code for each kind of failure of the shared download pipeline (src/update/errors.ts), OMA-TS-
+ * DM_SCOMO-V1_0 result codes (docs/protocol.md §6.3). The one place an update failure becomes a SCOMO number; a kind
+ * not listed gets the failing operation's own code (1402 for a download, 1405 for an install, ...).
+ */
+export const SCOMO_RESULT_FOR: Partial<Record<UpdateFailure, number>> = {
+  network: ScomoResult.DownloadFailed,
+  'bad-url': ScomoResult.DownloadFailed, // malformed or refused URL
+  timeout: ScomoResult.AltDownloadServerUnavailable, // request time-out
+  'server-unavailable': ScomoResult.AltDownloadServerUnavailable,
+  'server-error': ScomoResult.AltDownloadServerError,
+  'download-auth': ScomoResult.AltDownloadAuthFailure,
+  'no-space': ScomoResult.DownloadOutOfMemory,
+  'too-large': ScomoResult.DownloadOutOfMemory,
+  corrupt: ScomoResult.PackageValidationFailed, // size/hash
+  'bad-signature': ScomoResult.PackageValidationFailed,
+  'device-mismatch': ScomoResult.PackageValidationFailed, // package for another device
+  'not-acceptable': ScomoResult.PackageValidationFailed, // e.g. a downgrade
+  'not-implemented': ScomoResult.NotImplemented,
+};
 
 /** True for 1200 and the vendor range 1250-1299 (docs/protocol.md §6.3). */
 export function isSuccessResult(code: number): boolean {

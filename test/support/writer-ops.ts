@@ -6,6 +6,8 @@ import type { BootExpectation } from '../../src/update/ports';
 import type { WriterPorts } from '../../src/update/writer-ports';
 import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory';
 import { hex } from '../../src/bytes';
+import { UpdateError } from '../../src/update/errors';
+import { fumoResultFor } from '../../src/fumo/result-codes';
 
 export type WriterOp =
   | { op: 'status' }
@@ -21,7 +23,8 @@ export type WriterOp =
 export interface OpResult {
   op: string;
   ok?: unknown;
-  error?: { name: string; message: string; resultCode?: number };
+  /** `kind` and the FUMO result it is reported with, for an UpdateError. */
+  error?: { name: string; message: string; kind?: string; resultCode?: number };
 }
 
 export interface WriterRun {
@@ -75,9 +78,12 @@ export async function runWriterOps(ports: WriterPorts, readFile: (path: string) 
       }
       out.push({ op: o.op, ok });
     } catch (e) {
-      const err = e as Error & { resultCode?: number };
+      const err = e as Error;
       const error: OpResult['error'] = { name: err.name, message: err.message };
-      if (typeof err.resultCode === 'number') error.resultCode = err.resultCode;
+      if (e instanceof UpdateError) {
+        error.kind = e.kind;
+        error.resultCode = fumoResultFor(e);
+      }
       out.push({ op: o.op, error });
     }
   }

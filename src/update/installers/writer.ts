@@ -8,11 +8,10 @@
 // running slot is never marked good; only the installed slot is marked bad.
 
 import type { Log } from '../../ports';
-import { FumoResult } from '../../fumo/result-codes';
 import { UpdateError } from '../errors';
 import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../ports';
 import type { CommandResult, CommandRunner } from '../writer-ports.js';
-import { InstallerSpec, commandLine, resultForExit } from './spec';
+import { InstallerSpec, commandLine, failureForExit } from './spec';
 import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status';
 import { ObservedBoot, judgeBoot } from './verdict';
 
@@ -50,12 +49,15 @@ export class InstallerWriter implements WholeFileWriter {
     try {
       r = await this.o.run(args, this.o.spec.timeoutMs || timeoutMs);
     } catch (e) {
-      throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
+      throw new UpdateError('install-failed', `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
     }
-    if (r.code === 127 && r.stdout === '' && r.stderr === '') throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}`);
-    // exitCodes describe the install command (e.g. sysupgrade's image check); any other command failing is 410.
-    const code = what === 'install' ? resultForExit(this.o.spec, r.code) : FumoResult.UpdateFailed;
-    if (r.code !== 0) throw new UpdateError(code, `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+    if (r.code === 127 && r.stdout === '' && r.stderr === '') throw new UpdateError('install-failed', `${what}: cannot run ${args[0]}`);
+    if (r.code !== 0) {
+      // exitCodes/exitKinds describe the install command (e.g. sysupgrade's image check); any other command failing
+      // is install-failed.
+      const f = what === 'install' ? failureForExit(this.o.spec, r.code) : { kind: 'install-failed' as const };
+      throw new UpdateError(f.kind, `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`, undefined, f.configuredResult);
+    }
     return r.stdout;
   }
 
@@ -77,7 +79,7 @@ export class InstallerWriter implements WholeFileWriter {
     const o: ObservedBoot = {};
     if (s.bootedSlot) {
       const slot = firstLine(await this.exec(s.bootedSlot, 'bootedSlot', QUERY_TIMEOUT_MS));
-      if (slot === undefined) throw new UpdateError(FumoResult.UpdateFailed, `bootedSlot: ${s.bootedSlot.join(' ')} printed nothing`);
+      if (slot === undefined) throw new UpdateError('install-failed', `bootedSlot: ${s.bootedSlot.join(' ')} printed nothing`);
       o.bootedSlot = slot;
     }
     if (s.version) {
@@ -120,7 +122,7 @@ export class InstallerWriter implements WholeFileWriter {
   async commit(expect?: BootExpectation): Promise<void> {
     if (expect) {
       const v = await this.checkBoot(expect);
-      if (v.state !== 'running') throw new UpdateError(FumoResult.UpdateFailed, `not committed: ${v.why}`);
+      if (v.state !== 'running') throw new UpdateError('fell-back', `not committed: ${v.why}`);
     }
     if (this.o.spec.commit) await this.exec(this.o.spec.commit, 'commit', QUERY_TIMEOUT_MS);
   }

@@ -2,7 +2,6 @@
 // `fumo`) picks the source: `cmdline` (default) reads `dm.slot=` or RAUC's `rauc.slot=` from the kernel command line
 // file (/proc/cmdline), `env` trusts the U-Boot env (`dm_booted`, else `dm_slot`; then the command line), `A`/`B` fix it.
 
-import { FumoResult } from '../../fumo/result-codes.js';
 import { UpdateError } from '../errors.js';
 import type { WriterFs } from '../writer-ports.js';
 import type { BootEnv } from './env.js';
@@ -16,14 +15,14 @@ export function otherSlot(s: Slot): Slot {
 /** The booted slot from a kernel command line (`dm.slot=A` or RAUC's `rauc.slot=A`). */
 export function parseBootedSlot(cmdline: string, source: string): Slot {
   const m = /(?:^|\s)(?:dm|rauc)\.slot=([AB])(?:\s|$)/.exec(cmdline);
-  if (!m) throw new UpdateError(FumoResult.UpdateFailed, `cannot tell the booted slot: no dm.slot=/rauc.slot= in ${source}`);
+  if (!m) throw new UpdateError('install-failed', `cannot tell the booted slot: no dm.slot=/rauc.slot= in ${source}`);
   return m[1] as Slot;
 }
 
 /** Reads the kernel command line file and finds the booted slot in it. */
 export async function bootedSlotFromCmdline(fs: WriterFs, file = '/proc/cmdline'): Promise<Slot> {
   const text = await fs.readText(file);
-  if (text === null) throw new UpdateError(FumoResult.UpdateFailed, `cannot tell the booted slot: cannot read ${file}`);
+  if (text === null) throw new UpdateError('install-failed', `cannot tell the booted slot: cannot read ${file}`);
   return parseBootedSlot(text, file);
 }
 

@@ -2,7 +2,6 @@
 // `<target>.new`, reads it back, then activates with link(target → target.prev) + rename(new → target), so the target
 // path always names a complete image, and the previous one is kept until commit so rollback can restore it.
 
-import { FumoResult } from '../../fumo/result-codes.js';
 import { UpdateError } from '../errors.js';
 import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../ports.js';
 import type { WriterFs } from '../writer-ports.js';
@@ -35,18 +34,18 @@ export class FileWriter implements StreamingWriter {
     return 0;
   }
   async sync(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
+    if (!this.slot) throw new UpdateError('install-failed', 'sync before begin');
     await this.slot.sync();
     // `.new` was created by this write: its name is durable only once the directory is synced (fsync(2) NOTES), and
     // the checkpoint journaled next claims bytes of it (test/powercut-pagecache.test.ts, "resumed install").
     await this.fs.syncDir(this.dir);
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
+    if (!this.slot) throw new UpdateError('install-failed', 'writeChunk before begin');
     await this.slot.write(bytes);
   }
   async finish(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'finish before begin');
+    if (!this.slot) throw new UpdateError('install-failed', 'finish before begin');
     const s = this.slot;
     this.slot = null;
     await s.close();
@@ -57,7 +56,7 @@ export class FileWriter implements StreamingWriter {
   async activate(): Promise<void> {
     if (!(await this.fs.exists(this.next))) {
       if (await this.fs.exists(this.prev)) return; // already activated before a power cut
-      throw new UpdateError(FumoResult.UpdateFailed, `nothing to activate: ${this.next} is missing`);
+      throw new UpdateError('install-failed', `nothing to activate: ${this.next} is missing`);
     }
     await this.fs.remove(this.prev);
     if (await this.fs.exists(this.target)) await this.fs.link(this.target, this.prev);

@@ -3,7 +3,6 @@
 // (docs/update-practice.md §10 step 4: never trust a write you did not read back). Shared by uboot-ab.ts and file.ts.
 
 import { hex } from '../../bytes.js';
-import { FumoResult } from '../../fumo/result-codes.js';
 import { UpdateError } from '../errors.js';
 import type { ImageMeta } from '../ports.js';
 import type { WriterFile, WriterFs } from '../writer-ports.js';
@@ -25,13 +24,13 @@ export class SlotSink {
     try {
       this.f = await this.fs.open(this.target);
     } catch (e) {
-      throw new UpdateError(FumoResult.UpdateFailed, `cannot open slot ${this.target}: ${(e as Error).message}`);
+      throw new UpdateError('install-failed', `cannot open slot ${this.target}: ${(e as Error).message}`);
     }
     this.pos = 0;
   }
 
   private file(what: string): WriterFile {
-    if (!this.f) throw new UpdateError(FumoResult.UpdateFailed, `slot ${what} before begin()`);
+    if (!this.f) throw new UpdateError('install-failed', `slot ${what} before begin()`);
     return this.f;
   }
 
@@ -59,13 +58,13 @@ export class SlotSink {
   async write(bytes: Uint8Array): Promise<void> {
     const f = this.file('write');
     if (this.pos + bytes.length > this.meta.size)
-      throw new UpdateError(FumoResult.UpdateFailed, `more bytes than the announced image size ${this.meta.size}`);
+      throw new UpdateError('install-failed', `more bytes than the announced image size ${this.meta.size}`);
     if (this.onDurableWrite) this.onDurableWrite('slot-write');
     try {
       await f.pwrite(bytes, this.pos);
     } catch (e) {
       const full = (e as { code?: unknown }).code === 'ENOSPC';
-      throw new UpdateError(full ? FumoResult.UpdateOutOfMemory : FumoResult.UpdateFailed, `slot write to ${this.target} failed: ${(e as Error).message}`);
+      throw new UpdateError(full ? 'install-no-space' : 'install-failed', `slot write to ${this.target} failed: ${(e as Error).message}`);
     }
     this.pos += bytes.length;
   }
@@ -75,7 +74,7 @@ export class SlotSink {
     const f = this.file('finish');
     this.f = null;
     try {
-      if (this.pos !== this.meta.size) throw new UpdateError(FumoResult.UpdateFailed, `slot got ${this.pos} bytes, image is ${this.meta.size}`);
+      if (this.pos !== this.meta.size) throw new UpdateError('install-failed', `slot got ${this.pos} bytes, image is ${this.meta.size}`);
       const st = await f.stat();
       if (st.regular && st.size > this.meta.size) await f.truncate(this.meta.size);
       if (this.onDurableWrite) this.onDurableWrite('slot-fsync');
@@ -86,7 +85,7 @@ export class SlotSink {
     }
     const got = hex(await this.fs.sha256(this.target, 0, this.meta.size));
     if (got !== this.meta.sha256)
-      throw new UpdateError(FumoResult.UpdateFailed, `read-back of ${this.target} hashes to ${got}, expected ${this.meta.sha256}`);
+      throw new UpdateError('install-failed', `read-back of ${this.target} hashes to ${got}, expected ${this.meta.sha256}`);
   }
 
   async abort(): Promise<void> {

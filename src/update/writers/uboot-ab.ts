@@ -14,7 +14,6 @@
 // commit {upgrade_available=0, bootcount=0}. A power cut anywhere before activate leaves the old slot primary and
 // the target marked bad; after activate the boot counter falls back if the new image does not come up.
 
-import { FumoResult } from '../../fumo/result-codes.js';
 import { UpdateError } from '../errors.js';
 import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../ports.js';
 import type { WriterFs } from '../writer-ports.js';
@@ -53,12 +52,14 @@ export class UbootAbWriter implements StreamingWriter {
     // Never overwrite the only good slot (docs/update-practice.md §11.8): while the running slot is on trial, the other one is the
     // fallback the boot counter relies on.
     if (env.upgrade_available === '1' && (env.dm_slot || booted) === booted)
-      throw new UpdateError(FumoResult.UpdateFailed, `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);
+      throw new UpdateError('install-failed', `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);
     const target = otherSlot(booted);
     const vars: Record<string, string> = {};
     if (env[`dm_${target}_ok`] !== '0') vars[`dm_${target}_ok`] = '0';
     if (env.dm_slot !== booted) vars.dm_slot = booted; // e.g. an activation that never booted: keep what runs
     if (env.bootlimit === undefined) vars.bootlimit = String(this.core.bootlimit || 3);
+    // Mark-bad before the first byte: a power cut mid-write must never leave a half-written slot that U-Boot may
+    // boot (docs/update-practice.md §10 step 2).
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
     this.target = target;
     this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta, this.core.onDurableWrite);
@@ -70,17 +71,17 @@ export class UbootAbWriter implements StreamingWriter {
   }
 
   async sync(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
+    if (!this.slot) throw new UpdateError('install-failed', 'sync before begin');
     await this.slot.sync();
   }
 
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
+    if (!this.slot) throw new UpdateError('install-failed', 'writeChunk before begin');
     await this.slot.write(bytes);
   }
 
   async finish(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'finish before begin');
+    if (!this.slot) throw new UpdateError('install-failed', 'finish before begin');
     const s = this.slot;
     this.slot = null;
     await s.close();
@@ -91,6 +92,8 @@ export class UbootAbWriter implements StreamingWriter {
     const booted = await this.core.bootedSlot();
     const target: Slot = targetSlot === 'A' || targetSlot === 'B' ? targetSlot : this.target || otherSlot(booted);
     if (target === booted) return; // already running it: a power cut after the switch, and the device rebooted
+    // The switch itself, all four variables at once (docs/update-practice.md §10 step 6): a torn series of writes
+    // could arm the boot counter without switching, or switch to a slot still marked bad.
     await this.core.env.write({ dm_slot: target, [`dm_${target}_ok`]: '1', upgrade_available: '1', bootcount: '0' });
   }
 
@@ -98,7 +101,8 @@ export class UbootAbWriter implements StreamingWriter {
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     if (env.dm_slot !== booted)
-      throw new UpdateError(FumoResult.UpdateFailed, `cannot commit: running ${booted} but the primary slot is ${env.dm_slot}`);
+      throw new UpdateError('install-failed', `cannot commit: running ${booted} but the primary slot is ${env.dm_slot}`);
+    // Ends the trial (docs/update-practice.md §10 step 10): without it U-Boot keeps counting boots and falls back.
     if (env.upgrade_available === '1' || env[`dm_${booted}_ok`] !== '1')
       await this.core.env.write({ upgrade_available: '0', bootcount: '0', [`dm_${booted}_ok`]: '1' });
   }
@@ -109,7 +113,7 @@ export class UbootAbWriter implements StreamingWriter {
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     if (env.upgrade_available === '1' && env.dm_slot === booted) {
-      // Running the trial image and it is not good: boot the other one next time.
+      // Running the trial image and it is not good: boot the other one next time, and never this one again.
       await this.core.env.write({ dm_slot: otherSlot(booted), [`dm_${booted}_ok`]: '0', upgrade_available: '0', bootcount: '0' });
       return;
     }
@@ -122,6 +126,7 @@ export class UbootAbWriter implements StreamingWriter {
       vars.upgrade_available = '0';
       vars.bootcount = '0';
     }
+    // The failed slot must not be booted again (docs/update-practice.md §10 row F; a switch-only altbootcmd leaves it good).
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
   }
 }
