@@ -11,11 +11,11 @@ import type { Sha256Provider } from './hash.js';
 import type { Durability } from './storage.js';
 
 const ENOENT = 2;
-const ERRNO_CODE: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 28: 'ENOSPC', 30: 'EROFS' };
+const ENOSPC = 28;
 
 function osError(op: string, path: string, errno: number): Error {
   const e = new Error(`${op} ${path}: ${std.strerror(errno)}`) as Error & { code?: string };
-  e.code = ERRNO_CODE[errno] || `E${errno}`;
+  if (errno === ENOSPC) e.code = 'ENOSPC'; // the one code the writers tell apart (src/update/writer-ports.ts)
   return e;
 }
 

@@ -12,7 +12,6 @@
 // exactly one distinct final report at the server, 200, never re-sent after a durable acknowledgement.
 import { expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CrashChoice, PageCache, PowerCut, useModel } from './page-cache';
@@ -81,7 +80,8 @@ async function baseDevice(rt: WriterRuntime, rauc?: RaucDevice): Promise<Device>
   pc.provision(SLOTS.B, oldFw);
   await pc.mkdir(STATE);
   await pc.mkdir(path.dirname(STAGING));
-  const dir = mkdtempSync(path.join(tmpdir(), 'dm-pcm-'));
+  // Not node:os tmpdir(): the QuickJS run mocks the module `os` with QuickJS's (test/support/qjs-os-model.ts).
+  const dir = mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'dm-pcm-'));
   const d: Device = { pc, dir, rauc, programs: devicePrograms(() => pc, () => rauc || null, VERSION) };
   useModel(pc);
   if (rt.onModel) rt.onModel(pc, d.programs);

@@ -6,6 +6,7 @@ import { bootedSlotFromCmdline as fromCmdline, type Slot } from '../../src/updat
 import { InstallerWriter } from '../../src/update/installers/writer';
 import { DEFAULT_STAGED_NAME, type InstallerSpec } from '../../src/update/installers/spec';
 import { nodeRun, nodeWriterFs } from '../../platform/node/writer-ports';
+import type { WriterFile, WriterFs } from '../../src/update/writer-ports';
 
 export type { Slot };
 
@@ -15,9 +16,29 @@ export class FileWriter extends CoreFileWriter {
   }
 }
 
+/** The Node file ports with a hook before each slot write and fsync (the power-cut harness throws from it). */
+function hookedFs(onDurableWrite: (what: string) => void): WriterFs {
+  return Object.assign({}, nodeWriterFs, {
+    async open(path: string): Promise<WriterFile> {
+      const f = await nodeWriterFs.open(path);
+      return Object.assign({}, f, {
+        pwrite(bytes: Uint8Array, offset: number) {
+          onDurableWrite('slot-write');
+          return f.pwrite(bytes, offset);
+        },
+        sync() {
+          onDurableWrite('slot-fsync');
+          return f.sync();
+        },
+      });
+    },
+  });
+}
+
 export class UbootAbWriter extends CoreUbootAbWriter {
-  constructor(o: Omit<UbootAbOptions, 'fs' | 'bootedSlot'> & { bootedSlot?: () => Promise<Slot> }) {
-    super(Object.assign({ fs: nodeWriterFs, bootedSlot: () => fromCmdline(nodeWriterFs) }, o) as UbootAbOptions);
+  constructor(o: Omit<UbootAbOptions, 'fs' | 'bootedSlot'> & { bootedSlot?: () => Promise<Slot>; onDurableWrite?(what: string): void }) {
+    const fs = o.onDurableWrite ? hookedFs(o.onDurableWrite) : nodeWriterFs;
+    super(Object.assign({ bootedSlot: () => fromCmdline(nodeWriterFs) }, o, { fs }) as UbootAbOptions);
   }
 }
 

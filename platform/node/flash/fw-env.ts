@@ -7,9 +7,22 @@ import { nodeRun } from '../writer-ports.js';
 
 export { FwEnvError };
 
+export interface NodeFwEnvOptions extends Omit<FwEnvOptions, 'run'> {
+  /** Test hook: called before each env write (the power-cut harness throws from it). */
+  onDurableWrite?(what: string): void;
+  /** Test hook: called after each successful env write (the harness tears the copy just written here). */
+  afterDurableWrite?(what: string): void;
+}
+
 export class FwEnv extends CoreFwEnv {
-  constructor(o: Omit<FwEnvOptions, 'run'>) {
-    super(Object.assign({ run: nodeRun }, o));
+  constructor(private readonly hooks: NodeFwEnvOptions) {
+    super(Object.assign({ run: nodeRun }, hooks));
+  }
+
+  override async write(vars: Record<string, string | null>): Promise<void> {
+    if (this.hooks.onDurableWrite) this.hooks.onDurableWrite('env');
+    await super.write(vars);
+    if (this.hooks.afterDurableWrite) this.hooks.afterDurableWrite('env');
   }
 }
 

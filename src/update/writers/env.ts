@@ -53,10 +53,6 @@ export interface FwEnvOptions {
   defaultEnv?: string;
   printenv?: string;
   setenv?: string;
-  /** Test hook: called before each env write (the power-cut harness throws from it). */
-  onDurableWrite?(what: string): void;
-  /** Test hook: called after each successful env write (the harness tears the copy just written here). */
-  afterDurableWrite?(what: string): void;
 }
 
 const ENV_TOOL_TIMEOUT_MS = 60_000;
@@ -78,10 +74,7 @@ export class FwEnv implements BootEnv {
 
   /** Sets (value string) or deletes (null) several variables in one atomic env write. */
   async write(vars: Record<string, string | null>): Promise<void> {
-    const script = fwSetenvScript(vars);
-    if (this.o.onDurableWrite) this.o.onDurableWrite('env');
-    const r = await this.o.run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), ENV_TOOL_TIMEOUT_MS, script);
+    const r = await this.o.run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), ENV_TOOL_TIMEOUT_MS, fwSetenvScript(vars));
     if (r.code !== 0) throw new FwEnvError(`fw_setenv failed (${r.code}): ${r.stderr.trim()}`);
-    if (this.o.afterDurableWrite) this.o.afterDurableWrite('env');
   }
 }

@@ -7,11 +7,6 @@ import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../po
 import type { WriterFs } from '../writer-ports.js';
 import { SlotSink } from './slot.js';
 
-function dirOf(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i > 0 ? p.substring(0, i) : i === 0 ? '/' : '.';
-}
-
 export class FileWriter implements StreamingWriter {
   readonly kind = 'file';
   readonly needsReboot = false;
@@ -23,7 +18,12 @@ export class FileWriter implements StreamingWriter {
   constructor(private readonly fs: WriterFs, private readonly target: string) {
     this.next = target + '.new';
     this.prev = target + '.prev';
-    this.dir = dirOf(target);
+    this.dir = target.substring(0, target.lastIndexOf('/')) || '/'; // paths are absolute (writer-ports.ts)
+  }
+
+  private sink(): SlotSink {
+    if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
+    return this.slot;
   }
 
   async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
@@ -34,19 +34,16 @@ export class FileWriter implements StreamingWriter {
     return 0;
   }
   async sync(): Promise<void> {
-    if (!this.slot) throw new UpdateError('install-failed', 'sync before begin');
-    await this.slot.sync();
+    await this.sink().sync();
     // `.new` was created by this write: its name is durable only once the directory is synced (fsync(2) NOTES), and
     // the checkpoint journaled next claims bytes of it (test/powercut-pagecache.test.ts, "resumed install").
     await this.fs.syncDir(this.dir);
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    if (!this.slot) throw new UpdateError('install-failed', 'writeChunk before begin');
-    await this.slot.write(bytes);
+    await this.sink().write(bytes);
   }
   async finish(): Promise<void> {
-    if (!this.slot) throw new UpdateError('install-failed', 'finish before begin');
-    const s = this.slot;
+    const s = this.sink();
     this.slot = null;
     await s.close();
     // The verified image must survive a cut before activate(): without this directory sync its name may not (a cut

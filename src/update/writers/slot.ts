@@ -7,9 +7,6 @@ import { UpdateError } from '../errors.js';
 import type { ImageMeta } from '../ports.js';
 import type { WriterFile, WriterFs } from '../writer-ports.js';
 
-/** Test hook: called before each slot write and fsync (the power-cut harness throws from it). */
-export type DurableWriteHook = (what: string) => void;
-
 export class SlotSink {
   private f: WriterFile | null = null;
   private pos = 0;
@@ -17,7 +14,6 @@ export class SlotSink {
     private readonly fs: WriterFs,
     private readonly target: string,
     private readonly meta: ImageMeta,
-    private readonly onDurableWrite?: DurableWriteHook,
   ) {}
 
   async open(): Promise<void> {
@@ -51,7 +47,6 @@ export class SlotSink {
   /** fsync what was written so far (an install checkpoint is journaled only after it). */
   async sync(): Promise<void> {
     const f = this.file('sync');
-    if (this.onDurableWrite) this.onDurableWrite('slot-fsync');
     await f.sync();
   }
 
@@ -59,7 +54,6 @@ export class SlotSink {
     const f = this.file('write');
     if (this.pos + bytes.length > this.meta.size)
       throw new UpdateError('install-failed', `more bytes than the announced image size ${this.meta.size}`);
-    if (this.onDurableWrite) this.onDurableWrite('slot-write');
     try {
       await f.pwrite(bytes, this.pos);
     } catch (e) {
@@ -77,7 +71,6 @@ export class SlotSink {
       if (this.pos !== this.meta.size) throw new UpdateError('install-failed', `slot got ${this.pos} bytes, image is ${this.meta.size}`);
       const st = await f.stat();
       if (st.regular && st.size > this.meta.size) await f.truncate(this.meta.size);
-      if (this.onDurableWrite) this.onDurableWrite('slot-fsync');
       // The read-back below must see what the medium holds, and activation follows it: the image is made durable here.
       await f.sync();
     } finally {

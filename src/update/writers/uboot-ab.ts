@@ -19,7 +19,7 @@ import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../po
 import type { WriterFs } from '../writer-ports.js';
 import type { BootEnv } from './env.js';
 import { type Slot, otherSlot } from './boot.js';
-import { type DurableWriteHook, SlotSink } from './slot.js';
+import { SlotSink } from './slot.js';
 
 export interface UbootAbOptions {
   slots: { A: string; B: string };
@@ -28,7 +28,6 @@ export interface UbootAbOptions {
   /** Which slot the running system booted from (boot.ts: kernel command line, env or fixed). */
   bootedSlot: () => Promise<Slot>;
   bootlimit?: number;
-  onDurableWrite?: DurableWriteHook;
 }
 
 export class UbootAbWriter implements StreamingWriter {
@@ -38,6 +37,11 @@ export class UbootAbWriter implements StreamingWriter {
   private target: Slot | null = null;
 
   constructor(private readonly core: UbootAbOptions) {}
+
+  private sink(): SlotSink {
+    if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
+    return this.slot;
+  }
 
   async status(): Promise<FlashStatus> {
     const env = await this.core.env.read();
@@ -62,7 +66,7 @@ export class UbootAbWriter implements StreamingWriter {
     // boot (docs/update-practice.md §10 step 2).
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
     this.target = target;
-    this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta, this.core.onDurableWrite);
+    this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta);
     await this.slot.open();
     // The slot was marked bad before its first byte, so a prefix that hashes right is ours from the earlier run.
     if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256)))
@@ -71,18 +75,15 @@ export class UbootAbWriter implements StreamingWriter {
   }
 
   async sync(): Promise<void> {
-    if (!this.slot) throw new UpdateError('install-failed', 'sync before begin');
-    await this.slot.sync();
+    await this.sink().sync();
   }
 
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    if (!this.slot) throw new UpdateError('install-failed', 'writeChunk before begin');
-    await this.slot.write(bytes);
+    await this.sink().write(bytes);
   }
 
   async finish(): Promise<void> {
-    if (!this.slot) throw new UpdateError('install-failed', 'finish before begin');
-    const s = this.slot;
+    const s = this.sink();
     this.slot = null;
     await s.close();
   }
