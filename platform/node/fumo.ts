@@ -3,12 +3,10 @@
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ComposeContext } from '../../src/agent/compose.js';
-import type { FumoConfig } from '../../src/agent/fumo-config.js';
 import { composeFumo } from '../../src/agent/fumo-compose.js';
 import type { FumoSource } from '../../src/agent/fumo-source.js';
 import { NodeDownloader, NodeStagingFiles } from './download.js';
-import { run } from './flash/exec.js';
-import { nodeWriterPorts } from './writer-ports.js';
+import { nodeRun, nodeWriterPorts } from './writer-ports.js';
 
 /** Size of a block-device slot from sysfs (512-byte sectors); null for anything else (an image file has no capacity). */
 export async function blockDeviceSize(path: string): Promise<number | null> {
@@ -24,7 +22,7 @@ export function createNodeFumoSource(ctx: ComposeContext): Promise<FumoSource | 
     files: new NodeStagingFiles(),
     writerPorts: nodeWriterPorts,
     makeStagingDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
-    run: (argv, timeoutMs) => run(argv, undefined, timeoutMs),
+    run: nodeRun,
     slotSize: blockDeviceSize,
   });
 }

@@ -17,7 +17,10 @@ async function openRw(path: string): Promise<WriterFile> {
       let done = 0;
       while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done, offset + done)).bytesWritten;
     },
-    sync: () => fh.sync(),
+    async sync() {
+      // The port's fsync(2) (src/update/writer-ports.ts): an install checkpoint and the read-back rely on it.
+      await fh.sync();
+    },
     async stat() {
       const st = await fh.stat();
       return { size: st.size, regular: st.isFile() };

@@ -5,11 +5,11 @@ import type { ComposeContext } from '../../src/agent/compose.js';
 import { composeFumo } from '../../src/agent/fumo-compose.js';
 import type { FumoSource } from '../../src/agent/fumo-source.js';
 import { QjsDownloader, QjsStagingFiles } from './download.js';
-import { qjsWriterPorts } from './writer-ports.js';
+import { qjsRun, qjsWriterPorts } from './writer-ports.js';
 import { loadSha256 } from './hash.js';
 import { loadDmNative } from './native.js';
 import { commandDurability, nativeDurability } from './storage.js';
-import { exec, mkdirp } from './files.js';
+import { mkdirp } from './files.js';
 import * as os from 'os';
 import * as std from 'std';
 
@@ -36,7 +36,7 @@ export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSour
     files: new QjsStagingFiles(hash, durability),
     writerPorts: qjsWriterPorts(hash, durability),
     makeStagingDir: (dir) => mkdirp(dir, 0o700),
-    run: (argv, timeoutMs) => exec(argv, { timeoutMs }),
+    run: qjsRun,
     slotSize: blockDeviceSize,
   });
 }

@@ -38,7 +38,10 @@ function openRw(path: string, durability: Durability): WriterFile {
         off += n;
       }
     },
-    sync: () => durability.syncFd(fd, path),
+    async sync() {
+      // The port's fsync(2) (src/update/writer-ports.ts): an install checkpoint and the read-back rely on it.
+      await durability.syncFd(fd, path);
+    },
     async stat() {
       const [st, err] = os.stat(path);
       if (err !== 0) throw osError('stat', path, err);
@@ -63,7 +66,10 @@ export function qjsWriterPorts(hash: Sha256Provider, durability: Durability): Wr
     async remove(path) {
       removeFile(path);
     },
-    syncDir: (dir) => durability.syncDir(dir),
+    async syncDir(dir) {
+      // Names created/renamed in `dir` (the file writer's `.new`, `.prev`) are durable only after this.
+      await durability.syncDir(dir);
+    },
     readText: async (path) => readText(path),
     sha256: async (path, offset, length) => hash.file(path, offset, length),
   };

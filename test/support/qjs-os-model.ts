@@ -1,4 +1,4 @@
-// QuickJS's `os` and `std` modules (the part platform/quickjs/{files,storage,hash,flash-slot,flash-file}.ts use) over
+// QuickJS's `os` and `std` modules (the part platform/quickjs/{files,storage,hash,writer-ports}.ts use) over
 // the page-cache model (./page-cache.ts), so the QuickJS adapters' own sequence of open/write/fsync/rename/directory
 // fsync runs on a file system that loses what was not made durable. Hosted on Node (vitest, vi.mock of 'os'/'std'):
 // the adapters' TypeScript is the code under test, the qjs engine and dmnative are not. Return conventions are

@@ -81,10 +81,7 @@ export function commandLine(argv: string[], vars: { file?: string; slot?: string
   });
 }
 
-/** What a non-zero exit of the install command means: the operator's FUMO result, else the installer's kind. */
+/** What a non-zero exit of the install command means: its kind, and the FUMO result the operator configured, if any. */
 export function failureForExit(o: Pick<InstallerSpec, 'exitCodes' | 'exitKinds'>, code: number): { kind: UpdateFailure; configuredResult?: number } {
-  const configured = o.exitCodes ? o.exitCodes[code] : undefined;
-  if (configured !== undefined) return { kind: 'install-failed', configuredResult: configured };
-  const kind = o.exitKinds ? o.exitKinds[code] : undefined;
-  return { kind: kind === undefined ? 'install-failed' : kind };
+  return { kind: (o.exitKinds && o.exitKinds[code]) || 'install-failed', configuredResult: o.exitCodes && o.exitCodes[code] };
 }
