@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { bundleForQjs, ensureQjsAsync, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { simulateBoot, type FallbackStyle } from '../platform/node/flash/uboot-sim';
-import { nodeWriterPorts } from '../platform/node/writer-ports';
-import { runWriterOps, type OpResult, type WriterOp, type WriterRun } from './support/writer-ops';
-import type { WriterConfig } from '../src/update/writers/factory';
-import { INSTALLERS } from '../src/update/installers/spec';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { simulateBoot, type FallbackStyle } from '../platform/node/flash/uboot-sim.js';
+import { nodeWriterPorts } from '../platform/node/writer-ports.js';
+import { runWriterOps, type OpResult, type WriterOp, type WriterRun } from './support/writer-ops.js';
+import type { WriterConfig } from '../src/update/writers/factory.js';
+import { INSTALLERS } from '../src/update/installers/spec.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = new Uint8Array(randomBytes(50_000));

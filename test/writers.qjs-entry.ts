@@ -2,12 +2,12 @@
 // QuickJS writer ports, with the SHA-256 and fsync the agent itself picks (dmnative when present). Prints the results
 // as JSON. Usage: qjs -m bundle.js '<json WriterRun>'
 import * as std from 'std';
-import { runWriterOps, type WriterRun } from './support/writer-ops';
-import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
-import { loadSha256 } from '../platform/quickjs/hash';
-import { loadDmNative } from '../platform/quickjs/native';
-import { commandDurability, nativeDurability } from '../platform/quickjs/storage';
-import { readBytes } from '../platform/quickjs/files';
+import { runWriterOps, type WriterRun } from './support/writer-ops.js';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports.js';
+import { loadSha256 } from '../platform/quickjs/hash.js';
+import { loadDmNative } from '../platform/quickjs/native.js';
+import { commandDurability, nativeDurability } from '../platform/quickjs/storage.js';
+import { readBytes } from '../platform/quickjs/files.js';
 
 declare const scriptArgs: string[];
 

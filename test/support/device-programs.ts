@@ -7,8 +7,8 @@
 // port; the QuickJS run reaches it through files.ts exec (test/support/qjs-os-model.ts modelExec).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { PageCache } from './page-cache';
-import type { CommandResult, CommandRunner } from '../../src/update/writer-ports';
+import type { PageCache } from './page-cache.js';
+import type { CommandResult, CommandRunner } from '../../src/update/writer-ports.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

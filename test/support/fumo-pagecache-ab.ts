@@ -14,7 +14,7 @@ import { expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CrashChoice, PageCache, PowerCut, useModel } from './page-cache';
+import { CrashChoice, PageCache, PowerCut, useModel } from './page-cache.js';
 import {
   CHECKPOINT,
   CHUNK,
@@ -34,20 +34,20 @@ import {
   newScenario,
   oldFw,
   sha,
-} from './fumo-pagecache';
-import { type RaucDevice, devicePrograms, raucBoot } from './device-programs';
-import type { PkgServer } from './pkg-server';
-import { NodeDownloader } from '../../platform/node/download';
-import { FwEnv, writeFileEnvConfig } from '../../platform/node/flash/fw-env';
-import { simulateBoot } from '../../platform/node/flash/uboot-sim';
-import { DurableStore } from '../../src/state/durable-store';
-import { FumoEngine } from '../../src/fumo/engine';
-import { FumoState } from '../../src/fumo/state';
-import type { StagingFiles } from '../../src/update/ports';
-import type { CommandRunner, WriterPorts } from '../../src/update/writer-ports';
-import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory';
-import type { Slot } from '../../src/update/writers/boot';
-import { INSTALLERS } from '../../src/update/installers/spec';
+} from './fumo-pagecache.js';
+import { type RaucDevice, devicePrograms, raucBoot } from './device-programs.js';
+import type { PkgServer } from './pkg-server.js';
+import { NodeDownloader } from '../../platform/node/download.js';
+import { FwEnv, writeFileEnvConfig } from '../../platform/node/flash/fw-env.js';
+import { simulateBoot } from '../../platform/node/flash/uboot-sim.js';
+import { DurableStore } from '../../src/state/durable-store.js';
+import { FumoEngine } from '../../src/fumo/engine.js';
+import { FumoState } from '../../src/fumo/state.js';
+import type { StagingFiles } from '../../src/update/ports.js';
+import type { CommandRunner, WriterPorts } from '../../src/update/writer-ports.js';
+import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory.js';
+import type { Slot } from '../../src/update/writers/boot.js';
+import { INSTALLERS } from '../../src/update/installers/spec.js';
 
 export const SLOTS = { A: `${ROOT}/slotA`, B: `${ROOT}/slotB` };
 /** The kernel command line as the writer reads it (inside the model, provisioned at every boot). */

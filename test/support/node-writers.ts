@@ -1,12 +1,12 @@
 // The core's writers (src/update/writers/, src/update/installers/) bound to the Node writer ports, for tests and
 // scripts that build a writer by hand instead of through the factory.
-import { FileWriter as CoreFileWriter } from '../../src/update/writers/file';
-import { UbootAbWriter as CoreUbootAbWriter, type UbootAbOptions } from '../../src/update/writers/uboot-ab';
-import { bootedSlotFromCmdline as fromCmdline, type Slot } from '../../src/update/writers/boot';
-import { InstallerWriter } from '../../src/update/installers/writer';
-import { DEFAULT_STAGED_NAME, type InstallerSpec } from '../../src/update/installers/spec';
-import { nodeRun, nodeWriterFs } from '../../platform/node/writer-ports';
-import type { WriterFile, WriterFs } from '../../src/update/writer-ports';
+import { FileWriter as CoreFileWriter } from '../../src/update/writers/file.js';
+import { UbootAbWriter as CoreUbootAbWriter, type UbootAbOptions } from '../../src/update/writers/uboot-ab.js';
+import { bootedSlotFromCmdline as fromCmdline, type Slot } from '../../src/update/writers/boot.js';
+import { InstallerWriter } from '../../src/update/installers/writer.js';
+import { DEFAULT_STAGED_NAME, type InstallerSpec } from '../../src/update/installers/spec.js';
+import { nodeRun, nodeWriterFs } from '../../platform/node/writer-ports.js';
+import type { WriterFile, WriterFs } from '../../src/update/writer-ports.js';
 
 export type { Slot };
 

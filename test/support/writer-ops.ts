@@ -2,12 +2,12 @@
 // through a list of operations; every result (or error) is returned as JSON. The same code runs in vitest on the Node
 // ports and, bundled, on the qjs engine on the QuickJS ports (test/writers.qjs-entry.ts), so test/update-writers.test.ts
 // checks both runtimes with the same scenario and the same expectations.
-import type { BootExpectation } from '../../src/update/ports';
-import type { WriterPorts } from '../../src/update/writer-ports';
-import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory';
-import { hex } from '../../src/bytes';
-import { UpdateError } from '../../src/update/errors';
-import { fumoResultFor } from '../../src/fumo/result-codes';
+import type { BootExpectation } from '../../src/update/ports.js';
+import type { WriterPorts } from '../../src/update/writer-ports.js';
+import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory.js';
+import { hex } from '../../src/bytes.js';
+import { UpdateError } from '../../src/update/errors.js';
+import { fumoResultFor } from '../../src/fumo/result-codes.js';
 
 export type WriterOp =
   | { op: 'status' }
