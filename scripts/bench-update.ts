@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { FileWriter } from '../platform/node/flash/file';
+import { FileWriter } from '../src/update/writers/file';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { UbootAbWriter } from '../platform/node/flash/uboot-ab';
+import { UbootAbWriter } from '../src/update/writers/uboot-ab';
+import { nodeWriterFs } from '../platform/node/writer-ports';
 import { FumoEngine } from '../src/fumo/engine';
 import { MemoryJournalStore } from '../src/fumo/journal';
 import type { FlashWriter } from '../src/update/ports';
@@ -53,9 +54,9 @@ async function main() {
     writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
     const env = new FwEnv({ config: cfg, defaultEnv: def });
     await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3' });
-    writer = new UbootAbWriter({ slots: { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') }, env, bootedSlot: async () => 'A' });
+    writer = new UbootAbWriter({ slots: { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') }, env, fs: nodeWriterFs, bootedSlot: async () => 'A' });
   } else {
-    writer = new FileWriter(path.join(dir, 'firmware.bin'));
+    writer = new FileWriter(nodeWriterFs, path.join(dir, 'firmware.bin'));
   }
 
   const startRss = process.memoryUsage().rss;

@@ -10,6 +10,7 @@ import type { StagingFiles } from '../src/update/ports';
 import { parseArgs, UsageError } from '../scripts/server/cli.js';
 import { parseFumoConfig } from '../src/agent/fumo-config';
 import { parseScomoConfig } from '../src/scomo/config';
+import { fumoResultFor } from '../src/fumo/result-codes';
 
 describe('download config', () => {
   it('has documented defaults: 100 B/s over 120 s, 7 retries, 6 h', () => {
@@ -54,7 +55,7 @@ async function codeOf(p: Promise<unknown>): Promise<number | string> {
   try {
     return String(await p);
   } catch (e) {
-    if (e instanceof UpdateError) return e.resultCode;
+    if (e instanceof UpdateError) return fumoResultFor(e);
     throw e;
   }
 }

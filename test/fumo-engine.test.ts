@@ -8,8 +8,8 @@ import '../src/update/manifest'; // installs sha512Sync for @noble/ed25519
 import { startPkgServer, PkgServer } from './support/pkg-server';
 import { PowerCut, PowerSwitch } from './support/powercut';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { FileWriter } from '../platform/node/flash/file';
-import { CommandWriter } from '../platform/node/flash/command';
+import { FileWriter } from './support/node-writers';
+import { CommandWriter } from './support/node-writers';
 import { FumoEngine, FumoEngineOptions } from '../src/fumo/engine';
 import { MemoryJournalStore } from '../src/fumo/journal';
 import { FumoState } from '../src/fumo/state';

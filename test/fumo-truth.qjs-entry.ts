@@ -7,12 +7,14 @@ import * as os from 'os';
 import type { JsonStore } from '../src/ports';
 import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
-import { QjsFwEnv, createQjsUbootAbWriter } from '../platform/quickjs/flash-uboot-ab';
+import { FwEnv } from '../src/update/writers/env';
+import { UbootAbWriter } from '../src/update/writers/uboot-ab';
+import { type Slot, bootedSlotFromCmdline } from '../src/update/writers/boot';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
 import { createQuickjsDeviceInfoReader } from '../platform/quickjs/device-info';
 import { loadSha256 } from '../platform/quickjs/hash';
 import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
 import { QjsRandom } from '../platform/quickjs/random';
-import type { Slot } from '../platform/common/uboot-ab';
 import { runLife, type LifeArgs } from './support/fumo-life';
 
 declare const scriptArgs: string[];
@@ -39,20 +41,19 @@ async function main() {
     },
     put: (n, v) => storage.writeAtomic(`${n}.json`, utf8Encode(JSON.stringify(v))),
   };
-  const env = new QjsFwEnv({ config: a.cfg, defaultEnv: a.def });
-  const writer = createQjsUbootAbWriter({
+  const ports = qjsWriterPorts(hash, durability);
+  const env = new FwEnv({ run: ports.run, config: a.cfg, defaultEnv: a.def });
+  const writer = new UbootAbWriter({
     slots: a.slots,
     env,
-    hash,
-    durability,
-    cmdlineFile: a.cmdline,
+    fs: ports.fs,
     bootedSlot:
       a.bootedSlot === 'env'
         ? async (): Promise<Slot> => {
             const e = await env.read();
             return (e.dm_booted || e.dm_slot) === 'B' ? 'B' : 'A';
           }
-        : undefined,
+        : () => bootedSlotFromCmdline(ports.fs, a.cmdline),
   });
   const out = await runLife(
     {

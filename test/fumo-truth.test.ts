@@ -19,7 +19,7 @@ import { bundleForQjs, ensureQjsAsync, qjsSkipReason, runQjs, scratchDir } from 
 import { runLife, type LifeArgs, type LifeOutcome } from './support/fumo-life';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { Slot, UbootAbWriter } from '../platform/node/flash/uboot-ab';
+import { Slot, UbootAbWriter } from './support/node-writers';
 import { simulateBoot } from '../platform/node/flash/uboot-sim';
 import { createNodeDeviceInfoReader } from '../platform/node/device-info';
 import { FumoState } from '../src/fumo/state';

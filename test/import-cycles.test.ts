@@ -15,15 +15,6 @@ function topLevel(file: string): string {
   return parts.length > 2 ? `${parts[0]}/${parts[1]}` : file;
 }
 
-/** Cycles known and owned by another change; each must still exist (so that the exception is dropped once fixed). */
-const KNOWN_FILE_CYCLES: string[] = [];
-const KNOWN_FOLDER_CYCLES: string[] = [
-  // src/update speaks FUMO result codes (src/update/*.ts import src/fumo/result-codes.ts) while the FUMO engine drives
-  // src/update: issue 17 item 3 turns update failures into kinds that FUMO maps to its own codes, which removes this
-  // ring. That change is made on another branch; drop this line once it is merged (this test then says so).
-  'src/fumo → src/update → src/fumo',
-];
-
 describe('import cycles', () => {
   const { graph, unresolved } = buildImportGraph(root, ['src', 'platform']);
 
@@ -34,16 +25,12 @@ describe('import cycles', () => {
 
   it('no two files of src/ and platform/ import each other, directly or around a ring', () => {
     const cycles = findCycles(graph);
-    const unknown = cycles.filter((c) => !KNOWN_FILE_CYCLES.includes(c));
-    expect(unknown, `import cycles between files:\n  ${unknown.join('\n  ')}\n`).toEqual([]);
-    expect(KNOWN_FILE_CYCLES.filter((c) => !cycles.includes(c)), 'known cycles that are gone: drop their exception').toEqual([]);
+    expect(cycles, `import cycles between files:\n  ${cycles.join('\n  ')}\n`).toEqual([]);
   });
 
   it('no two top-level parts of src/ (or platform/) import each other, directly or around a ring', () => {
     const cycles = findCycles(groupGraph(graph, topLevel));
-    const unknown = cycles.filter((c) => !KNOWN_FOLDER_CYCLES.includes(c));
-    expect(unknown, `import cycles between folders:\n  ${unknown.join('\n  ')}\n`).toEqual([]);
-    expect(KNOWN_FOLDER_CYCLES.filter((c) => !cycles.includes(c)), 'known cycles that are gone: drop their exception').toEqual([]);
+    expect(cycles, `import cycles between folders:\n  ${cycles.join('\n  ')}\n`).toEqual([]);
   });
 
   it('the checker sees every import form, type-only ones included, and finds a cycle through them', () => {

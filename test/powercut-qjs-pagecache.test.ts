@@ -1,18 +1,24 @@
 // The QuickJS adapters on the page-cache model: QjsStorage under DurableStore (FUMO journal and outbox),
 // QjsDownloader (the staged package as its sink writes curl's output), QjsStagingFiles (download sidecar, staged
-// package reads) and the QuickJS file writer (QjsFileWriter / QjsSlotWriter), with their Durability port doing the
-// fsyncs dmnative does, cut at every write, create, rename, link, unlink, fsync, directory fsync and curl start ×
-// drop/keep/prefix, with the same checks as the Node run (test/support/fumo-pagecache.ts fileScenario: fsynced
-// download bytes survive, the next GET resumes at what survived, the installed image hashes right). QuickJS's
-// `os`/`std` come from test/support/qjs-os-model.ts, and so does curl (real HTTP to the loopback package server,
-// its head file and the body it pipes modelled there): the adapters' code runs on Node, not on the qjs engine.
+// package reads) and the writers of src/update/writers/ over the QuickJS writer ports (platform/quickjs/writer-ports.ts),
+// with their Durability port doing the fsyncs dmnative does, cut at every write, create, rename, link, unlink, fsync,
+// directory fsync, curl start and exec (fw_setenv, the installer, the reboot) × drop/keep/prefix, with the same checks
+// as the Node run: the file-writer update (test/support/fumo-pagecache.ts fileScenario: fsynced download bytes
+// survive, the next GET resumes at what survived, the installed image hashes right), the A/B update with the real
+// fw_setenv reached through the QuickJS command runner (files.ts exec → the model's exec →
+// test/support/device-programs.ts) and the command-writer (RAUC) update (test/support/fumo-pagecache-ab.ts; these two
+// download with the Node downloader). QuickJS's `os`/`std` come from test/support/qjs-os-model.ts, and so does curl
+// (real HTTP to the loopback package server, its head file and the body it pipes modelled there): the adapters' code
+// runs on Node, not on the qjs engine.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPkgServer, PkgServer } from './support/pkg-server';
-import { CRASH_CHOICES, useModel } from './support/page-cache';
-import { CHECKPOINT, ROOT, SYNC_EVERY, fileScenario, usePkgServer } from './support/fumo-pagecache';
+import { CRASH_CHOICES, type CrashChoice, useModel } from './support/page-cache';
+import { CHECKPOINT, ROOT, SYNC_EVERY, type Outcome, fileScenario, usePkgServer } from './support/fumo-pagecache';
+import { type WriterRuntime, abScenario, raucScenario } from './support/fumo-pagecache-ab';
 import { QJS, useQjsModel } from './support/qjs-os-model';
 import { QjsStorage } from '../platform/quickjs/storage';
-import { QjsFileWriter } from '../platform/quickjs/flash-file';
+import { FileWriter } from '../src/update/writers/file';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
 import { jsSha256 } from '../platform/quickjs/hash';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
 
@@ -38,9 +44,17 @@ afterAll(() => {
   return srv.close();
 });
 
+/** The QuickJS writer ports on the model; their command runner reaches the device's programs through the model's exec. */
+const qjs: WriterRuntime = {
+  storage: (dir: string) => new QjsStorage(dir, { durability: QJS.durability }),
+  files: () => new QjsStagingFiles(jsSha256(), QJS.durability),
+  ports: () => qjsWriterPorts(jsSha256(), QJS.durability),
+  onModel: (pc, programs) => useQjsModel(pc, programs),
+};
+
 const qjsFile = {
   storage: (dir: string) => new QjsStorage(dir, { durability: QJS.durability }),
-  writer: (target: string) => new QjsFileWriter(target, jsSha256(), QJS.durability),
+  writer: (target: string) => new FileWriter(qjsWriterPorts(jsSha256(), QJS.durability).fs, target),
   files: () => new QjsStagingFiles(jsSha256(), QJS.durability),
   // curl's head file goes to a directory of its own on the model (a tmpfs on a device); polled every ms so that a
   // run does not wait for the 100 ms default.
@@ -67,3 +81,26 @@ describe('QuickJS adapters on the page-cache model: file-writer update, every cu
     }, 900_000);
   }
 });
+
+type Scenario = (cutAt: number | null, choice: CrashChoice, rt: WriterRuntime, srv: PkgServer, label: string) => Promise<Outcome>;
+
+for (const [name, run] of [
+  ['A/B update (real fw_setenv through the QuickJS command runner)', abScenario],
+  ['command-writer (RAUC) update', raucScenario],
+] as [string, Scenario][]) {
+  describe(`QuickJS writer ports on the page-cache model: ${name}, every cut point × drop/keep/prefix`, () => {
+    it('bootable known image, checkpoint kept, FUMO State consistent, one true report, converges', async () => {
+      const clean = await run(null, 'keep', qjs, srv, 'QuickJS');
+      const total = clean.points.length;
+      const kinds: Record<string, number> = {};
+      for (const p of clean.points) kinds[p.replace(/:.*/, '')] = (kinds[p.replace(/:.*/, '')] || 0) + 1;
+      let exercised = 0;
+      for (let n = 1; n <= total + 2; n++) {
+        for (const choice of CRASH_CHOICES) if ((await run(n, choice, qjs, srv, 'QuickJS')).cut) exercised++;
+      }
+      // eslint-disable-next-line no-console
+      console.log(`QuickJS ${name} on the page-cache model: ${total} cut points ${JSON.stringify(kinds)}, ${exercised} scenarios with a cut, failures 0`);
+      expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
+    }, 900_000);
+  });
+}

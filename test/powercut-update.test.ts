@@ -12,7 +12,7 @@ import { startPkgServer, PkgServer } from './support/pkg-server';
 import { FileJournalStore, PowerCut } from './support/powercut';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { Slot, UbootAbWriter } from '../platform/node/flash/uboot-ab';
+import { Slot, UbootAbWriter } from './support/node-writers';
 import { FallbackStyle, simulateBoot } from '../platform/node/flash/uboot-sim';
 import { FumoEngine } from '../src/fumo/engine';
 import { FumoState } from '../src/fumo/state';

@@ -73,11 +73,11 @@ describe('SCOMO package download through the FUMO pipeline (src/update)', () => 
   });
 
   it('maps FUMO result codes and transfer kinds onto digest §6.3', () => {
-    expect(resultCodeOf(new UpdateError(404, 'bad signature'), 1402)).toBe(1407);
-    expect(resultCodeOf(new UpdateError(402, 'size'), 1402)).toBe(1407);
-    expect(resultCodeOf(new UpdateError(412, 'down'), 1402)).toBe(1501);
-    expect(resultCodeOf(new UpdateError(500, '5xx'), 1402)).toBe(1500);
-    expect(resultCodeOf(new UpdateError(501, 'full'), 1402)).toBe(1404);
+    expect(resultCodeOf(new UpdateError('bad-signature', 'bad signature'), 1402)).toBe(1407);
+    expect(resultCodeOf(new UpdateError('corrupt', 'size'), 1402)).toBe(1407);
+    expect(resultCodeOf(new UpdateError('server-unavailable', 'down'), 1402)).toBe(1501);
+    expect(resultCodeOf(new UpdateError('server-error', '5xx'), 1402)).toBe(1500);
+    expect(resultCodeOf(new UpdateError('no-space', 'full'), 1402)).toBe(1404);
     expect(resultCodeOf(new TransferError('connect', 'refused'), 1402)).toBe(1501);
     expect(resultCodeOf(new TransferError('no-space', 'full'), 1405)).toBe(1406);
     expect(resultCodeOf(new ScomoError(1460, 'vendor'), 1405)).toBe(1460);

@@ -9,6 +9,7 @@ import { downloadResumable, sidecarName, DownloadOptions } from '../src/update/d
 import { UpdateError } from '../src/update/errors';
 import { backoffDelay } from '../src/backoff';
 import type { Clock, Random } from '../src/ports';
+import { fumoResultFor } from '../src/fumo/result-codes';
 
 const fastClock = (): Clock & { slept: number[] } => {
   const slept: number[] = [];
@@ -43,7 +44,7 @@ async function codeOf(p: Promise<unknown>): Promise<number> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof UpdateError) return e.resultCode;
+    if (e instanceof UpdateError) return fumoResultFor(e);
     throw e;
   }
   throw new Error('expected an UpdateError');

@@ -4,17 +4,18 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { UbootAbWriter, Slot } from '../platform/node/flash/uboot-ab';
+import { UbootAbWriter, Slot } from './support/node-writers';
 import { simulateBoot } from '../platform/node/flash/uboot-sim';
-import { FileWriter } from '../platform/node/flash/file';
-import { CommandWriter } from '../platform/node/flash/command';
+import { FileWriter } from './support/node-writers';
+import { CommandWriter } from './support/node-writers';
 import { UpdateError } from '../src/update/errors';
-import type { FlashWriter, ImageMeta } from '../src/update/ports';
+import type { ImageMeta, StreamingWriter } from '../src/update/ports';
+import { fumoResultFor } from '../src/fumo/result-codes';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const meta = (b: Uint8Array): ImageMeta => ({ size: b.length, sha256: sha(b) });
 
-async function writeAll(w: FlashWriter, img: Uint8Array, chunk = 4096) {
+async function writeAll(w: StreamingWriter, img: Uint8Array, chunk = 4096) {
   await w.begin(meta(img));
   for (let o = 0; o < img.length; o += chunk) await w.writeChunk(img.subarray(o, o + chunk));
   await w.finish();
@@ -24,7 +25,7 @@ async function codeOf(p: Promise<unknown>): Promise<number> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof UpdateError) return e.resultCode;
+    if (e instanceof UpdateError) return fumoResultFor(e);
     throw e;
   }
   throw new Error('expected an UpdateError');
@@ -198,31 +199,17 @@ describe('command writer', () => {
   });
 });
 
-describe('flash config', () => {
-  it('parses the three kinds and builds the matching writer', async () => {
-    const { parseFlashConfig, createFlashWriter } = await import('../platform/node/flash/index');
-    const ab = parseFlashConfig({ kind: 'uboot-ab', slots: { A: '/dev/a', B: '/dev/b' }, fwEnvConfig: '/etc/fw_env.config', bootlimit: 5 });
-    expect(createFlashWriter(ab)).toMatchObject({ kind: 'uboot-ab', needsReboot: true });
-    expect(createFlashWriter(parseFlashConfig({ kind: 'file', target: '/tmp/fw.bin' }))).toMatchObject({ kind: 'file', needsReboot: false });
-    const rauc = parseFlashConfig({ kind: 'command', installer: 'rauc' });
-    expect(rauc).toMatchObject({ command: { install: ['rauc', 'install', '{file}'], commit: ['rauc', 'status', 'mark-good', 'booted'], rollback: ['rauc', 'status', 'mark-bad', '{slot}'] } });
-    const custom = parseFlashConfig({ kind: 'command', install: ['flash', '{file}'], exitCodes: { '3': 403 }, needsReboot: false });
-    expect(createFlashWriter(custom)).toMatchObject({ kind: 'command', needsReboot: false });
-  });
-
-  it.each([
-    [null, 'must be an object'],
-    [{ kind: 'grub' }, 'kind "grub"'],
-    [{ kind: 'uboot-ab', slots: { A: '/dev/a', B: '/dev/a' }, fwEnvConfig: 'x' }, 'must differ'],
-    [{ kind: 'uboot-ab', slots: { A: '/dev/a' }, fwEnvConfig: 'x' }, 'slots.B'],
-    [{ kind: 'uboot-ab', slots: { A: 'a', B: 'b' }, fwEnvConfig: 'x', bootlimit: 0 }, 'bootlimit'],
-    [{ kind: 'file' }, 'flash.target'],
-    [{ kind: 'command', installer: 'apt' }, 'installer "apt"'],
-    [{ kind: 'command', install: ['x'] }, '{file}'],
-    [{ kind: 'command', install: ['x', '{file}'], exitCodes: { 1: 200 } }, 'exitCodes.1'],
-  ])('refuses %j naming the field', async (raw, words) => {
-    const { parseFlashConfig, FlashConfigError } = await import('../platform/node/flash/index');
-    expect(() => parseFlashConfig(raw)).toThrow(FlashConfigError);
-    expect(() => parseFlashConfig(raw)).toThrow(words as string);
+describe('writer factory (fumo.writer → writer, src/update/writers/factory.ts)', () => {
+  it('builds the writer of each type over the runtime ports', async () => {
+    const { parseWriterConfig } = await import('../src/agent/fumo-writer-config');
+    const { createFlashWriter } = await import('../src/update/writers/factory');
+    const { nodeWriterPorts } = await import('../platform/node/writer-ports');
+    const make = (raw: unknown) => createFlashWriter(parseWriterConfig(raw), nodeWriterPorts);
+    expect(make({ type: 'uboot-ab', slotA: '/dev/a', slotB: '/dev/b' })).toMatchObject({ kind: 'uboot-ab', needsReboot: true });
+    expect(make({ type: 'file', path: '/tmp/fw.bin' })).toMatchObject({ kind: 'file', needsReboot: false });
+    const rauc = make({ type: 'command', installer: 'rauc' });
+    expect(rauc).toMatchObject({ kind: 'command', needsReboot: true, spec: { install: ['rauc', 'install', '{file}'], rollback: ['rauc', 'status', 'mark-bad', '{slot}'] } });
+    expect('installFile' in rauc).toBe(true);
+    expect(make({ type: 'command', install: ['flash', '{file}'], exitCodes: { '3': 403 }, needsReboot: false })).toMatchObject({ kind: 'command', needsReboot: false });
   });
 });

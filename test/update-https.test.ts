@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
 import { downloadResumable } from '../src/update/download';
 import { UpdateError } from '../src/update/errors';
+import { fumoResultFor } from '../src/fumo/result-codes';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dm-tls-'));
 const image = new Uint8Array(randomBytes(200_000));
@@ -56,7 +57,7 @@ it('refuses an untrusted certificate (412)', async () => {
   try {
     await downloadResumable(new NodeDownloader(), new NodeStagingFiles(), opts(file));
   } catch (e) {
-    code = e instanceof UpdateError ? e.resultCode : -1;
+    code = e instanceof UpdateError ? fumoResultFor(e) : -1;
   }
   expect(code).toBe(412);
 });

@@ -6,15 +6,19 @@ import { installNotifyBody, notifyCodeForResult } from '../src/update/install-no
 import { checkPackageUrl, parseHttpUrl, resolveUrl } from '../src/update/url-policy';
 import { compareVersions, parseManifest, verifyEd25519 } from '../src/update/manifest';
 import { checkClaims, verifyDigest } from '../src/update/verify';
-import { UpdateError, resultForHttpStatus, resultForTransfer } from '../src/update/errors';
+import { UpdateError, failureForHttpStatus, failureForTransfer } from '../src/update/errors';
+import { FUMO_RESULT_FOR } from '../src/fumo/result-codes';
+const resultForTransfer = (k: Parameters<typeof failureForTransfer>[0]) => FUMO_RESULT_FOR[failureForTransfer(k)];
+const resultForHttpStatus = (s: number) => FUMO_RESULT_FOR[failureForHttpStatus(s)];
 import { base64Encode, fromHex, hex, utf8Encode } from '../src/bytes';
 import { sha256 } from '@noble/hashes/sha2';
+import { fumoResultFor } from '../src/fumo/result-codes';
 
 function codeOf(f: () => unknown): number {
   try {
     f();
   } catch (e) {
-    if (e instanceof UpdateError) return e.resultCode;
+    if (e instanceof UpdateError) return fumoResultFor(e);
     throw e;
   }
   throw new Error('expected UpdateError');
@@ -69,7 +73,7 @@ describe('OMA DL descriptor (digest §7.1)', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(DescriptorError);
       expect((e as DescriptorError).notifyCode).toBe(notify);
-      expect((e as DescriptorError).resultCode).toBe(411);
+      expect(fumoResultFor(e as DescriptorError)).toBe(411);
     }
   });
 

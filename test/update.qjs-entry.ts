@@ -5,13 +5,14 @@ import * as std from 'std';
 import * as os from 'os';
 import { FumoEngine } from '../src/fumo/engine';
 import type { JsonStore } from '../src/ports';
+import { fumoResultFor } from '../src/fumo/result-codes';
+import { UpdateError } from '../src/update/errors';
 import { downloadResumable } from '../src/update/download';
 import { utf8Decode, utf8Encode } from '../src/bytes';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
-import { createQjsFlashWriter } from '../platform/quickjs/flash-factory';
-import { parseFlashConfig } from '../platform/common/flash-config';
-import { QjsFileWriter } from '../platform/quickjs/flash-file';
-import { QjsCommandWriter } from '../platform/quickjs/flash-command';
+import { createFlashWriter } from '../src/update/writers/factory';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
+import { DEFAULT_STAGED_NAME } from '../src/update/installers/spec';
 import { loadSha256 } from '../platform/quickjs/hash';
 import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
 import { QjsRandom } from '../platform/quickjs/random';
@@ -65,7 +66,7 @@ async function main() {
       backoff: { baseMs: 10, maxMs: 20, maxAttempts: a.maxAttempts || 4 },
       onProgress: (p) => progress.push(p.received),
     }).catch((e) => {
-      out.error = { code: (e as { resultCode?: number }).resultCode, message: String((e as Error).message) };
+      out.error = { code: e instanceof UpdateError ? fumoResultFor(e) : undefined, message: String((e as Error).message) };
       return null;
     });
     out.ms = Date.now() - t0;
@@ -78,12 +79,15 @@ async function main() {
     std.out.puts(JSON.stringify(out));
     return;
   }
-  const writer =
+  const ports = qjsWriterPorts(hash, durability);
+  const writer = createFlashWriter(
     a.mode === 'command'
-      ? new QjsCommandWriter({ install: a.install as string[], exitCodes: a.exitCodes, needsReboot: false })
+      ? { type: 'command', installer: 'custom', spec: { name: 'custom', observe: 'facts', stagedName: DEFAULT_STAGED_NAME, install: a.install as string[], exitCodes: a.exitCodes, needsReboot: false } }
       : a.mode === 'file'
-      ? new QjsFileWriter(a.target as string, hash, durability)
-      : createQjsFlashWriter(parseFlashConfig({ kind: 'uboot-ab', slots: a.slots, fwEnvConfig: a.cfg, defaultEnv: a.def, cmdlineFile: a.cmdline }), hash, durability);
+      ? { type: 'file', path: a.target as string }
+      : { type: 'uboot-ab', slotA: a.slots.A, slotB: a.slots.B, envConfig: a.cfg, bootedSlot: 'cmdline', cmdline: a.cmdline },
+    ports,
+  );
   let rebootRequested = false;
   const engine = new FumoEngine({
     fumoUri: './FUMO',

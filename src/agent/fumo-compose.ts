@@ -4,17 +4,18 @@ import type { ComposeContext } from './compose.js';
 import { parseFumoConfig, type FumoConfig } from './fumo-config.js';
 import { createFumoSource, type FumoSource } from './fumo-source.js';
 import { FumoEngine } from '../fumo/engine.js';
-import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
+import type { Downloader, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
+import type { WriterPorts } from '../update/writer-ports.js';
+import { createFlashWriter } from '../update/writers/factory.js';
 import { downloadLimits, parseDownloadConfig } from '../update/download-config.js';
-import { InstallerWriter } from '../update/installers/writer.js';
 import { stagedFileName } from './fumo-writer-config.js';
 import { UNKNOWN } from '../device/facts.js';
 
 export interface FumoAdapters {
   downloader: Downloader;
   files: StagingFiles;
-  /** The flash writer of `c.writer` (file, uboot-ab); throws when that type cannot run on this platform. */
-  writer(c: FumoConfig): Promise<FlashWriter>;
+  /** What the flash writers need from this runtime (files with fsync, a command runner); the writers are the core's. */
+  writerPorts: WriterPorts;
   makeStagingDir(dir: string): void;
   /** Runs a program (PATH lookup, no shell): reboot, health check, and the external installers' commands. */
   run(argv: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -43,20 +44,13 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
   const maxSize = await packageCap(c, adapters);
   if (maxSize !== undefined) limits.maxSize = maxSize;
   const log = ctx.ports.log;
-  const w = c.writer;
-  // External installers are the same on both runtimes: the core decides, the platform only runs the commands.
-  const writer: FlashWriter =
-    w.type === 'command'
-      ? new InstallerWriter({
-          spec: w.spec,
-          run: (argv, timeoutMs) => adapters.run(argv, timeoutMs),
-          async firmwareVersion() {
-            ctx.facts.invalidate(); // a fresh read: the version that runs now, not the one cached before the install
-            return (await ctx.facts.get()).firmwareVersion;
-          },
-          log,
-        })
-      : await adapters.writer(c);
+  const writer = createFlashWriter(c.writer, adapters.writerPorts, {
+    async firmwareVersion() {
+      ctx.facts.invalidate(); // a fresh read: the version that runs now, not the one cached before the install
+      return (await ctx.facts.get()).firmwareVersion;
+    },
+    log,
+  });
   adapters.makeStagingDir(c.stagingDir);
   const rebooter: Rebooter = {
     manual: c.reboot.length === 0,

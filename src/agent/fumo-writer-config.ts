@@ -2,11 +2,9 @@
 // configuration error naming it, like everywhere else in the config). README.md, Configuration → `fumo`.
 import { ConfigError } from '../config.js';
 import { DEFAULT_STAGED_NAME, INSTALLERS, type InstallerSpec } from '../update/installers/spec.js';
+import type { WriterConfig } from '../update/writers/factory.js';
 
-export type WriterConfig =
-  | { type: 'file'; path: string }
-  | { type: 'uboot-ab'; slotA: string; slotB: string; envConfig: string; bootedSlot: 'cmdline' | 'env' | 'A' | 'B'; cmdline: string }
-  | { type: 'command'; installer: 'rauc' | 'swupdate' | 'sysupgrade' | 'custom'; spec: InstallerSpec };
+export type { WriterConfig };
 
 type Obj = Record<string, unknown>;
 

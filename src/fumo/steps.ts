@@ -3,7 +3,7 @@
 // power cut can stop any of them half-way and the same handler runs again after the restart.
 
 import type { Clock, Log, Random } from '../ports';
-import { FumoResult, isSuccessResult } from './result-codes';
+import { FumoResult, FUMO_RESULT_FOR, fumoResultFor, isSuccessResult } from './result-codes';
 import { FumoState } from './state';
 import type { JobRecord, StepName, VerifiedInfo } from './journal';
 import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports';
@@ -86,7 +86,7 @@ function claimsOf(job: JobRecord): PackageClaims {
 
 /** Terminal failure: go to Report with a code. The state tells the server whether the package is still here. */
 export function failure(job: JobRecord, e: unknown, installPhase: boolean, haveData: boolean): StepOutcome {
-  const code = e instanceof UpdateError ? e.resultCode : installPhase ? FumoResult.UpdateFailed : FumoResult.UndefinedError;
+  const code = e instanceof UpdateError ? fumoResultFor(e) : installPhase ? FumoResult.UpdateFailed : FumoResult.UndefinedError;
   const message = e instanceof Error ? e.message : String(e);
   const finalState = installPhase
     ? haveData
@@ -181,7 +181,7 @@ export type StepHandler = (ctx: StepContext, job: JobRecord) => Promise<StepOutc
 export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   async Resolve(ctx, job) {
     if (job.operation === 'Update') {
-      if (!ctx.storedPackage) throw new UpdateError(FumoResult.NotAcceptable, 'no downloaded package to update with');
+      if (!ctx.storedPackage) throw new UpdateError('not-acceptable', 'no downloaded package to update with');
       return { job: next(job, 'Install', { verified: ctx.storedPackage }), state: FumoState.UpdateProgressing };
     }
     const url = job.request.pkgUrl || '';
@@ -231,7 +231,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         checkClaims(claimsOf(withPkg), Object.assign({}, ctx.verification, { requireHash: false }));
       } catch (e) {
         if (e instanceof UpdateError && e.notifyCode === undefined)
-          throw new UpdateError(e.resultCode, e.message, e.resultCode === FumoResult.BadUrl ? InstallNotify.InvalidDescriptor : InstallNotify.NonAcceptableContent);
+          throw new UpdateError(e.kind, e.message, e.kind === 'bad-url' ? InstallNotify.InvalidDescriptor : InstallNotify.NonAcceptableContent, e.configuredResult);
         throw e;
       }
       await discardDownload(ctx.files, ctx.stagingFile);
@@ -244,7 +244,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
 
   async Verify(ctx, job) {
     const size = await ctx.files.size(ctx.stagingFile);
-    if (size === null) throw new UpdateError(FumoResult.CorruptedPackage, 'the downloaded package disappeared');
+    if (size === null) throw new UpdateError('corrupt', 'the downloaded package disappeared');
     const claims = claimsOf(job);
     const manifest = checkClaims(claims, ctx.verification);
     let verified;
@@ -253,7 +253,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     } catch (e) {
       // A corrupt file must not be resumed into: drop it so a new Exec starts clean.
       await discardDownload(ctx.files, ctx.stagingFile);
-      if (e instanceof UpdateError) throw new UpdateError(e.resultCode, e.message, InstallNotify.AttributeMismatch);
+      if (e instanceof UpdateError) throw new UpdateError(e.kind, e.message, InstallNotify.AttributeMismatch, e.configuredResult);
       throw e;
     }
     const info: VerifiedInfo = { sha256: verified.sha256, size: verified.size };
@@ -274,42 +274,44 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
 
   async Install(ctx, job) {
     const v = job.verified;
-    if (!v) throw new UpdateError(FumoResult.UpdateFailed, 'install without a verified package');
+    if (!v) throw new UpdateError('install-failed', 'install without a verified package');
     // Exec Update of a stored package, or a version first learnt from a descriptor's manifest: checked before begin().
     const same = await reinstallOutcome(ctx, job, packageVersion(job));
     if (same) return same;
     const before = await ctx.writer.status();
     const meta = { size: v.size, sha256: v.sha256, version: v.version, stagedFile: ctx.stagingFile };
-    if (ctx.writer.installFile) {
-      // Re-check the staged file right before handing it over (it sat on disk since Verify).
+    const w = ctx.writer;
+    if ('installFile' in w) {
+      // A whole-file installer is handed the staged file (src/update/ports.ts WholeFileWriter). Re-check it right
+      // before (it sat on disk since Verify).
       if (hex(await ctx.files.sha256(ctx.stagingFile)) !== v.sha256)
-        throw new UpdateError(FumoResult.CorruptedPackage, 'staged package changed after verification');
-      await ctx.writer.installFile(ctx.stagingFile, meta);
+        throw new UpdateError('corrupt', 'staged package changed after verification');
+      await w.installFile(ctx.stagingFile, meta);
     } else {
       // Resume an interrupted slot write from its last checkpoint (docs/update-practice.md §10 step 3): the writer re-hashes the
       // slot prefix against the verified image's prefix and continues only when they match.
       let from = 0;
       if (job.installed !== undefined && job.installed > 0 && job.installed < v.size) {
         const prefix = hex(await ctx.files.sha256(ctx.stagingFile, job.installed));
-        const r = await ctx.writer.begin(meta, { offset: job.installed, prefixSha256: prefix });
+        const r = await w.begin(meta, { offset: job.installed, prefixSha256: prefix });
         from = typeof r === 'number' ? r : 0;
       } else {
-        await ctx.writer.begin(meta);
+        await w.begin(meta);
       }
       let sinceCheckpoint = 0;
       for (let off = from; off < v.size; ) {
         const chunk = await ctx.files.read(ctx.stagingFile, off, Math.min(ctx.chunkSize, v.size - off));
-        if (chunk.length === 0) throw new UpdateError(FumoResult.UpdateFailed, `staged package ended at ${off}`);
-        await ctx.writer.writeChunk(chunk);
+        if (chunk.length === 0) throw new UpdateError('install-failed', `staged package ended at ${off}`);
+        await w.writeChunk(chunk);
         off += chunk.length;
         sinceCheckpoint += chunk.length;
-        if (ctx.writer.sync && ctx.checkpointBytes > 0 && sinceCheckpoint >= ctx.checkpointBytes && off < v.size) {
-          await ctx.writer.sync(); // durable first, then journaled: the checkpoint never claims unsynced bytes
+        if (w.sync && ctx.checkpointBytes > 0 && sinceCheckpoint >= ctx.checkpointBytes && off < v.size) {
+          await w.sync(); // durable first, then journaled: the checkpoint never claims unsynced bytes
           await ctx.checkpoint({ installed: off });
           sinceCheckpoint = 0;
         }
       }
-      await ctx.writer.finish(); // read-back hash: the slot holds exactly the verified image
+      await w.finish(); // read-back hash: the slot holds exactly the verified image
     }
     const patch: Partial<JobRecord> = { installed: undefined };
     if (before.targetSlot !== undefined) patch.expectSlot = before.targetSlot;
@@ -356,7 +358,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     if (since !== 'no' && job.expectSlot !== undefined && st.bootedSlot === job.expectSlot)
       return { job: next(job, 'VerifyBoot'), state: FumoState.UpdateProgressing }; // a power cycle already did it
     if (job.reboots >= MAX_REBOOTS)
-      throw new UpdateError(FumoResult.UpdateFailed, `still not running ${job.expectSlot !== undefined ? `slot ${job.expectSlot}` : 'the new image'} after ${job.reboots} reboots`);
+      throw new UpdateError('fell-back', `still not running ${job.expectSlot !== undefined ? `slot ${job.expectSlot}` : 'the new image'} after ${job.reboots} reboots`);
     // Only reboots that happened count towards the limit when the operator reboots: agent restarts are not reboots.
     const reboots = ctx.manualReboot && since !== 'yes' ? job.reboots : job.reboots + 1;
     // Persist "VerifyBoot" and the boot id of the boot asking for the reboot first, then reboot: after the restart
@@ -385,7 +387,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       if (v.state === 'awaiting-reboot') return { job: next(job, 'Reboot'), state: FumoState.UpdateProgressing };
       if (v.state === 'failed') {
         return {
-          job: next(job, 'RollBack', { result: { code: FumoResult.UpdateFailed, message: v.why, finalState: FumoState.UpdateFailedHaveData } }),
+          job: next(job, 'RollBack', { result: { code: FUMO_RESULT_FOR['fell-back'], message: v.why, finalState: FumoState.UpdateFailedHaveData } }),
           state: FumoState.UpdateProgressing,
         };
       }
@@ -402,7 +404,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       // The bootloader fell back (boot counter exhausted, or the env switch was lost): the new image did not run.
       return {
         job: next(job, 'RollBack', {
-          result: { code: FumoResult.UpdateFailed, message: `booted ${st.bootedSlot}, expected ${job.expectSlot}: fell back`, finalState: FumoState.UpdateFailedHaveData },
+          result: { code: FUMO_RESULT_FOR['fell-back'], message: `booted ${st.bootedSlot}, expected ${job.expectSlot}: fell back`, finalState: FumoState.UpdateFailedHaveData },
         }),
         state: FumoState.UpdateProgressing,
       };
@@ -412,7 +414,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       return {
         job: next(job, 'RollBack', {
           result: {
-            code: FumoResult.UpdateFailed,
+            code: FUMO_RESULT_FOR['install-failed'],
             message: 'health check failed in the new image',
             finalState: FumoState.UpdateFailedHaveData,
             rebootAfterReport: ctx.writer.needsReboot,
@@ -433,7 +435,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       // here): roll back, which marks the target bad, and report the update as failed (410, package kept: state 70).
       return {
         job: next(job, 'RollBack', {
-          result: { code: FumoResult.UpdateFailed, message: why, finalState: FumoState.UpdateFailedHaveData, rebootAfterReport: await runsTrialImage(ctx, job) },
+          result: { code: FUMO_RESULT_FOR['fell-back'], message: why, finalState: FumoState.UpdateFailedHaveData, rebootAfterReport: await runsTrialImage(ctx, job) },
         }),
         state: FumoState.UpdateProgressing,
       };

@@ -1,4 +1,5 @@
 // SCOMO numbers, named (docs/protocol.md §6). Values are exactly the digest's tables; names follow the table wording.
+import type { UpdateFailure } from '../update/errors.js';
 
 /** MO identifier of the tree root's Type (docs/protocol.md §6.1; we implement 1.1 for the client-initiated request of §6.5). */
 export const SCOMO_MO_ID = 'urn:oma:mo:oma-scomo:1.1';
@@ -29,6 +30,31 @@ export const ScomoResult = {
   AltDownloadServerError: 1500,
   AltDownloadServerUnavailable: 1501,
 } as const;
+
+/**
+ * SCOMO's result code for each kind of failure of the shared download pipeline (src/update/errors.ts), OMA-TS-
+ * DM_SCOMO-V1_0 result codes (docs/protocol.md §6.3). The one place an update failure becomes a SCOMO number; a kind
+ * not listed gets the failing operation's own code (1402 for a download, 1405 for an install, ...). Numbers, not
+ * ScomoResult names (and no comments inside the literal: the Node bundle keeps those): 1402 Download Failed (network,
+ * a malformed or refused URL), 1403 Alternate Download Authentication Failure, 1404 Download Failed – Device Out of
+ * Memory, 1407 Package Validation Failed (size, hash, signature, another device's package, a downgrade), 1411 Not
+ * Implemented, 1500 Alternate Download Server Error, 1501 Alternate Download Server Unavailable (also a time-out).
+ */
+export const SCOMO_RESULT_FOR: Partial<Record<UpdateFailure, number>> = {
+  network: 1402,
+  'bad-url': 1402,
+  timeout: 1501,
+  'server-unavailable': 1501,
+  'server-error': 1500,
+  'download-auth': 1403,
+  'no-space': 1404,
+  'too-large': 1404,
+  corrupt: 1407,
+  'bad-signature': 1407,
+  'device-mismatch': 1407,
+  'not-acceptable': 1407,
+  'not-implemented': 1411,
+};
 
 /** True for 1200 and the vendor range 1250-1299 (docs/protocol.md §6.3). */
 export function isSuccessResult(code: number): boolean {

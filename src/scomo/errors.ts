@@ -1,7 +1,8 @@
 // A failure that already knows its SCOMO result code (docs/protocol.md §6.3). Installer and download adapters throw it so
 // the MO reports what actually happened (1407 validation, 1405 install failure...) instead of a generic code.
 
-import { ScomoResult, isValidResultCode } from './codes.js';
+import { SCOMO_RESULT_FOR, ScomoResult, isValidResultCode } from './codes.js';
+import { UpdateError } from '../update/errors.js';
 
 export class ScomoError extends Error {
   constructor(
@@ -13,26 +14,6 @@ export class ScomoError extends Error {
     if (!isValidResultCode(resultCode)) throw new RangeError(`${resultCode} is not a SCOMO result code (docs/protocol.md §6.3)`);
   }
 }
-
-/**
- * FUMO result codes (docs/protocol.md §5.4) of the shared download pipeline (src/update UpdateError) mapped onto SCOMO's
- * (docs/protocol.md §6.3): both tables describe the same download failures with different numbers.
- */
-const FROM_FUMO: Record<number, number> = {
-  401: ScomoResult.UserCancelled,
-  402: ScomoResult.PackageValidationFailed, // corrupted package (size/CRC)
-  403: ScomoResult.PackageValidationFailed, // package for another device
-  404: ScomoResult.PackageValidationFailed, // signature/hash
-  405: ScomoResult.PackageValidationFailed, // not acceptable (e.g. downgrade)
-  406: ScomoResult.AltDownloadAuthFailure,
-  407: ScomoResult.AltDownloadServerUnavailable, // request time-out
-  408: ScomoResult.NotImplemented,
-  411: ScomoResult.DownloadFailed, // malformed or refused URL
-  412: ScomoResult.AltDownloadServerUnavailable,
-  500: ScomoResult.AltDownloadServerError,
-  501: ScomoResult.DownloadOutOfMemory,
-  503: ScomoResult.DownloadFailed, // network
-};
 
 /** Transfer-failure kinds (src/update TransferError, and plain adapters) mapped onto docs/protocol.md §6.3. */
 function fromKind(kind: unknown, fallback: number): number | undefined {
@@ -61,12 +42,13 @@ function fromKind(kind: unknown, fallback: number): number | undefined {
 /** The result code carried by an error, or `fallback` when the error does not say (plain Error, foreign error). */
 export function resultCodeOf(error: unknown, fallback: number): number {
   if (error instanceof ScomoError) return error.resultCode;
+  if (error instanceof UpdateError) {
+    const mapped = SCOMO_RESULT_FOR[error.kind];
+    return mapped === undefined ? fallback : mapped;
+  }
   if (typeof error === 'object' && error !== null) {
     const e = error as { resultCode?: unknown; kind?: unknown; code?: unknown };
-    if (typeof e.resultCode === 'number') {
-      if (isValidResultCode(e.resultCode)) return e.resultCode;
-      if (Object.prototype.hasOwnProperty.call(FROM_FUMO, e.resultCode)) return FROM_FUMO[e.resultCode];
-    }
+    if (typeof e.resultCode === 'number' && isValidResultCode(e.resultCode)) return e.resultCode;
     const byKind = fromKind(e.kind, fallback);
     if (byKind !== undefined) return byKind;
     if (e.code === 'ENOSPC') return fromKind('no-space', fallback) as number;

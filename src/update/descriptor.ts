@@ -3,7 +3,6 @@
 // description, nextURL, infoURL, iconURI, installParam. Missing required elements → 906, DDVersion major ≠ 1 → 951.
 
 import { XMLParser } from 'fast-xml-parser';
-import { FumoResult } from '../fumo/result-codes';
 import { UpdateError } from './errors';
 import { InstallNotify } from './install-notify';
 import { utf8Decode } from '../bytes';
@@ -29,7 +28,7 @@ export interface DownloadDescriptor {
 /** An invalid descriptor: FUMO 411 (the PkgURL led to no usable package; docs/protocol.md §7.2 suggests 411 or 400), DL 906/951. */
 export class DescriptorError extends UpdateError {
   constructor(notifyCode: number, message: string) {
-    super(FumoResult.BadUrl, message, notifyCode);
+    super('bad-url', message, notifyCode);
     this.name = 'DescriptorError';
   }
 }

@@ -10,8 +10,7 @@
 
 import type { Clock, Random } from '../ports';
 import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from '../backoff.js';
-import { TransferError, UpdateError, resultForHttpStatus, resultForTransfer } from './errors';
-import { FumoResult } from '../fumo/result-codes';
+import { TransferError, UpdateError, type UpdateFailure, failureForHttpStatus, failureForTransfer } from './errors';
 import type { Downloader, FetchHead, StagingFiles } from './ports';
 import { UrlPolicy, checkPackageUrl, resolveUrl } from './url-policy';
 import { InstallNotify } from './install-notify';
@@ -120,7 +119,7 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
   const deadline = opts.deadlineMs !== undefined && opts.deadlineMs > 0 ? opts.clock.now() + opts.deadlineMs : undefined;
   const pastDeadline = (attempts: number, reason: string) =>
     new UpdateError(
-      FumoResult.DownloadNetworkFailure,
+      'network',
       `download deadline of ${Math.round((opts.deadlineMs || 0) / 1000)} s passed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`,
       InstallNotify.LossOfService,
     );
@@ -128,7 +127,7 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
   let url = opts.url;
   let redirects = 0;
   let attempt = 0;
-  let lastFailure: { code: number; reason: string } = { code: FumoResult.DownloadNetworkFailure, reason: 'no attempt' };
+  let lastFailure: { kind: UpdateFailure; reason: string } = { kind: 'network', reason: 'no attempt' };
   for (;;) {
     if (deadline !== undefined && opts.clock.now() >= deadline) throw pastDeadline(attempt, lastFailure.reason);
     attempt++;
@@ -162,13 +161,13 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
             const total = totalOf(head, offset);
             if (opts.expectedSize !== undefined && total !== undefined && total !== opts.expectedSize)
               throw new UpdateError(
-                FumoResult.CorruptedPackage,
+                'corrupt',
                 `server offers ${total} bytes, the descriptor announced ${opts.expectedSize}`,
                 InstallNotify.AttributeMismatch,
               );
             if (opts.expectedSize === undefined && limit !== undefined && total !== undefined && total > limit)
               throw new UpdateError(
-                FumoResult.DownloadOutOfMemory,
+                'too-large',
                 `server offers ${total} bytes, more than the ${limit} this package may take`,
                 InstallNotify.InsufficientMemory,
               );
@@ -189,7 +188,7 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
       if (status === 200 || status === 206) {
         const total = side.total;
         if (total !== undefined && res.fileSize !== total) {
-          lastFailure = { code: FumoResult.DownloadNetworkFailure, reason: `transfer ended at ${res.fileSize} of ${total} bytes` };
+          lastFailure = { kind: 'network', reason: `transfer ended at ${res.fileSize} of ${total} bytes` };
         } else {
           side = { url: opts.url, validator: side.validator, total: res.fileSize, contentType: side.contentType, complete: true };
           await files.writeTextAtomic(sidecarName(opts.file), JSON.stringify(side));
@@ -198,7 +197,7 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
         }
       } else if (REDIRECT.indexOf(status) >= 0 && res.headers['location']) {
         if (++redirects > (opts.maxRedirects === undefined ? 5 : opts.maxRedirects))
-          throw new UpdateError(FumoResult.BadUrl, `too many redirects from ${opts.url}`, InstallNotify.LoaderError);
+          throw new UpdateError('bad-url', `too many redirects from ${opts.url}`, InstallNotify.LoaderError);
         url = resolveUrl(url, res.headers['location']);
         checkPackageUrl(url, opts.policy); // a redirect must not lead off the allow-list
         attempt--; // a redirect is not a failed attempt
@@ -208,14 +207,14 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
         await files.remove(opts.file);
         side = { url: opts.url };
         await files.writeTextAtomic(sidecarName(opts.file), JSON.stringify(side));
-        lastFailure = { code: FumoResult.DownloadServerError, reason: 'range not satisfiable' };
+        lastFailure = { kind: 'server-error', reason: 'range not satisfiable' };
       } else if (status >= 500 || status === 408 || status === 429) {
-        lastFailure = { code: resultForHttpStatus(status), reason: `HTTP ${status}` };
+        lastFailure = { kind: failureForHttpStatus(status), reason: `HTTP ${status}` };
       } else {
-        throw new UpdateError(resultForHttpStatus(status), `package GET ${url} answered HTTP ${status}`, InstallNotify.LoaderError);
+        throw new UpdateError(failureForHttpStatus(status), `package GET ${url} answered HTTP ${status}`, InstallNotify.LoaderError);
       }
     } catch (e) {
-      if (e instanceof UpdateError && e.resultCode === FumoResult.DownloadOutOfMemory) {
+      if (e instanceof UpdateError && (e.kind === 'no-space' || e.kind === 'too-large')) {
         await discardDownload(files, opts.file);
         throw e;
       }
@@ -223,13 +222,13 @@ export async function downloadResumable(dl: Downloader, files: StagingFiles, opt
       if (e.kind === 'no-space' || e.kind === 'too-large') {
         // Too big or the disk is full: drop what was written, so the staging file system is not left full.
         await discardDownload(files, opts.file);
-        throw new UpdateError(resultForTransfer(e.kind), `download failed: ${e.message}`, InstallNotify.InsufficientMemory);
+        throw new UpdateError(failureForTransfer(e.kind), `download failed: ${e.message}`, InstallNotify.InsufficientMemory);
       }
-      if (e.kind === 'io') throw new UpdateError(resultForTransfer(e.kind), `download failed: ${e.message}`, InstallNotify.LoaderError);
-      lastFailure = { code: resultForTransfer(e.kind), reason: `${e.kind}: ${e.message}` };
+      if (e.kind === 'io') throw new UpdateError(failureForTransfer(e.kind), `download failed: ${e.message}`, InstallNotify.LoaderError);
+      lastFailure = { kind: failureForTransfer(e.kind), reason: `${e.kind}: ${e.message}` };
     }
     if (attempt >= backoff.maxAttempts)
-      throw new UpdateError(lastFailure.code, `download gave up after ${attempt} attempts: ${lastFailure.reason}`, InstallNotify.LossOfService);
+      throw new UpdateError(lastFailure.kind, `download gave up after ${attempt} attempts: ${lastFailure.reason}`, InstallNotify.LossOfService);
     let delay = backoffDelay(backoff, attempt, opts.random);
     // Retries and backoff count against the deadline: a backoff that would end past it ends at it, and the check at
     // the top of the loop gives up there (the report comes at the deadline, not before or long after).

@@ -8,7 +8,6 @@
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2';
 import { fromHex, utf8Decode } from '../bytes';
-import { FumoResult } from '../fumo/result-codes';
 import { UpdateError } from './errors';
 
 // @noble/ed25519 2.x needs a synchronous SHA-512; QuickJS has no WebCrypto, so give it the pure-JS one.
@@ -29,9 +28,9 @@ export function parseManifest(bytes: Uint8Array): UpdateManifest {
   try {
     obj = JSON.parse(utf8Decode(bytes));
   } catch (e) {
-    throw new UpdateError(FumoResult.ValidationFailed, `update manifest is not JSON: ${(e as Error).message}`);
+    throw new UpdateError('bad-signature', `update manifest is not JSON: ${(e as Error).message}`);
   }
-  const bad = (why: string) => new UpdateError(FumoResult.ValidationFailed, `update manifest invalid: ${why}`);
+  const bad = (why: string) => new UpdateError('bad-signature', `update manifest invalid: ${why}`);
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw bad('not an object');
   const o = obj as Record<string, unknown>;
   if (typeof o.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw bad('sha256 must be 64 hex digits');

@@ -1,6 +1,7 @@
 // What the update pipeline needs from a runtime, beyond src/ports.ts: an HTTP client that streams into a file, a few
 // file operations on the staging area, and a flash writer per bootloader (RAUC bootchooser style: one interface, one
-// small implementation per bootloader). Node adapters live in platform/node/{download,hash}.ts and platform/node/flash/.
+// small implementation per bootloader, src/update/writers/ over the ports of src/update/writer-ports.ts). Node adapters
+// live in platform/node/{download,hash,writer-ports}.ts.
 
 /** Answer head of a package GET, given to the caller before any body byte is written. */
 export interface FetchHead {
@@ -127,24 +128,14 @@ export type BootVerdict =
   | { state: 'failed'; why: string };
 
 /**
- * One flash back end. Protocol: begin → writeChunk* → finish (flush, read back, hash the whole target and compare;
- * throws UpdateError(410) on mismatch) → activate (one atomic switch) → [reboot] → commit | rollback.
- * Every method is safe to call again after a power cut: begin restarts the write from scratch.
+ * What every flash back end does after the image is in place: activate (one atomic switch) → [reboot] → commit |
+ * rollback, and report its status. Every method is safe to call again after a power cut.
  */
-export interface FlashWriter {
+interface FlashWriterBase {
   readonly kind: string;
   /** True when activate() only takes effect after a reboot (A/B slots, external installers). */
   readonly needsReboot: boolean;
-  /**
-   * Opens the target (marking it bad first where that applies). With `resume`, a writer that can re-hash the slot
-   * prefix continues after it when it matches; returns the offset writing continues from (0 or nothing = start).
-   */
-  begin(meta: ImageMeta, resume?: ResumePoint): Promise<number | void>;
-  writeChunk(bytes: Uint8Array): Promise<void>;
-  /** Optional: make every byte written so far durable (fsync), so the engine can journal an install checkpoint. */
-  sync?(): Promise<void>;
-  finish(): Promise<void>;
-  /** `target` is the slot named by status().targetSlot before begin() (journaled), for A/B writers after a restart. */
+  /** `target` is the slot named by status().targetSlot before the install (journaled), for A/B writers after a restart. */
   activate(target?: string): Promise<void>;
   /**
    * Mark the running image good (after the health check). A writer that can check `expect` (checkBoot) refuses with
@@ -154,14 +145,40 @@ export interface FlashWriter {
   /** Return to the previous image (mark the target bad); takes effect at the next boot for A/B writers. */
   rollback(expect?: BootExpectation): Promise<void>;
   status(): Promise<FlashStatus>;
-  /** Optional: install a whole verified file at once (external installers); used instead of begin/writeChunk/finish. */
-  installFile?(file: string, meta: ImageMeta): Promise<void>;
   /**
    * Optional: after the reboot, judge from what the installer itself reports whether the new image runs. Writers
    * without it are judged by status() (booted slot against the journal's expectSlot).
    */
   checkBoot?(expect: BootExpectation): Promise<BootVerdict>;
 }
+
+/**
+ * A writer the engine streams the verified image into: begin → writeChunk* → finish (flush, read back, hash the whole
+ * target and compare; throws UpdateError(410) on mismatch), then FlashWriterBase. begin restarts the write from
+ * scratch unless a resume point's prefix re-hashes right.
+ */
+export interface StreamingWriter extends FlashWriterBase {
+  /**
+   * Opens the target (marking it bad first where that applies). With `resume`, a writer that can re-hash the slot
+   * prefix continues after it when it matches; returns the offset writing continues from (0 or nothing = start).
+   */
+  begin(meta: ImageMeta, resume?: ResumePoint): Promise<number | void>;
+  writeChunk(bytes: Uint8Array): Promise<void>;
+  /** Optional: make every byte written so far durable (fsync), so the engine can journal an install checkpoint. */
+  sync?(): Promise<void>;
+  finish(): Promise<void>;
+}
+
+/**
+ * A writer that takes the whole staged, verified file and hands it over (external installers: RAUC, SWUpdate,
+ * sysupgrade, a project's own); then FlashWriterBase.
+ */
+export interface WholeFileWriter extends FlashWriterBase {
+  installFile(file: string, meta: ImageMeta): Promise<void>;
+}
+
+/** One flash back end: streamed into, or handed the whole staged file (`'installFile' in writer`). */
+export type FlashWriter = StreamingWriter | WholeFileWriter;
 
 /** Reboots the device (after the pending report is stored). Tests replace it by "power off + new engine". */
 export interface Rebooter {

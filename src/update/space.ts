@@ -4,7 +4,6 @@
 // system has free. Whatever the bound, it must fit in the free space, or the download is refused before any request
 // (FUMO 501 "Download fails due to device out of memory", OMA DL install-notify 901 "Insufficient memory").
 
-import { FumoResult } from '../fumo/result-codes';
 import { UpdateError } from './errors';
 import { InstallNotify } from './install-notify';
 import type { StagingFiles } from './ports';
@@ -23,7 +22,7 @@ export interface SpaceRequest {
 }
 
 function tooBig(message: string): UpdateError {
-  return new UpdateError(FumoResult.DownloadOutOfMemory, message, InstallNotify.InsufficientMemory);
+  return new UpdateError('no-space', message, InstallNotify.InsufficientMemory);
 }
 
 /** The size the file may reach; throws 501 when the package cannot be taken. `undefined`: no bound can be known. */

@@ -2,7 +2,6 @@
 // read local files, use other protocols or leak credentials). A refused URL ends the job with 411 Malformed or Bad URL
 // (docs/protocol.md §5.4) and no request is made.
 
-import { FumoResult } from '../fumo/result-codes';
 import { UpdateError } from './errors';
 
 export interface UrlPolicy {
@@ -22,7 +21,7 @@ export interface ParsedUrl {
 
 /** Parses an absolute http(s) URL without the runtime's URL class (QuickJS has none). Throws UpdateError(411). */
 export function parseHttpUrl(url: string): ParsedUrl {
-  const bad = (why: string) => new UpdateError(FumoResult.BadUrl, `bad package URL ${JSON.stringify(url)}: ${why}`);
+  const bad = (why: string) => new UpdateError('bad-url', `bad package URL ${JSON.stringify(url)}: ${why}`);
   if (typeof url !== 'string' || url.length === 0) throw bad('empty');
   if (/[\s\u0000-\u001f\u007f]/.test(url)) throw bad('contains whitespace or control characters');
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)(#.*)?$/.exec(url);
@@ -66,9 +65,9 @@ function hostAllowed(host: string, allowed: string[]): boolean {
 export function checkPackageUrl(url: string, policy: UrlPolicy): ParsedUrl {
   const parsed = parseHttpUrl(url);
   if (parsed.scheme === 'http' && policy.allowHttp === false)
-    throw new UpdateError(FumoResult.BadUrl, `bad package URL ${JSON.stringify(url)}: plain http is not allowed`);
+    throw new UpdateError('bad-url', `bad package URL ${JSON.stringify(url)}: plain http is not allowed`);
   if (!hostAllowed(parsed.host, policy.allowedHosts))
-    throw new UpdateError(FumoResult.BadUrl, `bad package URL ${JSON.stringify(url)}: host ${parsed.host} is not allowed`);
+    throw new UpdateError('bad-url', `bad package URL ${JSON.stringify(url)}: host ${parsed.host} is not allowed`);
   return parsed;
 }
 

@@ -7,7 +7,6 @@
 // On any of these nothing has been written to either slot: the writer is only opened after `verifyPackage` returns.
 
 import { base64Decode, hex } from '../bytes';
-import { FumoResult } from '../fumo/result-codes';
 import { UpdateError } from './errors';
 import { compareVersions, parseManifest, verifyEd25519, UpdateManifest } from './manifest';
 
@@ -48,7 +47,7 @@ function decodeB64(what: string, text: string): Uint8Array {
   try {
     return base64Decode(text);
   } catch (e) {
-    throw new UpdateError(FumoResult.ValidationFailed, `${what} is not base64: ${(e as Error).message}`);
+    throw new UpdateError('bad-signature', `${what} is not base64: ${(e as Error).message}`);
   }
 }
 
@@ -61,34 +60,34 @@ export function checkClaims(claims: PackageClaims, policy: VerificationPolicy): 
   if (claims.manifestB64 !== undefined) {
     const bytes = decodeB64('update manifest', claims.manifestB64);
     if (policy.requireSignature) {
-      if (claims.signatureB64 === undefined) throw new UpdateError(FumoResult.ValidationFailed, 'update manifest is not signed');
+      if (claims.signatureB64 === undefined) throw new UpdateError('bad-signature', 'update manifest is not signed');
       const sig = decodeB64('manifest signature', claims.signatureB64);
       if (!verifyEd25519(bytes, sig, policy.publicKeys))
-        throw new UpdateError(FumoResult.ValidationFailed, 'manifest signature does not verify with any trusted key');
+        throw new UpdateError('bad-signature', 'manifest signature does not verify with any trusted key');
     }
     manifest = parseManifest(bytes);
   } else if (policy.requireSignature) {
-    throw new UpdateError(FumoResult.ValidationFailed, 'a signed manifest is required and none was provided');
+    throw new UpdateError('bad-signature', 'a signed manifest is required and none was provided');
   }
   if (manifest) {
     if (claims.sha256 !== undefined && claims.sha256.toLowerCase() !== manifest.sha256)
-      throw new UpdateError(FumoResult.CorruptedPackage, 'the announced SHA-256 differs from the signed manifest');
+      throw new UpdateError('corrupt', 'the announced SHA-256 differs from the signed manifest');
     if (claims.size !== undefined && manifest.size !== undefined && claims.size !== manifest.size)
-      throw new UpdateError(FumoResult.CorruptedPackage, `the announced size ${claims.size} differs from the manifest size ${manifest.size}`);
+      throw new UpdateError('corrupt', `the announced size ${claims.size} differs from the manifest size ${manifest.size}`);
     if (policy.hardware !== undefined && manifest.hardware.indexOf(policy.hardware) < 0)
-      throw new UpdateError(FumoResult.DeviceMismatch, `package is for ${manifest.hardware.join(', ')}, this device is ${policy.hardware}`);
+      throw new UpdateError('device-mismatch', `package is for ${manifest.hardware.join(', ')}, this device is ${policy.hardware}`);
     if (policy.currentVersion !== undefined && (policy.refuseDowngrade || policy.refuseReinstall)) {
       const c = compareVersions(manifest.version, policy.currentVersion);
       if (policy.refuseDowngrade && c < 0)
-        throw new UpdateError(FumoResult.NotAcceptable, `downgrade from ${policy.currentVersion} to ${manifest.version} refused`);
+        throw new UpdateError('not-acceptable', `downgrade from ${policy.currentVersion} to ${manifest.version} refused`);
       if (policy.refuseReinstall && c === 0)
-        throw new UpdateError(FumoResult.NotAcceptable, `version ${manifest.version} is already installed`);
+        throw new UpdateError('not-acceptable', `version ${manifest.version} is already installed`);
     }
   }
   if (!manifest && claims.sha256 === undefined && policy.requireHash !== false)
-    throw new UpdateError(FumoResult.ValidationFailed, 'no SHA-256 is known for the package (descriptor, Ext or manifest)');
+    throw new UpdateError('bad-signature', 'no SHA-256 is known for the package (descriptor, Ext or manifest)');
   if (claims.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(claims.sha256))
-    throw new UpdateError(FumoResult.ValidationFailed, `announced SHA-256 ${JSON.stringify(claims.sha256)} is not 64 hex digits`);
+    throw new UpdateError('bad-signature', `announced SHA-256 ${JSON.stringify(claims.sha256)} is not 64 hex digits`);
   return manifest;
 }
 
@@ -109,9 +108,9 @@ export function verifyDigest(
   const want = expectedSha256(claims, manifest);
   const wantSize = manifest && manifest.size !== undefined ? manifest.size : claims.size;
   if (wantSize !== undefined && wantSize !== actualSize)
-    throw new UpdateError(FumoResult.CorruptedPackage, `package is ${actualSize} bytes, expected ${wantSize}`);
+    throw new UpdateError('corrupt', `package is ${actualSize} bytes, expected ${wantSize}`);
   if (want !== undefined && want !== got)
-    throw new UpdateError(FumoResult.CorruptedPackage, `package SHA-256 ${got} differs from the expected ${want}`);
+    throw new UpdateError('corrupt', `package SHA-256 ${got} differs from the expected ${want}`);
   const out: VerifiedPackage = { sha256: got, size: actualSize };
   if (manifest) {
     out.manifest = manifest;

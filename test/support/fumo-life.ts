@@ -7,7 +7,7 @@
 import { FumoEngine } from '../../src/fumo/engine';
 import type { JsonStore } from '../../src/ports';
 import type { Clock, DeviceInfoReader, Log, Random } from '../../src/ports';
-import type { Downloader, FlashWriter, StagingFiles } from '../../src/update/ports';
+import type { Downloader, StagingFiles, StreamingWriter } from '../../src/update/ports';
 
 export interface LifeArgs {
   mode: 'exec' | 'resume';
@@ -31,7 +31,7 @@ export interface LifeKit {
   store: JsonStore;
   downloader: Downloader;
   files: StagingFiles;
-  writer: FlashWriter;
+  writer: StreamingWriter;
   device: DeviceInfoReader;
   clock: Clock;
   random: Random;
@@ -66,7 +66,7 @@ export async function runLife(kit: LifeKit, a: LifeArgs): Promise<LifeOutcome> {
     },
   };
   const w = kit.writer;
-  const writer: FlashWriter = {
+  const writer: StreamingWriter = {
     kind: w.kind,
     needsReboot: w.needsReboot,
     begin: (m, r) => w.begin(m, r),

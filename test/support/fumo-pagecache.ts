@@ -88,7 +88,7 @@ export function newScenario(): void {
   resumeFrom = null;
 }
 
-// The single-file writer (platform/node/flash/file.ts) on the same model: `<target>.new` written and synced,
+// The single-file writer (src/update/writers/file.ts, over either runtime's writer ports) on the same model: `<target>.new` written and synced,
 // activated by link(target → .prev) + rename(.new → target) + directory fsync, `.prev` dropped at commit or renamed
 // back at rollback. No reboot: every life ends at a cut or at the end of the job. Checked after every cut: the
 // target names a complete known image; a resumed install continues at its checkpoint; at the end the target holds

@@ -6,7 +6,7 @@
 // data=writeback, XFS and most flash file systems can show after a power cut.
 //
 // It implements the subset of node:fs/promises the Node adapters use (platform/node/storage.ts, download.ts,
-// hash.ts, flash/slot-io.ts, flash/file.ts), so the PRODUCTION adapters and the core above them (DurableStore, FUMO
+// hash.ts, writer-ports.ts), so the PRODUCTION adapters and the core above them (DurableStore, FUMO
 // journal and outbox, download staging, slot writes) run on it unchanged: a test routes node:fs/promises to it with
 // vi.mock (see routeFs below), paths outside the root still reach the real file system.
 //

@@ -1,4 +1,4 @@
-// QuickJS's `os` and `std` modules (the part platform/quickjs/{files,storage,hash,flash-slot,flash-file}.ts use) over
+// QuickJS's `os` and `std` modules (the part platform/quickjs/{files,storage,hash,writer-ports}.ts use) over
 // the page-cache model (./page-cache.ts), so the QuickJS adapters' own sequence of open/write/fsync/rename/directory
 // fsync runs on a file system that loses what was not made durable. Hosted on Node (vitest, vi.mock of 'os'/'std'):
 // the adapters' TypeScript is the code under test, the qjs engine and dmnative are not. Return conventions are
@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { PageCache, PowerCut, type ModelHandle } from './page-cache';
 import type { ExecOptions, ExecResult } from '../../platform/quickjs/files';
 import type { Durability } from '../../platform/quickjs/storage';
+import type { CommandRunner } from '../../src/update/writer-ports';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -193,10 +194,11 @@ function runReal(args: string[]): Promise<ExecResult> {
 /**
  * The helper programs the QuickJS adapters run on model paths (`ln -f A B`, `truncate -s N F` from the file writer
  * and the downloader, `df -Pk DIR` from the staging files on a qjs without dmnative, `curl` from the downloader),
- * done on the model with the same effect; the dpkg programs above run for real; anything else is refused so an
- * unexpected program cannot pass unnoticed.
+ * done on the model with the same effect; the dpkg programs above run for real; the device's own programs
+ * (fw_setenv, an installer) go to `programs()` when a scenario set them (test/support/device-programs.ts); anything
+ * else is refused so an unexpected program cannot pass unnoticed.
  */
-export function modelExec(getPc: () => PageCache) {
+export function modelExec(getPc: () => PageCache, programs: () => CommandRunner | null = () => null) {
   const ok = (stdout = ''): ExecResult => ({ code: 0, signal: 0, timedOut: false, overflowed: false, stdout, stderr: '', stdoutBytes: new Uint8Array(0) });
   return async (args: string[], options: ExecOptions = {}): Promise<ExecResult> => {
     const pc = getPc();
@@ -221,6 +223,11 @@ export function modelExec(getPc: () => PageCache) {
       return ok(`Filesystem 1024-blocks Used Available Capacity Mounted on\nmodel ${kb} 0 ${kb} 0% /\n`);
     }
     if (args[0] === 'curl') return modelCurl(pc, args, options);
+    const device = programs();
+    if (device) {
+      const r = await device(args, options.timeoutMs || 0, typeof options.stdin === 'string' ? options.stdin : undefined);
+      return { code: r.code, signal: 0, timedOut: false, overflowed: false, stdout: r.stdout, stderr: r.stderr, stdoutBytes: new TextEncoder().encode(r.stdout) };
+    }
     throw new Error(`qjs-os-model: no model for the program ${args.join(' ')}`);
   };
 }
@@ -280,12 +287,17 @@ async function modelCurl(pc: PageCache, args: string[], options: ExecOptions): P
 /** One model for the whole test file: vi.mock factories and the test reach the same instance. */
 export const QJS = qjsModel();
 let execPc: PageCache | null = null;
-/** Points QJS and the helper programs at the page cache of the next scenario. */
-export function useQjsModel(pc: PageCache): void {
+let devicePrograms: CommandRunner | null = null;
+/** Points QJS and the helper programs at the page cache of the next scenario (and the device's programs, if any). */
+export function useQjsModel(pc: PageCache, programs: CommandRunner | null = null): void {
   QJS.use(pc);
   execPc = pc;
+  devicePrograms = programs;
 }
-export const qjsExec = modelExec(() => {
-  if (!execPc) throw new Error('qjs-os-model: no page cache in use');
-  return execPc;
-});
+export const qjsExec = modelExec(
+  () => {
+    if (!execPc) throw new Error('qjs-os-model: no page cache in use');
+    return execPc;
+  },
+  () => devicePrograms,
+);

@@ -7,8 +7,8 @@
 //   boot dm_slot if dm_<dm_slot>_ok=1, else the other slot if it is ok, else fail (no bootable slot)
 
 import { writeFile } from 'node:fs/promises';
-import { FwEnv } from './fw-env';
-import { Slot, otherSlot } from './uboot-ab';
+import type { BootEnv as FwEnv } from '../../../src/update/writers/env.js';
+import { type Slot, otherSlot } from '../../../src/update/writers/boot.js';
 
 export interface BootResult {
   slot: Slot | null;

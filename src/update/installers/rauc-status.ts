@@ -10,7 +10,6 @@
 // booted slot is the one whose `state` is "booted". `boot_primary` is the slot the bootloader tries next. The bundle
 // version is present only with --detailed and only for a slot RAUC installed.
 
-import { FumoResult } from '../../fumo/result-codes';
 import { UpdateError } from '../errors';
 
 export const RAUC_STATUS_ARGS = ['rauc', 'status', '--detailed', '--output-format=json'];
@@ -38,7 +37,7 @@ export interface RaucStatus {
 }
 
 function bad(why: string): UpdateError {
-  return new UpdateError(FumoResult.UpdateFailed, `rauc status: ${why}`);
+  return new UpdateError('install-failed', `rauc status: ${why}`);
 }
 
 function str(v: unknown): string | undefined {

@@ -1,8 +1,10 @@
 // External installers (RAUC, SWUpdate, OpenWrt sysupgrade, or a project's own): the command lines the command writer
-// runs, how their exit codes map to FUMO results (OMA-TS-DM_FUMO-V1_0 result codes), how each one tells what booted,
-// and the file name each expects for the staged package. Runtime-free: both runtimes run these same specs.
+// runs, what their exit codes mean (a kind of update failure, src/update/errors.ts; or the FUMO result the operator
+// configured), how each one tells what booted, and the file name each expects for the staged package. Runtime-free:
+// both runtimes run these same specs.
 
-import { FumoResult } from '../../fumo/result-codes';
+import type { UpdateFailure } from '../errors.js';
+
 
 export type BuiltInInstaller = 'rauc' | 'swupdate' | 'sysupgrade';
 
@@ -11,8 +13,10 @@ export interface InstallerSpec {
   name: string;
   /** Install command; `{file}` is replaced by the staged file path. */
   install: string[];
-  /** Exit code → FUMO result code; unmapped non-zero codes give 410. */
+  /** Exit code → FUMO result code, as the operator configured it (`fumo.writer.exitCodes`); reported as is. */
   exitCodes?: Record<number, number>;
+  /** Exit code → what it means, for the built-in installers; unmapped non-zero codes are `install-failed`. */
+  exitKinds?: Record<number, UpdateFailure>;
   /** Run once the new image is proven to run (never before: it marks the running slot good). */
   commit?: string[];
   /** Run when the update is abandoned; `{slot}` is replaced by the slot that was installed (skipped when unknown). */
@@ -57,7 +61,7 @@ export const INSTALLERS: Record<BuiltInInstaller, InstallerSpec> = {
   sysupgrade: {
     name: 'sysupgrade',
     install: ['sysupgrade', '{file}'],
-    exitCodes: { 1: FumoResult.DeviceMismatch },
+    exitKinds: { 1: 'device-mismatch' },
     needsReboot: true,
     observe: 'facts',
     stagedName: 'firmware.bin',
@@ -77,8 +81,7 @@ export function commandLine(argv: string[], vars: { file?: string; slot?: string
   });
 }
 
-/** FUMO result code for a non-zero installer exit: the configured mapping, else 410 Firmware Update Failed. */
-export function resultForExit(o: Pick<InstallerSpec, 'exitCodes'>, code: number): number {
-  const mapped = o.exitCodes ? o.exitCodes[code] : undefined;
-  return mapped === undefined ? FumoResult.UpdateFailed : mapped;
+/** What a non-zero exit of the install command means: its kind, and the FUMO result the operator configured, if any. */
+export function failureForExit(o: Pick<InstallerSpec, 'exitCodes' | 'exitKinds'>, code: number): { kind: UpdateFailure; configuredResult?: number } {
+  return { kind: (o.exitKinds && o.exitKinds[code]) || 'install-failed', configuredResult: o.exitCodes && o.exitCodes[code] };
 }

@@ -8,24 +8,17 @@
 // running slot is never marked good; only the installed slot is marked bad.
 
 import type { Log } from '../../ports';
-import { FumoResult } from '../../fumo/result-codes';
 import { UpdateError } from '../errors';
-import type { BootExpectation, BootVerdict, FlashStatus, FlashWriter, ImageMeta } from '../ports';
-import { InstallerSpec, commandLine, resultForExit } from './spec';
+import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../ports';
+import type { CommandResult, CommandRunner } from '../writer-ports.js';
+import { InstallerSpec, commandLine, failureForExit } from './spec';
 import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status';
 import { ObservedBoot, judgeBoot } from './verdict';
-
-export interface CommandResult {
-  /** Exit code; 127 when the program could not be started. */
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 export interface InstallerWriterOptions {
   spec: InstallerSpec;
   /** Runs a program (PATH lookup, no shell); rejects only when it cannot be started at all. */
-  run(argv: string[], timeoutMs: number): Promise<CommandResult>;
+  run: CommandRunner;
   /** The running firmware version as the platform reports it (DevDetail FwV), for `observe: 'facts'`. */
   firmwareVersion?(): Promise<string | undefined>;
   log?: Log;
@@ -39,7 +32,7 @@ function firstLine(s: string): string | undefined {
   return line === '' ? undefined : line;
 }
 
-export class InstallerWriter implements FlashWriter {
+export class InstallerWriter implements WholeFileWriter {
   readonly kind = 'command';
   readonly needsReboot: boolean;
   constructor(private readonly o: InstallerWriterOptions) {
@@ -56,12 +49,15 @@ export class InstallerWriter implements FlashWriter {
     try {
       r = await this.o.run(args, this.o.spec.timeoutMs || timeoutMs);
     } catch (e) {
-      throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
+      throw new UpdateError('install-failed', `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
     }
-    if (r.code === 127 && r.stdout === '' && r.stderr === '') throw new UpdateError(FumoResult.UpdateFailed, `${what}: cannot run ${args[0]}`);
-    // exitCodes describe the install command (e.g. sysupgrade's image check); any other command failing is 410.
-    const code = what === 'install' ? resultForExit(this.o.spec, r.code) : FumoResult.UpdateFailed;
-    if (r.code !== 0) throw new UpdateError(code, `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+    if (r.code === 127 && r.stdout === '' && r.stderr === '') throw new UpdateError('install-failed', `${what}: cannot run ${args[0]}`);
+    if (r.code !== 0) {
+      // exitCodes/exitKinds describe the install command (e.g. sysupgrade's image check); any other command failing
+      // is install-failed.
+      const f = what === 'install' ? failureForExit(this.o.spec, r.code) : { kind: 'install-failed' as const };
+      throw new UpdateError(f.kind, `${what}: ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`, undefined, f.configuredResult);
+    }
     return r.stdout;
   }
 
@@ -83,7 +79,7 @@ export class InstallerWriter implements FlashWriter {
     const o: ObservedBoot = {};
     if (s.bootedSlot) {
       const slot = firstLine(await this.exec(s.bootedSlot, 'bootedSlot', QUERY_TIMEOUT_MS));
-      if (slot === undefined) throw new UpdateError(FumoResult.UpdateFailed, `bootedSlot: ${s.bootedSlot.join(' ')} printed nothing`);
+      if (slot === undefined) throw new UpdateError('install-failed', `bootedSlot: ${s.bootedSlot.join(' ')} printed nothing`);
       o.bootedSlot = slot;
     }
     if (s.version) {
@@ -106,17 +102,9 @@ export class InstallerWriter implements FlashWriter {
     return st;
   }
 
+  /** Hands the staged, verified package to the installer (a whole file: nothing is streamed through the agent). */
   async installFile(file: string, _meta: ImageMeta): Promise<void> {
     await this.exec(this.o.spec.install, 'install', INSTALL_TIMEOUT_MS, { file });
-  }
-  async begin(): Promise<void> {
-    throw new UpdateError(FumoResult.NotImplemented, 'the command writer installs whole files (installFile), not chunks');
-  }
-  async writeChunk(): Promise<void> {
-    throw new UpdateError(FumoResult.NotImplemented, 'the command writer installs whole files');
-  }
-  async finish(): Promise<void> {
-    throw new UpdateError(FumoResult.NotImplemented, 'the command writer installs whole files');
   }
   async activate(): Promise<void> {
     // The installer switched the boot target itself (RAUC marks the installed slot primary, SWUpdate sets ustate).
@@ -134,7 +122,7 @@ export class InstallerWriter implements FlashWriter {
   async commit(expect?: BootExpectation): Promise<void> {
     if (expect) {
       const v = await this.checkBoot(expect);
-      if (v.state !== 'running') throw new UpdateError(FumoResult.UpdateFailed, `not committed: ${v.why}`);
+      if (v.state !== 'running') throw new UpdateError('fell-back', `not committed: ${v.why}`);
     }
     if (this.o.spec.commit) await this.exec(this.o.spec.commit, 'commit', QUERY_TIMEOUT_MS);
   }

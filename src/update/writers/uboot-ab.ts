@@ -1,5 +1,6 @@
-// A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), runtime-free: the env and the slot I/O
-// come in through two small interfaces, implemented by platform/node/flash and platform/quickjs/flash-uboot-ab.ts.
+// A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), runtime-free: the env comes in as a
+// BootEnv (env.ts: fw_printenv/fw_setenv through the CommandRunner port), the slot I/O through the WriterFs port
+// (src/update/writer-ports.ts), the booted slot as a function (boot.ts).
 //
 // Env contract (the boot script / platform/node/flash/uboot-sim.ts implement the other side):
 //   dm_slot            primary slot, `A` or `B`
@@ -13,55 +14,34 @@
 // commit {upgrade_available=0, bootcount=0}. A power cut anywhere before activate leaves the old slot primary and
 // the target marked bad; after activate the boot counter falls back if the new image does not come up.
 
-import { FumoResult } from '../../src/fumo/result-codes';
-import { UpdateError } from '../../src/update/errors';
-import type { FlashStatus, FlashWriter, ImageMeta, ResumePoint } from '../../src/update/ports';
+import { UpdateError } from '../errors.js';
+import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../ports.js';
+import type { WriterFs } from '../writer-ports.js';
+import type { BootEnv } from './env.js';
+import { type Slot, otherSlot } from './boot.js';
+import { SlotSink } from './slot.js';
 
-export type Slot = 'A' | 'B';
-
-/** The U-Boot environment: read all, and set/delete several variables in ONE atomic write. */
-export interface BootEnv {
-  read(): Promise<Record<string, string>>;
-  write(vars: Record<string, string | null>): Promise<void>;
-}
-
-/** One open slot: sequential writes, then close = fsync + read back + compare the hash (throws UpdateError 410). */
-export interface SlotSink {
-  /** Continue after `offset` bytes if the slot's prefix hashes to `prefixSha256` (hex); false = start from 0. */
-  resumeAt(offset: number, prefixSha256: string): Promise<boolean>;
-  write(bytes: Uint8Array): Promise<void>;
-  /** fsync what was written so far. */
-  sync(): Promise<void>;
-  close(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-export interface UbootAbCoreOptions {
+export interface UbootAbOptions {
   slots: { A: string; B: string };
   env: BootEnv;
+  fs: WriterFs;
+  /** Which slot the running system booted from (boot.ts: kernel command line, env or fixed). */
   bootedSlot: () => Promise<Slot>;
-  openSlot(path: string, meta: ImageMeta): Promise<SlotSink>;
   bootlimit?: number;
 }
 
-export function otherSlot(s: Slot): Slot {
-  return s === 'A' ? 'B' : 'A';
-}
-
-/** The booted slot from a kernel command line (`dm.slot=A` or RAUC's `rauc.slot=A`). */
-export function parseBootedSlot(cmdline: string, source: string): Slot {
-  const m = /(?:^|\s)(?:dm|rauc)\.slot=([AB])(?:\s|$)/.exec(cmdline);
-  if (!m) throw new UpdateError(FumoResult.UpdateFailed, `cannot tell the booted slot: no dm.slot=/rauc.slot= in ${source}`);
-  return m[1] as Slot;
-}
-
-export class UbootAbCore implements FlashWriter {
+export class UbootAbWriter implements StreamingWriter {
   readonly kind = 'uboot-ab';
   readonly needsReboot = true;
   private slot: SlotSink | null = null;
   private target: Slot | null = null;
 
-  constructor(private readonly core: UbootAbCoreOptions) {}
+  constructor(private readonly core: UbootAbOptions) {}
+
+  private sink(): SlotSink {
+    if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
+    return this.slot;
+  }
 
   async status(): Promise<FlashStatus> {
     const env = await this.core.env.read();
@@ -76,15 +56,18 @@ export class UbootAbCore implements FlashWriter {
     // Never overwrite the only good slot (docs/update-practice.md §11.8): while the running slot is on trial, the other one is the
     // fallback the boot counter relies on.
     if (env.upgrade_available === '1' && (env.dm_slot || booted) === booted)
-      throw new UpdateError(FumoResult.UpdateFailed, `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);
+      throw new UpdateError('install-failed', `slot ${booted} is not committed yet; refusing to overwrite the fallback slot`);
     const target = otherSlot(booted);
     const vars: Record<string, string> = {};
     if (env[`dm_${target}_ok`] !== '0') vars[`dm_${target}_ok`] = '0';
     if (env.dm_slot !== booted) vars.dm_slot = booted; // e.g. an activation that never booted: keep what runs
     if (env.bootlimit === undefined) vars.bootlimit = String(this.core.bootlimit || 3);
+    // Mark-bad before the first byte: a power cut mid-write must never leave a half-written slot that U-Boot may
+    // boot (docs/update-practice.md §10 step 2).
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
     this.target = target;
-    this.slot = await this.core.openSlot(this.core.slots[target], meta);
+    this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta);
+    await this.slot.open();
     // The slot was marked bad before its first byte, so a prefix that hashes right is ours from the earlier run.
     if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256)))
       return resume.offset;
@@ -92,18 +75,15 @@ export class UbootAbCore implements FlashWriter {
   }
 
   async sync(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'sync before begin');
-    await this.slot.sync();
+    await this.sink().sync();
   }
 
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'writeChunk before begin');
-    await this.slot.write(bytes);
+    await this.sink().write(bytes);
   }
 
   async finish(): Promise<void> {
-    if (!this.slot) throw new UpdateError(FumoResult.UpdateFailed, 'finish before begin');
-    const s = this.slot;
+    const s = this.sink();
     this.slot = null;
     await s.close();
   }
@@ -113,6 +93,8 @@ export class UbootAbCore implements FlashWriter {
     const booted = await this.core.bootedSlot();
     const target: Slot = targetSlot === 'A' || targetSlot === 'B' ? targetSlot : this.target || otherSlot(booted);
     if (target === booted) return; // already running it: a power cut after the switch, and the device rebooted
+    // The switch itself, all four variables at once (docs/update-practice.md §10 step 6): a torn series of writes
+    // could arm the boot counter without switching, or switch to a slot still marked bad.
     await this.core.env.write({ dm_slot: target, [`dm_${target}_ok`]: '1', upgrade_available: '1', bootcount: '0' });
   }
 
@@ -120,7 +102,8 @@ export class UbootAbCore implements FlashWriter {
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     if (env.dm_slot !== booted)
-      throw new UpdateError(FumoResult.UpdateFailed, `cannot commit: running ${booted} but the primary slot is ${env.dm_slot}`);
+      throw new UpdateError('install-failed', `cannot commit: running ${booted} but the primary slot is ${env.dm_slot}`);
+    // Ends the trial (docs/update-practice.md §10 step 10): without it U-Boot keeps counting boots and falls back.
     if (env.upgrade_available === '1' || env[`dm_${booted}_ok`] !== '1')
       await this.core.env.write({ upgrade_available: '0', bootcount: '0', [`dm_${booted}_ok`]: '1' });
   }
@@ -131,7 +114,7 @@ export class UbootAbCore implements FlashWriter {
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     if (env.upgrade_available === '1' && env.dm_slot === booted) {
-      // Running the trial image and it is not good: boot the other one next time.
+      // Running the trial image and it is not good: boot the other one next time, and never this one again.
       await this.core.env.write({ dm_slot: otherSlot(booted), [`dm_${booted}_ok`]: '0', upgrade_available: '0', bootcount: '0' });
       return;
     }
@@ -144,6 +127,7 @@ export class UbootAbCore implements FlashWriter {
       vars.upgrade_available = '0';
       vars.bootcount = '0';
     }
+    // The failed slot must not be booted again (docs/update-practice.md §10 row F; a switch-only altbootcmd leaves it good).
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
   }
 }
