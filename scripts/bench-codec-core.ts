@@ -3,9 +3,9 @@
 // Node pass performance.now). Each operation runs over the whole corpus repeatedly for at least `minMs`, split into
 // 7 rounds; the best round is reported (the C harness does the same).
 
-import { decodeWbxml, decodeXml, encodeWbxml, encodeXml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
-import type { SyncML } from '../src/syncml/model';
-import { utf8Decode } from '../src/bytes';
+import { decodeWbxml, decodeXml, encodeWbxml, encodeXml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index.js';
+import type { SyncML } from '../src/syncml/model.js';
+import { utf8Decode } from '../src/bytes.js';
 
 export interface BenchFile {
   name: string;

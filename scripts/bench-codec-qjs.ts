@@ -1,8 +1,8 @@
 // QuickJS side of the codec benchmark: `qjs -m bench-codec-qjs.js <list.json> <minMs>` prints the rows of
 // runCodecBench as JSON. list.json = [{ name, kind: 'wbxml'|'xml' }].
 import * as std from 'std';
-import { runCodecBench, type BenchFile } from './bench-codec-core';
-import { readBytes } from '../platform/quickjs/files';
+import { runCodecBench, type BenchFile } from './bench-codec-core.js';
+import { readBytes } from '../platform/quickjs/files.js';
 
 declare const scriptArgs: string[];
 

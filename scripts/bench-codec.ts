@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchFile, type BenchRow, runCodecBench } from './bench-codec-core';
-import { decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index';
-import { utf8Encode } from '../src/bytes';
+import { type BenchFile, type BenchRow, runCodecBench } from './bench-codec-core.js';
+import { decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index.js';
+import { utf8Encode } from '../src/bytes.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const vectorsDir = path.resolve(repoRoot, '../shared/vectors');
@@ -101,8 +101,8 @@ if (libNote) console.log(libNote);
 for (const k of Object.keys(lib)) if (lib[k].failures) console.log(`note: libwbxml ${k} failed on ${lib[k].failures} conversions`);
 console.log('(MB/s = input megabytes per second: WBXML bytes for decoding, XML bytes for encoding)');
 
-// Size of the digest §1.13 package 1.
-const digest = path.resolve(repoRoot, '../shared/spec/dm-digest.md');
+// Size of the docs/protocol.md §1.13 package 1.
+const digest = path.resolve(repoRoot, 'docs/protocol.md');
 if (existsSync(digest)) {
   const text = readFileSync(digest, 'utf8');
   const start = text.indexOf("```xml\n<SyncML xmlns='SYNCML:SYNCML1.2'>");

@@ -11,15 +11,15 @@ import { createReadStream, mkdtempSync, openSync, writeSync, closeSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { FileWriter } from '../src/update/writers/file';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { UbootAbWriter } from '../src/update/writers/uboot-ab';
-import { nodeWriterFs } from '../platform/node/writer-ports';
-import { FumoEngine } from '../src/fumo/engine';
-import { MemoryJournalStore } from '../src/fumo/journal';
-import type { FlashWriter } from '../src/update/ports';
-import { bundleForQjs, qjsCommand, qjsSkipReason } from '../test/support/qjs';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { FileWriter } from '../src/update/writers/file.js';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { UbootAbWriter } from '../src/update/writers/uboot-ab.js';
+import { nodeWriterFs } from '../platform/node/writer-ports.js';
+import { FumoEngine } from '../src/fumo/engine.js';
+import { MemoryJournalStore } from '../src/fumo/journal.js';
+import type { FlashWriter } from '../src/update/ports.js';
+import { bundleForQjs, qjsCommand, qjsSkipReason } from '../test/support/qjs.js';
 
 async function main() {
   const mib = Number(process.argv[2] || '64');

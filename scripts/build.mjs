@@ -31,7 +31,7 @@ await build({
 });
 
 // QuickJS 2021-03-27 lacks Object.hasOwn; the shim must run before any module body (imports are hoisted), so it goes
-// in the banner (ARCHITECTURE.md). No shebang: qjs reads the bundle as a module and takes arguments from scriptArgs.
+// in the banner (docs/design.md). No shebang: qjs reads the bundle as a module and takes arguments from scriptArgs.
 await build({
   entryPoints: [join(root, 'platform/quickjs/main.ts')],
   outfile: join(root, 'dist/quickjs/dm-agent.js'),

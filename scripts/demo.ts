@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const fwFile = path.join(dir, `gateway-firmware-${NEW_VERSION}.bin`);
   writeFileSync(fwFile, image);
 
-  // Story B of FLOWS.md, with the image's SHA-256 in the FUMO Ext node so the agent verifies before it writes.
+  // Story B of docs/flows.md, with the image's SHA-256 in the FUMO Ext node so the agent verifies before it writes.
   const story: Scenario = {
     name: 'demo-fumo-200',
     requestStatus: (a) => (a.type && /devicerequest$/.test(a.type) ? 202 : 200),

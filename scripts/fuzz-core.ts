@@ -4,8 +4,8 @@
 // chunk duplication and splicing. A case passes when the decoder returns or throws WbxmlError/SyncmlError;
 // anything else is a crash. Uses only src/ code plus a seeded PRNG, so runs are reproducible.
 
-import { SyncmlError, WbxmlError, MIME_WBXML, decodeMessage, decodeXml, wbxmlToXml } from '../src/syncml/index';
-import { utf8Decode, utf8Encode } from '../src/bytes';
+import { SyncmlError, WbxmlError, MIME_WBXML, decodeMessage, decodeXml, wbxmlToXml } from '../src/syncml/index.js';
+import { utf8Decode, utf8Encode } from '../src/bytes.js';
 
 export interface FuzzSeed {
   name: string;

@@ -3,8 +3,8 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { FuzzSeed } from './fuzz-core';
-import { decodeXml, encodeWbxml } from '../src/syncml/index';
+import type { FuzzSeed } from './fuzz-core.js';
+import { decodeXml, encodeWbxml } from '../src/syncml/index.js';
 
 export function loadSeeds(vectorsDir: string): FuzzSeed[] {
   const seeds: FuzzSeed[] = [];

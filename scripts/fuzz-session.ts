@@ -346,7 +346,7 @@ export function fuzzTree(effects: Effects): DmTree {
 }
 
 /**
- * What must hold after any session, whatever the server sent: Get-only values unchanged (ACL, digest §1.12); and
+ * What must hold after any session, whatever the server sent: Get-only values unchanged (ACL, docs/protocol.md §1.12); and
  * when the agent requires server credentials (the fuzz server never sends any), nothing executed at all (§3.3).
  */
 export async function invariantBroken(tree: DmTree, effects: Effects, serverAuthOn: boolean): Promise<string | null> {

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { runFuzz } from './fuzz-core';
-import { loadSeeds } from './fuzz-seeds';
+import { runFuzz } from './fuzz-core.js';
+import { loadSeeds } from './fuzz-seeds.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);

@@ -12,8 +12,8 @@ import {
 } from '../src/dm/auth.js';
 import { base64Decode, utf8Encode } from '../src/bytes.js';
 
-// Test vectors of digest §3.2 (SPEC-ZH 24/41 example, user Bruce2 / OhBehave).
-describe('DM security formulas (digest §3.2)', () => {
+// Test vectors of docs/protocol.md §3.2 (SPEC-ZH 24/41 example, user Bruce2 / OhBehave).
+describe('DM security formulas (docs/protocol.md §3.2)', () => {
   it('basic credential', () => {
     expect(basicCredData('Bruce2', 'OhBehave')).toBe('QnJ1Y2UyOk9oQmVoYXZl');
     expect(parseBasicCred('QnJ1Y2UyOk9oQmVoYXZl', base64Decode)).toEqual({ name: 'Bruce2', secret: 'OhBehave' });
@@ -44,7 +44,7 @@ describe('DM security formulas (digest §3.2)', () => {
   });
 });
 
-describe('x-syncml-hmac header (digest §3.5)', () => {
+describe('x-syncml-hmac header (docs/protocol.md §3.5)', () => {
   it('parses the spec example and the compact MOTO form', () => {
     expect(
       parseHmacHeader('algorithm=MD5, username="Robert Jordan", mac=NTI2OTJhMDAwNjYxODkwYmQ3NWUxN2RhN2ZmYmJlMzk'),

@@ -1,4 +1,4 @@
-// Command-line parsing and configuration validation: the stable contract of DEVELOPERS.md.
+// Command-line parsing and configuration validation: the stable contract of README.md (Command line and configuration).
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError, HELP, EXIT } from '../src/cli/args.js';
 import { ConfigError, parseConfig, parseConfigText, configSecrets } from '../src/config.js';

@@ -4,9 +4,9 @@
 // pause of the test process is not blamed on the input). `scripts/fuzz --cases N` does longer runs.
 
 import { describe, expect, it } from 'vitest';
-import { haveVectors, vectorsDir, vectorsMissingReason } from './support/vectors';
-import { runFuzz } from '../scripts/fuzz-core';
-import { loadSeeds } from '../scripts/fuzz-seeds';
+import { haveVectors, vectorsDir, vectorsMissingReason } from './support/vectors.js';
+import { runFuzz } from '../scripts/fuzz-core.js';
+import { loadSeeds } from '../scripts/fuzz-seeds.js';
 
 const vectors = haveVectors();
 if (!vectors) console.log(vectorsMissingReason());

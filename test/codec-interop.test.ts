@@ -10,13 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { canon, canonDiff, haveVectors, listVectors, readVector, rel, vectorsDir, vectorsMissingReason } from './support/vectors';
-import { SyncmlError, WbxmlError, decodeWbxml, decodeXml, encodeWbxml, encodeXml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
-import { decodeWbxmlDocument } from '../src/wbxml/decoder';
-import { encodeWbxmlDocument } from '../src/wbxml/encoder';
-import { languageByName } from '../src/wbxml/codepages';
-import type { WbxmlElement, WbxmlNode } from '../src/wbxml/tree';
-import { isValidUtf8, utf8Decode } from '../src/bytes';
+import { canon, canonDiff, haveVectors, listVectors, readVector, rel, vectorsDir, vectorsMissingReason } from './support/vectors.js';
+import { SyncmlError, WbxmlError, decodeWbxml, decodeXml, encodeWbxml, encodeXml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index.js';
+import { decodeWbxmlDocument } from '../src/wbxml/decoder.js';
+import { encodeWbxmlDocument } from '../src/wbxml/encoder.js';
+import { languageByName } from '../src/wbxml/codepages.js';
+import type { WbxmlElement, WbxmlNode } from '../src/wbxml/tree.js';
+import { isValidUtf8, utf8Decode } from '../src/bytes.js';
 
 const WBXML2XML = '/usr/bin/wbxml2xml';
 const haveLib = existsSync(WBXML2XML);
@@ -139,7 +139,7 @@ describe.skipIf(!vectors)('XML vectors', () => {
         const back = canon(libDecode(wbxml));
         const d = canonDiff(back, canon(encodeXml(model)));
         if (d) failures.push(`${rel(o.file)}: ${d}`);
-        // Against the original text: differences may only come from our DTD-order emission (digest §1.2) or from
+        // Against the original text: differences may only come from our DTD-order emission (docs/protocol.md §1.2) or from
         // Data content that was XML elements, which the model keeps as raw XML text.
         const d2 = canonDiff(back, canon(o.text));
         if (d2 && / element \S+ vs \S+$/.test(d2)) orderNotes.push(`${rel(o.file)}: ${d2}`);
@@ -150,7 +150,7 @@ describe.skipIf(!vectors)('XML vectors', () => {
     }
     summary.push(
       `model -> WBXML -> libwbxml: ${n} messages, ${n - failures.length} read back equal by wbxml2xml` +
-        `; vs the source text: ${n - orderNotes.length - dataNotes.length} equal, ${orderNotes.length} differ only by our DTD-order emission (digest §1.2), ${dataNotes.length} by Data elements kept as XML text` +
+        `; vs the source text: ${n - orderNotes.length - dataNotes.length} equal, ${orderNotes.length} differ only by our DTD-order emission (docs/protocol.md §1.2), ${dataNotes.length} by Data elements kept as XML text` +
         (orderNotes.length + dataNotes.length ? '\n  ' + orderNotes.concat(dataNotes).join('\n  ') : ''),
     );
     expect(failures).toEqual([]);

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeWbxml, decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index';
-import type { Command, Item, Meta, SyncML } from '../src/syncml/model';
+import { decodeWbxml, decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index.js';
+import type { Command, Item, Meta, SyncML } from '../src/syncml/model.js';
 
 // Characters XML 1.0 can carry (no C0 controls but TAB/LF/CR, no lone surrogates, no U+FFFE/FFFF).
 const char = fc.oneof(

@@ -1,7 +1,7 @@
 // Entry bundled for qjs by test/device.test.ts: reads DeviceFacts with the QuickJS reader and prints them as JSON.
 // Usage: qjs -m bundle.js '<device config JSON>'
 import * as std from 'std';
-import { createQuickjsDeviceInfoReader } from '../platform/quickjs/device-info';
+import { createQuickjsDeviceInfoReader } from '../platform/quickjs/device-info.js';
 
 declare const scriptArgs: string[];
 

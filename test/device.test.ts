@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeDeviceInfoReader } from '../platform/node/device-info';
+import { createNodeDeviceInfoReader } from '../platform/node/device-info.js';
 import {
   buildDeviceFacts,
   clean,
@@ -15,8 +15,8 @@ import {
   parseDeviceConfig,
   parseOsRelease,
   type DeviceSources,
-} from '../src/device';
-import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs';
+} from '../src/device/index.js';
+import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
 
 describe('os-release and cpuinfo parsing', () => {
   it('reads os-release quoting, escapes and comments', () => {

@@ -1,16 +1,16 @@
 // The pieces of the download bounds without a network: the `download` config section, the space budget decided
 // before the first request, the low-speed meter both adapters use, and the reference server's --fault option.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/config';
-import { DOWNLOAD_DEFAULTS, downloadLimits, parseDownloadConfig } from '../src/update/download-config';
-import { STATE_RESERVE_BYTES, downloadBudget } from '../src/update/space';
-import { LowSpeedMeter } from '../src/update/low-speed';
-import { UpdateError } from '../src/update/errors';
-import type { StagingFiles } from '../src/update/ports';
+import { ConfigError } from '../src/config.js';
+import { DOWNLOAD_DEFAULTS, downloadLimits, parseDownloadConfig } from '../src/update/download-config.js';
+import { STATE_RESERVE_BYTES, downloadBudget } from '../src/update/space.js';
+import { LowSpeedMeter } from '../src/update/low-speed.js';
+import { UpdateError } from '../src/update/errors.js';
+import type { StagingFiles } from '../src/update/ports.js';
 import { parseArgs, UsageError } from '../scripts/server/cli.js';
-import { parseFumoConfig } from '../src/agent/fumo-config';
-import { parseScomoConfig } from '../src/scomo/config';
-import { fumoResultFor } from '../src/fumo/result-codes';
+import { parseFumoConfig } from '../src/agent/fumo-config.js';
+import { parseScomoConfig } from '../src/scomo/config.js';
+import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 describe('download config', () => {
   it('has documented defaults: 100 B/s over 120 s, 7 retries, 6 h', () => {

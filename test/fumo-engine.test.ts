@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import '../src/update/manifest'; // installs sha512Sync for @noble/ed25519
-import { startPkgServer, PkgServer } from './support/pkg-server';
-import { PowerCut, PowerSwitch } from './support/powercut';
-import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { FileWriter } from './support/node-writers';
-import { CommandWriter } from './support/node-writers';
-import { FumoEngine, FumoEngineOptions } from '../src/fumo/engine';
-import { MemoryJournalStore } from '../src/fumo/journal';
-import { FumoState } from '../src/fumo/state';
-import { base64Encode, hex } from '../src/bytes';
-import type { VerificationPolicy } from '../src/update/verify';
+import '../src/update/manifest.js'; // installs sha512Sync for @noble/ed25519
+import { startPkgServer, PkgServer } from './support/pkg-server.js';
+import { PowerCut, PowerSwitch } from './support/powercut.js';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { FileWriter } from './support/node-writers.js';
+import { CommandWriter } from './support/node-writers.js';
+import { FumoEngine, FumoEngineOptions } from '../src/fumo/engine.js';
+import { MemoryJournalStore } from '../src/fumo/journal.js';
+import { FumoState } from '../src/fumo/state.js';
+import { base64Encode, hex } from '../src/bytes.js';
+import type { VerificationPolicy } from '../src/update/verify.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const clock = { now: () => Date.now(), sleep: async () => undefined };

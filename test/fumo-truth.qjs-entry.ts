@@ -4,18 +4,18 @@
 // Usage: qjs -m bundle.js '<json: DeviceArgs & LifeArgs>'
 import * as std from 'std';
 import * as os from 'os';
-import type { JsonStore } from '../src/ports';
-import { utf8Decode, utf8Encode } from '../src/bytes';
-import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
-import { FwEnv } from '../src/update/writers/env';
-import { UbootAbWriter } from '../src/update/writers/uboot-ab';
-import { type Slot, bootedSlotFromCmdline } from '../src/update/writers/boot';
-import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
-import { createQuickjsDeviceInfoReader } from '../platform/quickjs/device-info';
-import { loadSha256 } from '../platform/quickjs/hash';
-import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
-import { QjsRandom } from '../platform/quickjs/random';
-import { runLife, type LifeArgs } from './support/fumo-life';
+import type { JsonStore } from '../src/ports.js';
+import { utf8Decode, utf8Encode } from '../src/bytes.js';
+import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download.js';
+import { FwEnv } from '../src/update/writers/env.js';
+import { UbootAbWriter } from '../src/update/writers/uboot-ab.js';
+import { type Slot, bootedSlotFromCmdline } from '../src/update/writers/boot.js';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports.js';
+import { createQuickjsDeviceInfoReader } from '../platform/quickjs/device-info.js';
+import { loadSha256 } from '../platform/quickjs/hash.js';
+import { QjsStorage, commandDurability } from '../platform/quickjs/storage.js';
+import { QjsRandom } from '../platform/quickjs/random.js';
+import { runLife, type LifeArgs } from './support/fumo-life.js';
 
 declare const scriptArgs: string[];
 

@@ -13,16 +13,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { startPkgServer, type PkgServer } from './support/pkg-server';
-import { FileJournalStore } from './support/powercut';
+import { startPkgServer, type PkgServer } from './support/pkg-server.js';
+import { FileJournalStore } from './support/powercut.js';
 import { bundleForQjs, ensureQjsAsync, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
-import { runLife, type LifeArgs, type LifeOutcome } from './support/fumo-life';
-import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { Slot, UbootAbWriter } from './support/node-writers';
-import { simulateBoot } from '../platform/node/flash/uboot-sim';
-import { createNodeDeviceInfoReader } from '../platform/node/device-info';
-import { FumoState } from '../src/fumo/state';
+import { runLife, type LifeArgs, type LifeOutcome } from './support/fumo-life.js';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { Slot, UbootAbWriter } from './support/node-writers.js';
+import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
+import { createNodeDeviceInfoReader } from '../platform/node/device-info.js';
+import { FumoState } from '../src/fumo/state.js';
 
 type Rt = 'node' | 'qjs';
 const qjsSkip = qjsSkipReason('host');

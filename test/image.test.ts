@@ -2,7 +2,7 @@
 // agent run FROM THAT TREE under qemu-user-static against the reference DM server on the host:
 //   (a) a device request answered 202;
 //   (b) a user request answered 200 -> firmware update of a file-backed A/B slot pair through the real fw_setenv ->
-//       simulated reboot (U-Boot simulator) -> daemon --once commits -> the result report arrives exactly once.
+//       simulated reboot (U-Boot simulator) -> daemon --once commits -> one result report arrives.
 // The command line is taken from the image's own /usr/bin/dm-agent wrapper (its exec line, with the absolute paths
 // mapped into the scratch root and qemu in front), so a wrapper pointing at the wrong file fails here.
 import { spawn, spawnSync } from 'node:child_process';

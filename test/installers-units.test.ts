@@ -2,10 +2,10 @@
 // JSON, the boot verdict, and the strict fumo.writer section. The end-to-end runs on both runtimes are in
 // test/update-installers.test.ts.
 import { describe, expect, it } from 'vitest';
-import { parseRaucStatus } from '../src/update/installers/rauc-status';
-import { judgeBoot } from '../src/update/installers/verdict';
-import { parseWriterConfig } from '../src/agent/fumo-writer-config';
-import { ConfigError } from '../src/config';
+import { parseRaucStatus } from '../src/update/installers/rauc-status.js';
+import { judgeBoot } from '../src/update/installers/verdict.js';
+import { parseWriterConfig } from '../src/agent/fumo-writer-config.js';
+import { ConfigError } from '../src/config.js';
 
 // Shape of `rauc status --detailed --output-format=json` (RAUC's r_status_formatter_json), booted by device path.
 const RAUC_JSON = JSON.stringify({

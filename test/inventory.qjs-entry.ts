@@ -2,8 +2,8 @@
 // (platform/quickjs/inventory.ts); prints what it saw as JSON. Usage: qjs -m bundle.js DIR
 import * as std from 'std';
 import * as os from 'os';
-import { dpkgStatusSource, manifestFolderSource } from '../platform/quickjs/inventory';
-import { inventoryCacheScenario } from './support/inventory-cache-scenario';
+import { dpkgStatusSource, manifestFolderSource } from '../platform/quickjs/inventory.js';
+import { inventoryCacheScenario } from './support/inventory-cache-scenario.js';
 
 declare const scriptArgs: string[];
 

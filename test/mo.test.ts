@@ -13,11 +13,11 @@ import {
   storeNonce,
   urlPort,
   type DmAccConfig,
-} from '../src/mo';
-import type { DeviceFacts, DeviceInfoReader } from '../src/ports';
-import { DurableStore } from '../src/state/durable-store';
-import { MemoryStorage } from '../src/state/memory-storage';
-import { DmTree } from '../src/tree/dm-tree';
+} from '../src/mo/index.js';
+import type { DeviceFacts, DeviceInfoReader } from '../src/ports.js';
+import { DurableStore } from '../src/state/durable-store.js';
+import { MemoryStorage } from '../src/state/memory-storage.js';
+import { DmTree } from '../src/tree/dm-tree.js';
 
 const FACTS: DeviceFacts = {
   devId: 'MAC:B827EB000001',
@@ -53,7 +53,7 @@ const CONFIG: DmAccConfig = {
 const SRV = { serverId: 'acme-dm' };
 const OTHER = { serverId: 'intruder' };
 
-describe('DevInfo (digest §4.1)', () => {
+describe('DevInfo (docs/protocol.md §4.1)', () => {
   it('lists DevId/Man/Mod/DmV/Lang/Ext and answers each leaf from the facts, read once until invalidated', async () => {
     const tree = new DmTree();
     const reader = countingReader();
@@ -96,7 +96,7 @@ describe('DevInfo (digest §4.1)', () => {
   });
 });
 
-describe('DevDetail (digest §4.2)', () => {
+describe('DevDetail (docs/protocol.md §4.2)', () => {
   it('reports versions from the facts, LrgObj as bool and the tree own URI limits', async () => {
     const tree = new DmTree({ limits: { maxDepth: 20, maxTotLen: 512, maxSegLen: 64 } });
     mountDevDetail(tree, cachedFacts(countingReader()), { largeObjects: true });
@@ -114,7 +114,7 @@ describe('DevDetail (digest §4.2)', () => {
   });
 });
 
-describe('DMAcc (digest §4.3, §3.4)', () => {
+describe('DMAcc (docs/protocol.md §4.3, §3.4)', () => {
   it('builds the account from the configuration with the type mapping basic/md5/hmac -> BASIC/DIGEST/HMAC', async () => {
     const tree = new DmTree();
     const { uri, changed } = await provisionDmAcc(tree, CONFIG);
@@ -229,7 +229,7 @@ describe('installStandardObjects', () => {
     const tree = new DmTree({ store: new DurableStore(storage) });
     await tree.load();
     await installStandardObjects(tree, countingReader(), CONFIG, { devInfo: { dmVersion: 'dm-agent 0.1' } });
-    // digest §1.4: the child list is unordered
+    // docs/protocol.md §1.4: the child list is unordered
     expect(String((await tree.get('.', SRV)).items[0].data).split('/').sort()).toEqual(['DMAcc', 'DevDetail', 'DevInfo']);
     expect(storage.files.has('dm-tree')).toBe(true);
     const again = new DmTree({ store: new DurableStore(storage) });

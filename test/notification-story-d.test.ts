@@ -1,4 +1,4 @@
-// Story D end to end on Node (FLOWS.md D, digest §8): the reference server sends package 0 by UDP WAP push to the
+// Story D end to end on Node (docs/flows.md D, docs/protocol.md §8): the reference server sends package 0 by UDP WAP push to the
 // agent's listener; the intake verifies it with the agent's own SRVCRED (DMAcc secret and the nonce the agent
 // issued), and the daemon loop runs the session: pkg1 carries SessionID = the notification's id in uppercase hex and
 // Alert 1200. The first notification is signed with the resync nonce (the server does not know our nonce yet),
@@ -67,7 +67,7 @@ describe('story D: package 0 by UDP, then a server-initiated session', () => {
       },
     });
 
-    // 1) the server has never seen our nonce: it signs with the resync nonce (four zero bytes, digest §8.2)
+    // 1) the server has never seen our nonce: it signs with the resync nonce (four zero bytes, docs/protocol.md §8.2)
     const devId = await a.parts.devId();
     await server.notify({ host: '127.0.0.1', port, sessionId: 0x00b7, uiMode: 1 });
     await server.waitFor((e) => e.messages.some((m) => m.dir === 'in' && m.sessionId === 'B7'), 10_000, 'pkg1 of session B7');

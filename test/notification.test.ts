@@ -1,4 +1,4 @@
-// Server notifications, runtime-free part (project issue 11, digest §8): the §8.4 test vector, interop with the
+// Server notifications, runtime-free part (project issue 11, docs/protocol.md §8): the §8.4 test vector, interop with the
 // reference server's buildPkg0 / wspPush, bad digests, wrong server ids, truncation at every length, vendor limits,
 // nonce resync in both byte forms, WSP push headers, SMS envelopes, dedup, the queue bound, the spool pass over an
 // in-memory folder, UI-mode decisions with a fake UI, and the config section.
@@ -73,9 +73,9 @@ function expectError(fn: () => unknown, code: NotificationError['code'], field: 
   return err;
 }
 
-// ---- digest §8.4 test vector ---------------------------------------------------------------------------------------
+// ---- docs/protocol.md §8.4 test vector ---------------------------------------------------------------------------------------
 
-describe('digest §8.4 test vector', () => {
+describe('docs/protocol.md §8.4 test vector', () => {
   const trigger = fromHex('02 e8 00 00 00 1a 2b 14 63 6f 6d 2e 65 78 61 6d 70 6c 65 2e 64 6d 73 65 72 76 65 72');
   const digest = fromHex('fd 35 02 d3 32 05 d3 b0 25 b8 7c 8d 3b c9 24 e9');
   const bytes = concatBytes([digest, trigger]);
@@ -125,7 +125,7 @@ describe('package 0 fields', () => {
     }
   });
 
-  it('writes the pkg1 SessionID as uppercase hex without leading zeros (digest §1.3)', () => {
+  it('writes the pkg1 SessionID as uppercase hex without leading zeros (docs/protocol.md §1.3)', () => {
     expect(sessionIdHex(0x001a)).toBe('1A');
     expect(sessionIdHex(0xffff)).toBe('FFFF');
     expect(sessionIdHex(1)).toBe('1');
@@ -275,7 +275,7 @@ describe('digest verification', () => {
     expect(verifyNotification(n, [other, creds()]).serverId).toBe(SERVER);
   });
 
-  it('accepts a digest made over SRVCRED AAuthName when it differs from ServerID (LIBDMC, digest §8.2)', () => {
+  it('accepts a digest made over SRVCRED AAuthName when it differs from ServerID (LIBDMC, docs/protocol.md §8.2)', () => {
     const trigger = parsePkg0(pkg()).trigger;
     const bytes = concatBytes([pkg0Digest('srv-user', SECRET, ISSUED, trigger), trigger]);
     expectError(() => verifyNotification(parsePkg0(bytes), creds()), 'bad-digest', 'digest');
@@ -309,7 +309,7 @@ describe('digest verification', () => {
   });
 });
 
-describe('nonce resynchronisation (digest §8.2)', () => {
+describe('nonce resynchronisation (docs/protocol.md §8.2)', () => {
   it('accepts the resync nonce as four 0x00 bytes and flags the session', () => {
     const log = memoryLog();
     const v = verifyNotification(parsePkg0(pkg({ nonce: new Uint8Array(4) })), creds(), { log });
@@ -335,7 +335,7 @@ describe('nonce resynchronisation (digest §8.2)', () => {
 
 // ---- WSP push --------------------------------------------------------------------------------------------------------
 
-describe('WSP push header (digest §8.3)', () => {
+describe('WSP push header (docs/protocol.md §8.3)', () => {
   const body = pkg();
 
   it('parses the reference server push: TID, Push, content type 0xC4, app id 0xAF 0x87', () => {

@@ -1,7 +1,7 @@
 // The page-cache model itself (test/support/page-cache.ts): what survives a power cut is what was fsynced (data) and
 // what the directory's fsync made durable (names), and nothing else unless the crash choice keeps it.
 import { describe, expect, it } from 'vitest';
-import { PageCache, PowerCut } from './support/page-cache';
+import { PageCache, PowerCut } from './support/page-cache.js';
 
 const txt = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString());
 

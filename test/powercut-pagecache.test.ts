@@ -19,19 +19,19 @@
 //     back after its acknowledgement was durable (at-least-once: only an unacknowledged one is sent again).
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startPkgServer, PkgServer } from './support/pkg-server';
-import { CRASH_CHOICES, CrashChoice, useModel } from './support/page-cache';
-import { CHECKPOINT, Outcome, fileScenario, usePkgServer } from './support/fumo-pagecache';
-import { type WriterRuntime, abScenario, raucScenario } from './support/fumo-pagecache-ab';
-import { NodeStagingFiles } from '../platform/node/download';
-import { NodeFileStorage } from '../platform/node/storage';
-import { nodeWriterFs } from '../platform/node/writer-ports';
-import { FileWriter } from './support/node-writers';
+import { startPkgServer, PkgServer } from './support/pkg-server.js';
+import { CRASH_CHOICES, CrashChoice, useModel } from './support/page-cache.js';
+import { CHECKPOINT, Outcome, fileScenario, usePkgServer } from './support/fumo-pagecache.js';
+import { type WriterRuntime, abScenario, raucScenario } from './support/fumo-pagecache-ab.js';
+import { NodeStagingFiles } from '../platform/node/download.js';
+import { NodeFileStorage } from '../platform/node/storage.js';
+import { nodeWriterFs } from '../platform/node/writer-ports.js';
+import { FileWriter } from './support/node-writers.js';
 
-vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache')).routeFs(await orig<Record<string, unknown>>()));
+vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
   const real = await orig<Record<string, unknown>>();
-  const promises = (await import('./support/page-cache')).routeFs(real.promises as Record<string, unknown>);
+  const promises = (await import('./support/page-cache.js')).routeFs(real.promises as Record<string, unknown>);
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 

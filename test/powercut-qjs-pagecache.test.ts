@@ -11,26 +11,26 @@
 // (real HTTP to the loopback package server, its head file and the body it pipes modelled there): the adapters' code
 // runs on Node, not on the qjs engine.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startPkgServer, PkgServer } from './support/pkg-server';
-import { CRASH_CHOICES, type CrashChoice, useModel } from './support/page-cache';
-import { CHECKPOINT, ROOT, SYNC_EVERY, type Outcome, fileScenario, usePkgServer } from './support/fumo-pagecache';
-import { type WriterRuntime, abScenario, raucScenario } from './support/fumo-pagecache-ab';
-import { QJS, useQjsModel } from './support/qjs-os-model';
-import { QjsStorage } from '../platform/quickjs/storage';
-import { FileWriter } from '../src/update/writers/file';
-import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
-import { jsSha256 } from '../platform/quickjs/hash';
-import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
+import { startPkgServer, PkgServer } from './support/pkg-server.js';
+import { CRASH_CHOICES, type CrashChoice, useModel } from './support/page-cache.js';
+import { CHECKPOINT, ROOT, SYNC_EVERY, type Outcome, fileScenario, usePkgServer } from './support/fumo-pagecache.js';
+import { type WriterRuntime, abScenario, raucScenario } from './support/fumo-pagecache-ab.js';
+import { QJS, useQjsModel } from './support/qjs-os-model.js';
+import { QjsStorage } from '../platform/quickjs/storage.js';
+import { FileWriter } from '../src/update/writers/file.js';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports.js';
+import { jsSha256 } from '../platform/quickjs/hash.js';
+import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download.js';
 
-vi.mock('os', async () => (await import('./support/qjs-os-model')).QJS.os);
-vi.mock('std', async () => (await import('./support/qjs-os-model')).QJS.std);
+vi.mock('os', async () => (await import('./support/qjs-os-model.js')).QJS.os);
+vi.mock('std', async () => (await import('./support/qjs-os-model.js')).QJS.std);
 vi.mock('../platform/quickjs/files.js', async (orig) =>
-  Object.assign({}, await orig<Record<string, unknown>>(), { exec: (await import('./support/qjs-os-model')).qjsExec }),
+  Object.assign({}, await orig<Record<string, unknown>>(), { exec: (await import('./support/qjs-os-model.js')).qjsExec }),
 );
-vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache')).routeFs(await orig<Record<string, unknown>>()));
+vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
   const real = await orig<Record<string, unknown>>();
-  const promises = (await import('./support/page-cache')).routeFs(real.promises as Record<string, unknown>);
+  const promises = (await import('./support/page-cache.js')).routeFs(real.promises as Record<string, unknown>);
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 

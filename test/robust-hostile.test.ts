@@ -56,7 +56,7 @@ const TREE_INPUTS: Array<{ cmd: () => Command; label: string; expect: number[] }
   // Standard-MO leaves are live values without a write method: "not allowed on the target" (405) comes before the ACL.
   { label: 'Replace ./DevInfo/DevId (Get-only MO leaf)', cmd: () => replace({ uri: './DevInfo/DevId', data: 'MAC:EVIL' }), expect: [405, 425] },
   { label: 'Replace ./DevDetail/FwV (Get-only MO leaf)', cmd: () => replace({ uri: './DevDetail/FwV', data: '99' }), expect: [405, 425] },
-  // A plain node the server added: its empty ACL inherits the root's default (Add=*&Get=*, digest §1.12), which does
+  // A plain node the server added: its empty ACL inherits the root's default (Add=*&Get=*, docs/protocol.md §1.12), which does
   // not grant Replace or Delete, and the server may not widen it (ACL changes need Replace on the parent): 425.
   { label: 'Add ./Robust/Leaf', cmd: () => add({ uri: './Robust/Leaf', data: 'a' }), expect: [200] },
   { label: 'Replace ./Robust/Leaf?prop=ACL = Replace=* (no Replace on parent)', cmd: () => replace({ uri: './Robust/Leaf?prop=ACL', data: 'Get=*&Replace=*' }), expect: [425] },

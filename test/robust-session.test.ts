@@ -1,5 +1,5 @@
 // Session-level findings of the robustness work (issue 10), each pinned by a test:
-// a replayed server message (same MsgID twice in one session) is refused, not executed again (digest §1.3:
+// a replayed server message (same MsgID twice in one session) is refused, not executed again (docs/protocol.md §1.3:
 // MsgID identifies each message within the session per sender).
 import { describe, expect, it } from 'vitest';
 import { DmSession, SessionError } from '../src/dm/session.js';

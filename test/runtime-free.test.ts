@@ -1,4 +1,4 @@
-// ARCHITECTURE.md core rule: nothing under src/ touches a runtime. This test fails when a file under src/ imports a
+// docs/design.md core rule: nothing under src/ touches a runtime. This test fails when a file under src/ imports a
 // Node or QuickJS module or uses a runtime global (process, Buffer, require, timers, TextEncoder, atob, crypto ...).
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

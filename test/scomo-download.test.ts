@@ -72,7 +72,7 @@ describe('SCOMO package download through the FUMO pipeline (src/update)', () => 
     expect((await mo.pendingReports()).map((r) => r.resultCode)).toEqual(cases.map((c) => c[1]));
   });
 
-  it('maps FUMO result codes and transfer kinds onto digest §6.3', () => {
+  it('maps FUMO result codes and transfer kinds onto docs/protocol.md §6.3', () => {
     expect(resultCodeOf(new UpdateError('bad-signature', 'bad signature'), 1402)).toBe(1407);
     expect(resultCodeOf(new UpdateError('corrupt', 'size'), 1402)).toBe(1407);
     expect(resultCodeOf(new UpdateError('server-unavailable', 'down'), 1402)).toBe(1501);

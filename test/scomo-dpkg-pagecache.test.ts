@@ -5,21 +5,21 @@
 // again on what survived and the invariants of test/support/scomo-dpkg-pagecache.ts checkOutcome are checked.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rmSync } from 'node:fs';
-import { NodeFileStorage } from '../platform/node/storage';
+import { NodeFileStorage } from '../platform/node/storage.js';
 import { DpkgInstaller } from '../platform/node/installer/index.js';
-import { CRASH_CHOICES, useModel } from './support/page-cache';
-import { checkOutcome, dpkgStory, haveDpkg, makeFixture, type DpkgRuntime, type Fixture } from './support/scomo-dpkg-pagecache';
+import { CRASH_CHOICES, useModel } from './support/page-cache.js';
+import { checkOutcome, dpkgStory, haveDpkg, makeFixture, type DpkgRuntime, type Fixture } from './support/scomo-dpkg-pagecache.js';
 
-vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache')).routeFs(await orig<Record<string, unknown>>()));
+vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
   const real = await orig<Record<string, unknown>>();
-  const promises = (await import('./support/page-cache')).routeFs(real.promises as Record<string, unknown>);
+  const promises = (await import('./support/page-cache.js')).routeFs(real.promises as Record<string, unknown>);
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 // Each program the Node installer runs is one cut point before it starts (dpkg's files are outside the model).
 vi.mock('../platform/node/installer/run.js', async (orig) => {
   const real = await orig<typeof import('../platform/node/installer/run.js')>();
-  const { dpkgCutPoint } = await import('./support/scomo-dpkg-pagecache');
+  const { dpkgCutPoint } = await import('./support/scomo-dpkg-pagecache.js');
   const runCommand: typeof real.runCommand = async (command, args, options) => {
     dpkgCutPoint(command);
     return real.runCommand(command, args, options);

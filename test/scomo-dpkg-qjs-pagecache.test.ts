@@ -5,21 +5,21 @@
 // one cut point: the adapters' TypeScript runs on Node, not on the qjs engine (docs/robustness.md §7).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rmSync } from 'node:fs';
-import { QJS, useQjsModel } from './support/qjs-os-model';
-import { QjsStorage } from '../platform/quickjs/storage';
-import { createDpkgInstaller } from '../platform/quickjs/installer';
-import { CRASH_CHOICES, useModel } from './support/page-cache';
-import { checkOutcome, dpkgStory, haveDpkg, makeFixture, type DpkgRuntime, type Fixture } from './support/scomo-dpkg-pagecache';
+import { QJS, useQjsModel } from './support/qjs-os-model.js';
+import { QjsStorage } from '../platform/quickjs/storage.js';
+import { createDpkgInstaller } from '../platform/quickjs/installer.js';
+import { CRASH_CHOICES, useModel } from './support/page-cache.js';
+import { checkOutcome, dpkgStory, haveDpkg, makeFixture, type DpkgRuntime, type Fixture } from './support/scomo-dpkg-pagecache.js';
 
-vi.mock('os', async () => (await import('./support/qjs-os-model')).QJS.os);
-vi.mock('std', async () => (await import('./support/qjs-os-model')).QJS.std);
+vi.mock('os', async () => (await import('./support/qjs-os-model.js')).QJS.os);
+vi.mock('std', async () => (await import('./support/qjs-os-model.js')).QJS.std);
 vi.mock('../platform/quickjs/files.js', async (orig) =>
-  Object.assign({}, await orig<Record<string, unknown>>(), { exec: (await import('./support/qjs-os-model')).qjsExec }),
+  Object.assign({}, await orig<Record<string, unknown>>(), { exec: (await import('./support/qjs-os-model.js')).qjsExec }),
 );
-vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache')).routeFs(await orig<Record<string, unknown>>()));
+vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
   const real = await orig<Record<string, unknown>>();
-  const promises = (await import('./support/page-cache')).routeFs(real.promises as Record<string, unknown>);
+  const promises = (await import('./support/page-cache.js')).routeFs(real.promises as Record<string, unknown>);
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 

@@ -10,14 +10,14 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Component } from '../src/inventory/component.js';
 import { ScomoMo, type ScomoConfig } from '../src/scomo/index.js';
-import { DurableStore } from '../src/state/durable-store';
-import { NodeFileStorage } from '../platform/node/storage';
-import { CRASH_CHOICES, CrashChoice, PageCache, PowerCut, useModel } from './support/page-cache';
+import { DurableStore } from '../src/state/durable-store.js';
+import { NodeFileStorage } from '../platform/node/storage.js';
+import { CRASH_CHOICES, CrashChoice, PageCache, PowerCut, useModel } from './support/page-cache.js';
 
-vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache')).routeFs(await orig<Record<string, unknown>>()));
+vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
   const real = await orig<Record<string, unknown>>();
-  const promises = (await import('./support/page-cache')).routeFs(real.promises as Record<string, unknown>);
+  const promises = (await import('./support/page-cache.js')).routeFs(real.promises as Record<string, unknown>);
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 

@@ -1,4 +1,4 @@
-// Exactly-once OperationComplete reports under power cuts (digest §6.4, FLOWS.md story C): the SCOMO state is cut at
+// One OperationComplete report per job under power cuts (delivered at least once, docs/robustness.md) (docs/protocol.md §6.4, docs/flows.md story C): the SCOMO state is cut at
 // every single durable write of a DownloadInstall — before the write lands and just after it — then the agent
 // "reboots" (a new ScomoMo over what reached the disk), resumes, and delivers its reports to a recording server.
 import { describe, expect, it } from 'vitest';
@@ -105,7 +105,7 @@ async function story(cutAt: number, after: boolean) {
   throw new Error('reports still pending after 3 boots');
 }
 
-describe('SCOMO reports are exactly once across power cuts at every write', () => {
+describe('SCOMO: one report per job across power cuts at every write (at-least-once delivery)', () => {
   it('uncut run makes a known number of writes', async () => {
     const r = await story(Infinity, false);
     expect(r.accepted).toBe(true);

@@ -1,4 +1,4 @@
-// FLOWS.md story C end to end, in process: the composed agent (src/agent) with SCOMO from the `scomo` config section
+// docs/flows.md story C end to end, in process: the composed agent (src/agent) with SCOMO from the `scomo` config section
 // (createNodeScomoSource), a real dpkg database in a scratch root, and the reference DM server's scomo-200 scenario.
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -66,7 +66,7 @@ describe.skipIf(!hasDpkg)('story C: a user asks about one component; the server 
     expect(values).toContain(`${uri}/Version=1.0`);
     expect(values).toContain(`${uri}/State=20`);
 
-    // The job ran after the session and its report was delivered in a follow-up session, exactly once.
+    // The job ran after the session and its report was delivered in a follow-up session (one report at the server).
     expect(result.jobs[0]).toBe('SCOMO ./SCOMO/Download/pkg1/Operations/DownloadInstall: 1200 successful (com.example.app)');
     expect(result.jobs[1]).toMatch(/report session .*: 1 of 1 result report\(s\) acknowledged/);
     expect(server.events.reports).toMatchObject([{ kind: 'scomo', resultCode: 1200, identifier: 'com.example.app', occurrence: 1 }]);

@@ -27,7 +27,7 @@ function build(acl?: string) {
   return { tree, mo, src };
 }
 
-describe('SCOMO mounted in the DM tree (story C, FLOWS.md)', () => {
+describe('SCOMO mounted in the DM tree (story C, docs/flows.md)', () => {
   it('server reads the component, adds a package, Execs DownloadInstall; the report goes out as a Generic Alert', async () => {
     const { tree, mo, src } = build();
     const uri = await src.deployedComponentUri('Modem firmware');

@@ -3,8 +3,8 @@
 // Usage: qjs -m bundle.js '<{"hostStatus","root","deb","script","fakeBin"}>'
 import * as std from 'std';
 import { ScomoMo, type JsonStore } from '../src/scomo/index.js';
-import { dpkgStatusSource, manifestFolderSource } from '../platform/quickjs/inventory';
-import { createDpkgInstaller, createScriptInstaller, createServiceActivator } from '../platform/quickjs/installer';
+import { dpkgStatusSource, manifestFolderSource } from '../platform/quickjs/inventory.js';
+import { createDpkgInstaller, createScriptInstaller, createServiceActivator } from '../platform/quickjs/installer.js';
 
 declare const scriptArgs: string[];
 

@@ -85,7 +85,7 @@ async function addPackage(mo: ScomoMo, p: string, url: string, pkgId = 'pkg-' + 
   expect(await mo.add(`Download/${p}/PkgURL`, { data: url })).toBe(200);
 }
 
-describe('SCOMO tree shape (digest §6.1)', () => {
+describe('SCOMO tree shape (docs/protocol.md §6.1)', () => {
   it('root, Inventory and Deployed leaves with formats', async () => {
     const { mo } = setup();
     expect(await mo.get('')).toEqual({ status: 200, format: 'node', type: 'urn:oma:mo:oma-scomo:1.1', data: 'Download/Inventory' });
@@ -172,7 +172,7 @@ describe('Deployed <x> names and outside changes', () => {
   });
 });
 
-describe('operations and OperationComplete reports (digest §6.3, §6.4)', () => {
+describe('operations and OperationComplete reports (docs/protocol.md §6.3, §6.4)', () => {
   it('DownloadInstall: 202, then the component is deployed and one report names it', async () => {
     const { mo, removed, log } = setup({ alert: { markSuccess: 'harmless' } });
     await addPackage(mo, 'p1', 'https://example.com/pkgs/openssl_3.1.0.pkg', 'openssl-3.1.0');
@@ -313,7 +313,7 @@ describe('operations and OperationComplete reports (digest §6.3, §6.4)', () =>
   });
 });
 
-describe('exactly-once pending reports', () => {
+describe('pending reports: one per job, kept until acknowledged (at-least-once)', () => {
   it('kept until acknowledged, re-offered after a restart, never after an ack', async () => {
     const store = new MemoryStore();
     const a = setup({}, store);
@@ -382,7 +382,7 @@ describe('exactly-once pending reports', () => {
   });
 });
 
-describe('client-initiated request (digest §6.5, seed 003)', () => {
+describe('client-initiated request (docs/protocol.md §6.5, seed 003)', () => {
   it('user request for one component, Data present and empty', async () => {
     const { mo } = setup();
     const found = await mo.findDeployed('modem-fw');

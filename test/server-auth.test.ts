@@ -1,4 +1,4 @@
-// The reference server's authentication (digest §3.2-§3.5): MD5 challenge/response with the digest's vectors,
+// The reference server's authentication (docs/protocol.md §3.2-§3.5): MD5 challenge/response with the digest's vectors,
 // basic, HMAC on every message, and the server's own credentials (right and deliberately wrong).
 import { afterEach, describe, expect, it } from 'vitest';
 import { base64Decode, base64Encode, utf8Encode } from '../src/bytes.js';
@@ -25,7 +25,7 @@ function counterRandom() {
 
 const md5 = (data: string) => ({ meta: { type: 'syncml:auth-md5', format: 'b64' }, data });
 
-describe('MD5 (digest §3.2 vectors)', () => {
+describe('MD5 (docs/protocol.md §3.2 vectors)', () => {
   it('accepts the spec example Cred for nonce "Nonce" with 212 and sends a NextNonce for the next session', async () => {
     server = await startDmServer({ auth: { type: 'md5', user: USER, secret: SECRET, nonce: 'Tm9uY2U=' }, random: counterRandom() });
     const c = new TestClient(server.url, 'IMEI:1', '1');
@@ -44,7 +44,7 @@ describe('MD5 (digest §3.2 vectors)', () => {
     const hdr = statusFor(first, '0') as Status;
     expect(hdr.data).toBe('407');
     const nonceB64 = (hdr.chal as { meta: { nextNonce: string } }).meta.nextNonce;
-    // digest §1.4: after an auth failure only statuses, one per command, and nothing is executed or recorded
+    // docs/protocol.md §1.4: after an auth failure only statuses, one per command, and nothing is executed or recorded
     expect(first.body.every((x) => x.kind === 'Status')).toBe(true);
     expect(first.body.map((x) => (x as Status).data)).toEqual(['407', '407', '407', '407']);
     expect(server.events.genericAlerts).toHaveLength(0);
@@ -88,7 +88,7 @@ describe('MD5 (digest §3.2 vectors)', () => {
 });
 
 describe('basic', () => {
-  it('accepts QnJ1Y2UyOk9oQmVoYXZl (digest §3.2) with 212 and challenges a missing Cred with 407', async () => {
+  it('accepts QnJ1Y2UyOk9oQmVoYXZl (docs/protocol.md §3.2) with 212 and challenges a missing Cred with 407', async () => {
     server = await startDmServer({ auth: { type: 'basic', user: USER, secret: SECRET } });
     const ok = (await new TestClient(server.url, 'IMEI:6', '1').pkg1([], { cred: { meta: { type: 'syncml:auth-basic', format: 'b64' }, data: 'QnJ1Y2UyOk9oQmVoYXZl' } })).reply;
     expect((statusFor(ok, '0') as Status).data).toBe('212');
@@ -99,7 +99,7 @@ describe('basic', () => {
   });
 });
 
-describe('HMAC (digest §3.3, §3.5)', () => {
+describe('HMAC (docs/protocol.md §3.3, §3.5)', () => {
   const nonce = utf8Encode('Nonce');
   it('checks x-syncml-hmac on every message, answers 200 with a fresh NextNonce each time', async () => {
     server = await startDmServer({ scenario: 'fumo-200', auth: { type: 'hmac', user: USER, secret: SECRET, nonce: base64Encode(nonce) }, random: counterRandom() });
@@ -131,7 +131,7 @@ describe('HMAC (digest §3.3, §3.5)', () => {
   });
 });
 
-describe('server credentials (SRVCRED, digest §3.3)', () => {
+describe('server credentials (SRVCRED, docs/protocol.md §3.3)', () => {
   const clientNonce = utf8Encode('srvnonce');
   it('puts an MD5 Cred made with the nonce the client issued, and switches to the nonce of the client Chal', async () => {
     server = await startDmServer({

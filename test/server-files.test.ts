@@ -1,4 +1,4 @@
-// Firmware serving (Range, If-Range, ETag, faults), the OMA DL descriptor and install-notify (digest §7).
+// Firmware serving (Range, If-Range, ETag, faults), the OMA DL descriptor and install-notify (docs/protocol.md §7).
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
@@ -86,7 +86,7 @@ describe('GET /fw/<name>', () => {
   });
 });
 
-describe('OMA DL 1.0 (digest §7)', () => {
+describe('OMA DL 1.0 (docs/protocol.md §7)', () => {
   it('serves a descriptor pointing at the file and records install-notify reports with counts', async () => {
     const res = await fetch(`${server.baseUrl}/dd/fw.bin`);
     expect(res.headers.get('content-type')).toBe('application/vnd.oma.dd+xml');

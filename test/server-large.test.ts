@@ -1,4 +1,4 @@
-// Large objects (digest §1.10) in both directions: the server splits a big Replace into MoreData chunks across
+// Large objects (docs/protocol.md §1.10) in both directions: the server splits a big Replace into MoreData chunks across
 // messages without Final, and reassembles a chunked Results from the client, answering 213 and Alert 1222.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, Command, ItemCommand, Status, SyncML } from '../src/syncml/model.js';
@@ -25,7 +25,7 @@ describe.each<Encoding>(['xml', 'wbxml'])('large-object (%s)', (enc) => {
       expect(rep.kind).toBe('Replace');
       chunks.push(rep);
       if (reply.final) break;
-      // Non-final chunk: 213, and ask for the next message without Final (digest §1.9, §1.10).
+      // Non-final chunk: 213, and ask for the next message without Final (docs/protocol.md §1.9, §1.10).
       reply = (await c.send([...c.statuses(reply, () => 213), sessionAlert('1222')], { final: false })).reply;
     }
     expect(chunks).toHaveLength(3);

@@ -1,4 +1,4 @@
-// Package #0 (digest §8): the exact bytes of the §8.4 test vector, the WSP push wrapper, and delivery by UDP,
+// Package #0 (docs/protocol.md §8): the exact bytes of the §8.4 test vector, the WSP push wrapper, and delivery by UDP,
 // HTTP and spool folder through POST /admin/notify.
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('buildPkg0', () => {
-  it('reproduces the digest §8.4 vector byte for byte', () => {
+  it('reproduces the docs/protocol.md §8.4 vector byte for byte', () => {
     const p = buildPkg0({ serverId: 'com.example.dmserver', secret: 'srvsecret', nonce: new Uint8Array(4), uiMode: 2, initiator: 1, sessionId: 0x1a2b });
     expect(hex(p.trigger)).toBe(TRIGGER);
     expect(hex(p.digest)).toBe(DIGEST);

@@ -1,4 +1,4 @@
-// The reference server driven by hand-built client messages over real HTTP: FLOWS.md stories A (202), B (200 with
+// The reference server driven by hand-built client messages over real HTTP: docs/flows.md stories A (202), B (200 with
 // UI alert, Replace, Exec and a later result report), the confirm variant, SCOMO (C), and the checks it makes.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, Command, Exec, ItemCommand, Status } from '../src/syncml/model.js';
@@ -48,7 +48,7 @@ describe.each<Encoding>(['xml', 'wbxml'])('story A, accept-202 (%s)', (enc) => {
 });
 
 describe('story B, fumo-200', () => {
-  it('commands the update with UI alert, Replace and Exec; then records the result report exactly once', async () => {
+  it('commands the update with UI alert, Replace and Exec; then records one result report', async () => {
     server = await startDmServer({ scenario: 'fumo-200', files: { 'fw.bin': new Uint8Array(1000).fill(7) } });
     const c = new TestClient(server.url, 'IMEI:2', '10', 'wbxml');
     const pkg2 = (await c.pkg1([genericAlert(USERREQ, '', { source: './FUMO/fw1' })])).reply;
@@ -67,7 +67,7 @@ describe('story B, fumo-200', () => {
     const ex = cmds[2] as Exec;
     expect(ex.items[0].target && ex.items[0].target.locURI).toBe('./FUMO/fw1/DownloadAndUpdate');
     expect(ex.correlator).toMatch(/^fumo-/);
-    // CmdIDs unique within the message (digest §1.4)
+    // CmdIDs unique within the message (docs/protocol.md §1.4)
     const ids = pkg2.body.map((x) => x.cmdID);
     expect(new Set(ids).size).toBe(ids.length);
 
@@ -161,7 +161,7 @@ describe('story C, scomo-200', () => {
     expect(execCmd.items[0].target && execCmd.items[0].target.locURI).toBe('./SCOMO/Download/pkg1/Operations/DownloadInstall');
     const pkg6 = (await c.send(c.statuses(pkg4, (x) => (x.kind === 'Exec' ? 202 : 200)))).reply;
     expect(commandsOf(pkg6)).toEqual([]);
-    // OperationComplete report in a later session (digest §6.4)
+    // OperationComplete report in a later session (docs/protocol.md §6.4)
     const data = '<ResultCode>1200</ResultCode><Identifier>com.example.app</Identifier>';
     await new TestClient(server.url, 'IMEI:6', '2').pkg1([
       genericAlert('urn:oma:at:scomo:1.0:OperationComplete', data, {
@@ -245,7 +245,7 @@ describe('other scenarios and checks', () => {
     expect(server.events.violations.slice(done).map((v) => v.code)).toContain('message-after-end');
   });
 
-  it('records order and numbering mistakes in the client body (digest §1.4, §1.9)', async () => {
+  it('records order and numbering mistakes in the client body (docs/protocol.md §1.4, §1.9)', async () => {
     server = await startDmServer({ scenario: 'get-devdetail' });
     const c = new TestClient(server.url, 'IMEI:15', '1');
     const pkg2 = (await c.pkg1([])).reply;

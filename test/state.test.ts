@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeFileStorage } from '../platform/node/storage';
-import type { Log, LogLevel, Storage } from '../src/ports';
-import { DurableStore, StateCorruptError, StateNameError } from '../src/state/durable-store';
-import { openDocument, sealDocument, StateFormatError } from '../src/state/envelope';
-import { MemoryStorage } from '../src/state/memory-storage';
-import { DmTree } from '../src/tree/dm-tree';
-import { TreeStateError } from '../src/tree/serialize';
+import { NodeFileStorage } from '../platform/node/storage.js';
+import type { Log, LogLevel, Storage } from '../src/ports.js';
+import { DurableStore, StateCorruptError, StateNameError } from '../src/state/durable-store.js';
+import { openDocument, sealDocument, StateFormatError } from '../src/state/envelope.js';
+import { MemoryStorage } from '../src/state/memory-storage.js';
+import { DmTree } from '../src/tree/dm-tree.js';
+import { TreeStateError } from '../src/tree/serialize.js';
 
 class ListLog implements Log {
   lines: { level: LogLevel; message: string; fields?: Record<string, unknown> }[] = [];

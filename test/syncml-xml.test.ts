@@ -1,14 +1,14 @@
-// SyncML XML mapping: the digest §1.13 package 1, element order (digest §1.2), namespaces in any form, Data rules
+// SyncML XML mapping: the docs/protocol.md §1.13 package 1, element order (docs/protocol.md §1.2), namespaces in any form, Data rules
 // (Generic Alert <Data/>, child elements kept as XML text, CDATA/edge whitespace), typed errors with paths, limits,
 // and decodeMessage's choice by Content-Type.
 
 import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './support/vectors';
-import { MIME_WBXML, MIME_XML, SyncmlError, decodeMessage, decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index';
-import type { Alert, Exec, ItemCommand, Results, Status, SyncML } from '../src/syncml/model';
-import { utf8Encode } from '../src/bytes';
+import { repoRoot } from './support/vectors.js';
+import { MIME_WBXML, MIME_XML, SyncmlError, decodeMessage, decodeXml, encodeWbxml, encodeXml } from '../src/syncml/index.js';
+import type { Alert, Exec, ItemCommand, Results, Status, SyncML } from '../src/syncml/model.js';
+import { utf8Encode } from '../src/bytes.js';
 
 function syncmlError(f: () => unknown): SyncmlError {
   try {
@@ -24,11 +24,11 @@ const HDR =
   '<SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>2</MsgID><Target><LocURI>IMEI:1</LocURI></Target><Source><LocURI>https://s/dm</LocURI></Source></SyncHdr>';
 const wrap = (body: string, root = '<SyncML xmlns="SYNCML:SYNCML1.2">', end = '</SyncML>') => `${root}${HDR}<SyncBody>${body}</SyncBody>${end}`;
 
-const digestPath = path.resolve(repoRoot, '../shared/spec/dm-digest.md');
+const digestPath = path.resolve(repoRoot, 'docs/protocol.md');
 const haveDigest = existsSync(digestPath);
-if (!haveDigest) console.log(`digest not found at ${digestPath}: skipping the digest §1.13 example test`);
+if (!haveDigest) console.log(`digest not found at ${digestPath}: skipping the docs/protocol.md §1.13 example test`);
 
-describe.skipIf(!haveDigest)('digest §1.13 package 1', () => {
+describe.skipIf(!haveDigest)('docs/protocol.md §1.13 package 1', () => {
   const text = haveDigest ? readFileSync(digestPath, 'utf8') : '';
   const start = text.indexOf("```xml\n<SyncML xmlns='SYNCML:SYNCML1.2'>");
   const xml = text.slice(start + 7, text.indexOf('```', start + 7));
@@ -146,7 +146,7 @@ describe('namespaces, text and Data content', () => {
     expect(decodeXml(encodeXml(ddf))).toEqual(ddf);
   });
 
-  it('writes binary Data as base64 in XML (digest §1.10: binary over XML is b64)', () => {
+  it('writes binary Data as base64 in XML (docs/protocol.md §1.10: binary over XML is b64)', () => {
     const m = decodeXml(wrap('<Replace><CmdID>2</CmdID><Item><Data>x</Data></Item></Replace>'));
     (m.body[0] as ItemCommand).items[0].data = Uint8Array.from([0xff, 0xfe]);
     expect(encodeXml(m)).toContain('<Data>//4=</Data>');

@@ -2,8 +2,8 @@
 // scenario must give the same answers as on Node.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs';
-import { runTreeScenario } from './tree-scenario';
+import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
+import { runTreeScenario } from './tree-scenario.js';
 
 const skip = qjsSkipReason('host');
 if (skip) console.warn(`[tree on qjs] skipped: ${skip}`);

@@ -1,11 +1,11 @@
 // One scenario over the tree, the durable store and the standard MOs, run both on Node (test/tree-qjs.test.ts)
 // and on qjs (bundled from test/tree.qjs-entry.ts), so the two runtimes can be compared answer by answer.
-import { base64Encode } from '../src/bytes';
-import { installStandardObjects, readAccount, storeNonce } from '../src/mo';
-import type { DeviceFacts } from '../src/ports';
-import { DurableStore } from '../src/state/durable-store';
-import { MemoryStorage } from '../src/state/memory-storage';
-import { DmTree } from '../src/tree/dm-tree';
+import { base64Encode } from '../src/bytes.js';
+import { installStandardObjects, readAccount, storeNonce } from '../src/mo/index.js';
+import type { DeviceFacts } from '../src/ports.js';
+import { DurableStore } from '../src/state/durable-store.js';
+import { MemoryStorage } from '../src/state/memory-storage.js';
+import { DmTree } from '../src/tree/dm-tree.js';
 
 const FACTS: DeviceFacts = {
   devId: 'IMEI:493005100592800',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeSegment, formatUri, nodeNameProblem, parseUri, UriError, type UriLimits } from '../src/tree/uri';
+import { escapeSegment, formatUri, nodeNameProblem, parseUri, UriError, type UriLimits } from '../src/tree/uri.js';
 
 function statusOf(fn: () => unknown): number | 'ok' {
   try {
@@ -12,7 +12,7 @@ function statusOf(fn: () => unknown): number | 'ok' {
   }
 }
 
-describe('URI rules (digest §1.12)', () => {
+describe('URI rules (docs/protocol.md §1.12)', () => {
   it('parses the root and absolute and relative forms to the same segments', () => {
     expect(parseUri('.').segments).toEqual([]);
     expect(parseUri('./DevInfo/DevId').segments).toEqual(['DevInfo', 'DevId']);

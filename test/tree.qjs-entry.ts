@@ -1,6 +1,6 @@
 // Bundled for qjs by test/tree-qjs.test.ts: runs the shared tree scenario and prints its answers as JSON.
 import * as std from 'std';
-import { runTreeScenario } from './tree-scenario';
+import { runTreeScenario } from './tree-scenario.js';
 
 runTreeScenario().then(
   (out) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { utf8Encode } from '../src/bytes';
-import { DmTree } from '../src/tree/dm-tree';
-import type { NodeValue } from '../src/tree/node';
-import type { PluginNodeInfo, TreePlugin } from '../src/tree/plugin';
+import { utf8Encode } from '../src/bytes.js';
+import { DmTree } from '../src/tree/dm-tree.js';
+import type { NodeValue } from '../src/tree/node.js';
+import type { PluginNodeInfo, TreePlugin } from '../src/tree/plugin.js';
 
 const A = { serverId: 'srvA' };
 const B = { serverId: 'srvB' };
@@ -22,7 +22,7 @@ describe('Get', () => {
     expect(await t.get('./Vendor/Name', A)).toEqual({ status: 200, items: [{ uri: './Vendor/Name', format: 'chr', data: 'acme' }] });
   });
 
-  it('on an interior node returns Format node and the child names joined by "/" (digest §1.4)', async () => {
+  it('on an interior node returns Format node and the child names joined by "/" (docs/protocol.md §1.4)', async () => {
     const t = makeTree();
     t.setValue('./Vendor/Other', chr('x'));
     const r = await t.get('./Vendor', A);
@@ -86,7 +86,7 @@ describe('Add', () => {
     expect(await t.add('.', node, A)).toBe(418);
   });
 
-  it('creates missing parents implicitly with empty ACLs (digest §1.5)', async () => {
+  it('creates missing parents implicitly with empty ACLs (docs/protocol.md §1.5)', async () => {
     const t = makeTree();
     expect(await t.add('./Vendor/a/b/c', chr('deep'), A)).toBe(200);
     expect((await t.get('./Vendor/a/b?prop=ACL', A)).items[0].data).toBe('');
@@ -101,7 +101,7 @@ describe('Add', () => {
     expect(await t.add('./Vendor/Bo', { format: 'bool', data: 'yes' }, A)).toBe(400);
   });
 
-  it('stores b64 data as bin bytes (digest §1.10)', async () => {
+  it('stores b64 data as bin bytes (docs/protocol.md §1.10)', async () => {
     const t = makeTree();
     expect(await t.add('./Vendor/Blob', { format: 'b64', data: 'AAEC' }, A)).toBe(200);
     const item = (await t.get('./Vendor/Blob', A)).items[0];
@@ -186,7 +186,7 @@ describe('Replace, Delete, Exec, Copy', () => {
   });
 });
 
-describe('ACLs per server id (digest §1.12, 425)', () => {
+describe('ACLs per server id (docs/protocol.md §1.12, 425)', () => {
   it('root default Add=*&Get=*: any server may Add and Get but not Replace or Delete', async () => {
     const t = new DmTree();
     expect((await t.get('.?prop=ACL', A)).items[0].data).toBe('Add=*&Get=*');
@@ -368,7 +368,7 @@ describe('plugin mounts', () => {
   });
 });
 
-describe('Atomic (digest §1.5)', () => {
+describe('Atomic (docs/protocol.md §1.5)', () => {
   async function openTree() {
     const t = new DmTree();
     t.ensureInterior('./W', { acl: 'Add=*&Get=*&Replace=*&Delete=*&Exec=*' });

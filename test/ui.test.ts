@@ -1,4 +1,4 @@
-// UI alerts 1100-1104 (digest §1.8): parameters, request building, answer → Status mapping, IT formats,
+// UI alerts 1100-1104 (docs/protocol.md §1.8): parameters, request building, answer → Status mapping, IT formats,
 // headless defaults, bounded queue. Real alerts come from /work/shared/vectors (never copied into the repo).
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';

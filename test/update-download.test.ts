@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { startPkgServer, PkgServer } from './support/pkg-server';
-import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { downloadResumable, sidecarName, DownloadOptions } from '../src/update/download';
-import { UpdateError } from '../src/update/errors';
-import { backoffDelay } from '../src/backoff';
-import type { Clock, Random } from '../src/ports';
-import { fumoResultFor } from '../src/fumo/result-codes';
+import { startPkgServer, PkgServer } from './support/pkg-server.js';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { downloadResumable, sidecarName, DownloadOptions } from '../src/update/download.js';
+import { UpdateError } from '../src/update/errors.js';
+import { backoffDelay } from '../src/backoff.js';
+import type { Clock, Random } from '../src/ports.js';
+import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 const fastClock = (): Clock & { slept: number[] } => {
   const slept: number[] = [];

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { UbootAbWriter, Slot } from './support/node-writers';
-import { simulateBoot } from '../platform/node/flash/uboot-sim';
-import { FileWriter } from './support/node-writers';
-import { CommandWriter } from './support/node-writers';
-import { UpdateError } from '../src/update/errors';
-import type { ImageMeta, StreamingWriter } from '../src/update/ports';
-import { fumoResultFor } from '../src/fumo/result-codes';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { UbootAbWriter, Slot } from './support/node-writers.js';
+import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
+import { FileWriter } from './support/node-writers.js';
+import { CommandWriter } from './support/node-writers.js';
+import { UpdateError } from '../src/update/errors.js';
+import type { ImageMeta, StreamingWriter } from '../src/update/ports.js';
+import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const meta = (b: Uint8Array): ImageMeta => ({ size: b.length, sha256: sha(b) });
@@ -201,9 +201,9 @@ describe('command writer', () => {
 
 describe('writer factory (fumo.writer → writer, src/update/writers/factory.ts)', () => {
   it('builds the writer of each type over the runtime ports', async () => {
-    const { parseWriterConfig } = await import('../src/agent/fumo-writer-config');
-    const { createFlashWriter } = await import('../src/update/writers/factory');
-    const { nodeWriterPorts } = await import('../platform/node/writer-ports');
+    const { parseWriterConfig } = await import('../src/agent/fumo-writer-config.js');
+    const { createFlashWriter } = await import('../src/update/writers/factory.js');
+    const { nodeWriterPorts } = await import('../platform/node/writer-ports.js');
     const make = (raw: unknown) => createFlashWriter(parseWriterConfig(raw), nodeWriterPorts);
     expect(make({ type: 'uboot-ab', slotA: '/dev/a', slotB: '/dev/b' })).toMatchObject({ kind: 'uboot-ab', needsReboot: true });
     expect(make({ type: 'file', path: '/tmp/fw.bin' })).toMatchObject({ kind: 'file', needsReboot: false });

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { downloadResumable } from '../src/update/download';
-import { UpdateError } from '../src/update/errors';
-import { fumoResultFor } from '../src/fumo/result-codes';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { downloadResumable } from '../src/update/download.js';
+import { UpdateError } from '../src/update/errors.js';
+import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dm-tls-'));
 const image = new Uint8Array(randomBytes(200_000));

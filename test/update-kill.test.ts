@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { startPkgServer, PkgServer } from './support/pkg-server';
-import { NodeDownloader, NodeStagingFiles } from '../platform/node/download';
-import { downloadResumable } from '../src/update/download';
+import { startPkgServer, PkgServer } from './support/pkg-server.js';
+import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { downloadResumable } from '../src/update/download.js';
 
 let srv: PkgServer;
 const image = new Uint8Array(randomBytes(400_000));

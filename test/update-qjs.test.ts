@@ -5,10 +5,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { bundleForQjs, ensureQjsAsync, qjsArches, qjsSkipReason, runQjs, scratchDir, type QjsArch } from './support/qjs.js';
-import { startPkgServer, PkgServer } from './support/pkg-server';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env';
-import { simulateBoot } from '../platform/node/flash/uboot-sim';
-import { sidecarName } from '../src/update/download';
+import { startPkgServer, PkgServer } from './support/pkg-server.js';
+import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
+import { sidecarName } from '../src/update/download.js';
 
 const skip = qjsSkipReason('host');
 if (skip) console.warn(`[update on QuickJS] skipped: ${skip}`);

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as ed from '@noble/ed25519';
-import { parseDescriptor, looksLikeDescriptor, DescriptorError, parseInstallParam } from '../src/update/descriptor';
-import { installNotifyBody, notifyCodeForResult } from '../src/update/install-notify';
-import { checkPackageUrl, parseHttpUrl, resolveUrl } from '../src/update/url-policy';
-import { compareVersions, parseManifest, verifyEd25519 } from '../src/update/manifest';
-import { checkClaims, verifyDigest } from '../src/update/verify';
-import { UpdateError, failureForHttpStatus, failureForTransfer } from '../src/update/errors';
-import { FUMO_RESULT_FOR } from '../src/fumo/result-codes';
+import { parseDescriptor, looksLikeDescriptor, DescriptorError, parseInstallParam } from '../src/update/descriptor.js';
+import { installNotifyBody, notifyCodeForResult } from '../src/update/install-notify.js';
+import { checkPackageUrl, parseHttpUrl, resolveUrl } from '../src/update/url-policy.js';
+import { compareVersions, parseManifest, verifyEd25519 } from '../src/update/manifest.js';
+import { checkClaims, verifyDigest } from '../src/update/verify.js';
+import { UpdateError, failureForHttpStatus, failureForTransfer } from '../src/update/errors.js';
+import { FUMO_RESULT_FOR } from '../src/fumo/result-codes.js';
 const resultForTransfer = (k: Parameters<typeof failureForTransfer>[0]) => FUMO_RESULT_FOR[failureForTransfer(k)];
 const resultForHttpStatus = (s: number) => FUMO_RESULT_FOR[failureForHttpStatus(s)];
-import { base64Encode, fromHex, hex, utf8Encode } from '../src/bytes';
+import { base64Encode, fromHex, hex, utf8Encode } from '../src/bytes.js';
 import { sha256 } from '@noble/hashes/sha2';
-import { fumoResultFor } from '../src/fumo/result-codes';
+import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 function codeOf(f: () => unknown): number {
   try {
@@ -24,7 +24,7 @@ function codeOf(f: () => unknown): number {
   throw new Error('expected UpdateError');
 }
 
-describe('OMA DL descriptor (digest §7.1)', () => {
+describe('OMA DL descriptor (docs/protocol.md §7.1)', () => {
   const digestExample = `<media xmlns="http://www.openmobilealliance.org/xmlns/dd">
   <DDVersion>1.0</DDVersion>
   <name>Firmware Update</name>
@@ -98,7 +98,7 @@ describe('OMA DL descriptor (digest §7.1)', () => {
   });
 });
 
-describe('install-notify (digest §7.2)', () => {
+describe('install-notify (docs/protocol.md §7.2)', () => {
   it('formats status lines and maps FUMO results', () => {
     expect(installNotifyBody(900)).toBe('900 Success');
     expect(installNotifyBody(954)).toBe('954 Loader Error');
@@ -197,7 +197,7 @@ describe('manifest, signature and versions', () => {
   });
 });
 
-describe('error mapping (digest §5.4, §7.2 suggested mapping)', () => {
+describe('error mapping (docs/protocol.md §5.4, §7.2 suggested mapping)', () => {
   it('maps transport and HTTP failures', () => {
     expect(resultForTransfer('connect')).toBe(412);
     expect(resultForTransfer('timeout')).toBe(407);

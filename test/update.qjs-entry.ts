@@ -3,19 +3,19 @@
 // Usage: qjs -m bundle.js '<json args>'   modes: "exec" (DownloadAndUpdate until the reboot), "resume", "download"
 import * as std from 'std';
 import * as os from 'os';
-import { FumoEngine } from '../src/fumo/engine';
-import type { JsonStore } from '../src/ports';
-import { fumoResultFor } from '../src/fumo/result-codes';
-import { UpdateError } from '../src/update/errors';
-import { downloadResumable } from '../src/update/download';
-import { utf8Decode, utf8Encode } from '../src/bytes';
-import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download';
-import { createFlashWriter } from '../src/update/writers/factory';
-import { qjsWriterPorts } from '../platform/quickjs/writer-ports';
-import { DEFAULT_STAGED_NAME } from '../src/update/installers/spec';
-import { loadSha256 } from '../platform/quickjs/hash';
-import { QjsStorage, commandDurability } from '../platform/quickjs/storage';
-import { QjsRandom } from '../platform/quickjs/random';
+import { FumoEngine } from '../src/fumo/engine.js';
+import type { JsonStore } from '../src/ports.js';
+import { fumoResultFor } from '../src/fumo/result-codes.js';
+import { UpdateError } from '../src/update/errors.js';
+import { downloadResumable } from '../src/update/download.js';
+import { utf8Decode, utf8Encode } from '../src/bytes.js';
+import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download.js';
+import { createFlashWriter } from '../src/update/writers/factory.js';
+import { qjsWriterPorts } from '../platform/quickjs/writer-ports.js';
+import { DEFAULT_STAGED_NAME } from '../src/update/installers/spec.js';
+import { loadSha256 } from '../platform/quickjs/hash.js';
+import { QjsStorage, commandDurability } from '../platform/quickjs/storage.js';
+import { QjsRandom } from '../platform/quickjs/random.js';
 
 declare const scriptArgs: string[];
 

@@ -1,16 +1,16 @@
-// WBXML layer: mb_u_int32 (digest §2.1), the §2.8 encoding example, header variants real engines send
+// WBXML layer: mb_u_int32 (docs/protocol.md §2.1), the §2.8 encoding example, header variants real engines send
 // (LIBWBXML.md / PROVENANCE.md), empty/OPAQUE Data, the encoder options, and the typed errors with byte offsets.
 
 import { describe, expect, it } from 'vitest';
-import { encodeMbUint32, readMbUint32 } from '../src/wbxml/mbuint';
-import { decodeWbxmlDocument } from '../src/wbxml/decoder';
-import { encodeWbxmlDocument } from '../src/wbxml/encoder';
-import { WbxmlError } from '../src/wbxml/errors';
-import { DMDDF12, SYNCML12 } from '../src/wbxml/codepages';
-import { decodeWbxml, decodeXml, encodeWbxml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index';
-import type { SyncML } from '../src/syncml/model';
-import { fromHex, hex, isValidUtf8, utf8Decode, utf8Encode } from '../src/bytes';
-import { decodeUtf8, isUtf8 } from '../src/utf8';
+import { encodeMbUint32, readMbUint32 } from '../src/wbxml/mbuint.js';
+import { decodeWbxmlDocument } from '../src/wbxml/decoder.js';
+import { encodeWbxmlDocument } from '../src/wbxml/encoder.js';
+import { WbxmlError } from '../src/wbxml/errors.js';
+import { DMDDF12, SYNCML12 } from '../src/wbxml/codepages.js';
+import { decodeWbxml, decodeXml, encodeWbxml, wbxmlToXml, xmlToWbxml } from '../src/syncml/index.js';
+import type { SyncML } from '../src/syncml/model.js';
+import { fromHex, hex, isValidUtf8, utf8Decode, utf8Encode } from '../src/bytes.js';
+import { decodeUtf8, isUtf8 } from '../src/utf8.js';
 import fc from 'fast-check';
 
 function wbxmlError(f: () => unknown): WbxmlError {
@@ -23,7 +23,7 @@ function wbxmlError(f: () => unknown): WbxmlError {
   throw new Error('expected WbxmlError, nothing thrown');
 }
 
-describe('mb_u_int32 (digest §2.1)', () => {
+describe('mb_u_int32 (docs/protocol.md §2.1)', () => {
   it.each([
     [0x1201, 'a401'],
     [16384, '818000'],
@@ -54,7 +54,7 @@ const EX_BODY =
   '6d6c7103312e3200017203444d2f312e32000165033100015b033100016e5703687474703a2f2f73000101675703494d45493a310001015a00014c0331363338340001010100006b464b033100014f0331323031000101120101';
 const EX_WBXML = '0200006a1d' + EX_FPI + EX_BODY;
 
-describe('digest §2.8 example', () => {
+describe('docs/protocol.md §2.8 example', () => {
   it('decodes the example bytes to the same model as the XML', () => {
     const m = decodeWbxml(fromHex(EX_WBXML));
     expect(m).toEqual(decodeXml(EX_XML));

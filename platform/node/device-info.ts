@@ -5,8 +5,8 @@
 
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import type { DeviceFacts, DeviceInfoReader } from '../../src/ports';
-import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, readBootId, underRoot } from '../../src/device';
+import type { DeviceFacts, DeviceInfoReader } from '../../src/ports.js';
+import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, readBootId, underRoot } from '../../src/device/index.js';
 
 export interface NodeDeviceInfoOptions {
   /** Consult systeminformation for missing facts (default: only when sysRoot is `/`). */

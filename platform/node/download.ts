@@ -6,11 +6,11 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports';
-import { TransferError } from '../../src/update/errors';
-import { LowSpeedMeter } from '../../src/update/low-speed';
-import { sha256File } from './hash';
-import { syncDirOf, writeFileAtomic } from './atomic-file';
+import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
+import { TransferError } from '../../src/update/errors.js';
+import { LowSpeedMeter } from '../../src/update/low-speed.js';
+import { sha256File } from './hash.js';
+import { syncDirOf, writeFileAtomic } from './atomic-file.js';
 
 export interface NodeDownloaderOptions {
   /** Extra CA certificates (PEM) for https. */

@@ -4,8 +4,8 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Storage } from '../../src/ports';
-import { writeFileAtomic } from './atomic-file';
+import type { Storage } from '../../src/ports.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export class StorageNameError extends Error {
   constructor(message: string) {

@@ -5,8 +5,8 @@
 
 import * as std from 'std';
 import * as os from 'os';
-import type { DeviceFacts, DeviceInfoReader } from '../../src/ports';
-import { type DeviceConfig, type DeviceFileAccess, parseDeviceConfig, readBootId, readDeviceFacts, underRoot } from '../../src/device';
+import type { DeviceFacts, DeviceInfoReader } from '../../src/ports.js';
+import { type DeviceConfig, type DeviceFileAccess, parseDeviceConfig, readBootId, readDeviceFacts, underRoot } from '../../src/device/index.js';
 
 function readWhole(path: string): string | null {
   const f = std.open(path, 'r');

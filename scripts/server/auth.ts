@@ -1,4 +1,4 @@
-// Server side of DM authentication (digest §3.2-§3.5): checking the client's credentials, issuing challenges, and
+// Server side of DM authentication (docs/protocol.md §3.2-§3.5): checking the client's credentials, issuing challenges, and
 // writing our own credentials for the client to check. The formulas come from src/dm/auth.ts (tested against the
 // digest vectors); the decisions here are deliberately written independently of the client's engine, because this
 // server is the peer that tests the client.
@@ -17,7 +17,7 @@ import {
 import type { ClientAuthOptions, ServerCredOptions } from './types.js';
 
 export interface AuthVerdict {
-  /** Status for the client's SyncHdr: 200, 212, 401 or 407 (digest §3.3). */
+  /** Status for the client's SyncHdr: 200, 212, 401 or 407 (docs/protocol.md §3.3). */
   code: number;
   ok: boolean;
   /** Challenge to put in that Status (with a fresh NextNonce for md5/hmac). */
@@ -55,7 +55,7 @@ export function checkClient(
   const user = opts.user || '';
   const secret = opts.secret || '';
   if (type === 'hmac') {
-    // digest §3.3: HMAC signs every message, SyncHdr status is 200 and every answer carries a new NextNonce.
+    // docs/protocol.md §3.3: HMAC signs every message, SyncHdr status is 200 and every answer carries a new NextNonce.
     if (!hmacHeader) return { code: 407, ok: false, chal: chalFor('hmac', issue()), reason: 'x-syncml-hmac header missing' };
     const h = parseHmacHeader(hmacHeader);
     if (!h) return { code: 401, ok: false, chal: chalFor('hmac', issue()), reason: `x-syncml-hmac unparseable: ${hmacHeader}` };
@@ -68,7 +68,7 @@ export function checkClient(
   }
   const cred = hdr.cred;
   if (!cred) {
-    // After 212 the client stops sending Cred (digest §3.3).
+    // After 212 the client stops sending Cred (docs/protocol.md §3.3).
     if (sessionAuthenticated) return { code: 200, ok: true };
     return { code: 407, ok: false, chal: chalFor(type, type === 'md5' ? issue() : undefined), reason: 'no Cred' };
   }
@@ -89,7 +89,7 @@ export function checkClient(
     if (!sameSecret(data, basicCredData(user, secret))) return { code: 401, ok: false, chal: chalFor('basic'), reason: 'basic Cred mismatch' };
     return { code: 212, ok: true };
   }
-  // md5: digest §3.2; LocName carries the user id (digest §1.2). Some clients omit it: only a mismatch fails.
+  // md5: docs/protocol.md §3.2; LocName carries the user id (docs/protocol.md §1.2). Some clients omit it: only a mismatch fails.
   const locName = hdr.source.locName;
   if (locName !== undefined && locName !== user)
     return { code: 401, ok: false, chal: chalFor('md5', issue()), reason: `LocName ${locName} is not the configured user` };
@@ -98,7 +98,7 @@ export function checkClient(
   return { code: 212, ok: true, chal: next };
 }
 
-/** Our Cred for the client to verify (SRVCRED, digest §3.3); undefined for none/hmac (hmac goes in a header). */
+/** Our Cred for the client to verify (SRVCRED, docs/protocol.md §3.3); undefined for none/hmac (hmac goes in a header). */
 export function serverCred(opts: ServerCredOptions, serverId: string, clientNonce: Uint8Array): Cred | undefined {
   const name = opts.name || serverId;
   const secret = (opts.secret || '') + (opts.wrong ? '-wrong' : '');
@@ -107,7 +107,7 @@ export function serverCred(opts: ServerCredOptions, serverId: string, clientNonc
   return undefined;
 }
 
-/** x-syncml-hmac header for our response body when we authenticate with HMAC (digest §3.5). */
+/** x-syncml-hmac header for our response body when we authenticate with HMAC (docs/protocol.md §3.5). */
 export function serverHmacHeader(opts: ServerCredOptions, serverId: string, clientNonce: Uint8Array, body: Uint8Array): string | undefined {
   if (opts.type !== 'hmac') return undefined;
   const name = opts.name || serverId;

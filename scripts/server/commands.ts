@@ -1,6 +1,6 @@
-// Builders for the commands a DM 1.2 server sends (digest §1.5) and the Status it writes for client commands
-// (digest §1.4). Builders leave CmdID empty: the session numbers every command of a message from 1 upwards when
-// the message is assembled (LIBDMC style, digest §1.4), so scenarios never have to count.
+// Builders for the commands a DM 1.2 server sends (docs/protocol.md §1.5) and the Status it writes for client commands
+// (docs/protocol.md §1.4). Builders leave CmdID empty: the session numbers every command of a message from 1 upwards when
+// the message is assembled (LIBDMC style, docs/protocol.md §1.4), so scenarios never have to count.
 import type { Alert, Command, Container, Data, Exec, Item, ItemCommand, Meta, Status } from '../../src/syncml/model.js';
 
 export interface LeafValue {
@@ -19,7 +19,7 @@ function leafItem(v: LeafValue): Item {
   return item;
 }
 
-/** Replace of one or more leaves (digest §1.5). Format defaults to chr (the DM default may be omitted, §1.12). */
+/** Replace of one or more leaves (docs/protocol.md §1.5). Format defaults to chr (the DM default may be omitted, §1.12). */
 export function replace(...values: LeafValue[]): ItemCommand {
   return { kind: 'Replace', cmdID: '', items: values.map((v) => leafItem({ format: 'chr', ...v })) };
 }
@@ -43,7 +43,7 @@ export function del(...uris: string[]): ItemCommand {
   return { kind: 'Delete', cmdID: '', items: uris.map((u) => ({ target: { locURI: u } })) };
 }
 
-/** Exec of one node, with a Correlator when the result comes back later in a Generic Alert (digest §5.3). */
+/** Exec of one node, with a Correlator when the result comes back later in a Generic Alert (docs/protocol.md §5.3). */
 export function exec(uri: string, correlator?: string, data?: string): Exec {
   const item: Item = { target: { locURI: uri } };
   if (data !== undefined) item.data = data;
@@ -60,14 +60,14 @@ export function sequence(...commands: Command[]): Container {
   return { kind: 'Sequence', cmdID: '', commands };
 }
 
-/** User-interaction alert 1100-1104 (digest §1.8): Item 1 = parameters, Item 2 = text, Items 3.. = choices. */
+/** User-interaction alert 1100-1104 (docs/protocol.md §1.8): Item 1 = parameters, Item 2 = text, Items 3.. = choices. */
 export function uiAlert(code: '1100' | '1101' | '1102' | '1103' | '1104', params: string, text: string, choices: string[] = []): Alert {
   const items: Item[] = [{ data: params }, { data: text }];
   for (const c of choices) items.push({ data: c });
   return { kind: 'Alert', cmdID: '', data: code, items };
 }
 
-/** Alert 1222 (next message) or 1223 (session abort), without Items (digest §1.9, MOTO). */
+/** Alert 1222 (next message) or 1223 (session abort), without Items (docs/protocol.md §1.9, MOTO). */
 export function controlAlert(code: '1222' | '1223'): Alert {
   return { kind: 'Alert', cmdID: '', data: code, items: [] };
 }
@@ -93,7 +93,7 @@ export function status(
   };
 }
 
-/** Numbers the commands of one message 1, 2, 3... including those inside Atomic/Sequence (digest §1.4). */
+/** Numbers the commands of one message 1, 2, 3... including those inside Atomic/Sequence (docs/protocol.md §1.4). */
 export function numberCommands(commands: Command[], start = 1): number {
   let n = start;
   for (const c of commands) {

@@ -1,4 +1,4 @@
-// The reference OMA DM 1.2 server: a test peer and demo server for dm-agent (FLOWS.md). HTTP on 127.0.0.1,
+// The reference OMA DM 1.2 server: a test peer and demo server for dm-agent (docs/flows.md). HTTP on 127.0.0.1,
 // POST /dm (and the RespURI paths it hands out) answered in the request's encoding; firmware files, OMA DL
 // descriptors and install-notify; Pkg#0 delivery; and /admin endpoints exposing everything it recorded.
 import { randomBytes } from 'node:crypto';
@@ -94,7 +94,7 @@ function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Uint8Array> {
   });
 }
 
-/** The encoding of a request: by its MIME type (digest §1.1), else by sniffing the first byte as the codec does. */
+/** The encoding of a request: by its MIME type (docs/protocol.md §1.1), else by sniffing the first byte as the codec does. */
 function encodingOf(ctype: string, body: Uint8Array): Encoding {
   const base = ctype.split(';')[0].trim().toLowerCase();
   if (base.endsWith('+wbxml') || base.endsWith('/wbxml') || base === 'application/vnd.wap.wbxml') return 'wbxml';
@@ -206,7 +206,7 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     const devId = msg.hdr.source.locURI;
     const base = ctype.split(';')[0].trim().toLowerCase();
     if (base !== MIME_WBXML && base !== MIME_XML)
-      rec.violation({ sessionKey: '', devId, msgId: msg.hdr.msgID, code: 'content-type', message: `Content-Type "${ctype}", expected ${MIME_WBXML} or ${MIME_XML} (digest §1.1)` });
+      rec.violation({ sessionKey: '', devId, msgId: msg.hdr.msgID, code: 'content-type', message: `Content-Type "${ctype}", expected ${MIME_WBXML} or ${MIME_XML} (docs/protocol.md §1.1)` });
     const key = `${msg.hdr.sessionID}|${devId}`;
     let session = sessions.get(key);
     if (session && session.ended && msg.hdr.msgID === '1') session = undefined; // a new session reusing the id

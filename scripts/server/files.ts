@@ -1,7 +1,7 @@
 // Firmware/package files over HTTP for the update scenarios: GET/HEAD /fw/<name> with Range, If-Range and a strong
 // ETag (RFC 9110 §13-§14), optional faults (drop after N bytes, delay, forced status, and the hostile bodies of
 // hostile-body.ts: endless, oversize, trickle, stall); an OMA DL 1.0 descriptor at
-// /dd/<name> (digest §7.1) whose installNotifyURI /notify/<name> records the 900-954 reports (digest §7.2).
+// /dd/<name> (docs/protocol.md §7.1) whose installNotifyURI /notify/<name> records the 900-954 reports (docs/protocol.md §7.2).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -157,7 +157,7 @@ export class FileServer {
     res.end(body);
   }
 
-  /** OMA DL 1.0 download descriptor (digest §7.1). */
+  /** OMA DL 1.0 download descriptor (docs/protocol.md §7.1). */
   descriptor(name: string, baseUrl: string, vendor = 'dm-agent reference server'): string | undefined {
     const f = this.files.get(name);
     if (!f) return undefined;
@@ -179,7 +179,7 @@ export class FileServer {
     ].join('\n');
   }
 
-  /** POST /notify/<name>: body `900 Success` (digest §7.2; CHROMIUM appends whitespace). */
+  /** POST /notify/<name>: body `900 Success` (docs/protocol.md §7.2; CHROMIUM appends whitespace). */
   installNotify(name: string, body: string): InstallNotifyRecord {
     const m = /^\s*(\d{3})\s*(.*?)\s*$/.exec(body);
     const key = name;

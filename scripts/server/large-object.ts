@@ -1,4 +1,4 @@
-// Large objects (digest §1.10): splitting an outgoing package into messages whose single big Add/Replace item
+// Large objects (docs/protocol.md §1.10): splitting an outgoing package into messages whose single big Add/Replace item
 // travels in MoreData chunks (Size only on the first), and reassembling incoming chunks.
 import { concatBytes, utf8Encode } from '../../src/bytes.js';
 import type { Command, Data, ItemCommand } from '../../src/syncml/model.js';
@@ -20,7 +20,7 @@ export function sliceData(d: Data, start: number, end: number): Data {
 
 /**
  * Splits a package into messages: commands stay together, and a single-item Add/Replace whose data is larger than
- * `limit` becomes one chunk per message, every chunk but the last with MoreData (digest §1.10).
+ * `limit` becomes one chunk per message, every chunk but the last with MoreData (docs/protocol.md §1.10).
  */
 export function splitPackage(cmds: Command[], limit: number): Command[][] {
   const messages: Command[][] = [[]];
@@ -37,7 +37,7 @@ export function splitPackage(cmds: Command[], limit: number): Command[][] {
       const ci = chunk.items[0];
       ci.data = sliceData(item.data, off, off + limit);
       if (off === 0) ci.meta = { ...(ci.meta || {}), size: String(size) };
-      else if (ci.meta) delete ci.meta.size; // digest §1.10: Size only in the first chunk
+      else if (ci.meta) delete ci.meta.size; // docs/protocol.md §1.10: Size only in the first chunk
       if (off + limit < total) {
         ci.moreData = true;
         messages[messages.length - 1].push(chunk);

@@ -1,5 +1,5 @@
-// Package #0, the General Notification Initiated Session Alert (digest §8): building the exact bytes, wrapping them
-// in a connectionless WSP push (digest §8.3), and delivering them by UDP, HTTP POST or into a spool folder.
+// Package #0, the General Notification Initiated Session Alert (docs/protocol.md §8): building the exact bytes, wrapping them
+// in a connectionless WSP push (docs/protocol.md §8.3), and delivering them by UDP, HTTP POST or into a spool folder.
 import { createSocket } from 'node:dgram';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ export interface Pkg0Params {
   secret: string;
   /** SRVCRED AAuthData: the nonce the client issued to the server (raw bytes or base64 text). */
   nonce: Uint8Array | string;
-  /** 0 not specified, 1 background, 2 informative, 3 user interaction (digest §8.1). */
+  /** 0 not specified, 1 background, 2 informative, 3 user interaction (docs/protocol.md §8.1). */
   uiMode: 0 | 1 | 2 | 3;
   /** 0 client/user initiated, 1 server initiated. */
   initiator: 0 | 1;
@@ -35,11 +35,11 @@ export interface Pkg0 {
   bytes: Uint8Array;
   trigger: Uint8Array;
   digest: Uint8Array;
-  /** The SessionID the client must use in pkg1 (uppercase hex, no leading zeros, digest §1.3). */
+  /** The SessionID the client must use in pkg1 (uppercase hex, no leading zeros, docs/protocol.md §1.3). */
   sessionIdHex: string;
 }
 
-/** digest §8.1 layout + §8.2 digest = H(B64(H(serverId ":" secret)) ":" nonce ":" B64(H(trigger))), raw 16 bytes. */
+/** docs/protocol.md §8.1 layout + §8.2 digest = H(B64(H(serverId ":" secret)) ":" nonce ":" B64(H(trigger))), raw 16 bytes. */
 export function buildPkg0(p: Pkg0Params): Pkg0 {
   const version = p.version === undefined ? 11 : p.version;
   if (!(version >= 0 && version < 1024)) throw new ServerConfigError(`pkg0 version ${version} does not fit 10 bits`);

@@ -32,7 +32,7 @@ export function dataText(d: Data | undefined): string | undefined {
   return typeof d === 'string' ? d : utf8Decode(d);
 }
 
-/** FUMO result types (digest §5.3) and SCOMO OperationComplete (digest §6.4); requests are not reports. */
+/** FUMO result types (docs/protocol.md §5.3) and SCOMO OperationComplete (docs/protocol.md §6.4); requests are not reports. */
 export function reportKind(type: string | undefined): 'fumo' | 'scomo' | undefined {
   if (!type) return undefined;
   if (FUMO_RESULT.test(type)) return 'fumo';

@@ -1,6 +1,6 @@
-// The built-in scenarios: what the server does after each client package (FLOWS.md stories A-D and misbehaviours).
+// The built-in scenarios: what the server does after each client package (docs/flows.md stories A-D and misbehaviours).
 // A scenario answers client requests (Generic Alerts) with 200/202 and returns the commands of the next package;
-// an empty list ends the session (digest §1.9).
+// an empty list ends the session (docs/protocol.md §1.9).
 import type { Command } from '../../src/syncml/model.js';
 import { add, atomic, exec, get, replace, uiAlert } from './commands.js';
 import type { GenericAlertRecord, Scenario, ScenarioContext, ScenarioFn, ScenarioParams } from './types.js';
@@ -32,10 +32,10 @@ function wantsFumo(ctx: ScenarioContext): GenericAlertRecord | 'server-initiated
   return ctx.initiation === '1200' ? 'server-initiated' : undefined;
 }
 
-/** The FUMO node the update targets: the client's alert Source when it names one (digest §5.5), else the parameter. */
+/** The FUMO node the update targets: the client's alert Source when it names one (docs/protocol.md §5.5), else the parameter. */
 function fumoNode(ctx: ScenarioContext): string {
   const a = wantsFumo(ctx);
-  // Field variant (digest §5.5): Source names the operation node, e.g. ./FUMO/DownloadAndUpdate; use its <x>.
+  // Field variant (docs/protocol.md §5.5): Source names the operation node, e.g. ./FUMO/DownloadAndUpdate; use its <x>.
   if (a && a !== 'server-initiated' && a.source && a.source.indexOf('./FUMO') === 0)
     return a.source.replace(/\/(DownloadAndUpdate|Download|Update)$/, '');
   return ctx.params.fumoUri;
@@ -47,7 +47,7 @@ function pkgUrl(ctx: ScenarioContext): string {
   return ctx.params.useDescriptor ? fw.ddUrl : fw.url;
 }
 
-/** FLOWS B: Replace PkgURL (+ PkgName, PkgVersion) and Exec the operation with a Correlator (digest §5.3). */
+/** FLOWS B: Replace PkgURL (+ PkgName, PkgVersion) and Exec the operation with a Correlator (docs/protocol.md §5.3). */
 function fumoUpdateCommands(ctx: ScenarioContext): Command[] {
   const x = fumoNode(ctx);
   const op = ctx.params.fumoOperation;
@@ -86,7 +86,7 @@ const fumo200Confirm: Scenario = {
       return [uiAlert('1101', 'MAXDT=30&DR=1', `Install firmware ${ctx.params.pkgVersion} now?`)];
     }
     if (ctx.step === 1) {
-      // digest §1.8: 200 = yes, 304 = no, 214 = cancelled; only a yes leads to the update.
+      // docs/protocol.md §1.8: 200 = yes, 304 = no, 214 = cancelled; only a yes leads to the update.
       const answer = ctx.statuses.find((s) => s.cmd === 'Alert');
       ctx.state.confirmed = answer ? answer.code : undefined;
       return answer && answer.code === 200 ? fumoUpdateCommands(ctx) : [];
@@ -179,7 +179,7 @@ export function largeValue(size: number): string {
 const largeObject: Scenario = {
   name: 'large-object',
   next(ctx) {
-    // Step 0: a Replace bigger than one message (the session splits it into MoreData chunks, digest §1.10).
+    // Step 0: a Replace bigger than one message (the session splits it into MoreData chunks, docs/protocol.md §1.10).
     // Step 1: a Get whose Results may come back chunked from the client.
     if (ctx.step === 0) return [replace({ uri: ctx.params.largeTarget, data: largeValue(ctx.params.largeSize), format: 'chr' })];
     if (ctx.step === 1) return [get(ctx.params.largeGet)];

@@ -1,4 +1,4 @@
-// One DM 1.2 session, server side (digest §1.4, §1.9, §1.10, §3.3): checks and answers every client message,
+// One DM 1.2 session, server side (docs/protocol.md §1.4, §1.9, §1.10, §3.3): checks and answers every client message,
 // records what the client did, and asks the scenario for the next package each time the client completes one.
 import { base64Decode } from '../../src/bytes.js';
 import { dataSize, joinData, splitPackage } from './large-object.js';
@@ -50,7 +50,7 @@ interface SentCommand {
   msgId: string;
   /** A Status (or, for a Get, Results) arrived, or the missing one was already reported. */
   answered: boolean;
-  /** A Status arrived (Results must come after the Get's Status, digest §1.4). */
+  /** A Status arrived (Results must come after the Get's Status, docs/protocol.md §1.4). */
   statusSeen: boolean;
 }
 
@@ -73,19 +73,19 @@ export class DmSession {
   private packageStatuses: StatusRecord[] = [];
   private packageResults: ResultsRecord[] = [];
   private alerts: GenericAlertRecord[] = [];
-  /** Remaining messages of our current package (large objects, digest §1.10). */
+  /** Remaining messages of our current package (large objects, docs/protocol.md §1.10). */
   private outQueue: Command[][] = [];
   private inChunks = new Map<string, InChunk>();
   private clientMaxMsgSize?: number;
   private readonly state: Record<string, unknown> = {};
-  /** Our last message had no Final: the client must not send Final yet (digest §1.9). */
+  /** Our last message had no Final: the client must not send Final yet (docs/protocol.md §1.9). */
   private serverPackageOpen = false;
   /** The client's status for our SyncHdr in the message being handled. */
   private hdrStatusNow?: number;
-  /** The commands of our last package, re-sent when the client rejects our credentials (digest §3.3). */
+  /** The commands of our last package, re-sent when the client rejects our credentials (docs/protocol.md §3.3). */
   private lastPackage: Command[] = [];
   private serverAuthRetries = 0;
-  /** The client answered 212 to our SyncHdr: no more server Cred this session (digest §3.3). */
+  /** The client answered 212 to our SyncHdr: no more server Cred this session (docs/protocol.md §3.3). */
   private serverAuthenticated = false;
   /** Our last message carried commands other than Status/Results. */
   private lastMessageHadCommands = false;
@@ -113,7 +113,7 @@ export class DmSession {
     env.rec.events.sessions.push(this.record);
   }
 
-  /** The client's Meta/MaxMsgSize (digest §1.3), once it sent one. */
+  /** The client's Meta/MaxMsgSize (docs/protocol.md §1.3), once it sent one. */
   get clientMaxMsgSizeValue(): number | undefined {
     return this.clientMaxMsgSize;
   }
@@ -151,7 +151,7 @@ export class DmSession {
     this.checkHeader(msg, body, path);
     this.checkBody(msg);
     this.hdrStatusNow = undefined;
-    if (this.ended) this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (digest §1.9)`, hdr.msgID);
+    if (this.ended) this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (docs/protocol.md §1.9)`, hdr.msgID);
     if (hdr.meta && hdr.meta.maxMsgSize) this.clientMaxMsgSize = parseInt(hdr.meta.maxMsgSize, 10) || undefined;
 
     const verdict = checkClient(this.env.auth, hdr, hmacHeader, body, this.authenticated, this.env.clientNonce(devId), () => {
@@ -167,7 +167,7 @@ export class DmSession {
     const out: Command[] = [hdrStatus];
 
     if (!verdict.ok) {
-      // digest §1.4: after an authentication failure the answer holds only Status commands, one per command.
+      // docs/protocol.md §1.4: after an authentication failure the answer holds only Status commands, one per command.
       this.record.authFailures++;
       this.env.log(`!! ${devId} s=${hdr.sessionID} auth ${verdict.code}: ${verdict.reason}`);
       for (const c of msg.body) if (c.kind !== 'Status' && c.kind !== 'Results') out.push(status(hdr.msgID, c.cmdID, c.kind, verdict.code));
@@ -181,7 +181,7 @@ export class DmSession {
     this.record.authenticated = true;
 
     if (this.record.messagesIn >= this.env.maxMessagesPerSession) {
-      // Our own cap: abort the session with Alert 1223 + Final (digest §1.9 session abort).
+      // Our own cap: abort the session with Alert 1223 + Final (docs/protocol.md §1.9 session abort).
       this.violation('session-capped', `${this.env.maxMessagesPerSession} messages in one session: aborting it`, hdr.msgID);
       out.push(...this.answerCommands(msg).statuses, controlAlert('1223'));
       this.end('capped');
@@ -191,7 +191,7 @@ export class DmSession {
     const { statuses, clientAbort } = this.answerCommands(msg);
     out.push(...statuses);
     if (clientAbort) {
-      // digest §1.9: answer a 1223 with statuses for SyncHdr and the Alert only, and Final.
+      // docs/protocol.md §1.9: answer a 1223 with statuses for SyncHdr and the Alert only, and Final.
       const keep = out.filter((c) => c.kind === 'Status' && (c.cmd === 'SyncHdr' || c.cmd === 'Alert'));
       this.end('client-abort');
       return this.assemble(hdr, keep, true);
@@ -203,7 +203,7 @@ export class DmSession {
       return this.assemble(hdr, out, this.outQueue.length === 0 && wantFinal);
     }
     if (!msg.final) {
-      // The client's package continues in its next message: "next message" answer, no Final (digest §1.9).
+      // The client's package continues in its next message: "next message" answer, no Final (docs/protocol.md §1.9).
       out.push(controlAlert('1222'));
       const reply = this.assemble(hdr, out, false);
       // A "next message" answer carries no Final, yet our package is not open: it is the client's that continues.
@@ -216,7 +216,7 @@ export class DmSession {
     this.checkAllAnswered(hdr.msgID);
     let cmds: Command[];
     if ((this.hdrStatusNow === 401 || this.hdrStatusNow === 407) && this.lastMessageHadCommands) {
-      // The client refused our credentials and executed nothing (digest §3.3): send the same package again with
+      // The client refused our credentials and executed nothing (docs/protocol.md §3.3): send the same package again with
       // credentials made from the nonce of its Chal, twice at most; without credentials to offer, give up.
       // (A refused message that held only statuses loses nothing: the next one simply carries the new Cred.)
       if (this.env.serverCred.type === 'none' || this.serverAuthRetries >= 2 || this.lastPackage.length === 0) {
@@ -250,43 +250,43 @@ export class DmSession {
 
   private checkHeader(msg: SyncML, body: Uint8Array, path: string): void {
     const h = msg.hdr;
-    if (h.verDTD !== '1.2') this.violation('verdtd', `VerDTD is ${h.verDTD}, expected 1.2 (digest §1.3)`, h.msgID);
-    if (h.verProto !== 'DM/1.2') this.violation('verproto', `VerProto is ${h.verProto}, expected DM/1.2 (digest §1.3)`, h.msgID);
+    if (h.verDTD !== '1.2') this.violation('verdtd', `VerDTD is ${h.verDTD}, expected 1.2 (docs/protocol.md §1.3)`, h.msgID);
+    if (h.verProto !== 'DM/1.2') this.violation('verproto', `VerProto is ${h.verProto}, expected DM/1.2 (docs/protocol.md §1.3)`, h.msgID);
     const id = parseInt(h.msgID, 10);
     if (String(id) !== h.msgID.trim() || id !== this.lastClientMsgId + 1)
-      this.violation('msgid-order', `MsgID ${h.msgID} after ${this.lastClientMsgId}; expected ${this.lastClientMsgId + 1} (digest §1.3)`, h.msgID);
+      this.violation('msgid-order', `MsgID ${h.msgID} after ${this.lastClientMsgId}; expected ${this.lastClientMsgId + 1} (docs/protocol.md §1.3)`, h.msgID);
     if (!isNaN(id)) this.lastClientMsgId = id;
     if (body.length > this.env.maxMsgSize)
       this.violation('message-too-large', `message of ${body.length} bytes exceeds our MaxMsgSize ${this.env.maxMsgSize}`, h.msgID);
     if (this.env.respUri && !this.env.respUriOverride && this.serverMsgId > 0 && path !== this.respPath)
-      this.violation('respuri-ignored', `message posted to ${path}, but our RespURI was ${this.respPath} (digest §1.1)`, h.msgID);
+      this.violation('respuri-ignored', `message posted to ${path}, but our RespURI was ${this.respPath} (docs/protocol.md §1.1)`, h.msgID);
   }
 
-  /** Order and numbering rules of the client's body (digest §1.4, §1.9). */
+  /** Order and numbering rules of the client's body (docs/protocol.md §1.4, §1.9). */
   private checkBody(msg: SyncML): void {
     const id = msg.hdr.msgID;
     const ids = flatten(msg.body).map((c) => c.cmdID);
     const dup = ids.filter((x, i) => ids.indexOf(x) !== i);
-    if (dup.length) this.violation('cmdid-duplicate', `CmdID ${dup.join(', ')} used twice in one message (digest §1.4)`, id);
+    if (dup.length) this.violation('cmdid-duplicate', `CmdID ${dup.join(', ')} used twice in one message (docs/protocol.md §1.4)`, id);
     if (this.serverMsgId > 0) {
       const idx = msg.body.findIndex((c) => c.kind === 'Status' && c.cmdRef === '0');
-      if (idx < 0) this.violation('hdr-status-missing', `no Status for our SyncHdr (digest §1.4)`, id);
+      if (idx < 0) this.violation('hdr-status-missing', `no Status for our SyncHdr (docs/protocol.md §1.4)`, id);
       else {
-        if (idx !== 0) this.violation('hdr-status-not-first', `Status for our SyncHdr is command ${idx + 1}, not the first (digest §1.4)`, id);
+        if (idx !== 0) this.violation('hdr-status-not-first', `Status for our SyncHdr is command ${idx + 1}, not the first (docs/protocol.md §1.4)`, id);
         const st = msg.body[idx] as Status;
         if (st.msgRef !== String(this.serverMsgId))
           this.violation('hdr-status-msgref', `SyncHdr Status has MsgRef ${st.msgRef}, our last message was ${this.serverMsgId}`, id);
       }
     }
     if (this.serverPackageOpen && msg.final)
-      this.violation('final-too-early', 'client sent Final while our package was still open (digest §1.9)', id);
+      this.violation('final-too-early', 'client sent Final while our package was still open (docs/protocol.md §1.9)', id);
   }
 
-  /** digest §1.9: package 1 carries Alert 1200/1201 and the DevInfo leaves. */
+  /** docs/protocol.md §1.9: package 1 carries Alert 1200/1201 and the DevInfo leaves. */
   private checkPackage1(msgId: string): void {
-    if (!this.record.initiation) this.violation('pkg1-no-alert', 'package 1 has no Alert 1200/1201 (digest §1.9)', msgId);
+    if (!this.record.initiation) this.violation('pkg1-no-alert', 'package 1 has no Alert 1200/1201 (docs/protocol.md §1.9)', msgId);
     const missing = DEVINFO_LEAVES.filter((l) => this.record.devInfo[l] === undefined);
-    if (missing.length) this.violation('pkg1-devinfo', `package 1 lacks DevInfo ${missing.join(', ')} (digest §1.9)`, msgId);
+    if (missing.length) this.violation('pkg1-devinfo', `package 1 lacks DevInfo ${missing.join(', ')} (docs/protocol.md §1.9)`, msgId);
   }
 
   private checkAllAnswered(msgId: string): void {
@@ -294,7 +294,7 @@ export class DmSession {
       if (s.answered) continue;
       s.answered = true; // report once
       if ((s.cmd as { noResp?: boolean }).noResp) continue;
-      this.violation('missing-status', `no Status for our ${s.cmd.kind} ${k} (${targetOf(s.cmd) || ''}) (digest §1.4)`, msgId);
+      this.violation('missing-status', `no Status for our ${s.cmd.kind} ${k} (${targetOf(s.cmd) || ''}) (docs/protocol.md §1.4)`, msgId);
     }
   }
 
@@ -323,8 +323,8 @@ export class DmSession {
           out.push(status(hdr.msgID, c.cmdID, 'Replace', this.onReplace(c, hdr.msgID)));
           break;
         default:
-          // digest §1.5: a client may only send Alert, Replace, Results and Status.
-          this.violation('client-command', `client sent ${c.kind}, which only a server may send (digest §1.5)`, hdr.msgID);
+          // docs/protocol.md §1.5: a client may only send Alert, Replace, Results and Status.
+          this.violation('client-command', `client sent ${c.kind}, which only a server may send (docs/protocol.md §1.5)`, hdr.msgID);
           out.push(status(hdr.msgID, c.cmdID, c.kind, 405));
       }
     }
@@ -377,17 +377,17 @@ export class DmSession {
     }
   }
 
-  /** Records a Results, reassembling chunks (digest §1.10); returns a status code only when one is due. */
+  /** Records a Results, reassembling chunks (docs/protocol.md §1.10); returns a status code only when one is due. */
   private onResults(r: Results, msgId: string): number | undefined {
     const msgRef = r.msgRef || String(this.serverMsgId);
     const sent = this.sent.get(`${msgRef}:${r.cmdRef}`);
     if (!sent || sent.cmd.kind !== 'Get') this.violation('results-unknown', `Results for ${msgRef}:${r.cmdRef}, which is not a Get of ours`, msgId);
     else {
-      if (!sent.statusSeen) this.violation('results-order', `Results for our Get ${msgRef}:${r.cmdRef} before its Status (digest §1.4)`, msgId);
+      if (!sent.statusSeen) this.violation('results-order', `Results for our Get ${msgRef}:${r.cmdRef} before its Status (docs/protocol.md §1.4)`, msgId);
       sent.answered = true;
     }
     for (const it of r.items)
-      if (!it.source || !it.source.locURI) this.violation('results-no-source', `Results item without Source/LocURI (digest §1.4)`, msgId);
+      if (!it.source || !it.source.locURI) this.violation('results-no-source', `Results item without Source/LocURI (docs/protocol.md §1.4)`, msgId);
     const complete: Item[] = [];
     let code: number | undefined;
     let chunks = 1;
@@ -397,7 +397,7 @@ export class DmSession {
       if (it.moreData) {
         if (!pending) {
           const size = it.meta && it.meta.size ? parseInt(it.meta.size, 10) : undefined;
-          if (size === undefined) this.violation('chunk-no-size', `first chunk of ${key} has no Meta/Size (digest §1.10)`, msgId);
+          if (size === undefined) this.violation('chunk-no-size', `first chunk of ${key} has no Meta/Size (docs/protocol.md §1.10)`, msgId);
           this.inChunks.set(key, { parts: [it.data === undefined ? '' : it.data], declaredSize: size, first: it });
         } else pending.parts.push(it.data === undefined ? '' : it.data);
         code = 213;
@@ -429,7 +429,7 @@ export class DmSession {
       this.env.rec.events.results.push(rec);
       this.packageResults.push(rec);
     }
-    // digest §1.4: no Status 200 for a Results; 213 for a buffered chunk, 424 for a size mismatch.
+    // docs/protocol.md §1.4: no Status 200 for a Results; 213 for a buffered chunk, 424 for a size mismatch.
     return code;
   }
 
@@ -438,11 +438,11 @@ export class DmSession {
       case '1200':
       case '1201':
         if (this.record.initiation && this.step > 0)
-          this.violation('alert-late', `Alert ${a.data} after package 1 (digest §1.9)`, hdr.msgID);
+          this.violation('alert-late', `Alert ${a.data} after package 1 (docs/protocol.md §1.9)`, hdr.msgID);
         this.record.initiation = a.data;
-        // digest §1.3: answering a Pkg#0, SessionID is the notification's id in uppercase hex without leading zeros.
+        // docs/protocol.md §1.3: answering a Pkg#0, SessionID is the notification's id in uppercase hex without leading zeros.
         if (a.data === '1200' && !/^[1-9A-F][0-9A-F]{0,3}$/.test(hdr.sessionID))
-          this.violation('sessionid-format', `SessionID "${hdr.sessionID}" of a server-initiated session is not uppercase hex without leading zeros (digest §1.3)`, hdr.msgID);
+          this.violation('sessionid-format', `SessionID "${hdr.sessionID}" of a server-initiated session is not uppercase hex without leading zeros (docs/protocol.md §1.3)`, hdr.msgID);
         return 200;
       case '1222':
       case '1223':
@@ -454,15 +454,15 @@ export class DmSession {
       case '1226':
         return this.onGenericAlert(a, hdr);
       default:
-        this.violation('alert-code', `client sent Alert ${a.data || '(no Data)'} (digest §1.7: not a client alert)`, hdr.msgID);
+        this.violation('alert-code', `client sent Alert ${a.data || '(no Data)'} (docs/protocol.md §1.7: not a client alert)`, hdr.msgID);
         return 406;
     }
   }
 
-  /** digest §1.11: each Item needs Meta Type and Format and a Data; the scenario decides 200/202/500 for requests. */
+  /** docs/protocol.md §1.11: each Item needs Meta Type and Format and a Data; the scenario decides 200/202/500 for requests. */
   private onGenericAlert(a: Alert, hdr: SyncHdr): number {
     if (a.items.length === 0) {
-      this.violation('generic-alert-empty', 'Generic Alert without Items (digest §1.11)', hdr.msgID);
+      this.violation('generic-alert-empty', 'Generic Alert without Items (docs/protocol.md §1.11)', hdr.msgID);
       return 412;
     }
     let worst = 0;
@@ -492,7 +492,7 @@ export class DmSession {
       if (!meta.format) problems.push('Meta/Format');
       if (it.data === undefined) problems.push('Data');
       if (problems.length) {
-        this.violation('generic-alert-fields', `Generic Alert item lacks ${problems.join(', ')} (digest §1.11)`, hdr.msgID);
+        this.violation('generic-alert-fields', `Generic Alert item lacks ${problems.join(', ')} (docs/protocol.md §1.11)`, hdr.msgID);
         code = 412;
       } else {
         this.alerts.push(rec);
@@ -512,7 +512,7 @@ export class DmSession {
       const uri = (it.source && it.source.locURI) || (it.target && it.target.locURI) || '';
       const m = /^\.\/DevInfo\/(\w+)$/.exec(uri);
       if (m) this.record.devInfo[m[1]] = dataText(it.data) || '';
-      else this.violation('replace-target', `client Replace of ${uri}; only DevInfo is expected (digest §1.9)`, msgId);
+      else this.violation('replace-target', `client Replace of ${uri}; only DevInfo is expected (docs/protocol.md §1.9)`, msgId);
     }
     return 200;
   }
@@ -579,7 +579,7 @@ export class DmSession {
   }
 
   /**
-   * Splits our package so that its first message fits the client's MaxMsgSize (digest §1.3) in the encoding of
+   * Splits our package so that its first message fits the client's MaxMsgSize (docs/protocol.md §1.3) in the encoding of
    * this exchange: start from MaxMsgSize minus 1 KiB for a chunk, measure, and shrink by the excess.
    */
   private splitToFit(clientHdr: SyncHdr, before: Command[], cmds: Command[], wantFinal: boolean, measure?: (m: SyncML) => number): Command[][] {

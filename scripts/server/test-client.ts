@@ -1,5 +1,5 @@
 // A hand-driven DM client for testing the reference server (and for poking it from a REPL): it builds client
-// messages with the codec, POSTs them (following RespURI, digest §1.1) and decodes the answers. It makes no
+// messages with the codec, POSTs them (following RespURI, docs/protocol.md §1.1) and decodes the answers. It makes no
 // decisions: each test says exactly what the client sends.
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../../src/syncml/index.js';
 import type { Alert, Command, Cred, Item, ItemCommand, Results, Status, SyncML } from '../../src/syncml/model.js';
@@ -10,7 +10,7 @@ import type { Encoding } from './types.js';
 export interface SendOptions {
   final?: boolean;
   cred?: Cred;
-  /** Sign with x-syncml-hmac (digest §3.5) using this user/secret/nonce. */
+  /** Sign with x-syncml-hmac (docs/protocol.md §3.5) using this user/secret/nonce. */
   hmac?: { user: string; secret: string; nonce: Uint8Array };
   /** Change one byte of the body after signing (to test that the server notices); needs DevInfo in the message. */
   tamper?: boolean;
@@ -49,7 +49,7 @@ export function sessionAlert(code: '1200' | '1201' | '1222' | '1223'): Alert {
   return { kind: 'Alert', cmdID: '', data: code, items: [] };
 }
 
-/** Replace of the DevInfo leaves that package 1 must carry (digest §1.9, §4.1). */
+/** Replace of the DevInfo leaves that package 1 must carry (docs/protocol.md §1.9, §4.1). */
 export function devInfoReplace(devId: string): ItemCommand {
   const leaves: Array<[string, string]> = [
     ['DevId', devId],

@@ -1,12 +1,12 @@
 // Types shared by the reference DM 1.2 server's modules: what it records (events), how a scenario is written,
-// and the options it starts with. The server is a test peer (FLOWS.md): it speaks DM 1.2 server side and records
+// and the options it starts with. The server is a test peer (docs/flows.md): it speaks DM 1.2 server side and records
 // everything the client sends so that tests can assert on it.
 import type { Command, Data, Item, SyncML } from '../../src/syncml/model.js';
 
 export type Encoding = 'xml' | 'wbxml';
 export type ServerAuthType = 'none' | 'basic' | 'md5' | 'hmac';
 
-/** How the client must authenticate to us (digest §3.3). */
+/** How the client must authenticate to us (docs/protocol.md §3.3). */
 export interface ClientAuthOptions {
   type: ServerAuthType;
   user?: string;
@@ -19,7 +19,7 @@ export interface ClientAuthOptions {
   maxFailures?: number;
 }
 
-/** How we authenticate to the client: server Cred in our SyncHdr (digest §3.3, client→server direction). */
+/** How we authenticate to the client: server Cred in our SyncHdr (docs/protocol.md §3.3, client→server direction). */
 export interface ServerCredOptions {
   type: ServerAuthType;
   /** SRVCRED AAuthName; defaults to the server id. */
@@ -87,7 +87,7 @@ export interface ServerOptions {
   scenario?: string | Scenario | ScenarioFn;
   auth?: ClientAuthOptions;
   serverCred?: ServerCredOptions;
-  /** Hand out a RespURI in our SyncHdr and check the client uses it (digest §1.1). Default true. */
+  /** Hand out a RespURI in our SyncHdr and check the client uses it (docs/protocol.md §1.1). Default true. */
   respUri?: boolean;
   /**
    * Hostile: hand out exactly this RespURI (another host, or http under https) instead of our own. The client must
@@ -96,7 +96,7 @@ export interface ServerOptions {
   respUriOverride?: string;
   /** Our Meta/MaxMsgSize; a client message bigger than this is a recorded violation. Default 65536. */
   maxMsgSize?: number;
-  /** Largest chunk of a large object we send (digest §1.10). Default: the client's MaxMsgSize minus 1 KiB, at least 256. */
+  /** Largest chunk of a large object we send (docs/protocol.md §1.10). Default: the client's MaxMsgSize minus 1 KiB, at least 256. */
   chunkSize?: number;
   /** The client message that gets Alert 1223 (session abort) instead of an answer: the cap. Default 100. */
   maxMessagesPerSession?: number;
@@ -120,7 +120,7 @@ export interface ServerOptions {
 
 /** Knobs of the built-in scenarios (all have defaults). */
 export interface ScenarioParams {
-  /** FUMO node used when the client's alert names none (digest §5.1: `./FUMO/<x>` or `./FUMO`). */
+  /** FUMO node used when the client's alert names none (docs/protocol.md §5.1: `./FUMO/<x>` or `./FUMO`). */
   fumoUri: string;
   /** FUMO operation commanded by fumo-200: DownloadAndUpdate (default), Download or Update. */
   fumoOperation: 'DownloadAndUpdate' | 'Download';
@@ -180,7 +180,7 @@ export interface GenericAlertRecord {
   data?: Data;
   /** Status we answered with. */
   status: number;
-  /** True for FUMO result alerts and SCOMO OperationComplete (digest §5.3, §6.4). */
+  /** True for FUMO result alerts and SCOMO OperationComplete (docs/protocol.md §5.3, §6.4). */
   isReport: boolean;
 }
 
@@ -359,7 +359,7 @@ export interface ScenarioContext {
   newCorrelator(prefix: string): string;
 }
 
-/** Commands of the next server package; an empty list ends the session (digest §1.9). */
+/** Commands of the next server package; an empty list ends the session (docs/protocol.md §1.9). */
 export type ScenarioFn = (ctx: ScenarioContext) => Command[];
 
 export interface Scenario {

@@ -33,7 +33,7 @@
 // ```
 // -----------------------------------------------------------------------------------------------------------------
 
-import { DeviceConfigError } from './errors';
+import { DeviceConfigError } from './errors.js';
 
 export const DEVID_SCHEMES = ['mac', 'imei', 'serial', 'uuid', 'fixed'] as const;
 export type DevIdScheme = (typeof DEVID_SCHEMES)[number];

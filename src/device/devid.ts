@@ -1,8 +1,8 @@
 // DevId schemes (docs/protocol.md §4.1: a globally unique id, URN style such as `IMEI:493005100592800`). The DevId is also
 // the SyncHdr Source/LocURI of every message, so it must be stable across reboots and identical on both runtimes.
 
-import type { DeviceConfig } from './config';
-import { DeviceConfigError, DeviceFactError } from './errors';
+import type { DeviceConfig } from './config.js';
+import { DeviceConfigError, DeviceFactError } from './errors.js';
 
 export interface DevIdInputs {
   /** Interfaces in name order with MACs as read (any case, `:` separated). */

@@ -2,12 +2,12 @@
 // answer for the same files. Configuration wins over what the device says; placeholder values that firmware
 // vendors leave in DMI ("To be filled by O.E.M.", "Default string") count as absent.
 
-import type { DeviceFacts } from '../ports';
-import type { DeviceConfig } from './config';
-import { parseCpuInfo } from './cpuinfo';
-import { makeDevId, pickInterface } from './devid';
-import { parseOsRelease } from './os-release';
-import type { DeviceSources } from './sources';
+import type { DeviceFacts } from '../ports.js';
+import type { DeviceConfig } from './config.js';
+import { parseCpuInfo } from './cpuinfo.js';
+import { makeDevId, pickInterface } from './devid.js';
+import { parseOsRelease } from './os-release.js';
+import type { DeviceSources } from './sources.js';
 
 export const UNKNOWN = 'unknown';
 

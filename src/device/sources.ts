@@ -1,7 +1,7 @@
 // What the platform readers read, in one place, so that the Node and the QuickJS reader look at exactly the same
 // files and differ only in how they open them. Paths are relative to the configured sysRoot.
 
-import type { DeviceConfig } from './config';
+import type { DeviceConfig } from './config.js';
 
 /** File access a reader provides (Node: fs/promises, QuickJS: std/os). All answer null when something is absent. */
 export interface DeviceFileAccess {

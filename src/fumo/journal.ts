@@ -2,8 +2,8 @@
 // §11.5/§11.9), so a restart resumes at the step that was about to run. Every handler is re-runnable.
 // Storage is the JsonStore port (src/ports.ts); src/state/DurableStore (atomic files over the Storage port) plugs in.
 
-import type { JsonStore } from '../ports';
-import type { FumoOperation } from './state';
+import type { JsonStore } from '../ports.js';
+import type { FumoOperation } from './state.js';
 
 /** In-memory JsonStore (tests, and devices that accept losing jobs at reboot). */
 export class MemoryJournalStore implements JsonStore {

@@ -4,8 +4,8 @@
 // lost the report is sent again with the same Correlator and result, by which the server recognises the duplicate
 // (docs/robustness.md "Delivery: at least once").
 
-import type { FumoOperation } from './state';
-import type { JsonStore } from '../ports';
+import type { FumoOperation } from './state.js';
+import type { JsonStore } from '../ports.js';
 
 export type AlertMark = 'fatal' | 'critical' | 'minor' | 'warning' | 'informational' | 'harmless' | 'indeterminate';
 

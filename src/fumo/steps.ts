@@ -2,19 +2,19 @@
 // The engine persists the returned record BEFORE the next handler runs; handlers must therefore be re-runnable: a
 // power cut can stop any of them half-way and the same handler runs again after the restart.
 
-import type { Clock, Log, Random } from '../ports';
-import { FumoResult, FUMO_RESULT_FOR, fumoResultFor, isSuccessResult } from './result-codes';
-import { FumoState } from './state';
-import type { JobRecord, StepName, VerifiedInfo } from './journal';
-import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports';
-import { UpdateError } from '../update/errors';
-import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable } from '../update/download';
-import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor';
-import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy';
-import { PackageClaims, VerificationPolicy, checkClaims, verifyDigest } from '../update/verify';
-import { InstallNotify, installNotifyBody, notifyCodeForResult } from '../update/install-notify';
-import { hex, utf8Encode } from '../bytes';
-import { compareVersions } from '../update/manifest';
+import type { Clock, Log, Random } from '../ports.js';
+import { FumoResult, FUMO_RESULT_FOR, fumoResultFor, isSuccessResult } from './result-codes.js';
+import { FumoState } from './state.js';
+import type { JobRecord, StepName, VerifiedInfo } from './journal.js';
+import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports.js';
+import { UpdateError } from '../update/errors.js';
+import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable } from '../update/download.js';
+import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor.js';
+import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy.js';
+import { PackageClaims, VerificationPolicy, checkClaims, verifyDigest } from '../update/verify.js';
+import { InstallNotify, installNotifyBody, notifyCodeForResult } from '../update/install-notify.js';
+import { hex, utf8Encode } from '../bytes.js';
+import { compareVersions } from '../update/manifest.js';
 
 export interface StepContext {
   downloader: Downloader;

@@ -1,11 +1,11 @@
 // ./DevDetail (docs/protocol.md §4.2, urn:oma:mo:oma-dm-devdetail:1.0): live, read-only. FwV/SwV matter to FUMO servers;
 // URI/MaxDepth, MaxTotLen, MaxSegLen report the very limits the tree enforces (414), so they cannot disagree.
 
-import type { DeviceFacts } from '../ports';
-import type { DmTree } from '../tree/dm-tree';
-import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin';
-import type { UriLimits } from '../tree/uri';
-import type { FactsCache } from '../device/facts-cache';
+import type { DeviceFacts } from '../ports.js';
+import type { DmTree } from '../tree/dm-tree.js';
+import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin.js';
+import type { UriLimits } from '../tree/uri.js';
+import type { FactsCache } from '../device/facts-cache.js';
 
 export const DEVDETAIL_URN = 'urn:oma:mo:oma-dm-devdetail:1.0';
 export const DEVDETAIL_ROOT = './DevDetail';

@@ -1,11 +1,11 @@
 // ./DevInfo (docs/protocol.md §4.1, urn:oma:mo:oma-dm-devinfo:1.0): live, read-only leaves from the device facts.
 // Package 1 carries DevId, Man, Mod, DmV and Lang in a Replace (docs/protocol.md §1.9); devInfoItems() gives those items.
 
-import type { DeviceFacts } from '../ports';
-import type { DmTree } from '../tree/dm-tree';
-import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin';
-import type { GetItem } from '../tree/node';
-import type { FactsCache } from '../device/facts-cache';
+import type { DeviceFacts } from '../ports.js';
+import type { DmTree } from '../tree/dm-tree.js';
+import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin.js';
+import type { GetItem } from '../tree/node.js';
+import type { FactsCache } from '../device/facts-cache.js';
 
 export const DEVINFO_URN = 'urn:oma:mo:oma-dm-devinfo:1.0';
 export const DEVINFO_ROOT = './DevInfo';

@@ -10,10 +10,10 @@
 // and no server may Delete the account that lets it manage the device.
 
 import { sha256 } from '@noble/hashes/sha2';
-import { hex, utf8Decode, utf8Encode } from '../bytes';
-import type { AclCommand } from '../tree/acl';
-import type { DmTree } from '../tree/dm-tree';
-import { escapeSegment, formatUri } from '../tree/uri';
+import { hex, utf8Decode, utf8Encode } from '../bytes.js';
+import type { AclCommand } from '../tree/acl.js';
+import type { DmTree } from '../tree/dm-tree.js';
+import { escapeSegment, formatUri } from '../tree/uri.js';
 
 export const DMACC_URN = 'urn:oma:mo:oma-dm-dmacc:1.0';
 export const DMACC_ROOT = './DMAcc';

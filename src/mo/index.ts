@@ -1,14 +1,14 @@
 // Standard management objects (docs/protocol.md §4): DevInfo, DevDetail, DMAcc.
-import type { DeviceInfoReader } from '../ports';
-import type { DmTree } from '../tree/dm-tree';
-import { mountDevDetail, type DevDetailOptions } from './devdetail';
-import { mountDevInfo, type DevInfoOptions } from './devinfo';
-import { provisionDmAcc, type DmAccConfig } from './dmacc';
-import { cachedFacts, type FactsCache } from '../device/facts-cache';
+import type { DeviceInfoReader } from '../ports.js';
+import type { DmTree } from '../tree/dm-tree.js';
+import { mountDevDetail, type DevDetailOptions } from './devdetail.js';
+import { mountDevInfo, type DevInfoOptions } from './devinfo.js';
+import { provisionDmAcc, type DmAccConfig } from './dmacc.js';
+import { cachedFacts, type FactsCache } from '../device/facts-cache.js';
 
-export { cachedFacts, type FactsCache } from '../device/facts-cache';
-export { DEVINFO_PKG1_LEAVES, DEVINFO_ROOT, DEVINFO_URN, devInfoItems, devInfoShape, mountDevInfo, type DevInfoOptions } from './devinfo';
-export { DEVDETAIL_ROOT, DEVDETAIL_URN, devDetailShape, mountDevDetail, type DevDetailOptions } from './devdetail';
+export { cachedFacts, type FactsCache } from '../device/facts-cache.js';
+export { DEVINFO_PKG1_LEAVES, DEVINFO_ROOT, DEVINFO_URN, devInfoItems, devInfoShape, mountDevInfo, type DevInfoOptions } from './devinfo.js';
+export { DEVDETAIL_ROOT, DEVDETAIL_URN, devDetailShape, mountDevDetail, type DevDetailOptions } from './devdetail.js';
 export {
   accountName,
   type AccountAuth,
@@ -28,7 +28,7 @@ export {
   storeNonce,
   toAAuthType,
   urlPort,
-} from './dmacc';
+} from './dmacc.js';
 
 export interface StandardMoOptions {
   devInfo: DevInfoOptions;

@@ -92,7 +92,7 @@ export class OperationRunner {
         try {
           outcome = await this.perform(job);
         } catch (e) {
-          // A bug or a storage failure inside a step: still reach a final report (ARCHITECTURE "always reach a final report").
+          // A bug or a storage failure inside a step: still reach a final report (docs/design.md "always reach a final report").
           outcome = { resultCode: resultCodeOf(e, ScomoResult.UndefinedError), identifier: job.node, detail: messageOf(e) };
         }
       }

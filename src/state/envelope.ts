@@ -4,7 +4,7 @@
 // The payload is kept as text inside the envelope so the checksum covers exactly the bytes that were written.
 
 import { sha256 } from '@noble/hashes/sha2';
-import { hex, utf8Decode, utf8Encode } from '../bytes';
+import { hex, utf8Decode, utf8Encode } from '../bytes.js';
 
 export const STATE_FORMAT_VERSION = 1;
 

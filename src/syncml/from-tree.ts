@@ -1,12 +1,12 @@
 // Generic element tree -> SyncML model (src/syncml/model.ts). Children are accepted in any order (docs/protocol.md §1.2:
 // "parse order-insensitively"); an element the model cannot hold is an error naming its path, never a silent drop.
 
-import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
-import type { Alert, Chal, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncHdr, SyncML } from './model';
-import { concatBytes, utf8Encode } from '../bytes';
+import type { WbxmlElement, WbxmlNode } from '../wbxml/tree.js';
+import type { Alert, Chal, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncHdr, SyncML } from './model.js';
+import { concatBytes, utf8Encode } from '../bytes.js';
 import { decodeUtf8, isUtf8 } from '../utf8.js';
-import { SyncmlError } from './errors';
-import { writeXml } from './xml-write';
+import { SyncmlError } from './errors.js';
+import { writeXml } from './xml-write.js';
 
 type Groups = Map<string, WbxmlElement[]>;
 

@@ -1,26 +1,26 @@
 // Public API of the SyncML message codec (brief, project issue 3): XML and WBXML in both directions, plus the
 // generic converters the CLI uses (`dm-agent wbxml decode|encode`). Every failure is a WbxmlError or SyncmlError.
 
-import type { SyncML } from './model';
-import type { WbxmlElement } from '../wbxml/tree';
-import { type DecodeLimits, resolveLimits } from '../wbxml/limits';
-import { SYNCML12, type Language, languageByName } from '../wbxml/codepages';
-import { utf8Decode } from '../bytes';
-import { WbxmlError } from '../wbxml/errors';
-import { decodeWbxmlDocument } from '../wbxml/decoder';
-import { type WbxmlEncodeOptions, encodeWbxmlDocument } from '../wbxml/encoder';
-import { SyncmlError } from './errors';
-import { parseXmlTree } from './xml-read';
-import { writeXml } from './xml-write';
-import { treeToModel } from './from-tree';
-import { modelToTree } from './to-tree';
-import { expandNestedDocuments } from './nested';
+import type { SyncML } from './model.js';
+import type { WbxmlElement } from '../wbxml/tree.js';
+import { type DecodeLimits, resolveLimits } from '../wbxml/limits.js';
+import { SYNCML12, type Language, languageByName } from '../wbxml/codepages.js';
+import { utf8Decode } from '../bytes.js';
+import { WbxmlError } from '../wbxml/errors.js';
+import { decodeWbxmlDocument } from '../wbxml/decoder.js';
+import { type WbxmlEncodeOptions, encodeWbxmlDocument } from '../wbxml/encoder.js';
+import { SyncmlError } from './errors.js';
+import { parseXmlTree } from './xml-read.js';
+import { writeXml } from './xml-write.js';
+import { treeToModel } from './from-tree.js';
+import { modelToTree } from './to-tree.js';
+import { expandNestedDocuments } from './nested.js';
 
-export type { SyncML } from './model';
-export type { DecodeLimits } from '../wbxml/limits';
-export type { WbxmlEncodeOptions } from '../wbxml/encoder';
-export { SyncmlError } from './errors';
-export { WbxmlError } from '../wbxml/errors';
+export type { SyncML } from './model.js';
+export type { DecodeLimits } from '../wbxml/limits.js';
+export type { WbxmlEncodeOptions } from '../wbxml/encoder.js';
+export { SyncmlError } from './errors.js';
+export { WbxmlError } from '../wbxml/errors.js';
 
 export const MIME_WBXML = 'application/vnd.syncml.dm+wbxml';
 export const MIME_XML = 'application/vnd.syncml.dm+xml';

@@ -2,10 +2,10 @@
 // "DDF embedded in <Data> is encoded as an OPAQUE that holds a complete nested WBXML DDF document") is shown as
 // the nested document's elements, as wbxml2xml does. Anything that does not decode cleanly stays OPAQUE.
 
-import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
-import type { DecodeLimits } from '../wbxml/limits';
-import { decodeWbxmlDocument } from '../wbxml/decoder';
-import { languageByName } from '../wbxml/codepages';
+import type { WbxmlElement, WbxmlNode } from '../wbxml/tree.js';
+import type { DecodeLimits } from '../wbxml/limits.js';
+import { decodeWbxmlDocument } from '../wbxml/decoder.js';
+import { languageByName } from '../wbxml/codepages.js';
 
 function tryNested(bytes: Uint8Array, limits?: Partial<DecodeLimits>): WbxmlElement | undefined {
   if (bytes.length < 5 || bytes[0] < 0x01 || bytes[0] > 0x03) return undefined;

@@ -1,9 +1,9 @@
 // SyncML model -> generic element tree, children in the DTD order of docs/protocol.md §1.2. SyncML tags go on code page 0,
 // MetInf children of <Meta> on page 1 (docs/protocol.md §2.5: SWITCH_PAGE 1 inside Meta; in XML `xmlns="syncml:metinf"`).
 
-import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
-import type { Alert, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncML } from './model';
-import { SyncmlError } from './errors';
+import type { WbxmlElement, WbxmlNode } from '../wbxml/tree.js';
+import type { Alert, Command, Container, Cred, Data, Exec, Item, ItemCommand, LocRef, Meta, Results, Status, SyncML } from './model.js';
+import { SyncmlError } from './errors.js';
 
 const SYNCML = 0;
 const METINF = 1;

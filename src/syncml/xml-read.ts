@@ -4,12 +4,12 @@
 // whitespace between child elements is dropped, CDATA is kept verbatim so a value that needs edge spaces survives.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { WbxmlAttr, WbxmlElement } from '../wbxml/tree';
-import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespace } from '../wbxml/codepages';
+import type { WbxmlAttr, WbxmlElement } from '../wbxml/tree.js';
+import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespace } from '../wbxml/codepages.js';
 
 const DOCTYPE_RE = /<!DOCTYPE\s+[^\s>]+\s+PUBLIC\s+["']([^"']+)["']/;
-import { type DecodeLimits, resolveLimits } from '../wbxml/limits';
-import { SyncmlError } from './errors';
+import { type DecodeLimits, resolveLimits } from '../wbxml/limits.js';
+import { SyncmlError } from './errors.js';
 
 const parser = new XMLParser({
   preserveOrder: true,

@@ -2,9 +2,9 @@
 // Namespaces follow the code pages: the root declares its page's namespace and an element whose page differs from
 // its parent's declares its own, which is how libwbxml prints MetInf children (`<Type xmlns="syncml:metinf">`).
 
-import type { WbxmlElement, WbxmlNode } from '../wbxml/tree';
-import type { Language } from '../wbxml/codepages';
-import { base64Encode } from '../bytes';
+import type { WbxmlElement, WbxmlNode } from '../wbxml/tree.js';
+import type { Language } from '../wbxml/codepages.js';
+import { base64Encode } from '../bytes.js';
 import { decodeUtf8, isUtf8 } from '../utf8.js';
 
 export interface XmlWriteOptions {

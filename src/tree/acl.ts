@@ -3,7 +3,7 @@
 // of its nearest ancestor (or itself) whose ACL is not empty; the root's default is `Add=*&Get=*` (docs/protocol.md §1.12).
 // A server the ACL does not name is refused with 425 Permission denied (docs/protocol.md §1.6).
 
-import { DmStatus, TreeError } from './status';
+import { DmStatus, TreeError } from './status.js';
 
 /** The commands an ACL can grant (DM TND: Copy is Get on the source plus Add/Replace on the target). */
 export const ACL_COMMANDS = ['Add', 'Delete', 'Exec', 'Get', 'Replace'] as const;

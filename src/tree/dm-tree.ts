@@ -6,8 +6,8 @@
 //   -> Add only: target already there (418) -> the command itself.
 // 425 rather than 401 for an ACL refusal: docs/protocol.md §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
 
-import type { JsonStore, Log } from '../ports';
-import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl';
+import type { JsonStore, Log } from '../ports.js';
+import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl.js';
 import {
   type AccessContext,
   bumpVersion,
@@ -19,14 +19,14 @@ import {
   type NodeValue,
   normaliseLeafValue,
   type StaticNode,
-} from './node';
-import type { ExecArgs, TreePlugin } from './plugin';
-import { propertyItem } from './properties';
-import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved';
-import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize';
-import { DmStatus, TreeError } from './status';
-import { type TreeTransaction, UndoLog } from './transaction';
-import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri';
+} from './node.js';
+import type { ExecArgs, TreePlugin } from './plugin.js';
+import { propertyItem } from './properties.js';
+import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved.js';
+import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize.js';
+import { DmStatus, TreeError } from './status.js';
+import { type TreeTransaction, UndoLog } from './transaction.js';
+import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri.js';
 
 /** The durable JSON store the tree persists through (src/ports.ts; src/state/DurableStore implements it). */
 export type { JsonStore };

@@ -1,8 +1,8 @@
 // A read-only plugin over a small fixed shape whose leaves are computed when read: DevInfo and DevDetail
 // (docs/protocol.md §4.1, §4.2) are facts of the device, not values a server sets, so the tree never stores them.
 
-import type { NodeValue } from './node';
-import type { PluginNodeInfo, TreePlugin } from './plugin';
+import type { NodeValue } from './node.js';
+import type { PluginNodeInfo, TreePlugin } from './plugin.js';
 
 export interface LiveLeaf {
   read: () => Promise<NodeValue> | NodeValue;

@@ -2,9 +2,9 @@
 // carries the TND properties ACL, Format, Type, Title, TStamp, VerNo (Name is its key, Size is derived).
 // Static nodes live here and are persisted; plugin-backed nodes are described by the plugin (./plugin.ts).
 
-import { base64Decode, utf8Encode } from '../bytes';
-import type { AclCommand } from './acl';
-import { DmStatus, TreeError } from './status';
+import { base64Decode, utf8Encode } from '../bytes.js';
+import type { AclCommand } from './acl.js';
+import { DmStatus, TreeError } from './status.js';
 
 export type NodeData = string | Uint8Array;
 

@@ -3,8 +3,8 @@
 // mount point itself. The tree does URI parsing, ACL checks (425), access types (405) and existence checks (404,
 // 418) before calling a plugin, so a plugin only does the work and answers a DM status (docs/protocol.md §1.6).
 
-import type { AclCommand } from './acl';
-import type { AccessContext, NodeData, NodeValue } from './node';
+import type { AclCommand } from './acl.js';
+import type { AccessContext, NodeData, NodeValue } from './node.js';
 
 export interface PluginNodeInfo {
   kind: 'interior' | 'leaf';

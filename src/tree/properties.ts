@@ -1,9 +1,9 @@
 // `?prop=` reads (docs/protocol.md §1.12; DM TND node properties): ACL, Format, Name, Size, Title, TStamp, Type, VerNo.
 // Each answer is one Results item whose URI is the one the server sent, `?prop=...` included.
 
-import { dataSize, DEFAULT_TYPE, type GetItem, type NodeValue } from './node';
-import { isoBasic, type Resolved, supports } from './resolved';
-import { DmStatus, TreeError } from './status';
+import { dataSize, DEFAULT_TYPE, type GetItem, type NodeValue } from './node.js';
+import { isoBasic, type Resolved, supports } from './resolved.js';
+import { DmStatus, TreeError } from './status.js';
 
 export async function propertyItem(r: Resolved, prop: string, uri: string, readLeaf: () => Promise<NodeValue>): Promise<GetItem> {
   const chr = (data: string): GetItem => ({ uri, format: 'chr', data });

@@ -1,10 +1,10 @@
 // What a lookup finds in the DM tree (a static node or a plugin node, with its TND properties) and the small
 // helpers the command handlers of ./dm-tree.ts share.
 
-import type { AclCommand } from './acl';
-import type { StaticNode } from './node';
-import type { TreePlugin } from './plugin';
-import { DmStatus, TreeError } from './status';
+import type { AclCommand } from './acl.js';
+import type { StaticNode } from './node.js';
+import type { TreePlugin } from './plugin.js';
+import { DmStatus, TreeError } from './status.js';
 
 export interface Mount {
   segments: string[];

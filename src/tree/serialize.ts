@@ -2,9 +2,9 @@
 // keeps about them (ACL/Title set by a server) is stored as the property overlay. Versioned so a later agent can
 // migrate, and validated on load so a bad document is reported, never half-loaded.
 
-import { base64Decode, base64Encode } from '../bytes';
-import { ACL_COMMANDS, type AclCommand } from './acl';
-import { newNode, type StaticNode } from './node';
+import { base64Decode, base64Encode } from '../bytes.js';
+import { ACL_COMMANDS, type AclCommand } from './acl.js';
+import { newNode, type StaticNode } from './node.js';
 
 export const TREE_FORMAT_VERSION = 1;
 

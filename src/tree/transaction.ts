@@ -2,8 +2,8 @@
 // rollback undoes them newest first and answers 216 (Atomic roll back OK) or 516 (roll back failed), the status
 // the session engine gives each command inside the failed Atomic (docs/protocol.md §1.6).
 
-import { DmStatus } from './status';
-import type { TreePlugin } from './plugin';
+import { DmStatus } from './status.js';
+import type { TreePlugin } from './plugin.js';
 
 export type Undo = () => Promise<boolean>;
 

@@ -5,8 +5,8 @@
 // Limits are the ones DevDetail/URI reports (docs/protocol.md §4.2: MaxDepth, MaxTotLen, MaxSegLen, 0 = unlimited); going
 // past one is 414 "URI too long" (docs/protocol.md §1.6); every other malformation is 400.
 
-import { isValidUtf8, utf8Decode, utf8Encode } from '../bytes';
-import { DmStatus, TreeError } from './status';
+import { isValidUtf8, utf8Decode, utf8Encode } from '../bytes.js';
+import { DmStatus, TreeError } from './status.js';
 
 export interface UriLimits {
   /** Most segments below the root (0 = unlimited). */

@@ -3,9 +3,9 @@
 // description, nextURL, infoURL, iconURI, installParam. Missing required elements → 906, DDVersion major ≠ 1 → 951.
 
 import { XMLParser } from 'fast-xml-parser';
-import { UpdateError } from './errors';
-import { InstallNotify } from './install-notify';
-import { utf8Decode } from '../bytes';
+import { UpdateError } from './errors.js';
+import { InstallNotify } from './install-notify.js';
+import { utf8Decode } from '../bytes.js';
 
 export const DD_MIME = 'application/vnd.oma.dd+xml';
 

@@ -7,8 +7,8 @@
 
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2';
-import { fromHex, utf8Decode } from '../bytes';
-import { UpdateError } from './errors';
+import { fromHex, utf8Decode } from '../bytes.js';
+import { UpdateError } from './errors.js';
 
 // @noble/ed25519 2.x needs a synchronous SHA-512; QuickJS has no WebCrypto, so give it the pure-JS one.
 if (!ed.etc.sha512Sync) ed.etc.sha512Sync = (...m: Uint8Array[]) => sha512(ed.etc.concatBytes(...m));

@@ -4,9 +4,9 @@
 // system has free. Whatever the bound, it must fit in the free space, or the download is refused before any request
 // (FUMO 501 "Download fails due to device out of memory", OMA DL install-notify 901 "Insufficient memory").
 
-import { UpdateError } from './errors';
-import { InstallNotify } from './install-notify';
-import type { StagingFiles } from './ports';
+import { UpdateError } from './errors.js';
+import { InstallNotify } from './install-notify.js';
+import type { StagingFiles } from './ports.js';
 
 /**
  * Left free on the staging file system for the agent's own state (journal, sidecar, reports): the staging area

@@ -2,7 +2,7 @@
 // read local files, use other protocols or leak credentials). A refused URL ends the job with 411 Malformed or Bad URL
 // (docs/protocol.md §5.4) and no request is made.
 
-import { UpdateError } from './errors';
+import { UpdateError } from './errors.js';
 
 export interface UrlPolicy {
   /** Host names (lower case, exact, or `*.example.com` for sub-domains) that may serve packages. Empty = any host. */

@@ -6,9 +6,9 @@
 //   405 Not acceptable          — downgrade (or same version when reinstall is refused) by policy
 // On any of these nothing has been written to either slot: the writer is only opened after `verifyPackage` returns.
 
-import { base64Decode, hex } from '../bytes';
-import { UpdateError } from './errors';
-import { compareVersions, parseManifest, verifyEd25519, UpdateManifest } from './manifest';
+import { base64Decode, hex } from '../bytes.js';
+import { UpdateError } from './errors.js';
+import { compareVersions, parseManifest, verifyEd25519, UpdateManifest } from './manifest.js';
 
 export interface VerificationPolicy {
   /** Require a manifest signed by one of `publicKeys` (ed25519, 32-byte keys as hex). */

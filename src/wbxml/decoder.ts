@@ -5,10 +5,10 @@
 // public id 0x01 (unknown) = SyncML 1.2. Every failure is a WbxmlError carrying the byte offset.
 
 import { decodeUtf8 } from '../utf8.js';
-import { WbxmlError } from './errors';
-import { type DecodeLimits, resolveLimits } from './limits';
-import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from './codepages';
-import type { WbxmlAttr, WbxmlDocument, WbxmlElement, WbxmlNode } from './tree';
+import { WbxmlError } from './errors.js';
+import { type DecodeLimits, resolveLimits } from './limits.js';
+import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from './codepages.js';
+import type { WbxmlAttr, WbxmlDocument, WbxmlElement, WbxmlNode } from './tree.js';
 
 // Global tokens, docs/protocol.md §2.3.
 const SWITCH_PAGE = 0x00;

@@ -3,10 +3,10 @@
 // writes text as STR_I (or STR_T when the string table is on and the string repeats), bytes as OPAQUE, and an
 // empty element as its bare token without the content bit (libwbxml's `<Data/>`, LIBWBXML.md).
 
-import { utf8Encode } from '../bytes';
-import { WbxmlError } from './errors';
-import type { Language } from './codepages';
-import type { WbxmlElement, WbxmlNode } from './tree';
+import { utf8Encode } from '../bytes.js';
+import { WbxmlError } from './errors.js';
+import type { Language } from './codepages.js';
+import type { WbxmlElement, WbxmlNode } from './tree.js';
 
 export interface WbxmlEncodeOptions {
   /** WBXML version byte: 1.1, 1.2 (default) or 1.3. */

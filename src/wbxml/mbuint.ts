@@ -1,7 +1,7 @@
 // mb_u_int32 (WAP-192 §5.1, docs/protocol.md §2.1): big-endian groups of 7 bits, continuation bit 0x80 on every byte but the last.
 // Example 0x1201 -> A4 01; 16384 -> 81 80 00; 127 -> 7F.
 
-import { WbxmlError } from './errors';
+import { WbxmlError } from './errors.js';
 
 /** Result of reading an mb_u_int32: the value and the offset just after it. */
 export interface MbRead {

@@ -1,7 +1,7 @@
 // Child process for the kill test: downloads argv[2] into argv[3] with the real adapter, printing progress, until
 // the parent kills it with SIGKILL.
-import { NodeDownloader, NodeStagingFiles } from '../../platform/node/download';
-import { downloadResumable } from '../../src/update/download';
+import { NodeDownloader, NodeStagingFiles } from '../../platform/node/download.js';
+import { downloadResumable } from '../../src/update/download.js';
 
 const [url, file] = process.argv.slice(2);
 downloadResumable(new NodeDownloader({ writeBufferBytes: 4096 }), new NodeStagingFiles(), {

@@ -4,10 +4,10 @@
 // sysRoot giving the boot id and DevDetail FwV). A life is: Exec or resume, optionally a second resume in the same
 // process (what the agent's runPendingJobs does after a session), then the server acknowledges every pending report.
 
-import { FumoEngine } from '../../src/fumo/engine';
-import type { JsonStore } from '../../src/ports';
-import type { Clock, DeviceInfoReader, Log, Random } from '../../src/ports';
-import type { Downloader, StagingFiles, StreamingWriter } from '../../src/update/ports';
+import { FumoEngine } from '../../src/fumo/engine.js';
+import type { JsonStore } from '../../src/ports.js';
+import type { Clock, DeviceInfoReader, Log, Random } from '../../src/ports.js';
+import type { Downloader, StagingFiles, StreamingWriter } from '../../src/update/ports.js';
 
 export interface LifeArgs {
   mode: 'exec' | 'resume';

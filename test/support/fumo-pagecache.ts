@@ -4,14 +4,14 @@
 import { expect } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { PkgServer } from './pkg-server';
-import { CrashChoice, PageCache, PowerCut, useModel } from './page-cache';
-import { NodeDownloader, NodeStagingFiles } from '../../platform/node/download';
-import { DurableStore } from '../../src/state/durable-store';
-import { FumoEngine } from '../../src/fumo/engine';
-import type { FumoDocument } from '../../src/fumo/journal';
-import type { Storage } from '../../src/ports';
-import type { Downloader, FlashWriter, StagingFiles } from '../../src/update/ports';
+import type { PkgServer } from './pkg-server.js';
+import { CrashChoice, PageCache, PowerCut, useModel } from './page-cache.js';
+import { NodeDownloader, NodeStagingFiles } from '../../platform/node/download.js';
+import { DurableStore } from '../../src/state/durable-store.js';
+import { FumoEngine } from '../../src/fumo/engine.js';
+import type { FumoDocument } from '../../src/fumo/journal.js';
+import type { Storage } from '../../src/ports.js';
+import type { Downloader, FlashWriter, StagingFiles } from '../../src/update/ports.js';
 
 export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 export const oldFw = new Uint8Array(randomBytes(40_000));

@@ -4,8 +4,8 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { JsonStore } from '../../src/ports';
-import { writeFileAtomic } from '../../platform/node/atomic-file';
+import type { JsonStore } from '../../src/ports.js';
+import { writeFileAtomic } from '../../platform/node/atomic-file.js';
 
 export class PowerCut extends Error {
   constructor(message: string) {

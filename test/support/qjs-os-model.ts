@@ -8,10 +8,10 @@
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { PageCache, PowerCut, type ModelHandle } from './page-cache';
-import type { ExecOptions, ExecResult } from '../../platform/quickjs/files';
-import type { Durability } from '../../platform/quickjs/storage';
-import type { CommandRunner } from '../../src/update/writer-ports';
+import { PageCache, PowerCut, type ModelHandle } from './page-cache.js';
+import type { ExecOptions, ExecResult } from '../../platform/quickjs/files.js';
+import type { Durability } from '../../platform/quickjs/storage.js';
+import type { CommandRunner } from '../../src/update/writer-ports.js';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;

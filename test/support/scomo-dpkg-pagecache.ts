@@ -12,10 +12,10 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import { ScomoMo, type Installer, type ScomoReport } from '../../src/scomo/index.js';
-import { DurableStore } from '../../src/state/durable-store';
-import type { Storage } from '../../src/ports';
+import { DurableStore } from '../../src/state/durable-store.js';
+import type { Storage } from '../../src/ports.js';
 import { dpkgStatusSource } from '../../platform/node/inventory.js';
-import { PageCache, useModel, type CrashChoice } from './page-cache';
+import { PageCache, useModel, type CrashChoice } from './page-cache.js';
 
 export const PKG = 'sensor-app';
 const STATE = '/pcm/state';

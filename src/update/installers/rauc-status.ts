@@ -10,7 +10,7 @@
 // booted slot is the one whose `state` is "booted". `boot_primary` is the slot the bootloader tries next. The bundle
 // version is present only with --detailed and only for a slot RAUC installed.
 
-import { UpdateError } from '../errors';
+import { UpdateError } from '../errors.js';
 
 export const RAUC_STATUS_ARGS = ['rauc', 'status', '--detailed', '--output-format=json'];
 

@@ -7,13 +7,13 @@
 // outcome of the update, so it is sent after the reboot, not when the installer exits). After a fallback the old,
 // running slot is never marked good; only the installed slot is marked bad.
 
-import type { Log } from '../../ports';
-import { UpdateError } from '../errors';
-import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../ports';
+import type { Log } from '../../ports.js';
+import { UpdateError } from '../errors.js';
+import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../ports.js';
 import type { CommandResult, CommandRunner } from '../writer-ports.js';
-import { InstallerSpec, commandLine, failureForExit } from './spec';
-import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status';
-import { ObservedBoot, judgeBoot } from './verdict';
+import { InstallerSpec, commandLine, failureForExit } from './spec.js';
+import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status.js';
+import { ObservedBoot, judgeBoot } from './verdict.js';
 
 export interface InstallerWriterOptions {
   spec: InstallerSpec;
