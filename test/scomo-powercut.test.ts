@@ -1,4 +1,4 @@
-// One OperationComplete report per job under power cuts (delivered at least once, docs/robustness.md) (docs/protocol.md §6.4, docs/flows.md story C): the SCOMO state is cut at
+// One OperationComplete report per job under power cuts, delivered at least once (docs/protocol.md §6.4, docs/flows.md story C; docs/robustness.md): the SCOMO state is cut at
 // every single durable write of a DownloadInstall — before the write lands and just after it — then the agent
 // "reboots" (a new ScomoMo over what reached the disk), resumes, and delivers its reports to a recording server.
 import { describe, expect, it } from 'vitest';
