@@ -18,7 +18,7 @@ import { UbootAbWriter } from '../src/update/writers/uboot-ab.js';
 import { nodeWriterFs } from '../platform/node/writer-ports.js';
 import { FumoEngine } from '../src/fumo/engine.js';
 import { MemoryJournalStore } from '../src/fumo/journal.js';
-import type { FlashWriter } from '../src/update/ports.js';
+import type { FlashWriter } from '../src/ports/update.js';
 import { bundleForQjs, qjsCommand, qjsSkipReason } from '../test/support/qjs.js';
 
 async function main() {

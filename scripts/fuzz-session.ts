@@ -16,7 +16,7 @@ import { ServerAuthenticator } from '../src/dm/server-auth.js';
 import { DmTree } from '../src/tree/dm-tree.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../src/syncml/index.js';
 import type { Command, Item, Meta, Status, SyncML } from '../src/syncml/model.js';
-import type { HttpResponse, Log, Transport } from '../src/ports.js';
+import type { HttpResponse, Log, Transport } from '../src/ports/runtime.js';
 import type { TreePlugin } from '../src/tree/plugin.js';
 import { utf8Encode } from '../src/bytes.js';
 import { buildUpdateRequest } from '../src/alerts/update-request.js';

@@ -15,7 +15,7 @@ import { DmTree } from '../src/tree/dm-tree.js';
 import { buildUpdateRequest } from '../src/alerts/update-request.js';
 import { utf8Encode } from '../src/bytes.js';
 import { BoundedUiQueue } from '../src/ui/index.js';
-import type { Log, UiAnswer, UiRequest, UserInterface } from '../src/ports.js';
+import type { Log, UiAnswer, UiRequest, UserInterface } from '../src/ports/runtime.js';
 import { createNodeTransport } from '../platform/node/transport.js';
 import { startDmServer } from './server/dm-server.js';
 

@@ -3,7 +3,7 @@
 // that a server outage does not end in a thundering herd, always reach a final report. Randomness comes from the
 // Random port so tests are deterministic.
 
-import type { Random } from './ports.js';
+import type { Random } from './ports/runtime.js';
 
 export interface BackoffPolicy {
   /** First delay before jitter, ms. */

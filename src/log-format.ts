@@ -1,7 +1,7 @@
 // One log line format for both runtimes, so that the agent's logs read the same on Node and on QuickJS:
 //   text:  2026-11-22T04:40:00.123Z info  session started server=dm.example.com sessionId=1A
 //   JSON:  {"time":"2026-11-22T04:40:00.123Z","level":"info","msg":"session started","server":"dm.example.com"}
-import type { LogLevel } from './ports.js';
+import type { LogLevel } from './ports/runtime.js';
 
 export const LOG_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 

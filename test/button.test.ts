@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { Log } from '../src/ports.js';
+import type { Log } from '../src/ports/runtime.js';
 import { EV_KEY, EV_SYN, encodeInputEvent, parseButtonConfig, type InputEvent, type TriggerEvent, type WordSize } from '../src/triggers/index.js';
 import { startEvdevButton, startGpioButton, nativeWordSize } from '../platform/node/button.js';
 

@@ -6,7 +6,7 @@ import { DOWNLOAD_DEFAULTS, downloadLimits, parseDownloadConfig } from '../src/u
 import { STATE_RESERVE_BYTES, downloadBudget } from '../src/update/space.js';
 import { LowSpeedMeter } from '../src/update/low-speed.js';
 import { UpdateError } from '../src/update/errors.js';
-import type { StagingFiles } from '../src/update/ports.js';
+import type { StagingFiles } from '../src/ports/update.js';
 import { parseArgs, UsageError } from '../scripts/server/cli.js';
 import { parseFumoConfig } from '../src/agent/fumo-config.js';
 import { parseScomoConfig } from '../src/scomo/config.js';

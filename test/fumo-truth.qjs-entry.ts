@@ -4,7 +4,7 @@
 // Usage: qjs -m bundle.js '<json: DeviceArgs & LifeArgs>'
 import * as std from 'std';
 import * as os from 'os';
-import type { JsonStore } from '../src/ports.js';
+import type { JsonStore } from '../src/ports/runtime.js';
 import { utf8Decode, utf8Encode } from '../src/bytes.js';
 import { QjsDownloader, QjsStagingFiles } from '../platform/quickjs/download.js';
 import { FwEnv } from '../src/update/writers/env.js';

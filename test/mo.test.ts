@@ -14,7 +14,7 @@ import {
   urlPort,
   type DmAccConfig,
 } from '../src/mo/index.js';
-import type { DeviceFacts, DeviceInfoReader } from '../src/ports.js';
+import type { DeviceFacts, DeviceInfoReader } from '../src/ports/runtime.js';
 import { DurableStore } from '../src/state/durable-store.js';
 import { MemoryStorage } from '../src/state/memory-storage.js';
 import { DmTree } from '../src/tree/dm-tree.js';

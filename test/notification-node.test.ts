@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hex, utf8Encode } from '../src/bytes.js';
-import type { Log } from '../src/ports.js';
+import type { Log } from '../src/ports/runtime.js';
 import { NotificationIntake, NotificationQueue, type IntakeResult, type ServerCredentials } from '../src/notification/index.js';
 import { UdpNotificationListener } from '../platform/node/notify-udp.js';
 import { HttpNotificationEndpoint } from '../platform/node/notify-http.js';

@@ -12,7 +12,7 @@ import { parseConfig } from '../src/config.js';
 import { composeAgent } from '../src/agent/compose.js';
 import type { Agent } from '../src/agent/agent.js';
 import type { Alert } from '../src/syncml/model.js';
-import type { Log } from '../src/ports.js';
+import type { Log } from '../src/ports/runtime.js';
 import { NotificationIntake, NotificationQueue, serveNotifications, serverCredentialsFrom, type ServerCredentials } from '../src/notification/index.js';
 import { createNodePlatform } from '../platform/node/platform.js';
 import { UdpNotificationListener } from '../platform/node/notify-udp.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, fromHex, hex, utf8Encode } from '../src/bytes.js';
-import type { Log, LogLevel, UiAnswer, UiRequest, UserInterface } from '../src/ports.js';
+import type { Log, LogLevel, UiAnswer, UiRequest, UserInterface } from '../src/ports/runtime.js';
 import {
   DedupWindow,
   NotificationConfigError,

@@ -1,6 +1,6 @@
 // The QuickJS Storage adapter on our qjs builds: behaviour (read/writeAtomic/list/remove, names), the files it
 // leaves on disk (checked from Node), and — with strace on the host — the durable sequence the port promises:
-// write name.tmp, fsync it, rename over name, fsync the directory (src/ports.ts Storage.writeAtomic).
+// write name.tmp, fsync it, rename over name, fsync the directory (src/ports/runtime.ts Storage.writeAtomic).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -9,7 +9,7 @@ import { ServerAuthenticator } from '../src/dm/server-auth.js';
 import { DmTree } from '../src/tree/dm-tree.js';
 import { decodeMessage, encodeWbxml, MIME_WBXML } from '../src/syncml/index.js';
 import type { Command, SyncML } from '../src/syncml/model.js';
-import type { Transport } from '../src/ports.js';
+import type { Transport } from '../src/ports/runtime.js';
 import type { TreePlugin } from '../src/tree/plugin.js';
 import { utf8Encode } from '../src/bytes.js';
 import { buildUpdateRequest } from '../src/alerts/update-request.js';

@@ -7,7 +7,7 @@ import { ServerAuthenticator } from '../src/dm/server-auth.js';
 import { DmTree } from '../src/tree/dm-tree.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../src/syncml/index.js';
 import type { Command, ItemCommand, Status, SyncML } from '../src/syncml/model.js';
-import type { HttpRequest, Transport } from '../src/ports.js';
+import type { HttpRequest, Transport } from '../src/ports/runtime.js';
 import { base64Decode, base64Encode, utf8Encode } from '../src/bytes.js';
 import { md5CredData, hmacMac, formatHmacHeader } from '../src/dm/auth.js';
 import { buildUpdateRequest } from '../src/alerts/update-request.js';

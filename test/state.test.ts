@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeFileStorage } from '../platform/node/storage.js';
-import type { Log, LogLevel, Storage } from '../src/ports.js';
+import type { Log, LogLevel, Storage } from '../src/ports/runtime.js';
 import { DurableStore, StateCorruptError, StateNameError } from '../src/state/durable-store.js';
 import { openDocument, sealDocument, StateFormatError } from '../src/state/envelope.js';
 import { MemoryStorage } from '../src/state/memory-storage.js';

@@ -2,7 +2,7 @@
 // and on qjs (bundled from test/tree.qjs-entry.ts), so the two runtimes can be compared answer by answer.
 import { base64Encode } from '../src/bytes.js';
 import { installStandardObjects, readAccount, storeNonce } from '../src/mo/index.js';
-import type { DeviceFacts } from '../src/ports.js';
+import type { DeviceFacts } from '../src/ports/runtime.js';
 import { DurableStore } from '../src/state/durable-store.js';
 import { MemoryStorage } from '../src/state/memory-storage.js';
 import { DmTree } from '../src/tree/dm-tree.js';

@@ -2,7 +2,7 @@
 // the schedule runner over fake ports, the trigger queue, and the config section.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Clock, Log, Random, Storage } from '../src/ports.js';
+import type { Clock, Log, Random, Storage } from '../src/ports/runtime.js';
 import {
   ButtonLogic,
   EV_KEY,

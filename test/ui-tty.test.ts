@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Log, UiAnswer, UiRequest } from '../src/ports.js';
+import type { Log, UiAnswer, UiRequest } from '../src/ports/runtime.js';
 import { parseUiAlert, parseUiConfig, uiStatus } from '../src/ui/index.js';
 import type { Alert } from '../src/syncml/model.js';
 import { TtyUi, type TtyIo, type UiTimer } from '../platform/node/ui-tty.js';

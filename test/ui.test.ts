@@ -6,7 +6,7 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import fc from 'fast-check';
 import type { Alert } from '../src/syncml/model.js';
-import type { Log, LogLevel, UiAnswer, UiRequest, UserInterface } from '../src/ports.js';
+import type { Log, LogLevel, UiAnswer, UiRequest, UserInterface } from '../src/ports/runtime.js';
 import {
   BoundedUiQueue,
   answerUiAlert,

@@ -8,7 +8,7 @@ import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
 import { downloadResumable, sidecarName, DownloadOptions } from '../src/update/download.js';
 import { UpdateError } from '../src/update/errors.js';
 import { backoffDelay } from '../src/backoff.js';
-import type { Clock, Random } from '../src/ports.js';
+import type { Clock, Random } from '../src/ports/runtime.js';
 import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 const fastClock = (): Clock & { slept: number[] } => {

@@ -9,7 +9,7 @@ import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { FileWriter } from './support/node-writers.js';
 import { CommandWriter } from './support/node-writers.js';
 import { UpdateError } from '../src/update/errors.js';
-import type { ImageMeta, StreamingWriter } from '../src/update/ports.js';
+import type { ImageMeta, StreamingWriter } from '../src/ports/update.js';
 import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

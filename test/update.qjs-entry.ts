@@ -4,7 +4,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import { FumoEngine } from '../src/fumo/engine.js';
-import type { JsonStore } from '../src/ports.js';
+import type { JsonStore } from '../src/ports/runtime.js';
 import { fumoResultFor } from '../src/fumo/result-codes.js';
 import { UpdateError } from '../src/update/errors.js';
 import { downloadResumable } from '../src/update/download.js';

@@ -1,6 +1,6 @@
 // The one atomic file replace on Node, used by the Storage port (storage.ts: FUMO journal, outbox, trigger state,
 // SCOMO state) and the download sidecar (download.ts): write a temporary file, fsync it, rename it over the target,
-// fsync the directory (src/ports.ts Storage.writeAtomic; docs/update-practice.md). After a power cut the name holds
+// fsync the directory (src/ports/runtime.ts Storage.writeAtomic; docs/update-practice.md). After a power cut the name holds
 // the old or the new bytes, never a mix, and once this returns the new bytes stay (fsync(2) NOTES: a rename is
 // durable only once its directory is synced). test/powercut-pagecache.test.ts cuts at each of these steps.
 

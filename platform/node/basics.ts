@@ -1,6 +1,6 @@
 // Clock, random and log ports on Node.
 import { randomBytes } from 'node:crypto';
-import type { Clock, Log, LogLevel, Random } from '../../src/ports.js';
+import type { Clock, Log, LogLevel, Random } from '../../src/ports/runtime.js';
 import { formatLogLine, LOG_RANK } from '../../src/log-format.js';
 
 export const nodeClock: Clock = {

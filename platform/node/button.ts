@@ -6,7 +6,7 @@
 // GPIO: the value file is polled every `pollMs`. (Waiting for an edge needs poll(2) with POLLPRI on the value file,
 // which Node cannot do without a native addon; polling a sysfs file costs a few microseconds.)
 import fs from 'node:fs';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import { ButtonDriver, type Timer } from '../../src/triggers/button-driver.js';
 import type { ButtonConfig } from '../../src/triggers/config.js';
 import { EV_KEY, EvdevDecoder, type InputEvent, type WordSize } from '../../src/triggers/evdev.js';

@@ -5,7 +5,7 @@
 
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import type { DeviceFacts, DeviceInfoReader } from '../../src/ports.js';
+import type { DeviceFacts, DeviceInfoReader } from '../../src/ports/runtime.js';
 import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, readBootId, underRoot } from '../../src/device/index.js';
 
 export interface NodeDeviceInfoOptions {

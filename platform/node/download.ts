@@ -1,4 +1,4 @@
-// Node adapter for the update Downloader and StagingFiles ports (src/update/ports.ts): node:http/https streaming into
+// Node adapter for the update Downloader and StagingFiles ports (src/ports/update.ts): node:http/https streaming into
 // a file with Range/If-Range, connect and idle timeouts, low-speed abort and an optional bandwidth cap. One chunk is
 // in flight at a time (each write is awaited before the next read), so memory is flat whatever the image size.
 
@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
+import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/ports/update.js';
 import { TransferError } from '../../src/update/errors.js';
 import { LowSpeedMeter } from '../../src/update/low-speed.js';
 import { sha256File } from './hash.js';

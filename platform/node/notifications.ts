@@ -1,6 +1,6 @@
 // Node: the notification transports of the `notifications` section (UDP WAP push, HTTP endpoint, spool folder), all
 // feeding one intake (src/notification). The daemon starts them; close() stops them all.
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import type { NotificationConfig, NotificationIntake } from '../../src/notification/index.js';
 import { UdpNotificationListener } from './notify-udp.js';
 import { HttpNotificationEndpoint } from './notify-http.js';

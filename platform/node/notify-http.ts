@@ -5,7 +5,7 @@
 // Bind it to a management network or loopback: anyone who can reach it learns whether a digest verified (403),
 // which tells them nothing about the secret but is an oracle for replay attempts (the dedup window limits those).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import type { IntakeResult, NotificationIntake } from '../../src/notification/intake.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';
 import { MIME_SYNCML_NOTIFICATION } from '../../src/notification/wsp.js';

@@ -2,7 +2,7 @@
 // Polling (not fs.watch) because inotify misses files on some network and overlay file systems, an SMS daemon writes
 // a handful of files a day, and the same loop runs on QuickJS (platform/quickjs/notify-spool.ts).
 import { promises as fsp } from 'node:fs';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import type { NotificationIntake } from '../../src/notification/intake.js';
 import { processSpoolOnce, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
 

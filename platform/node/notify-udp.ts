@@ -2,7 +2,7 @@
 // datagram is a WSP Push PDU whose body is package 0 (raw package 0 is accepted too, see src/notification/envelope.ts).
 // Connectionless push has no answer: what happened is in the log and the intake result.
 import { createSocket, type Socket } from 'node:dgram';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import type { IntakeResult, NotificationIntake } from '../../src/notification/intake.js';
 import { WAP_PUSH_PORT } from '../../src/notification/wsp.js';
 

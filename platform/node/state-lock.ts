@@ -5,7 +5,7 @@
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import type { LockAttempt, StateLock } from '../../src/ports.js';
+import type { LockAttempt, StateLock } from '../../src/ports/runtime.js';
 
 interface FsExt {
   flockSync(fd: number, flags: 'ex' | 'exnb' | 'un'): void;

@@ -4,7 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Storage } from '../../src/ports.js';
+import type { Storage } from '../../src/ports/runtime.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 export class StorageNameError extends Error {

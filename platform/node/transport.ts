@@ -12,7 +12,7 @@ import * as http from 'node:http';
 import * as tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { HttpRequest, HttpResponse, Transport } from '../../src/ports.js';
+import type { HttpRequest, HttpResponse, Transport } from '../../src/ports/runtime.js';
 
 export interface NodeTransportOptions {
   followRedirects?: boolean;

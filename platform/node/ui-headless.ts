@@ -1,6 +1,6 @@
 // The UI of an unattended gateway (Node): the runtime-free HeadlessUi from src/ui, plus the factory that picks the
 // UI from `ui.mode` and puts it behind the bounded queue (ui.queueBound; beyond it alerts get 416).
-import type { Log, UserInterface } from '../../src/ports.js';
+import type { Log, UserInterface } from '../../src/ports/runtime.js';
 import { BoundedUiQueue } from '../../src/ui/queue.js';
 import { HeadlessUi } from '../../src/ui/headless.js';
 import { NoUi } from '../../src/ui/none.js';

@@ -4,7 +4,7 @@
 // cancel (→ 214), Backspace edits, passwords (ET=P) echo `*`. The questions themselves are src/ui/dialog.ts.
 import fs from 'node:fs';
 import tty from 'node:tty';
-import type { Log, UiAnswer, UiRequest, UserInterface } from '../../src/ports.js';
+import type { Log, UiAnswer, UiRequest, UserInterface } from '../../src/ports/runtime.js';
 import { runDialog, type LineResult, type LineTerminal } from '../../src/ui/dialog.js';
 
 /** Timers behind an interface so tests can run MAXDT with a fake clock. */

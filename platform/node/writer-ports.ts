@@ -1,8 +1,8 @@
-// The writer ports (src/update/writer-ports.ts) on Node: node:fs/promises for the files, child_process for the
+// The writer ports (src/ports/writers.ts) on Node: node:fs/promises for the files, child_process for the
 // programs (flash/exec.ts), node:crypto for the read-back hash (hash.ts). System calls only; the writers are the core's.
 
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import type { CommandRunner, WriterFile, WriterFs, WriterPorts } from '../../src/update/writer-ports.js';
+import type { CommandRunner, WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
 import { sha256File } from './hash.js';
 import { run } from './flash/exec.js';
 
@@ -18,7 +18,7 @@ async function openRw(path: string): Promise<WriterFile> {
       while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done, offset + done)).bytesWritten;
     },
     async sync() {
-      // The port's fsync(2) (src/update/writer-ports.ts): an install checkpoint and the read-back rely on it.
+      // The port's fsync(2) (src/ports/writers.ts): an install checkpoint and the read-back rely on it.
       await fh.sync();
     },
     async stat() {

@@ -1,6 +1,6 @@
 // The one atomic file replace on QuickJS, used by the Storage port (storage.ts: FUMO journal, outbox, trigger state,
 // SCOMO state) and the download sidecar (download.ts QjsStagingFiles): write a temporary file, fsync it, close it,
-// rename it over the target, fsync the directory (src/ports.ts Storage.writeAtomic; docs/update-practice.md). After
+// rename it over the target, fsync the directory (src/ports/runtime.ts Storage.writeAtomic; docs/update-practice.md). After
 // a power cut the name holds the old or the new bytes, never a mix, and once this returns the new bytes stay
 // (fsync(2) NOTES: a rename is durable only once its directory is synced). fsync comes through the Durability port
 // (dmnative, or the `sync` command on a stock qjs); test/powercut-qjs-pagecache.test.ts cuts at each step.

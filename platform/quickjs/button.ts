@@ -6,7 +6,7 @@
 // read from the ELF header of our own interpreter (/proc/self/exe: EI_CLASS 1 = 32-bit, 2 = 64-bit; EI_DATA 1 = little,
 // 2 = big endian). qemu-user maps /proc/self/exe to the guest binary, so this is right under emulation too.
 import * as os from 'os';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import { ButtonDriver, type Timer } from '../../src/triggers/button-driver.js';
 import type { ButtonConfig } from '../../src/triggers/config.js';
 import { EV_KEY, EvdevDecoder, type InputEvent, type WordSize } from '../../src/triggers/evdev.js';

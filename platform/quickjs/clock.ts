@@ -1,7 +1,7 @@
 // Clock port on QuickJS: wall time from Date, sleeping through the `os` event loop (QuickJS has no global
 // setTimeout; docs/design.md "Checked facts").
 import * as os from 'os';
-import type { Clock } from '../../src/ports.js';
+import type { Clock } from '../../src/ports/runtime.js';
 
 export class QjsClock implements Clock {
   now(): number {

@@ -5,7 +5,7 @@
 
 import * as std from 'std';
 import * as os from 'os';
-import type { DeviceFacts, DeviceInfoReader } from '../../src/ports.js';
+import type { DeviceFacts, DeviceInfoReader } from '../../src/ports/runtime.js';
 import { type DeviceConfig, type DeviceFileAccess, parseDeviceConfig, readBootId, readDeviceFacts, underRoot } from '../../src/device/index.js';
 
 function readWhole(path: string): string | null {

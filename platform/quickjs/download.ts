@@ -1,4 +1,4 @@
-// QuickJS adapter for the update Downloader and StagingFiles ports (src/update/ports.ts). QuickJS has no sockets, so
+// QuickJS adapter for the update Downloader and StagingFiles ports (src/ports/update.ts). QuickJS has no sockets, so
 // a package GET is one `curl` run writing straight into the staging file (memory stays flat: curl streams to disk):
 //   resume      -C <offset> (curl sends Range and appends) + `If-Range: <validator>`; the file is first cut back to
 //               <offset> with `truncate`; curl exit 33 (the server answered 200 to the ranged request, e.g. If-Range
@@ -14,7 +14,7 @@
 // durable as on Node (StagedSink). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
 
 import * as os from 'os';
-import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/update/ports.js';
+import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/ports/update.js';
 import { TransferError, TransferFailure } from '../../src/update/errors.js';
 import { LowSpeedMeter } from '../../src/update/low-speed.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';

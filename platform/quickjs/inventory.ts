@@ -4,7 +4,7 @@
 
 import * as os from 'os';
 import { fileSources, type InventoryFiles } from '../../src/inventory/file-sources.js';
-import type { PackageFiles } from '../../src/scomo/ports.js';
+import type { PackageFiles } from '../../src/ports/scomo.js';
 import { isDirectory, listDir, readText, removeFile } from './files.js';
 
 const qjsFiles: InventoryFiles = {

@@ -1,7 +1,7 @@
 // Log port on QuickJS: one line per event on stderr (std.err), in the format shared with Node (src/log-format.ts).
 // Secrets never reach here (the port's contract).
 import * as std from 'std';
-import type { Log, LogLevel } from '../../src/ports.js';
+import type { Log, LogLevel } from '../../src/ports/runtime.js';
 import { formatLogLine, LOG_RANK } from '../../src/log-format.js';
 
 export interface QjsLogOptions {

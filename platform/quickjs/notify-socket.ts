@@ -14,7 +14,7 @@
 // Why not the alternatives: busybox `nc -u -l` ends after the first sender and cannot separate datagrams; a socket
 // module compiled into our qjs (platform/quickjs/native) would be the way to drop socat, and is left for later.
 import * as os from 'os';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';
 import { MIME_SYNCML_NOTIFICATION } from '../../src/notification/wsp.js';
 import { SIGKILL, mkdirp, readText, writeText } from './files.js';

@@ -2,7 +2,7 @@
 // poll loop on the `os` event loop (QuickJS has no inotify binding and no global timers). This is also where UDP and
 // HTTP notifications end up on QuickJS: socat helpers write them here (notify-socket.ts).
 import * as os from 'os';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import type { NotificationIntake } from '../../src/notification/intake.js';
 import { processSpoolOnce, viaFromHelperName, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
 import { check, exists, listDir, mkdirp, readBytes, removeFile, writeText } from './files.js';

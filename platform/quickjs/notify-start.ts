@@ -2,7 +2,7 @@
 // that write into the same spool (notify-socket.ts explains why). A relay that dies is logged and restarted at most
 // once a minute, so a crashing socat cannot spin.
 import * as os from 'os';
-import type { Log } from '../../src/ports.js';
+import type { Log } from '../../src/ports/runtime.js';
 import type { NotificationConfig } from '../../src/notification/config.js';
 import { NotificationConfigError } from '../../src/notification/config.js';
 import type { NotificationIntake } from '../../src/notification/intake.js';

@@ -1,7 +1,7 @@
 // Random port on QuickJS: the kernel CSPRNG through /dev/urandom (QuickJS has no crypto.getRandomValues).
 // Nonces and session ids come from here (docs/protocol.md §3.2 auth), so a short read is an error, never a weaker value.
 import * as std from 'std';
-import type { Random } from '../../src/ports.js';
+import type { Random } from '../../src/ports/runtime.js';
 
 export class QjsRandom implements Random {
   constructor(private readonly source = '/dev/urandom') {}

@@ -1,7 +1,7 @@
 // QuickJS adapter for the StateLock port: flock(2) on `<stateDir>/lock` through our native module (dmnative
 // lockFile/unlockFile; QuickJS's `os` has no flock). The kernel drops the lock when the process dies, however it dies.
 import * as std from 'std';
-import type { LockAttempt, StateLock } from '../../src/ports.js';
+import type { LockAttempt, StateLock } from '../../src/ports/runtime.js';
 import { loadDmNative } from './native.js';
 
 /** The pid written by the holder; null when the file is empty or unreadable (the holder is just writing it). */

@@ -1,12 +1,12 @@
 // Storage port on QuickJS: one file per name in the agent's state directory.
 //
-// writeAtomic follows the sequence the port promises (src/ports.ts) and docs/update-practice.md asks for, in
+// writeAtomic follows the sequence the port promises (src/ports/runtime.ts) and docs/update-practice.md asks for, in
 // atomic-file.ts: write `<name>.tmp`, fsync it, close, rename over `<name>`, fsync the directory. A power cut at any point leaves
 // either the old or the new content under `<name>`; stray `*.tmp` files are ignored by list() and overwritten
 // by the next write. fsync comes from dmnative (QuickJS's `os`/`std` have none); on a stock qjs the `sync`
 // command (coreutils >= 8.24 / busybox with file arguments) is used instead, which is slower but durable.
 import * as os from 'os';
-import type { Storage } from '../../src/ports.js';
+import type { Storage } from '../../src/ports/runtime.js';
 import { check, listDir, mkdirp, readBytes, QjsFileError } from './files.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { loadDmNative } from './native.js';
@@ -80,7 +80,7 @@ export class QjsStorage implements Storage {
     // No directory sync, as on Node (platform/node/storage.ts): a removal a power cut undoes harms nothing. The only
     // caller is DurableStore setting a damaged document aside (src/state/durable-store.ts), after the copies it keeps
     // were written atomically; if the removal is lost, the next start finds the damaged original again and sets it
-    // aside once more. The Storage port (src/ports.ts) promises atomicity for writeAtomic only.
+    // aside once more. The Storage port (src/ports/runtime.ts) promises atomicity for writeAtomic only.
   }
 
   async list(): Promise<string[]> {

@@ -12,7 +12,7 @@
 // Content-Length, and polling a file overshoots by megabytes). curl's --max-time is one deadline for the whole
 // exchange. The private temporary directory lives for one exchange only and is removed with its files.
 import * as os from 'os';
-import type { HttpRequest, HttpResponse, Transport } from '../../src/ports.js';
+import type { HttpRequest, HttpResponse, Transport } from '../../src/ports/runtime.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { exec, makePrivateDir, readBytes, removeFile, writeBytes } from './files.js';
 import { TransportError, curlFailure } from './transport-error.js';

@@ -1,5 +1,5 @@
 // QuickJS wiring of the triggers (button + schedule → one queue) for `dm-agent daemon`; the logic is src/triggers.
-import type { Log, Random, Storage } from '../../src/ports.js';
+import type { Log, Random, Storage } from '../../src/ports/runtime.js';
 import { parseTriggersConfig } from '../../src/triggers/config.js';
 import { startTriggers, type RunningTriggers } from '../../src/triggers/start.js';
 import { QjsClock } from './clock.js';

@@ -1,6 +1,6 @@
 // UI selection on QuickJS, as platform/node/ui-headless.ts on Node: `ui.mode` picks the terminal, headless defaults
 // or "none", always behind the bounded queue (ui.queueBound; beyond it alerts get 416).
-import type { Log, UserInterface } from '../../src/ports.js';
+import type { Log, UserInterface } from '../../src/ports/runtime.js';
 import { BoundedUiQueue } from '../../src/ui/queue.js';
 import { HeadlessUi } from '../../src/ui/headless.js';
 import { NoUi } from '../../src/ui/none.js';

@@ -7,7 +7,7 @@
 // Passwords (ET=P) are read with echo off (`stty -echo` on the terminal, restored after the line), so nothing is
 // shown rather than `*`. MAXDT ends the question with `timeout` (→ 408) through os.setTimeout.
 import * as os from 'os';
-import type { Log, UiAnswer, UiRequest, UserInterface } from '../../src/ports.js';
+import type { Log, UiAnswer, UiRequest, UserInterface } from '../../src/ports/runtime.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { runDialog, type LineResult, type LineTerminal } from '../../src/ui/dialog.js';
 import type { Timer } from '../../src/triggers/button-driver.js';

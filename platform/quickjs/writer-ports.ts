@@ -1,11 +1,11 @@
-// The writer ports (src/update/writer-ports.ts) on QuickJS: `os` for the files (negative errno → Error with its
+// The writer ports (src/ports/writers.ts) on QuickJS: `os` for the files (negative errno → Error with its
 // code), the Durability port for fsync (dmnative, or the `sync` command on a stock qjs), files.ts exec for programs
 // and for what QuickJS's os cannot do itself (`ln -f`: no link(); `truncate -s`: no ftruncate()), Sha256Provider for
 // the read-back hash. System calls only; the writers are the core's.
 
 import * as os from 'os';
 import * as std from 'std';
-import type { CommandRunner, WriterFile, WriterFs, WriterPorts } from '../../src/update/writer-ports.js';
+import type { CommandRunner, WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
 import { exec, exists, readText, removeFile } from './files.js';
 import type { Sha256Provider } from './hash.js';
 import type { Durability } from './storage.js';
@@ -15,7 +15,7 @@ const ENOSPC = 28;
 
 function osError(op: string, path: string, errno: number): Error {
   const e = new Error(`${op} ${path}: ${std.strerror(errno)}`) as Error & { code?: string };
-  if (errno === ENOSPC) e.code = 'ENOSPC'; // the one code the writers tell apart (src/update/writer-ports.ts)
+  if (errno === ENOSPC) e.code = 'ENOSPC'; // the one code the writers tell apart (src/ports/writers.ts)
   return e;
 }
 
@@ -39,7 +39,7 @@ function openRw(path: string, durability: Durability): WriterFile {
       }
     },
     async sync() {
-      // The port's fsync(2) (src/update/writer-ports.ts): an install checkpoint and the read-back rely on it.
+      // The port's fsync(2) (src/ports/writers.ts): an install checkpoint and the read-back rely on it.
       await durability.syncFd(fd, path);
     },
     async stat() {

@@ -1,7 +1,7 @@
 // The composition root of the core: one agent = configuration + device ports + DM tree + session engine +
 // report sources (FUMO, SCOMO). The command line and the daemon drive it; it never touches a runtime itself.
 import type { AgentConfig } from '../config.js';
-import type { RuntimePorts } from '../ports.js';
+import type { RuntimePorts } from '../ports/runtime.js';
 import type { GenericAlert } from '../dm/generic-alert.js';
 import { DmSession, SessionError, type AlertOutcome, type SessionOutcome } from '../dm/session.js';
 import { ClientAuthenticator } from '../dm/client-auth.js';

@@ -2,7 +2,7 @@
 // objects, the nonce store, the UI handler and the report sources. Runtime-free; platform extras come in `extras`.
 import { ReadOnlyView } from '../state/read-only-view.js';
 import type { AgentConfig } from '../config.js';
-import type { RuntimePorts } from '../ports.js';
+import type { RuntimePorts } from '../ports/runtime.js';
 import { DurableStore } from '../state/index.js';
 import { DmTree } from '../tree/dm-tree.js';
 import { Agent, randomSessionId, type AgentParts } from './agent.js';

@@ -14,7 +14,7 @@ import type { FumoEngine } from '../fumo/engine.js';
 import type { FumoOperation } from '../fumo/state.js';
 import type { GenericAlert } from '../dm/generic-alert.js';
 import type { ReportSource } from '../dm/report-source.js';
-import type { JsonStore } from '../ports.js';
+import type { JsonStore } from '../ports/runtime.js';
 import { utf8Decode } from '../bytes.js';
 import { Status } from '../dm/codes.js';
 

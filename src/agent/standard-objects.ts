@@ -1,7 +1,7 @@
 // DevInfo and DevDetail (live from the device reader) and the DMAcc account (from the configuration) on the tree
 // (docs/protocol.md §4), plus what package 1 carries: the DevInfo leaves, read fresh at the start of every session.
 import type { AgentConfig } from '../config.js';
-import type { RuntimePorts } from '../ports.js';
+import type { RuntimePorts } from '../ports/runtime.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { devInfoItems, installStandardObjects, type FactsCache } from '../mo/index.js';
 

@@ -1,6 +1,6 @@
 // Server UI alerts (1100-1104, docs/protocol.md §1.8) answered through the device's UserInterface port, with the limits of the
 // `ui` config section (MAXDT cap, text length, number of choices).
-import type { Log, UserInterface } from '../ports.js';
+import type { Log, UserInterface } from '../ports/runtime.js';
 import type { UiAlertHandler } from '../dm/executor.js';
 import { answerUiAlert, DEFAULT_UI_LIMITS, type UiLimits } from '../ui/index.js';
 

@@ -3,7 +3,7 @@
 // their DM tree, nonces and FUMO/SCOMO jobs, and a result report would be lost: OMA-TS-DM_FUMO-V1_0 keeps one
 // job and one state per FUMO node, and the nonces of OMA-TS-DM_Security-V1_2 change with every challenge, so the
 // agent that saves last would bring back a stale one.
-import type { Clock, StateLock } from '../ports.js';
+import type { Clock, StateLock } from '../ports/runtime.js';
 import { BusyError } from './errors.js';
 
 /** How often a waiting agent tries again. Short: a session that ends should be followed at once. */

@@ -2,7 +2,7 @@
 // (systeminformation spawns tools); reading it once at start-up would miss a firmware change after an update.
 // So facts are read on first use and kept until invalidate() (the agent calls it at the start of each session).
 
-import type { DeviceFacts, DeviceInfoReader } from '../ports.js';
+import type { DeviceFacts, DeviceInfoReader } from '../ports/runtime.js';
 
 export interface FactsCache {
   get(): Promise<DeviceFacts>;

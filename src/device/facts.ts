@@ -2,7 +2,7 @@
 // answer for the same files. Configuration wins over what the device says; placeholder values that firmware
 // vendors leave in DMI ("To be filled by O.E.M.", "Default string") count as absent.
 
-import type { DeviceFacts } from '../ports.js';
+import type { DeviceFacts } from '../ports/runtime.js';
 import type { DeviceConfig } from './config.js';
 import { parseCpuInfo } from './cpuinfo.js';
 import { makeDevId, pickInterface } from './devid.js';

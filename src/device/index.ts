@@ -1,5 +1,5 @@
 // Device facts shared by the platform readers: configuration, parsing of os-release and cpuinfo, DevId schemes.
-import type { DeviceFacts } from '../ports.js';
+import type { DeviceFacts } from '../ports/runtime.js';
 import type { DeviceConfig } from './config.js';
 import { buildDeviceFacts } from './facts.js';
 import { collectDeviceSources, type DeviceFileAccess } from './sources.js';

@@ -2,7 +2,7 @@
 // with Status/Results until a server package carries no management command. Authentication both ways (§3.3),
 // RespURI (§1.1), multi-message packages with Alert 1222, session abort 1223, MaxMsgSize in both directions, and a
 // cap on messages per session so that a server that never ends cannot keep the agent busy forever.
-import type { Clock, Log, Transport, TransportFailureCode } from '../ports.js';
+import type { Clock, Log, Transport, TransportFailureCode } from '../ports/runtime.js';
 import type { Command, Item, Meta, Results, Status as StatusCmd, SyncHdr, SyncML } from '../syncml/model.js';
 import { decodeMessage, encodeWbxml, encodeXml, MIME_WBXML, MIME_XML } from '../syncml/index.js';
 import { utf8Decode, utf8Encode } from '../bytes.js';

@@ -9,14 +9,14 @@
 // Steps and their handlers are in steps.ts. The journal is written BEFORE each step runs, so every durable effect of a
 // step is followed by a journal write naming the next step; a power cut in between re-runs the (idempotent) step.
 
-import type { Clock, JsonStore, Log, Random } from '../ports.js';
+import type { Clock, JsonStore, Log, Random } from '../ports/runtime.js';
 import { hex } from '../bytes.js';
 import { FumoResult, isSuccessResult } from './result-codes.js';
 import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation } from './state.js';
 import type { ExecRequest, FumoDocument, JobRecord, StepName } from './journal.js';
 import { PendingReport, ReportBook, Serial } from './reports.js';
 import { STEPS, StepContext, StepOutcome, failure, rebootSince } from './steps.js';
-import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../update/ports.js';
+import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../ports/update.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import type { VerificationPolicy } from '../update/verify.js';
 import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';

@@ -1,8 +1,8 @@
 // The FUMO journal: one small JSON document, rewritten atomically BEFORE each step runs (Mender style, docs/update-practice.md
 // §11.5/§11.9), so a restart resumes at the step that was about to run. Every handler is re-runnable.
-// Storage is the JsonStore port (src/ports.ts); src/state/DurableStore (atomic files over the Storage port) plugs in.
+// Storage is the JsonStore port (src/ports/runtime.ts); src/state/DurableStore (atomic files over the Storage port) plugs in.
 
-import type { JsonStore } from '../ports.js';
+import type { JsonStore } from '../ports/runtime.js';
 import type { FumoOperation } from './state.js';
 
 /** In-memory JsonStore (tests, and devices that accept losing jobs at reboot). */

@@ -5,7 +5,7 @@
 // (docs/robustness.md "Delivery: at least once").
 
 import type { FumoOperation } from './state.js';
-import type { JsonStore } from '../ports.js';
+import type { JsonStore } from '../ports/runtime.js';
 
 export type AlertMark = 'fatal' | 'critical' | 'minor' | 'warning' | 'informational' | 'harmless' | 'indeterminate';
 

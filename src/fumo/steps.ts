@@ -2,11 +2,11 @@
 // The engine persists the returned record BEFORE the next handler runs; handlers must therefore be re-runnable: a
 // power cut can stop any of them half-way and the same handler runs again after the restart.
 
-import type { Clock, Log, Random } from '../ports.js';
+import type { Clock, Log, Random } from '../ports/runtime.js';
 import { FumoResult, FUMO_RESULT_FOR, fumoResultFor, isSuccessResult } from './result-codes.js';
 import { FumoState } from './state.js';
 import type { JobRecord, StepName, VerifiedInfo } from './journal.js';
-import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../update/ports.js';
+import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../ports/update.js';
 import { UpdateError } from '../update/errors.js';
 import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable } from '../update/download.js';
 import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor.js';
@@ -282,7 +282,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const meta = { size: v.size, sha256: v.sha256, version: v.version, stagedFile: ctx.stagingFile };
     const w = ctx.writer;
     if ('installFile' in w) {
-      // A whole-file installer is handed the staged file (src/update/ports.ts WholeFileWriter). Re-check it right
+      // A whole-file installer is handed the staged file (src/ports/update.ts WholeFileWriter). Re-check it right
       // before (it sat on disk since Verify).
       if (hex(await ctx.files.sha256(ctx.stagingFile)) !== v.sha256)
         throw new UpdateError('corrupt', 'staged package changed after verification');

@@ -1,7 +1,7 @@
 // ./DevDetail (docs/protocol.md §4.2, urn:oma:mo:oma-dm-devdetail:1.0): live, read-only. FwV/SwV matter to FUMO servers;
 // URI/MaxDepth, MaxTotLen, MaxSegLen report the very limits the tree enforces (414), so they cannot disagree.
 
-import type { DeviceFacts } from '../ports.js';
+import type { DeviceFacts } from '../ports/runtime.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin.js';
 import type { UriLimits } from '../tree/uri.js';

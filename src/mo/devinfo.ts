@@ -1,7 +1,7 @@
 // ./DevInfo (docs/protocol.md §4.1, urn:oma:mo:oma-dm-devinfo:1.0): live, read-only leaves from the device facts.
 // Package 1 carries DevId, Man, Mod, DmV and Lang in a Replace (docs/protocol.md §1.9); devInfoItems() gives those items.
 
-import type { DeviceFacts } from '../ports.js';
+import type { DeviceFacts } from '../ports/runtime.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { createLivePlugin, type LiveInterior, type LiveNode } from '../tree/live-plugin.js';
 import type { GetItem } from '../tree/node.js';

@@ -1,5 +1,5 @@
 // Standard management objects (docs/protocol.md §4): DevInfo, DevDetail, DMAcc.
-import type { DeviceInfoReader } from '../ports.js';
+import type { DeviceInfoReader } from '../ports/runtime.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { mountDevDetail, type DevDetailOptions } from './devdetail.js';
 import { mountDevInfo, type DevInfoOptions } from './devinfo.js';

@@ -1,7 +1,7 @@
 // The one path every adapter feeds: unwrap -> parse (pkg0.ts) -> verify (verify.ts) -> dedup -> queue.
 // Verification comes before dedup so that unverified bytes never occupy the dedup table. A notification that fails
 // is logged and dropped; it never starts a session (docs/protocol.md §8.2: "If nothing matches, ignore the trigger").
-import type { Clock, Log } from '../ports.js';
+import type { Clock, Log } from '../ports/runtime.js';
 import { DedupWindow, DEFAULT_DEDUP_WINDOW_MS } from './dedup.js';
 import { unwrapNotification } from './envelope.js';
 import { NotificationError } from './errors.js';

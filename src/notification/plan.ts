@@ -8,7 +8,7 @@
 //   user-interaction  ask first (UserInterface `confirm`): yes -> start; no, cancel, timeout -> no session;
 //                   a device that cannot ask follows `whenCannotAsk` (default: no session, since the server asked
 //                   for consent that nobody gave)
-import type { Log, UiAnswer, UserInterface } from '../ports.js';
+import type { Log, UiAnswer, UserInterface } from '../ports/runtime.js';
 import type { Pkg0Notification } from './pkg0.js';
 
 export interface SessionPlan {

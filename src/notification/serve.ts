@@ -2,7 +2,7 @@
 // repeat until the queue is closed. A notification that arrives during a session waits in the queue (one session at a
 // time, project issue 11). A failing session is logged and the loop goes on: one bad session must not stop the
 // device from answering the next notification.
-import type { Clock, Log, UserInterface } from '../ports.js';
+import type { Clock, Log, UserInterface } from '../ports/runtime.js';
 import { planNotifiedSession, type PlanOptions } from './plan.js';
 import type { NotificationQueue, QueuedNotification } from './queue.js';
 

@@ -3,7 +3,7 @@
 // done/, refused ones to bad/ with a `<name>.reason.txt` beside them; when the queue is full the file stays and the
 // next pass tries again, so nothing the daemon delivered is lost. The runtime adapters (platform/node/notify-spool.ts,
 // platform/quickjs/notify-spool.ts) supply the file operations and the polling.
-import type { Log } from '../ports.js';
+import type { Log } from '../ports/runtime.js';
 import { NotificationError } from './errors.js';
 import type { IntakeResult, NotificationIntake } from './intake.js';
 import type { NotificationVia } from './queue.js';

@@ -7,7 +7,7 @@
 import { md5 } from '@noble/hashes/legacy';
 import { base64Encode, concatBytes, utf8Encode } from '../bytes.js';
 import { userDigest } from '../dm/auth.js';
-import type { Log } from '../ports.js';
+import type { Log } from '../ports/runtime.js';
 import { NotificationError } from './errors.js';
 import { PKG0_VERSION, type Pkg0Notification } from './pkg0.js';
 

@@ -2,12 +2,12 @@
 // adapters. Node (platform/node/installer/scomo-source.ts) and QuickJS (platform/quickjs/installer.ts) only say how
 // to make each adapter; what is built from which key is decided here, once.
 
-import type { Clock, Log, Random } from '../ports.js';
+import type { Clock, Log, Random } from '../ports/runtime.js';
 import type { InventorySource } from '../inventory/source.js';
-import type { Downloader, StagingFiles } from '../update/ports.js';
+import type { Downloader, StagingFiles } from '../ports/update.js';
 import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';
-import type { JsonStore } from './ports.js';
-import type { Activator, Installer, PackageFiles } from './ports.js';
+import type { JsonStore } from '../ports/scomo.js';
+import type { Activator, Installer, PackageFiles } from '../ports/scomo.js';
 import type { ScomoConfigSection } from './config.js';
 import type { DpkgOptions, OpkgOptions, ScriptOptions, ServiceOptions } from './installers/index.js';
 import { ScomoMo } from './mo.js';

@@ -4,7 +4,7 @@
 
 import type { Component } from '../inventory/component.js';
 import { InventorySource, SourceAnswer, askSources, combineAnswers } from '../inventory/source.js';
-import type { Log } from '../ports.js';
+import type { Log } from '../ports/runtime.js';
 import { DeployedStatus } from './codes.js';
 import { assignNames } from './names.js';
 import type { ScomoState } from './state.js';

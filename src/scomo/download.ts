@@ -3,12 +3,12 @@
 // like a firmware image. Failures carry FUMO codes (UpdateError) and are mapped to SCOMO ones by errors.ts.
 
 import { hex } from '../bytes.js';
-import type { Clock, Random } from '../ports.js';
+import type { Clock, Random } from '../ports/runtime.js';
 import { downloadResumable, type DownloadLimitKey, type DownloadOptions } from '../update/download.js';
-import type { Downloader, StagingFiles } from '../update/ports.js';
+import type { Downloader, StagingFiles } from '../ports/update.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import { nodeNameFor } from './names.js';
-import type { PackageDownload } from './ports.js';
+import type { PackageDownload } from '../ports/scomo.js';
 
 export interface ScomoDownloadOptions {
   downloader: Downloader;

@@ -1,6 +1,6 @@
 export * from './codes.js';
 export * from './errors.js';
-export * from './ports.js';
+export * from '../ports/scomo.js';
 export * from './names.js';
 export * from './state.js';
 export * from './outbox.js';

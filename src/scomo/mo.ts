@@ -12,7 +12,7 @@ import type { InventorySource } from '../inventory/source.js';
 import { DeployedState, DmStatus, SCOMO_MO_ID } from './codes.js';
 import { DeployedInventory } from './deployed.js';
 import { OperationRunner, type OperationServices } from './operations.js';
-import type { JsonStore, PackageFiles } from './ports.js';
+import type { JsonStore, PackageFiles } from '../ports/scomo.js';
 import type { ScomoReport } from './report.js';
 import { DeliveredOperation, DeployedOperation, DownloadOperation, ScomoDoc, ScomoJob, ScomoState } from './state.js';
 import { OUTBOX_NAME, ScomoOutbox } from './outbox.js';

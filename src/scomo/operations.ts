@@ -5,7 +5,7 @@
 // (downloads resume, dpkg/opkg installs are idempotent); after `maxStarts` starts it is reported as 1412 instead,
 // so a job that crashes the agent cannot loop forever.
 
-import type { Log } from '../ports.js';
+import type { Log } from '../ports/runtime.js';
 import {
   DeliveredState,
   DeliveredStatus,
@@ -16,7 +16,7 @@ import {
 } from './codes.js';
 import type { DeployedInventory } from './deployed.js';
 import { ScomoError, messageOf, resultCodeOf } from './errors.js';
-import type { Activator, Installer, PackageDownload, PackageFiles } from './ports.js';
+import type { Activator, Installer, PackageDownload, PackageFiles } from '../ports/scomo.js';
 import { AlertOptions, ScomoReport, markFor } from './report.js';
 import type { ScomoDoc, ScomoJob, ScomoState } from './state.js';
 import type { ScomoOutbox } from './outbox.js';

@@ -5,7 +5,7 @@
 // comes back from an older copy or is set aside (src/state/durable-store.ts, docs/robustness.md "Damaged state"),
 // ./reconcile.ts rebuilds the one from the other at start-up, so no report is lost.
 
-import type { JsonStore } from './ports.js';
+import type { JsonStore } from '../ports/scomo.js';
 import type { ScomoReport } from './report.js';
 
 export const OUTBOX_NAME = 'scomo-reports';

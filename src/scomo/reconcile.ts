@@ -10,7 +10,7 @@
 // * a journal set aside starts its id counter past every id the outbox has seen, so a new report never takes the id
 //   of an acknowledged one.
 
-import type { Log } from '../ports.js';
+import type { Log } from '../ports/runtime.js';
 import { ACK_MEMORY, ScomoOutbox } from './outbox.js';
 import type { ScomoDoc } from './state.js';
 

@@ -4,7 +4,7 @@
 // document, so that damage to either one loses no report (./reconcile.ts, docs/robustness.md "Damaged state").
 
 import type { ComponentState } from '../inventory/component.js';
-import type { JsonStore } from './ports.js';
+import type { JsonStore } from '../ports/scomo.js';
 import type { ScomoReport } from './report.js';
 
 export type DownloadOperation = 'Download' | 'DownloadInstall' | 'DownloadInstallInactive';

@@ -11,7 +11,7 @@
 // and answered as never stored, so no damaged file can stop the agent. Whoever owns the document rebuilds what it can
 // (the FUMO engine rebuilds a lost result report from its journal, src/fumo/engine.ts).
 
-import type { Log, Storage } from '../ports.js';
+import type { Log, Storage } from '../ports/runtime.js';
 import { openDocument, sealDocument, StateFormatError } from './envelope.js';
 
 export interface RecoveryReport {

@@ -1,7 +1,7 @@
 // Storage port held in memory: for tests and for runs that must not touch the disk. Copies bytes in and out so
 // callers cannot change stored data behind its back.
 
-import type { Storage } from '../ports.js';
+import type { Storage } from '../ports/runtime.js';
 
 export class MemoryStorage implements Storage {
   readonly files = new Map<string, Uint8Array>();

@@ -5,7 +5,7 @@
 // moment later; so a read-only command keeps its writes in memory and shows what the repair would give, and the next
 // locked command does the repair for real.
 
-import type { Storage } from '../ports.js';
+import type { Storage } from '../ports/runtime.js';
 
 export class ReadOnlyView implements Storage {
   private readonly written = new Map<string, Uint8Array | null>();

@@ -6,7 +6,7 @@
 //   -> Add only: target already there (418) -> the command itself.
 // 425 rather than 401 for an ACL refusal: docs/protocol.md §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
 
-import type { JsonStore, Log } from '../ports.js';
+import type { JsonStore, Log } from '../ports/runtime.js';
 import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl.js';
 import {
   type AccessContext,
@@ -28,7 +28,7 @@ import { DmStatus, TreeError } from './status.js';
 import { type TreeTransaction, UndoLog } from './transaction.js';
 import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri.js';
 
-/** The durable JSON store the tree persists through (src/ports.ts; src/state/DurableStore implements it). */
+/** The durable JSON store the tree persists through (src/ports/runtime.ts; src/state/DurableStore implements it). */
 export type { JsonStore };
 
 export interface DmTreeOptions {

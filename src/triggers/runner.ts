@@ -2,7 +2,7 @@
 // slices of at most `maxSleepMs` and re-reads the wall clock after each, so a clock set forwards (NTP after boot)
 // fires at most one run and a clock set backwards is noticed as a next run "too far ahead".
 import { utf8Decode, utf8Encode } from '../bytes.js';
-import type { Clock, Log, Random, Storage } from '../ports.js';
+import type { Clock, Log, Random, Storage } from '../ports/runtime.js';
 import { scheduleTrigger, type TriggerEvent } from './event.js';
 import { randomUnit } from './random.js';
 import { isDue, maxLeadMs, nextRunAfter, planAfterRun, planAtBoot, readScheduleState, type ScheduleSpec, type ScheduleState } from './schedule.js';

@@ -2,7 +2,7 @@
 //   const t = await startTriggers(parseTriggersConfig(config.triggers), deps);
 //   for (;;) { const ev = await t.queue.next(); /* client-initiated session, ev.request 'user' | 'device' */ }
 // Runtime-free: the platform passes its ports and its button reader (platform/node/button.ts, platform/quickjs/button.ts).
-import type { Clock, Log, Random, Storage } from '../ports.js';
+import type { Clock, Log, Random, Storage } from '../ports/runtime.js';
 import type { ButtonConfig, TriggersConfig } from './config.js';
 import { scheduleSpec } from './config.js';
 import type { TriggerEvent } from './event.js';

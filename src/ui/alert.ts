@@ -4,7 +4,7 @@
 // "every wait has a timeout"), and every cap that bites is reported as a warning for the log.
 import { isValidUtf8, utf8Decode } from '../bytes.js';
 import type { Alert, Data } from '../syncml/model.js';
-import type { Log, UiRequest } from '../ports.js';
+import type { Log, UiRequest } from '../ports/runtime.js';
 import { parseUiParams } from './params.js';
 
 export const UI_ALERT = { DISPLAY: 1100, CONFIRM: 1101, TEXT_INPUT: 1102, SINGLE_CHOICE: 1103, MULTIPLE_CHOICE: 1104 } as const;

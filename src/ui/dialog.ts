@@ -3,7 +3,7 @@
 // text input is checked against IT/MAXLEN and asked again with the reason (docs/protocol.md §1.8); choices are numbered from 1
 // as on the wire, defaults (DR) marked `*` and taken on Enter. The overall MAXDT deadline is the terminal's job:
 // it ends every pending and later read with `timeout`.
-import type { UiAnswer, UiRequest } from '../ports.js';
+import type { UiAnswer, UiRequest } from '../ports/runtime.js';
 import { checkTextInput } from './input.js';
 
 export type LineResult = { line: string } | { end: 'timeout' | 'cancel' };

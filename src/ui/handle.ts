@@ -1,7 +1,7 @@
 // One server UI alert from start to Status: parse (refusing what cannot be shown), ask the person through the UI
 // port, map the answer (docs/protocol.md §1.8). The session's command executor needs exactly this.
 import type { Alert } from '../syncml/model.js';
-import type { Log, UserInterface } from '../ports.js';
+import type { Log, UserInterface } from '../ports/runtime.js';
 import { DEFAULT_UI_LIMITS, UI_ALERT, parseUiAlert, type UiLimits } from './alert.js';
 import { uiStatus, type UiStatus } from './status.js';
 

@@ -5,7 +5,7 @@
 //   choice:  fixed choice numbers (from 1; out-of-range ones dropped), absent = 'default'
 // A timeout is reported without waiting MAXDT: nobody will answer, so holding the session open helps no one; the
 // Status is the one the spec gives for it (408, docs/protocol.md §1.8).
-import type { Log, UiAnswer, UiRequest, UserInterface } from '../ports.js';
+import type { Log, UiAnswer, UiRequest, UserInterface } from '../ports/runtime.js';
 import { checkTextInput } from './input.js';
 
 export type ConfirmDefault = 'yes' | 'no' | 'cancel' | 'timeout' | 'default';

@@ -2,7 +2,7 @@
 // A server (or a bug) that sends thousands of UI alerts must not grow memory without limit: beyond the bound a
 // request is answered at once with `cannotDisplay` (→ Status 416, docs/protocol.md §1.6 "client cannot display the UI alert")
 // and one log line says so.
-import type { Log, UiAnswer, UiRequest, UserInterface } from '../ports.js';
+import type { Log, UiAnswer, UiRequest, UserInterface } from '../ports/runtime.js';
 
 interface Waiting {
   request: UiRequest;

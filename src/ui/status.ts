@@ -6,7 +6,7 @@
 //   any                   → 408 timeout, 416 cannot display, 406 UI not supported, 214 cancelled
 // and whether the rest of the package must be answered 215 "not executed" instead of being run.
 import type { Item } from '../syncml/model.js';
-import type { UiAnswer, UiRequest } from '../ports.js';
+import type { UiAnswer, UiRequest } from '../ports/runtime.js';
 import { checkTextInput } from './input.js';
 import { UI_ALERT } from './alert.js';
 

@@ -8,10 +8,10 @@
 // and backoff included, ends by `deadlineMs` (503, OMA-TS-DM_FUMO-V1_0 result codes: "Download fails due to network
 // issues").
 
-import type { Clock, Random } from '../ports.js';
+import type { Clock, Random } from '../ports/runtime.js';
 import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from '../backoff.js';
 import { TransferError, UpdateError, type UpdateFailure, failureForHttpStatus, failureForTransfer } from './errors.js';
-import type { Downloader, FetchHead, StagingFiles } from './ports.js';
+import type { Downloader, FetchHead, StagingFiles } from '../ports/update.js';
 import { UrlPolicy, checkPackageUrl, resolveUrl } from './url-policy.js';
 import { InstallNotify } from './install-notify.js';
 import { downloadBudget } from './space.js';

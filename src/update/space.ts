@@ -6,7 +6,7 @@
 
 import { UpdateError } from './errors.js';
 import { InstallNotify } from './install-notify.js';
-import type { StagingFiles } from './ports.js';
+import type { StagingFiles } from '../ports/update.js';
 
 /**
  * Left free on the staging file system for the agent's own state (journal, sidecar, reports): the staging area

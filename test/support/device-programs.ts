@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { PageCache } from './page-cache.js';
-import type { CommandResult, CommandRunner } from '../../src/update/writer-ports.js';
+import type { CommandResult, CommandRunner } from '../../src/ports/writers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -5,9 +5,9 @@
 // process (what the agent's runPendingJobs does after a session), then the server acknowledges every pending report.
 
 import { FumoEngine } from '../../src/fumo/engine.js';
-import type { JsonStore } from '../../src/ports.js';
-import type { Clock, DeviceInfoReader, Log, Random } from '../../src/ports.js';
-import type { Downloader, StagingFiles, StreamingWriter } from '../../src/update/ports.js';
+import type { JsonStore } from '../../src/ports/runtime.js';
+import type { Clock, DeviceInfoReader, Log, Random } from '../../src/ports/runtime.js';
+import type { Downloader, StagingFiles, StreamingWriter } from '../../src/ports/update.js';
 
 export interface LifeArgs {
   mode: 'exec' | 'resume';

@@ -10,8 +10,8 @@ import { NodeDownloader, NodeStagingFiles } from '../../platform/node/download.j
 import { DurableStore } from '../../src/state/durable-store.js';
 import { FumoEngine } from '../../src/fumo/engine.js';
 import type { FumoDocument } from '../../src/fumo/journal.js';
-import type { Storage } from '../../src/ports.js';
-import type { Downloader, FlashWriter, StagingFiles } from '../../src/update/ports.js';
+import type { Storage } from '../../src/ports/runtime.js';
+import type { Downloader, FlashWriter, StagingFiles } from '../../src/ports/update.js';
 
 export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 export const oldFw = new Uint8Array(randomBytes(40_000));

@@ -6,7 +6,7 @@ import { bootedSlotFromCmdline as fromCmdline, type Slot } from '../../src/updat
 import { InstallerWriter } from '../../src/update/installers/writer.js';
 import { DEFAULT_STAGED_NAME, type InstallerSpec } from '../../src/update/installers/spec.js';
 import { nodeRun, nodeWriterFs } from '../../platform/node/writer-ports.js';
-import type { WriterFile, WriterFs } from '../../src/update/writer-ports.js';
+import type { WriterFile, WriterFs } from '../../src/ports/writers.js';
 
 export type { Slot };
 

@@ -4,7 +4,7 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { JsonStore } from '../../src/ports.js';
+import type { JsonStore } from '../../src/ports/runtime.js';
 import { writeFileAtomic } from '../../platform/node/atomic-file.js';
 
 export class PowerCut extends Error {

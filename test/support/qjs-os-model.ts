@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { PageCache, PowerCut, type ModelHandle } from './page-cache.js';
 import type { ExecOptions, ExecResult } from '../../platform/quickjs/files.js';
 import type { Durability } from '../../platform/quickjs/storage.js';
-import type { CommandRunner } from '../../src/update/writer-ports.js';
+import type { CommandRunner } from '../../src/ports/writers.js';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;

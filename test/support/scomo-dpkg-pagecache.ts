@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { expect } from 'vitest';
 import { ScomoMo, type Installer, type ScomoReport } from '../../src/scomo/index.js';
 import { DurableStore } from '../../src/state/durable-store.js';
-import type { Storage } from '../../src/ports.js';
+import type { Storage } from '../../src/ports/runtime.js';
 import { dpkgStatusSource } from '../../platform/node/inventory.js';
 import { PageCache, useModel, type CrashChoice } from './page-cache.js';
 

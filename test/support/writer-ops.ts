@@ -2,8 +2,8 @@
 // through a list of operations; every result (or error) is returned as JSON. The same code runs in vitest on the Node
 // ports and, bundled, on the qjs engine on the QuickJS ports (test/writers.qjs-entry.ts), so test/update-writers.test.ts
 // checks both runtimes with the same scenario and the same expectations.
-import type { BootExpectation } from '../../src/update/ports.js';
-import type { WriterPorts } from '../../src/update/writer-ports.js';
+import type { BootExpectation } from '../../src/ports/update.js';
+import type { WriterPorts } from '../../src/ports/writers.js';
 import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory.js';
 import { hex } from '../../src/bytes.js';
 import { UpdateError } from '../../src/update/errors.js';

@@ -5,10 +5,10 @@
  *    firmware images (docs/design.md, "Checked facts"). sha256File hashes a file or a byte range with one
  *    fixed 64 KiB buffer so an image is never held in memory (docs/update-practice.md: no whole-image buffers).
  *  - fsync / fdatasync / fsyncPath: QuickJS's `os` and `std` have no fsync, and the storage port promises
- *    "write temp, fsync, rename, fsync the directory" (src/ports.ts Storage.writeAtomic).
+ *    "write temp, fsync, rename, fsync the directory" (src/ports/runtime.ts Storage.writeAtomic).
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
  *  - lockFile / unlockFile: the exclusive flock(2) on <stateDir>/lock that keeps one agent per state directory
- *    (src/ports.ts StateLock). QuickJS has no flock; the kernel drops it when the process dies, even on SIGKILL.
+ *    (src/ports/runtime.ts StateLock). QuickJS has no flock; the kernel drops it when the process dies, even on SIGKILL.
  *
  * Registered as the module "dmnative" by a minimal patch to qjs.c (see scripts/build-qjs).
  * Errors are thrown as JS Error objects whose message names the call, the path or fd, and strerror(errno);

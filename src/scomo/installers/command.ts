@@ -6,7 +6,7 @@
 import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
-import type { Activator } from '../ports.js';
+import type { Activator } from '../../ports/scomo.js';
 
 export interface CommandResult {
   /** Exit code; -1 when killed by a signal or the timeout. */

@@ -6,7 +6,7 @@
 import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
-import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../ports/scomo.js';
 import { CommandRunner, checkOperand, leaveInactive, runOrFail, tail } from './command.js';
 
 export interface OpkgOptions {

@@ -4,7 +4,7 @@
 import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
-import type { InstallOutcome, InstallRequest, Installer } from '../ports.js';
+import type { InstallOutcome, InstallRequest, Installer } from '../../ports/scomo.js';
 
 export interface InstallerRoute {
   /** Installer for new packages whose PkgType matches (e.g. `application/vnd.debian.binary-package`); `*` = any. */

@@ -14,7 +14,7 @@
 import type { Component } from '../../inventory/component.js';
 import { ScomoResult, isValidResultCode } from '../codes.js';
 import { ScomoError } from '../errors.js';
-import type { Activator, InstallOutcome, InstallRequest, Installer } from '../ports.js';
+import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../ports/scomo.js';
 import { CommandRunner, runOrFail, tail } from './command.js';
 
 export interface ScriptOptions {

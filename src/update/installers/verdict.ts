@@ -5,7 +5,7 @@
 // A version the package names must be the version that runs: a success report is a claim about the running image
 // (OMA-TS-DM_FUMO-V1_0 result 200 "Successful" ends the update only when the new firmware is in place).
 
-import type { BootExpectation, BootVerdict } from '../ports.js';
+import type { BootExpectation, BootVerdict } from '../../ports/update.js';
 
 export interface ObservedBoot {
   bootedSlot?: string;

@@ -7,10 +7,10 @@
 // outcome of the update, so it is sent after the reboot, not when the installer exits). After a fallback the old,
 // running slot is never marked good; only the installed slot is marked bad.
 
-import type { Log } from '../../ports.js';
+import type { Log } from '../../ports/runtime.js';
 import { UpdateError } from '../errors.js';
-import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../ports.js';
-import type { CommandResult, CommandRunner } from '../writer-ports.js';
+import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../../ports/update.js';
+import type { CommandResult, CommandRunner } from '../../ports/writers.js';
 import { InstallerSpec, commandLine, failureForExit } from './spec.js';
 import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status.js';
 import { ObservedBoot, judgeBoot } from './verdict.js';

@@ -3,7 +3,7 @@
 // file (/proc/cmdline), `env` trusts the U-Boot env (`dm_booted`, else `dm_slot`; then the command line), `A`/`B` fix it.
 
 import { UpdateError } from '../errors.js';
-import type { WriterFs } from '../writer-ports.js';
+import type { WriterFs } from '../../ports/writers.js';
 import type { BootEnv } from './env.js';
 
 export type Slot = 'A' | 'B';

@@ -4,7 +4,7 @@
 // copy). Several variables are always set in ONE `fw_setenv -s -` call: one atomic env write (docs/update-practice.md
 // §10 step 6, §11.3), never a series of calls.
 
-import type { CommandRunner } from '../writer-ports.js';
+import type { CommandRunner } from '../../ports/writers.js';
 
 export class FwEnvError extends Error {
   constructor(message: string) {

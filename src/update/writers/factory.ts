@@ -1,9 +1,9 @@
 // `fumo.writer` (README.md, Configuration → `fumo`; parsed by src/agent/fumo-writer-config.ts) → the flash writer,
-// the same on every runtime: the runtime supplies only the writer ports (src/update/writer-ports.ts).
+// the same on every runtime: the runtime supplies only the writer ports (src/ports/writers.ts).
 
-import type { Log } from '../../ports.js';
-import type { FlashWriter } from '../ports.js';
-import type { WriterPorts } from '../writer-ports.js';
+import type { Log } from '../../ports/runtime.js';
+import type { FlashWriter } from '../../ports/update.js';
+import type { WriterPorts } from '../../ports/writers.js';
 import type { InstallerSpec } from '../installers/spec.js';
 import { InstallerWriter } from '../installers/writer.js';
 import { type BootedSlotSource, bootedSlotReader } from './boot.js';

@@ -3,8 +3,8 @@
 // path always names a complete image, and the previous one is kept until commit so rollback can restore it.
 
 import { UpdateError } from '../errors.js';
-import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../ports.js';
-import type { WriterFs } from '../writer-ports.js';
+import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../../ports/update.js';
+import type { WriterFs } from '../../ports/writers.js';
 import { SlotSink } from './slot.js';
 
 export class FileWriter implements StreamingWriter {

@@ -4,8 +4,8 @@
 
 import { hex } from '../../bytes.js';
 import { UpdateError } from '../errors.js';
-import type { ImageMeta } from '../ports.js';
-import type { WriterFile, WriterFs } from '../writer-ports.js';
+import type { ImageMeta } from '../../ports/update.js';
+import type { WriterFile, WriterFs } from '../../ports/writers.js';
 
 export class SlotSink {
   private f: WriterFile | null = null;

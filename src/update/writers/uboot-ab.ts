@@ -1,6 +1,6 @@
 // A/B flash writer for U-Boot (RAUC bootchooser style, Mender-like variables), runtime-free: the env comes in as a
 // BootEnv (env.ts: fw_printenv/fw_setenv through the CommandRunner port), the slot I/O through the WriterFs port
-// (src/update/writer-ports.ts), the booted slot as a function (boot.ts).
+// (src/ports/writers.ts), the booted slot as a function (boot.ts).
 //
 // Env contract (the boot script / platform/node/flash/uboot-sim.ts implement the other side):
 //   dm_slot            primary slot, `A` or `B`
@@ -15,8 +15,8 @@
 // the target marked bad; after activate the boot counter falls back if the new image does not come up.
 
 import { UpdateError } from '../errors.js';
-import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../ports.js';
-import type { WriterFs } from '../writer-ports.js';
+import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../../ports/update.js';
+import type { WriterFs } from '../../ports/writers.js';
 import type { BootEnv } from './env.js';
 import { type Slot, otherSlot } from './boot.js';
 import { SlotSink } from './slot.js';

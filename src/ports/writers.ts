@@ -11,7 +11,7 @@
 //               `code: 'ENOSPC'` (the writers report that as "no space"). Nothing is retried by the port.
 //   cancel      no call is cancelled half-way: the engine stops between calls, and every writer step is safe to run
 //               again after a power cut.
-// The boot id (has the device rebooted since the activation?) comes from DeviceInfoReader.bootId in src/ports.ts.
+// The boot id (has the device rebooted since the activation?) comes from DeviceInfoReader.bootId in src/ports/runtime.ts.
 
 /** One open file or block device, read-write. */
 export interface WriterFile {

@@ -1,6 +1,6 @@
-// What the update pipeline needs from a runtime, beyond src/ports.ts: an HTTP client that streams into a file, a few
+// What the update pipeline needs from a runtime, beyond src/ports/runtime.ts: an HTTP client that streams into a file, a few
 // file operations on the staging area, and a flash writer per bootloader (RAUC bootchooser style: one interface, one
-// small implementation per bootloader, src/update/writers/ over the ports of src/update/writer-ports.ts). Node adapters
+// small implementation per bootloader, src/update/writers/ over the ports of src/ports/writers.ts). Node adapters
 // live in platform/node/{download,hash,writer-ports}.ts.
 
 /** Answer head of a package GET, given to the caller before any body byte is written. */

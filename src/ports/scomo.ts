@@ -1,9 +1,9 @@
-// What the SCOMO MO needs from the platform, on one page (ports local to src/scomo; see src/ports.ts for the rest).
+// What the SCOMO MO needs from the platform, on one page (ports local to src/scomo; see src/ports/runtime.ts for the rest).
 // Platform adapters live in platform/node/installer, platform/node/service.ts and platform/node/inventory.ts.
 
 import type { Component } from '../inventory/component.js';
 
-export type { JsonStore } from '../ports.js';
+export type { JsonStore } from './runtime.js';
 
 /** A downloaded delivery package on local storage. */
 export interface DownloadedPackage {
