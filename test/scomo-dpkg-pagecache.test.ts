@@ -17,14 +17,14 @@ vi.mock('node:fs', async (orig) => {
   return Object.assign({}, real, { promises, default: Object.assign({}, real, { promises }) });
 });
 // Each program the Node installer runs is one cut point before it starts (dpkg's files are outside the model).
-vi.mock('../platform/node/installer/run.js', async (orig) => {
-  const real = await orig<typeof import('../platform/node/installer/run.js')>();
+vi.mock('../platform/node/run-command.js', async (orig) => {
+  const real = await orig<typeof import('../platform/node/run-command.js')>();
   const { dpkgCutPoint } = await import('./support/scomo-dpkg-pagecache.js');
-  const runCommand: typeof real.runCommand = async (command, args, options) => {
-    dpkgCutPoint(command);
-    return real.runCommand(command, args, options);
+  const nodeRunCommand: typeof real.nodeRunCommand = async (argv, options) => {
+    dpkgCutPoint(argv[0]);
+    return real.nodeRunCommand(argv, options);
   };
-  return { ...real, runCommand, nodeCommandRunner: { run: runCommand } };
+  return { ...real, nodeRunCommand };
 });
 
 const node: DpkgRuntime = {

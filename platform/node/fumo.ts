@@ -6,7 +6,7 @@ import type { ComposeContext } from '../../src/agent/compose.js';
 import { composeFumo } from '../../src/agent/fumo-compose.js';
 import type { FumoSource } from '../../src/agent/fumo-source.js';
 import { NodeDownloader, NodeStagingFiles } from './download.js';
-import { nodeRun, nodeWriterPorts } from './writer-ports.js';
+import { nodeWriterPorts } from './writer-ports.js';
 
 /** Size of a block-device slot from sysfs (512-byte sectors); null for anything else (an image file has no capacity). */
 export async function blockDeviceSize(path: string): Promise<number | null> {
@@ -22,7 +22,6 @@ export function createNodeFumoSource(ctx: ComposeContext): Promise<FumoSource | 
     files: new NodeStagingFiles(),
     writerPorts: nodeWriterPorts,
     makeStagingDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
-    run: nodeRun,
     slotSize: blockDeviceSize,
   });
 }

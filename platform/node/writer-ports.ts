@@ -2,9 +2,9 @@
 // programs (flash/exec.ts), node:crypto for the read-back hash (hash.ts). System calls only; the writers are the core's.
 
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import type { CommandRunner, WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
+import type { WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
 import { sha256File } from './hash.js';
-import { run } from './flash/exec.js';
+import { nodeRunCommand } from './run-command.js';
 
 async function openRw(path: string): Promise<WriterFile> {
   // r+ keeps a block device usable (it cannot be created or truncated); a plain file is created when missing.
@@ -65,6 +65,5 @@ export const nodeWriterFs: WriterFs = {
   sha256: (path, offset, length) => sha256File(path, offset, length),
 };
 
-export const nodeRun: CommandRunner = (argv, timeoutMs, stdin) => run(argv, stdin, timeoutMs);
 
-export const nodeWriterPorts: WriterPorts = { fs: nodeWriterFs, run: nodeRun };
+export const nodeWriterPorts: WriterPorts = { fs: nodeWriterFs, run: nodeRunCommand };

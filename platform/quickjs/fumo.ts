@@ -5,7 +5,7 @@ import type { ComposeContext } from '../../src/agent/compose.js';
 import { composeFumo } from '../../src/agent/fumo-compose.js';
 import type { FumoSource } from '../../src/agent/fumo-source.js';
 import { QjsDownloader, QjsStagingFiles } from './download.js';
-import { qjsRun, qjsWriterPorts } from './writer-ports.js';
+import { qjsWriterPorts } from './writer-ports.js';
 import { loadSha256 } from './hash.js';
 import { loadDmNative } from './native.js';
 import { commandDurability, nativeDurability } from './storage.js';
@@ -36,7 +36,6 @@ export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSour
     files: new QjsStagingFiles(hash, durability),
     writerPorts: qjsWriterPorts(hash, durability),
     makeStagingDir: (dir) => mkdirp(dir, 0o700),
-    run: qjsRun,
     slotSize: blockDeviceSize,
   });
 }

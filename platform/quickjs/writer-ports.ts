@@ -5,8 +5,9 @@
 
 import * as os from 'os';
 import * as std from 'std';
-import type { CommandRunner, WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
+import type { WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
 import { exec, exists, readText, removeFile } from './files.js';
+import { qjsRunCommand } from './run-command.js';
 import type { Sha256Provider } from './hash.js';
 import type { Durability } from './storage.js';
 
@@ -73,7 +74,5 @@ export function qjsWriterPorts(hash: Sha256Provider, durability: Durability): Wr
     readText: async (path) => readText(path),
     sha256: async (path, offset, length) => hash.file(path, offset, length),
   };
-  return { fs, run: qjsRun };
+  return { fs, run: qjsRunCommand };
 }
-
-export const qjsRun: CommandRunner = (argv, timeoutMs, stdin) => exec(argv, stdin === undefined ? { timeoutMs } : { timeoutMs, stdin });

@@ -17,8 +17,6 @@ export interface FumoAdapters {
   /** What the flash writers need from this runtime (files with fsync, a command runner); the writers are the core's. */
   writerPorts: WriterPorts;
   makeStagingDir(dir: string): void;
-  /** Runs a program (PATH lookup, no shell): reboot, health check, and the external installers' commands. */
-  run(argv: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Size in bytes of a slot (block device or image file), null when it cannot be told. */
   slotSize?(path: string): Promise<number | null>;
 }
@@ -60,7 +58,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
         return;
       }
       log.log('warn', `rebooting into the new firmware: ${c.reboot.join(' ')}`);
-      const r = await adapters.run(c.reboot, 60_000);
+      const r = await adapters.writerPorts.run(c.reboot, { timeoutMs: 60_000 });
       if (r.code !== 0) throw new Error(`reboot command failed (${r.code}): ${r.stderr.trim()}`);
     },
   };
@@ -68,7 +66,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
   const health: HealthCheck | undefined = healthCommand
     ? {
         async check() {
-          const r = await adapters.run(healthCommand, 120_000);
+          const r = await adapters.writerPorts.run(healthCommand, { timeoutMs: 120_000 });
           if (r.code !== 0) log.log('warn', `health check failed (${r.code}): ${r.stderr.trim()}`);
           return r.code === 0;
         },

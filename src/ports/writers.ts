@@ -13,6 +13,8 @@
 //               again after a power cut.
 // The boot id (has the device rebooted since the activation?) comes from DeviceInfoReader.bootId in src/ports/runtime.ts.
 
+import type { CommandRunner } from './commands.js';
+
 /** One open file or block device, read-write. */
 export interface WriterFile {
   /** Writes all of `bytes` at `offset` (a short write is retried by the port until done or failed). */
@@ -44,21 +46,6 @@ export interface WriterFs {
   /** SHA-256 of `length` bytes of `path` from `offset`; rejects when the file is shorter. Flat memory (chunked). */
   sha256(path: string, offset: number, length: number): Promise<Uint8Array>;
 }
-
-/** What a program left behind. */
-export interface CommandResult {
-  /** Exit code; 127 when the program could not be started. */
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs a program: PATH lookup, no shell, `stdin` written then closed (no stdin when absent), killed after
- * `timeoutMs`. stdout/stderr are collected (the port may bound them). Rejects only when the program cannot be started
- * at all; a non-zero exit is a result, not an error.
- */
-export type CommandRunner = (argv: string[], timeoutMs: number, stdin?: string) => Promise<CommandResult>;
 
 /** Everything the writer factory needs from a runtime. */
 export interface WriterPorts {

@@ -8,22 +8,14 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { PageCache } from './page-cache.js';
-import type { CommandResult, CommandRunner } from '../../src/ports/writers.js';
+import type { CommandResult, CommandRunner } from '../../src/ports/commands.js';
+import { nodeRunCommand } from '../../platform/node/run-command.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** The real program, through the production runner (platform/node/run-command.ts). */
 function realRun(argv: string[], stdin?: string): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code === null ? 1 : code, stdout, stderr }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin === undefined ? '' : stdin);
-  });
+  return nodeRunCommand(argv, stdin === undefined ? {} : { stdin });
 }
 
 export type RaucSlot = 'A' | 'B';
@@ -55,8 +47,9 @@ export function raucStatusJson(d: RaucDevice): string {
 }
 
 export function devicePrograms(pc: () => PageCache, rauc: () => RaucDevice | null, versions: Map<string, string>): CommandRunner {
-  const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
-  return async (argv, _timeoutMs, stdin) => {
+  const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '', timedOut: false });
+  return async (argv, options = {}) => {
+    const stdin = options.stdin;
     const name = argv[0];
     if (name === 'fw_printenv') return realRun(argv, stdin);
     if (name === 'fw_setenv') {
@@ -68,7 +61,7 @@ export function devicePrograms(pc: () => PageCache, rauc: () => RaucDevice | nul
       if (argv[1] === 'install' && argv.length === 3) {
         pc().step('exec:rauc-install');
         const bundle = pc().peek(argv[2]);
-        if (!bundle || !versions.has(sha(bundle))) return { code: 1, stdout: '', stderr: `rauc: ${argv[2]}: not a valid bundle` };
+        if (!bundle || !versions.has(sha(bundle))) return { code: 1, stdout: '', stderr: `rauc: ${argv[2]}: not a valid bundle`, timedOut: false };
         // RAUC writes the slot it did not boot from, marks it good and primary (bootchooser), and syncs before exit.
         const t = other(d.booted);
         d.image[t] = sha(bundle);
@@ -86,7 +79,7 @@ export function devicePrograms(pc: () => PageCache, rauc: () => RaucDevice | nul
       if (argv[1] === 'status' && argv[2] === 'mark-bad' && argv.length === 4) {
         pc().step('exec:rauc-mark-bad');
         const s = argv[3] === NAME.A ? 'A' : argv[3] === NAME.B ? 'B' : null;
-        if (!s) return { code: 1, stdout: '', stderr: `rauc: no slot ${argv[3]}` };
+        if (!s) return { code: 1, stdout: '', stderr: `rauc: no slot ${argv[3]}`, timedOut: false };
         d.good[s] = false;
         if (d.primary === s) d.primary = other(s);
         return ok();

@@ -5,7 +5,8 @@ import { UbootAbWriter as CoreUbootAbWriter, type UbootAbOptions } from '../../s
 import { bootedSlotFromCmdline as fromCmdline, type Slot } from '../../src/update/writers/boot.js';
 import { InstallerWriter } from '../../src/update/installers/writer.js';
 import { DEFAULT_STAGED_NAME, type InstallerSpec } from '../../src/update/installers/spec.js';
-import { nodeRun, nodeWriterFs } from '../../platform/node/writer-ports.js';
+import { nodeWriterFs } from '../../platform/node/writer-ports.js';
+import { nodeRunCommand } from '../../platform/node/run-command.js';
 import type { WriterFile, WriterFs } from '../../src/ports/writers.js';
 
 export type { Slot };
@@ -49,6 +50,6 @@ export function bootedSlotFromCmdline(file?: string): Promise<Slot> {
 /** A custom installer as fumo.writer gives it: the install command, the rest optional. */
 export class CommandWriter extends InstallerWriter {
   constructor(o: Partial<InstallerSpec> & { install: string[] }) {
-    super({ spec: Object.assign({ name: 'custom', observe: 'facts' as const, stagedName: DEFAULT_STAGED_NAME }, o), run: nodeRun });
+    super({ spec: Object.assign({ name: 'custom', observe: 'facts' as const, stagedName: DEFAULT_STAGED_NAME }, o), run: nodeRunCommand });
   }
 }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { PageCache, PowerCut, type ModelHandle } from './page-cache.js';
 import type { ExecOptions, ExecResult } from '../../platform/quickjs/files.js';
 import type { Durability } from '../../platform/quickjs/storage.js';
-import type { CommandRunner } from '../../src/ports/writers.js';
+import type { CommandRunner } from '../../src/ports/commands.js';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -225,7 +225,7 @@ export function modelExec(getPc: () => PageCache, programs: () => CommandRunner 
     if (args[0] === 'curl') return modelCurl(pc, args, options);
     const device = programs();
     if (device) {
-      const r = await device(args, options.timeoutMs || 0, typeof options.stdin === 'string' ? options.stdin : undefined);
+      const r = await device(args, { timeoutMs: options.timeoutMs, stdin: typeof options.stdin === 'string' ? options.stdin : undefined });
       return { code: r.code, signal: 0, timedOut: false, overflowed: false, stdout: r.stdout, stderr: r.stderr, stdoutBytes: new TextEncoder().encode(r.stdout) };
     }
     throw new Error(`qjs-os-model: no model for the program ${args.join(' ')}`);

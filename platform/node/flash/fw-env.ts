@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { FwEnv as CoreFwEnv, FwEnvError, type FwEnvOptions, fileEnvConfig } from '../../../src/update/writers/env.js';
-import { nodeRun } from '../writer-ports.js';
+import { nodeRunCommand } from '../run-command.js';
 
 export { FwEnvError };
 
@@ -16,7 +16,7 @@ export interface NodeFwEnvOptions extends Omit<FwEnvOptions, 'run'> {
 
 export class FwEnv extends CoreFwEnv {
   constructor(private readonly hooks: NodeFwEnvOptions) {
-    super(Object.assign({ run: nodeRun }, hooks));
+    super(Object.assign({ run: nodeRunCommand }, hooks));
   }
 
   override async write(vars: Record<string, string | null>): Promise<void> {

@@ -1,36 +1,18 @@
-// The one thing installer and service adapters need from a runtime: run a program without a shell and collect its
-// exit code and output. Node (child_process) and QuickJS (os.exec over pipes) each supply one; the adapters in this
-// folder hold all the logic (arguments, output parsing, exit-code → result-code mapping, docs/protocol.md §6.3), so both
+// Helpers of the installer and service adapters over the one thing they need from a runtime, the CommandRunner port
+// (src/ports/commands.ts: Node's child_process, QuickJS's os.exec). The adapters in this folder hold all the logic (arguments, output parsing, exit-code → result-code mapping, docs/protocol.md §6.3), so both
 // runtimes behave the same.
 
 import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator } from '../../ports/scomo.js';
+import type { CommandOptions, CommandResult, CommandRunner } from '../../ports/commands.js';
 
-export interface CommandResult {
-  /** Exit code; -1 when killed by a signal or the timeout. */
-  code: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-export interface CommandOptions {
-  /** Added to (not replacing) the agent's environment. */
-  env?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-export interface CommandRunner {
-  /** Resolves for any exit code; rejects only when the program could not be started. */
-  run(command: string, args: string[], options?: CommandOptions): Promise<CommandResult>;
-}
 
 /** Runs a command; a start failure becomes a ScomoError with `failureCode`. */
 export async function runOrFail(runner: CommandRunner, failureCode: number, command: string, args: string[], options?: CommandOptions): Promise<CommandResult> {
   try {
-    return await runner.run(command, args, options);
+    return await runner([command].concat(args), options);
   } catch (e) {
     throw new ScomoError(failureCode, `cannot run ${command}: ${e instanceof Error ? e.message : String(e)}`);
   }

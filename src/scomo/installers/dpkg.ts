@@ -7,7 +7,8 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../ports/scomo.js';
-import { CommandRunner, checkOperand, joinPath, leaveInactive, runOrFail, tail } from './command.js';
+import type { CommandRunner } from '../../ports/commands.js';
+import { checkOperand, joinPath, leaveInactive, runOrFail, tail } from './command.js';
 
 export interface DpkgOptions {
   /** dpkg binary, default `dpkg`. */

@@ -15,7 +15,8 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult, isValidResultCode } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator, InstallOutcome, InstallRequest, Installer } from '../../ports/scomo.js';
-import { CommandRunner, runOrFail, tail } from './command.js';
+import type { CommandRunner } from '../../ports/commands.js';
+import { runOrFail, tail } from './command.js';
 
 export interface ScriptOptions {
   script: string;

@@ -7,7 +7,8 @@ import type { Component } from '../../inventory/component.js';
 import { ScomoResult } from '../codes.js';
 import { ScomoError } from '../errors.js';
 import type { Activator } from '../../ports/scomo.js';
-import { CommandRunner, runOrFail, tail } from './command.js';
+import type { CommandRunner } from '../../ports/commands.js';
+import { runOrFail, tail } from './command.js';
 
 export interface ServiceOptions {
   kind: 'systemd' | 'initd';

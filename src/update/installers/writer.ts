@@ -10,7 +10,7 @@
 import type { Log } from '../../ports/runtime.js';
 import { UpdateError } from '../errors.js';
 import type { BootExpectation, BootVerdict, FlashStatus, ImageMeta, WholeFileWriter } from '../../ports/update.js';
-import type { CommandResult, CommandRunner } from '../../ports/writers.js';
+import type { CommandResult, CommandRunner } from '../../ports/commands.js';
 import { InstallerSpec, commandLine, failureForExit } from './spec.js';
 import { RAUC_STATUS_ARGS, parseRaucStatus } from './rauc-status.js';
 import { ObservedBoot, judgeBoot } from './verdict.js';
@@ -47,7 +47,7 @@ export class InstallerWriter implements WholeFileWriter {
     const args = commandLine(argv, vars);
     let r: CommandResult;
     try {
-      r = await this.o.run(args, this.o.spec.timeoutMs || timeoutMs);
+      r = await this.o.run(args, { timeoutMs: this.o.spec.timeoutMs || timeoutMs });
     } catch (e) {
       throw new UpdateError('install-failed', `${what}: cannot run ${args[0]}: ${(e as Error).message}`);
     }

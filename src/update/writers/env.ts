@@ -4,7 +4,7 @@
 // copy). Several variables are always set in ONE `fw_setenv -s -` call: one atomic env write (docs/update-practice.md
 // §10 step 6, §11.3), never a series of calls.
 
-import type { CommandRunner } from '../../ports/writers.js';
+import type { CommandRunner } from '../../ports/commands.js';
 
 export class FwEnvError extends Error {
   constructor(message: string) {
@@ -67,14 +67,14 @@ export class FwEnv implements BootEnv {
   }
 
   async read(): Promise<Record<string, string>> {
-    const r = await this.o.run([this.o.printenv || 'fw_printenv'].concat(this.base()), ENV_TOOL_TIMEOUT_MS);
+    const r = await this.o.run([this.o.printenv || 'fw_printenv'].concat(this.base()), { timeoutMs: ENV_TOOL_TIMEOUT_MS });
     if (r.code !== 0) throw new FwEnvError(`fw_printenv failed (${r.code}): ${r.stderr.trim()}`);
     return parsePrintenv(r.stdout);
   }
 
   /** Sets (value string) or deletes (null) several variables in one atomic env write. */
   async write(vars: Record<string, string | null>): Promise<void> {
-    const r = await this.o.run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), ENV_TOOL_TIMEOUT_MS, fwSetenvScript(vars));
+    const r = await this.o.run([this.o.setenv || 'fw_setenv'].concat(this.base(), ['-s', '-']), { timeoutMs: ENV_TOOL_TIMEOUT_MS, stdin: fwSetenvScript(vars) });
     if (r.code !== 0) throw new FwEnvError(`fw_setenv failed (${r.code}): ${r.stderr.trim()}`);
   }
 }
