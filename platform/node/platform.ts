@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createNodeStateLock } from './state-lock.js';
 import type { AgentConfig } from '../../src/config.js';
-import type { PlatformPorts } from '../../src/ports/platform.js';
+import type { PlatformPorts } from '../../src/platform-ports.js';
 import { createNodeTransport } from './transport.js';
 import { createNodeStorage } from './storage.js';
 import { createNodeLog, nodeClock, nodeRandom } from './basics.js';

@@ -1,6 +1,6 @@
 // QuickJS composition: the adapters of this runtime for one configuration (same option names as on Node).
 import type { AgentConfig } from '../../src/config.js';
-import type { PlatformPorts } from '../../src/ports/platform.js';
+import type { PlatformPorts } from '../../src/platform-ports.js';
 import { CurlTransport } from './transport.js';
 import { QjsStorage } from './storage.js';
 import { QjsClock } from './clock.js';

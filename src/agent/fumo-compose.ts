@@ -1,5 +1,7 @@
 // The FumoEngine built from the `fumo` config section, shared by both runtimes: the platform supplies only its
 // downloader, staging files, flash writer and a way to run a command (reboot, health check).
+import type { FumoAdapters } from '../ports/fumo.js';
+export type { FumoAdapters } from '../ports/fumo.js';
 import type { ComposeContext } from './compose.js';
 import { parseFumoConfig, type FumoConfig } from './fumo-config.js';
 import { createFumoSource, type FumoSource } from './fumo-source.js';
@@ -11,15 +13,6 @@ import { downloadLimits, parseDownloadConfig } from '../update/download-config.j
 import { stagedFileName } from './fumo-writer-config.js';
 import { UNKNOWN } from '../device/facts.js';
 
-export interface FumoAdapters {
-  downloader: Downloader;
-  files: StagingFiles;
-  /** What the flash writers need from this runtime (files with fsync, a command runner); the writers are the core's. */
-  writerPorts: WriterPorts;
-  makeStagingDir(dir: string): void;
-  /** Size in bytes of a slot (block device or image file), null when it cannot be told. */
-  slotSize?(path: string): Promise<number | null>;
-}
 
 /** fumo.maxPackageSize, else the smaller A/B slot: an image bigger than its slot can never be installed. */
 async function packageCap(c: FumoConfig, adapters: FumoAdapters): Promise<number | undefined> {

@@ -1,6 +1,6 @@
 // What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts).
 import type { AgentConfig } from '../config.js';
-import type { PlatformPorts } from '../ports/platform.js';
+import type { PlatformPorts } from '../platform-ports.js';
 
 export interface CliHost {
   runtime: 'node' | 'quickjs';

@@ -3,7 +3,7 @@
 // a read-only one never locks and never saves.
 import type { AgentConfig } from '../config.js';
 import type { CommandContext } from './context.js';
-import type { PlatformPorts } from '../ports/platform.js';
+import type { PlatformPorts } from '../platform-ports.js';
 import { composeAgent } from '../agent/compose.js';
 import type { Agent } from '../agent/agent.js';
 import { acquireStateLock } from './state-lock.js';

@@ -1,19 +1,10 @@
 // What the platform readers read, in one place, so that the Node and the QuickJS reader look at exactly the same
 // files and differ only in how they open them. Paths are relative to the configured sysRoot.
 
+import type { DeviceFileAccess } from '../ports/device.js';
+export type { DeviceFileAccess } from '../ports/device.js';
 import type { DeviceConfig } from './config.js';
 
-/** File access a reader provides (Node: fs/promises, QuickJS: std/os). All answer null when something is absent. */
-export interface DeviceFileAccess {
-  /** Whole text of a file under sysRoot (/proc and /sys files included), or null. */
-  readText(relPath: string): Promise<string | null>;
-  /** Entry names of a directory under sysRoot, or null. */
-  listDir(relPath: string): Promise<string[] | null>;
-  /** Target of a symbolic link under sysRoot, or null when it is not a link. */
-  readLink(relPath: string): Promise<string | null>;
-  /** Standard output of a shell command (run on the real system, not under sysRoot), or null when it failed. */
-  runCommand(command: string): Promise<string | null>;
-}
 
 export const DMI_KEYS = [
   'sys_vendor',

@@ -3,23 +3,14 @@
 // shows packages installed outside the agent at the next read without re-parsing a 1 MB status file for every Get of
 // a leaf (the SCOMO Inventory/Deployed subtree, docs/protocol.md §6.1). A runtime supplies only the file reads.
 
+import type { InventoryFiles } from '../ports/inventory.js';
+export type { InventoryFiles } from '../ports/inventory.js';
 import type { Component } from './component.js';
 import { DPKG_STATUS_PATH, parseDpkgStatus } from './dpkg-status.js';
 import { parseManifest } from './manifest.js';
 import { OPKG_STATUS_PATH, parseOpkgStatus } from './opkg-status.js';
 import type { FileSourceOptions, InventorySource } from './source.js';
 
-/** What the file-backed sources need from a runtime. */
-export interface InventoryFiles {
-  /** Changes whenever the file changes (`mtime:size:ino`); null when it does not exist. Other failures throw. */
-  statKey(path: string): Promise<string | null>;
-  /** The whole file as UTF-8 text; null when it does not exist. */
-  readText(path: string): Promise<string | null>;
-  /** The names in a folder; null when the folder does not exist. */
-  listDir(path: string): Promise<string[] | null>;
-  /** The runtime's clock, for the recheck window when the options bring none. */
-  now(): number;
-}
 
 /** Wraps a cached reader with the recheck window of FileSourceOptions and a refresh() that closes it. */
 function throttled(name: string, read: () => Promise<Component[]>, o: FileSourceOptions, files: InventoryFiles): InventorySource {

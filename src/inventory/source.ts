@@ -1,19 +1,10 @@
 // The inventory port: anything that can list installed components (dpkg, opkg, a manifest folder, a vendor tool).
 // Several sources are combined into one Deployed list; a broken source is reported, not allowed to hide the others.
 
+import type { InventorySource } from '../ports/inventory.js';
+export type { InventorySource } from '../ports/inventory.js';
 import { Component } from './component.js';
 
-export interface InventorySource {
-  /** Short name used in problem reports, e.g. `dpkg:/var/lib/dpkg/status`. */
-  readonly name: string;
-  /**
-   * Current components. Called at every read so changes made outside the agent show up. Adapters cache by mtime and
-   * return the SAME array while nothing changed (callers treat it as read-only): readers use that to skip work.
-   */
-  list(): Promise<Component[]>;
-  /** Forget any cached answer: the next list() reads the database again (called after the agent's own installs). */
-  refresh?(): void;
-}
 
 /** Options of the file-backed adapters (Node and QuickJS). */
 export interface FileSourceOptions {

@@ -3,22 +3,13 @@
 // done/, refused ones to bad/ with a `<name>.reason.txt` beside them; when the queue is full the file stays and the
 // next pass tries again, so nothing the daemon delivered is lost. The runtime adapters (platform/node/notify-spool.ts,
 // platform/quickjs/notify-spool.ts) supply the file operations and the polling.
+import type { SpoolFs } from '../ports/notification.js';
+export type { SpoolFs } from '../ports/notification.js';
 import type { Log } from '../ports/runtime.js';
 import { NotificationError } from './errors.js';
 import type { IntakeResult, NotificationIntake } from './intake.js';
 import type { NotificationVia } from './queue.js';
 
-/** The file operations a spool pass needs (POSIX paths; local to this folder, not a core port). */
-export interface SpoolFs {
-  /** Entries of `dir` without '.' and '..'. */
-  entries(dir: string): Promise<{ name: string; isFile: boolean; mtimeMs: number; size: number }[]>;
-  read(path: string): Promise<Uint8Array>;
-  rename(from: string, to: string): Promise<void>;
-  mkdirp(dir: string): Promise<void>;
-  exists(path: string): Promise<boolean>;
-  writeText(path: string, text: string): Promise<void>;
-  remove(path: string): Promise<void>;
-}
 
 export const SPOOL_DONE = 'done';
 export const SPOOL_BAD = 'bad';

@@ -5,14 +5,12 @@
 // Time base: readings carry their own time (evdev time stamps, or the wall clock for polled GPIO). Between readings
 // "now" is extrapolated from the last reading's time plus the wall time since it arrived, so timers stay in the
 // readings' time base even when a file of old events is replayed.
+import type { Timer } from '../ports/triggers.js';
+export type { Timer } from '../ports/triggers.js';
 import type { Log } from '../ports/runtime.js';
 import { ButtonLogic, type ButtonAction, type ButtonOptions } from './button.js';
 import { buttonTrigger, type TriggerEvent } from './event.js';
 
-export interface Timer {
-  /** Calls `fn` once after `ms`; returns a function that cancels it. */
-  after(ms: number, fn: () => void): () => void;
-}
 
 export class ButtonDriver {
   readonly logic: ButtonLogic;

@@ -3,16 +3,12 @@
 // text input is checked against IT/MAXLEN and asked again with the reason (docs/protocol.md §1.8); choices are numbered from 1
 // as on the wire, defaults (DR) marked `*` and taken on Enter. The overall MAXDT deadline is the terminal's job:
 // it ends every pending and later read with `timeout`.
+import type { LineResult, LineTerminal } from '../ports/ui.js';
+export type { LineResult, LineTerminal } from '../ports/ui.js';
 import type { UiAnswer, UiRequest } from '../ports/runtime.js';
 import { checkTextInput } from './input.js';
 
-export type LineResult = { line: string } | { end: 'timeout' | 'cancel' };
 
-export interface LineTerminal {
-  write(text: string): void;
-  /** Shows `prompt` and reads one line; `masked` hides what is typed (ET=P). */
-  readLine(prompt: string, masked: boolean): Promise<LineResult>;
-}
 
 function ended(r: { end: 'timeout' | 'cancel' }): UiAnswer {
   return r.end === 'timeout' ? { kind: 'timeout' } : { kind: 'cancelled' };

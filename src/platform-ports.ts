@@ -1,10 +1,10 @@
 // What one runtime supplies for a configuration: the core's runtime ports (src/ports/runtime.ts RuntimePorts) plus the device
 // extras the command line starts. It lives outside src/cli and src/agent so that neither imports the other for it:
 // the agent runs on RuntimePorts alone, the command line builds PlatformPorts through its host.
-import type { SourceFactory } from '../agent/compose.js';
-import type { RunningTriggers } from '../triggers/start.js';
-import type { NotificationConfig, NotificationIntake } from '../notification/index.js';
-import type { Log, RuntimePorts } from './runtime.js';
+import type { SourceFactory } from './agent/compose.js';
+import type { RunningTriggers } from './triggers/start.js';
+import type { NotificationConfig, NotificationIntake } from './notification/index.js';
+import type { Log, RuntimePorts } from './ports/runtime.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
 export interface PlatformPorts extends RuntimePorts {

@@ -1,0 +1,16 @@
+// What FUMO needs from a runtime (OMA-TS-FUMO-V1_0): the package downloader, the staging files, the writer ports the
+// flash writers run on (src/update/writers/), and the size of a block-device slot. The engine, the journal and the
+// writers are the core's (src/fumo/, src/update/).
+
+import type { Downloader, StagingFiles } from './update.js';
+import type { WriterPorts } from './writers.js';
+
+export interface FumoAdapters {
+  downloader: Downloader;
+  files: StagingFiles;
+  /** What the flash writers need from this runtime (files with fsync, a command runner); the writers are the core's. */
+  writerPorts: WriterPorts;
+  makeStagingDir(dir: string): void;
+  /** Size in bytes of a slot (block device or image file), null when it cannot be told. */
+  slotSize?(path: string): Promise<number | null>;
+}
