@@ -1,7 +1,7 @@
 // What the SCOMO MO needs from the platform, on one page (ports local to src/scomo; see src/ports/runtime.ts for the rest).
 // Platform adapters live in platform/node/installer, platform/node/service.ts and platform/node/inventory.ts.
 
-import type { Component } from '../inventory/component.js';
+import type { Component } from './inventory.js';
 
 export type { JsonStore } from './runtime.js';
 
