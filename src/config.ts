@@ -1,7 +1,8 @@
 // The agent's JSON configuration: parsing, validation with errors that name the key, and defaults.
 // The keys server.url/id/clientAuth/serverAuth and stateDir are a stable contract (README.md, Command line); every key is
 // documented in the README's configuration table.
-import type { AuthType } from './dm/auth.js';
+/** The auth types of `clientAuth`/`serverAuth` (docs/protocol.md §3.1); src/dm/auth.ts maps them to SyncML names. */
+export type AuthType = 'none' | 'basic' | 'md5' | 'hmac';
 
 export interface AuthConfig {
   type: AuthType;

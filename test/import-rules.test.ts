@@ -11,15 +11,15 @@ import { buildImportGraph } from './support/import-graph.js';
 const root = path.resolve(__dirname, '..');
 
 const ALLOWED: Record<string, string[]> = {
-  'src/ports': [],
+  'src/ports': ['src/config.ts'],
   'src/utf8.ts': [],
   'src/bytes.ts': ['src/utf8.ts'],
   'src/wbxml': ['src/bytes.ts', 'src/utf8.ts'],
   'src/syncml': ['src/wbxml', 'src/bytes.ts', 'src/utf8.ts'],
   'src/backoff.ts': ['src/ports'],
   'src/log-format.ts': ['src/ports'],
-  'src/dm': ['src/syncml', 'src/bytes.ts', 'src/ports'],
-  'src/config.ts': ['src/dm'],
+  'src/dm': ['src/syncml', 'src/config.ts', 'src/bytes.ts', 'src/ports'],
+  'src/config.ts': [],
   'src/tree': ['src/bytes.ts', 'src/ports'],
   'src/triggers': ['src/bytes.ts', 'src/ports'],
   'src/device': ['src/bytes.ts', 'src/ports'],
@@ -30,10 +30,9 @@ const ALLOWED: Record<string, string[]> = {
   'src/fumo': ['src/update', 'src/bytes.ts', 'src/ports'],
   'src/mo': ['src/tree', 'src/device', 'src/bytes.ts', 'src/ports'],
   'src/notification': ['src/dm', 'src/bytes.ts', 'src/ports'],
-  'src/alerts': ['src/dm'],
+  'src/alerts': ['src/dm', 'src/ports'],
   'src/scomo': ['src/update', 'src/inventory', 'src/tree', 'src/dm', 'src/syncml', 'src/config.ts', 'src/bytes.ts', 'src/ports'],
-  'src/agent': ['src/fumo', 'src/update', 'src/mo', 'src/tree', 'src/device', 'src/ui', 'src/state', 'src/dm', 'src/config.ts', 'src/backoff.ts', 'src/bytes.ts', 'src/ports'],
-  'src/platform-ports.ts': ['src/agent', 'src/notification', 'src/triggers', 'src/ports'],
+  'src/agent': ['src/fumo', 'src/scomo', 'src/update', 'src/mo', 'src/tree', 'src/device', 'src/ui', 'src/state', 'src/dm', 'src/config.ts', 'src/backoff.ts', 'src/bytes.ts', 'src/ports'],
   // The command line composes everything (any part of src/), never a platform.
   'src/cli': ['src/*'],
   // A platform may use the core, never the other platform.

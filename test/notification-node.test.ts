@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hex, utf8Encode } from '../src/bytes.js';
 import type { Log } from '../src/ports/runtime.js';
-import { NotificationIntake, NotificationQueue, type IntakeResult, type ServerCredentials } from '../src/notification/index.js';
+import { NotificationIntake, NotificationQueue, type ServerCredentials } from '../src/notification/index.js';
+import type { NotificationReceipt } from '../src/ports/notification.js';
 import { UdpNotificationListener } from '../platform/node/notify-udp.js';
 import { HttpNotificationEndpoint } from '../platform/node/notify-http.js';
 import { SpoolWatcher } from '../platform/node/notify-spool.js';
@@ -36,7 +37,7 @@ afterEach(async () => {
 
 describe('UDP: WAP push over connectionless WSP', () => {
   async function listen(intake: NotificationIntake) {
-    const results: IntakeResult[] = [];
+    const results: NotificationReceipt[] = [];
     let wake: (() => void) | undefined;
     const l = new UdpNotificationListener({
       port: 0,

@@ -14,7 +14,7 @@ import type { Agent } from '../src/agent/agent.js';
 import type { Alert } from '../src/syncml/model.js';
 import type { Log } from '../src/ports/runtime.js';
 import { NotificationIntake, NotificationQueue, serveNotifications, serverCredentialsFrom, type ServerCredentials } from '../src/notification/index.js';
-import { createNodePlatform } from '../platform/node/platform.js';
+import { createPlatform } from '../platform/node/platform.js';
 import { UdpNotificationListener } from '../platform/node/notify-udp.js';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 
@@ -43,7 +43,7 @@ describe('story D: package 0 by UDP, then a server-initiated session', () => {
       stateDir,
       log: { level: 'error' },
     });
-    const ports = await createNodePlatform(config, { verbose: false, json: false });
+    const ports = await createPlatform(config, { verbose: false, json: false });
     agent = await composeAgent(config, ports, { encoding: 'xml' });
     const a = agent;
     const lines: string[] = [];

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseConfig, ConfigError } from '../src/config.js';
 import { parseScomoConfig } from '../src/scomo/config.js';
-import { createNodeScomoSource } from '../platform/node/installer/scomo-source.js';
+import { nodeScomoPorts } from '../platform/node/installer/scomo-source.js';
+import { scomoSourceFactory } from '../src/agent/platform-sources.js';
+
+const createNodeScomoSource = scomoSourceFactory(async () => nodeScomoPorts());
 import { DurableStore } from '../src/state/index.js';
 import { MemoryStorage } from '../src/state/memory-storage.js';
 import { DmTree } from '../src/tree/dm-tree.js';

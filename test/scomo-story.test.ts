@@ -9,8 +9,11 @@ import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { parseConfig } from '../src/config.js';
 import { composeAgent } from '../src/agent/compose.js';
 import { buildUpdateRequest } from '../src/alerts/update-request.js';
-import { createNodePlatform } from '../platform/node/platform.js';
-import { createNodeScomoSource } from '../platform/node/installer/scomo-source.js';
+import { createPlatform } from '../platform/node/platform.js';
+import { nodeScomoPorts } from '../platform/node/installer/scomo-source.js';
+import { scomoSourceFactory } from '../src/agent/platform-sources.js';
+
+const createNodeScomoSource = scomoSourceFactory(async () => nodeScomoPorts());
 
 const hasDpkg = spawnSync('sh', ['-c', 'command -v dpkg && command -v dpkg-deb'], { stdio: 'ignore' }).status === 0;
 if (!hasDpkg) console.warn('[scomo story C] skipped: dpkg/dpkg-deb not installed');
@@ -51,7 +54,7 @@ describe.skipIf(!hasDpkg)('story C: a user asks about one component; the server 
         allowedHosts: ['127.0.0.1'],
       },
     });
-    const ports = await createNodePlatform(config, { verbose: false, json: false });
+    const ports = await createPlatform(config, { verbose: false, json: false });
     const quiet = { log: () => undefined };
     const agent = await composeAgent(config, { ...ports, log: quiet }, { sources: [createNodeScomoSource] });
 

@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
-import { createNodePlatform } from './platform.js';
+import { createPlatform } from './platform.js';
 
 /** Reads stdin to its end, or stops once more than `limit` bytes came (then at most limit + 1 bytes are kept). */
 async function readStdin(limit = Infinity): Promise<Uint8Array> {
@@ -58,7 +58,7 @@ const host: CliHost = {
   writeStderr(text) {
     process.stderr.write(text);
   },
-  platform: createNodePlatform,
+  platform: createPlatform,
 };
 
 runCli(process.argv.slice(2), host).then(

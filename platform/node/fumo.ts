@@ -1,10 +1,8 @@
-// FUMO on Node: the shared composition (src/agent/fumo-compose.ts) with this runtime's downloader, staging files and
+// FUMO's ports on Node: this runtime's downloader, staging files and
 // writer ports (the writers themselves are the core's, src/update/writers/).
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { ComposeContext } from '../../src/agent/compose.js';
-import { composeFumo } from '../../src/agent/fumo-compose.js';
-import type { FumoSource } from '../../src/agent/fumo-source.js';
+import type { FumoAdapters } from '../../src/ports/fumo.js';
 import { NodeDownloader, NodeStagingFiles } from './download.js';
 import { nodeWriterPorts } from './writer-ports.js';
 
@@ -15,13 +13,13 @@ export async function blockDeviceSize(path: string): Promise<number | null> {
   return Number.isSafeInteger(sectors) && sectors > 0 ? sectors * 512 : null;
 }
 
-export function createNodeFumoSource(ctx: ComposeContext): Promise<FumoSource | null> {
-  const caFile = ctx.config.server.tls.caFile;
-  return composeFumo(ctx, {
+/** FUMO's ports on Node (src/ports/fumo.ts); the core builds FUMO over them (src/agent/platform-sources.ts). */
+export function nodeFumoAdapters(caFile?: string): FumoAdapters {
+  return {
     downloader: new NodeDownloader({ ca: caFile ? readFileSync(caFile) : undefined }),
     files: new NodeStagingFiles(),
     writerPorts: nodeWriterPorts,
     makeStagingDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
     slotSize: blockDeviceSize,
-  });
+  };
 }

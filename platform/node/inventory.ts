@@ -16,7 +16,7 @@ async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
   }
 }
 
-const nodeFiles: InventoryFiles = {
+export const nodeInventoryFiles: InventoryFiles = {
   statKey: (file) => unlessMissing(async () => {
     const st = await fs.stat(file);
     return `${st.mtimeMs}:${st.size}:${st.ino}`;
@@ -27,7 +27,7 @@ const nodeFiles: InventoryFiles = {
 };
 
 /** dpkg and opkg status databases and manifest folders (src/inventory/file-sources.ts) over these reads. */
-export const { dpkgStatusSource, opkgStatusSource, manifestFolderSource } = fileSources(nodeFiles);
+export const { dpkgStatusSource, opkgStatusSource, manifestFolderSource } = fileSources(nodeInventoryFiles);
 
 /** Deletes package files after install / on Delivered Remove. */
 export const nodePackageFiles = {

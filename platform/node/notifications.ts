@@ -1,12 +1,12 @@
 // Node: the notification transports of the `notifications` section (UDP WAP push, HTTP endpoint, spool folder), all
 // feeding one intake (src/notification). The daemon starts them; close() stops them all.
 import type { Log } from '../../src/ports/runtime.js';
-import type { NotificationConfig, NotificationIntake } from '../../src/notification/index.js';
+import type { NotificationListenConfig, NotificationReceiver } from '../../src/ports/notification.js';
 import { UdpNotificationListener } from './notify-udp.js';
 import { HttpNotificationEndpoint } from './notify-http.js';
 import { SpoolWatcher } from './notify-spool.js';
 
-export async function startNodeNotifications(c: NotificationConfig, intake: NotificationIntake, log: Log): Promise<{ close(): Promise<void> }> {
+export async function startNodeNotifications(c: NotificationListenConfig, intake: NotificationReceiver, log: Log): Promise<{ close(): Promise<void> }> {
   const open: Array<{ close(): Promise<void> }> = [];
   try {
     if (c.udp) {

@@ -6,7 +6,7 @@
 // which tells them nothing about the secret but is an oracle for replay attempts (the dedup window limits those).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Log } from '../../src/ports/runtime.js';
-import type { IntakeResult, NotificationIntake } from '../../src/notification/intake.js';
+import type { NotificationReceipt, NotificationReceiver } from '../../src/ports/notification.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';
 import { MIME_SYNCML_NOTIFICATION } from '../../src/notification/wsp.js';
 
@@ -17,7 +17,7 @@ export interface HttpNotificationOptions {
   address?: string;
   /** Default /notification. */
   path?: string;
-  intake: NotificationIntake;
+  intake: NotificationReceiver;
   log: Log;
   /** Request timeout (default 10 s): a notification is a few hundred bytes. */
   timeoutMs?: number;
@@ -26,7 +26,7 @@ export interface HttpNotificationOptions {
 /** How much of a refused body is read and thrown away before the connection is cut. */
 const DRAIN_BYTES = 256 * 1024;
 
-function statusFor(r: IntakeResult): number {
+function statusFor(r: NotificationReceipt): number {
   switch (r.outcome) {
     case 'queued':
       return 202;

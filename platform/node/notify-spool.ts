@@ -3,7 +3,7 @@
 // a handful of files a day, and the same loop runs on QuickJS (platform/quickjs/notify-spool.ts).
 import { promises as fsp } from 'node:fs';
 import type { Log } from '../../src/ports/runtime.js';
-import type { NotificationIntake } from '../../src/notification/intake.js';
+import type { NotificationReceiver } from '../../src/ports/notification.js';
 import { processSpoolOnce, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
 
 export const nodeSpoolFs: SpoolFs = {
@@ -43,7 +43,7 @@ export interface SpoolWatcherOptions {
   dir: string;
   pollMs?: number;
   settleMs?: number;
-  intake: NotificationIntake;
+  intake: NotificationReceiver;
   log: Log;
   onPass?: (results: SpoolFileResult[]) => void;
 }

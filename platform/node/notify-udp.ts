@@ -3,7 +3,7 @@
 // Connectionless push has no answer: what happened is in the log and the intake result.
 import { createSocket, type Socket } from 'node:dgram';
 import type { Log } from '../../src/ports/runtime.js';
-import type { IntakeResult, NotificationIntake } from '../../src/notification/intake.js';
+import type { NotificationReceipt, NotificationReceiver } from '../../src/ports/notification.js';
 import { WAP_PUSH_PORT } from '../../src/notification/wsp.js';
 
 export interface UdpNotificationOptions {
@@ -11,10 +11,10 @@ export interface UdpNotificationOptions {
   port?: number;
   /** Default 0.0.0.0; an address with ':' listens on IPv6. */
   address?: string;
-  intake: NotificationIntake;
+  intake: NotificationReceiver;
   log: Log;
   /** Called after each datagram (tests, metrics). */
-  onResult?: (result: IntakeResult, from: string) => void;
+  onResult?: (result: NotificationReceipt, from: string) => void;
 }
 
 export class UdpNotificationListener {

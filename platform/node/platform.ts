@@ -3,19 +3,19 @@ import { mkdirSync, statSync } from 'node:fs';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createNodeStateLock } from './state-lock.js';
 import type { AgentConfig } from '../../src/config.js';
-import type { PlatformPorts } from '../../src/platform-ports.js';
+import type { PlatformPorts } from '../../src/ports/platform.js';
 import { createNodeTransport } from './transport.js';
 import { createNodeStorage } from './storage.js';
 import { createNodeLog, nodeClock, nodeRandom } from './basics.js';
 import { createNodeDeviceInfoReader } from './device-info.js';
 import { createNodeUi } from './ui-headless.js';
-import { createNodeFumoSource } from './fumo.js';
-import { createNodeScomoSource } from './installer/scomo-source.js';
-import { startNodeTriggers } from './schedule.js';
+import { nodeFumoAdapters } from './fumo.js';
+import { nodeScomoPorts } from './installer/scomo-source.js';
+import { startButton } from './button.js';
 import { startNodeNotifications } from './notifications.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 
-export async function createNodePlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
+export async function createPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
     mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -43,9 +43,10 @@ export async function createNodePlatform(config: AgentConfig, options: { verbose
     log,
     deviceInfo: createNodeDeviceInfoReader(config.device),
     ui: createNodeUi(parseUiConfig(config.ui), log),
-    sources: [createNodeFumoSource, createNodeScomoSource],
+    fumo: async () => nodeFumoAdapters(s.tls.caFile),
+    scomo: async () => nodeScomoPorts(s.tls.caFile),
     startNotifications: startNodeNotifications,
-    startTriggers: (section) => startNodeTriggers(section, storage, log),
+    startButton,
     onStop(fn) {
       process.once('SIGTERM', fn);
       process.once('SIGINT', fn);

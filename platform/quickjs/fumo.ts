@@ -1,9 +1,7 @@
-// FUMO on QuickJS: the shared composition (src/agent/fumo-compose.ts) with curl downloads, staging files hashed by
+// FUMO's ports on QuickJS: curl downloads, staging files hashed by
 // the native module, and the writer ports (the writers themselves are the core's, src/update/writers/: file, uboot-ab
 // over the real fw_setenv, external installers; the same as on Node).
-import type { ComposeContext } from '../../src/agent/compose.js';
-import { composeFumo } from '../../src/agent/fumo-compose.js';
-import type { FumoSource } from '../../src/agent/fumo-source.js';
+import type { FumoAdapters } from '../../src/ports/fumo.js';
 import { QjsDownloader, QjsStagingFiles } from './download.js';
 import { qjsWriterPorts } from './writer-ports.js';
 import { loadSha256 } from './hash.js';
@@ -27,15 +25,16 @@ function blockDeviceSize(path: string): Promise<number | null> {
   }
 }
 
-export async function createQjsFumoSource(ctx: ComposeContext): Promise<FumoSource | null> {
+/** FUMO's ports on QuickJS (src/ports/fumo.ts); the core builds FUMO over them (src/agent/platform-sources.ts). */
+export async function qjsFumoAdapters(caFile?: string): Promise<FumoAdapters> {
   const hash = await loadSha256();
   const dm = await loadDmNative();
   const durability = dm ? nativeDurability(dm) : commandDurability();
-  return composeFumo(ctx, {
-    downloader: new QjsDownloader({ caFile: ctx.config.server.tls.caFile }),
+  return {
+    downloader: new QjsDownloader({ caFile }),
     files: new QjsStagingFiles(hash, durability),
     writerPorts: qjsWriterPorts(hash, durability),
     makeStagingDir: (dir) => mkdirp(dir, 0o700),
     slotSize: blockDeviceSize,
-  });
+  };
 }

@@ -7,7 +7,7 @@ import { fileSources, type InventoryFiles } from '../../src/inventory/file-sourc
 import type { PackageFiles } from '../../src/ports/scomo.js';
 import { isDirectory, listDir, readText, removeFile } from './files.js';
 
-const qjsFiles: InventoryFiles = {
+export const qjsInventoryFiles: InventoryFiles = {
   async statKey(path) {
     const [st, err] = os.stat(path);
     return err !== 0 ? null : `${st.mtime}:${st.size}:${st.ino}`;
@@ -18,7 +18,7 @@ const qjsFiles: InventoryFiles = {
 };
 
 /** dpkg and opkg status databases and manifest folders (src/inventory/file-sources.ts) over these reads. */
-export const { dpkgStatusSource, opkgStatusSource, manifestFolderSource } = fileSources(qjsFiles);
+export const { dpkgStatusSource, opkgStatusSource, manifestFolderSource } = fileSources(qjsInventoryFiles);
 
 export const qjsPackageFiles: PackageFiles = {
   async remove(path: string) {

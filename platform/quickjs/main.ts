@@ -6,7 +6,7 @@ declare const scriptArgs: string[];
 import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { exists, readBytes } from './files.js';
-import { createQjsPlatform } from './platform.js';
+import { createPlatform } from './platform.js';
 import { checkQjsNotifications } from './notify-start.js';
 import { parseNotificationConfig } from '../../src/notification/config.js';
 
@@ -48,7 +48,7 @@ const host: CliHost = {
     std.err.puts(text);
     std.err.flush();
   },
-  platform: createQjsPlatform,
+  platform: createPlatform,
   checkConfig: (config) => checkQjsNotifications(parseNotificationConfig(config.notifications)),
 };
 

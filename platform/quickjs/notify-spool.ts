@@ -3,7 +3,7 @@
 // HTTP notifications end up on QuickJS: socat helpers write them here (notify-socket.ts).
 import * as os from 'os';
 import type { Log } from '../../src/ports/runtime.js';
-import type { NotificationIntake } from '../../src/notification/intake.js';
+import type { NotificationReceiver } from '../../src/ports/notification.js';
 import { processSpoolOnce, viaFromHelperName, type SpoolFileResult, type SpoolFs } from '../../src/notification/spool.js';
 import { check, exists, listDir, mkdirp, readBytes, removeFile, writeText } from './files.js';
 
@@ -47,7 +47,7 @@ export interface QjsSpoolWatcherOptions {
   dir: string;
   pollMs?: number;
   settleMs?: number;
-  intake: NotificationIntake;
+  intake: NotificationReceiver;
   log: Log;
   onPass?: (results: SpoolFileResult[]) => void;
 }

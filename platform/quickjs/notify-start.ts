@@ -3,9 +3,8 @@
 // once a minute, so a crashing socat cannot spin.
 import * as os from 'os';
 import type { Log } from '../../src/ports/runtime.js';
-import type { NotificationConfig } from '../../src/notification/config.js';
+import type { NotificationListenConfig, NotificationReceiver } from '../../src/ports/notification.js';
 import { NotificationConfigError } from '../../src/notification/config.js';
-import type { NotificationIntake } from '../../src/notification/intake.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';
 import { QjsSpoolWatcher } from './notify-spool.js';
 import { SocatRelay } from './notify-socket.js';
@@ -19,13 +18,13 @@ export interface QjsNotifications {
 const RESTART_EVERY_MS = 60_000;
 
 /** The rule QuickJS adds to the `notifications` section; every command checks it at start-up (platform/quickjs/main.ts). */
-export function checkQjsNotifications(config: NotificationConfig): void {
+export function checkQjsNotifications(config: NotificationListenConfig): void {
   if ((config.udp || config.http) && !config.spool) {
     throw new NotificationConfigError('notifications.spool', 'QuickJS receives UDP and HTTP notifications through the spool folder: set notifications.spool.dir');
   }
 }
 
-export async function startQjsNotifications(config: NotificationConfig, intake: NotificationIntake, log: Log): Promise<QjsNotifications> {
+export async function startQjsNotifications(config: NotificationListenConfig, intake: NotificationReceiver, log: Log): Promise<QjsNotifications> {
   checkQjsNotifications(config);
   const relays: SocatRelay[] = [];
   let watcher: QjsSpoolWatcher | undefined;
@@ -38,7 +37,7 @@ export async function startQjsNotifications(config: NotificationConfig, intake: 
   };
   if (!config.spool) return { watcher, relays, close };
   const spool = config.spool;
-  const maxBytes = maxPkg0Bytes({ maxVendorBytes: config.maxVendorBytes }) + 64;
+  const maxBytes = maxPkg0Bytes(intake.limits) + 64;
   try {
     if (config.udp) relays.push(new SocatRelay({ kind: 'udp', ...config.udp, spoolDir: spool.dir, socat: config.quickjs.socat, maxBytes, log }));
     if (config.http) relays.push(new SocatRelay({ kind: 'http', ...config.http, spoolDir: spool.dir, socat: config.quickjs.socat, maxBytes, log }));

@@ -1,6 +1,6 @@
 // QuickJS composition: the adapters of this runtime for one configuration (same option names as on Node).
 import type { AgentConfig } from '../../src/config.js';
-import type { PlatformPorts } from '../../src/platform-ports.js';
+import type { PlatformPorts } from '../../src/ports/platform.js';
 import { CurlTransport } from './transport.js';
 import { QjsStorage } from './storage.js';
 import { QjsClock } from './clock.js';
@@ -10,16 +10,16 @@ import { mkdirp } from './files.js';
 import { createQuickjsDeviceInfoReader } from './device-info.js';
 import { parseUiConfig } from '../../src/ui/index.js';
 import { createQjsUi } from './ui-headless.js';
-import { startQjsTriggers } from './triggers.js';
+import { startQjsButton } from './button.js';
 import { startQjsNotifications } from './notify-start.js';
-import { createQjsFumoSource } from './fumo.js';
-import { createQjsScomoSource } from './installer.js';
+import { qjsFumoAdapters } from './fumo.js';
+import { qjsScomoPorts } from './installer.js';
 import * as os from 'os';
 import * as std from 'std';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createQjsStateLock } from './state-lock.js';
 
-export async function createQjsPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
+export async function createPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
     mkdirp(config.stateDir, 0o700);
   } catch (e) {
@@ -50,9 +50,10 @@ export async function createQjsPlatform(config: AgentConfig, options: { verbose:
     log,
     deviceInfo: createQuickjsDeviceInfoReader(config.device),
     ui: createQjsUi(parseUiConfig(config.ui), log),
-    sources: [createQjsFumoSource, createQjsScomoSource],
+    fumo: () => qjsFumoAdapters(s.tls.caFile),
+    scomo: () => qjsScomoPorts(s.tls.caFile),
     startNotifications: startQjsNotifications,
-    startTriggers: (section) => startQjsTriggers(section, storage, random, log),
+    startButton: startQjsButton,
     onStop(fn) {
       os.signal(os.SIGTERM, fn);
       os.signal(os.SIGINT, fn);

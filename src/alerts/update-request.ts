@@ -4,7 +4,8 @@
 // UpdateUserRequest, Source (when present) MUST be a deployed component. Both: Data always present (X.1.4).
 import type { GenericAlert } from '../dm/generic-alert.js';
 
-export type RequestOrigin = 'device' | 'user';
+export type { RequestOrigin } from '../ports/triggers.js';
+import type { RequestOrigin } from '../ports/triggers.js';
 
 export type UpdateTarget =
   | { kind: 'fumo'; /** `./FUMO/<x>` or absent for any firmware */ node?: string }

@@ -17,6 +17,8 @@ import { composeWith, openPorts } from './open-agent.js';
 import { acquireStateLock } from './state-lock.js';
 import { BusyError } from './errors.js';
 import { isAcknowledgement } from '../dm/report-source.js';
+import { startTriggers, type RunningTriggers } from '../triggers/start.js';
+import { parseTriggersConfig } from '../triggers/config.js';
 import type { Agent } from '../agent/agent.js';
 import type { AuthSettings } from '../agent/agent.js';
 import {
@@ -125,9 +127,15 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       });
     }
 
-    let triggers: Awaited<ReturnType<NonNullable<typeof ports.startTriggers>>> | undefined;
-    if (ports.startTriggers) {
-      triggers = await ports.startTriggers(config.triggers);
+    // The button (when the platform has one) and the schedule, both the core's logic (src/triggers).
+    let triggers: RunningTriggers | undefined = await startTriggers(parseTriggersConfig(config.triggers), {
+      clock: ports.clock,
+      random: ports.random,
+      storage: ports.storage,
+      log: ports.log,
+      startButton: ports.startButton,
+    });
+    {
       const t = triggers;
       closers.push(() => t.stop());
     }

@@ -3,10 +3,11 @@
 // a read-only one never locks and never saves.
 import type { AgentConfig } from '../config.js';
 import type { CommandContext } from './context.js';
-import type { PlatformPorts } from '../platform-ports.js';
+import type { PlatformPorts } from '../ports/platform.js';
 import { composeAgent } from '../agent/compose.js';
 import type { Agent } from '../agent/agent.js';
 import { acquireStateLock } from './state-lock.js';
+import { platformSources } from '../agent/platform-sources.js';
 
 export type StateAccess = 'read' | 'write';
 
@@ -32,5 +33,5 @@ export async function composeWith(
   ports: PlatformPorts,
   options: { xml?: boolean; readOnly?: boolean; onClose?: () => Promise<void> },
 ): Promise<Agent> {
-  return composeAgent(config, ports, { encoding: options.xml ? 'xml' : undefined, sources: ports.sources, readOnly: options.readOnly, onClose: options.onClose });
+  return composeAgent(config, ports, { encoding: options.xml ? 'xml' : undefined, sources: platformSources(ports), readOnly: options.readOnly, onClose: options.onClose });
 }

@@ -3,10 +3,10 @@
 // that arrives as base64 text is decoded first (docs/protocol.md §3.2 "Nonce bytes").
 import { md5 } from '@noble/hashes/legacy';
 import { base64Encode, concatBytes, utf8Encode } from '../bytes.js';
+import type { AuthType } from '../config.js';
+export type { AuthType } from '../config.js';
 
-/** The client-side auth types of the config, and their SyncML Meta/Type and DMAcc AAuthType names (docs/protocol.md §3.1). */
-export type AuthType = 'none' | 'basic' | 'md5' | 'hmac';
-
+/** SyncML Meta/Type and DMAcc AAuthType names of the client-side auth types (docs/protocol.md §3.1). */
 export const AUTH_META_TYPE: Record<Exclude<AuthType, 'none'>, string> = {
   basic: 'syncml:auth-basic',
   md5: 'syncml:auth-md5',

@@ -5,7 +5,8 @@
 import type { EnvelopeLayer } from './envelope.js';
 import type { VerifiedNotification } from './verify.js';
 
-export type NotificationVia = 'udp' | 'http' | 'spool';
+export type { NotificationVia } from '../ports/notification.js';
+import type { NotificationVia } from '../ports/notification.js';
 
 export interface QueuedNotification extends VerifiedNotification {
   via: NotificationVia;

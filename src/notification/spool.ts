@@ -3,11 +3,10 @@
 // done/, refused ones to bad/ with a `<name>.reason.txt` beside them; when the queue is full the file stays and the
 // next pass tries again, so nothing the daemon delivered is lost. The runtime adapters (platform/node/notify-spool.ts,
 // platform/quickjs/notify-spool.ts) supply the file operations and the polling.
-import type { SpoolFs } from '../ports/notification.js';
+import type { NotificationReceipt, NotificationReceiver, SpoolFs } from '../ports/notification.js';
 export type { SpoolFs } from '../ports/notification.js';
 import type { Log } from '../ports/runtime.js';
 import { NotificationError } from './errors.js';
-import type { IntakeResult, NotificationIntake } from './intake.js';
 import type { NotificationVia } from './queue.js';
 
 
@@ -18,7 +17,7 @@ export const MAX_SPOOL_FILE_BYTES = 64 * 1024;
 
 export interface SpoolFileResult {
   name: string;
-  outcome: IntakeResult['outcome'] | 'skipped';
+  outcome: NotificationReceipt['outcome'] | 'skipped';
   /** Where the file went, relative to the spool dir ('done/x', 'bad/x'), or undefined when it stayed. */
   movedTo?: string;
   reason?: string;
@@ -70,7 +69,7 @@ async function prune(fs: SpoolFs, dir: string, keep: number): Promise<number> {
 }
 
 /** One pass over the spool folder, oldest files first. */
-export async function processSpoolOnce(fs: SpoolFs, intake: NotificationIntake, o: SpoolPassOptions): Promise<SpoolFileResult[]> {
+export async function processSpoolOnce(fs: SpoolFs, intake: NotificationReceiver, o: SpoolPassOptions): Promise<SpoolFileResult[]> {
   const entries = (await fs.entries(o.dir)).filter((e) => e.isFile && !ignored(e.name));
   entries.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const results: SpoolFileResult[] = [];
@@ -79,7 +78,7 @@ export async function processSpoolOnce(fs: SpoolFs, intake: NotificationIntake, 
       results.push({ name: e.name, outcome: 'skipped', reason: 'still settling' });
       continue;
     }
-    let result: IntakeResult;
+    let result: NotificationReceipt;
     if (e.size > MAX_SPOOL_FILE_BYTES) {
       const error = new NotificationError('too-large', 'size', `spool file has ${e.size} bytes, the limit is ${MAX_SPOOL_FILE_BYTES}`);
       o.log.log('warn', 'notification dropped', { via: 'spool', from: e.name, field: error.field, code: error.code, reason: error.message });

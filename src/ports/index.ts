@@ -2,6 +2,8 @@
 // A new gateway or runtime implements these interfaces and nothing else; platform/node and platform/quickjs are two
 // complete examples, each a set of thin system-call adapters. docs/architecture.md shows where each one is used.
 //
+//   platform.ts      PlatformPorts (all of the below for one configuration) and CliHost (the command line's I/O):
+//                    the two things a runtime's entry point builds.
 //   runtime.ts       Transport (one HTTP POST per DM message, bounded in bytes and time), Storage (durable files:
 //                    atomic replace with fsync), StateLock, Clock, Random, Log, DeviceInfoReader, UserInterface,
 //                    JsonStore; RuntimePorts bundles what every command needs.
@@ -11,20 +13,19 @@
 //                    writers written once in src/update/writers/ (U-Boot A/B, single file with backup, installers).
 //   commands.ts      CommandRunner: run a program without a shell (fw_setenv, rauc, dpkg, reboot, health check).
 //   fumo.ts          FumoAdapters: the above as FUMO composes them.
-//   scomo.ts         Installer, Activator, PackageDownload, PackageFiles for SCOMO.
+//   scomo.ts         ScomoPorts (runner, inventory files, download, package files) and the Installer shape.
 //   inventory.ts     Component, InventorySource, InventoryFiles (what is installed).
 //   device.ts        DeviceFileAccess (/proc, /sys, os-release under sysRoot).
-//   triggers.ts      Timer for the button logic.
+//   triggers.ts      ButtonStarter (evdev or GPIO button) and Timer for the core's button logic.
 //   ui.ts            LineTerminal for the text UI of DM UI alerts.
-//   notification.ts  SpoolFs for package-0 files dropped in a spool folder.
+//   notification.ts  the package-0 listeners' receiver, and SpoolFs for files dropped in a spool folder.
+// The page imports one thing from the core: the configuration's type (src/config.ts), which PlatformPorts is built for.
 //
 // What the core assumes of every port: calls that can block return a Promise; bytes are Uint8Array; times are
 // milliseconds since the Unix epoch; a failure rejects with an Error whose message names what failed (a port never
 // retries on its own); nothing written is durable before the port's own sync says so. Each file says more.
-//
-// Not on this page yet (issue 17, step left): PlatformPorts and CliHost (src/platform-ports.ts, src/cli/host.ts) still
-// carry the runtime's FUMO/SCOMO source factories, trigger and notification starters, whose types belong to the core.
 
+export type * from './platform.js';
 export type * from './runtime.js';
 export type * from './update.js';
 export type * from './writers.js';

@@ -167,7 +167,7 @@ export interface StateLock {
 
 /**
  * The runtime ports the core itself runs on, as one bundle: what the agent, its session and the report sources built
- * for it use. A porter's `createPlatform(...)` returns these inside PlatformPorts (src/platform-ports.ts), which adds the
+ * for it use. A porter's `createPlatform(...)` returns these inside PlatformPorts (src/ports/platform.ts), which adds the
  * device extras (report sources, triggers, notification transports) the command line starts.
  */
 export interface RuntimePorts {

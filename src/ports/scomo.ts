@@ -1,7 +1,9 @@
 // What the SCOMO MO needs from the platform, on one page (ports local to src/scomo; see src/ports/runtime.ts for the rest).
 // Platform adapters live in platform/node/installer, platform/node/service.ts and platform/node/inventory.ts.
 
-import type { Component } from './inventory.js';
+import type { Component, InventoryFiles } from './inventory.js';
+import type { CommandRunner } from './commands.js';
+import type { Downloader, StagingFiles } from './update.js';
 
 export type { JsonStore } from './runtime.js';
 
@@ -49,4 +51,21 @@ export interface Installer {
 export interface Activator {
   activate(component: Component): Promise<void>;
   deactivate(component: Component): Promise<void>;
+}
+
+/**
+ * What SCOMO needs from a runtime, as system calls only: the installers (dpkg, opkg, a script, the service manager),
+ * the inventory sources and the package download are the core's (src/scomo/compose.ts builds them from the `scomo`
+ * config section over these).
+ */
+export interface ScomoPorts {
+  /** Runs dpkg, opkg, the installer script, systemctl or an init script. */
+  run: CommandRunner;
+  /** Reads the dpkg/opkg status databases and the manifest folder. */
+  inventoryFiles: InventoryFiles;
+  downloader: Downloader;
+  stagingFiles: StagingFiles;
+  packageFiles: PackageFiles;
+  /** Creates a directory and its parents (mode 0700) when missing; throws naming the path when it cannot. */
+  makeDir(dir: string): void;
 }

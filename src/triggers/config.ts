@@ -23,22 +23,12 @@
 //       "timezone": "local"            // "local" or "utc", for the window
 //     }
 //   }
+import type { ButtonConfig } from '../ports/triggers.js';
+export type { ButtonConfig } from '../ports/triggers.js';
 import { TriggerConfigError, parseDuration, parseWindow, type DailyWindow } from './duration.js';
 import type { WordSize } from './evdev.js';
 import { localUtcOffsetMinutes, type ScheduleSpec } from './schedule.js';
 
-export interface ButtonConfig {
-  device?: string;
-  gpio?: string;
-  keyCode?: number;
-  wordSize: WordSize | 'auto';
-  bigEndian: boolean;
-  activeLow: boolean;
-  pollMs: number;
-  debounceMs: number;
-  longPressMs?: number;
-  minIntervalMs: number;
-}
 
 export interface ScheduleConfig {
   every: number;

@@ -5,12 +5,13 @@
 // endian on ARM and x86, big endian on some MIPS routers, so it is a parameter.
 // EV_KEY value: 1 press, 0 release, 2 autorepeat. Every packet of events ends with EV_SYN/SYN_REPORT (0, 0, 0).
 
+import type { WordSize } from '../ports/triggers.js';
+export type { WordSize } from '../ports/triggers.js';
 export const EV_SYN = 0;
 export const EV_KEY = 1;
 /** Highest event type the kernel defines (EV_MAX = 0x1f); anything above means we are reading at the wrong size. */
 const EV_MAX = 0x1f;
 
-export type WordSize = 4 | 8;
 
 export interface InputEvent {
   /** Event time (CLOCK_REALTIME unless the reader changed it), milliseconds. */

@@ -2,16 +2,10 @@
 // (FUMO ...userrequest / SCOMO UpdateUserRequest), a schedule is the device asking (...devicerequest /
 // UpdateDeviceRequest) — docs/design.md, first diagram.
 
-export type TriggerKind = 'button' | 'schedule';
-export type RequestOrigin = 'user' | 'device';
 
-export interface TriggerEvent {
-  kind: TriggerKind;
-  request: RequestOrigin;
-  /** Milliseconds since the Unix epoch when the trigger fired. */
-  at: number;
-}
 
+import type { TriggerEvent } from '../ports/triggers.js';
+export type { RequestOrigin, TriggerEvent, TriggerKind } from '../ports/triggers.js';
 export function buttonTrigger(at: number): TriggerEvent {
   return { kind: 'button', request: 'user', at };
 }

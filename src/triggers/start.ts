@@ -2,6 +2,8 @@
 //   const t = await startTriggers(parseTriggersConfig(config.triggers), deps);
 //   for (;;) { const ev = await t.queue.next(); /* client-initiated session, ev.request 'user' | 'device' */ }
 // Runtime-free: the platform passes its ports and its button reader (platform/node/button.ts, platform/quickjs/button.ts).
+import type { ButtonStarter } from '../ports/triggers.js';
+export type { ButtonStarter } from '../ports/triggers.js';
 import type { Clock, Log, Random, Storage } from '../ports/runtime.js';
 import type { ButtonConfig, TriggersConfig } from './config.js';
 import { scheduleSpec } from './config.js';
@@ -9,9 +11,6 @@ import type { TriggerEvent } from './event.js';
 import { TriggerQueue } from './queue.js';
 import { ScheduleRunner } from './runner.js';
 
-export interface ButtonStarter {
-  (cfg: ButtonConfig, emit: (event: TriggerEvent) => void, log: Log): { done: Promise<void>; stop(): void };
-}
 
 export interface TriggerDeps {
   clock: Clock;

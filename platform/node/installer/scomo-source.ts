@@ -1,36 +1,19 @@
-// SCOMO on Node: the `scomo` config section (src/scomo/config.ts) composed (src/scomo/compose.ts) with this
-// runtime's adapters. Add `createNodeScomoSource` to the `sources` of platform/node/platform.ts next to
-// createNodeFumoSource.
+// SCOMO's ports on Node (src/ports/scomo.ts): the one command runner, the inventory file reads, the package download
+// and files. The core builds the installers, inventory sources and MO over them (src/scomo/compose.ts).
 
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { ComposeContext } from '../../../src/agent/compose.js';
-import { parseScomoConfig } from '../../../src/scomo/config.js';
-import { downloadLimits, parseDownloadConfig } from '../../../src/update/download-config.js';
-import { composeScomo, type ScomoAdapters } from '../../../src/scomo/compose.js';
-import type { ScomoReportSource } from '../../../src/scomo/report-source.js';
+import type { ScomoPorts } from '../../../src/ports/scomo.js';
 import { NodeDownloader, NodeStagingFiles } from '../download.js';
-import { dpkgStatusSource, manifestFolderSource, nodePackageFiles, opkgStatusSource } from '../inventory.js';
-import { ServiceActivator } from '../service.js';
-import { DpkgInstaller, OpkgInstaller, ScriptInstaller } from './index.js';
+import { nodeInventoryFiles, nodePackageFiles } from '../inventory.js';
+import { nodeRunCommand } from '../run-command.js';
 
-export function nodeScomoAdapters(caFile?: string): ScomoAdapters {
+export function nodeScomoPorts(caFile?: string): ScomoPorts {
   return {
-    dpkgSource: (f) => dpkgStatusSource(f),
-    opkgSource: (f) => opkgStatusSource(f),
-    manifestSource: (d) => manifestFolderSource(d),
-    dpkg: (o) => new DpkgInstaller(o),
-    opkg: (o) => new OpkgInstaller(o),
-    script: (o) => new ScriptInstaller(o),
-    service: (o) => new ServiceActivator(o),
+    run: nodeRunCommand,
+    inventoryFiles: nodeInventoryFiles,
     downloader: new NodeDownloader({ ca: caFile ? readFileSync(caFile) : undefined }),
     stagingFiles: new NodeStagingFiles(),
     packageFiles: nodePackageFiles,
-    makeStagingDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
+    makeDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
   };
-}
-
-export async function createNodeScomoSource(ctx: ComposeContext): Promise<ScomoReportSource | null> {
-  const c = parseScomoConfig(ctx.config.scomo, ctx.config.stateDir);
-  if (!c.enabled) return null;
-  return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log, download: downloadLimits(parseDownloadConfig(ctx.config.download)) }, nodeScomoAdapters(ctx.config.server.tls.caFile));
 }
