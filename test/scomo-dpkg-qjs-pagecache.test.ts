@@ -3,13 +3,11 @@
 // the QuickJS dpkg installer of platform/quickjs/installer.ts (its CommandRunner over files.ts exec). QuickJS's
 // `os`/`std` come from test/support/qjs-os-model.ts, whose exec runs dpkg, dpkg-deb and dpkg-query for real, each
 // one cut point: the adapters' TypeScript runs on Node, not on the qjs engine (docs/robustness.md §7).
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { rmSync } from 'node:fs';
+import { vi } from 'vitest';
 import { QJS, useQjsModel } from './support/qjs-os-model.js';
 import { QjsStorage } from '../platform/quickjs/storage.js';
 import { createDpkgInstaller } from '../platform/quickjs/installer.js';
-import { CRASH_CHOICES, useModel } from './support/page-cache.js';
-import { checkOutcome, dpkgStory, haveDpkg, makeFixture, type DpkgRuntime, type Fixture } from './support/scomo-dpkg-pagecache.js';
+import { everyCutSuite, type DpkgRuntime } from './support/scomo-dpkg-pagecache.js';
 
 vi.mock('os', async () => (await import('./support/qjs-os-model.js')).QJS.os);
 vi.mock('std', async () => (await import('./support/qjs-os-model.js')).QJS.std);
@@ -31,33 +29,4 @@ const qjs: DpkgRuntime = {
   onModel: useQjsModel,
 };
 
-let fx: Fixture;
-beforeAll(() => {
-  if (haveDpkg()) fx = makeFixture();
-});
-afterAll(() => {
-  useModel(null);
-  if (fx) rmSync(fx.work, { recursive: true, force: true });
-});
-
-describe.runIf(haveDpkg())('SCOMO with the real dpkg on the page-cache model (QuickJS adapters): every cut point × drop/keep/prefix', () => {
-  it('the package is installed exactly when its one report says 1200; a report never returns after its ack was durable', async () => {
-    const clean = await dpkgStory(fx, null, 'keep', qjs);
-    checkOutcome(clean, 'clean run');
-    expect(clean).toMatchObject({ accepted: true, dpkg: 'ii 2.0', deployed: '2.0' });
-    const total = clean.points.length;
-    const execs = clean.points.filter((p) => p.indexOf('exec:') === 0);
-    expect(execs).toEqual(['exec:dpkg-deb', 'exec:dpkg-query', 'exec:dpkg']);
-    let exercised = 0;
-    for (let n = 1; n <= total + 2; n++) {
-      for (const choice of CRASH_CHOICES) {
-        const o = await dpkgStory(fx, n, choice, qjs);
-        if (o.cut) exercised++;
-        checkOutcome(o, `cut at #${n} (${o.cut}, ${choice})`);
-      }
-    }
-    // eslint-disable-next-line no-console
-    console.log(`SCOMO + real dpkg (QuickJS adapters) on the page-cache model: ${total} cut points (${execs.length} dpkg execs), ${exercised} scenarios with a cut, failures 0`);
-    expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
-  }, 900_000);
-});
+everyCutSuite('QuickJS adapters', qjs);

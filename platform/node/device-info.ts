@@ -3,7 +3,7 @@
 // (sysRoot `/`) systeminformation fills what the files could not give (DMI serial/uuid need root to read, but
 // systeminformation may get them through dmidecode or other means); a fake sysRoot never consults it.
 
-import { execFile } from 'node:child_process';
+import { nodeRunCommand } from './run-command.js';
 import { promises as fs } from 'node:fs';
 import type { DeviceFacts, DeviceInfoReader } from '../../src/ports/runtime.js';
 import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, readBootId, underRoot } from '../../src/device/index.js';
@@ -38,12 +38,13 @@ export function nodeDeviceFileAccess(sysRoot: string, commandTimeoutMs = 5000): 
         return null;
       }
     },
-    runCommand(command) {
-      return new Promise((resolve) => {
-        execFile('/bin/sh', ['-c', command], { timeout: commandTimeoutMs, maxBuffer: 64 * 1024 }, (err, stdout) => {
-          resolve(err ? null : String(stdout));
-        });
-      });
+    async runCommand(command) {
+      try {
+        const r = await nodeRunCommand(['/bin/sh', '-c', command], { timeoutMs: commandTimeoutMs });
+        return r.code === 0 ? r.stdout : null;
+      } catch (e) {
+        return null;
+      }
     },
   };
 }

@@ -10,12 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScomoMo, type Installer, type ScomoReport } from '../../src/scomo/index.js';
 import { DurableStore } from '../../src/state/durable-store.js';
 import type { Storage } from '../../src/ports/runtime.js';
 import { dpkgStatusSource } from '../../platform/node/inventory.js';
-import { PageCache, useModel, type CrashChoice } from './page-cache.js';
+import { CRASH_CHOICES, PageCache, useModel, type CrashChoice } from './page-cache.js';
 
 export const PKG = 'sensor-app';
 const STATE = '/pcm/state';
@@ -197,4 +197,41 @@ export function checkOutcome(o: Outcome, where: string): void {
   }
   // Every accepted job here can succeed: one cut is never enough to give it up (maxStarts 2).
   expect(r.resultCode, `${where}: ${r.detail}`).toBe(1200);
+}
+
+/**
+ * The whole suite for one runtime's adapters: a clean run counts the cut points (state I/O and the three dpkg execs),
+ * then every cut point × drop/keep/prefix is run and checked (checkOutcome). `label` names the adapters.
+ */
+export function everyCutSuite(label: string, rt: DpkgRuntime): void {
+  let fx: Fixture;
+  beforeAll(() => {
+    if (haveDpkg()) fx = makeFixture();
+  });
+  afterAll(() => {
+    useModel(null);
+    if (fx) rmSync(fx.work, { recursive: true, force: true });
+  });
+
+  describe.runIf(haveDpkg())(`SCOMO with the real dpkg on the page-cache model (${label}): every cut point × drop/keep/prefix`, () => {
+    it('the package is installed exactly when its one report says 1200; a report never returns after its ack was durable', async () => {
+      const clean = await dpkgStory(fx, null, 'keep', rt);
+      checkOutcome(clean, 'clean run');
+      expect(clean).toMatchObject({ accepted: true, dpkg: 'ii 2.0', deployed: '2.0' });
+      const total = clean.points.length;
+      const execs = clean.points.filter((p) => p.indexOf('exec:') === 0);
+      expect(execs).toEqual(['exec:dpkg-deb', 'exec:dpkg-query', 'exec:dpkg']);
+      let exercised = 0;
+      for (let n = 1; n <= total + 2; n++) {
+        for (const choice of CRASH_CHOICES) {
+          const o = await dpkgStory(fx, n, choice, rt);
+          if (o.cut) exercised++;
+          checkOutcome(o, `cut at #${n} (${o.cut}, ${choice})`);
+        }
+      }
+      // eslint-disable-next-line no-console
+      console.log(`SCOMO + real dpkg (${label}) on the page-cache model: ${total} cut points (${execs.length} dpkg execs), ${exercised} scenarios with a cut, failures 0`);
+      expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
+    }, 900_000);
+  });
 }
