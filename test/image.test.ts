@@ -42,10 +42,8 @@ function imageSkipReason(arch: Arch): string | null {
   return null;
 }
 
-/** Why story (b) cannot run: the QuickJS composition must hand FUMO to the agent (platform/quickjs/platform.ts). */
+/** Why story (b) cannot run: the U-Boot env tools it flashes through. */
 function fumoSkipReason(): string | null {
-  const platform = readFileSync(path.join(repoRoot, 'platform/quickjs/platform.ts'), 'utf8');
-  if (!/\bsources\s*:/.test(platform)) return 'QuickJS FUMO writer not available (platform/quickjs/platform.ts wires no FUMO source)';
   if (!hasCommand('fw_setenv') || !hasCommand('fw_printenv')) return 'fw_setenv/fw_printenv not installed (libubootenv-tool)';
   return null;
 }
