@@ -6,7 +6,8 @@
 // which tells them nothing about the secret but is an oracle for replay attempts (the dedup window limits those).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Log } from '../../src/ports/runtime.js';
-import type { NotificationReceipt, NotificationReceiver } from '../../src/ports/notification.js';
+import type { NotificationReceiver } from '../../src/ports/notification.js';
+import { httpStatusFor } from '../../src/notification/http-status.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';
 import { MIME_SYNCML_NOTIFICATION } from '../../src/notification/wsp.js';
 
@@ -25,19 +26,6 @@ export interface HttpNotificationOptions {
 
 /** How much of a refused body is read and thrown away before the connection is cut. */
 const DRAIN_BYTES = 256 * 1024;
-
-function statusFor(r: NotificationReceipt): number {
-  switch (r.outcome) {
-    case 'queued':
-      return 202;
-    case 'duplicate':
-      return 200;
-    case 'full':
-      return 503;
-    case 'rejected':
-      return r.error.code === 'bad-digest' || r.error.code === 'unknown-server' ? 403 : 400;
-  }
-}
 
 export class HttpNotificationEndpoint {
   private server: Server | undefined;
@@ -114,7 +102,7 @@ export class HttpNotificationEndpoint {
       const body = Buffer.concat(chunks);
       const from = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
       const r = o.intake.receive(new Uint8Array(body.buffer, body.byteOffset, body.length), 'http', from);
-      const status = statusFor(r);
+      const status = httpStatusFor(r);
       const text = r.outcome === 'rejected' ? r.error.message : r.outcome;
       answer(status, text, status === 503 ? { 'retry-after': '30' } : {});
     });
