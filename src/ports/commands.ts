@@ -2,6 +2,7 @@
 // U-Boot env tools (fw_printenv/fw_setenv), the reboot and health-check commands and the SCOMO installers (dpkg, opkg,
 // script, service managers) need from a runtime. One runner per runtime: Node's child_process, QuickJS's os.exec.
 
+/** How to run one program. */
 export interface CommandOptions {
   /** Added to (not replacing) the agent's own environment. A bare program name is looked up in this PATH when given. */
   env?: Record<string, string>;

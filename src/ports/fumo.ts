@@ -5,6 +5,10 @@
 import type { Downloader, StagingFiles } from './update.js';
 import type { WriterPorts } from './writers.js';
 
+/**
+ * FUMO's ports, handed over by PlatformPorts.fumo(). Durability and errors as their own pages say (update.ts,
+ * writers.ts); makeStagingDir throws naming the path; nothing here is cancelled half-way.
+ */
 export interface FumoAdapters {
   downloader: Downloader;
   files: StagingFiles;

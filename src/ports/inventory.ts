@@ -5,6 +5,7 @@
 /** Deployed/<x>/State: 10 = Inactive, 20 = Active (docs/protocol.md §6.1, int per §9 #17). */
 export type ComponentState = 'active' | 'inactive';
 
+/** One installed component, as every source reports it (the porter maps its package manager onto this). */
 export interface Component {
   /** Deployed/<x>/ID: stable identifier (dpkg/opkg package name, `name:arch` when several architectures are installed). */
   id: string;
@@ -25,6 +26,7 @@ export interface Component {
   architecture?: string;
 }
 
+/** A place components are read from. A failing read throws naming the source; the core reports it per source. */
 export interface InventorySource {
   /** Short name used in problem reports, e.g. `dpkg:/var/lib/dpkg/status`. */
   readonly name: string;

@@ -14,6 +14,7 @@ export interface SpoolFs {
   remove(path: string): Promise<void>;
 }
 
+/** How a package 0 arrived. */
 export type NotificationVia = 'udp' | 'http' | 'spool';
 
 /** Where to listen, from the `notifications` section (README.md, Configuration). */

@@ -30,6 +30,7 @@ export interface HttpRequest {
  */
 export type TransportFailureCode = 'too-large' | 'tls-certificate';
 
+/** The server's answer; any status is an answer (the session decides), only a failed exchange rejects. */
 export interface HttpResponse {
   status: number;
   /** Header names in lower case. */
@@ -63,17 +64,20 @@ export interface Storage {
   list(): Promise<string[]>;
 }
 
+/** Wall-clock time and waiting; sleep is never cancelled (the core re-checks after it). */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
+/** Cryptographically strong random bytes (nonces, session IDs, back-off jitter); throws when none can be had. */
 export interface Random {
   /** Cryptographically strong random bytes (nonces, session ids). */
   bytes(count: number): Uint8Array;
 }
 
+/** Levels of Log, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Structured log. Adapters decide where lines go; secrets are never passed in `fields`. */
@@ -101,6 +105,7 @@ export interface DeviceFacts {
   kernelVersion?: string;
 }
 
+/** Reads the device facts for DevInfo and DevDetail; a fact that cannot be read is reported as unknown, not thrown. */
 export interface DeviceInfoReader {
   read(): Promise<DeviceFacts>;
   /**
@@ -129,6 +134,7 @@ export type UiRequest =
     }
   | { kind: 'single' | 'multiple'; text: string; choices: string[]; defaults: number[]; maxWaitSeconds?: number };
 
+/** What the user answered to one UI alert (or that nobody did). */
 export type UiAnswer =
   | { kind: 'ok' }
   | { kind: 'yes' }
@@ -142,6 +148,7 @@ export type UiAnswer =
   /** User interaction is switched off on this device: Status 406. */
   | { kind: 'unsupported' };
 
+/** Shows a DM UI alert (1100-1104) and returns the answer; a headless device answers by its configured policy. */
 export interface UserInterface {
   ask(request: UiRequest): Promise<UiAnswer>;
 }

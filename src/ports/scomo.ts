@@ -26,6 +26,7 @@ export interface PackageFiles {
   remove(path: string): Promise<void>;
 }
 
+/** One delivery package to install (already downloaded and verified by the core). */
 export interface InstallRequest {
   path: string;
   /** true: leave the component Active (DownloadInstall, Install); false: Inactive (…Inactive operations). */
@@ -36,6 +37,7 @@ export interface InstallRequest {
   installParams?: string;
 }
 
+/** What an install left behind: the IDs of the components it installed or changed. */
 export interface InstallOutcome {
   /** IDs (as the inventory reports them) of the components the package installed; the first is reported. */
   componentIds: string[];

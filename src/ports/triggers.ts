@@ -4,13 +4,16 @@
 
 import type { Log } from './runtime.js';
 
+/** One-shot timers for the button logic; the returned function cancels a timer that has not fired. */
 export interface Timer {
   /** Calls `fn` once after `ms`; returns a function that cancels it. */
   after(ms: number, fn: () => void): () => void;
 }
 
+/** Width in bytes of the time fields of a Linux `struct input_event` (8 on 64-bit, 4 on 32-bit ARM). */
 export type WordSize = 4 | 8;
 
+/** The `triggers.button` section as parsed (README.md, Configuration): which input, and how to debounce it. */
 export interface ButtonConfig {
   device?: string;
   gpio?: string;
@@ -24,9 +27,11 @@ export interface ButtonConfig {
   minIntervalMs: number;
 }
 
+/** What fired; a button is the user asking, the schedule the device. */
 export type TriggerKind = 'button' | 'schedule';
 export type RequestOrigin = 'user' | 'device';
 
+/** "Start a client-initiated session now", as the core's button logic or schedule hands it to the daemon. */
 export interface TriggerEvent {
   kind: TriggerKind;
   request: RequestOrigin;
@@ -34,6 +39,10 @@ export interface TriggerEvent {
   at: number;
 }
 
+/**
+ * Starts reading the configured button (evdev device or GPIO value file) and calls `emit` for each press the core's
+ * ButtonDriver recognises; `stop()` ends reading, `done` settles when it has. A read error is logged and ends `done`.
+ */
 export interface ButtonStarter {
   (cfg: ButtonConfig, emit: (event: TriggerEvent) => void, log: Log): { done: Promise<void>; stop(): void };
 }

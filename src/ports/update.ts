@@ -10,6 +10,7 @@ export interface FetchHead {
   headers: Record<string, string>;
 }
 
+/** One package GET into a staging file. */
 export interface FetchToFileRequest {
   url: string;
   /** Destination file (absolute path in the staging directory). */
@@ -39,6 +40,7 @@ export interface FetchToFileRequest {
   maxTimeMs?: number;
 }
 
+/** What the downloader tells the core while a transfer runs. */
 export interface FetchHooks {
   /** Called once with the status and headers; body bytes are written only after it resolves. Throwing aborts. */
   onResponse(head: FetchHead): Promise<void>;
@@ -46,6 +48,7 @@ export interface FetchHooks {
   onProgress?(fileSize: number): void;
 }
 
+/** How a transfer ended (any HTTP status; only a failed transfer throws TransferError). */
 export interface FetchResult extends FetchHead {
   /** File size after the transfer. */
   fileSize: number;
@@ -95,6 +98,7 @@ export interface ResumePoint {
   prefixSha256: string;
 }
 
+/** What a writer can tell about the slots and a pending commit. */
 export interface FlashStatus {
   /** Slot the running system booted from (A/B writers), if known. */
   bootedSlot?: string;
