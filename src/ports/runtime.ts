@@ -71,7 +71,7 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-/** Cryptographically strong random bytes (nonces, session IDs, back-off jitter); throws when none can be had. */
+/** Randomness for nonces, session IDs and back-off jitter. */
 export interface Random {
   /** Cryptographically strong random bytes (nonces, session ids). */
   bytes(count: number): Uint8Array;

@@ -41,7 +41,7 @@ export interface TriggerEvent {
 
 /**
  * Starts reading the configured button (evdev device or GPIO value file) and calls `emit` for each press the core's
- * ButtonDriver recognises; `stop()` ends reading, `done` settles when it has. A read error is logged and ends `done`.
+ * ButtonDriver recognises; `stop()` ends reading, `done` settles when it has. Read errors are logged, never thrown.
  */
 export interface ButtonStarter {
   (cfg: ButtonConfig, emit: (event: TriggerEvent) => void, log: Log): { done: Promise<void>; stop(): void };
