@@ -4,7 +4,7 @@
 // bootloader is the test's oracle (platform/node/flash/uboot-sim.ts over the real fw_setenv); fake installers are
 // shell scripts on PATH.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { nodeWriterPorts } from '../platform/node/writer-ports.js';
 import { runWriterOps, type OpResult, type WriterOp, type WriterRun } from './support/writer-ops.js';
 import type { WriterConfig } from '../src/update/writers/factory.js';
 import { INSTALLERS } from '../src/update/installers/spec.js';
+import { fakeTools } from './support/fake-installers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = new Uint8Array(randomBytes(50_000));
@@ -191,7 +192,7 @@ for (const rt of RUNTIMES) {
     }, 120_000);
 
     it('command writer, RAUC: hands the .raucb over, waits for the reboot, commits with mark-good only on the installed slot; after a fallback marks it bad', async () => {
-      const t = fakeTools(path.join(work, `${rt}-rauc`));
+      const t = fakeTools(path.join(work, `${rt}-rauc`), { sysupgradeRefuses: true });
       const config: WriterConfig = { type: 'command', installer: 'rauc', spec: INSTALLERS.rauc };
       const staged = path.join(t.dir, 'firmware.raucb');
       writeFileSync(staged, newFw);
@@ -223,7 +224,7 @@ for (const rt of RUNTIMES) {
     }, 120_000);
 
     it('command writer, custom installer: install/bootedSlot/version/commit commands, exit codes mapped', async () => {
-      const t = fakeTools(path.join(work, `${rt}-custom`));
+      const t = fakeTools(path.join(work, `${rt}-custom`), { sysupgradeRefuses: true });
       const base = { name: 'custom', observe: 'facts' as const, stagedName: 'firmware.pkg' };
       const config: WriterConfig = {
         type: 'command',
@@ -267,51 +268,3 @@ for (const rt of RUNTIMES) {
   });
 }
 
-/** Fake installers in `<dir>/bin` (state in `<dir>/fake`, calls appended to calls.log), as in test/update-installers.test.ts. */
-function fakeTools(dir: string) {
-  const bin = path.join(dir, 'bin');
-  const state = path.join(dir, 'fake');
-  mkdirSync(bin, { recursive: true });
-  mkdirSync(state, { recursive: true });
-  const log = path.join(state, 'calls.log');
-  const script = (name: string, body: string) => {
-    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${log}'\n${body}\n`);
-    chmodSync(path.join(bin, name), 0o755);
-  };
-  script(
-    'rauc',
-    `case "$1" in
-  install) case "$2" in *.raucb) [ -f "$2" ] || exit 1; cp "$2" '${state}/installed'; exit 0;; *) echo "rauc: bundle must end in .raucb" >&2; exit 1;; esac;;
-  status) case "$2" in mark-*) exit 0;; *) cat '${state}/rauc-status.json'; exit 0;; esac;;
-esac
-exit 2`,
-  );
-  script('my-flasher', `cp "$1" '${state}/installed'`);
-  script('sysupgrade', 'echo "Image check failed: not for this board" >&2; exit 1');
-  script('my-slot', `cat '${state}/slot'`);
-  script('my-version', `cat '${state}/version'`);
-  script('my-commit', 'exit 0');
-  writeFileSync(log, '');
-  const slot = (name: string, bootname: string, st: string, good: boolean, version?: string) => ({
-    [name]: { class: 'rootfs', device: `/dev/mmcblk0p${bootname === 'A' ? 2 : 3}`, bootname, state: st, parent: null, boot_status: good ? 'good' : 'bad', slot_status: { bundle: { compatible: 'gw-100', version } } },
-  });
-  return {
-    dir,
-    bin,
-    state,
-    mark: (label: string) => writeFileSync(log, readFileSync(log, 'utf8') + `--- ${label}\n`),
-    callsSince(label: string): string[] {
-      const lines = readFileSync(log, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-      return lines.slice(lines.lastIndexOf(`--- ${label}`) + 1);
-    },
-    raucStatus(booted: 'A' | 'B', primary: 'A' | 'B', bVersion?: string) {
-      const doc = {
-        compatible: 'gw-100',
-        booted,
-        boot_primary: primary === 'A' ? 'rootfs.0' : 'rootfs.1',
-        slots: [slot('rootfs.0', 'A', booted === 'A' ? 'booted' : 'inactive', true, '1.0'), slot('rootfs.1', 'B', booted === 'B' ? 'booted' : 'inactive', primary === 'B', bVersion)],
-      };
-      writeFileSync(path.join(state, 'rauc-status.json'), JSON.stringify(doc));
-    },
-  };
-}
