@@ -5,7 +5,7 @@
 // must all work (no exit 1), `status` must show the pending report, `daemon --once` must deliver it exactly as the
 // journal says, and the damaged files must be kept aside as `*.corrupt-<time>`. The same on Node and on host qjs.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { fumoUserStory } from './support/fumo-story.js';
+import { flip, keptAside, truncateHalf } from './support/state-damage.js';
 
 const RUNTIMES: AgentRuntime[] = ['node', 'qjs'];
 const RUN_MS = 30_000;
@@ -133,22 +134,8 @@ async function twoJobsSecondPending(r: Rig): Promise<{ first: Report; pendingRef
   return { first: reports(r)[0], pendingRef: s.pendingReports[0].ref! };
 }
 
-/** Flips one bit in the middle of the document's payload (a bit flip inside the checksum's hex digits could only
- * change a letter's case, which the envelope rightly ignores: the payload would still be intact). */
-function flip(file: string): void {
-  const b = readFileSync(file);
-  const start = b.indexOf('"payload":"') + 11;
-  expect(start).toBeGreaterThan(11);
-  b[start + Math.floor((b.length - start) / 2)] ^= 0x01;
-  writeFileSync(file, b);
-}
-
-function truncateHalf(file: string): void {
-  truncateSync(file, Math.floor(readFileSync(file).length / 2));
-}
-
 function kept(r: Rig, name: string): string[] {
-  return readdirSync(r.state).filter((f) => f.indexOf(`${name}.corrupt-`) === 0 || f.indexOf(`${name}.prev.corrupt-`) === 0);
+  return keptAside(r.state, name);
 }
 
 /** The second job's report is delivered by `daemon --once`, once, with the result the job had. */

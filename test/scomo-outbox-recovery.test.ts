@@ -7,13 +7,14 @@
 // records it, not as a duplicate) with the second job's Correlator, the finished job is not installed again, the
 // damaged files are kept aside, `session` and `request --device` keep working and send nothing more, and a new job
 // afterwards is installed and reported.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { flip, keptAside, snapshot } from './support/state-damage.js';
 
 const RUNTIMES: AgentRuntime[] = ['node', 'qjs'];
 const RUN_MS = 30_000;
@@ -122,27 +123,8 @@ async function secondReportPending(r: Rig): Promise<{ first: Report; ref: string
   return { first: reports(r)[0], ref: s.pendingReports[0].ref! };
 }
 
-/** Flips one bit in the middle of the document's payload (the envelope's checksum then refuses the copy). */
-function flip(file: string): void {
-  const b = readFileSync(file);
-  const start = b.indexOf('"payload":"') + 11;
-  expect(start).toBeGreaterThan(11);
-  b[start + Math.floor((b.length - start) / 2)] ^= 0x01;
-  writeFileSync(file, b);
-}
-
-/** Every file of the state directory with its bytes (the lock file aside), subdirectories by their file names. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (f.name === 'lock') continue;
-    out[f.name] = f.isDirectory() ? `dir: ${Object.keys(snapshot(path.join(dir, f.name))).join(',')}` : readFileSync(path.join(dir, f.name)).toString('base64');
-  }
-  return out;
-}
-
 function kept(r: Rig, name: string): string[] {
-  return readdirSync(r.state).filter((f) => f.indexOf(`${name}.corrupt-`) === 0 || f.indexOf(`${name}.prev.corrupt-`) === 0);
+  return keptAside(r.state, name);
 }
 
 const CASES: Array<{ doc: 'scomo' | 'scomo-reports'; both: boolean }> = [
