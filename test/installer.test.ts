@@ -4,8 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { DpkgInstaller, OpkgInstaller, ScriptInstaller, routeInstallers } from '../platform/node/installer/index.js';
-import { ServiceActivator } from '../platform/node/service.js';
+import { OpkgInstaller, ScriptInstaller, ServiceActivator, nodeDpkgInstaller, routeInstallers } from './support/node-installers.js';
 import { dpkgStatusSource, manifestFolderSource, nodePackageFiles } from '../platform/node/inventory.js';
 import { NodeFileStorage } from '../platform/node/storage.js';
 import { DurableStore } from '../src/state/durable-store.js';
@@ -50,7 +49,7 @@ function scratchRoot(tag: string): string {
 }
 
 function dpkgFor(root: string) {
-  return new DpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true });
+  return nodeDpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true });
 }
 
 describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
@@ -82,7 +81,7 @@ describe.runIf(haveDpkg)('dpkg installer into a scratch root', () => {
         calls.push(`stop ${c.id}`);
       },
     };
-    const dpkg = new DpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true, activator });
+    const dpkg = nodeDpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true, activator });
     expect(await dpkg.install({ path: buildDeb('with-service', '1'), activate: false })).toEqual({ componentIds: ['with-service'] });
     expect(await dpkg.install({ path: buildDeb('plain-lib', '1'), activate: false })).toEqual({ componentIds: ['plain-lib'] });
     expect(await dpkg.install({ path: buildDeb('plain-tool', '1'), activate: true })).toEqual({ componentIds: ['plain-tool'] });

@@ -1,11 +1,11 @@
 // SCOMO with the real dpkg on the page-cache model, Node adapters (issue 16 items 7 and 8): the production SCOMO path
-// (ScomoMo, its journal and outbox in DurableStore over NodeFileStorage on the model, the Node DpkgInstaller of
-// platform/node/installer running the real `dpkg --root` on a scratch root) is cut at every write, create, rename,
+// (ScomoMo, its journal and outbox in DurableStore over NodeFileStorage on the model, the dpkg installer over
+// Node's command runner running the real `dpkg --root` on a scratch root) is cut at every write, create, rename,
 // fsync, directory fsync and dpkg exec × drop/keep/prefix (docs/robustness.md §7). After each cut the agent starts
 // again on what survived and the invariants of test/support/scomo-dpkg-pagecache.ts checkOutcome are checked.
 import { vi } from 'vitest';
 import { NodeFileStorage } from '../platform/node/storage.js';
-import { DpkgInstaller } from '../platform/node/installer/index.js';
+import { nodeDpkgInstaller } from './support/node-installers.js';
 import { everyCutSuite, type DpkgRuntime } from './support/scomo-dpkg-pagecache.js';
 
 vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
@@ -27,7 +27,7 @@ vi.mock('../platform/node/run-command.js', async (orig) => {
 
 const node: DpkgRuntime = {
   storage: (dir) => new NodeFileStorage(dir),
-  installer: (root) => new DpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true }),
+  installer: (root) => nodeDpkgInstaller({ root, forceNotRoot: true, scriptChrootless: true }),
 };
 
 everyCutSuite('Node adapters', node);

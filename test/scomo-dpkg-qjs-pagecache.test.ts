@@ -1,12 +1,12 @@
 // SCOMO with the real dpkg on the page-cache model, QuickJS adapters (issue 16 items 7 and 8): the same scenario and
 // invariants as test/scomo-dpkg-pagecache.test.ts, with QjsStorage under DurableStore (SCOMO journal and outbox) and
-// the QuickJS dpkg installer of platform/quickjs/installer.ts (its CommandRunner over files.ts exec). QuickJS's
+// the dpkg installer of src/scomo/installers over QuickJS's command runner (platform/quickjs/run-command.ts → files.ts exec). QuickJS's
 // `os`/`std` come from test/support/qjs-os-model.ts, whose exec runs dpkg, dpkg-deb and dpkg-query for real, each
 // one cut point: the adapters' TypeScript runs on Node, not on the qjs engine (docs/robustness.md §7).
 import { vi } from 'vitest';
 import { QJS, useQjsModel } from './support/qjs-os-model.js';
 import { QjsStorage } from '../platform/quickjs/storage.js';
-import { createDpkgInstaller } from '../platform/quickjs/installer.js';
+import { createDpkgInstaller } from './support/qjs-installers.js';
 import { everyCutSuite, type DpkgRuntime } from './support/scomo-dpkg-pagecache.js';
 
 vi.mock('os', async () => (await import('./support/qjs-os-model.js')).QJS.os);

@@ -4,7 +4,7 @@
 import * as std from 'std';
 import { ScomoMo, type JsonStore } from '../src/scomo/index.js';
 import { dpkgStatusSource, manifestFolderSource } from '../platform/quickjs/inventory.js';
-import { createDpkgInstaller, createScriptInstaller, createServiceActivator } from '../platform/quickjs/installer.js';
+import { createDpkgInstaller, createScriptInstaller, createServiceActivator } from './support/qjs-installers.js';
 
 declare const scriptArgs: string[];
 

@@ -19,7 +19,7 @@ export function nodeFumoAdapters(caFile?: string): FumoAdapters {
     downloader: new NodeDownloader({ ca: caFile ? readFileSync(caFile) : undefined }),
     files: new NodeStagingFiles(),
     writerPorts: nodeWriterPorts,
-    makeStagingDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
+    makeDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
     slotSize: blockDeviceSize,
   };
 }

@@ -34,7 +34,7 @@ export async function qjsFumoAdapters(caFile?: string): Promise<FumoAdapters> {
     downloader: new QjsDownloader({ caFile }),
     files: new QjsStagingFiles(hash, durability),
     writerPorts: qjsWriterPorts(hash, durability),
-    makeStagingDir: (dir) => mkdirp(dir, 0o700),
+    makeDir: (dir) => mkdirp(dir, 0o700),
     slotSize: blockDeviceSize,
   };
 }

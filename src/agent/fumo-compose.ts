@@ -42,7 +42,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     },
     log,
   });
-  adapters.makeStagingDir(c.stagingDir);
+  adapters.makeDir(c.stagingDir);
   const rebooter: Rebooter = {
     manual: c.reboot.length === 0,
     async reboot() {

@@ -7,14 +7,14 @@ import type { WriterPorts } from './writers.js';
 
 /**
  * FUMO's ports, handed over by PlatformPorts.fumo(). Durability and errors as their own pages say (update.ts,
- * writers.ts); makeStagingDir throws naming the path; nothing here is cancelled half-way.
+ * writers.ts); makeDir throws naming the path; nothing here is cancelled half-way.
  */
 export interface FumoAdapters {
   downloader: Downloader;
   files: StagingFiles;
   /** What the flash writers need from this runtime (files with fsync, a command runner); the writers are the core's. */
   writerPorts: WriterPorts;
-  makeStagingDir(dir: string): void;
+  makeDir(dir: string): void;
   /** Size in bytes of a slot (block device or image file), null when it cannot be told. */
   slotSize?(path: string): Promise<number | null>;
 }

@@ -1,5 +1,6 @@
 // What the SCOMO MO needs from the platform, on one page (ports local to src/scomo; see src/ports/runtime.ts for the rest).
-// Platform adapters live in platform/node/installer, platform/node/service.ts and platform/node/inventory.ts.
+// A runtime supplies ScomoPorts (platform/node/installer/scomo-source.ts, platform/quickjs/installer.ts); the
+// installers (src/scomo/installers) implement Installer and Activator over its command runner.
 
 import type { Component, InventoryFiles } from './inventory.js';
 import type { CommandRunner } from './commands.js';
@@ -43,7 +44,7 @@ export interface InstallOutcome {
   componentIds: string[];
 }
 
-/** Installs and removes packages: dpkg, opkg or a script (platform/node/installer). Throws ScomoError on failure. */
+/** Installs and removes packages: dpkg, opkg or a script (src/scomo/installers). Throws ScomoError on failure. */
 export interface Installer {
   install(request: InstallRequest): Promise<InstallOutcome>;
   remove(component: Component): Promise<void>;

@@ -9,7 +9,7 @@ import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';
 import type { JsonStore } from '../ports/scomo.js';
 import type { Activator, Installer, ScomoPorts } from '../ports/scomo.js';
 import type { ScomoConfigSection } from './config.js';
-import { DpkgInstaller, OpkgInstaller, ScriptInstaller, ServiceActivator } from './installers/index.js';
+import { DpkgInstaller, OpkgInstaller, ScriptInstaller, ServiceActivator, type DpkgOptions } from './installers/index.js';
 import { ScomoMo } from './mo.js';
 import { createPackageDownload } from './download.js';
 import { ScomoReportSource, scomoReportSource } from './report-source.js';
@@ -21,6 +21,13 @@ export interface ScomoComposeContext {
   log: Log;
   /** The `download` section's bounds (src/update/download-config.ts); scomo.maxPackageSize is added here. */
   download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
+}
+
+/** The dpkg installer over a runtime's ports. dpkg only warns when it cannot open its log: a root of its own gets
+ * `<root>/var/log` (unless a log file is named), so it keeps its own log. */
+export function dpkgInstaller(ports: Pick<ScomoPorts, 'run' | 'makeDir'>, options: DpkgOptions = {}): DpkgInstaller {
+  if (options.root && !options.log) ports.makeDir(`${options.root.replace(/\/+$/, '')}/var/log`);
+  return new DpkgInstaller(ports.run, options);
 }
 
 export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a: ScomoPorts): ScomoReportSource | null {
@@ -36,11 +43,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
   // The service manager first: dpkg/opkg use it to leave an InstallInactive package stopped (postinst may start it).
   if (c.service) activator = new ServiceActivator(a.run, { kind: c.service.type, enable: c.service.enable, services: c.service.services });
   const i = c.installer;
-  if (i && i.type === 'dpkg') {
-    // dpkg only warns when it cannot open its log: a root of its own gets `<root>/var/log`, so it keeps its own log.
-    if (i.root) a.makeDir(`${i.root.replace(/\/+$/, '')}/var/log`);
-    installer = new DpkgInstaller(a.run, { root: i.root, purge: i.purge, activator });
-  }
+  if (i && i.type === 'dpkg') installer = dpkgInstaller(a, { root: i.root, purge: i.purge, activator });
   if (i && i.type === 'opkg') installer = new OpkgInstaller(a.run, { offlineRoot: i.root, activator });
   if (i && i.type === 'script') {
     const script = new ScriptInstaller(a.run, { script: i.script, exitCodes: i.exitCodes });
