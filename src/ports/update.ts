@@ -10,15 +10,21 @@ export interface FetchHead {
   headers: Record<string, string>;
 }
 
-/** One package GET into a staging file. */
-export interface FetchToFileRequest {
+/**
+ * How often a long write is made durable (fsync, then a journal checkpoint where the core keeps one): after this many
+ * bytes or this long since the last time, whichever comes first (docs/update-practice.md §10 step 3).
+ */
+export interface SyncCadence {
+  bytes: number;
+  ms: number;
+}
+
+/** What every package GET is told: where to resume, and how long, slow and large it may be. */
+export interface FetchRequest {
   url: string;
-  /** Destination file (absolute path in the staging directory). */
-  file: string;
   /**
-   * Resume offset. When > 0 the adapter sends `Range: bytes=<offset>-` (and `If-Range` when given). On 206 it keeps the
-   * first `offset` bytes of `file` and appends; on 200 it truncates `file` and writes from byte 0; on any other status
-   * it leaves `file` untouched.
+   * Resume offset. When > 0 the adapter sends `Range: bytes=<offset>-` (and `If-Range` when given); a 206 continues
+   * at `offset`, a 200 is the whole object from byte 0 (the caller starts over).
    */
   offset: number;
   /** Strong validator (ETag or Last-Modified) sent as If-Range with the Range. */
@@ -40,12 +46,55 @@ export interface FetchToFileRequest {
   maxTimeMs?: number;
 }
 
+/**
+ * One package GET into a staging file. On 206 the adapter keeps the first `offset` bytes of `file` and appends; on 200
+ * it truncates `file` and writes from byte 0; on any other status it leaves `file` untouched.
+ */
+export interface FetchToFileRequest extends FetchRequest {
+  /** Destination file (absolute path in the staging directory). */
+  file: string;
+  /** fsync cadence of the staged file (the adapter's default when absent); it is always synced before success. */
+  sync?: SyncCadence;
+}
+
 /** What the downloader tells the core while a transfer runs. */
 export interface FetchHooks {
   /** Called once with the status and headers; body bytes are written only after it resolves. Throwing aborts. */
   onResponse(head: FetchHead): Promise<void>;
   /** Current file size as bytes arrive (called at most a few times per second by well-behaved adapters). */
   onProgress?(fileSize: number): void;
+  /**
+   * Every body chunk of a 2xx answer as it goes to the file, in order (the hash while staging: the staged file is
+   * never read again to hash it). Synchronous; the adapter may reuse `bytes` after the call returns.
+   */
+  onBody?(bytes: Uint8Array): void;
+}
+
+/** What the streamed GET tells the core: the head first, then the body chunk by chunk (no file in between). */
+export interface StreamHooks {
+  /** Called once with the status and headers; no body chunk comes before it resolves. Throwing aborts. */
+  onResponse(head: FetchHead): Promise<void>;
+  /**
+   * One body chunk of a 200/206 answer, in order. The adapter reads no further until the returned promise settles
+   * (backpressure: memory stays flat whatever the image size) and may reuse `bytes` afterwards, so the core copies
+   * what must outlive the call. A rejection aborts the transfer and is rethrown by fetch().
+   */
+  onBody(bytes: Uint8Array): Promise<void> | void;
+}
+
+/** How a streamed transfer ended (any HTTP status; only a failed transfer throws TransferError). */
+export interface FetchStreamResult extends FetchHead {
+  /** Body bytes handed to onBody (0 for a status other than 200/206, whose body is never handed on). */
+  received: number;
+}
+
+/** Incremental SHA-256 (FIPS 180-4): node:crypto on Node, dmnative with the CPU's SHA instructions on QuickJS. */
+export interface Sha256Hasher {
+  update(bytes: Uint8Array): void;
+  /** The 32-byte digest; the hasher is not updated afterwards. */
+  digest(): Uint8Array;
+  /** An independent hasher in the same state (the digest of a prefix while hashing goes on). */
+  copy(): Sha256Hasher;
 }
 
 /** How a transfer ended (any HTTP status; only a failed transfer throws TransferError). */
@@ -59,6 +108,12 @@ export interface FetchResult extends FetchHead {
  * HTTP statuses are returned, never thrown. Redirects are not followed (the caller re-checks the URL policy).
  */
 export interface Downloader {
+  /**
+   * A package GET whose body goes to `hooks.onBody` as it arrives (the one-pass install: straight into the inactive
+   * slot). `maxFileSize` bounds `offset` + the body: a chunk that would pass it is not handed on (TransferError
+   * 'too-large').
+   */
+  fetch(request: FetchRequest, hooks: StreamHooks): Promise<FetchStreamResult>;
   fetchToFile(request: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult>;
   /** Small GET into memory (download descriptors); bodies larger than `maxBytes` throw TransferError('too-large'). */
   get(url: string, options: { timeoutMs: number; maxBytes: number; headers?: Record<string, string> }): Promise<FetchResult & { body: Uint8Array }>;
@@ -81,11 +136,15 @@ export interface StagingFiles {
   freeBytes?(file: string): Promise<number>;
 }
 
-/** What the writer is told about the image it is about to receive (already verified). */
+/**
+ * What the writer is told about the image it is about to receive: verified already (from a staged file), or the
+ * claims of an image streamed straight from the network (verified before finish() returns, never after activation).
+ */
 export interface ImageMeta {
+  /** Size of the image; for a streamed image of unknown length, the most it may be (finish() is told the real one). */
   size: number;
-  /** Lower-case hex SHA-256 of the image; the writer re-hashes the slot after writing and compares. */
-  sha256: string;
+  /** Lower-case hex SHA-256 of the image, when known before the write; the writer re-hashes the slot after writing. */
+  sha256?: string;
   version?: string;
   /** The verified staged file, for writers that hand a whole file to an external installer. */
   stagedFile?: string;
@@ -94,8 +153,19 @@ export interface ImageMeta {
 /** Where an interrupted slot write may continue: the first `offset` bytes were written and synced before. */
 export interface ResumePoint {
   offset: number;
-  /** SHA-256 (hex) of the first `offset` bytes of the verified image; the writer re-hashes its slot prefix. */
+  /** SHA-256 (hex) of the first `offset` bytes of the image; the writer re-hashes its slot prefix. */
   prefixSha256: string;
+  /**
+   * A fresh hasher the writer feeds the slot prefix into while it re-hashes it: the streamed install goes on hashing
+   * from there (a hash state cannot be saved on Node, so the prefix is read once more, only on resume).
+   */
+  hasher?: Sha256Hasher;
+}
+
+/** The image a streamed write turned out to be: its size and hash as received (and checked against the claims). */
+export interface WrittenImage {
+  size: number;
+  sha256: string;
 }
 
 /** What a writer can tell about the slots and a pending commit. */
@@ -165,12 +235,23 @@ export interface StreamingWriter extends FlashWriterBase {
   /**
    * Opens the target (marking it bad first where that applies). With `resume`, a writer that can re-hash the slot
    * prefix continues after it when it matches; returns the offset writing continues from (0 or nothing = start).
+   * Calling it again starts the write over (a 200 answer to a resumed GET).
    */
   begin(meta: ImageMeta, resume?: ResumePoint): Promise<number | void>;
+  /** Writes `bytes` at the current position; the writer does not keep `bytes` after the promise settles. */
   writeChunk(bytes: Uint8Array): Promise<void>;
   /** Optional: make every byte written so far durable (fsync), so the engine can journal an install checkpoint. */
   sync?(): Promise<void>;
-  finish(): Promise<void>;
+  /**
+   * fsync, drop the target's pages from the cache and hash it as the medium holds it; UpdateError(410) when that is
+   * not `image` (or meta.sha256 without `image`). The target stays unbootable until activate().
+   */
+  finish(image?: WrittenImage): Promise<void>;
+  /**
+   * Optional: the target still holds `image`, read back from the medium, and has not been activated (a package a
+   * FUMO Download streamed into the slot, before Exec Update activates it).
+   */
+  holds?(image: WrittenImage): Promise<boolean>;
 }
 
 /**

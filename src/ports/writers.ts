@@ -19,6 +19,8 @@ import type { CommandRunner } from './commands.js';
 export interface WriterFile {
   /** Writes all of `bytes` at `offset` (a short write is retried by the port until done or failed). */
   pwrite(bytes: Uint8Array, offset: number): Promise<void>;
+  /** Reads up to `into.length` bytes at `offset` into `into`; returns how many (0 at the end). */
+  pread(into: Uint8Array, offset: number): Promise<number>;
   /** fsync(2): the bytes written so far (and the size) are durable when it resolves. */
   sync(): Promise<void>;
   /** Current size, and whether this is a plain file (a block device cannot be truncated). */
@@ -43,8 +45,13 @@ export interface WriterFs {
   syncDir(dir: string): Promise<void>;
   /** The whole text of a small file (e.g. /proc/cmdline), or null when it does not exist. */
   readText(path: string): Promise<string | null>;
-  /** SHA-256 of `length` bytes of `path` from `offset`; rejects when the file is shorter. Flat memory (chunked). */
-  sha256(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * SHA-256 of `length` bytes of `path` from `offset`; rejects when the file is shorter. Flat memory (chunked). With
+   * `fromMedium` the bytes come from the device, not the page cache (posix_fadvise(POSIX_FADV_DONTNEED) after the
+   * writer's fsync, or O_DIRECT reads): a read-back that proves what the medium holds (docs/update-practice.md §10
+   * step 4). A file system without a medium (tmpfs) is read as it is.
+   */
+  sha256(path: string, offset: number, length: number, options?: { fromMedium?: boolean }): Promise<Uint8Array>;
 }
 
 /** Everything the writer factory needs from a runtime. */
