@@ -13,8 +13,11 @@ import { parseScomoConfig } from '../src/scomo/config.js';
 import { fumoResultFor } from '../src/fumo/result-codes.js';
 
 describe('download config', () => {
-  it('has documented defaults: 100 B/s over 120 s, 7 retries, 6 h', () => {
-    expect(parseDownloadConfig({})).toEqual({ lowSpeedBytesPerSec: 100, lowSpeedSeconds: 120, retries: 7, deadlineSeconds: 21600 });
+  it('has documented defaults: 100 B/s over 120 s, 7 retries, 6 h, sync every 32 MiB or 2 s', () => {
+    expect(parseDownloadConfig({})).toEqual({ lowSpeedBytesPerSec: 100, lowSpeedSeconds: 120, retries: 7, deadlineSeconds: 21600, syncEveryMiB: 32, syncEverySeconds: 2 });
+    expect(downloadLimits(DOWNLOAD_DEFAULTS).sync).toEqual({ bytes: 32 << 20, ms: 2000 });
+    expect(downloadLimits(parseDownloadConfig({ syncEveryMiB: 4, syncEverySeconds: 0 })).sync).toEqual({ bytes: 4 << 20, ms: Number.MAX_SAFE_INTEGER });
+    expect(() => parseDownloadConfig({ syncEveryMiB: 0 })).toThrow(/download\.syncEveryMiB.*between 1 and 4096/);
     expect(downloadLimits(DOWNLOAD_DEFAULTS)).toMatchObject({
       lowSpeed: { bytesPerSecond: 100, windowMs: 120_000 },
       idleTimeoutMs: 120_000,

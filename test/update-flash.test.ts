@@ -115,11 +115,11 @@ describe('uboot-ab writer with the real fw_setenv', () => {
     expect((await r.env.read()).dm_B_ok).toBe('0');
   });
 
-  it('a read-back mismatch fails with 410 and leaves the old slot primary', async () => {
+  it('a read-back mismatch fails with 402 (corrupted package) and leaves the old slot primary', async () => {
     const w = r.writer();
     await w.begin({ size: newImg.length, sha256: sha(oldImg) });
     await w.writeChunk(newImg);
-    expect(await codeOf(w.finish())).toBe(410);
+    expect(await codeOf(w.finish())).toBe(402);
     expect((await r.env.read()).dm_slot).toBe('A');
     expect((await simulateBoot(r.env, r.cmdline)).slot).toBe('A');
     expect(sha(readFileSync(r.slots.A))).toBe(sha(oldImg));
@@ -170,14 +170,14 @@ describe('file writer', () => {
     expect(sha(readFileSync(target))).toBe(sha(v2));
   });
 
-  it('refuses more bytes than announced and a wrong read-back hash (410)', async () => {
+  it('refuses more bytes than announced (410) and a wrong read-back hash (402)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dm-fw-'));
     const w = new FileWriter(path.join(dir, 'fw.bin'));
     await w.begin({ size: 3, sha256: sha(new Uint8Array([1, 2, 3])) });
     expect(await codeOf(w.writeChunk(new Uint8Array(4)))).toBe(410);
     await w.begin({ size: 3, sha256: sha(new Uint8Array([1, 2, 3])) });
     await w.writeChunk(new Uint8Array([1, 2, 4]));
-    expect(await codeOf(w.finish())).toBe(410);
+    expect(await codeOf(w.finish())).toBe(402);
   });
 });
 

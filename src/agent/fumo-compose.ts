@@ -76,6 +76,8 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     store: ctx.store,
     downloader: adapters.downloader,
     files: adapters.files,
+    // The one-pass install for writers that take a stream; hashing while staging for the others (src/fumo/steps.ts).
+    sha256: () => adapters.sha256(),
     writer,
     clock: ctx.ports.clock,
     random: ctx.ports.random,

@@ -15,8 +15,9 @@ import { FumoResult, isSuccessResult } from './result-codes.js';
 import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation } from './state.js';
 import type { ExecRequest, FumoDocument, JobRecord, StepName } from './journal.js';
 import { PendingReport, ReportBook, Serial } from './reports.js';
-import { STEPS, StepContext, StepOutcome, failure, rebootSince } from './steps.js';
-import type { Downloader, FlashWriter, HealthCheck, Rebooter, StagingFiles } from '../ports/update.js';
+import { STEPS, StepContext, StepOutcome, failure, finalStateOf, rebootSince } from './steps.js';
+import type { Downloader, FlashWriter, HealthCheck, Rebooter, Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
+import { DEFAULT_SYNC } from '../update/stream.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import type { VerificationPolicy } from '../update/verify.js';
 import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';
@@ -43,8 +44,15 @@ export interface FumoEngineOptions {
   keepPackage?: boolean;
   /** Bytes per writer chunk (default 1 MiB). */
   chunkSize?: number;
-  /** Journal an install checkpoint every this many bytes (default 8 MiB; 0 = never). */
+  /** Journal an install checkpoint every this many bytes (default: sync.bytes; 0 = never). */
   checkpointBytes?: number;
+  /** fsync + checkpoint cadence of the streamed install and the staged download (default 32 MiB or 2 s). */
+  sync?: SyncCadence;
+  /**
+   * A fresh SHA-256 hasher (FumoAdapters.sha256): with it a streaming writer gets the package in one pass, and a
+   * staged package is hashed while it is staged. Without it the package is staged, then hashed (tests, old ports).
+   */
+  sha256?: () => Sha256Hasher;
   /** Hard cap on persisted steps per job (default 64). */
   maxTransitions?: number;
   /** The kernel's boot id, read through the device port (null when unreadable); absent = reboots judged by slot only. */
@@ -227,6 +235,10 @@ export class FumoEngine {
     return this.running;
   }
 
+  private sync(): SyncCadence {
+    return this.o.sync || (this.o.download && this.o.download.sync) || DEFAULT_SYNC;
+  }
+
   private emit(e: FumoEvent): void {
     if (this.o.onEvent) this.o.onEvent(e);
   }
@@ -249,7 +261,10 @@ export class FumoEngine {
       keepPackage: this.o.keepPackage === true,
       storedPackage: this.doc.package,
       onProgress: (received, total) => job && this.emit({ type: 'progress', jobId: job.id, received, total }),
-      checkpointBytes: this.o.checkpointBytes === undefined ? 8 << 20 : this.o.checkpointBytes,
+      checkpointBytes: this.o.checkpointBytes === undefined ? this.sync().bytes : this.o.checkpointBytes,
+      hasher: this.o.sha256,
+      sync: this.sync(),
+      streamCap: this.o.download && this.o.download.maxSize !== undefined ? this.o.download.maxSize : undefined,
       checkpoint: async (patch) => {
         if (this.doc.job) await this.persist({ job: Object.assign({}, this.doc.job, patch) });
       },
@@ -339,7 +354,7 @@ export class FumoEngine {
           job.result.finalState === FumoState.DownloadComplete ||
           job.result.finalState === FumoState.UpdateFailedHaveData ||
           job.result.finalState === FumoState.UpdateSuccessfulHaveData;
-        patch.package = keep && job.verified ? job.verified : null;
+        patch.package = keep && job.verified && finalStateOf(job) === job.result.finalState ? job.verified : null;
       }
       await this.persist(patch);
       this.emit({ type: 'step', jobId: nextJob.id, step: nextJob.step, state: out.state });

@@ -4,6 +4,7 @@
 
 import type { JsonStore } from '../ports/runtime.js';
 import type { FumoOperation } from './state.js';
+import type { StreamCheckpoint } from '../update/stream.js';
 
 /** In-memory JsonStore (tests, and devices that accept losing jobs at reboot). */
 export class MemoryJournalStore implements JsonStore {
@@ -20,6 +21,7 @@ export class MemoryJournalStore implements JsonStore {
 /** Named steps of a job; each has one handler in steps.ts and an explicit next step. */
 export type StepName =
   | 'Resolve' // check the PkgURL policy and the package claims (signature, hardware, version) before any transfer
+  | 'Stream' // one pass: resumable GET straight into the writer's target while hashing, verified and read back (streaming writers)
   | 'Download' // resumable GET into the staging file; a descriptor found there is parsed and followed
   | 'Verify' // SHA-256 and size of the staged file against the claims
   | 'Install' // stream the verified file into the flash writer (begin / writeChunk / finish with read-back)
@@ -60,6 +62,11 @@ export interface VerifiedInfo {
   sha256: string;
   size: number;
   version?: string;
+  /**
+   * The package is in the writer's target (streamed there, read back, not activated), not in the staging file: an
+   * Exec Update checks the target still holds it (StreamingWriter.holds) and activates it.
+   */
+  inTarget?: boolean;
 }
 
 export interface JobRecord {
@@ -80,6 +87,8 @@ export interface JobRecord {
   bootId?: string;
   /** Install checkpoint: bytes of the image written and synced into the target (resume point after a power cut). */
   installed?: number;
+  /** Streamed-install checkpoint: bytes synced into the target, the validator and the prefix hash (Range resume). */
+  stream?: StreamCheckpoint;
   /** Set once the outcome is known. */
   result?: { code: number; message: string; finalState: number; rebootAfterReport?: boolean };
   /** Install-notify status to POST in the Report step (descriptor downloads only). */

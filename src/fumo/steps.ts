@@ -6,12 +6,13 @@ import type { Clock, Log, Random } from '../ports/runtime.js';
 import { FumoResult, FUMO_RESULT_FOR, fumoResultFor, isSuccessResult } from './result-codes.js';
 import { FumoState } from './state.js';
 import type { JobRecord, StepName, VerifiedInfo } from './journal.js';
-import type { BootExpectation, Downloader, FlashWriter, HealthCheck, StagingFiles } from '../ports/update.js';
+import type { BootExpectation, Downloader, FetchHead, FlashStatus, FlashWriter, HealthCheck, Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
 import { UpdateError } from '../update/errors.js';
-import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable } from '../update/download.js';
+import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable, stagedSha256 } from '../update/download.js';
+import { streamToWriter } from '../update/stream.js';
 import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor.js';
 import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy.js';
-import { PackageClaims, VerificationPolicy, checkClaims, verifyDigest } from '../update/verify.js';
+import { PackageClaims, VerificationPolicy, checkClaims, expectedSha256, verifyDigest } from '../update/verify.js';
 import { InstallNotify, installNotifyBody, notifyCodeForResult } from '../update/install-notify.js';
 import { hex, utf8Encode } from '../bytes.js';
 import { compareVersions } from '../update/manifest.js';
@@ -34,8 +35,17 @@ export interface StepContext {
   /** A package already verified by an earlier Download job (for Exec Update). */
   storedPackage: VerifiedInfo | null;
   onProgress?(received: number, total?: number): void;
-  /** Journal an install checkpoint every this many bytes (0 = never; default in the engine: 8 MiB). */
+  /** Journal an install checkpoint every this many bytes (0 = never; default in the engine: sync.bytes). */
   checkpointBytes: number;
+  /**
+   * A fresh SHA-256 hasher. With it, a writer that takes a stream (uboot-ab, file) gets the package straight from
+   * the network in one pass (the Stream step); without it, the package is staged first (Download, Verify, Install).
+   */
+  hasher?: () => Sha256Hasher;
+  /** How often a streamed write is fsynced and checkpointed: bytes or time, whichever first (download.syncEvery*). */
+  sync: SyncCadence;
+  /** Most bytes a streamed image of unknown size may have (package cap or slot size). */
+  streamCap?: number;
   /** Persists `patch` into the current job without moving to another step. */
   checkpoint(patch: Partial<JobRecord>): Promise<void>;
   /** The kernel's boot id (`/proc/sys/kernel/random/boot_id` under device.sysRoot); null when it cannot be read. */
@@ -176,6 +186,71 @@ async function runsTrialImage(ctx: StepContext, job: JobRecord): Promise<boolean
   return (await ctx.writer.status()).bootedSlot === job.expectSlot;
 }
 
+/** The one-pass install applies: the writer takes a stream and the runtime hashes (src/ports/update.ts). */
+function streams(ctx: StepContext): boolean {
+  return !('installFile' in ctx.writer) && ctx.hasher !== undefined;
+}
+
+/**
+ * PkgURL named an OMA DL download descriptor (docs/protocol.md §5.1, OMA-DL-V1_0): the package to fetch is its
+ * objectURI, with the descriptor's size, install-notify URI and claims — checked here before any request for it.
+ */
+function followDescriptor(ctx: StepContext, job: JobRecord, url: string, body: Uint8Array): NonNullable<JobRecord['pkg']> {
+  const dd = parseDescriptor(body);
+  const objectUrl = resolveUrl(url, dd.objectUri);
+  const followed: NonNullable<JobRecord['pkg']> = { url: objectUrl, size: dd.size, viaDescriptor: true };
+  if (dd.installNotifyUri) followed.installNotifyUri = resolveUrl(url, dd.installNotifyUri);
+  if (dd.params.sha256) followed.sha256 = dd.params.sha256;
+  if (dd.params.manifest) followed.manifest = dd.params.manifest;
+  if (dd.params.signature) followed.signature = dd.params.signature;
+  try {
+    checkPackageUrl(objectUrl, ctx.policy);
+    checkClaims(claimsOf(next(job, job.step, { pkg: followed })), Object.assign({}, ctx.verification, { requireHash: false }));
+  } catch (e) {
+    if (e instanceof UpdateError && e.notifyCode === undefined)
+      throw new UpdateError(e.kind, e.message, e.kind === 'bad-url' ? InstallNotify.InvalidDescriptor : InstallNotify.NonAcceptableContent, e.configuredResult);
+    throw e;
+  }
+  return followed;
+}
+
+/**
+ * The image is in the target and read back: what the journal must know before the switch (the target slot, what
+ * ran before, the boot id), then Activate.
+ */
+async function written(ctx: StepContext, job: JobRecord, before: FlashStatus): Promise<StepOutcome> {
+  const patch: Partial<JobRecord> = { installed: undefined };
+  if (before.targetSlot !== undefined) patch.expectSlot = before.targetSlot;
+  if (ctx.writer.checkBoot) {
+    // Journaled: after the reboot, "still the slot/version we started from" tells a pending reboot from a new image.
+    const from: NonNullable<JobRecord['from']> = {};
+    if (before.bootedSlot !== undefined) from.slot = before.bootedSlot;
+    if (before.runningVersion !== undefined) from.version = before.runningVersion;
+    patch.from = from;
+  }
+  if (ctx.writer.needsReboot) {
+    // The boot the switch is made in, journaled with Activate at no extra write: a later boot id proves a reboot
+    // even where the booted slot cannot (bootedSlot "env" reads the slot the env names, switched or not).
+    const id = await ctx.bootId();
+    if (id !== null) patch.bootId = id;
+  }
+  return { job: next(job, 'Activate', patch), state: FumoState.UpdateProgressing };
+}
+
+/**
+ * The FUMO State a job ends in. A package that lived in the writer's target is not kept once an update was tried
+ * with it (the target then runs, or was rolled back and marked bad): no "have data" state (OMA-TS-DM_FUMO-V1_0 States).
+ */
+export function finalStateOf(job: JobRecord): number | undefined {
+  const r = job.result;
+  if (!r) return undefined;
+  if (job.verified && job.verified.inTarget) {
+    if (r.finalState === FumoState.UpdateFailedHaveData) return FumoState.UpdateFailedNoData;
+    if (r.finalState === FumoState.UpdateSuccessfulHaveData) return FumoState.UpdateSuccessfulNoData;
+  }
+  return r.finalState;
+}
+
 export type StepHandler = (ctx: StepContext, job: JobRecord) => Promise<StepOutcome>;
 
 export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
@@ -193,7 +268,86 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       if (same) return same;
     }
     const pkg = job.pkg || { url };
-    return { job: next(job, 'Download', { pkg }), state: FumoState.DownloadProgressing };
+    return { job: next(job, streams(ctx) ? 'Stream' : 'Download', { pkg }), state: FumoState.DownloadProgressing };
+  },
+
+  async Stream(ctx, job) {
+    const w = ctx.writer;
+    if ('installFile' in w || !ctx.hasher) return { job: next(job, 'Download'), state: FumoState.DownloadProgressing };
+    const pkg = job.pkg || { url: job.request.pkgUrl || '' };
+    const claims = claimsOf(job);
+    const manifest = checkClaims(claims, Object.assign({}, ctx.verification, { requireHash: false }));
+    if (pkg.viaDescriptor && job.operation === 'DownloadAndUpdate') {
+      // A version first learnt from the descriptor's manifest: the same image again is not flashed (nor fetched).
+      const same = await reinstallOutcome(ctx, job, packageVersion(job, manifest && manifest.version));
+      if (same) return same;
+    }
+    const wantSha = expectedSha256(claims, manifest);
+    const before = await w.status();
+    const hasher = ctx.hasher;
+    const out = await streamToWriter(ctx.downloader, ctx.clock, Object.assign(
+      {
+        url: pkg.url,
+        policy: ctx.policy,
+        clock: ctx.clock,
+        random: ctx.random,
+        writer: w,
+        hasher,
+        meta: { sha256: wantSha, version: manifest ? manifest.version : undefined },
+        cap: ctx.streamCap !== undefined ? ctx.streamCap : Number.MAX_SAFE_INTEGER,
+        sync: ctx.sync,
+        resume: job.stream,
+        checkpoint: (c: NonNullable<JobRecord['stream']>) => ctx.checkpoint({ stream: c }),
+        classify: (head: FetchHead): 'image' | number => {
+          const ct = head.headers['content-type'];
+          if (!pkg.viaDescriptor && looksLikeDescriptor(ct, pkg.url)) {
+            const len = head.headers['content-length'];
+            // Only a small answer is taken for a descriptor; a `.dd` URL serving a large object is the object.
+            if (looksLikeDescriptor(ct, '') || (len !== undefined && Number(len) <= MAX_DESCRIPTOR_BYTES)) return MAX_DESCRIPTOR_BYTES;
+          }
+          // Nothing may be written before the hash it will be checked against is known (docs/protocol.md §5.4, 404).
+          if (wantSha === undefined && ctx.verification.requireHash !== false)
+            throw new UpdateError('bad-signature', 'no SHA-256 is known for the package (descriptor, Ext or manifest)');
+          return 'image';
+        },
+        onProgress: (received: number, total?: number) => ctx.onProgress && ctx.onProgress(received, total),
+      },
+      pkg.size !== undefined ? { expectedSize: pkg.size } : {},
+      ctx.download || {},
+    ));
+    if (out.kind === 'collected') {
+      const followed = followDescriptor(ctx, job, pkg.url, out.body);
+      return { job: next(job, 'Stream', { pkg: followed, stream: undefined }), state: FumoState.DownloadProgressing };
+    }
+    if (pkg.viaDescriptor && looksLikeDescriptor(out.contentType, ''))
+      throw new DescriptorError(InstallNotify.InvalidDescriptor, 'descriptor points at another descriptor');
+    // The full check (signature required, a hash known) and the digest, before the read-back and long before the
+    // switch: a mismatch leaves the target as begin() left it, marked unbootable (402).
+    const full = checkClaims(claims, ctx.verification);
+    let verified;
+    try {
+      verified = verifyDigest(out.sha256, out.size, claims, full);
+    } catch (e) {
+      if (e instanceof UpdateError) throw new UpdateError(e.kind, e.message, InstallNotify.AttributeMismatch, e.configuredResult);
+      throw e;
+    }
+    await w.finish({ size: verified.size, sha256: verified.sha256 }); // fsync, read back from the medium (402)
+    const info: VerifiedInfo = { sha256: verified.sha256, size: verified.size, inTarget: true };
+    if (verified.version !== undefined) info.version = verified.version;
+    const notify = pkg.installNotifyUri ? InstallNotify.Success : undefined;
+    if (job.operation === 'Download') {
+      return {
+        job: next(job, 'Report', {
+          pkg,
+          verified: info,
+          notify,
+          stream: undefined,
+          result: { code: FumoResult.Successful, message: 'downloaded into the update slot and verified', finalState: FumoState.DownloadComplete },
+        }),
+        state: FumoState.DownloadComplete,
+      };
+    }
+    return written(ctx, next(job, 'Stream', { pkg, verified: info, notify, stream: undefined }), before);
   },
 
   async Download(ctx, job) {
@@ -211,6 +365,8 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
           clock: ctx.clock,
           random: ctx.random,
           onProgress: (p: { received: number; total?: number }) => ctx.onProgress && ctx.onProgress(p.received, p.total),
+          hasher: ctx.hasher,
+          sync: ctx.sync,
         },
         pkg.size !== undefined ? { expectedSize: pkg.size } : {},
         ctx.download || {},
@@ -218,22 +374,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     );
     if (!pkg.viaDescriptor && looksLikeDescriptor(outcome.contentType, pkg.url) && outcome.size <= MAX_DESCRIPTOR_BYTES) {
       // PkgURL named an OMA DL descriptor (docs/protocol.md §5.1): follow its objectURI with its size and claims.
-      const dd = parseDescriptor(await ctx.files.read(ctx.stagingFile, 0, outcome.size));
-      const objectUrl = resolveUrl(pkg.url, dd.objectUri);
-      const followed: JobRecord['pkg'] = { url: objectUrl, size: dd.size, viaDescriptor: true };
-      if (dd.installNotifyUri) followed.installNotifyUri = resolveUrl(pkg.url, dd.installNotifyUri);
-      if (dd.params.sha256) followed.sha256 = dd.params.sha256;
-      if (dd.params.manifest) followed.manifest = dd.params.manifest;
-      if (dd.params.signature) followed.signature = dd.params.signature;
-      const withPkg = next(job, 'Download', { pkg: followed });
-      try {
-        checkPackageUrl(objectUrl, ctx.policy);
-        checkClaims(claimsOf(withPkg), Object.assign({}, ctx.verification, { requireHash: false }));
-      } catch (e) {
-        if (e instanceof UpdateError && e.notifyCode === undefined)
-          throw new UpdateError(e.kind, e.message, e.kind === 'bad-url' ? InstallNotify.InvalidDescriptor : InstallNotify.NonAcceptableContent, e.configuredResult);
-        throw e;
-      }
+      const withPkg = next(job, 'Download', { pkg: followDescriptor(ctx, job, pkg.url, await ctx.files.read(ctx.stagingFile, 0, outcome.size)) });
       await discardDownload(ctx.files, ctx.stagingFile);
       return { job: withPkg, state: FumoState.DownloadProgressing };
     }
@@ -249,7 +390,9 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const manifest = checkClaims(claims, ctx.verification);
     let verified;
     try {
-      verified = verifyDigest(await ctx.files.sha256(ctx.stagingFile), size, claims, manifest);
+      // The hash taken while staging (kept with the sidecar's "complete" marker); read the file again only without it.
+      const staged = await stagedSha256(ctx.files, ctx.stagingFile, size);
+      verified = verifyDigest(staged !== undefined ? staged : await ctx.files.sha256(ctx.stagingFile), size, claims, manifest);
     } catch (e) {
       // A corrupt file must not be resumed into: drop it so a new Exec starts clean.
       await discardDownload(ctx.files, ctx.stagingFile);
@@ -281,10 +424,15 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const before = await ctx.writer.status();
     const meta = { size: v.size, sha256: v.sha256, version: v.version, stagedFile: ctx.stagingFile };
     const w = ctx.writer;
-    if ('installFile' in w) {
-      // A whole-file installer is handed the staged file (src/ports/update.ts WholeFileWriter). Re-check it right
-      // before (it sat on disk since Verify).
-      if (hex(await ctx.files.sha256(ctx.stagingFile)) !== v.sha256)
+    if (v.inTarget) {
+      // A FUMO Download streamed the package into the target: it must still be there, unactivated, as verified.
+      if ('installFile' in w || !w.holds || !(await w.holds({ size: v.size, sha256: v.sha256 })))
+        throw new UpdateError('corrupt', 'the package downloaded into the update target is no longer there as verified');
+    } else if ('installFile' in w) {
+      // A whole-file installer is handed the staged file (src/ports/update.ts WholeFileWriter). A package stored by
+      // an earlier Download job sat on disk since then: hashed once more before the hand-over. One verified in this
+      // job was hashed while it was staged and is not read again.
+      if (job.operation === 'Update' && hex(await ctx.files.sha256(ctx.stagingFile)) !== v.sha256)
         throw new UpdateError('corrupt', 'staged package changed after verification');
       await w.installFile(ctx.stagingFile, meta);
     } else {
@@ -313,22 +461,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       }
       await w.finish(); // read-back hash: the slot holds exactly the verified image
     }
-    const patch: Partial<JobRecord> = { installed: undefined };
-    if (before.targetSlot !== undefined) patch.expectSlot = before.targetSlot;
-    if (ctx.writer.checkBoot) {
-      // Journaled: after the reboot, "still the slot/version we started from" tells a pending reboot from a new image.
-      const from: NonNullable<JobRecord['from']> = {};
-      if (before.bootedSlot !== undefined) from.slot = before.bootedSlot;
-      if (before.runningVersion !== undefined) from.version = before.runningVersion;
-      patch.from = from;
-    }
-    if (ctx.writer.needsReboot) {
-      // The boot the switch is made in, journaled with Activate at no extra write: a later boot id proves a reboot
-      // even where the booted slot cannot (bootedSlot "env" reads the slot the env names, switched or not).
-      const id = await ctx.bootId();
-      if (id !== null) patch.bootId = id;
-    }
-    return { job: next(job, 'Activate', patch), state: FumoState.UpdateProgressing };
+    return written(ctx, job, before);
   },
 
   async Activate(ctx, job) {
@@ -457,7 +590,8 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   async Report(ctx, job) {
     // The engine stores the report; this step only tidies the staging area and sends the best-effort install-notify.
     const r = job.result;
-    if (r && (r.finalState === FumoState.UpdateSuccessfulNoData || r.finalState === FumoState.UpdateFailedNoData))
+    const finalState = finalStateOf(job);
+    if (r && (finalState === FumoState.UpdateSuccessfulNoData || finalState === FumoState.UpdateFailedNoData))
       await discardDownload(ctx.files, ctx.stagingFile);
     if (job.notify !== undefined && job.pkg && job.pkg.installNotifyUri) {
       try {
@@ -466,6 +600,6 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         if (ctx.log) ctx.log.log('warn', 'install-notify failed', { error: String(e) });
       }
     }
-    return { job: next(job, 'Done', { notify: undefined }), state: r ? r.finalState : FumoState.Idle };
+    return { job: next(job, 'Done', { notify: undefined }), state: finalState !== undefined ? finalState : FumoState.Idle };
   },
 };

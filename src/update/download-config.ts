@@ -9,7 +9,9 @@
 //   "lowSpeedBytesPerSec": 100,   // an attempt slower than this on average ...
 //   "lowSpeedSeconds": 120,       // ... for this long is aborted; a stall (no byte at all) counts as slow
 //   "retries": 7,                 // further attempts after a failed one (resumed with Range), with capped backoff
-//   "deadlineSeconds": 21600      // the whole download, every retry and backoff included; 0 = none
+//   "deadlineSeconds": 21600,     // the whole download, every retry and backoff included; 0 = none
+//   "syncEveryMiB": 32,           // what is written (slot or staging file) is fsynced and a resume point journaled
+//   "syncEverySeconds": 2         // ... after this many MiB or this many seconds, whichever first (0 s = by size only)
 // }
 // ```
 // ------------------------------------------------------------------------------------------------------------------
@@ -22,15 +24,28 @@ export interface DownloadConfig {
   lowSpeedSeconds: number;
   retries: number;
   deadlineSeconds: number;
+  syncEveryMiB: number;
+  syncEverySeconds: number;
 }
 
 /**
  * 100 B/s over 2 min: a cellular gateway in a bad cell still moves far more, a server that has stopped sending does
  * not; 6 h: an image of a few hundred MB fits many times over on a slow link, and a job never stays open for days.
  */
-export const DOWNLOAD_DEFAULTS: DownloadConfig = { lowSpeedBytesPerSec: 100, lowSpeedSeconds: 120, retries: 7, deadlineSeconds: 6 * 3600 };
+/**
+ * Sync cadence (docs/update-practice.md §10 step 3): a power cut costs at most 32 MiB or 2 s of re-download, and the
+ * fsyncs and journal writes stay few (eight for a 256 MiB image) so the write runs at the medium's speed.
+ */
+export const DOWNLOAD_DEFAULTS: DownloadConfig = {
+  lowSpeedBytesPerSec: 100,
+  lowSpeedSeconds: 120,
+  retries: 7,
+  deadlineSeconds: 6 * 3600,
+  syncEveryMiB: 32,
+  syncEverySeconds: 2,
+};
 
-const KEYS = ['lowSpeedBytesPerSec', 'lowSpeedSeconds', 'retries', 'deadlineSeconds', '$comment'];
+const KEYS = ['lowSpeedBytesPerSec', 'lowSpeedSeconds', 'retries', 'deadlineSeconds', 'syncEveryMiB', 'syncEverySeconds', '$comment'];
 
 function int(o: Record<string, unknown>, k: keyof DownloadConfig, min: number, max: number): number {
   const v = o[k];
@@ -47,6 +62,8 @@ export function parseDownloadConfig(o: Record<string, unknown>): DownloadConfig 
     lowSpeedSeconds: int(o, 'lowSpeedSeconds', 1, 86400),
     retries: int(o, 'retries', 0, 1000),
     deadlineSeconds: int(o, 'deadlineSeconds', 0, 30 * 86400),
+    syncEveryMiB: int(o, 'syncEveryMiB', 1, 4096),
+    syncEverySeconds: int(o, 'syncEverySeconds', 0, 3600),
   };
 }
 
@@ -58,6 +75,8 @@ export function downloadLimits(c: DownloadConfig): Partial<Pick<DownloadOptions,
     // One knob for slow and stalled: no byte for the low-speed window is the slowest transfer there is.
     idleTimeoutMs: windowMs,
     backoff: Object.assign({}, DEFAULT_BACKOFF, { maxAttempts: c.retries + 1 }),
+    // 0 s = by size only: a time that never comes.
+    sync: { bytes: c.syncEveryMiB * (1 << 20), ms: c.syncEverySeconds > 0 ? c.syncEverySeconds * 1000 : Number.MAX_SAFE_INTEGER },
   };
   if (c.deadlineSeconds > 0) out.deadlineMs = c.deadlineSeconds * 1000;
   return out;

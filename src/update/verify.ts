@@ -99,12 +99,12 @@ export function expectedSha256(claims: PackageClaims, manifest: UpdateManifest |
 
 /** Checks the downloaded bytes' digest and size against the claims. Throws UpdateError(402). */
 export function verifyDigest(
-  actualSha256: Uint8Array,
+  actualSha256: Uint8Array | string,
   actualSize: number,
   claims: PackageClaims,
   manifest: UpdateManifest | undefined,
 ): VerifiedPackage {
-  const got = hex(actualSha256);
+  const got = typeof actualSha256 === 'string' ? actualSha256.toLowerCase() : hex(actualSha256);
   const want = expectedSha256(claims, manifest);
   const wantSize = manifest && manifest.size !== undefined ? manifest.size : claims.size;
   if (wantSize !== undefined && wantSize !== actualSize)

@@ -3,9 +3,9 @@
 // path always names a complete image, and the previous one is kept until commit so rollback can restore it.
 
 import { UpdateError } from '../errors.js';
-import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../../ports/update.js';
+import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter, WrittenImage } from '../../ports/update.js';
 import type { WriterFs } from '../../ports/writers.js';
-import { SlotSink } from './slot.js';
+import { SlotSink, holdsImage } from './slot.js';
 
 export class FileWriter implements StreamingWriter {
   readonly kind = 'file';
@@ -27,11 +27,17 @@ export class FileWriter implements StreamingWriter {
   }
 
   async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
+    if (this.slot) await this.slot.abort(); // begin again = start over (a 200 answer to a resumed GET)
+    this.slot = null;
     if (!resume) await this.fs.remove(this.next);
     this.slot = new SlotSink(this.fs, this.next, meta);
     await this.slot.open();
-    if (resume && resume.offset > 0 && (await this.slot.resumeAt(resume.offset, resume.prefixSha256))) return resume.offset;
+    if (resume && resume.offset > 0 && (await this.slot.resumeAt(resume.offset, resume.prefixSha256, resume.hasher))) return resume.offset;
     return 0;
+  }
+  /** `.new` (written, not activated) still holds `image`. */
+  async holds(image: WrittenImage): Promise<boolean> {
+    return holdsImage(this.fs, this.next, image);
   }
   async sync(): Promise<void> {
     await this.sink().sync();
@@ -42,10 +48,10 @@ export class FileWriter implements StreamingWriter {
   async writeChunk(bytes: Uint8Array): Promise<void> {
     await this.sink().write(bytes);
   }
-  async finish(): Promise<void> {
+  async finish(image?: WrittenImage): Promise<void> {
     const s = this.sink();
     this.slot = null;
-    await s.close();
+    await s.close(image);
     // The verified image must survive a cut before activate(): without this directory sync its name may not (a cut
     // at the link below then found no `.new` and failed the update; test/powercut-pagecache.test.ts).
     await this.fs.syncDir(this.dir);

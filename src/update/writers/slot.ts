@@ -1,11 +1,34 @@
 // Writing one image into a slot (block device or plain file) over the writer ports: sequential writes at known
-// offsets, fsync at every checkpoint, a stale plain-file tail cut off, then the whole slot read back and hashed
-// (docs/update-practice.md §10 step 4: never trust a write you did not read back). Shared by uboot-ab.ts and file.ts.
+// offsets through one open file, fsync at every checkpoint, a stale plain-file tail cut off, then the whole slot read
+// back from the medium and hashed (docs/update-practice.md §10 step 4: never trust a write you did not read back; a
+// read served from the page cache would prove nothing about the medium). Shared by uboot-ab.ts and file.ts.
 
 import { hex } from '../../bytes.js';
 import { UpdateError } from '../errors.js';
-import type { ImageMeta } from '../../ports/update.js';
+import type { ImageMeta, Sha256Hasher, WrittenImage } from '../../ports/update.js';
 import type { WriterFile, WriterFs } from '../../ports/writers.js';
+
+/** Bytes read per call when the slot prefix is re-hashed on resume (one buffer, reused). */
+const PREFIX_READ = 1 << 20;
+
+/**
+ * The read-back (docs/update-practice.md §10 step 4): `path` hashes to `image` as the medium holds it. A mismatch is a
+ * corrupted package as far as the server is concerned (FUMO 402, OMA-TS-DM_FUMO-V1_0 result codes): the bytes that
+ * would boot are not the verified ones, and the target stays unbootable.
+ */
+export async function readBack(fs: WriterFs, path: string, image: WrittenImage): Promise<void> {
+  const got = hex(await fs.sha256(path, 0, image.size, { fromMedium: true }));
+  if (got !== image.sha256) throw new UpdateError('corrupt', `read-back of ${path} hashes to ${got}, expected ${image.sha256}`);
+}
+
+/** True when `path` holds `image` (read from the medium); false when it is shorter, unreadable or different. */
+export async function holdsImage(fs: WriterFs, path: string, image: WrittenImage): Promise<boolean> {
+  try {
+    return hex(await fs.sha256(path, 0, image.size, { fromMedium: true })) === image.sha256;
+  } catch (e) {
+    return false;
+  }
+}
 
 export class SlotSink {
   private f: WriterFile | null = null;
@@ -30,14 +53,28 @@ export class SlotSink {
     return this.f;
   }
 
-  /** Continue after `offset` bytes if the slot's prefix hashes to `prefixSha256` (hex); false = start from 0. */
-  async resumeAt(offset: number, prefixSha256: string): Promise<boolean> {
-    this.file('resume');
+  /**
+   * Continue after `offset` bytes if the slot's prefix hashes to `prefixSha256` (hex); false = start from 0. With a
+   * hasher the prefix is read through the open file into it (the streamed install goes on hashing from there).
+   */
+  async resumeAt(offset: number, prefixSha256: string, hasher?: Sha256Hasher): Promise<boolean> {
+    const f = this.file('resume');
     let got = '';
     try {
-      got = hex(await this.fs.sha256(this.target, 0, offset));
+      if (hasher) {
+        const buf = new Uint8Array(Math.min(PREFIX_READ, offset));
+        for (let at = 0; at < offset; ) {
+          const n = await f.pread(buf.length <= offset - at ? buf : buf.subarray(0, offset - at), at);
+          if (n === 0) return false; // shorter than the checkpoint: start over
+          hasher.update(n === buf.length ? buf : buf.subarray(0, n));
+          at += n;
+        }
+        got = hex(hasher.copy().digest());
+      } else {
+        got = hex(await this.fs.sha256(this.target, 0, offset));
+      }
     } catch (e) {
-      return false; // shorter than the checkpoint: start over
+      return false; // shorter than the checkpoint, or unreadable: start over
     }
     if (got !== prefixSha256) return false;
     this.pos = offset;
@@ -63,22 +100,25 @@ export class SlotSink {
     this.pos += bytes.length;
   }
 
-  /** fsync, drop a stale tail of a plain file, read back and compare the hash (UpdateError 410 on mismatch). */
-  async close(): Promise<void> {
+  /**
+   * fsync, drop a stale tail of a plain file, read back from the medium and compare the hash with `image` (the
+   * stream's), else with the announced one (UpdateError 402 on mismatch).
+   */
+  async close(image?: WrittenImage): Promise<void> {
     const f = this.file('finish');
     this.f = null;
+    const want: WrittenImage | null = image ? image : this.meta.sha256 !== undefined ? { size: this.meta.size, sha256: this.meta.sha256 } : null;
     try {
-      if (this.pos !== this.meta.size) throw new UpdateError('install-failed', `slot got ${this.pos} bytes, image is ${this.meta.size}`);
+      if (want === null) throw new UpdateError('install-failed', `no SHA-256 to check slot ${this.target} against`);
+      if (this.pos !== want.size) throw new UpdateError('install-failed', `slot got ${this.pos} bytes, image is ${want.size}`);
       const st = await f.stat();
-      if (st.regular && st.size > this.meta.size) await f.truncate(this.meta.size);
+      if (st.regular && st.size > want.size) await f.truncate(want.size);
       // The read-back below must see what the medium holds, and activation follows it: the image is made durable here.
       await f.sync();
     } finally {
       await f.close();
     }
-    const got = hex(await this.fs.sha256(this.target, 0, this.meta.size));
-    if (got !== this.meta.sha256)
-      throw new UpdateError('install-failed', `read-back of ${this.target} hashes to ${got}, expected ${this.meta.sha256}`);
+    await readBack(this.fs, this.target, want);
   }
 
   async abort(): Promise<void> {

@@ -15,11 +15,11 @@
 // the target marked bad; after activate the boot counter falls back if the new image does not come up.
 
 import { UpdateError } from '../errors.js';
-import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter } from '../../ports/update.js';
+import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter, WrittenImage } from '../../ports/update.js';
 import type { WriterFs } from '../../ports/writers.js';
 import type { BootEnv } from './env.js';
 import { type Slot, otherSlot } from './boot.js';
-import { SlotSink } from './slot.js';
+import { SlotSink, holdsImage } from './slot.js';
 
 export interface UbootAbOptions {
   slots: { A: string; B: string };
@@ -51,6 +51,8 @@ export class UbootAbWriter implements StreamingWriter {
   }
 
   async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
+    if (this.slot) await this.slot.abort(); // begin again = start over (a 200 answer to a resumed GET)
+    this.slot = null;
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     // Never overwrite the only good slot (docs/update-practice.md §11.8): while the running slot is on trial, the other one is the
@@ -69,9 +71,18 @@ export class UbootAbWriter implements StreamingWriter {
     this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta);
     await this.slot.open();
     // The slot was marked bad before its first byte, so a prefix that hashes right is ours from the earlier run.
-    if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256)))
+    if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256, resume.hasher)))
       return resume.offset;
     return 0;
+  }
+
+  /** The slot an update goes to still holds `image` and is marked bad (written, never activated). */
+  async holds(image: WrittenImage): Promise<boolean> {
+    const env = await this.core.env.read();
+    const booted = await this.core.bootedSlot();
+    const target = otherSlot(booted);
+    if (env[`dm_${target}_ok`] !== '0' || (env.dm_slot !== undefined && env.dm_slot !== booted)) return false;
+    return holdsImage(this.core.fs, this.core.slots[target], image);
   }
 
   async sync(): Promise<void> {
@@ -82,10 +93,10 @@ export class UbootAbWriter implements StreamingWriter {
     await this.sink().write(bytes);
   }
 
-  async finish(): Promise<void> {
+  async finish(image?: WrittenImage): Promise<void> {
     const s = this.sink();
     this.slot = null;
-    await s.close();
+    await s.close(image);
   }
 
   /** One atomic env write switches the primary slot and arms the boot counter. */
