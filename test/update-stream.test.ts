@@ -26,7 +26,7 @@ const TARGET = '/fw/firmware.bin';
 class CuttableStore extends MemoryJournalStore {
   dead = false;
   puts: unknown[] = [];
-  async put(name: string, value: unknown): Promise<void> {
+  override async put(name: string, value: unknown): Promise<void> {
     if (this.dead) throw new Error('power cut');
     this.puts.push(JSON.parse(JSON.stringify(value)));
     await super.put(name, value);
@@ -138,7 +138,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     r.fs.onCut = () => (r.store.dead = true); // the power stays off: the failure is never journaled
     const e = r.make();
     const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
-    await a.done.catch(() => undefined);
+    await a.done!.catch(() => undefined);
     const cp = checkpoints(r.store).pop()!;
     expect(cp.written).toBeGreaterThan(0);
     r.store.dead = false;
@@ -158,7 +158,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     r.fs.onCut = () => (r.store.dead = true);
     const e = r.make();
     const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
-    await a.done.catch(() => undefined);
+    await a.done!.catch(() => undefined);
     r.store.dead = false;
     r.dl.objects.get(URL)!.etag = '"v2-rebuilt"'; // same bytes, new validator: the server answers 200
     r.dl.log.length = 0;
@@ -175,7 +175,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     r.fs.onCut = () => (r.store.dead = true);
     const e = r.make();
     const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
-    await a.done.catch(() => undefined);
+    await a.done!.catch(() => undefined);
     r.store.dead = false;
     r.fs.files.get(`${TARGET}.new`)![10] ^= 0xff; // the medium lost a byte of the prefix
     r.dl.log.length = 0;
