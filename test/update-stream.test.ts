@@ -88,6 +88,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     expect(e.pendingReports()[0].resultCode).toBe(402);
     expect(sha(r.fs.files.get(TARGET)!)).toBe(sha(oldFw));
     expect(r.fs.mediumReads).toEqual([]); // refused on the stream's own hash, before finish()
+    expect(r.fs.files.has(`${TARGET}.new`)).toBe(false); // the failed job's partial copy is not left taking space
   });
 
   it('a read-back that differs from the stream is 402 and the target is not activated', async () => {
@@ -142,6 +143,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     const cp = checkpoints(r.store).pop()!;
     expect(cp.written).toBeGreaterThan(0);
     r.store.dead = false;
+    r.fs.dead = false;
     r.dl.log.length = 0;
     const writesBefore = r.fs.writes.length;
     const e2 = r.make();
@@ -160,6 +162,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
     await a.done!.catch(() => undefined);
     r.store.dead = false;
+    r.fs.dead = false;
     r.dl.objects.get(URL)!.etag = '"v2-rebuilt"'; // same bytes, new validator: the server answers 200
     r.dl.log.length = 0;
     const e2 = r.make();
@@ -177,6 +180,7 @@ describe('one-pass install (core, in-memory ports)', () => {
     const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
     await a.done!.catch(() => undefined);
     r.store.dead = false;
+    r.fs.dead = false;
     r.fs.files.get(`${TARGET}.new`)![10] ^= 0xff; // the medium lost a byte of the prefix
     r.dl.log.length = 0;
     const e2 = r.make();

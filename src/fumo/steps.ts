@@ -6,10 +6,10 @@ import type { Clock, Log, Random } from '../ports/runtime.js';
 import { FumoResult, FUMO_RESULT_FOR, fumoResultFor, isSuccessResult } from './result-codes.js';
 import { FumoState } from './state.js';
 import type { JobRecord, StepName, VerifiedInfo } from './journal.js';
-import type { BootExpectation, Downloader, FetchHead, FlashStatus, FlashWriter, HealthCheck, Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
+import type { BootExpectation, Downloader, FetchHead, FlashStatus, FlashWriter, HealthCheck, Sha256Hasher, StagingFiles, StreamingWriter, SyncCadence } from '../ports/update.js';
 import { UpdateError } from '../update/errors.js';
 import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable, stagedSha256 } from '../update/download.js';
-import { streamToWriter } from '../update/stream.js';
+import { streamToWriter, type StreamOutcome } from '../update/stream.js';
 import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor.js';
 import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy.js';
 import { PackageClaims, VerificationPolicy, checkClaims, expectedSha256, verifyDigest } from '../update/verify.js';
@@ -251,6 +251,51 @@ export function finalStateOf(job: JobRecord): number | undefined {
   return r.finalState;
 }
 
+/** After the streamed GET: follow a descriptor, or check the image against the claims, read it back, and go on. */
+async function streamed(
+  ctx: StepContext,
+  job: JobRecord,
+  w: StreamingWriter,
+  pkg: NonNullable<JobRecord['pkg']>,
+  claims: PackageClaims,
+  before: FlashStatus,
+  out: StreamOutcome,
+): Promise<StepOutcome> {
+  if (out.kind === 'collected') {
+    const followed = followDescriptor(ctx, job, pkg.url, out.body);
+    return { job: next(job, 'Stream', { pkg: followed, stream: undefined }), state: FumoState.DownloadProgressing };
+  }
+  if (pkg.viaDescriptor && looksLikeDescriptor(out.contentType, ''))
+    throw new DescriptorError(InstallNotify.InvalidDescriptor, 'descriptor points at another descriptor');
+  // The full check (signature required, a hash known) and the digest, before the read-back and long before the
+  // switch: a mismatch leaves the target as begin() left it, marked unbootable (402).
+  const full = checkClaims(claims, ctx.verification);
+  let verified;
+  try {
+    verified = verifyDigest(out.sha256, out.size, claims, full);
+  } catch (e) {
+    if (e instanceof UpdateError) throw new UpdateError(e.kind, e.message, InstallNotify.AttributeMismatch, e.configuredResult);
+    throw e;
+  }
+  await w.finish({ size: verified.size, sha256: verified.sha256 }); // fsync, read back from the medium (402)
+  const info: VerifiedInfo = { sha256: verified.sha256, size: verified.size, inTarget: true };
+  if (verified.version !== undefined) info.version = verified.version;
+  const notify = pkg.installNotifyUri ? InstallNotify.Success : undefined;
+  if (job.operation === 'Download') {
+    return {
+      job: next(job, 'Report', {
+        pkg,
+        verified: info,
+        notify,
+        stream: undefined,
+        result: { code: FumoResult.Successful, message: 'downloaded into the update slot and verified', finalState: FumoState.DownloadComplete },
+      }),
+      state: FumoState.DownloadComplete,
+    };
+  }
+  return written(ctx, next(job, 'Stream', { pkg, verified: info, notify, stream: undefined }), before);
+}
+
 export type StepHandler = (ctx: StepContext, job: JobRecord) => Promise<StepOutcome>;
 
 export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
@@ -285,7 +330,8 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const wantSha = expectedSha256(claims, manifest);
     const before = await w.status();
     const hasher = ctx.hasher;
-    const out = await streamToWriter(ctx.downloader, ctx.clock, Object.assign(
+    try {
+      return await streamed(ctx, job, w, pkg, claims, before, await streamToWriter(ctx.downloader, ctx.clock, Object.assign(
       {
         url: pkg.url,
         policy: ctx.policy,
@@ -314,42 +360,14 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
       },
       pkg.size !== undefined ? { expectedSize: pkg.size } : {},
       ctx.download || {},
-    ));
-    if (out.kind === 'collected') {
-      const followed = followDescriptor(ctx, job, pkg.url, out.body);
-      return { job: next(job, 'Stream', { pkg: followed, stream: undefined }), state: FumoState.DownloadProgressing };
-    }
-    if (pkg.viaDescriptor && looksLikeDescriptor(out.contentType, ''))
-      throw new DescriptorError(InstallNotify.InvalidDescriptor, 'descriptor points at another descriptor');
-    // The full check (signature required, a hash known) and the digest, before the read-back and long before the
-    // switch: a mismatch leaves the target as begin() left it, marked unbootable (402).
-    const full = checkClaims(claims, ctx.verification);
-    let verified;
-    try {
-      verified = verifyDigest(out.sha256, out.size, claims, full);
+    )));
     } catch (e) {
-      if (e instanceof UpdateError) throw new UpdateError(e.kind, e.message, InstallNotify.AttributeMismatch, e.configuredResult);
+      // The job fails here (the transfer loop already retried what can be): free what a partial write took; the
+      // target was never activated and stays unbootable.
+      if (w.abandon) await w.abandon().catch(() => undefined);
       throw e;
     }
-    await w.finish({ size: verified.size, sha256: verified.sha256 }); // fsync, read back from the medium (402)
-    const info: VerifiedInfo = { sha256: verified.sha256, size: verified.size, inTarget: true };
-    if (verified.version !== undefined) info.version = verified.version;
-    const notify = pkg.installNotifyUri ? InstallNotify.Success : undefined;
-    if (job.operation === 'Download') {
-      return {
-        job: next(job, 'Report', {
-          pkg,
-          verified: info,
-          notify,
-          stream: undefined,
-          result: { code: FumoResult.Successful, message: 'downloaded into the update slot and verified', finalState: FumoState.DownloadComplete },
-        }),
-        state: FumoState.DownloadComplete,
-      };
-    }
-    return written(ctx, next(job, 'Stream', { pkg, verified: info, notify, stream: undefined }), before);
   },
-
   async Download(ctx, job) {
     const pkg = job.pkg || { url: job.request.pkgUrl || '' };
     // downloadResumable refuses, before any request, an object that cannot fit (501, install-notify 901: the

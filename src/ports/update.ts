@@ -252,6 +252,11 @@ export interface StreamingWriter extends FlashWriterBase {
    * FUMO Download streamed into the slot, before Exec Update activates it).
    */
   holds?(image: WrittenImage): Promise<boolean>;
+  /**
+   * Optional: give up a write that will not be finished (the job failed): the target stays unbootable, and space a
+   * partial copy took is freed (the file writer removes `<target>.new`). Never touches what runs or its fallback.
+   */
+  abandon?(): Promise<void>;
 }
 
 /**

@@ -83,14 +83,21 @@ export class MemoryWriterFs implements WriterFs {
   /** Throws from the n-th pwrite from now (a power cut in a test), then never again; `onCut` runs first. */
   failWriteAt: number | null = null;
   onCut: () => void = () => undefined;
+  /** After a cut: every mutating call throws until the test sets it back (no cleanup write sneaks through). */
+  dead = false;
+  private alive(): void {
+    if (this.dead) throw new Error('power is off');
+  }
 
   async open(path: string): Promise<WriterFile> {
     if (!this.files.has(path)) this.files.set(path, new Uint8Array(0));
     const fs = this;
     return {
       async pwrite(bytes, offset) {
+        fs.alive();
         if (fs.failWriteAt !== null && fs.failWriteAt-- <= 0) {
           fs.failWriteAt = null;
+          fs.dead = true;
           fs.onCut();
           throw new Error('power cut');
         }
@@ -126,15 +133,18 @@ export class MemoryWriterFs implements WriterFs {
     return this.files.has(path);
   }
   async rename(from: string, to: string) {
+    this.alive();
     const f = this.files.get(from);
     if (!f) throw new Error(`ENOENT ${from}`);
     this.files.set(to, f);
     this.files.delete(from);
   }
   async link(from: string, to: string) {
+    this.alive();
     this.files.set(to, this.files.get(from)!);
   }
   async remove(path: string) {
+    this.alive();
     this.files.delete(path);
   }
   async syncDir() {}

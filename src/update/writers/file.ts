@@ -35,6 +35,12 @@ export class FileWriter implements StreamingWriter {
     if (resume && resume.offset > 0 && (await this.slot.resumeAt(resume.offset, resume.prefixSha256, resume.hasher))) return resume.offset;
     return 0;
   }
+  /** A failed job's partial `.new` is removed: it is never activated, and a new job starts it afresh anyway. */
+  async abandon(): Promise<void> {
+    if (this.slot) await this.slot.abort();
+    this.slot = null;
+    await this.fs.remove(this.next);
+  }
   /** `.new` (written, not activated) still holds `image`. */
   async holds(image: WrittenImage): Promise<boolean> {
     return holdsImage(this.fs, this.next, image);

@@ -76,6 +76,12 @@ export class UbootAbWriter implements StreamingWriter {
     return 0;
   }
 
+  /** A failed job's slot stays as begin() left it, marked bad; only the open file is closed. */
+  async abandon(): Promise<void> {
+    if (this.slot) await this.slot.abort();
+    this.slot = null;
+  }
+
   /** The slot an update goes to still holds `image` and is marked bad (written, never activated). */
   async holds(image: WrittenImage): Promise<boolean> {
     const env = await this.core.env.read();
