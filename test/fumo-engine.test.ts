@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +15,17 @@ import { MemoryJournalStore } from '../src/fumo/journal.js';
 import { FumoState } from '../src/fumo/state.js';
 import { base64Encode, hex } from '../src/bytes.js';
 import type { VerificationPolicy } from '../src/update/verify.js';
+import { nodeHasher } from './support/memory-update-ports.js';
+
+/**
+ * Every scenario runs twice: with the package staged first (no hasher: whole-file writers, older ports) and in one
+ * pass, streamed straight into the file writer's `.new` while hashed (src/fumo/steps.ts Stream).
+ */
+const MODES = [
+  { mode: 'staged', extra: {} as Partial<FumoEngineOptions> },
+  { mode: 'one-pass', extra: { sha256: nodeHasher } as Partial<FumoEngineOptions> },
+];
+let modeExtra: Partial<FumoEngineOptions> = {};
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const clock = { now: () => Date.now(), sleep: async () => undefined };
@@ -61,6 +72,7 @@ function rig(verification: Partial<VerificationPolicy> = {}, extra: Partial<Fumo
       download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 2 } },
       chunkSize: 16384,
     },
+    modeExtra,
     extra,
   );
   const make = (more: Partial<FumoEngineOptions> = {}) => new FumoEngine(Object.assign({}, opts, more));
@@ -72,7 +84,12 @@ function signed(manifest: object): { manifest: string; signature: string } {
   return { manifest: base64Encode(bytes), signature: base64Encode(ed.sign(bytes, priv)) };
 }
 
-describe('FUMO engine', () => {
+describe.each(MODES)('FUMO engine ($mode)', ({ mode, extra }) => {
+  beforeEach(() => {
+    modeExtra = extra;
+  });
+  /** After a failed update: the staged package is kept (70); one streamed into the target is not (80). */
+  const failedHaveData = mode === 'staged' ? FumoState.UpdateFailedHaveData : FumoState.UpdateFailedNoData;
   it('DownloadAndUpdate: 202, installs, reports 200 once, cleans up to Idle after the ack', async () => {
     const r = rig();
     const states: number[] = [];
@@ -227,7 +244,7 @@ describe('FUMO engine', () => {
     expect(srv.log.find((l) => l.method === 'POST')).toMatchObject({ body: '901 Insufficient memory' });
   });
 
-  it('resumes a download across a process kill with Range', async () => {
+  it.runIf(mode === 'staged')('resumes a download across a process kill with Range', async () => {
     const r = rig();
     const power = new PowerSwitch(5);
     const hooked = { get: (n: string) => r.store.get(n), put: (n: string, v: unknown) => (power.tick(`journal:${n}`), r.store.put(n, v)) };
@@ -246,11 +263,11 @@ describe('FUMO engine', () => {
     expect(sha(readFileSync(r.target))).toBe(sha(newFw));
   });
 
-  it('a failed health check after a file update restores the previous image (410, state 70)', async () => {
+  it('a failed health check after a file update restores the previous image (410, state 70 staged / 80 one-pass)', async () => {
     const r = rig({}, { health: { check: async () => false } });
     await (await r.engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) })).done;
     expect(r.engine.pendingReports()[0]).toMatchObject({ resultCode: 410, mark: 'critical' });
-    expect(r.engine.state()).toBe(FumoState.UpdateFailedHaveData);
+    expect(r.engine.state()).toBe(failedHaveData);
     expect(sha(readFileSync(r.target))).toBe(sha(oldFw));
   });
 
@@ -331,7 +348,7 @@ describe('FUMO engine', () => {
     expect(reports).toHaveLength(1);
     expect(reports[0].resultCode).toBe(410);
     expect(reports[0].message).toMatch(/health check failed.*rollback failed: env device gone/);
-    expect(r.engine.state()).toBe(FumoState.UpdateFailedHaveData);
+    expect(r.engine.state()).toBe(failedHaveData);
     expect(r.engine.job()!.step).toBe('Done');
   });
 
