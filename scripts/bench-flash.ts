@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   const base = option('--dir', '/var/tmp');
   if (!existsSync(base)) throw new UsageError(`--dir ${base} does not exist`);
   work = mkdtempSync(path.join(base, 'dm-bench-flash-'));
-  const fs = spawnSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '-T', work]).stdout.toString().trim() || spawnSync('stat', ['-f', '-c', '%T', work]).stdout.toString().trim();
+  const fs = spawnSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '-T', work]).stdout.toString().trim().replace(/\s+/g, ' ') || spawnSync('stat', ['-f', '-c', '%T', work]).stdout.toString().trim();
   const servers: ImageServer[] = [];
   try {
     const b = await bundles(runtimes);
@@ -372,7 +372,7 @@ async function main(): Promise<void> {
           const key = `${row.name}|${s.mib}`;
           if (!samples.has(key)) samples.set(key, []);
           samples.get(key)!.push(x);
-          process.stderr.write(`run ${i + 1}/${runs} ${s.mib} MiB ${row.name}: ${x.seconds.toFixed(2)} s\n`);
+          process.stderr.write(`run ${i + 1}/${runs} ${s.mib} MiB ${row.name.replace(/\\\|/g, '|')}: ${x.seconds.toFixed(2)} s\n`);
         }
       }
     }
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
     say();
     say(`Slot and image directory: ${work} (${fs}); the image's pages dropped from the page cache before each run (posix_fadvise DONTNEED). ${runtimes.indexOf('qjs') >= 0 && !b.qjs ? `qjs skipped: ${b.qjsSkip}.` : ''}`);
     say('Seconds: pipeline wall time; agent Exec to the job end, inside. Ratio = pipeline s / row s (> 1: faster than the pipeline).');
-    say('Peak RSS: pipeline = GNU time %M (largest of curl, tee, sha256sum, dd); agent = its own VmHWM; children = largest VmHWM among them.');
+    say('Peak RSS: pipeline = GNU time %M (largest of curl, tee, sha256sum, dd); agent = its own VmHWM; children = largest VmHWM among them (polled every 10 ms: children that live a few ms, such as fw_printenv, may show 0; GNU time %M covers them).');
     say();
     say('| row | MiB | seconds | ratio to pipeline | peak RSS MiB | children peak RSS MiB | GNU time %M MiB | MiB read back | MiB written | wall s (process) |');
     say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
