@@ -66,7 +66,11 @@ function writerConfig(w: FlashJobArgs['writer']): WriterConfig {
   return w.type === 'file' ? w : { type: 'uboot-ab', slotA: w.slotA, slotB: w.slotB, envConfig: w.envConfig, bootedSlot: 'cmdline', cmdline: w.cmdline };
 }
 
-/** The engine as the agent builds it (src/agent/fumo-compose.ts) minus the DM tree: the platform's ports, no limits. */
+/**
+ * The engine as the agent builds it (src/agent/fumo-compose.ts) minus the DM tree: the platform's ports, no limits.
+ * Every port of the engine comes from `adapters` here and nowhere else (a new one, e.g. the SHA-256 hasher of
+ * FumoAdapters.sha256, is one line below for both runtimes).
+ */
 export function flashEngine(adapters: FumoAdapters, rt: FlashJobRuntime, a: FlashJobArgs, hooks: { onStep(step: string): void; onReboot(): void }): FumoEngine {
   adapters.makeDir(a.dir);
   return new FumoEngine({
