@@ -31,6 +31,8 @@ const MiB = 1024 * 1024;
 const GOAL_START_MS = 50;
 const GOAL_RSS = 16 * MiB;
 const GOAL_IMAGE = 1.5 * MiB;
+/** The alert of `dm-agent request --user` (client-initiated firmware update request, docs/protocol.md §5.5). */
+const FUMO_USER_REQUEST = /^org\.openmobilealliance\.dm\.firmwareupdate\.userrequest$/;
 const HOST_DIR = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 const QEMU: Record<string, [string, string]> = {
   aarch64: ['qemu-aarch64-static', '/usr/aarch64-linux-gnu'],
@@ -405,29 +407,6 @@ function runPolled(argvPrefix: string[], args: string[]): Promise<RssRun> {
   });
 }
 
-function qjsFumoReason(): string | null {
-  const platform = readFileSync(path.join(root, 'platform/quickjs/platform.ts'), 'utf8');
-  return /\bsources\s*:/.test(platform) ? null : 'QuickJS FUMO writer not available (platform/quickjs/platform.ts wires no FUMO source)';
-}
-
-/** Stand-in while the agent has no FUMO on QuickJS: scripts/bench-update.ts --qjs runs FumoEngine DownloadAndUpdate
- *  (curl download, dmnative SHA-256, file writer) on host qjs without a DM session, under GNU time (%M = the largest
- *  of qjs and its children). A proxy for the engine's share of the session, not the session. */
-function engineOnlyRow(mibs: number): string {
-  const label = 'qjs host, FumoEngine only (bench-update --qjs)';
-  const r = spawnSync('npx', ['--no-install', 'tsx', 'scripts/bench-update.ts', String(mibs), 'file', '--qjs'], { cwd: root, timeout: 600_000 });
-  const line = r.stdout
-    .toString()
-    .split('\n')
-    .filter((l) => l.indexOf('{"runtime":"qjs"') === 0)
-    .pop();
-  if (!line) return `| ${label} | failed: ${r.stderr.toString().trim().split('\n').pop()} | | | | | |`;
-  const q = JSON.parse(line) as { exit: number; seconds: number; maxRssMiB: number; output: string };
-  const ok = q.exit === 0 && /\[200,/.test(q.output);
-  const rss = q.maxRssMiB * MiB;
-  return `| ${label} | ${mib(rss)} (GNU time, qjs or curl) | (included) | | ${q.seconds.toFixed(1)} | exit ${q.exit}${ok ? ', result 200' : ', NO 200 RESULT'} | ${goal(rss < GOAL_RSS && ok, 'see row')} (proxy) |`;
-}
-
 async function benchRss(): Promise<void> {
   const size = option('--mib', 64) * MiB;
   ensureBuilt(['host']);
@@ -447,7 +426,10 @@ async function benchRss(): Promise<void> {
     name: 'bench-fumo-200',
     requestStatus: () => 200,
     next(ctx) {
-      if (ctx.step !== 0) return [];
+      // Only the session the user request opened gets the update. The result report comes in a session of its own
+      // (a Generic Alert 1226 after the install, docs/protocol.md §5.3), also at step 0: commanding Exec there
+      // again measured a second download and install in the same run.
+      if (ctx.step !== 0 || !ctx.alerts.some((a) => a.type !== undefined && FUMO_USER_REQUEST.test(a.type))) return [];
       const f = ctx.firmware('firmware.bin')!;
       return [
         replace({ uri: './FUMO/DownloadAndUpdate/PkgURL', data: f.url }, { uri: './FUMO/PkgVersion', data: '9.9.9' }, { uri: './FUMO/Ext/PkgSHA256', data: imageHash }),
@@ -460,14 +442,8 @@ async function benchRss(): Promise<void> {
   say();
   say('| runtime | agent peak RSS (VmHWM) | largest child peak (names) | agent + children, peak of summed PSS | session s | result | goal < 16 MiB (qjs agent) |');
   say('|---|---:|---:|---:|---:|---|---|');
-  const fumoSkip = qjsFumoReason();
   for (const rt of runtimes()) {
     if (rt.label.indexOf('qemu') >= 0) continue; // qemu's own memory would be counted: not a device figure
-    if (rt.label.indexOf('qjs') === 0 && fumoSkip) {
-      say(`| ${rt.label} | not measured: ${fumoSkip} | | | | | |`);
-      say(engineOnlyRow(size / MiB));
-      continue;
-    }
     const work = path.join(dir, rt.label.split(' ')[0]);
     mkdirSync(work, { recursive: true });
     const target = path.join(work, 'fw.img');
@@ -483,8 +459,11 @@ async function benchRss(): Promise<void> {
         log: { level: 'warn' },
       }),
     );
+    const seen = { execs: server.events.execs.length, reports: server.events.reports.length, gets: server.events.downloads.length };
     const r = await runPolled(rt.argv, ['--config', config, 'request', '--user']);
     let result = `exit ${r.code}`;
+    // What the server saw of this run: one update is measured only when it commanded one Exec and got one report.
+    result += `, server: ${server.events.execs.length - seen.execs} Exec, ${server.events.reports.length - seen.reports} report, ${server.events.downloads.length - seen.gets} GET`;
     const written = existsSync(target) ? createHash('sha256').update(readFileSync(target)).digest('hex') : '';
     result += written === imageHash ? ', image written and verified' : ', IMAGE NOT WRITTEN';
     const isQjs = rt.label.indexOf('qjs') === 0;
