@@ -78,6 +78,8 @@ export function flashEngine(adapters: FumoAdapters, rt: FlashJobRuntime, a: Flas
     store: jsonStore(rt.storage),
     downloader: adapters.downloader,
     files: adapters.files,
+    // The one-pass install (streamed into the slot while hashed), as the agent runs it (src/agent/fumo-compose.ts).
+    sha256: () => adapters.sha256(),
     writer: createFlashWriter(writerConfig(a.writer), adapters.writerPorts),
     clock: rt.clock,
     random: rt.random,
