@@ -42,6 +42,8 @@ export class StagingSink implements BodySink {
   private pos = 0;
   private sinceSync = 0;
   private lastSync = 0;
+  /** Something (a created or truncated file, a byte) is not durable yet. */
+  private dirty = false;
 
   constructor(
     private readonly file: string,
@@ -64,6 +66,7 @@ export class StagingSink implements BodySink {
     }
     this.pos = start;
     this.lastSync = Date.now();
+    this.dirty = true;
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -77,12 +80,14 @@ export class StagingSink implements BodySink {
       if (this.fill === this.buf.length) await this.flush();
     }
     this.sinceSync += chunk.length;
+    this.dirty = true;
     // Bytes OR time: a slow link that never fills the byte budget is still synced every `ms` (as long as bytes come).
     if (this.sinceSync >= this.o.sync.bytes || Date.now() - this.lastSync >= this.o.sync.ms) await this.sync();
   }
 
   async end(): Promise<void> {
-    await this.sync();
+    // The last chunk may have been synced by the cadence already: no second fsync for nothing new.
+    if (this.dirty) await this.sync();
   }
 
   async fail(failure: Error): Promise<void> {
@@ -128,5 +133,6 @@ export class StagingSink implements BodySink {
     }
     this.sinceSync = 0;
     this.lastSync = Date.now();
+    this.dirty = false;
   }
 }
