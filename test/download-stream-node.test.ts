@@ -214,7 +214,7 @@ const SCENARIOS: Scenario[] = [
     },
   ],
   [
-    'fetchToFile: fsync by bytes — every sync.bytes, and the default cadence (32 MiB) syncs a 3 MiB file once, at the end',
+    'fetchToFile: fsync by bytes — every sync.bytes, the default cadence (32 MiB) syncs a 3 MiB file once at the end, a zero cadence is refused',
     async ({ rt, pkg, dir }) => {
       pkg.objects.set('/c.bin', { body: image, etag: '"c1"' });
       const file = path.join(dir, 'c.bin');
@@ -229,6 +229,8 @@ const SCENARIOS: Scenario[] = [
       await d.fetchToFile(Object.assign(base(pkg.url('/c.bin')), { file }), hooks);
       expect(fsyncs).toBe(1);
       expect(sha(readFileSync(file))).toBe(sha(image));
+      // A cadence that would never sync is refused, naming what was wrong.
+      await expect(d.fetchToFile(Object.assign(base(pkg.url('/c.bin')), { file, sync: { bytes: 0, ms: 2000 } }), hooks)).rejects.toThrow(/sync cadence.*bytes=0/);
     },
   ],
   [

@@ -127,7 +127,7 @@ export class NodeDownloader implements Downloader {
    * One package GET, shared by fetch and fetchToFile: Range/If-Range, the answer's head to `onResponse`, then the body
    * of a 200/206 chunk by chunk into `sink` (each awaited before the next socket read: backpressure), bounded by the
    * idle timeout, the low-speed meter, the deadline, the bandwidth cap and maxFileSize. Another status leaves the sink
-   * unopened and its body unread. What the sink throws is rethrown as it is; a transport failure as TransferError.
+   * unopened and its body discarded. What the sink throws is rethrown as it is; a transport failure as TransferError.
    */
   private async transfer(
     r: FetchRequest,
