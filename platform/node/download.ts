@@ -1,23 +1,39 @@
 // Node adapter for the update Downloader and StagingFiles ports (src/ports/update.ts): node:http/https streaming into
-// a file with Range/If-Range, connect and idle timeouts, low-speed abort and an optional bandwidth cap. One chunk is
-// in flight at a time (each write is awaited before the next read), so memory is flat whatever the image size.
+// a staged file (fetchToFile, staging-sink.ts) or chunk by chunk to the caller (fetch: straight into the inactive
+// slot), with Range/If-Range, connect and idle timeouts, low-speed abort, a deadline and an optional bandwidth cap,
+// one request logic for both. One chunk is in flight at a time (each is awaited before the next read), so memory is
+// flat whatever the image size.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/ports/update.js';
+import type {
+  Downloader,
+  FetchHead,
+  FetchHooks,
+  FetchRequest,
+  FetchResult,
+  FetchStreamResult,
+  FetchToFileRequest,
+  StagingFiles,
+  StreamHooks,
+} from '../../src/ports/update.js';
 import { TransferError } from '../../src/update/errors.js';
 import { LowSpeedMeter } from '../../src/update/low-speed.js';
 import { sha256File } from './hash.js';
-import { syncDirOf, writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { type BodySink, DEFAULT_SYNC, StagingSink } from './staging-sink.js';
 
 export interface NodeDownloaderOptions {
   /** Extra CA certificates (PEM) for https. */
   ca?: string | Buffer;
   /** Called before every durable write (chunk write, fsync); the power-cut harness throws from it. */
   onDurableWrite?(what: string): void;
-  /** fsync the partial file every this many bytes (default 8 MiB) so a power cut loses little. */
+  /**
+   * fsync the partial file at least every this many bytes, whatever the request's cadence says (FetchToFileRequest.sync,
+   * default 32 MiB or 2 s): tests make it small so a power cut loses little.
+   */
   syncEveryBytes?: number;
   /** Size of the one write buffer (default 1 MiB); tests make it small to get many durable writes. */
   writeBufferBytes?: number;
@@ -107,7 +123,18 @@ export class NodeDownloader implements Downloader {
     });
   }
 
-  async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
+  /**
+   * One package GET, shared by fetch and fetchToFile: Range/If-Range, the answer's head to `onResponse`, then the body
+   * of a 200/206 chunk by chunk into `sink` (each awaited before the next socket read: backpressure), bounded by the
+   * idle timeout, the low-speed meter, the deadline, the bandwidth cap and maxFileSize. Another status leaves the sink
+   * unopened and its body discarded. What the sink throws is rethrown as it is; a transport failure as TransferError.
+   */
+  private async transfer(
+    r: FetchRequest,
+    onResponse: (head: FetchHead) => Promise<void>,
+    sink: BodySink,
+    onProgress?: (end: number) => void,
+  ): Promise<{ head: FetchHead; body: boolean; received: number }> {
     const headers: Record<string, string> = Object.assign({ 'user-agent': 'dm-agent' }, r.headers || {});
     if (r.offset > 0) {
       headers['range'] = `bytes=${r.offset}-`;
@@ -117,37 +144,24 @@ export class NodeDownloader implements Downloader {
     const { req, res } = await this.request(r.url, 'GET', headers, r.connectTimeoutMs, r.idleTimeoutMs, undefined, r.maxTimeMs);
     const head: FetchHead = { status: res.statusCode || 0, headers: headersOf(res) };
     try {
-      await hooks.onResponse(head);
+      await onResponse(head);
     } catch (e) {
       req.destroy();
       throw e;
     }
     if (head.status !== 200 && head.status !== 206) {
       res.resume();
-      let size = 0;
-      try {
-        size = (await stat(r.file)).size;
-      } catch (e) {
-        size = 0;
-      }
-      return { status: head.status, headers: head.headers, fileSize: size };
+      return { head, body: false, received: 0 };
     }
+    // A 206 continues at the offset asked for; a 200 is the whole object from byte 0 (RFC 9110 §14.2, §15.3.7).
     const start = head.status === 206 ? r.offset : 0;
-    let fh;
     try {
-      fh = await open(r.file, head.status === 206 ? 'r+' : 'w', 0o600); // staged firmware: the agent's alone
-      if (head.status === 206) await fh.truncate(start);
-      // The file may have been created just now: until its directory is synced its name is not durable, and a power
-      // cut would lose every byte the fsyncs below made durable (fsync(2) NOTES; test/powercut-pagecache.test.ts,
-      // "fsynced download bytes survive").
-      else await syncDirOf(r.file);
+      await sink.open(head.status, start);
     } catch (e) {
       req.destroy();
-      throw transferKind(e as NodeJS.ErrnoException);
+      throw e;
     }
-    let pos = start;
-    let sinceSync = 0;
-    const syncEvery = this.options.syncEveryBytes || 8 << 20;
+    let received = 0;
     const t0 = Date.now();
     const meter = r.lowSpeed ? new LowSpeedMeter(r.lowSpeed, t0) : undefined;
     let lastProgress = 0;
@@ -155,6 +169,8 @@ export class NodeDownloader implements Downloader {
     let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
     // Why we destroyed the request ourselves: the stream then rejects with a generic 'aborted', not with our reason.
     let abortReason: TransferError | undefined;
+    // The sink's own failure (a file write, the caller's onBody): rethrown unchanged, never taken for the network's.
+    let sinkFailed = false;
     req.setTimeout(r.idleTimeoutMs, () => {
       // The answer came and the body stopped: a stalled transfer is the slowest one there is (0 B/s), not a
       // request time-out.
@@ -177,68 +193,91 @@ export class NodeDownloader implements Downloader {
         }
       }, meter.pollMs());
     }
-    // Socket chunks (≤64 KiB) are gathered in one fixed buffer and written 1 MiB at a time: fewer syscalls, and
-    // memory stays flat (one buffer, one chunk in flight, backpressure through for-await).
-    const buf = Buffer.allocUnsafe(this.options.writeBufferBytes || 1 << 20);
-    let fill = 0;
-    const flush = async () => {
-      if (fill === 0) return;
-      if (this.options.onDurableWrite) this.options.onDurableWrite('download-chunk');
-      await fh.write(buf, 0, fill, pos - fill);
-      fill = 0;
-    };
     try {
+      // for-await reads the next socket chunk only after the body of the loop settled: one chunk in flight, memory
+      // flat whatever the object size. The chunk is the socket's own buffer, handed on without a copy.
       for await (const chunk of res as AsyncIterable<Buffer>) {
-        if (r.maxFileSize !== undefined && pos + chunk.length > r.maxFileSize)
+        if (r.maxFileSize !== undefined && start + received + chunk.length > r.maxFileSize)
           throw new TransferError('too-large', `object is larger than the ${r.maxFileSize} bytes it may take; stopped there`);
-        let off = 0;
-        while (off < chunk.length) {
-          const n = Math.min(chunk.length - off, buf.length - fill);
-          chunk.copy(buf, fill, off, off + n);
-          fill += n;
-          off += n;
-          pos += n;
-          if (fill === buf.length) await flush();
+        try {
+          await sink.write(chunk);
+        } catch (e) {
+          sinkFailed = true;
+          throw e;
         }
+        received += chunk.length;
         if (meter) meter.add(chunk.length);
-        sinceSync += chunk.length;
-        if (sinceSync >= syncEvery) {
-          await flush();
-          await fh.sync();
-          sinceSync = 0;
-        }
         const now = Date.now();
-        if (hooks.onProgress && now - lastProgress >= 200) {
+        if (onProgress && now - lastProgress >= 200) {
           lastProgress = now;
-          hooks.onProgress(pos);
+          onProgress(start + received);
         }
         if (r.maxBytesPerSecond && r.maxBytesPerSecond > 0) {
-          const due = t0 + ((pos - start) * 1000) / r.maxBytesPerSecond;
+          const due = t0 + (received * 1000) / r.maxBytesPerSecond;
           if (due > now) await sleep(due - now);
         }
       }
-      await flush();
       if (!res.complete) throw new TransferError('network', 'connection closed before the body was complete');
-      await fh.sync();
+      try {
+        await sink.end();
+      } catch (e) {
+        sinkFailed = true;
+        throw e;
+      }
     } catch (e) {
       req.destroy();
-      const failure = abortReason || transferKind(e as NodeJS.ErrnoException);
-      // Bytes received before a transport failure are good: keep them for the resume. (Not after a foreign error.)
-      if (failure instanceof TransferError && failure.kind !== 'too-large') {
-        try {
-          await flush();
-        } catch (e2) {
-          throw transferKind(e2 as NodeJS.ErrnoException);
-        }
-      }
+      const failure = sinkFailed ? (e as Error) : abortReason || transferKind(e as NodeJS.ErrnoException);
+      await sink.fail(failure);
       throw failure;
     } finally {
       if (lowSpeedTimer) clearInterval(lowSpeedTimer);
       if (deadlineTimer) clearTimeout(deadlineTimer);
-      await fh.close();
+      await sink.close();
     }
-    if (hooks.onProgress) hooks.onProgress(pos);
-    return { status: head.status, headers: head.headers, fileSize: pos };
+    return { head, body: true, received };
+  }
+
+  async fetch(r: FetchRequest, hooks: StreamHooks): Promise<FetchStreamResult> {
+    let handed = 0;
+    const sink: BodySink = {
+      open: async () => undefined,
+      // The socket's chunk itself: no copy of ours (the core copies what must outlive the call, StreamHooks.onBody).
+      write: async (chunk) => {
+        await hooks.onBody(chunk);
+        handed += chunk.length;
+      },
+      end: async () => undefined,
+      fail: async () => undefined,
+      close: async () => undefined,
+    };
+    const { head } = await this.transfer(r, (h) => hooks.onResponse(h), sink);
+    return { status: head.status, headers: head.headers, received: handed };
+  }
+
+  async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
+    const cadence = r.sync || DEFAULT_SYNC;
+    if (!(cadence.bytes > 0) || !(cadence.ms > 0))
+      throw new TypeError(`sync cadence needs bytes > 0 and ms > 0, got bytes=${cadence.bytes} ms=${cadence.ms}`);
+    const sink = new StagingSink(r.file, {
+      onBody: hooks.onBody ? (b) => (hooks.onBody as (bytes: Uint8Array) => void)(b) : undefined,
+      onDurableWrite: this.options.onDurableWrite,
+      bufferBytes: this.options.writeBufferBytes || 1 << 20,
+      // The adapter's own byte budget (a device or test setting) only ever makes syncs more frequent.
+      sync: { bytes: Math.min(cadence.bytes, this.options.syncEveryBytes || Infinity), ms: cadence.ms },
+      mapError: (e) => transferKind(e as NodeJS.ErrnoException),
+    });
+    const { head, body } = await this.transfer(r, (h) => hooks.onResponse(h), sink, hooks.onProgress);
+    if (!body) {
+      let size = 0;
+      try {
+        size = (await stat(r.file)).size;
+      } catch (e) {
+        size = 0;
+      }
+      return { status: head.status, headers: head.headers, fileSize: size };
+    }
+    if (hooks.onProgress) hooks.onProgress(sink.size);
+    return { status: head.status, headers: head.headers, fileSize: sink.size };
   }
 
   async get(url: string, o: { timeoutMs: number; maxBytes: number; headers?: Record<string, string> }) {

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FumoAdapters } from '../../src/ports/fumo.js';
 import { NodeDownloader, NodeStagingFiles } from './download.js';
+import { Sha256 } from './hash.js';
 import { nodeWriterPorts } from './writer-ports.js';
 
 /** Size of a block-device slot from sysfs (512-byte sectors); null for anything else (an image file has no capacity). */
@@ -20,6 +21,7 @@ export function nodeFumoAdapters(caFile?: string): FumoAdapters {
     files: new NodeStagingFiles(),
     writerPorts: nodeWriterPorts,
     makeDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
+    sha256: () => new Sha256(),
     slotSize: blockDeviceSize,
   };
 }

@@ -1,9 +1,11 @@
 // The writer ports (src/ports/writers.ts) on Node: node:fs/promises for the files, child_process for the
-// programs (flash/exec.ts), node:crypto for the read-back hash (hash.ts). System calls only; the writers are the core's.
+// programs (flash/exec.ts), node:crypto for the hash (hash.ts), O_DIRECT reads for the read-back from the medium
+// (medium-hash.ts). System calls only; the writers are the core's.
 
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { WriterFile, WriterFs, WriterPorts } from '../../src/ports/writers.js';
 import { sha256File } from './hash.js';
+import { sha256FromMedium } from './medium-hash.js';
 import { nodeRunCommand } from './run-command.js';
 
 async function openRw(path: string): Promise<WriterFile> {
@@ -16,6 +18,9 @@ async function openRw(path: string): Promise<WriterFile> {
     async pwrite(bytes, offset) {
       let done = 0;
       while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done, offset + done)).bytesWritten;
+    },
+    async pread(into, offset) {
+      return (await fh.read(into, 0, into.length, offset)).bytesRead;
     },
     async sync() {
       // The port's fsync(2) (src/ports/writers.ts): an install checkpoint and the read-back rely on it.
@@ -62,7 +67,8 @@ export const nodeWriterFs: WriterFs = {
       throw e;
     }
   },
-  sha256: (path, offset, length) => sha256File(path, offset, length),
+  sha256: (path, offset, length, options) =>
+    options && options.fromMedium ? sha256FromMedium(path, offset, length) : sha256File(path, offset, length),
 };
 
 

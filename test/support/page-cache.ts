@@ -239,11 +239,17 @@ export class PageCache {
     return this.cache.data.get(ino) || new Uint8Array(0);
   }
 
-  async open(p: string, flags: string = 'r', _mode?: number): Promise<ModelHandle> {
+  async open(p: string, flags: string | number = 'r', _mode?: number): Promise<ModelHandle> {
     return this.openSync(p, flags);
   }
 
-  openSync(p: string, flags: string = 'r', _mode?: number): ModelHandle {
+  openSync(p: string, flags: string | number = 'r', _mode?: number): ModelHandle {
+    // Numeric flags come from the read-back from the medium (O_RDONLY | O_DIRECT, platform/node/medium-hash.ts): it
+    // follows the writer's fsync, so the model's pages and the medium agree on the range it reads.
+    if (typeof flags === 'number') {
+      if ((flags & 3) !== 0) throw new Error(`page-cache model: numeric open flags ${flags} not modelled`);
+      flags = 'r';
+    }
     this.alive();
     const n = norm(p);
     if (this.dirs.has(n)) return new ModelHandle(this, n, -1, this.generation);
