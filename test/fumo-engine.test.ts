@@ -234,10 +234,11 @@ describe.each(MODES)('FUMO engine ($mode)', ({ mode, extra }) => {
     await (await c.engine.exec('Download', { pkgUrl: srv.url('/v2.dd') })).done;
     expect(c.engine.pendingReports()[0].resultCode).toBe(411);
 
-    // An object that cannot fit in the staging file system: 501 and 901 before any byte of it is fetched.
+    // An object larger than the package may be (the package cap; the staging space, the slot): 501 and 901 before
+    // any byte of it is fetched.
     srv.objects.set('/huge.dd', { body: new TextEncoder().encode(dd(1e15)), contentType: 'application/vnd.oma.dd+xml' });
     srv.log.length = 0;
-    const h = rig();
+    const h = rig({}, { download: { maxSize: 1e9, backoff: { baseMs: 1, maxMs: 1, maxAttempts: 2 } } });
     await (await h.engine.exec('DownloadAndUpdate', { pkgUrl: srv.url('/huge.dd') })).done;
     expect(h.engine.pendingReports()[0].resultCode).toBe(501);
     expect(srv.log.filter((l) => l.path === '/fw.bin')).toEqual([]);

@@ -187,7 +187,8 @@ for (const rt of RUNTIMES) {
       expect(sha(readFileSync(target))).toBe(sha(newFw));
       expect(existsSync(`${target}.prev`)).toBe(false);
       const bad = await ops(rt, config, [{ op: 'install', file: staged, sha256: sha(oldFw), size: newFw.length }]);
-      expect(bad[0].error).toMatchObject({ resultCode: 410 });
+      // A read-back that is not the verified image is a corrupted package (FUMO 402): the target stays unbootable.
+      expect(bad[0].error).toMatchObject({ resultCode: 402 });
       expect(bad[0].error!.message).toMatch(/read-back of .*firmware\.bin\.new hashes to/);
     }, 120_000);
 

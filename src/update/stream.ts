@@ -14,6 +14,7 @@ import type { Clock } from '../ports/runtime.js';
 import type { Downloader, FetchHead, ImageMeta, Sha256Hasher, StreamingWriter, SyncCadence } from '../ports/update.js';
 import { TransferError, UpdateError } from './errors.js';
 import { type AnswerHead, type TransferOptions, runTransfer } from './transfer-loop.js';
+import { InstallNotify } from './install-notify.js';
 
 /**
  * 32 MiB or 2 s, whichever first: a cut costs at most that much of a re-download, and a 256 MiB image takes eight
@@ -161,6 +162,9 @@ export async function streamToWriter(dl: Downloader, clock: Clock, opts: StreamO
     await opts.checkpoint(point);
   };
 
+  // An object announced larger than the target may take is refused before any request (501, install-notify 901).
+  if (opts.expectedSize !== undefined && opts.expectedSize > opts.cap)
+    throw new UpdateError('too-large', `the package is ${opts.expectedSize} bytes, more than the ${opts.cap} the update target may take`, InstallNotify.InsufficientMemory);
   try {
     return await runTransfer<StreamOutcome>(
       {
