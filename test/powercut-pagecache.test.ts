@@ -27,6 +27,7 @@ import { NodeStagingFiles } from '../platform/node/download.js';
 import { NodeFileStorage } from '../platform/node/storage.js';
 import { nodeWriterFs } from '../platform/node/writer-ports.js';
 import { FileWriter } from './support/node-writers.js';
+import { Sha256 } from '../platform/node/hash.js';
 
 vi.mock('node:fs/promises', async (orig) => (await import('./support/page-cache.js')).routeFs(await orig<Record<string, unknown>>()));
 vi.mock('node:fs', async (orig) => {
@@ -42,6 +43,8 @@ const node: WriterRuntime = {
   files: () => new NodeStagingFiles(),
   ports: (_pc, programs) => ({ fs: nodeWriterFs, run: programs }),
 };
+/** The same ports with the platform's hasher: the package streamed into the slot in one pass. */
+const nodeOnePass: WriterRuntime = Object.assign({}, node, { sha256: () => new Sha256() });
 
 let srv: PkgServer;
 beforeAll(async () => {
@@ -55,13 +58,14 @@ afterAll(() => {
 
 type Scenario = (cutAt: number | null, choice: CrashChoice, rt: WriterRuntime, srv: PkgServer, label: string) => Promise<Outcome>;
 
-for (const [name, run] of [
-  ['an A/B update', abScenario],
-  ['a command-writer (RAUC) update', raucScenario],
-] as [string, Scenario][]) {
+for (const [name, run, rt] of [
+  ['an A/B update', abScenario, node],
+  ['an A/B update streamed into the slot in one pass', abScenario, nodeOnePass],
+  ['a command-writer (RAUC) update', raucScenario, node],
+] as [string, Scenario, WriterRuntime][]) {
   describe(`power cut at every cut point of ${name}, production code on the page-cache model`, () => {
     it('every cut point × drop/keep/prefix: bootable known image, checkpoint kept, one true report, converges', async () => {
-      const clean = await run(null, 'keep', node, srv, 'Node');
+      const clean = await run(null, 'keep', rt, srv, 'Node');
       const total = clean.points.length;
       const kinds: Record<string, number> = {};
       for (const p of clean.points) {
@@ -73,7 +77,7 @@ for (const [name, run] of [
       const only = process.env.POWERCUT_CHOICES ? (process.env.POWERCUT_CHOICES.split(',') as CrashChoice[]) : CRASH_CHOICES;
       for (let n = 1; n <= total + 2; n++) {
         for (const choice of only) {
-          const o = await run(n, choice, node, srv, 'Node');
+          const o = await run(n, choice, rt, srv, 'Node');
           runs++;
           if (o.cut) exercised++;
         }
@@ -87,22 +91,26 @@ for (const [name, run] of [
 
 // The single-file writer (src/update/writers/file.ts on the Node ports): see fileScenario in test/support/fumo-pagecache.ts.
 const nodeFile = { storage: nodeStorage, writer: (target: string) => new FileWriter(target) };
+const nodeFileOnePass = Object.assign({}, nodeFile, { sha256: () => new Sha256() });
 
 describe('power cut at every cut point of a file-writer update, production code on the page-cache model', () => {
-  for (const [healthy, cp] of [
-    [true, CHECKPOINT],
-    [true, 0],
-    [false, CHECKPOINT],
+  for (const [healthy, cp, rt] of [
+    [true, CHECKPOINT, nodeFile],
+    [true, 0, nodeFile],
+    [false, CHECKPOINT, nodeFile],
+    [true, CHECKPOINT, nodeFileOnePass],
+    [true, 0, nodeFileOnePass],
   ] as const) {
-    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}${cp ? '' : ', no install checkpoint'} at every cut point × drop/keep/prefix`, async () => {
-      const clean = await fileScenario(null, 'keep', healthy, nodeFile, cp);
+    const how = rt === nodeFileOnePass ? ', streamed in one pass' : '';
+    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}${cp ? '' : ', no install checkpoint'}${how} at every cut point × drop/keep/prefix`, async () => {
+      const clean = await fileScenario(null, 'keep', healthy, rt, cp);
       const total = clean.points.length;
       let exercised = 0;
       for (let n = 1; n <= total + 2; n++) {
-        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, nodeFile, cp)).cut) exercised++;
+        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, rt, cp)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
-      console.log(`file writer (health ${healthy}, checkpoints every ${cp}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      console.log(`file writer (health ${healthy}, checkpoints every ${cp}${how}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
       expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
     }, 900_000);
   }

@@ -38,7 +38,9 @@ const FORBIDDEN: Array<[RegExp, string]> = [
   [/\bObject\.hasOwn\b/, 'Object.hasOwn (missing on QuickJS 2021-03-27)'],
   [/\bstructuredClone\b/, 'structuredClone'],
   [/\b__dirname\b|\b__filename\b|\bimport\.meta\b/, 'module location'],
-  [/\bfetch\s*\(/, 'fetch'],
+  // The global fetch() (a runtime's HTTP client); `dl.fetch(` (the Downloader port) and the port's method
+  // declaration `fetch(request: …)` are the core's own.
+  [/(?<![.\w])fetch\s*\((?!request: FetchRequest)/, 'fetch'],
 ];
 
 const IMPORT = /(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s*['"]([^'"]+)['"]/g;

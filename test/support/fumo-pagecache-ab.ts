@@ -28,7 +28,9 @@ import {
   VERSION,
   WRITE_BUFFER,
   checkResume,
+  checkStreamResume,
   crashAndCheckStaging,
+  onePassOptions,
   journal,
   newFw,
   newScenario,
@@ -43,7 +45,7 @@ import { simulateBoot } from '../../platform/node/flash/uboot-sim.js';
 import { DurableStore } from '../../src/state/durable-store.js';
 import { FumoEngine } from '../../src/fumo/engine.js';
 import { FumoState } from '../../src/fumo/state.js';
-import type { StagingFiles } from '../../src/ports/update.js';
+import type { Sha256Hasher, StagingFiles } from '../../src/ports/update.js';
 import type { WriterPorts } from '../../src/ports/writers.js';
 import type { CommandRunner } from '../../src/ports/commands.js';
 import { type WriterConfig, createFlashWriter } from '../../src/update/writers/factory.js';
@@ -62,6 +64,8 @@ export interface WriterRuntime {
   ports(pc: PageCache, programs: CommandRunner): WriterPorts;
   /** Called once per device, before anything touches the model (the QuickJS `os` model is pointed at it here). */
   onModel?(pc: PageCache, programs: CommandRunner): void;
+  /** The runtime's hasher: with it the package is streamed into the slot in one pass (src/fumo/steps.ts Stream). */
+  sha256?: () => Sha256Hasher;
 }
 
 interface Device {
@@ -141,7 +145,7 @@ async function raucBootAndCheck(d: Device): Promise<Slot> {
 }
 
 function engineFor(d: Device, rt: WriterRuntime, config: WriterConfig, flags: { reboot: boolean }): FumoEngine {
-  return new FumoEngine({
+  return new FumoEngine(Object.assign({
     fumoUri: './FUMO',
     // The agent's own composition (src/agent/compose.ts): DurableStore with setAside over the Storage port.
     store: new DurableStore(rt.storage(STATE), undefined, { setAside: { now: () => Date.now() } }),
@@ -165,7 +169,7 @@ function engineFor(d: Device, rt: WriterRuntime, config: WriterConfig, flags: { 
     checkpointBytes: CHECKPOINT,
     bootId: async () => readFileSync(path.join(d.dir, 'boot_id'), 'utf8'),
     runningVersion: async () => readFileSync(path.join(d.dir, 'version'), 'utf8'),
-  });
+  }, onePassOptions(rt.sha256, CHECKPOINT)));
 }
 
 /** One device's lives until the job converged; the server's reports by id. */
@@ -189,6 +193,7 @@ async function lives(
     const before = await journal(rt.storage);
     const slotWrites: number[] = [];
     d.pc.onWrite = (p, pos) => void (p === slotFile && slotWrites.push(pos));
+    const logAt = srv.log.length;
     const engine = engineFor(d, rt, config, flags);
     let cut = false;
     let done = false;
@@ -219,6 +224,7 @@ async function lives(
       cut = true;
     }
     checkResume(at);
+    checkStreamResume(before, logAt, slotWrites, at);
     // An install resumed from a checkpoint continues there: the bytes synced before it were not lost.
     if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
       expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);

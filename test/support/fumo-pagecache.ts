@@ -11,7 +11,8 @@ import { DurableStore } from '../../src/state/durable-store.js';
 import { FumoEngine } from '../../src/fumo/engine.js';
 import type { FumoDocument } from '../../src/fumo/journal.js';
 import type { Storage } from '../../src/ports/runtime.js';
-import type { Downloader, FlashWriter, StagingFiles } from '../../src/ports/update.js';
+import type { Downloader, FlashWriter, Sha256Hasher, StagingFiles } from '../../src/ports/update.js';
+import type { FumoEngineOptions } from '../../src/fumo/engine.js';
 
 export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 export const oldFw = new Uint8Array(randomBytes(40_000));
@@ -76,6 +77,31 @@ export function checkResume(at: () => string): void {
   resumeFrom = null;
 }
 
+/**
+ * One pass (src/fumo/steps.ts Stream): the runtime's hasher, and a sync cadence by bytes only (CHECKPOINT, or no
+ * checkpoint at all with 0) so the cut points do not depend on the clock.
+ */
+export function onePassOptions(sha256: (() => Sha256Hasher) | undefined, checkpointBytes: number): Partial<FumoEngineOptions> {
+  if (!sha256) return {};
+  return { sha256, sync: { bytes: checkpointBytes > 0 ? checkpointBytes : Number.MAX_SAFE_INTEGER, ms: Number.MAX_SAFE_INTEGER } };
+}
+
+/**
+ * A streamed install cut after a checkpoint continues there: the first GET of the next life asks for the rest with
+ * Range + If-Range, and the first write into the target is at the checkpoint (the prefix synced before it survived
+ * and re-hashed right, whatever the crash choice).
+ */
+export function checkStreamResume(before: FumoDocument | null, logAt: number, targetWrites: number[], at: () => string): void {
+  const cp = before && before.job && before.job.step === 'Stream' ? before.job.stream : undefined;
+  if (!cp || cp.written <= 0) return;
+  const get = srv.log.slice(logAt).find((r) => r.method === 'GET' && r.path === '/fw.bin');
+  if (get) {
+    expect(get.range, `streamed install resumes at the checkpoint ${cp.written} (${at()})`).toBe(`bytes=${cp.written}-`);
+    expect(get.ifRange, `resumed with If-Range (${at()})`).toBe(cp.validator);
+  }
+  if (targetWrites.length > 0) expect(targetWrites[0], `first target write after the cut at the checkpoint (${at()})`).toBe(cp.written);
+}
+
 export interface Outcome {
   points: string[];
   cut: string | null;
@@ -100,7 +126,7 @@ export async function fileScenario(
   cutAt: number | null,
   choice: CrashChoice,
   healthy: boolean,
-  rt: { storage: StorageFactory; writer(target: string): FlashWriter; files?(): StagingFiles; downloader?(): Downloader; onModel?(pc: PageCache): void },
+  rt: { storage: StorageFactory; writer(target: string): FlashWriter; files?(): StagingFiles; downloader?(): Downloader; onModel?(pc: PageCache): void; sha256?: () => Sha256Hasher },
   /** 0: no install checkpoint at all (an image smaller than checkpointBytes), so only finish() makes `.new` durable. */
   checkpointBytes = CHECKPOINT,
 ): Promise<Outcome> {
@@ -112,7 +138,7 @@ export async function fileScenario(
   if (rt.onModel) rt.onModel(pc);
   resumeFrom = null;
   pc.cutAt = cutAt;
-  const at = () => `file writer (${rt.writer(TARGET).constructor.name}), health ${healthy}, checkpoints every ${checkpointBytes}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
+  const at = () => `file writer (${rt.writer(TARGET).constructor.name}${rt.sha256 ? ', one pass' : ''}), health ${healthy}, checkpoints every ${checkpointBytes}: cut at #${cutAt} (${pc.cutLabel}, ${choice})`;
   const server = new Map<string, number>();
   const durablyAcked = new Set<string>();
   let accepted = false;
@@ -125,7 +151,8 @@ export async function fileScenario(
     if (before && before.job) accepted = true;
     const slotWrites: number[] = [];
     pc.onWrite = (p, pos) => void (p === `${TARGET}.new` && slotWrites.push(pos));
-    const engine = new FumoEngine({
+    const logAt = srv.log.length;
+    const engine = new FumoEngine(Object.assign({
       fumoUri: './FUMO',
       store: new DurableStore(rt.storage(STATE), undefined, { setAside: { now: () => Date.now() } }),
       downloader: rt.downloader ? rt.downloader() : new NodeDownloader({ writeBufferBytes: WRITE_BUFFER, syncEveryBytes: SYNC_EVERY }),
@@ -140,7 +167,7 @@ export async function fileScenario(
       download: { backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3 } },
       chunkSize: CHUNK,
       checkpointBytes,
-    });
+    }, onePassOptions(rt.sha256, checkpointBytes)));
     let cut = false;
     // The last life ends here too (done), after the same checks as every other.
     let done = false;
@@ -165,6 +192,7 @@ export async function fileScenario(
     if (before && before.job && before.job.step === 'Install' && before.job.installed && slotWrites.length > 0)
       expect(slotWrites[0], `resumed install starts at the checkpoint ${before.job.installed} (${at()})`).toBe(before.job.installed);
     checkResume(at);
+    checkStreamResume(before, logAt, slotWrites, at);
     if (done) break;
     if (cut) crashAndCheckStaging(pc, choice, at);
     else pc.crash('keep');
