@@ -1,12 +1,14 @@
 // Bounded package downloads (issue 15 items 8 and 9), the built agent on Node and on host qjs against the reference
 // server's hostile bodies (scripts/server/hostile-body.ts):
-//   8. an endless body stops at fumo.maxPackageSize (the staging file never passes it) → 501, nothing left staged;
+//   8. an endless body stops at fumo.maxPackageSize (the file it goes to never passes it: the slot file `.new`, streamed in
+//      one pass, file writer) → 501, nothing left behind;
 //      more bytes than the descriptor's size → 501; a cap larger than the free space → 501 with no GET at all;
 //      SCOMO: the same cap → 1404.
 //   9. a trickle below download.lowSpeedBytesPerSec for lowSpeedSeconds → 503; a stall → 503; retries end at
 //      download.deadlineSeconds → 503 after about that long.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
@@ -52,21 +54,22 @@ interface Outcome {
   results: number[];
   gets: number;
   bytesSent: number;
-  /** Largest staging file seen while the agent ran. */
+  /** Largest file the package went to (staging file or the file writer's `.new`) seen while the agent ran. */
   maxStaged: number;
-  /** Files left in the staging directory afterwards. */
+  /** Package files left in the staging directory and next to the slot afterwards. */
   staged: string[];
 }
 
 /** Runs `request --user` and watches the staging directory while it runs. */
 async function run(rt: AgentRuntime, s: DmServer, extra: Record<string, unknown>): Promise<Outcome> {
-  const fumo = Object.assign({ writer: { type: 'file', path: '/nonexistent/slot.img' }, reboot: [], allowHttp: true }, (extra.fumo as object) || {});
+  const slotDir = mkdtempSync(path.join(tmpdir(), 'dm-bounded-slot-'));
+  const slot = path.join(slotDir, 'slot.img');
+  const fumo = Object.assign({ writer: { type: 'file', path: slot }, reboot: [], allowHttp: true }, (extra.fumo as object) || {});
   const c = agentConfig({ server: { url: s.url }, device: { devIdScheme: 'fixed', devId: devId() }, ui: { mode: 'headless' }, ...extra, fumo }, 'bounded');
   const staging = path.join(c.state, 'staging');
   let maxStaged = 0;
   const watch = setInterval(() => {
-    const f = path.join(staging, 'firmware.pkg');
-    if (existsSync(f)) maxStaged = Math.max(maxStaged, statSync(f).size);
+    for (const f of [path.join(staging, 'firmware.pkg'), `${slot}.new`]) if (existsSync(f)) maxStaged = Math.max(maxStaged, statSync(f).size);
   }, 5);
   const before = s.events.downloads.length;
   const r = await runAgent(rt, ['--config', c.config, '--json', 'request', '--user'], { timeoutMs: 60_000 });
@@ -81,7 +84,7 @@ async function run(rt: AgentRuntime, s: DmServer, extra: Record<string, unknown>
     gets: gets.length,
     bytesSent: gets.reduce((n, d) => n + d.bytesSent, 0),
     maxStaged,
-    staged: existsSync(staging) ? readdirSync(staging) : [],
+    staged: (existsSync(staging) ? readdirSync(staging) : []).concat(readdirSync(slotDir).filter((f) => f !== 'slot.img')),
   };
 }
 
@@ -106,7 +109,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       expect(o.results).toEqual([501]);
       expect(o.maxStaged).toBeLessThanOrEqual(cap);
       expect(o.bytesSent).toBeGreaterThan(cap); // the server did push past the cap (Node buffers 1 MiB before writing)
-      expect(o.staged.filter((f) => f.startsWith('firmware.pkg'))).toEqual([]);
+      expect(o.staged.filter((f) => f.startsWith('firmware.pkg') || f.endsWith('.new'))).toEqual([]);
     }, 90_000);
 
     it('more bytes than the descriptor announces: cut at its size, 501 and install-notify 901', async () => {
@@ -115,11 +118,11 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       row(rt, 'oversize by 400000 vs descriptor size', o);
       expect(o.results).toEqual([501]);
       expect(o.maxStaged).toBeLessThanOrEqual(image.length);
-      expect(o.staged.filter((f) => f.startsWith('firmware.pkg'))).toEqual([]);
+      expect(o.staged.filter((f) => f.startsWith('firmware.pkg') || f.endsWith('.new'))).toEqual([]);
       expect(s.events.installNotifies.map((n) => n.code)).toEqual([901]);
     }, 90_000);
 
-    it('a cap larger than the free staging space: 501 before any request for the package', async () => {
+    it('a cap larger than the free space where the package goes (the slot file system): 501 before any request for it', async () => {
       const s = await fumoServer(undefined);
       const o = await run(rt, s, { fumo: { maxPackageSize: 2 ** 52 } });
       row(rt, 'maxPackageSize 2^52 > free space', o);

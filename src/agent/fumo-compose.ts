@@ -14,9 +14,17 @@ import { stagedFileName } from './fumo-writer-config.js';
 import { UNKNOWN } from '../device/facts.js';
 
 
-/** fumo.maxPackageSize, else the smaller A/B slot: an image bigger than its slot can never be installed. */
+/**
+ * fumo.maxPackageSize, at most the smaller A/B slot: an image bigger than its slot can never be installed (and is
+ * refused before any request, 501).
+ */
 async function packageCap(c: FumoConfig, adapters: FumoAdapters): Promise<number | undefined> {
-  if (c.maxPackageSize !== undefined) return c.maxPackageSize;
+  const slots = await smallerSlot(c, adapters);
+  if (c.maxPackageSize === undefined) return slots;
+  return slots === undefined ? c.maxPackageSize : Math.min(c.maxPackageSize, slots);
+}
+
+async function smallerSlot(c: FumoConfig, adapters: FumoAdapters): Promise<number | undefined> {
   const w = c.writer;
   if (!w || w.type !== 'uboot-ab' || !adapters.slotSize) return undefined;
   const sizes: number[] = [];

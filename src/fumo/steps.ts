@@ -10,6 +10,7 @@ import type { BootExpectation, Downloader, FetchHead, FlashStatus, FlashWriter, 
 import { UpdateError } from '../update/errors.js';
 import { DownloadLimitKey, DownloadOptions, discardDownload, downloadResumable, stagedSha256 } from '../update/download.js';
 import { streamToWriter, type StreamOutcome } from '../update/stream.js';
+import { downloadBudget } from '../update/space.js';
 import { DescriptorError, looksLikeDescriptor, parseDescriptor } from '../update/descriptor.js';
 import { checkPackageUrl, resolveUrl, UrlPolicy } from '../update/url-policy.js';
 import { PackageClaims, VerificationPolicy, checkClaims, expectedSha256, verifyDigest } from '../update/verify.js';
@@ -330,6 +331,11 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
     const wantSha = expectedSha256(claims, manifest);
     const before = await w.status();
     const hasher = ctx.hasher;
+    // The bound before any request: the package cap (at most the slot), and for a target that grows a file the
+    // free space of its file system, as for a staged package (501, install-notify 901; src/update/space.ts).
+    const cap = w.targetFile
+      ? await downloadBudget(ctx.files, w.targetFile, { expectedSize: pkg.size, maxSize: ctx.streamCap })
+      : ctx.streamCap;
     try {
       return await streamed(ctx, job, w, pkg, claims, before, await streamToWriter(ctx.downloader, ctx.clock, Object.assign(
       {
@@ -340,7 +346,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         writer: w,
         hasher,
         meta: { sha256: wantSha, version: manifest ? manifest.version : undefined },
-        cap: ctx.streamCap !== undefined ? ctx.streamCap : Number.MAX_SAFE_INTEGER,
+        cap: cap !== undefined ? cap : Number.MAX_SAFE_INTEGER,
         sync: ctx.sync,
         resume: job.stream,
         checkpoint: (c: NonNullable<JobRecord['stream']>) => ctx.checkpoint({ stream: c }),

@@ -233,6 +233,12 @@ interface FlashWriterBase {
  */
 export interface StreamingWriter extends FlashWriterBase {
   /**
+   * Optional: the plain file a streamed write grows (file writer: `<target>.new`), whose file system's free space
+   * bounds the package as the staging space bounds a staged one (src/update/space.ts). Absent for a fixed-size slot,
+   * which the package cap already bounds (fumo.maxPackageSize, at most the slot size).
+   */
+  readonly targetFile?: string;
+  /**
    * Opens the target (marking it bad first where that applies). With `resume`, a writer that can re-hash the slot
    * prefix continues after it when it matches; returns the offset writing continues from (0 or nothing = start).
    * Calling it again starts the write over (a 200 answer to a resumed GET).

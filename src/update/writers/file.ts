@@ -21,6 +21,11 @@ export class FileWriter implements StreamingWriter {
     this.dir = target.substring(0, target.lastIndexOf('/')) || '/'; // paths are absolute (writer-ports.ts)
   }
 
+  /** The write grows `<target>.new`: its file system's free space bounds a streamed package. */
+  get targetFile(): string {
+    return this.next;
+  }
+
   private sink(): SlotSink {
     if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
     return this.slot;
