@@ -96,12 +96,13 @@ export class Http1ResponseParser {
       }
       default: {
         // Head, ChunkSize, Trailers: gather one line.
-        const cap = this.state === State.ChunkSize ? MAX_CHUNK_LINE : this.maxHead;
+        const state = this.state;
+        const cap = state === State.ChunkSize ? MAX_CHUNK_LINE : this.maxHead;
         let i = pos;
         while (i < end) {
           const b = input[i++];
-          if (this.state !== State.ChunkSize && ++this.sectionBytes > cap) {
-            throw new TransferError('network', `HTTP response ${this.state === State.Head ? 'head' : 'trailer section'} larger than ${cap} bytes`);
+          if (state !== State.ChunkSize && ++this.sectionBytes > cap) {
+            throw new TransferError('network', `HTTP response ${state === State.Head ? 'head' : 'trailer section'} larger than ${cap} bytes`);
           }
           if (b !== LF) {
             if (this.lineLen >= cap) throw new TransferError('network', `HTTP chunk-size line longer than ${cap} bytes`);
@@ -113,8 +114,10 @@ export class Http1ResponseParser {
           if (len > 0 && this.line[len - 1] === CR) len--;
           this.lineLen = 0;
           const s = latin1(this.line, len);
-          const step = this.state === State.Head ? this.headLine(s) : this.state === State.ChunkSize ? this.chunkLine(s) : this.trailerLine(s);
+          const step = state === State.Head ? this.headLine(s) : state === State.ChunkSize ? this.chunkLine(s) : this.trailerLine(s);
           if (step) return { used: i - pos, step };
+          // Another kind of line (or the body) comes next: the caller steps again with what is left.
+          if (this.state !== state) return { used: i - pos, step: MORE };
         }
         return { used: i - pos, step: MORE };
       }
@@ -211,6 +214,7 @@ export class Http1ResponseParser {
   private trailerLine(s: string): ResponseStep | undefined {
     if (s === '') {
       this.state = State.Done;
+      this.fields = [];
       return { kind: 'done' };
     }
     // Trailer fields carry nothing a package download uses; they are checked like header fields and dropped (§7.1.2).
