@@ -143,6 +143,7 @@ export class NodeDownloader implements Downloader {
       headers['range'] = `bytes=${r.offset}-`;
       if (r.ifRange) headers['if-range'] = r.ifRange;
     }
+    const started = Date.now();
     const get = await PackageGet.open({
       url: r.url,
       headers,
@@ -153,7 +154,6 @@ export class NodeDownloader implements Downloader {
       readBufferBytes: this.options.readBufferBytes,
       mapError: (e) => transferKind(e as NodeJS.ErrnoException),
     });
-    const started = Date.now();
     const head: FetchHead = { status: get.status, headers: get.headers };
     try {
       await onResponse(head);

@@ -149,10 +149,10 @@ export class PackageGet {
     });
   }
 
-  /** Ends the GET: with `reason`, what a pending open() or body() rejects with. */
+  /** Ends the GET; a pending body() rejects with `reason` (or with a network failure saying the caller closed it). */
   destroy(reason?: Error): void {
-    if (reason) this.fail(reason);
-    else this.close();
+    this.fail(reason || new TransferError('network', 'the package GET was closed before its end'));
+    this.close();
   }
 
   /**
