@@ -1,8 +1,8 @@
-// Node adapter for the update Downloader and StagingFiles ports (src/ports/update.ts): node:http/https streaming into
-// a staged file (fetchToFile, staging-sink.ts) or chunk by chunk to the caller (fetch: straight into the inactive
-// slot), with Range/If-Range, connect and idle timeouts, low-speed abort, a deadline and an optional bandwidth cap,
+// Node adapter for the update Downloader and StagingFiles ports (src/ports/update.ts): package GETs over one reused
+// socket read buffer (package-get.ts) streaming into a staged file (fetchToFile, staging-sink.ts) or chunk by chunk
+// to the caller (fetch: straight into the inactive slot), with Range/If-Range, connect and idle timeouts, low-speed abort, a deadline and an optional bandwidth cap,
 // one request logic for both. One chunk is in flight at a time (each is awaited before the next read), so memory is
-// flat whatever the image size.
+// flat whatever the image size. The small GET and POST (descriptors, install notifications) use node:http.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -24,6 +24,7 @@ import { LowSpeedMeter } from '../../src/update/low-speed.js';
 import { sha256File } from './hash.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { type BodySink, DEFAULT_SYNC, StagingSink } from './staging-sink.js';
+import { PackageGet } from './package-get.js';
 
 export interface NodeDownloaderOptions {
   /** Extra CA certificates (PEM) for https. */
@@ -37,6 +38,8 @@ export interface NodeDownloaderOptions {
   syncEveryBytes?: number;
   /** Size of the one write buffer (default 1 MiB); tests make it small to get many durable writes. */
   writeBufferBytes?: number;
+  /** Size of the one socket read buffer of a package GET (default 256 KiB, package-get.ts). */
+  readBufferBytes?: number;
 }
 
 function headersOf(res: http.IncomingMessage): Record<string, string> {
@@ -141,16 +144,26 @@ export class NodeDownloader implements Downloader {
       if (r.ifRange) headers['if-range'] = r.ifRange;
     }
     const started = Date.now();
-    const { req, res } = await this.request(r.url, 'GET', headers, r.connectTimeoutMs, r.idleTimeoutMs, undefined, r.maxTimeMs);
-    const head: FetchHead = { status: res.statusCode || 0, headers: headersOf(res) };
+    const get = await PackageGet.open({
+      url: r.url,
+      headers,
+      ca: this.options.ca,
+      connectTimeoutMs: r.connectTimeoutMs,
+      idleTimeoutMs: r.idleTimeoutMs,
+      maxTimeMs: r.maxTimeMs,
+      readBufferBytes: this.options.readBufferBytes,
+      mapError: (e) => transferKind(e as NodeJS.ErrnoException),
+    });
+    const head: FetchHead = { status: get.status, headers: get.headers };
     try {
       await onResponse(head);
     } catch (e) {
-      req.destroy();
+      get.destroy();
       throw e;
     }
     if (head.status !== 200 && head.status !== 206) {
-      res.resume();
+      // Its body is not wanted: the connection is closed rather than read (the request said Connection: close).
+      get.destroy();
       return { head, body: false, received: 0 };
     }
     // A 206 continues at the offset asked for; a 200 is the whole object from byte 0 (RFC 9110 §14.2, §15.3.7).
@@ -158,7 +171,7 @@ export class NodeDownloader implements Downloader {
     try {
       await sink.open(head.status, start);
     } catch (e) {
-      req.destroy();
+      get.destroy();
       throw e;
     }
     let received = 0;
@@ -167,36 +180,29 @@ export class NodeDownloader implements Downloader {
     let lastProgress = 0;
     let lowSpeedTimer: ReturnType<typeof setInterval> | undefined;
     let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-    // Why we destroyed the request ourselves: the stream then rejects with a generic 'aborted', not with our reason.
-    let abortReason: TransferError | undefined;
     // The sink's own failure (a file write, the caller's onBody): rethrown unchanged, never taken for the network's.
     let sinkFailed = false;
-    req.setTimeout(r.idleTimeoutMs, () => {
+    get.onIdle(() => {
       // The answer came and the body stopped: a stalled transfer is the slowest one there is (0 B/s), not a
       // request time-out.
-      abortReason = new TransferError('low-speed', `stalled: no data for ${r.idleTimeoutMs} ms`);
-      req.destroy(abortReason);
+      get.destroy(new TransferError('low-speed', `stalled: no data for ${r.idleTimeoutMs} ms`));
     });
     if (r.maxTimeMs !== undefined) {
       deadlineTimer = setTimeout(() => {
-        abortReason = new TransferError('timeout', 'the download deadline ended this transfer');
-        req.destroy(abortReason);
+        get.destroy(new TransferError('timeout', 'the download deadline ended this transfer'));
       }, Math.max(0, r.maxTimeMs - (Date.now() - started)));
     }
     if (meter) {
       // Checked on a timer, so a trickle that never trips the idle timeout still ends (curl LOW_SPEED_TIME).
       lowSpeedTimer = setInterval(() => {
         const slow = meter.check(Date.now());
-        if (slow !== null) {
-          abortReason = new TransferError('low-speed', slow);
-          req.destroy(abortReason);
-        }
+        if (slow !== null) get.destroy(new TransferError('low-speed', slow));
       }, meter.pollMs());
     }
     try {
-      // for-await reads the next socket chunk only after the body of the loop settled: one chunk in flight, memory
-      // flat whatever the object size. The chunk is the socket's own buffer, handed on without a copy.
-      for await (const chunk of res as AsyncIterable<Buffer>) {
+      // The next socket read waits until the body of this callback settled: one chunk in flight, memory flat whatever
+      // the object size. The chunk is a view of the one read buffer, handed on without a copy.
+      await get.body(async (chunk) => {
         if (r.maxFileSize !== undefined && start + received + chunk.length > r.maxFileSize)
           throw new TransferError('too-large', `object is larger than the ${r.maxFileSize} bytes it may take; stopped there`);
         try {
@@ -216,8 +222,7 @@ export class NodeDownloader implements Downloader {
           const due = t0 + (received * 1000) / r.maxBytesPerSecond;
           if (due > now) await sleep(due - now);
         }
-      }
-      if (!res.complete) throw new TransferError('network', 'connection closed before the body was complete');
+      });
       try {
         await sink.end();
       } catch (e) {
@@ -225,8 +230,8 @@ export class NodeDownloader implements Downloader {
         throw e;
       }
     } catch (e) {
-      req.destroy();
-      const failure = sinkFailed ? (e as Error) : abortReason || transferKind(e as NodeJS.ErrnoException);
+      get.destroy();
+      const failure = sinkFailed ? (e as Error) : transferKind(e as NodeJS.ErrnoException);
       await sink.fail(failure);
       throw failure;
     } finally {
