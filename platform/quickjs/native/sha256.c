@@ -4,8 +4,9 @@
  * sha256sum; figures from `scripts/bench sha` in README.md): all 64 rounds written out with the working variables
  * renamed instead of shifted (FIPS 180-4 §6.2.2 step 3 computes the same values), the message schedule kept as a
  * 16-word window filled in the round that needs each word, the message read in place from the caller's buffer
- * (no per-block copy), and Ch/Maj in their two-operation forms (Ch(x,y,z) = z ^ (x & (y ^ z)),
- * Maj(x,y,z) = (x & y) | (z & (x | y)), equal to FIPS 180-4 §4.1.2 (4.2), (4.3)).
+ * (no per-block copy), Ch(x,y,z) = z ^ (x & (y ^ z)) (equal to FIPS 180-4 §4.1.2 (4.2)) and Maj(a,b,c) =
+ * b ^ ((a ^ b) & (b ^ c)) (equal to (4.3)), whose b ^ c is the a ^ b of the round before (the names shift by one),
+ * so each round computes one XOR for it instead of two.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -34,7 +35,6 @@ const uint32_t dm_sha256_k[64] __attribute__((aligned(16))) = {
 #define SSIG0(x) (ROTR(x, 7) ^ ROTR(x, 18) ^ ((x) >> 3))   /* (4.6) */
 #define SSIG1(x) (ROTR(x, 17) ^ ROTR(x, 19) ^ ((x) >> 10)) /* (4.7) */
 #define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
-#define MAJ(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
 
 static inline uint32_t load_be32(const uint8_t *p)
 {
@@ -43,13 +43,16 @@ static inline uint32_t load_be32(const uint8_t *p)
 
 /* One round t of FIPS 180-4 §6.2.2 step 3 with the variables renamed: what the standard calls h becomes the new a
  * (T1 + T2) and d becomes the new e (d + T1); the caller rotates the names instead of moving eight values.
+ * `bc` carries b ^ c for Maj from the round before.
  * W_t comes from W(t): the message schedule (step 1) is kept as the last 16 words only, each computed in the round
  * that uses it, so it stays in registers next to the round arithmetic. */
 #define ROUND(a, b, c, d, e, f, g, h, t)                                        \
     do {                                                                        \
         uint32_t t1_ = (h) + BSIG1(e) + CH(e, f, g) + dm_sha256_k[t] + W(t);    \
+        uint32_t ab_ = (a) ^ (b);                                               \
         (d) += t1_;                                                             \
-        (h) = t1_ + BSIG0(a) + MAJ(a, b, c);                                    \
+        (h) = t1_ + BSIG0(a) + ((b) ^ (ab_ & bc));                              \
+        bc = ab_;                                                               \
     } while (0)
 #define W(t) ((t) < 16 ? w[(t)] : (w[(t) & 15] += SSIG1(w[((t) - 2) & 15]) + w[((t) - 7) & 15] + SSIG0(w[((t) - 15) & 15])))
 #define ROUNDS8(t)                                  \
@@ -67,6 +70,7 @@ static void dm_sha256_blocks_portable(uint32_t st[8], const uint8_t *p, size_t b
     uint32_t w[16];
     while (blocks--) {
         uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
+        uint32_t bc = b ^ c;
         int t;
         for (t = 0; t < 16; t++)
             w[t] = load_be32(p + 4 * t);
