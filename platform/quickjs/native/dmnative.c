@@ -269,9 +269,12 @@ static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JS
             dm_throw_errno(ctx, errno, "sha256File", path);
             goto done;
         }
-        /* len 0 = to the end of the file; failures (a pipe: ESPIPE) only mean the cache is not dropped */
-        (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_DONTNEED);
-        (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
+        /* fadvise length 0 = to the end of the file (so an empty range is skipped); failures (a pipe: ESPIPE)
+         * only mean the cache is not dropped */
+        if (to_eof || len > 0) {
+            (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_DONTNEED);
+            (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
+        }
     }
     buf = js_malloc(ctx, BUF);
     if (!buf)
