@@ -8,8 +8,9 @@
  *    W+K) the matching EFGH; both need the ABCD from before the rounds.
  *  - SHA256SU0(W[t-16..t-13], W[t-12..t-9]) = W[t-16..t-13] + σ0(W[t-15..t-12]); SHA256SU1(that, W[t-8..t-5],
  *    W[t-4..t-1]) adds W[t-7..t-4] and σ1 of the two words before each: W[t..t+3] (FIPS 180-4 (6.2) step 1).
- * The CPU check is the kernel's: getauxval(AT_HWCAP) & HWCAP_SHA2 on arm64, getauxval(AT_HWCAP2) & HWCAP2_SHA2 on
- * 32-bit ARM (Linux Documentation/arch/arm64/elf_hwcaps.rst, arch/arm/include/uapi/asm/hwcap.h).
+ * The CPU check is the kernel's, from the ELF auxiliary vector (Linux ELF hwcaps ABI): HWCAP_SHA2 = bit 6 of
+ * AT_HWCAP on arm64; HWCAP2_SHA2 = bit 3 of AT_HWCAP2 for 32-bit ARM, which an ARMv8 core's kernel also reports
+ * to armhf processes. Spelled out here because not every libc's <sys/auxv.h> carries the names.
  * Only this function is compiled for the extension (target attribute), so qjs still runs on cores without it.
  */
 #include "sha256.h"
