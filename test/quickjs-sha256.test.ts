@@ -2,9 +2,11 @@
 // Node's crypto (padding boundaries, chunking, a 10 MB file, byte ranges), the pure-JS fallback, the error
 // behaviour of every native function, and the speed figures the brief asks for (printed, not asserted).
 // Every SHA-256 path the CPU has (x86 SHA-NI, ARMv8 Cryptographic Extension, portable C; DMNATIVE_SHA256 picks one
-// per run) is checked on its own, plus sha256Copy and the read-back from the medium (sha256File fromMedium).
+// per run) is checked on its own, plus sha256Copy and the read-back from the medium (sha256File fromMedium), and the
+// x86-64 and armhf builds run on CPUs without SHA instructions (qemu CPU models qemu64, cortex-a7).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, statfsSync, openSync, writeSync, fsyncSync, closeSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -258,5 +260,59 @@ describe.each(qjsArches())('dmnative SHA-256 paths on qjs $arch', ({ arch, skip 
     expect(out.readCached, 'a plain hash right after the write is served by the page cache').toBeLessThan(size / 2);
     expect(out.readMedium, 'fromMedium reads every byte from the device').toBeGreaterThanOrEqual(size);
     expect(out.readAfter, 'nothing of the file stays cached after the read-back').toBeGreaterThanOrEqual(size * 0.9);
+  }, 300_000);
+});
+
+// The same binaries on CPUs without SHA instructions, as qemu-user CPU models: qemu64 (x86-64 without SSSE3 or the
+// SHA extensions; qemu 7.2's TCG has no SHA-NI at all) and cortex-a7 (ARMv7, no ARMv8 Cryptographic Extension)
+// for armhf. Detection must find only the portable path, forcing the other must be refused, and nothing may
+// execute an instruction the CPU lacks (a SIGILL would end the run). No arm64 model of qemu 7.2 lacks SHA2.
+const NO_SHA_CPUS: { arch: QjsArch; qemu: string[]; cpu: string }[] = [
+  { arch: 'host', qemu: ['qemu-x86_64-static'], cpu: 'qemu64' },
+  { arch: 'armhf', qemu: ['qemu-arm-static', '-L', '/usr/arm-linux-gnueabihf'], cpu: 'cortex-a7' },
+];
+
+describe.each(NO_SHA_CPUS)('dmnative SHA-256 on a CPU without SHA instructions: $arch as qemu $cpu', ({ arch, qemu, cpu }) => {
+  const skip =
+    qjsArches().find((a) => a.arch === arch)?.skip ??
+    (arch === 'host' && process.arch !== 'x64' ? 'the host is not x86-64' : null) ??
+    (spawnSync('sh', ['-c', `command -v ${qemu[0]}`]).status === 0 ? null : `${qemu[0]} not installed`);
+  let bin = '';
+  beforeAll(async () => {
+    if (!skip) bin = (await ensureQjsAsync(arch)).path ?? '';
+  }, 900_000);
+
+  async function runOn(args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<{ out: any; stderr: string }> {
+    const { spawn } = await import('node:child_process');
+    return new Promise((resolve, reject) => {
+      const child = spawn(qemu[0], [...qemu.slice(1), bin, '-m', probe, ...args], { env: { ...process.env, ...env, QEMU_CPU: cpu } });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        const stderr = Buffer.concat(err).toString();
+        if (code !== 0) reject(new Error(`qjs ${args.join(' ')} on ${cpu}: exit ${code} signal ${signal}: ${stderr}`));
+        else resolve({ out: JSON.parse(Buffer.concat(out).toString()), stderr });
+      });
+      child.stdin.end(input ?? '');
+    });
+  }
+
+  it.skipIf(!!skip)('finds only the portable path, refuses the accelerated one and hashes the FIPS vectors right', async () => {
+    expect((await runOn(['impls'])).out).toEqual({ impl: 'portable', impls: ['portable'] });
+    const use = (await runOn(['use'])).out;
+    const abc = KNOWN[1][1];
+    expect(use['sha-ni']).toEqual({ ok: false, impl: 'portable', abc });
+    expect(use['armv8-ce']).toEqual({ ok: false, impl: 'portable', abc });
+    const forced = arch === 'host' ? 'sha-ni' : 'armv8-ce';
+    const lacking = await runOn(['impls'], undefined, { DMNATIVE_SHA256: forced });
+    expect(lacking.out.impl).toBe('portable');
+    expect(lacking.stderr).toContain(`DMNATIVE_SHA256=${forced}: this CPU lacks those instructions; using portable`);
+    const items = KNOWN.map(([text]) => (text.length === 1_000_000 ? { repeat: 0x61, count: text.length } : Buffer.from(text, 'latin1').toString('hex')));
+    const vectors = (await runOn(['vectors'], JSON.stringify(items))).out;
+    expect(vectors.impl).toBe('portable');
+    expect(vectors.digests.map((d: { native: string }) => d.native)).toEqual(KNOWN.map(([, digest]) => digest));
   }, 300_000);
 });
