@@ -1,9 +1,15 @@
 // On-target probe for SHA-256 (dmnative and the pure-JS fallback) and the other dmnative functions.
-//   vectors                    digests of the inputs (stdin: JSON array of hex strings); JS only up to 64 KiB
+//   vectors                    {impl, digests} of the inputs (stdin: JSON array of hex strings); JS only up to 64 KiB
 //   chunks <file> <n,n,...>    digest of the file fed in chunks split at the given offsets (views and buffers)
 //   file <file> <js|nojs> [off len]   sha256File natively, and with the JS fallback when asked (slow under qemu)
 //   bench <file> <jsBytes>     MB/s: native file, native in memory, pure JS in memory over the first jsBytes
 //   errors <dir>               error behaviour of every dmnative function
+//   impls                      the SHA-256 path in use (sha256Impl) and the ones this CPU has (sha256Impls)
+//   use                        sha256Use for every name, and the path each one leaves in use
+//   copy <file> <n,n,...>      the file fed in chunks; a sha256Copy at each cut gives that prefix's digest
+//   medium <file>              /proc/self/io read_bytes around sha256File without and with fromMedium
+//   speed <file> [impl,...]    MB/s of every path (or the listed ones): in memory and sha256File
+// DMNATIVE_SHA256=<path> in the environment picks the path for the whole run (read once when dmnative loads).
 import * as std from 'std';
 import * as os from 'os';
 import { hex, fromHex } from '../../src/bytes.js';
@@ -26,17 +32,105 @@ function mustRead(path: string): Uint8Array {
 
 runProbe(async (args) => {
   const mode = args[0];
+  if (mode === 'impls') {
+    const dm = await needNative();
+    return { impl: dm.sha256Impl(), impls: dm.sha256Impls() };
+  }
+  if (mode === 'use') {
+    const dm = await needNative();
+    const names = ['sha-ni', 'armv8-ce', 'portable', 'auto'] as const;
+    const out: Record<string, unknown> = {};
+    for (const name of names) {
+      const ok = dm.sha256Use(name);
+      const h = dm.sha256Init();
+      dm.sha256Update(h, new Uint8Array([0x61, 0x62, 0x63]));
+      out[name] = { ok, impl: dm.sha256Impl(), abc: hex(new Uint8Array(dm.sha256Final(h))) };
+    }
+    out.bogus = catchError(() => dm.sha256Use('sha-3' as never));
+    return out;
+  }
+  if (mode === 'copy') {
+    const dm = await needNative();
+    const data = mustRead(args[1]);
+    const cuts = args[2] ? args[2].split(',').map(Number) : [];
+    const h = dm.sha256Init();
+    const prefixes: string[] = [];
+    let at = 0;
+    for (const cut of cuts) {
+      dm.sha256Update(h, data.subarray(at, cut));
+      at = cut;
+      // a copy of a copy, finalized, must not disturb either the copy or the running hash
+      const c = dm.sha256Copy(h);
+      const cc = dm.sha256Copy(c);
+      prefixes.push(hex(new Uint8Array(dm.sha256Final(c))));
+      dm.sha256Update(cc, new Uint8Array(1));
+      dm.sha256Final(cc);
+    }
+    dm.sha256Update(h, data.subarray(at));
+    const whole = hex(new Uint8Array(dm.sha256Final(h)));
+    return { impl: dm.sha256Impl(), prefixes, whole, copyAfterFinal: catchError(() => dm.sha256Copy(h)) };
+  }
+  if (mode === 'medium') {
+    const dm = await needNative();
+    const file = args[1];
+    const readBytes = () => {
+      const f = std.open('/proc/self/io', 'r');
+      if (!f) throw new Error('/proc/self/io cannot be opened');
+      const text = f.readAsString();
+      f.close();
+      const m = /read_bytes: (\d+)/.exec(text);
+      if (!m) throw new Error(`no read_bytes in /proc/self/io: ${text}`);
+      return Number(m[1]);
+    };
+    const r0 = readBytes();
+    const cached = hex(new Uint8Array(dm.sha256File(file)));
+    const r1 = readBytes();
+    const medium = hex(new Uint8Array(dm.sha256File(file, 0, undefined, true)));
+    const r2 = readBytes();
+    // after the read-back the file must not be in the cache: a plain hash reads it from the device again
+    const after = hex(new Uint8Array(dm.sha256File(file)));
+    const r3 = readBytes();
+    const range = hex(new Uint8Array(dm.sha256File(file, 1000, 4097, true)));
+    return { impl: dm.sha256Impl(), cached, medium, after, range, readCached: r1 - r0, readMedium: r2 - r1, readAfter: r3 - r2 };
+  }
+  if (mode === 'speed') {
+    const dm = await needNative();
+    const file = args[1];
+    const want = args[2] ? args[2].split(',') : dm.sha256Impls();
+    const data = mustRead(file);
+    const mb = data.length / 1e6;
+    const time = (f: () => unknown) => {
+      const t0 = Date.now();
+      f();
+      return Math.max(Date.now() - t0, 1) / 1000;
+    };
+    const out: { impl: string; memoryMBps: number; fileMBps: number; digest: string }[] = [];
+    for (const impl of want) {
+      if (!dm.sha256Use(impl as never)) continue;
+      let digest = '';
+      const memS = time(() => {
+        const h = dm.sha256Init();
+        dm.sha256Update(h, data);
+        digest = hex(new Uint8Array(dm.sha256Final(h)));
+      });
+      const fileS = time(() => dm.sha256File(file));
+      out.push({ impl, memoryMBps: mb / memS, fileMBps: mb / fileS, digest });
+    }
+    dm.sha256Use('auto');
+    return { bytes: data.length, results: out };
+  }
   if (mode === 'vectors') {
     // items: hex strings, or {repeat: byte, count} for long inputs (hex-decoding 1 MB is slow under qemu)
     const inputs = JSON.parse(std.in.readAsString()) as (string | { repeat: number; count: number })[];
     const native = nativeSha256(await needNative());
     const js = jsSha256();
-    return inputs.map((item) => {
+    const digests = inputs.map((item) => {
       const data = typeof item === 'string' ? fromHex(item) : new Uint8Array(item.count).fill(item.repeat);
       // pure JS only on short inputs: the million-'a' vector takes ~10 s under qemu
       const jsDigest = data.length <= 65536 ? hex(js.create().update(data).digest()) : null;
       return { native: hex(native.create().update(data).digest()), js: jsDigest };
     });
+    return { impl: (await needNative()).sha256Impl(), digests };
   }
   if (mode === 'chunks') {
     const dm = await needNative();
@@ -59,6 +153,7 @@ runProbe(async (args) => {
       dm.sha256Update(hViewRange, shifted, a, b - a);
     }
     return {
+      impl: dm.sha256Impl(),
       view: hex(new Uint8Array(dm.sha256Final(hView))),
       buffer: hex(new Uint8Array(dm.sha256Final(hBuf))),
       viewRange: hex(new Uint8Array(dm.sha256Final(hViewRange))),

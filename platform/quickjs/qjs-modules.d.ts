@@ -146,8 +146,23 @@ declare module 'dmnative' {
   export function sha256Update(handle: Sha256Handle, data: ArrayBuffer | Uint8Array, offset?: number, length?: number): void;
   /** The 32-byte digest; the handle cannot be used afterwards. */
   export function sha256Final(handle: Sha256Handle): ArrayBuffer;
-  /** Hashes a file, or `length` bytes from `offset` (RangeError when the file is shorter), with a fixed 64 KiB buffer. */
-  export function sha256File(path: string, offset?: number, length?: number): ArrayBuffer;
+  /** A new handle in the same state as `handle` (a prefix digest while hashing goes on). TypeError once finalized. */
+  export function sha256Copy(handle: Sha256Handle): Sha256Handle;
+  /**
+   * Hashes a file, or `length` bytes from `offset` (RangeError when the file is shorter), with a fixed 1 MiB buffer.
+   * `fromMedium`: fdatasync, then the bytes are read from the device, not the page cache (posix_fadvise
+   * POSIX_FADV_DONTNEED before and while reading, so the file is not left in the cache either); on tmpfs the
+   * pages are the only copy and are read as they are.
+   */
+  export function sha256File(path: string, offset?: number, length?: number, fromMedium?: boolean): ArrayBuffer;
+  /** A SHA-256 block function: the x86 SHA extensions, the ARMv8 Cryptographic Extension, or portable C. */
+  export type Sha256Impl = 'sha-ni' | 'armv8-ce' | 'portable';
+  /** The path in use: the best the CPU has, unless DMNATIVE_SHA256 (read once at load) or sha256Use chose another. */
+  export function sha256Impl(): Sha256Impl;
+  /** The paths this CPU can run, best first; 'portable' always. */
+  export function sha256Impls(): Sha256Impl[];
+  /** Switches the process to a path ('auto' = the best): false when this CPU lacks it; RangeError for another name. */
+  export function sha256Use(name: Sha256Impl | 'auto'): boolean;
   export function fsync(fd: number): void;
   export function fdatasync(fd: number): void;
   /** open(O_RDONLY) + fsync + close: makes a rename inside a directory durable. */

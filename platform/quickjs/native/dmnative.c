@@ -1,9 +1,10 @@
 /*
  * dmnative: the few native functions the QuickJS build of dm-agent needs and QuickJS's own `std`/`os` lack.
  *
- *  - SHA-256 (FIPS 180-4) in C: pure-JS SHA-256 runs at about 1.5 MB/s on QuickJS, far too slow for
- *    firmware images (docs/design.md, "Checked facts"). sha256File hashes a file or a byte range with one
- *    fixed 64 KiB buffer so an image is never held in memory (docs/update-practice.md: no whole-image buffers).
+ *  - SHA-256 (FIPS 180-4) in C (sha256.c), on the CPU's SHA instructions when it has them: pure-JS SHA-256 runs at
+ *    about 1.5 MB/s on QuickJS, far too slow for firmware images (docs/design.md, "Checked facts"). sha256File
+ *    hashes a file or a byte range with one fixed 1 MiB buffer so an image is never held in memory
+ *    (docs/update-practice.md: no whole-image buffers), optionally read back from the medium (§10 step 4).
  *  - fsync / fdatasync / fsyncPath: QuickJS's `os` and `std` have no fsync, and the storage port promises
  *    "write temp, fsync, rename, fsync the directory" (src/ports/runtime.ts Storage.writeAtomic).
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
@@ -32,109 +33,7 @@
 #include <unistd.h>
 
 #include "quickjs.h"
-
-/* ---------------------------------------------------------------- SHA-256 (FIPS 180-4 §6.2) */
-
-typedef struct {
-    uint32_t h[8];
-    uint64_t total;      /* bytes hashed so far */
-    uint8_t block[64];   /* pending partial block */
-    uint32_t used;       /* bytes in block */
-    int finished;
-} dm_sha256;
-
-static const uint32_t K256[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void dm_sha256_init(dm_sha256 *s)
-{
-    /* FIPS 180-4 §5.3.3 initial hash value */
-    static const uint32_t H0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-    memcpy(s->h, H0, sizeof H0);
-    s->total = 0;
-    s->used = 0;
-    s->finished = 0;
-}
-
-static void dm_sha256_block(uint32_t h[8], const uint8_t *p)
-{
-    uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
-    int i;
-    for (i = 0; i < 16; i++)
-        w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) |
-               ((uint32_t)p[4 * i + 2] << 8) | (uint32_t)p[4 * i + 3];
-    for (i = 16; i < 64; i++) {
-        uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; hh = h[7];
-    for (i = 0; i < 64; i++) {
-        t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
-        t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-}
-
-static void dm_sha256_update(dm_sha256 *s, const uint8_t *p, size_t n)
-{
-    s->total += n;
-    if (s->used) {
-        size_t take = 64 - s->used;
-        if (take > n)
-            take = n;
-        memcpy(s->block + s->used, p, take);
-        s->used += take;
-        p += take;
-        n -= take;
-        if (s->used < 64)
-            return;
-        dm_sha256_block(s->h, s->block);
-        s->used = 0;
-    }
-    while (n >= 64) {
-        dm_sha256_block(s->h, p);
-        p += 64;
-        n -= 64;
-    }
-    if (n) {
-        memcpy(s->block, p, n);
-        s->used = n;
-    }
-}
-
-static void dm_sha256_final(dm_sha256 *s, uint8_t out[32])
-{
-    /* FIPS 180-4 §5.1.1 padding: 0x80, zeros, then the message length in bits as 64-bit big endian */
-    uint64_t bits = s->total * 8;
-    uint8_t pad[72];
-    size_t padlen = (s->used < 56) ? (56 - s->used) : (120 - s->used);
-    int i;
-    memset(pad, 0, sizeof pad);
-    pad[0] = 0x80;
-    for (i = 0; i < 8; i++)
-        pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
-    dm_sha256_update(s, pad, padlen + 8);
-    for (i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(s->h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)s->h[i];
-    }
-    s->finished = 1;
-}
+#include "sha256.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -270,15 +169,87 @@ static JSValue dm_sha256Final(JSContext *ctx, JSValueConst this_val, int argc, J
     return JS_NewArrayBufferCopy(ctx, out, sizeof out);
 }
 
-/* sha256File(path[, offset, length]): a missing length means "to the end of the file"; a file shorter than
- * offset+length is an error (a truncated download must never hash as if it were complete). */
+/* sha256Copy(handle): a new handle in the same state (Sha256Hasher.copy() in src/ports/update.ts: the digest of a
+ * prefix while hashing goes on). */
+static JSValue dm_sha256Copy(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    dm_sha256 *from = dm_get_open_hash(ctx, argv[0]), *s;
+    JSValue obj;
+    if (!from)
+        return JS_EXCEPTION;
+    obj = JS_NewObjectClass(ctx, dm_sha256_class_id);
+    if (JS_IsException(obj))
+        return obj;
+    s = js_malloc(ctx, sizeof *s);
+    if (!s) {
+        JS_FreeValue(ctx, obj);
+        return JS_EXCEPTION;
+    }
+    memcpy(s, from, sizeof *s);
+    JS_SetOpaque(obj, s);
+    return obj;
+}
+
+/* sha256Impl(): the block function in use ("sha-ni", "armv8-ce" or "portable"). */
+static JSValue dm_sha256Impl(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return JS_NewString(ctx, dm_sha256_impl());
+}
+
+/* sha256Impls(): the paths this CPU can run, best first ("portable" always last). */
+static JSValue dm_sha256Impls(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *const *names = dm_sha256_impls();
+    JSValue arr = JS_NewArray(ctx);
+    uint32_t i;
+    if (JS_IsException(arr))
+        return arr;
+    for (i = 0; names[i]; i++)
+        JS_SetPropertyUint32(ctx, arr, i, JS_NewString(ctx, names[i]));
+    return arr;
+}
+
+/* sha256Use(name): switches every later hash of this process to a path ("auto" = the best one), for tests and
+ * benchmarks. false when the CPU lacks it; RangeError for a name that is no path. */
+static JSValue dm_sha256Use(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *name = JS_ToCString(ctx, argv[0]);
+    int r;
+    if (!name)
+        return JS_EXCEPTION;
+    r = dm_sha256_use(name);
+    if (r < 0) {
+        JS_ThrowRangeError(ctx, "dmnative.sha256Use(%s): not a SHA-256 path (expected auto, sha-ni, armv8-ce or portable)",
+                           name);
+        JS_FreeCString(ctx, name);
+        return JS_EXCEPTION;
+    }
+    JS_FreeCString(ctx, name);
+    return JS_NewBool(ctx, r);
+}
+
+/* sha256File(path[, offset, length, fromMedium]): a missing length means "to the end of the file"; a file shorter
+ * than offset+length is an error (a truncated download must never hash as if it were complete).
+ *
+ * fromMedium: the read-back that proves what the medium holds after a slot write (docs/update-practice.md §10 step
+ * 4; WriterFs.sha256 in src/ports/writers.ts). Cached pages would prove only what the kernel meant to write, so:
+ *  1. fdatasync first: the caller has synced, but a dirty page cannot be dropped and would be read from memory;
+ *     an I/O error here means the medium does not hold the bytes and is thrown (EINVAL or EROFS, a file that
+ *     cannot be or need not be synced, is not an error).
+ *  2. posix_fadvise(POSIX_FADV_DONTNEED) over the whole range drops the now clean pages, so every read goes to the
+ *     device; and again once each chunk is hashed, so the read-back never leaves the image in the page
+ *     cache (it would push out the running system's pages: 256 MiB on a device with 512 MiB of RAM).
+ * fadvise rather than O_DIRECT: O_DIRECT needs block-aligned buffers, offsets and lengths (the range may start
+ * anywhere) and is refused outright by tmpfs and some FUSE file systems; on a file system without a medium
+ * (tmpfs) fadvise simply keeps the pages, which are then the only copy (the WriterFs.sha256 contract).
+ * One 1 MiB buffer per call (not static: qjs workers are threads and may hash at the same time). */
 static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    enum { BUF = 64 * 1024 };
+    enum { BUF = 1024 * 1024 };
     const char *path = JS_ToCString(ctx, argv[0]);
     uint8_t *buf = NULL, out[32];
-    uint64_t off, len, left;
-    int fd = -1, to_eof;
+    uint64_t off, len, left, start;
+    int fd = -1, to_eof, from_medium = 0;
     dm_sha256 s;
     JSValue ret = JS_EXCEPTION;
     if (!path)
@@ -286,16 +257,31 @@ static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JS
     to_eof = !(argc > 2 && !JS_IsUndefined(argv[2]));
     if (dm_get_range(ctx, argc, argv, 1, UINT64_MAX, &off, &len, 1))
         goto done;
+    if (argc > 3)
+        from_medium = JS_ToBool(ctx, argv[3]);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         dm_throw_errno(ctx, errno, "sha256File", path);
         goto done;
+    }
+    if (from_medium) {
+        if (fdatasync(fd) < 0 && errno != EINVAL && errno != EROFS) {
+            dm_throw_errno(ctx, errno, "sha256File", path);
+            goto done;
+        }
+        /* fadvise length 0 = to the end of the file (so an empty range is skipped); failures (a pipe: ESPIPE)
+         * only mean the cache is not dropped */
+        if (to_eof || len > 0) {
+            (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_DONTNEED);
+            (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
+        }
     }
     buf = js_malloc(ctx, BUF);
     if (!buf)
         goto done;
     dm_sha256_init(&s);
     left = len;
+    start = off;
     while (to_eof || left > 0) {
         size_t want = BUF;
         ssize_t n;
@@ -316,6 +302,10 @@ static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JS
             goto done;
         }
         dm_sha256_update(&s, buf, (size_t)n);
+        /* everything hashed so far, not only this chunk: the kernel keeps a large folio that is only partly
+         * inside the range, and readahead may have cached one across a chunk boundary */
+        if (from_medium)
+            (void)posix_fadvise(fd, (off_t)start, (off_t)(off + (uint64_t)n - start), POSIX_FADV_DONTNEED);
         off += (uint64_t)n;
         left -= (uint64_t)n;
     }
@@ -469,7 +459,11 @@ static const JSCFunctionListEntry dm_funcs[] = {
     JS_CFUNC_DEF("sha256Init", 0, dm_sha256Init),
     JS_CFUNC_DEF("sha256Update", 4, dm_sha256Update),
     JS_CFUNC_DEF("sha256Final", 1, dm_sha256Final),
-    JS_CFUNC_DEF("sha256File", 3, dm_sha256File),
+    JS_CFUNC_DEF("sha256File", 4, dm_sha256File),
+    JS_CFUNC_DEF("sha256Copy", 1, dm_sha256Copy),
+    JS_CFUNC_DEF("sha256Impl", 0, dm_sha256Impl),
+    JS_CFUNC_DEF("sha256Impls", 0, dm_sha256Impls),
+    JS_CFUNC_DEF("sha256Use", 1, dm_sha256Use),
     JS_CFUNC_DEF("fsync", 1, dm_fsync),
     JS_CFUNC_DEF("fdatasync", 1, dm_fdatasync),
     JS_CFUNC_DEF("fsyncPath", 1, dm_fsyncPath),
@@ -487,6 +481,8 @@ JSModuleDef *js_init_module_dmnative(JSContext *ctx, const char *module_name)
 {
     JSRuntime *rt = JS_GetRuntime(ctx);
     JSModuleDef *m;
+    /* the SHA-256 path: once per process, from the CPU (or DMNATIVE_SHA256), before any hash */
+    dm_sha256_select_once();
     /* one class id per process, one class registration per runtime (workers have their own runtime) */
     JS_NewClassID(&dm_sha256_class_id);
     if (!JS_IsRegisteredClass(rt, dm_sha256_class_id))
