@@ -142,18 +142,25 @@ export class CurlRun {
   async run(args: string[], onChunk: (chunk: Uint8Array) => boolean | Promise<boolean>): Promise<{ res: ExecResult; head: FetchHead | null }> {
     let finished = false;
     let timer: unknown = null;
+    // A throwing tick (onProgress) ends the ticking and is thrown once curl has exited, before anything else.
+    let tickError: { e: unknown } | null = null;
     const tick = () => {
       timer = null;
       if (finished) return;
-      if (this.meter && this.slow === null) {
-        const why = this.meter.check(Date.now());
-        if (why !== null) {
-          this.slow = new TransferError('low-speed', why);
-          this.stopCurl();
+      try {
+        if (this.meter && this.slow === null) {
+          const why = this.meter.check(Date.now());
+          if (why !== null) {
+            this.slow = new TransferError('low-speed', why);
+            this.stopCurl();
+          }
         }
+        if (this.told === null) this.seeHead();
+        else if (this.o.onTick) this.o.onTick();
+      } catch (e) {
+        tickError = { e };
+        return;
       }
-      if (this.told === null) this.seeHead();
-      else if (this.o.onTick) this.o.onTick();
       arm();
     };
     const arm = () => {
@@ -178,6 +185,7 @@ export class CurlRun {
       finished = true;
       if (timer !== null) os.clearTimeout(timer);
     }
+    if (tickError !== null) throw (tickError as { e: unknown }).e;
     const headText = readText(this.o.headFile) || '';
     let head: FetchHead | null = null;
     try {

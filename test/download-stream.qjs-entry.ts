@@ -1,0 +1,44 @@
+// Entry bundled for qjs by test/download-stream.test.ts: runs one scenario of test/support/download-stream-scenarios.ts
+// over the QuickJS adapters (curl downloader, dmnative or @noble/hashes SHA-256, writer ports) and prints its JSON.
+// Usage: qjs -m bundle.js '{"scenario": "stream", "args": {...}, "js": false}'   (js: the pure-JS hasher)
+import * as std from 'std';
+import * as os from 'os';
+import { SCENARIOS, type ScenarioArgs, type StreamEnv } from './support/download-stream-scenarios.js';
+import { QjsDownloader } from '../platform/quickjs/download.js';
+import { qjsFumoAdapters } from '../platform/quickjs/fumo.js';
+import { jsSha256 } from '../platform/quickjs/hash.js';
+
+declare const scriptArgs: string[];
+
+/** VmHWM of this qjs process (KiB): its peak resident set. */
+function peakRssKiB(): number | null {
+  const f = std.open('/proc/self/status', 'r');
+  if (!f) return null;
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(f.readAsString());
+    return m ? Number(m[1]) : null;
+  } finally {
+    f.close();
+  }
+}
+
+async function main() {
+  const { scenario, args, js } = JSON.parse(scriptArgs[1]) as { scenario: string; args: Record<string, unknown>; js?: boolean };
+  const fumo = await qjsFumoAdapters();
+  const env: StreamEnv = {
+    downloader: (o = {}) => new QjsDownloader({ pollMs: o.pollMs }),
+    sha256: js ? () => jsSha256().hasher() : fumo.sha256,
+    sleep: (ms) => new Promise<void>((r) => os.setTimeout(r, ms)),
+    now: () => Date.now(),
+    peakRssKiB,
+    writerFs: () => fumo.writerPorts.fs,
+  };
+  const run = SCENARIOS[scenario];
+  if (!run) throw new Error(`unknown scenario ${scenario}`);
+  std.out.puts(JSON.stringify(await run(env, args as unknown as ScenarioArgs)));
+}
+
+main().catch((e) => {
+  std.err.puts(`${(e as Error).stack || e}\n`);
+  std.exit(1);
+});
