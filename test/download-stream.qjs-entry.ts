@@ -26,7 +26,7 @@ async function main() {
   const { scenario, args, js } = JSON.parse(scriptArgs[1]) as { scenario: string; args: Record<string, unknown>; js?: boolean };
   const fumo = await qjsFumoAdapters();
   const env: StreamEnv = {
-    downloader: (o = {}) => new QjsDownloader({ pollMs: o.pollMs }),
+    downloader: () => new QjsDownloader(),
     sha256: js ? () => jsSha256().hasher() : fumo.sha256,
     sleep: (ms) => new Promise<void>((r) => os.setTimeout(r, ms)),
     now: () => Date.now(),

@@ -7,8 +7,8 @@ import type { Downloader, FetchHead, FetchRequest, Sha256Hasher } from '../../sr
 import type { WriterFs } from '../../src/ports/writers.js';
 
 export interface StreamEnv {
-  /** The runtime's downloader; `pollMs` where the adapter has a watcher tick (QuickJS). */
-  downloader(o?: { pollMs?: number }): Downloader;
+  /** The runtime's downloader, with its defaults. */
+  downloader(): Downloader;
   /** The runtime's SHA-256 (FumoAdapters.sha256). */
   sha256(): Sha256Hasher;
   sleep(ms: number): Promise<void>;
@@ -33,7 +33,6 @@ export interface ScenarioArgs {
   file?: string;
   /** How many transfers (returns-at-exit scenario). */
   count?: number;
-  pollMs?: number;
 }
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('');
@@ -134,11 +133,11 @@ export const SCENARIOS: Record<string, (env: StreamEnv, a: ScenarioArgs) => Prom
   },
 
   /**
-   * `count` fetchToFile and `count` fetch of a tiny object with a watcher tick of `pollMs`: how long they took. A
-   * transfer that waits for the tick after curl has exited takes at least pollMs each.
+   * `count` fetchToFile and `count` fetch of a tiny object: how long they took (a transfer that waits for a watcher
+   * tick after curl has exited takes at least that tick each).
    */
   async returnsAtExit(env, a) {
-    const d = env.downloader({ pollMs: a.pollMs });
+    const d = env.downloader();
     const t0 = env.now();
     for (let i = 0; i < (a.count || 1); i++) {
       await d.fetchToFile(Object.assign(request(a), { file: a.file as string }), { onResponse: async () => undefined });
