@@ -26,7 +26,7 @@ async function nativeMediumHash(): Promise<MediumSha256File | null> {
 // $1 file, $2 block size, $3 blocks to skip, $4 blocks to read, $5 bytes to drop first, $6 bytes to hash, $7 dd flag.
 // dd's failure is reported on stderr (a pipeline's status is its last command's); `cat` drains what head leaves, so
 // dd never dies of SIGPIPE.
-const SCRIPT =
+const MEDIUM_HASH_SCRIPT =
   '{ dd if="$1" $7 bs="$2" skip="$3" count="$4" || echo "dd-failed" >&2; } | ' +
   '{ tail -c +"$(($5 + 1))" | head -c "$6" | sha256sum; cat >/dev/null; }';
 
@@ -38,7 +38,7 @@ async function ddSha256(path: string, offset: number, length: number, direct: bo
   const skip = Math.floor(offset / bs);
   const lead = offset - skip * bs;
   const count = Math.ceil((lead + length) / bs);
-  const r = await exec(['sh', '-c', SCRIPT, 'sh', path, String(bs), String(skip), String(count), String(lead), String(length), direct ? 'iflag=direct' : '']);
+  const r = await exec(['sh', '-c', MEDIUM_HASH_SCRIPT, 'sh', path, String(bs), String(skip), String(count), String(lead), String(length), direct ? 'iflag=direct' : '']);
   if (/dd-failed/.test(r.stderr)) {
     if (direct) return null;
     throw new Error(`sha256 ${path}: dd failed: ${r.stderr.replace(/dd-failed/, '').trim().slice(0, 200)}`);
