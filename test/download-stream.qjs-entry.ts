@@ -7,6 +7,8 @@ import { SCENARIOS, type ScenarioArgs, type StreamEnv } from './support/download
 import { QjsDownloader } from '../platform/quickjs/download.js';
 import { qjsFumoAdapters } from '../platform/quickjs/fumo.js';
 import { jsSha256 } from '../platform/quickjs/hash.js';
+import { loadDmNative } from '../platform/quickjs/native.js';
+import { commandDurability, nativeDurability } from '../platform/quickjs/storage.js';
 
 declare const scriptArgs: string[];
 
@@ -25,8 +27,15 @@ function peakRssKiB(): number | null {
 async function main() {
   const { scenario, args, js } = JSON.parse(scriptArgs[1]) as { scenario: string; args: Record<string, unknown>; js?: boolean };
   const fumo = await qjsFumoAdapters();
+  const dm = await loadDmNative();
   const env: StreamEnv = {
     downloader: () => new QjsDownloader(),
+    countingDownloader() {
+      let n = 0;
+      const durability = dm ? nativeDurability(dm) : commandDurability();
+      const counted = { syncDir: durability.syncDir, syncFd: (fd: number, p: string) => (n++, durability.syncFd(fd, p)) };
+      return { downloader: new QjsDownloader({ durability: counted }), fsyncs: () => n };
+    },
     sha256: js ? () => jsSha256().hasher() : fumo.sha256,
     sleep: (ms) => new Promise<void>((r) => os.setTimeout(r, ms)),
     now: () => Date.now(),

@@ -112,6 +112,8 @@ const RUNTIMES: Runtime[] = [
   //       const { NodeDownloader } = await import('../platform/node/download.js');
   //       const fumo = (await import('../platform/node/fumo.js')).nodeFumoAdapters();
   //       const env = { downloader: () => new NodeDownloader(), sha256: fumo.sha256, writerFs: () => fumo.writerPorts.fs,
+  //         countingDownloader() { let n = 0; return { fsyncs: () => n,
+  //           downloader: new NodeDownloader({ onDurableWrite: (w) => void (w === 'download-fsync' && n++) }) }; },
   //         sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), now: () => Date.now(),
   //         peakRssKiB: () => null /* in-process: the vitest worker's RSS says nothing of the adapter */ };
   //       return async (s, a, o = {}) => (o.js ? null : SCENARIOS[s](env, a));
@@ -226,6 +228,21 @@ for (const rt of RUNTIMES) {
       expect(sha(readFileSync(f))).toBe(sha(image));
     }, 60_000);
 
+    it('fetchToFile fsyncs the staged file by SyncCadence: after so many bytes, or after so long, whichever first', async () => {
+      pkg.objects.set('/c.bin', { body: image, etag: '"c1"' });
+      // By bytes: 3 MiB with a 256 KiB cadence is at least 12 periodic fsyncs (and the final one); no clock involved.
+      const byBytes = await run('cadence', { url: pkg.url('/c.bin'), file: file('cad1.bin'), sync: { bytes: 256 << 10, ms: 3_600_000 } });
+      expect(byBytes).toMatchObject({ status: 200, fileSize: image.length });
+      expect(byBytes.fsyncs).toBeGreaterThanOrEqual(12);
+      // By time: a body trickling for about 1.5 s (3000 bytes per 50 ms) with a 200 ms cadence and a byte cadence it
+      // never reaches; chunks arrive every 50 ms, so at least (ms / 200) - 2 of them find 200 ms passed.
+      pkg.objects.set('/slow.bin', { body: image.subarray(0, 90_000), etag: '"c2"', trickle: 3000 });
+      const byTime = await run('cadence', { url: pkg.url('/slow.bin'), file: file('cad2.bin'), sync: { bytes: 1 << 30, ms: 200 } });
+      expect(byTime).toMatchObject({ status: 200, fileSize: 90_000 });
+      expect(byTime.fsyncs).toBeGreaterThanOrEqual(Math.floor(byTime.ms / 200) - 2);
+      expect(byTime.fsyncs).toBeGreaterThanOrEqual(3);
+    }, 60_000);
+
     it('a transfer returns when curl exits, not at the next watcher tick', async () => {
       // 10 × (fetchToFile + fetch) of a 3-byte object with the default 100 ms tick. The old loop slept a whole tick
       // (capped at 100 ms) before it looked whether curl had finished, so 20 transfers took >= 20 × 100 ms = 2 s
@@ -251,6 +268,12 @@ for (const rt of RUNTIMES) {
       }
       // Flat: four times the body, at most 2 MiB more at the peak.
       if (peaks.length === 2) expect(peaks[1] - peaks[0]).toBeLessThan(2048);
+      // The same with the runtime's SHA-256 over every chunk (the hash of a streamed install).
+      const n = 256 * MiB;
+      const hashed = await run('sink', { url: body.url(`/big?n=${n}`), hash: true });
+      expect(hashed.sha256).toBe(bigSha(n));
+      console.log(`[${rt.name}] streamed and hashed ${n / MiB} MiB: ${hashed.ms} ms (${((n / MiB / hashed.ms) * 1000).toFixed(0)} MiB/s), peak RSS ${hashed.peakRssKiB} KiB`);
+      if (hashed.peakRssKiB !== null) expect(hashed.peakRssKiB).toBeLessThan(rt.rssKiB);
     }, 300_000);
 
     it('Sha256Hasher.copy: the digest of the prefix while hashing goes on (pure JS; native where dmnative has sha256Copy)', async () => {

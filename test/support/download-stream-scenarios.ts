@@ -9,6 +9,8 @@ import type { WriterFs } from '../../src/ports/writers.js';
 export interface StreamEnv {
   /** The runtime's downloader, with its defaults. */
   downloader(): Downloader;
+  /** The runtime's downloader with its fsyncs of the staged file counted. */
+  countingDownloader(): { downloader: Downloader; fsyncs(): number };
   /** The runtime's SHA-256 (FumoAdapters.sha256). */
   sha256(): Sha256Hasher;
   sleep(ms: number): Promise<void>;
@@ -31,8 +33,12 @@ export interface ScenarioArgs {
   rejectAt?: number;
   /** fetchToFile destination. */
   file?: string;
-  /** How many transfers (returns-at-exit scenario). */
+  /** How many transfers (returns-at-exit scenario), bytes (hash scenarios). */
   count?: number;
+  /** fetchToFile's SyncCadence. */
+  sync?: { bytes: number; ms: number };
+  /** The no-op consumer hashes what it gets (sink scenario). */
+  hash?: boolean;
 }
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('');
@@ -104,18 +110,28 @@ async function stream(env: StreamEnv, d: Downloader, r: FetchRequest, a: Scenari
 export const SCENARIOS: Record<string, (env: StreamEnv, a: ScenarioArgs) => Promise<unknown>> = {
   stream: (env, a) => stream(env, env.downloader(), request(a, a.maxFileSize !== undefined ? { maxFileSize: a.maxFileSize } : {}), a),
 
-  /** Streams to a no-op consumer (the body goes nowhere) and reports the peak RSS and the rate. */
+  /** Streams to a consumer that drops the body (after hashing it with `hash`); the peak RSS and the rate. */
   async sink(env, a) {
     const t0 = env.now();
+    const h = a.hash ? env.sha256() : null;
     let received = 0;
     const r = await env.downloader().fetch(request(a), {
       onResponse: async () => undefined,
       onBody: (b) => {
+        if (h) h.update(b);
         received += b.length;
       },
     });
     const ms = env.now() - t0;
-    return { status: r.status, received, ms, peakRssKiB: env.peakRssKiB() };
+    return { status: r.status, received, ms, peakRssKiB: env.peakRssKiB(), sha256: h && hex(h.digest()) };
+  },
+
+  /** fetchToFile with `sync` (SyncCadence): how many fsyncs of the staged file, and how long it took. */
+  async cadence(env, a) {
+    const { downloader, fsyncs } = env.countingDownloader();
+    const t0 = env.now();
+    const r = await downloader.fetchToFile(Object.assign(request(a), { file: a.file as string, sync: a.sync }), { onResponse: async () => undefined });
+    return { status: r.status, fileSize: r.fileSize, fsyncs: fsyncs(), ms: env.now() - t0 };
   },
 
   /** fetchToFile with onBody: the hash of what onBody saw, for comparison with the file's bytes. */
