@@ -74,9 +74,9 @@ const QUEUE_MAX = 8 << 20;
  * The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`.
  * curl's body reaches the disk through this sink, so this is where it is made durable, as on Node
  * (platform/node/download.ts): the file is opened only once the answer's head was handled (onResponse persisted the
- * validator, src/update/download.ts), its name is synced with its directory when it is created, its bytes every
- * `cadence` bytes or ms (whichever comes first) and before the transfer reports success (fsync(2): written data and a new name survive a power
- * cut only once synced). The resume offset after a cut is the file's size, and the "complete" marker is written
+ * validator, src/update/download.ts), its name is synced with its directory when it is created, its bytes after
+ * `cadence` bytes or ms (whichever comes first) and before the transfer reports success (fsync(2): written data and
+ * a new name survive a power cut only once synced). The resume offset after a cut is the file's size, and the "complete" marker is written
  * only after durable() returned, so neither is ever ahead of bytes that are on the medium (docs/robustness.md §7).
  */
 class StagedSink {
