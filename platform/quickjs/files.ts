@@ -286,7 +286,8 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
           if (n > 0) {
             if (stopped) return; // stopped: what the child still writes is dropped
             const verdict = options.onStdout(new Uint8Array(streamBuf, 0, n));
-            if (verdict === false) stop();
+            // Anything but true or a promise (false, or nothing from an untyped caller) stops the child, as before.
+            if (verdict !== true && !(verdict && typeof verdict.then === 'function')) stop();
             else if (verdict !== true) {
               // The consumer is busy with this chunk: the pipe is not read (and the buffer not reused) until it is done.
               os.setReadHandler(fd, null);
