@@ -76,7 +76,7 @@ async function startBodyServer(): Promise<BodyServer> {
   };
 }
 
-type Run = (scenario: string, args: ScenarioArgs, o?: { js?: boolean }) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Run = (scenario: string, args: ScenarioArgs, o?: { js?: boolean }) => Promise<any>;
 
 interface Runtime {
   name: string;
