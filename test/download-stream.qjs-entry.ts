@@ -8,6 +8,8 @@ import { QjsDownloader } from '../platform/quickjs/download.js';
 import { qjsFumoAdapters } from '../platform/quickjs/fumo.js';
 import { jsSha256 } from '../platform/quickjs/hash.js';
 import { loadDmNative } from '../platform/quickjs/native.js';
+import { ddMediumSha256 } from '../platform/quickjs/medium-hash.js';
+import type { WriterFs } from '../src/ports/writers.js';
 import { commandDurability, nativeDurability } from '../platform/quickjs/storage.js';
 
 declare const scriptArgs: string[];
@@ -23,6 +25,10 @@ function peakRssKiB(): number | null {
     f.close();
   }
 }
+
+/** WriterFs.sha256 with the read-back from the medium as on a stock qjs (dd | sha256sum, no dmnative). */
+const stockMedium = (fs: WriterFs): WriterFs['sha256'] => async (path, offset, length, o) =>
+  o && o.fromMedium ? ddMediumSha256(path, offset, length) : fs.sha256(path, offset, length);
 
 async function main() {
   const { scenario, args, js } = JSON.parse(scriptArgs[1]) as { scenario: string; args: Record<string, unknown>; js?: boolean };
@@ -40,7 +46,8 @@ async function main() {
     sleep: (ms) => new Promise<void>((r) => os.setTimeout(r, ms)),
     now: () => Date.now(),
     peakRssKiB,
-    writerFs: () => fumo.writerPorts.fs,
+    // js: what a stock qjs (no dmnative) does: the read-back from the medium through dd | sha256sum.
+    writerFs: () => (js ? Object.assign({}, fumo.writerPorts.fs, { sha256: stockMedium(fumo.writerPorts.fs) }) : fumo.writerPorts.fs),
   };
   const run = SCENARIOS[scenario];
   if (!run) throw new Error(`unknown scenario ${scenario}`);

@@ -55,9 +55,13 @@ async function ddSha256(path: string, offset: number, length: number, direct: bo
   return out;
 }
 
+/** The same without dmnative: dd with O_DIRECT, else a plain read (exported for the tests of a stock qjs's path). */
+export async function ddMediumSha256(path: string, offset: number, length: number): Promise<Uint8Array> {
+  return (await ddSha256(path, offset, length, true)) || (ddSha256(path, offset, length, false) as Promise<Uint8Array>);
+}
+
 /** SHA-256 of `length` bytes of `path` from `offset`, as the medium holds them; rejects when the file is shorter. */
 export async function mediumSha256(path: string, offset: number, length: number): Promise<Uint8Array> {
   const native = await nativeMediumHash();
-  if (native) return new Uint8Array(native(path, offset, length, true));
-  return (await ddSha256(path, offset, length, true)) || (ddSha256(path, offset, length, false) as Promise<Uint8Array>);
+  return native ? new Uint8Array(native(path, offset, length, true)) : ddMediumSha256(path, offset, length);
 }
