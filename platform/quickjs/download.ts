@@ -1,22 +1,22 @@
 // QuickJS adapter for the update Downloader and StagingFiles ports (src/ports/update.ts). QuickJS has no sockets, so
-// a package GET is one `curl` run writing straight into the staging file (memory stays flat: curl streams to disk):
-//   resume      -C <offset> (curl sends Range and appends) + `If-Range: <validator>`; the file is first cut back to
-//               <offset> with `truncate`; curl exit 33 (the server answered 200 to the ranged request, e.g. If-Range
-//               mismatch) → cut to 0 and fetch the whole object.
-//   timeouts    --connect-timeout; idle-read and low-speed abort via --speed-limit/--speed-time (curl LOW_SPEED_*);
-//               what is left of the download deadline via --max-time
-//   bandwidth   --limit-rate
-//   size cap    curl writes the body to stdout and this adapter writes it to the file, stopping curl before a byte
-//               past the cap would be written (--max-filesize alone only refuses an announced Content-Length before
-//               curl 8.4: an endless body without one would fill the disk)
-// The answer head (curl -D) is read at the first body byte (and polled while curl runs), and the body reaches the
-// file only after onResponse handled a 2xx head; a non-2xx answer's body is never written. The staged file is made
-// durable as on Node (StagedSink). Exit codes map to TransferError kinds (curl(1) EXIT CODES).
+// a package GET is one `curl` run whose body this adapter reads from a pipe (curl-transfer.ts: head, limits, timeouts,
+// exit codes), in two ways:
+//   fetchToFile  into the staging file, each chunk also to hooks.onBody (the hash while staging):
+//                resume -C <offset> (curl sends Range and appends) + `If-Range: <validator>`; the file is first cut
+//                back to <offset> with `truncate`; curl exit 33 (the server answered 200 to the ranged request, e.g.
+//                If-Range mismatch) → cut to 0 and fetch the whole object
+//   fetch        chunk by chunk to hooks.onBody (the one-pass install straight into the inactive slot): `Range:
+//                bytes=<offset>-` sent as a header, so a 200 reaches onResponse as a 200 and the caller starts over;
+//                while onBody's promise is pending the pipe is not read (curl blocks on it): memory stays flat
+//   size cap     this adapter stops curl before a byte past the cap is written or handed on (--max-filesize alone
+//                only refuses an announced Content-Length before curl 8.4: an endless body without one would fill
+//                the disk)
+// The body is written or handed on only after onResponse handled a 2xx head; a non-2xx answer's body never is. The
+// staged file is made durable as on Node (StagedSink).
 
 import * as os from 'os';
-import type { Downloader, FetchHead, FetchHooks, FetchResult, FetchToFileRequest, StagingFiles } from '../../src/ports/update.js';
-import { TransferError, TransferFailure } from '../../src/update/errors.js';
-import { LowSpeedMeter } from '../../src/update/low-speed.js';
+import type { Downloader, FetchHead, FetchHooks, FetchRequest, FetchResult, FetchStreamResult, FetchToFileRequest, StagingFiles, StreamHooks, SyncCadence } from '../../src/ports/update.js';
+import { TransferError } from '../../src/update/errors.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { exec, makePrivateDir, randomHex8, readBytes, readText, removeFile, writeBytes, check, QjsFileError } from './files.js';
 import { parseResponseHead } from './transport.js';
@@ -24,16 +24,19 @@ import type { Sha256Provider } from './hash.js';
 import { Durability, commandDurability, nativeDurability } from './storage.js';
 import { loadDmNative } from './native.js';
 import { dirOf, writeFileAtomic } from './atomic-file.js';
+import { CurlRun, curlGetArgs, curlKind } from './curl-transfer.js';
 
 export interface QjsDownloaderOptions {
   curl?: string;
   /** PEM CA bundle for https (`--cacert`). */
   caFile?: string;
-  /** How often the head/size are polled while curl runs (ms, default 100). */
+  /** How often the head/size are polled while curl runs (ms, default 100); the transfer never waits for it to end. */
   pollMs?: number;
   tempBase?: string;
-  /** fsync the staged file every this many bytes (default 8 MiB, as on Node) so a power cut loses little. */
+  /** The bytes of the default fsync cadence of the staged file (DEFAULT_SYNC) when a request names none. */
   syncEveryBytes?: number;
+  /** Read size of the body pipe: one buffer of this size, reused for every chunk (default 256 KiB). */
+  chunkBytes?: number;
   /** Default: dmnative when present, else the `sync` command (platform/quickjs/storage.ts). */
   durability?: Durability;
 }
@@ -48,21 +51,14 @@ async function truncateTo(path: string, size: number): Promise<void> {
   if (r.code !== 0) throw new TransferError('io', `truncate ${path} to ${size} failed: ${r.stderr.trim()}`);
 }
 
-const KIND: Record<number, TransferFailure> = {
-  5: 'connect', 6: 'connect', 7: 'connect', 35: 'connect', 51: 'connect', 58: 'connect', 60: 'connect', 77: 'connect', 90: 'connect',
-  28: 'timeout', 18: 'network', 52: 'network', 55: 'network', 56: 'network', 92: 'network', 16: 'network', 8: 'network',
-  63: 'too-large', 23: 'io',
-};
+/**
+ * fsync cadence of the staged file when the request names none: a power cut loses at most this much of a download
+ * (docs/update-practice.md §10 step 3), while a slow link still reaches the medium every 2 s.
+ */
+export const DEFAULT_SYNC: SyncCadence = { bytes: 32 << 20, ms: 2000 };
 
-/** `answered`: the server's head had arrived, so a curl speed-limit abort is a slow or stalled body (as on Node). */
-function curlKind(code: number, stderr: string, answered = false): TransferError {
-  let kind: TransferFailure = KIND[code] || 'network';
-  if (code === 23 && /no space/i.test(stderr)) kind = 'no-space';
-  if (code === 28 && answered && /too slow/i.test(stderr)) kind = 'low-speed';
-  return new TransferError(kind, `curl exit ${code}: ${stderr.trim().slice(0, 200)}`);
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => os.setTimeout(r, ms));
+/** Read size of the body pipe (one reused buffer): few event-loop turns per MiB, a fixed 256 KiB of memory. */
+const CHUNK_BYTES = 256 << 10;
 
 /** An fsync failure as a transfer failure (dmnative throws Errors carrying `errno`); anything else passes unchanged. */
 function syncFailure(e: unknown, file: string): unknown {
@@ -78,15 +74,16 @@ const QUEUE_MAX = 8 << 20;
  * The staging file, written from `offset` on, refusing (and remembering) the first chunk that would pass `cap`.
  * curl's body reaches the disk through this sink, so this is where it is made durable, as on Node
  * (platform/node/download.ts): the file is opened only once the answer's head was handled (onResponse persisted the
- * validator, src/update/download.ts), its name is synced with its directory when it is created, its bytes every
- * `syncEvery` bytes and before the transfer reports success (fsync(2): written data and a new name survive a power
- * cut only once synced). The resume offset after a cut is the file's size, and the "complete" marker is written
+ * validator, src/update/download.ts), its name is synced with its directory when it is created, its bytes after
+ * `cadence` bytes or ms (whichever comes first) and before the transfer reports success (fsync(2): written data and
+ * a new name survive a power cut only once synced). The resume offset after a cut is the file's size, and the "complete" marker is written
  * only after durable() returned, so neither is ever ahead of bytes that are on the medium (docs/robustness.md §7).
  */
 class StagedSink {
   private fd = -1;
   private size: number;
   private sinceSync = 0;
+  private lastSync = Date.now();
   private syncing: Promise<void> = Promise.resolve();
   private syncError: unknown = null;
   /** An exception from opening or writing (not a -errno return): passed on by settle(). */
@@ -99,8 +96,10 @@ class StagedSink {
     private readonly file: string,
     private readonly offset: number,
     private readonly d: Durability,
-    private readonly syncEvery: number,
-    private readonly cap?: number,
+    private readonly cadence: SyncCadence,
+    private readonly cap: number | undefined,
+    /** Sees every chunk as it reaches the file, in order (FetchHooks.onBody: the hash while staging). */
+    private readonly onBody?: (bytes: Uint8Array) => void,
   ) {
     this.size = offset;
   }
@@ -168,8 +167,12 @@ class StagedSink {
     }
     this.size += chunk.length;
     this.sinceSync += chunk.length;
-    if (this.sinceSync >= this.syncEvery) {
+    // A throwing onBody refuses the transfer like a failed write (fault, passed on by settle()).
+    if (this.onBody) this.onBody(chunk);
+    const now = Date.now();
+    if (this.sinceSync >= this.cadence.bytes || now - this.lastSync >= this.cadence.ms) {
       this.sinceSync = 0;
+      this.lastSync = now;
       // Started now (dmnative's fsync runs at once, before the next chunk is read); awaited by durable()/settle().
       const p = this.syncNow();
       this.syncing = this.syncing.then(() => p);
@@ -199,6 +202,7 @@ class StagedSink {
       throw syncFailure(e, this.file);
     }
     this.sinceSync = 0;
+    this.lastSync = Date.now();
   }
   close(): void {
     if (this.fd >= 0) os.close(this.fd);
@@ -227,143 +231,102 @@ export class QjsDownloader implements Downloader {
   async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
     let offset = r.offset;
     const durability = await this.durability;
+    const cadence = r.sync || (this.o.syncEveryBytes ? { bytes: this.o.syncEveryBytes, ms: DEFAULT_SYNC.ms } : DEFAULT_SYNC);
     for (let round = 0; round < 2; round++) {
       const head = this.temp('head');
       let sink: StagedSink | null = null;
       try {
         if (offset > 0) await truncateTo(r.file, offset);
-        const args = this.base().concat(['-D', head, '-o', '-', '--connect-timeout', String(Math.max(1, Math.ceil(r.connectTimeoutMs / 1000)))]);
-        // One curl speed floor serves both the idle timeout and the low-speed abort: the stricter wins.
-        const low = r.lowSpeed || { bytesPerSecond: 1, windowMs: r.idleTimeoutMs };
-        args.push('--speed-limit', String(Math.max(1, Math.floor(low.bytesPerSecond))), '--speed-time', String(Math.max(1, Math.ceil(Math.min(low.windowMs, r.idleTimeoutMs) / 1000))));
-        if (r.maxBytesPerSecond && r.maxBytesPerSecond > 0) args.push('--limit-rate', String(Math.floor(r.maxBytesPerSecond)));
-        if (r.maxFileSize !== undefined) args.push('--max-filesize', String(Math.max(1, r.maxFileSize - offset)));
-        if (r.maxTimeMs !== undefined) args.push('--max-time', (Math.max(1, r.maxTimeMs) / 1000).toFixed(3));
-        if (offset > 0) {
-          args.push('-C', String(offset));
-          if (r.ifRange) args.push('-H', `If-Range: ${r.ifRange}`);
-        }
-        for (const k of Object.keys(r.headers || {})) args.push('-H', `${k}: ${(r.headers as Record<string, string>)[k]}`);
-        args.push('--', r.url);
-        const staged = new StagedSink(r.file, offset, durability, this.o.syncEveryBytes || 8 << 20, r.maxFileSize);
+        const staged = new StagedSink(r.file, offset, durability, cadence, r.maxFileSize, hooks.onBody && ((b) => (hooks.onBody as (b: Uint8Array) => void)(b)));
         sink = staged;
-        let finished = false;
-        let told: FetchHead | null = null;
-        let responding: Promise<void> | null = null;
-        let hookError: unknown = null;
-        let meter: LowSpeedMeter | undefined;
-        let slow: TransferError | null = null;
-        let stopCurl: () => void = () => undefined;
         // onResponse once; the body waiting in the sink is written only after it resolved.
-        const respond = (h: FetchHead): Promise<void> => {
-          if (responding === null) {
-            told = h;
-            // The body is measured from the answer on, as on Node (curl's own floor covers the wait for it).
-            if (r.lowSpeed) meter = new LowSpeedMeter(r.lowSpeed, Date.now());
-            responding = hooks.onResponse(h).then(
-              () => (h.status === 200 || h.status === 206 ? staged.release() : staged.discard()),
-              (e) => {
-                hookError = e;
-                staged.discard();
-                stopCurl();
-              },
-            );
-          }
-          return responding;
-        };
-        const headOf = (): FetchHead | null => {
-          const text = readText(head);
-          return text !== null && /\r?\n\r?\n/.test(text) && /^HTTP\/\S+\s+(?!1\d\d)\d{3}/m.test(text) ? parseResponseHead(text, r.url) : null;
-        };
-        const watcher = (async () => {
-          // Poll the dumped head and the file size while curl runs (progress, early onResponse, low speed).
-          while (!finished) {
-            await sleep(Math.min(this.o.pollMs || 100, meter ? meter.pollMs() : 100));
-            if (meter && slow === null) {
-              const why = meter.check(Date.now());
-              if (why !== null) {
-                slow = new TransferError('low-speed', why);
-                stopCurl();
-              }
-            }
-            if (told === null && !finished) {
-              let h: FetchHead | null = null;
-              try {
-                h = headOf();
-              } catch (e) {
-                // An unreadable head refuses the answer, as a refusing onResponse does.
-                hookError = e;
-                staged.discard();
-                stopCurl();
-                return;
-              }
-              if (h !== null) await respond(h);
-            } else if (hooks.onProgress) hooks.onProgress(fileSize(r.file));
-          }
-        })();
-        // Settled here so that a watcher failure after a failed exec is not left unhandled.
-        const watched = watcher.then(
-          () => null,
-          (e: unknown) => ({ e }),
-        );
-        let res;
-        try {
-          res = await exec(args, {
-            onStdout: (chunk) => {
-              if (meter) meter.add(chunk.length);
-              if (hookError !== null) return false;
-              // curl has written (and flushed) the head before the first body byte: hand it on now rather than at
-              // the next poll, so the body waits in memory as briefly as it can.
-              if (told === null) {
-                try {
-                  const h = headOf();
-                  if (h !== null) void respond(h);
-                } catch (e) {
-                  hookError = e;
-                  return false;
-                }
-              }
-              return staged.write(chunk);
-            },
-            onStart: (stop) => (stopCurl = stop),
-          });
-        } finally {
-          finished = true;
-        }
-        const w = await watched;
-        if (w !== null) throw w.e;
-        const headText = readText(head) || '';
+        const run = new CurlRun({
+          url: r.url,
+          headFile: head,
+          lowSpeed: r.lowSpeed,
+          pollMs: this.o.pollMs || 100,
+          chunkBytes: this.o.chunkBytes || CHUNK_BYTES,
+          onHead: (h) => hooks.onResponse(h).then(() => (h.status === 200 || h.status === 206 ? staged.release() : staged.discard())),
+          onRefused: () => staged.discard(),
+          onTick: hooks.onProgress && (() => (hooks.onProgress as (n: number) => void)(fileSize(r.file))),
+        });
+        // The sink takes chunks synchronously (queued in memory until the head is handled, then written at once).
+        const { res, head: parsed } = await run.run(curlGetArgs(this.base(), r, offset, head, '-C'), (chunk) => staged.write(chunk));
         if (res.code === 33 && offset > 0) {
           offset = 0; // the server ignored the range (If-Range mismatch): start over
           await truncateTo(r.file, 0);
           continue;
         }
-        let parsed: FetchHead | null = null;
-        if (/^HTTP\//m.test(headText)) parsed = parseResponseHead(headText, r.url);
-        if (parsed !== null) await respond(told || parsed);
-        else if (responding !== null) await responding;
+        await run.answered(parsed);
         await staged.settle();
         // A refused head or an error page was never written (the sink waits for a handled 2xx head): the file still
         // ends at `offset`.
-        if (hookError !== null) throw hookError;
-        if (parsed === null) throw curlKind(res.code === 0 ? 52 : res.code, res.stderr);
-        if (parsed.status !== 200 && parsed.status !== 206) {
-          return { status: parsed.status, headers: parsed.headers, fileSize: offset };
-        }
-        if (staged.failure) throw staged.failure;
-        if (slow !== null) throw slow;
-        if (res.code !== 0) throw curlKind(res.code, res.stderr, true);
+        const answer = run.verdict(res, parsed, staged.failure);
+        if (answer.status !== 200 && answer.status !== 206) return { status: answer.status, headers: answer.headers, fileSize: offset };
         // Durable before success is reported: the caller marks the download complete next.
         await staged.durable();
         const size = fileSize(r.file);
         if (hooks.onProgress) hooks.onProgress(size);
-        return { status: parsed.status, headers: parsed.headers, fileSize: size };
+        return { status: answer.status, headers: answer.headers, fileSize: size };
       } finally {
         if (sink) sink.close();
         removeFile(head);
       }
     }
     throw new TransferError('network', `${r.url}: the server would not resume and restarting failed`);
+  }
+
+  /**
+   * The streamed GET (Downloader.fetch): curl's body goes chunk by chunk to hooks.onBody, no file in between. The
+   * pipe is read into one reused buffer and not read again while onBody's promise is pending, so a slow consumer (a
+   * flash writer) holds curl back instead of memory growing; the chunk is a view of that buffer, valid until the
+   * promise settles (StreamHooks.onBody says the core copies what it keeps).
+   */
+  async fetch(r: FetchRequest, hooks: StreamHooks): Promise<FetchStreamResult> {
+    const head = this.temp('head');
+    try {
+      let received = 0;
+      let base = r.offset;
+      let pass = false;
+      let failure: TransferError | null = null;
+      const run = new CurlRun({
+        url: r.url,
+        headFile: head,
+        lowSpeed: r.lowSpeed,
+        pollMs: this.o.pollMs || 100,
+        chunkBytes: this.o.chunkBytes || CHUNK_BYTES,
+        onHead: async (h) => {
+          await hooks.onResponse(h);
+          // A 206 continues at the offset; a 200 is the whole object from byte 0 (the caller started over).
+          base = h.status === 206 ? r.offset : 0;
+          pass = h.status === 200 || h.status === 206;
+        },
+        onRefused: () => (pass = false),
+      });
+      const deliver = async (chunk: Uint8Array): Promise<boolean> => {
+        // No body chunk before onResponse resolved (curl waits on the unread pipe meanwhile).
+        await run.awaitHead();
+        if (!pass || run.hookError !== null) return false;
+        if (r.maxFileSize !== undefined && base + received + chunk.length > r.maxFileSize) {
+          failure = new TransferError('too-large', `object is larger than the ${r.maxFileSize} bytes it may take; stopped there`);
+          return false;
+        }
+        try {
+          await hooks.onBody(chunk);
+        } catch (e) {
+          run.fail(e);
+          return false;
+        }
+        received += chunk.length;
+        return true;
+      };
+      const { res, head: parsed } = await run.run(curlGetArgs(this.base(), r, r.offset, head, 'header'), deliver);
+      await run.answered(parsed);
+      const answer = run.verdict(res, parsed, failure);
+      return { status: answer.status, headers: answer.headers, received: answer.status === 200 || answer.status === 206 ? received : 0 };
+    } finally {
+      removeFile(head);
+    }
   }
 
   async get(url: string, o: { timeoutMs: number; maxBytes: number; headers?: Record<string, string> }) {

@@ -174,9 +174,14 @@ export interface ExecOptions {
   timeoutMs?: number;
   /**
    * Streams stdout here instead of collecting it (memory stays flat for downloads); returning false stops the child
-   * (SIGTERM) and drops whatever it still writes.
+   * (SIGTERM) and drops whatever it still writes. Returning a promise stops reading the pipe until it settles
+   * (backpressure: the child blocks on the full pipe, nothing piles up here); it resolving to false, or rejecting,
+   * stops the child. `chunk` is a view of ONE buffer reused for every read: it is valid until the call returns, or
+   * until its promise settles, and must be copied to be kept longer.
    */
-  onStdout?(chunk: Uint8Array): boolean;
+  onStdout?(chunk: Uint8Array): boolean | Promise<boolean>;
+  /** Size of the buffer stdout is read into with `onStdout` (default 64 KiB). */
+  stdoutChunkBytes?: number;
   /** Receives a function that stops the child (SIGTERM), for callers that decide on a timer (low-speed abort). */
   onStart?(stop: () => void): void;
   /** Kill the child (SIGKILL at once) as soon as its stdout passes this many bytes; at most this many are kept. */
@@ -267,35 +272,63 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
       os.kill(pid, SIGKILL);
       openFds.slice().forEach(closeFd);
     };
-    const drain = (fd: number, sink: Uint8Array[]) => () => {
-      // stdout is read at most one byte past its cap, so what is kept never grows beyond it
-      const room = sink === out ? Math.min(65536, maxOut + 1 - outBytes) : 65536;
-      const buf = new ArrayBuffer(Math.max(room, 1));
-      const n = os.read(fd, buf, 0, buf.byteLength);
-      if (n > 0) {
-        if (sink === out && options.onStdout) {
-          if (!stopped && !options.onStdout(new Uint8Array(buf, 0, n))) {
-            stopped = true;
-            os.kill(pid, os.SIGTERM);
-          }
-          return;
-        }
-        if (sink === out) {
-          outBytes += n;
-          if (outBytes > maxOut) {
-            overflowed = true;
-            sink.push(new Uint8Array(buf, 0, n - (outBytes - maxOut)));
-            killNow();
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      os.kill(pid, os.SIGTERM);
+    };
+    // Streamed stdout is read into one buffer, allocated once: no allocation per chunk, memory flat in the body size.
+    const streamBuf = options.onStdout ? new ArrayBuffer(Math.max(1, options.stdoutChunkBytes || 65536)) : null;
+    const drain = (fd: number, sink: Uint8Array[]) => {
+      const handler = () => {
+        if (sink === out && options.onStdout && streamBuf) {
+          const n = os.read(fd, streamBuf, 0, streamBuf.byteLength);
+          if (n > 0) {
+            if (stopped) return; // stopped: what the child still writes is dropped
+            const verdict = options.onStdout(new Uint8Array(streamBuf, 0, n));
+            // Anything but true or a promise (false, or nothing from an untyped caller) stops the child, as before.
+            if (verdict !== true && !(verdict && typeof verdict.then === 'function')) stop();
+            else if (verdict !== true) {
+              // The consumer is busy with this chunk: the pipe is not read (and the buffer not reused) until it is done.
+              os.setReadHandler(fd, null);
+              verdict.then(
+                (ok) => {
+                  if (!ok) stop();
+                },
+                stop,
+              ).then(() => {
+                if (openFds.indexOf(fd) >= 0) os.setReadHandler(fd, handler);
+              });
+            }
             return;
           }
+          if (n === -4 /* EINTR */ || n === -11 /* EAGAIN */) return;
+          closeFd(fd);
+          return;
         }
-        // stderr is for messages: past 64 KiB the rest is read and dropped, so a chatty child cannot fill memory
-        if (sink === out || errBytes < 65536) sink.push(new Uint8Array(buf, 0, sink === out ? n : Math.min(n, 65536 - errBytes)));
-        if (sink === err) errBytes += n;
-        return;
-      }
-      if (n === -4 /* EINTR */ || n === -11 /* EAGAIN */) return;
-      closeFd(fd);
+        // stdout is read at most one byte past its cap, so what is kept never grows beyond it
+        const room = sink === out ? Math.min(65536, maxOut + 1 - outBytes) : 65536;
+        const buf = new ArrayBuffer(Math.max(room, 1));
+        const n = os.read(fd, buf, 0, buf.byteLength);
+        if (n > 0) {
+          if (sink === out) {
+            outBytes += n;
+            if (outBytes > maxOut) {
+              overflowed = true;
+              sink.push(new Uint8Array(buf, 0, n - (outBytes - maxOut)));
+              killNow();
+              return;
+            }
+          }
+          // stderr is for messages: past 64 KiB the rest is read and dropped, so a chatty child cannot fill memory
+          if (sink === out || errBytes < 65536) sink.push(new Uint8Array(buf, 0, sink === out ? n : Math.min(n, 65536 - errBytes)));
+          if (sink === err) errBytes += n;
+          return;
+        }
+        if (n === -4 /* EINTR */ || n === -11 /* EAGAIN */) return;
+        closeFd(fd);
+      };
+      return handler;
     };
     const finish = (status: number) => {
       if (timer !== null) os.clearTimeout(timer);
@@ -321,11 +354,7 @@ export function exec(args: string[], options: ExecOptions = {}): Promise<ExecRes
       else os.setTimeout(() => reap(Math.min(delay * 2, 50)), delay);
     };
     if (options.onStart) {
-      options.onStart(() => {
-        if (stopped) return;
-        stopped = true;
-        os.kill(pid, os.SIGTERM);
-      });
+      options.onStart(stop);
     }
     os.setReadHandler(outPipe[0], drain(outPipe[0], out));
     os.setReadHandler(errPipe[0], drain(errPipe[0], err));

@@ -35,6 +35,8 @@ export async function qjsFumoAdapters(caFile?: string): Promise<FumoAdapters> {
     files: new QjsStagingFiles(hash, durability),
     writerPorts: qjsWriterPorts(hash, durability),
     makeDir: (dir) => mkdirp(dir, 0o700),
+    // dmnative's hasher (the CPU's SHA instructions where it has them) on our qjs, @noble/hashes on a stock one.
+    sha256: () => hash.hasher(),
     slotSize: blockDeviceSize,
   };
 }

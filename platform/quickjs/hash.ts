@@ -5,6 +5,8 @@ import * as os from 'os';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
 import { loadDmNative, type DmNative } from './native.js';
 import { check } from './files.js';
+import type { Sha256Hasher } from '../../src/ports/update.js';
+import type { Sha256Handle } from 'dmnative';
 
 /** Incremental hash; the same shape as @noble/hashes' `sha256.create()` so callers can take either. */
 export interface Sha256 {
@@ -19,6 +21,37 @@ export interface Sha256Provider {
   create(): Sha256;
   /** Hashes a file, or `length` bytes from `offset` (an error when the file is shorter), in fixed-size chunks. */
   file(path: string, offset?: number, length?: number): Uint8Array;
+  /** The port's incremental hasher (src/ports/update.ts Sha256Hasher), for the hash of a streamed image. */
+  hasher(): Sha256Hasher;
+}
+
+type Sha256Copy = (handle: Sha256Handle) => Sha256Handle;
+
+/**
+ * A Sha256Hasher over a dmnative handle. copy() needs dmnative's sha256Copy (the state duplicated in C): a native
+ * state cannot be read out to JS, so without it there is no copy, and copy() says so instead of hashing wrong.
+ */
+function nativeHasher(dm: DmNative, handle: Sha256Handle): Sha256Hasher {
+  return {
+    update: (bytes) => dm.sha256Update(handle, bytes),
+    digest: () => new Uint8Array(dm.sha256Final(handle)),
+    copy() {
+      const copy = (dm as unknown as { sha256Copy?: Sha256Copy }).sha256Copy;
+      if (typeof copy !== 'function') throw new Error('sha256 copy(): this qjs build has no dmnative.sha256Copy (rebuild qjs with scripts/build-qjs)');
+      return nativeHasher(dm, copy(handle));
+    },
+  };
+}
+
+/** A Sha256Hasher over @noble/hashes (stock qjs): copy() is the library's clone(). */
+function jsHasher(h: ReturnType<typeof nobleSha256.create>): Sha256Hasher {
+  return {
+    update: (bytes) => {
+      h.update(bytes);
+    },
+    digest: () => h.digest(),
+    copy: () => jsHasher(h.clone()),
+  };
 }
 
 export function nativeSha256(dm: DmNative): Sha256Provider {
@@ -36,6 +69,7 @@ export function nativeSha256(dm: DmNative): Sha256Provider {
       return hasher;
     },
     file: (path, offset, length) => new Uint8Array(dm.sha256File(path, offset, length)),
+    hasher: () => nativeHasher(dm, dm.sha256Init()),
   };
 }
 
@@ -53,6 +87,7 @@ export function jsSha256(): Sha256Provider {
       };
       return hasher;
     },
+    hasher: () => jsHasher(nobleSha256.create()),
     file(path, offset = 0, length) {
       const fd = check('open', path, os.open(path, os.O_RDONLY));
       try {

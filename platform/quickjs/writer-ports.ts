@@ -1,7 +1,7 @@
 // The writer ports (src/ports/writers.ts) on QuickJS: `os` for the files (negative errno → Error with its
 // code), the Durability port for fsync (dmnative, or the `sync` command on a stock qjs), files.ts exec for programs
 // and for what QuickJS's os cannot do itself (`ln -f`: no link(); `truncate -s`: no ftruncate()), Sha256Provider for
-// the read-back hash. System calls only; the writers are the core's.
+// the hash of a range, medium-hash.ts for the read-back from the medium. System calls only; the writers are the core's.
 
 import * as os from 'os';
 import * as std from 'std';
@@ -10,6 +10,7 @@ import { exec, exists, readText, removeFile } from './files.js';
 import { qjsRunCommand } from './run-command.js';
 import type { Sha256Provider } from './hash.js';
 import type { Durability } from './storage.js';
+import { mediumSha256 } from './medium-hash.js';
 
 const ENOENT = 2;
 const ENOSPC = 28;
@@ -38,6 +39,19 @@ function openRw(path: string, durability: Durability): WriterFile {
         if (n < 0) throw osError('write', path, -n);
         off += n;
       }
+    },
+    async pread(into, offset) {
+      // The same descriptor as the writes (one open fd for the whole slot), read straight into the caller's buffer.
+      if (os.seek(fd, offset, 0 /* SEEK_SET */) < 0) throw osError('seek', path, 22);
+      let got = 0;
+      while (got < into.length) {
+        const n = os.read(fd, into.buffer as ArrayBuffer, into.byteOffset + got, into.length - got);
+        if (n === -4 /* EINTR */) continue;
+        if (n < 0) throw osError('read', path, -n);
+        if (n === 0) break;
+        got += n;
+      }
+      return got;
     },
     async sync() {
       // The port's fsync(2) (src/ports/writers.ts): an install checkpoint and the read-back rely on it.
@@ -72,7 +86,7 @@ export function qjsWriterPorts(hash: Sha256Provider, durability: Durability): Wr
       await durability.syncDir(dir);
     },
     readText: async (path) => readText(path),
-    sha256: async (path, offset, length) => hash.file(path, offset, length),
+    sha256: async (path, offset, length, options) => (options && options.fromMedium ? mediumSha256(path, offset, length) : hash.file(path, offset, length)),
   };
   return { fs, run: qjsRunCommand };
 }

@@ -7,7 +7,7 @@
 
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { PageCache, PowerCut, type ModelHandle } from './page-cache.js';
 import type { ExecOptions, ExecResult } from '../../platform/quickjs/files.js';
 import type { Durability } from '../../platform/quickjs/storage.js';
@@ -217,6 +217,16 @@ export function modelExec(getPc: () => PageCache, programs: () => CommandRunner 
       await h.truncate(Number(args[2]));
       return ok();
     }
+    if (args[0] === 'sh' && args[1] === '-c' && /^\{ dd if="\$1" .*\| sha256sum;/.test(args[2])) {
+      // The read-back from the medium (platform/quickjs/medium-hash.ts: dd | tail | head | sha256sum) hashes what the
+      // model holds for the file, and reports the bytes dd copied as dd does.
+      const [path, bs, skip, count, lead, length] = args.slice(4, 10).map((v, i) => (i === 0 ? v : Number(v))) as [string, number, number, number, number, number];
+      const h = await pc.open(path, 'r');
+      const bytes = pc.hRead(h, (skip as number) * bs, count * bs);
+      await h.close();
+      const hashed = bytes.subarray(lead, lead + length);
+      return { ...ok(`${createHash('sha256').update(hashed).digest('hex')}  -\n`), stderr: `${count}+0 records in\n${bytes.length} bytes copied\n` };
+    }
     if (args[0] === 'df' && args[1] === '-Pk' && args.length === 3) {
       // Free space as the Node side's statfs model answers it (page-cache.ts statfs: 4 GiB).
       const kb = (await pc.statfs(args[2])).bavail * 4;
@@ -279,7 +289,8 @@ async function modelCurl(pc: PageCache, args: string[], options: ExecOptions): P
   if (options.onStart) options.onStart(() => undefined);
   for (let off = 0; off < res.body.length; off += 65536) {
     await new Promise((r) => setImmediate(r));
-    if (options.onStdout && !options.onStdout(new Uint8Array(res.body.subarray(off, off + 65536)))) return result(-1, '', 15);
+    // A promise from onStdout holds the next piece back until it settles (the pipe is not read meanwhile).
+    if (options.onStdout && !(await options.onStdout(new Uint8Array(res.body.subarray(off, off + 65536))))) return result(-1, '', 15);
   }
   return result(0);
 }
