@@ -113,24 +113,26 @@ const RUNTIMES: Runtime[] = [
   qjsRuntime('host'),
   qjsRuntime('aarch64'),
   qjsRuntime('armhf'),
-  // LEAD: the Node half, to enable after merging h-node (NodeDownloader.fetch, nodeFumoAdapters().sha256, pread and
-  // sha256 fromMedium in platform/node/writer-ports.ts). Replace this entry by:
-  //   { name: 'node', skip: null, rssKiB: null /* measured by the Node benchmark, not in the vitest worker */, async setup() {
-  //       const { NodeDownloader } = await import('../platform/node/download.js');
-  //       const fumo = (await import('../platform/node/fumo.js')).nodeFumoAdapters();
-  //       const env = { downloader: () => new NodeDownloader(), sha256: fumo.sha256, writerFs: () => fumo.writerPorts.fs,
-  //         countingDownloader() { let n = 0; return { fsyncs: () => n,
-  //           downloader: new NodeDownloader({ onDurableWrite: (w) => void (w === 'download-fsync' && n++) }) }; },
-  //         sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), now: () => Date.now(),
-  //         peakRssKiB: () => null /* in-process: the vitest worker's RSS says nothing of the adapter */ };
-  //       return async (s, a, o = {}) => (o.js ? null : SCENARIOS[s](env, a)); // js: QuickJS's stock-qjs variants
-  //   } },
   {
     name: 'node',
-    skip: 'enabled by the lead after merging h-node (NodeDownloader.fetch)',
-    rssKiB: null,
-    setup: async () => {
-      throw new Error('the Node half needs h-node merged: see the LEAD note above');
+    skip: null,
+    rssKiB: null, // measured by the Node benchmark (scripts/bench flash), not in the vitest worker
+    async setup() {
+      const { NodeDownloader } = await import('../platform/node/download.js');
+      const fumo = (await import('../platform/node/fumo.js')).nodeFumoAdapters();
+      const env = {
+        downloader: () => new NodeDownloader(),
+        sha256: fumo.sha256,
+        writerFs: () => fumo.writerPorts.fs,
+        countingDownloader() {
+          let n = 0;
+          return { fsyncs: () => n, downloader: new NodeDownloader({ onDurableWrite: (w) => void (w === 'download-fsync' && n++) }) };
+        },
+        sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+        now: () => Date.now(),
+        peakRssKiB: () => null, // in-process: the vitest worker's RSS says nothing of the adapter
+      };
+      return async (s, a, o = {}) => (o.js ? null : SCENARIOS[s](env, a)); // js: QuickJS's stock-qjs variants
     },
   },
 ];
