@@ -62,21 +62,32 @@ const qjsFile = {
   onModel: useQjsModel,
 };
 
+/**
+ * One pass: QjsDownloader.fetch (the modelled curl's stdout) streamed into the writer, hashed by the QuickJS hasher
+ * (pure JS here: dmnative is C and this model runs the adapters' TypeScript on Node; dmnative's own paths are
+ * test/quickjs-sha256.test.ts), the read-back through the QuickJS medium hash on the model.
+ */
+const qjsFileOnePass = Object.assign({}, qjsFile, { sha256: () => jsSha256().hasher() });
+const qjsOnePass: WriterRuntime = Object.assign({}, qjs, { sha256: () => jsSha256().hasher() });
+
 describe('QuickJS adapters on the page-cache model: file-writer update, every cut point × drop/keep/prefix', () => {
-  for (const [healthy, cp] of [
-    [true, CHECKPOINT],
-    [true, 0],
-    [false, CHECKPOINT],
+  for (const [healthy, cp, rt] of [
+    [true, CHECKPOINT, qjsFile],
+    [true, 0, qjsFile],
+    [false, CHECKPOINT, qjsFile],
+    [true, CHECKPOINT, qjsFileOnePass],
+    [true, 0, qjsFileOnePass],
   ] as const) {
-    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}${cp ? '' : ', no install checkpoint'}`, async () => {
-      const clean = await fileScenario(null, 'keep', healthy, qjsFile, cp);
+    const how = rt === qjsFileOnePass ? ', streamed in one pass' : '';
+    it(`health check ${healthy ? 'passes → 200, new image' : 'fails → rollback, 410, old image'}${cp ? '' : ', no install checkpoint'}${how}`, async () => {
+      const clean = await fileScenario(null, 'keep', healthy, rt, cp);
       const total = clean.points.length;
       let exercised = 0;
       for (let n = 1; n <= total + 2; n++) {
-        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, qjsFile, cp)).cut) exercised++;
+        for (const choice of CRASH_CHOICES) if ((await fileScenario(n, choice, healthy, rt, cp)).cut) exercised++;
       }
       // eslint-disable-next-line no-console
-      console.log(`QuickJS file writer + QjsStorage + QjsDownloader + QjsStagingFiles (health ${healthy}, checkpoints every ${cp}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
+      console.log(`QuickJS file writer + QjsStorage + QjsDownloader + QjsStagingFiles (health ${healthy}, checkpoints every ${cp}${how}) on the page-cache model: ${total} cut points, ${exercised} scenarios with a cut, failures 0`);
       expect(exercised).toBeGreaterThanOrEqual(total * CRASH_CHOICES.length);
     }, 900_000);
   }
@@ -84,19 +95,20 @@ describe('QuickJS adapters on the page-cache model: file-writer update, every cu
 
 type Scenario = (cutAt: number | null, choice: CrashChoice, rt: WriterRuntime, srv: PkgServer, label: string) => Promise<Outcome>;
 
-for (const [name, run] of [
-  ['A/B update (real fw_setenv through the QuickJS command runner)', abScenario],
-  ['command-writer (RAUC) update', raucScenario],
-] as [string, Scenario][]) {
+for (const [name, run, rt] of [
+  ['A/B update (real fw_setenv through the QuickJS command runner)', abScenario, qjs],
+  ['A/B update streamed into the slot in one pass', abScenario, qjsOnePass],
+  ['command-writer (RAUC) update', raucScenario, qjs],
+] as [string, Scenario, WriterRuntime][]) {
   describe(`QuickJS writer ports on the page-cache model: ${name}, every cut point × drop/keep/prefix`, () => {
     it('bootable known image, checkpoint kept, FUMO State consistent, one true report, converges', async () => {
-      const clean = await run(null, 'keep', qjs, srv, 'QuickJS');
+      const clean = await run(null, 'keep', rt, srv, 'QuickJS');
       const total = clean.points.length;
       const kinds: Record<string, number> = {};
       for (const p of clean.points) kinds[p.replace(/:.*/, '')] = (kinds[p.replace(/:.*/, '')] || 0) + 1;
       let exercised = 0;
       for (let n = 1; n <= total + 2; n++) {
-        for (const choice of CRASH_CHOICES) if ((await run(n, choice, qjs, srv, 'QuickJS')).cut) exercised++;
+        for (const choice of CRASH_CHOICES) if ((await run(n, choice, rt, srv, 'QuickJS')).cut) exercised++;
       }
       // eslint-disable-next-line no-console
       console.log(`QuickJS ${name} on the page-cache model: ${total} cut points ${JSON.stringify(kinds)}, ${exercised} scenarios with a cut, failures 0`);

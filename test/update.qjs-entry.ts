@@ -34,6 +34,10 @@ interface Args {
   lowSpeed?: { bytesPerSecond: number; windowMs: number };
   maxAttempts?: number;
   maxBytesPerSecond?: number;
+  /** The one-pass install: the runtime's hasher, the package streamed into the slot (src/fumo/steps.ts Stream). */
+  onePass?: boolean;
+  /** Sync + checkpoint cadence of the streamed write. */
+  sync?: { bytes: number; ms: number };
 }
 
 async function main() {
@@ -103,6 +107,8 @@ async function main() {
     verification: { requireSignature: false, publicKeys: [] },
     download: { backoff: { baseMs: 10, maxMs: 20, maxAttempts: 4 } },
     chunkSize: 1 << 20,
+    sha256: a.onePass ? () => hash.hasher() : undefined,
+    sync: a.sync,
   });
   if (a.mode === 'exec' || a.mode === 'file' || a.mode === 'command') {
     const ans = await engine.exec('DownloadAndUpdate', { pkgUrl: a.url, correlator: 'qjs-1', sha256: a.sha256 });
