@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
+import { Sha256 } from '../platform/node/hash.js';
 import { nodeRandom } from '../platform/node/basics.js';
 import { TransferError, UpdateError } from '../src/update/errors.js';
 import { ScomoError, ScomoMo, createPackageDownload, resultCodeOf } from '../src/scomo/index.js';
@@ -52,6 +53,26 @@ describe('SCOMO package download through the FUMO pipeline (src/update)', () => 
     expect(got.path).toBe(path.join(dir, 'scomo-sensor_2.0.pkg'));
     expect(readFileSync(got.path).equals(body)).toBe(true);
     expect(got.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('hashes the package while it is staged: the staged file is not read again to hash it', async () => {
+    const files = new NodeStagingFiles();
+    let rehashed = 0;
+    const counting = Object.assign(Object.create(files) as NodeStagingFiles, {
+      sha256: (f: string, n?: number) => (rehashed++, files.sha256(f, n)),
+    });
+    const dl = createPackageDownload({
+      downloader: new NodeDownloader(),
+      files: counting,
+      sha256: () => new Sha256(),
+      stagingDir: dir,
+      policy: { allowedHosts: ['127.0.0.1'] },
+      clock: fastClock,
+      random: nodeRandom,
+    });
+    const got = await dl(`${base}/pkg.bin`, { pkgId: 'hashed/1.0' });
+    expect(got.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(rehashed).toBe(0);
   });
 
   it('pipeline failures become SCOMO result codes in the report', async () => {

@@ -10,11 +10,13 @@ import { qjsInventoryFiles, qjsPackageFiles } from './inventory.js';
 
 /** SCOMO's ports on QuickJS (src/ports/scomo.ts); the core builds SCOMO over them (src/scomo/compose.ts). */
 export async function qjsScomoPorts(caFile?: string): Promise<ScomoPorts> {
+  const hash = await loadSha256();
   return {
     run: qjsRunCommand,
     inventoryFiles: qjsInventoryFiles,
     downloader: new QjsDownloader({ caFile }),
-    stagingFiles: new QjsStagingFiles(await loadSha256()),
+    stagingFiles: new QjsStagingFiles(hash),
+    sha256: () => hash.hasher(),
     packageFiles: qjsPackageFiles,
     makeDir: (dir) => mkdirp(dir, 0o700),
   };

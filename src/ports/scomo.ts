@@ -4,7 +4,7 @@
 
 import type { Component, InventoryFiles } from './inventory.js';
 import type { CommandRunner } from './commands.js';
-import type { Downloader, StagingFiles } from './update.js';
+import type { Downloader, Sha256Hasher, StagingFiles } from './update.js';
 
 export type { JsonStore } from './runtime.js';
 
@@ -68,6 +68,8 @@ export interface ScomoPorts {
   inventoryFiles: InventoryFiles;
   downloader: Downloader;
   stagingFiles: StagingFiles;
+  /** A fresh SHA-256 hasher: a delivery package is hashed while it is staged, never read again to hash it. */
+  sha256(): Sha256Hasher;
   packageFiles: PackageFiles;
   /** Creates a directory and its parents (mode 0700) when missing; throws naming the path when it cannot. */
   makeDir(dir: string): void;

@@ -59,6 +59,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
     download: createPackageDownload({
       downloader: a.downloader,
       files: a.stagingFiles,
+      sha256: () => a.sha256(),
       stagingDir: c.stagingDir,
       policy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
       clock: ctx.clock,

@@ -5,7 +5,7 @@
 import { hex } from '../bytes.js';
 import type { Clock, Random } from '../ports/runtime.js';
 import { downloadResumable, type DownloadLimitKey, type DownloadOptions } from '../update/download.js';
-import type { Downloader, StagingFiles } from '../ports/update.js';
+import type { Downloader, Sha256Hasher, StagingFiles } from '../ports/update.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import { nodeNameFor } from './names.js';
 import type { PackageDownload } from '../ports/scomo.js';
@@ -13,6 +13,8 @@ import type { PackageDownload } from '../ports/scomo.js';
 export interface ScomoDownloadOptions {
   downloader: Downloader;
   files: StagingFiles;
+  /** Hash while staging (absent: the staged file is hashed once it is complete). */
+  sha256?: () => Sha256Hasher;
   /** Staging directory (absolute); packages land in `<dir>/scomo-<PkgID>.pkg`. */
   stagingDir: string;
   policy: UrlPolicy;
@@ -37,7 +39,12 @@ export function createPackageDownload(o: ScomoDownloadOptions): PackageDownload 
     if (o.connectTimeoutMs !== undefined) explicit.connectTimeoutMs = o.connectTimeoutMs;
     if (o.idleTimeoutMs !== undefined) explicit.idleTimeoutMs = o.idleTimeoutMs;
     if (o.maxBytesPerSecond !== undefined) explicit.maxBytesPerSecond = o.maxBytesPerSecond;
-    await downloadResumable(o.downloader, o.files, Object.assign({ url, file, policy: o.policy, clock: o.clock, random: o.random }, o.limits || {}, explicit));
-    return { path: file, sha256: hex(await o.files.sha256(file)) };
+    const got = await downloadResumable(
+      o.downloader,
+      o.files,
+      Object.assign({ url, file, policy: o.policy, clock: o.clock, random: o.random, hasher: o.sha256 }, o.limits || {}, explicit),
+    );
+    // The hash taken while staging; a sidecar from before it was kept there means one read of the file.
+    return { path: file, sha256: got.sha256 !== undefined ? got.sha256 : hex(await o.files.sha256(file)) };
   };
 }

@@ -6,6 +6,7 @@ import type { ScomoPorts } from '../../../src/ports/scomo.js';
 import { NodeDownloader, NodeStagingFiles } from '../download.js';
 import { nodeInventoryFiles, nodePackageFiles } from '../inventory.js';
 import { nodeRunCommand } from '../run-command.js';
+import { Sha256 } from '../hash.js';
 
 export function nodeScomoPorts(caFile?: string): ScomoPorts {
   return {
@@ -13,6 +14,7 @@ export function nodeScomoPorts(caFile?: string): ScomoPorts {
     inventoryFiles: nodeInventoryFiles,
     downloader: new NodeDownloader({ ca: caFile ? readFileSync(caFile) : undefined }),
     stagingFiles: new NodeStagingFiles(),
+    sha256: () => new Sha256(),
     packageFiles: nodePackageFiles,
     makeDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
   };
