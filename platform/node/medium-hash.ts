@@ -45,21 +45,38 @@ export async function sha256FromMedium(file: string, offset: number, length: num
   }
   try {
     const end = offset + length;
-    let pos = offset - (offset % BLOCK);
-    const view = length > 0 ? await alignedView(fh, Buffer.allocUnsafeSlow(DIRECT_CHUNK + BLOCK), pos) : null;
-    if (length > 0 && !view) return await sha256File(file, offset, length);
+    const start = offset - (offset % BLOCK);
+    if (length === 0) return new Uint8Array(createHash('sha256').digest());
+    // Two buffers: the next direct read is in flight while the last one is hashed (a direct read has no readahead:
+    // one at a time leaves the device idle while we hash).
+    const views: Buffer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const v = await alignedView(fh, Buffer.allocUnsafeSlow(DIRECT_CHUNK + BLOCK), start);
+      if (!v) return await sha256File(file, offset, length);
+      views.push(v);
+    }
     const h = createHash('sha256');
-    while (view && pos < end) {
-      const want = Math.min(DIRECT_CHUNK, Math.ceil((end - pos) / BLOCK) * BLOCK);
-      const { bytesRead } = await fh.read(view, 0, want, pos);
-      const from = Math.max(offset, pos) - pos;
-      const to = Math.min(end, pos + bytesRead) - pos;
+    let next = start;
+    const issue = (view: Buffer) => {
+      const at = next;
+      const want = Math.min(DIRECT_CHUNK, Math.ceil((end - at) / BLOCK) * BLOCK);
+      next += want;
+      return fh.read(view, 0, want, at).then((r) => ({ at, want, got: r.bytesRead, view }));
+    };
+    let pending = issue(views[0]);
+    for (let i = 0; ; i = 1 - i) {
+      const r = await pending;
+      const more = r.got === r.want && next < end;
+      if (more) pending = issue(views[1 - i]);
+      const from = Math.max(offset, r.at) - r.at;
+      const to = Math.min(end, r.at + r.got) - r.at;
       // Only the asked-for range is hashed; a whole aligned chunk goes in without a view.
-      if (to > from) h.update(from === 0 && to === view.length ? view : view.subarray(from, to));
-      pos += bytesRead;
-      // A read that stops short of a block boundary ended at the end of the file (the next direct read would be
-      // misaligned anyway).
-      if (pos < end && (bytesRead === 0 || pos % BLOCK !== 0)) throw new Error(`${file} ended at ${pos}, expected ${end} bytes`);
+      if (to > from) h.update(from === 0 && to === r.view.length ? r.view : r.view.subarray(from, to));
+      if (!more) {
+        // A read short of what was asked ended at the end of the file.
+        if (r.at + r.got < end) throw new Error(`${file} ended at ${r.at + r.got}, expected ${end} bytes`);
+        break;
+      }
     }
     return new Uint8Array(h.digest());
   } finally {
