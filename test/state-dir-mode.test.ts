@@ -1,7 +1,7 @@
 // The state directory is the agent's alone, on Node and host qjs: created 0700, refused (exit 3, naming the directory
 // and its mode) when its group or others may write it, and a firmware download left partial in staging is 0600.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -52,14 +52,12 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
     });
 
     it('a partial firmware download in staging is 0600, like everything else there', async () => {
-      const dir = agentConfig({}, `mode-fw-${rt}`).dir;
-      const target = path.join(dir, 'slot.img');
-      writeFileSync(target, '');
+      // An external installer: the package is staged for it (uboot-ab and file writers stream it into the slot).
       const c = agentConfig(
         {
           server: { url: server.url },
           device: { devIdScheme: 'fixed', devId: devId(3) },
-          fumo: { writer: { type: 'file', path: target }, reboot: [], allowHttp: true, requireHash: false },
+          fumo: { writer: { type: 'command', install: ['true', '{file}'], needsReboot: false }, reboot: [], allowHttp: true, requireHash: false },
           ui: { mode: 'headless' },
         },
         `mode-fw-${rt}`,

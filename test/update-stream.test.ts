@@ -46,7 +46,8 @@ function rig(extra: Partial<FumoEngineOptions> = {}) {
       fumoUri: './FUMO',
       store,
       downloader: dl as unknown as Downloader,
-      files: new NodeStagingFiles(),
+      // The target lives in memory: no file system to ask for free space (the bound is then the package cap).
+      files: Object.assign(Object.create(new NodeStagingFiles()) as NodeStagingFiles, { freeBytes: undefined }),
       writer: new FileWriter(fs, TARGET),
       clock: { now: () => now, sleep: async () => undefined },
       random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },

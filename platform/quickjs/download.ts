@@ -33,7 +33,7 @@ export interface QjsDownloaderOptions {
   /** How often the head/size are polled while curl runs (ms, default 100); the transfer never waits for it to end. */
   pollMs?: number;
   tempBase?: string;
-  /** The bytes of the default fsync cadence of the staged file (DEFAULT_SYNC) when a request names none. */
+  /** At most this many bytes between fsyncs of the staged file, whatever cadence the request names (as on Node). */
   syncEveryBytes?: number;
   /** Read size of the body pipe: one buffer of this size, reused for every chunk (default 256 KiB). */
   chunkBytes?: number;
@@ -231,7 +231,10 @@ export class QjsDownloader implements Downloader {
   async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
     let offset = r.offset;
     const durability = await this.durability;
-    const cadence = r.sync || (this.o.syncEveryBytes ? { bytes: this.o.syncEveryBytes, ms: DEFAULT_SYNC.ms } : DEFAULT_SYNC);
+    // The adapter's own syncEveryBytes caps the request's cadence (as on Node): a device set up to sync more often
+    // than the configuration asks keeps doing so.
+    const asked = r.sync || DEFAULT_SYNC;
+    const cadence = { bytes: Math.min(asked.bytes, this.o.syncEveryBytes || Infinity), ms: asked.ms };
     for (let round = 0; round < 2; round++) {
       const head = this.temp('head');
       let sink: StagedSink | null = null;
