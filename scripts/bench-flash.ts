@@ -21,13 +21,14 @@
 // Every run is checked: the slot must hold the image (SHA-256) and the agent must end with result 200 / a reboot.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
 import { bundleForQjs, ensureQjsAsync, qjsSkipReason } from '../test/support/qjs.js';
 import type { FlashJobArgs, FlashJobResult } from './bench-flash/job.js';
+import { childrenOf } from './lib/proc.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1 << 20;
@@ -64,18 +65,6 @@ function positiveInts(name: string, def: string): number[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Processes measured from outside
 
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const c = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
-      if (c) for (const x of c.split(/\s+/)) out.push(Number(x));
-    }
-  } catch {
-    // the process is gone
-  }
-  return out;
-}
 
 function vmHwmKiB(pid: number): number {
   try {

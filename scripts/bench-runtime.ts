@@ -14,7 +14,7 @@
 // image (qjs + agent) < 1.5 MiB compressed. `scripts/bench <name>` runs these.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { build } from 'esbuild';
 import { startDmServer } from './server/dm-server.js';
 import { exec, replace } from './server/commands.js';
 import type { Scenario } from './server/types.js';
+import { childrenOf } from './lib/proc.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -326,18 +327,6 @@ async function benchStartup(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // rss
 
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const c = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
-      if (c) for (const x of c.split(/\s+/)) out.push(Number(x));
-    }
-  } catch {
-    // the process is gone
-  }
-  return out;
-}
 
 /** Proportional set size (shared pages split between their users): summing it over processes counts a page once,
  *  where VmRSS would count a forked child's copy-on-write pages and the shared libraries twice. */

@@ -18,11 +18,12 @@ import { FileJournalStore } from './support/powercut.js';
 import { bundleForQjs, ensureQjsAsync, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
 import { runLife, type LifeArgs, type LifeOutcome } from './support/fumo-life.js';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { FwEnv } from '../platform/node/flash/fw-env.js';
 import { Slot, UbootAbWriter } from './support/node-writers.js';
 import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { createNodeDeviceInfoReader } from '../platform/node/device-info.js';
 import { FumoState } from '../src/fumo/state.js';
+import { fileEnvFiles } from './support/file-env.js';
 
 type Rt = 'node' | 'qjs';
 const qjsSkip = qjsSkipReason('host');
@@ -69,13 +70,7 @@ interface Device {
 
 async function newDevice(bootedSlot: 'cmdline' | 'env' = 'cmdline'): Promise<Device> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-truth-'));
-  const cfg = path.join(dir, 'fw_env.config');
-  for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
-  writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
-  const def = path.join(dir, 'default.env');
-  writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-  const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
-  writeFileSync(slots.A, oldFw);
+  const { cfg, def, slots } = fileEnvFiles(dir, oldFw);
   writeFileSync(slots.B, Buffer.alloc(0));
   const sysRoot = path.join(dir, 'root');
   mkdirSync(path.join(sysRoot, 'proc/sys/kernel/random'), { recursive: true });

@@ -11,11 +11,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { startPkgServer, PkgServer } from './support/pkg-server.js';
 import { FileJournalStore, PowerCut } from './support/powercut.js';
 import { NodeDownloader, NodeStagingFiles } from '../platform/node/download.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { FwEnv } from '../platform/node/flash/fw-env.js';
 import { Slot, UbootAbWriter } from './support/node-writers.js';
 import { FallbackStyle, simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { FumoEngine } from '../src/fumo/engine.js';
 import { FumoState } from '../src/fumo/state.js';
+import { fileEnvFiles } from './support/file-env.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = new Uint8Array(randomBytes(40_000));
@@ -45,13 +46,7 @@ interface Device {
 
 async function newDevice(): Promise<Device> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-pc-'));
-  const cfg = path.join(dir, 'fw_env.config');
-  for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
-  writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
-  const def = path.join(dir, 'default.env');
-  writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-  const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
-  writeFileSync(slots.A, oldFw);
+  const { cfg, def, slots } = fileEnvFiles(dir, oldFw);
   writeFileSync(slots.B, Buffer.alloc(0));
   const bootEnv = new FwEnv({ config: cfg, defaultEnv: def });
   await bootEnv.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });

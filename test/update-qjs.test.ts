@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { bundleForQjs, ensureQjsAsync, qjsArches, qjsCommand, qjsSkipReason, runQjs, scratchDir, type QjsArch } from './support/qjs.js';
 import { startPkgServer, PkgServer } from './support/pkg-server.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { FwEnv } from '../platform/node/flash/fw-env.js';
 import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { sidecarName } from '../src/update/download.js';
+import { fileEnvFiles } from './support/file-env.js';
 
 const skip = qjsSkipReason('host');
 if (skip) console.warn(`[update on QuickJS] skipped: ${skip}`);
@@ -46,20 +47,10 @@ for (const { arch, skip: archSkip } of qjsArches()) {
   describe.skipIf(!!skip || !!archSkip)(`A/B update on QuickJS (${arch})`, () => {
   it('DownloadAndUpdate with uboot-ab: resume after a dropped connection, reboot into B, commit, report 200', async () => {
     srv.objects.set('/q.bin', { body: newFw, etag: '"q1"', cutAfter: 100_000, cutOnce: true });
-    const dir = path.join(work, `ab-${arch}`);
-    mkdirSync(dir, { recursive: true });
-    const cfg = path.join(dir, 'fw_env.config');
-    for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
-    writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
-    const def = path.join(dir, 'default.env');
-    writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-    const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
-    writeFileSync(slots.A, oldFw);
-    const env = new FwEnv({ config: cfg, defaultEnv: def });
-    await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
-    const cmdline = path.join(dir, 'cmdline');
-    expect((await simulateBoot(env, cmdline)).slot).toBe('A');
-    const args = { url: srv.url('/q.bin'), sha256: sha(newFw), dir, cfg, def, cmdline, slots };
+    // Staged (no hasher given): the one-pass install has its own test below.
+    const { env, cmdline, args: device } = await abDevice(path.join(work, `ab-${arch}`));
+    const slots = device.slots;
+    const args = Object.assign({ url: srv.url('/q.bin'), sha256: sha(newFw) }, device);
     srv.log.length = 0;
     const first = await qjs(Object.assign({ mode: 'exec' }, args), arch);
     expect(first).toMatchObject({ status: 202, reboot: true, state: 60, reports: [] });
@@ -82,16 +73,10 @@ for (const { arch, skip: archSkip } of qjsArches()) {
   });
 }
 
-/** A/B device as the first test above sets it up: A runs the old image, B is marked bad. */
+/** An A/B device with file slots and a file-backed U-Boot env: A runs the old image, B is marked bad. */
 async function abDevice(dir: string) {
   mkdirSync(dir, { recursive: true });
-  const cfg = path.join(dir, 'fw_env.config');
-  for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
-  writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
-  const def = path.join(dir, 'default.env');
-  writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-  const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
-  writeFileSync(slots.A, oldFw);
+  const { cfg, def, slots } = fileEnvFiles(dir, oldFw);
   const env = new FwEnv({ config: cfg, defaultEnv: def });
   await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
   const cmdline = path.join(dir, 'cmdline');

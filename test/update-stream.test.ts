@@ -67,6 +67,18 @@ function rig(extra: Partial<FumoEngineOptions> = {}) {
 const checkpoints = (store: CuttableStore) =>
   store.puts.map((p) => (p as { current?: FumoDocument } & FumoDocument)).map((d) => (d.job ? d.job.stream : undefined)).filter((s) => s !== undefined);
 
+/** A power cut at the 4th write into the target (after three 64 KiB checkpoints); the power is back on after it. */
+async function cutMidStream() {
+  const r = rig();
+  r.fs.failWriteAt = 3;
+  r.fs.onCut = () => (r.store.dead = true); // the power stays off: the failure is never journaled
+  const a = await r.make().exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
+  await a.done!.catch(() => undefined);
+  r.store.dead = false;
+  r.fs.dead = false;
+  return { r, jobId: a.jobId };
+}
+
 describe('one-pass install (core, in-memory ports)', () => {
   it('streams the package straight into the target: one GET, no staging copy, large writes, read back from the medium', async () => {
     const r = rig();
@@ -135,35 +147,21 @@ describe('one-pass install (core, in-memory ports)', () => {
   });
 
   it('resumes after a cut at the journaled checkpoint with Range + If-Range, re-hashing the slot prefix', async () => {
-    const r = rig();
-    r.fs.failWriteAt = 3; // the 4th 64 KiB write fails: a power cut after three checkpoints' worth of bytes
-    r.fs.onCut = () => (r.store.dead = true); // the power stays off: the failure is never journaled
-    const e = r.make();
-    const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
-    await a.done!.catch(() => undefined);
+    const { r, jobId } = await cutMidStream();
     const cp = checkpoints(r.store).pop()!;
     expect(cp.written).toBeGreaterThan(0);
-    r.store.dead = false;
-    r.fs.dead = false;
     r.dl.log.length = 0;
     const writesBefore = r.fs.writes.length;
     const e2 = r.make();
     await e2.resume();
     expect(r.dl.log[0]).toMatchObject({ range: `bytes=${cp.written}-`, ifRange: '"v2"', status: 206 });
     expect(r.fs.writes[writesBefore]).toMatchObject({ path: `${TARGET}.new`, offset: cp.written });
-    expect(e2.pendingReports()[0]).toMatchObject({ id: a.jobId, resultCode: 200 });
+    expect(e2.pendingReports()[0]).toMatchObject({ id: jobId, resultCode: 200 });
     expect(sha(r.fs.files.get(TARGET)!)).toBe(sha(newFw));
   });
 
   it('starts over when the object changed while the job was cut (If-Range mismatch → 200)', async () => {
-    const r = rig();
-    r.fs.failWriteAt = 3;
-    r.fs.onCut = () => (r.store.dead = true);
-    const e = r.make();
-    const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
-    await a.done!.catch(() => undefined);
-    r.store.dead = false;
-    r.fs.dead = false;
+    const { r } = await cutMidStream();
     r.dl.objects.get(URL)!.etag = '"v2-rebuilt"'; // same bytes, new validator: the server answers 200
     r.dl.log.length = 0;
     const e2 = r.make();
@@ -174,14 +172,7 @@ describe('one-pass install (core, in-memory ports)', () => {
   });
 
   it('starts over when the slot prefix no longer hashes to the checkpoint', async () => {
-    const r = rig();
-    r.fs.failWriteAt = 3;
-    r.fs.onCut = () => (r.store.dead = true);
-    const e = r.make();
-    const a = await e.exec('DownloadAndUpdate', { pkgUrl: URL, sha256: sha(newFw) });
-    await a.done!.catch(() => undefined);
-    r.store.dead = false;
-    r.fs.dead = false;
+    const { r } = await cutMidStream();
     r.fs.files.get(`${TARGET}.new`)![10] ^= 0xff; // the medium lost a byte of the prefix
     r.dl.log.length = 0;
     const e2 = r.make();

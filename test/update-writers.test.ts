@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { bundleForQjs, ensureQjsAsync, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
+import { FwEnv } from '../platform/node/flash/fw-env.js';
 import { simulateBoot, type FallbackStyle } from '../platform/node/flash/uboot-sim.js';
 import { nodeWriterPorts } from '../platform/node/writer-ports.js';
 import { runWriterOps, type OpResult, type WriterOp, type WriterRun } from './support/writer-ops.js';
 import type { WriterConfig } from '../src/update/writers/factory.js';
 import { INSTALLERS } from '../src/update/installers/spec.js';
 import { fakeTools } from './support/fake-installers.js';
+import { fileEnvFiles } from './support/file-env.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = new Uint8Array(randomBytes(50_000));
@@ -74,13 +75,7 @@ interface AbDevice {
 async function abDevice(rt: Rt, name: string, bootedSlot: 'cmdline' | 'env' = 'cmdline'): Promise<AbDevice> {
   const dir = path.join(work, `${rt}-${name}`);
   mkdirSync(dir, { recursive: true });
-  const cfg = path.join(dir, 'fw_env.config');
-  for (const c of ['env0', 'env1']) writeFileSync(path.join(dir, c), Buffer.alloc(0x4000));
-  writeFileEnvConfig(cfg, path.join(dir, 'env0'), path.join(dir, 'env1'));
-  const def = path.join(dir, 'default.env');
-  writeFileSync(def, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-  const slots = { A: path.join(dir, 'slotA'), B: path.join(dir, 'slotB') };
-  writeFileSync(slots.A, oldFw);
+  const { cfg, def, slots } = fileEnvFiles(dir, oldFw);
   writeFileSync(slots.B, randomBytes(400_000)); // a stale, longer image: the writer must cut the tail off
   const env = new FwEnv({ config: cfg, defaultEnv: def });
   await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '1', bootlimit: '3', upgrade_available: '0', bootcount: '0' });

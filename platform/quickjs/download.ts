@@ -24,7 +24,7 @@ import type { Sha256Provider } from './hash.js';
 import { Durability, commandDurability, nativeDurability } from './storage.js';
 import { loadDmNative } from './native.js';
 import { dirOf, writeFileAtomic } from './atomic-file.js';
-import { CurlRun, curlGetArgs, curlKind } from './curl-transfer.js';
+import { CurlRun, type CurlRunOptions, curlGetArgs, curlKind } from './curl-transfer.js';
 
 export interface QjsDownloaderOptions {
   curl?: string;
@@ -228,6 +228,13 @@ export class QjsDownloader implements Downloader {
     return a;
   }
 
+  /** One curl GET of `r` with this adapter's poll and read sizes; the caller says what the head and body do. */
+  private curlRun(r: FetchRequest, headFile: string, how: Pick<CurlRunOptions, 'onHead' | 'onRefused' | 'onTick'>): CurlRun {
+    return new CurlRun(
+      Object.assign({ url: r.url, headFile, lowSpeed: r.lowSpeed, pollMs: this.o.pollMs || 100, chunkBytes: this.o.chunkBytes || CHUNK_BYTES }, how),
+    );
+  }
+
   async fetchToFile(r: FetchToFileRequest, hooks: FetchHooks): Promise<FetchResult> {
     let offset = r.offset;
     const durability = await this.durability;
@@ -243,12 +250,7 @@ export class QjsDownloader implements Downloader {
         const staged = new StagedSink(r.file, offset, durability, cadence, r.maxFileSize, hooks.onBody && ((b) => (hooks.onBody as (b: Uint8Array) => void)(b)));
         sink = staged;
         // onResponse once; the body waiting in the sink is written only after it resolved.
-        const run = new CurlRun({
-          url: r.url,
-          headFile: head,
-          lowSpeed: r.lowSpeed,
-          pollMs: this.o.pollMs || 100,
-          chunkBytes: this.o.chunkBytes || CHUNK_BYTES,
+        const run = this.curlRun(r, head, {
           onHead: (h) => hooks.onResponse(h).then(() => (h.status === 200 || h.status === 206 ? staged.release() : staged.discard())),
           onRefused: () => staged.discard(),
           onTick: hooks.onProgress && (() => (hooks.onProgress as (n: number) => void)(fileSize(r.file))),
@@ -292,12 +294,7 @@ export class QjsDownloader implements Downloader {
       let base = r.offset;
       let pass = false;
       let failure: TransferError | null = null;
-      const run = new CurlRun({
-        url: r.url,
-        headFile: head,
-        lowSpeed: r.lowSpeed,
-        pollMs: this.o.pollMs || 100,
-        chunkBytes: this.o.chunkBytes || CHUNK_BYTES,
+      const run = this.curlRun(r, head, {
         onHead: async (h) => {
           await hooks.onResponse(h);
           // A 206 continues at the offset; a 200 is the whole object from byte 0 (the caller started over).

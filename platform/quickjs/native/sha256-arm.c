@@ -56,22 +56,7 @@ void dm_sha256_blocks_armv8ce(uint32_t h[8], const uint8_t *p, size_t blocks)
     while (blocks--) {
         const uint32x4_t abcd0 = abcd, efgh0 = efgh;
         uint32x4_t m0 = LOAD4(p), m1 = LOAD4(p + 16), m2 = LOAD4(p + 32), m3 = LOAD4(p + 48);
-        RNDS4(m0, 0);
-        RNDS4(m1, 4);
-        RNDS4(m2, 8);
-        RNDS4(m3, 12);
-        SCHED4(m0, m1, m2, m3); RNDS4(m0, 16);
-        SCHED4(m1, m2, m3, m0); RNDS4(m1, 20);
-        SCHED4(m2, m3, m0, m1); RNDS4(m2, 24);
-        SCHED4(m3, m0, m1, m2); RNDS4(m3, 28);
-        SCHED4(m0, m1, m2, m3); RNDS4(m0, 32);
-        SCHED4(m1, m2, m3, m0); RNDS4(m1, 36);
-        SCHED4(m2, m3, m0, m1); RNDS4(m2, 40);
-        SCHED4(m3, m0, m1, m2); RNDS4(m3, 44);
-        SCHED4(m0, m1, m2, m3); RNDS4(m0, 48);
-        SCHED4(m1, m2, m3, m0); RNDS4(m1, 52);
-        SCHED4(m2, m3, m0, m1); RNDS4(m2, 56);
-        SCHED4(m3, m0, m1, m2); RNDS4(m3, 60);
+        DM_SHA256_64_ROUNDS(m0, m1, m2, m3);
         /* FIPS 180-4 §6.2.2 step 4 */
         abcd = vaddq_u32(abcd, abcd0);
         efgh = vaddq_u32(efgh, efgh0);

@@ -62,22 +62,7 @@ void dm_sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t blocks)
         __m128i m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), bswap);
         __m128i m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), bswap);
         __m128i m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), bswap);
-        RNDS4(m0, 0);
-        RNDS4(m1, 4);
-        RNDS4(m2, 8);
-        RNDS4(m3, 12);
-        SCHED4(m0, m1, m2, m3); RNDS4(m0, 16);
-        SCHED4(m1, m2, m3, m0); RNDS4(m1, 20);
-        SCHED4(m2, m3, m0, m1); RNDS4(m2, 24);
-        SCHED4(m3, m0, m1, m2); RNDS4(m3, 28);
-        SCHED4(m0, m1, m2, m3); RNDS4(m0, 32);
-        SCHED4(m1, m2, m3, m0); RNDS4(m1, 36);
-        SCHED4(m2, m3, m0, m1); RNDS4(m2, 40);
-        SCHED4(m3, m0, m1, m2); RNDS4(m3, 44);
-        SCHED4(m0, m1, m2, m3); RNDS4(m0, 48);
-        SCHED4(m1, m2, m3, m0); RNDS4(m1, 52);
-        SCHED4(m2, m3, m0, m1); RNDS4(m2, 56);
-        SCHED4(m3, m0, m1, m2); RNDS4(m3, 60);
+        DM_SHA256_64_ROUNDS(m0, m1, m2, m3);
         /* FIPS 180-4 §6.2.2 step 4 */
         abef = _mm_add_epi32(abef, abef0);
         cdgh = _mm_add_epi32(cdgh, cdgh0);

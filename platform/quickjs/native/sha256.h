@@ -38,6 +38,21 @@ int dm_sha256_use(const char *name);
  * benchmarks). A value that cannot be honoured is reported on stderr and the best path is used. */
 void dm_sha256_select_once(void);
 
+/* The 64 rounds of one block in groups of four (FIPS 180-4 §6.2.2 steps 1-3), in the order both instruction sets
+ * share: rounds 0-15 on the message words m0..m3, then each group first extends the schedule by four words
+ * (SCHED4(a, b, c, d): W[t..t+3] into a, from the sixteen before it held in a..d) and runs four rounds on them
+ * (RNDS4(m, t): rounds t..t+3 with W + K). Each accelerated file defines RNDS4 and SCHED4 for its instructions. */
+#define DM_SHA256_64_ROUNDS(m0, m1, m2, m3)                                                                 \
+    do {                                                                                                  \
+        RNDS4(m0, 0); RNDS4(m1, 4); RNDS4(m2, 8); RNDS4(m3, 12);                                          \
+        SCHED4(m0, m1, m2, m3); RNDS4(m0, 16); SCHED4(m1, m2, m3, m0); RNDS4(m1, 20);                     \
+        SCHED4(m2, m3, m0, m1); RNDS4(m2, 24); SCHED4(m3, m0, m1, m2); RNDS4(m3, 28);                     \
+        SCHED4(m0, m1, m2, m3); RNDS4(m0, 32); SCHED4(m1, m2, m3, m0); RNDS4(m1, 36);                     \
+        SCHED4(m2, m3, m0, m1); RNDS4(m2, 40); SCHED4(m3, m0, m1, m2); RNDS4(m3, 44);                     \
+        SCHED4(m0, m1, m2, m3); RNDS4(m0, 48); SCHED4(m1, m2, m3, m0); RNDS4(m1, 52);                     \
+        SCHED4(m2, m3, m0, m1); RNDS4(m2, 56); SCHED4(m3, m0, m1, m2); RNDS4(m3, 60);                     \
+    } while (0)
+
 /* The accelerated block functions; each is compiled for its instructions only (per-function target
  * attributes) and must be called only when the CPU was found to have them. */
 #if defined(__x86_64__) || defined(__i386__)
