@@ -6,13 +6,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { bundleForQjs, ensureQjsAsync, qjsSkipReason, runQjs, scratchDir, type QjsArch } from './support/qjs.js';
 import { startPkgServer, type PkgServer } from './support/pkg-server.js';
 import { SCENARIOS, pattern, type ScenarioArgs } from './support/download-stream-scenarios.js';
+import { listenOnLoopback } from './support/loopback.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const MiB = 1 << 20;
@@ -59,20 +59,10 @@ async function startBodyServer(): Promise<BodyServer> {
     res.on('close', () => (off = n));
     pump();
   });
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: (p) => `http://127.0.0.1:${port}${p}`,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close,
   };
 }
 

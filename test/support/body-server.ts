@@ -3,8 +3,8 @@
 // on the fly from one random 1 MiB block repeated, so a 256 MiB object costs the server no memory.
 
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { listenOnLoopback } from './loopback.js';
 
 export interface BodyRequest {
   path: string;
@@ -33,7 +33,6 @@ const BLOCK = 1 << 20;
 export async function startBodyServer(): Promise<BodyServer> {
   const block = randomBytes(BLOCK);
   const requests: BodyRequest[] = [];
-  const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const p = (req.url || '/').split('?')[0];
     const socket = req.socket;
@@ -65,12 +64,7 @@ export async function startBodyServer(): Promise<BodyServer> {
     res.on('close', () => res.removeAllListeners('drain'));
     pump();
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
   const bytesOf = (n: number) => {
     const out = Buffer.allocUnsafe(n);
     for (let off = 0; off < n; off += BLOCK) block.copy(out, off, 0, Math.min(BLOCK, n - off));
@@ -85,10 +79,6 @@ export async function startBodyServer(): Promise<BodyServer> {
       return h.digest('hex');
     },
     bytesOf,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close,
   };
 }

@@ -3,7 +3,7 @@
 // POSTs and every request's Range header.
 
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface ServedObject {
   body: Uint8Array | (() => Uint8Array);
@@ -43,7 +43,6 @@ export interface PkgServer {
 export async function startPkgServer(): Promise<PkgServer> {
   const objects = new Map<string, ServedObject>();
   const log: RequestLog[] = [];
-  const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const p = (req.url || '/').split('?')[0];
     const chunks: Buffer[] = [];
@@ -128,20 +127,11 @@ export async function startPkgServer(): Promise<PkgServer> {
       pump();
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: (p: string) => `http://127.0.0.1:${port}${p}`,
     objects,
     log,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close,
   };
 }
