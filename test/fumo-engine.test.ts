@@ -245,24 +245,6 @@ describe.each(MODES)('FUMO engine ($mode)', ({ mode, extra }) => {
     expect(srv.log.find((l) => l.method === 'POST')).toMatchObject({ body: '901 Insufficient memory' });
   });
 
-  it.runIf(mode === 'staged')('resumes a download across a process kill with Range', async () => {
-    const r = rig();
-    const power = new PowerSwitch(5);
-    const hooked = { get: (n: string) => r.store.get(n), put: (n: string, v: unknown) => (power.tick(`journal:${n}`), r.store.put(n, v)) };
-    const dying = r.make({ store: hooked, downloader: new NodeDownloader({ onDurableWrite: power.tick, writeBufferBytes: 16384 }) });
-    const a = await dying.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
-    await expect(a.done).rejects.toBeInstanceOf(PowerCut);
-    const partial = readFileSync(r.opts.stagingFile).length;
-    expect(partial).toBeGreaterThan(0);
-    expect(partial).toBeLessThan(newFw.length);
-    srv.log.length = 0;
-    const reborn = r.make();
-    await reborn.resume();
-    expect(srv.log[0].range).toBe(`bytes=${partial}-`);
-    expect(srv.log[0].ifRange).toBe('"fw1"');
-    expect(reborn.pendingReports()[0]).toMatchObject({ id: a.jobId, resultCode: 200 });
-    expect(sha(readFileSync(r.target))).toBe(sha(newFw));
-  });
 
   it('a failed health check after a file update restores the previous image (410, state 70 staged / 80 one-pass)', async () => {
     const r = rig({}, { health: { check: async () => false } });
@@ -359,5 +341,29 @@ describe.each(MODES)('FUMO engine ($mode)', ({ mode, extra }) => {
     await (await r.engine.exec('Download', { pkgUrl: srv.url('/down'), sha256: sha(newFw) })).done;
     expect(r.engine.pendingReports()[0].resultCode).toBe(412);
     expect(r.engine.state()).toBe(FumoState.DownloadFailed);
+  });
+});
+
+describe('FUMO engine (staged)', () => {
+  beforeEach(() => {
+    modeExtra = {};
+  });
+  it('resumes a staged download across a process kill with Range (one pass: test/update-stream, the page-cache model)', async () => {
+    const r = rig();
+    const power = new PowerSwitch(5);
+    const hooked = { get: (n: string) => r.store.get(n), put: (n: string, v: unknown) => (power.tick(`journal:${n}`), r.store.put(n, v)) };
+    const dying = r.make({ store: hooked, downloader: new NodeDownloader({ onDurableWrite: power.tick, writeBufferBytes: 16384 }) });
+    const a = await dying.exec('DownloadAndUpdate', { pkgUrl: srv.url('/fw.bin'), sha256: sha(newFw) });
+    await expect(a.done).rejects.toBeInstanceOf(PowerCut);
+    const partial = readFileSync(r.opts.stagingFile).length;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(newFw.length);
+    srv.log.length = 0;
+    const reborn = r.make();
+    await reborn.resume();
+    expect(srv.log[0].range).toBe(`bytes=${partial}-`);
+    expect(srv.log[0].ifRange).toBe('"fw1"');
+    expect(reborn.pendingReports()[0]).toMatchObject({ id: a.jobId, resultCode: 200 });
+    expect(sha(readFileSync(r.target))).toBe(sha(newFw));
   });
 });
