@@ -50,7 +50,7 @@ export interface StreamOptions extends TransferOptions {
    * instead (an OMA DL download descriptor, docs/protocol.md §7.1), the target untouched.
    */
   classify?(head: FetchHead): 'image' | number;
-  /** Write-buffer size (default 1 MiB; tests use small ones). */
+  /** Write-buffer size (default 256 KiB, two of them; tests use small ones). */
   bufferBytes?: number;
   onProgress?(received: number, total?: number): void;
 }
@@ -108,7 +108,9 @@ class WriteGather {
 /** Streams `opts.url` into the writer's target; returns what was written (not yet activated) or a collected body. */
 export async function streamToWriter(dl: Downloader, clock: Clock, opts: StreamOptions): Promise<StreamOutcome> {
   const w = opts.writer;
-  const gather = new WriteGather(w, opts.bufferBytes || 1 << 20);
+  // 2 × 256 KiB: writes large enough that their count does not matter (1,024 for 256 MiB), small enough for the
+  // QuickJS agent's memory budget (under 8 MiB for a whole session, README "Measured").
+  const gather = new WriteGather(w, opts.bufferBytes || 256 << 10);
   let hasher: Sha256Hasher = opts.hasher();
   /** Bytes the target holds from byte 0 (written or resumed), and the checkpoint they continue from. */
   let written = 0;

@@ -242,10 +242,11 @@ static JSValue dm_sha256Use(JSContext *ctx, JSValueConst this_val, int argc, JSV
  * fadvise rather than O_DIRECT: O_DIRECT needs block-aligned buffers, offsets and lengths (the range may start
  * anywhere) and is refused outright by tmpfs and some FUSE file systems; on a file system without a medium
  * (tmpfs) fadvise simply keeps the pages, which are then the only copy (the WriterFs.sha256 contract).
- * One 1 MiB buffer per call (not static: qjs workers are threads and may hash at the same time). */
+ * One 256 KiB buffer per call (not static: qjs workers are threads and may hash at the same time); readahead
+ * (POSIX_FADV_SEQUENTIAL) keeps the device busy between reads, and the agent stays within its memory budget. */
 static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    enum { BUF = 1024 * 1024 };
+    enum { BUF = 256 * 1024 };
     const char *path = JS_ToCString(ctx, argv[0]);
     uint8_t *buf = NULL, out[32];
     uint64_t off, len, left, start;
