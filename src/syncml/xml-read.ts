@@ -3,7 +3,7 @@
 // Whitespace policy (LIBWBXML.md: libwbxml trims text): plain text is trimmed at the edges of an element's content,
 // whitespace between child elements is dropped, CDATA is kept verbatim so a value that needs edge spaces survives.
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from '../xml-parser.js';
 import type { WbxmlAttr, WbxmlElement } from '../wbxml/tree.js';
 import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespace } from '../wbxml/codepages.js';
 

@@ -2,7 +2,7 @@
 // type (required, may repeat), objectURI (required), size (required), installNotifyURI, DDVersion, name, vendor,
 // description, nextURL, infoURL, iconURI, installParam. Missing required elements → 906, DDVersion major ≠ 1 → 951.
 
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser } from '../xml-parser.js';
 import { UpdateError } from './errors.js';
 import { InstallNotify } from './install-notify.js';
 import { utf8Decode } from '../bytes.js';
