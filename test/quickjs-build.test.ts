@@ -120,4 +120,19 @@ describe('build-qjs failures', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(!!qjsArches()[0].skip)("fails loudly, before building, when os.exec's descriptor loop is not where the close_range patch expects it", () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'build-qjs-'));
+    try {
+      const src = path.join(tmp, 'src');
+      cpSync(path.join(repoRoot, 'node_modules/qjsc/deps/quickjs_2021_03_27'), src, { recursive: true });
+      const libc = path.join(src, 'quickjs-libc.c');
+      writeFileSync(libc, readFileSync(libc, 'utf8').replace('for(i = 3; i < fd_max; i++)', 'for (i = 3; i < fd_max; i++)'));
+      const r = spawnSync('bash', [script, 'host'], { encoding: 'utf8', env: { ...process.env, QJS_SRC: src, QJS_BUILD_DIR: path.join(tmp, 'build') } });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/patch anchor 'for\(i = 3; i < fd_max; i\+\+\)' not found exactly once in quickjs-libc.c/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
