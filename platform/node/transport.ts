@@ -7,8 +7,9 @@
 // gigabytes; one timer covers the whole exchange, body included; a refused server certificate is 'tls-certificate'
 // (not worth a retry) with the reason in words.
 //
-// node-fetch is loaded when the first message is sent, not when the agent starts: its module graph costs about
-// 11 MiB and commands such as `status` or `info` never send a message.
+// node-fetch is loaded when the first message is sent, not when the agent starts: its module graph costs several
+// MiB and commands such as `status` or `info` never send a message (in dist/node/cli.js it is bundled, and this
+// import() runs its module bodies; scripts/build.mjs).
 import type { Response } from 'node-fetch';
 import * as https from 'node:https';
 import * as http from 'node:http';
