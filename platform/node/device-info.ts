@@ -1,9 +1,12 @@
 // Node reader for the DeviceInfoReader port. It reads the same files as the QuickJS reader (src/device/sources.ts)
 // under the configured sysRoot, so both runtimes report the same facts for the same files. On the real system
 // (sysRoot `/`) systeminformation fills what the files could not give (DMI serial/uuid need root to read, but
-// systeminformation may get them through dmidecode or other means); a fake sysRoot never consults it.
+// systeminformation may get them through dmidecode or other means); a fake sysRoot never consults it. It is asked
+// only when the files leave a gap it could fill, and its answers are kept in the state directory for the current boot
+// (system-facts-cache.ts), so a `request` after the first one of a boot starts without loading it.
 
 import { nodeRunCommand } from './run-command.js';
+import { systemFactsForBoot, type SystemFacts } from './system-facts-cache.js';
 import { promises as fs } from 'node:fs';
 import type { DeviceFacts, DeviceInfoReader } from '../../src/ports/runtime.js';
 import { buildDeviceFacts, collectDeviceSources, type DeviceConfig, type DeviceFileAccess, type DeviceSources, parseDeviceConfig, readBootId, underRoot } from '../../src/device/index.js';
@@ -13,6 +16,8 @@ export interface NodeDeviceInfoOptions {
   useSystemInformation?: boolean;
   /** Milliseconds a firmware-version command may take (default 5000). */
   commandTimeoutMs?: number;
+  /** Where systeminformation's answers are kept for the current boot (default: not kept, asked on every read). */
+  systemFactsFile?: string;
 }
 
 export function nodeDeviceFileAccess(sysRoot: string, commandTimeoutMs = 5000): DeviceFileAccess {
@@ -49,10 +54,15 @@ export function nodeDeviceFileAccess(sysRoot: string, commandTimeoutMs = 5000): 
   };
 }
 
-/** Fills gaps in the file sources from systeminformation (real system only). */
-async function addSystemInformation(s: DeviceSources): Promise<void> {
-  const si = await import('systeminformation');
-  const [sys, os] = await Promise.all([si.system().catch(() => null), si.osInfo().catch(() => null)]);
+/** The gaps systeminformation could fill: without one, asking it cannot change a fact. */
+function hasGap(s: DeviceSources): boolean {
+  const keys: (keyof DeviceSources['dmi'])[] = ['sys_vendor', 'product_name', 'product_version', 'product_serial', 'product_uuid'];
+  return s.kernelRelease === null || s.osRelease === null || keys.some((k) => !s.dmi[k]);
+}
+
+/** Fills gaps in the file sources from systeminformation's answers (real system only). */
+function addSystemInformation(s: DeviceSources, facts: SystemFacts): void {
+  const { system: sys, os } = facts;
   const fill = (key: keyof DeviceSources['dmi'], value: string | undefined) => {
     if (value && !s.dmi[key]) s.dmi[key] = value;
   };
@@ -76,7 +86,7 @@ export function createNodeDeviceInfoReader(rawConfig: unknown, options: NodeDevi
   return {
     async read(): Promise<DeviceFacts> {
       const sources = await collectDeviceSources(files, config);
-      if (useSi) await addSystemInformation(sources);
+      if (useSi && hasGap(sources)) addSystemInformation(sources, await systemFactsForBoot(options.systemFactsFile, await readBootId(files)));
       return buildDeviceFacts(sources, config);
     },
     bootId: () => readBootId(files),

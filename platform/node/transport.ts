@@ -6,7 +6,11 @@
 // the request's maxResponseBytes (TransportError 'too-large'), so a hostile server cannot make the agent buffer
 // gigabytes; one timer covers the whole exchange, body included; a refused server certificate is 'tls-certificate'
 // (not worth a retry) with the reason in words.
-import fetch, { AbortError, type Response } from 'node-fetch';
+//
+// node-fetch is loaded when the first message is sent, not when the agent starts: its module graph costs several
+// MiB and commands such as `status` or `info` never send a message (in dist/node/cli.js it is bundled, and this
+// import() runs its module bodies; scripts/build.mjs).
+import type { Response } from 'node-fetch';
 import * as https from 'node:https';
 import * as http from 'node:http';
 import * as tls from 'node:tls';
@@ -33,6 +37,14 @@ export class TransportError extends Error {
     super(message);
     this.name = 'TransportError';
   }
+}
+
+type NodeFetch = typeof import('node-fetch');
+let nodeFetch: Promise<NodeFetch> | null = null;
+/** node-fetch, imported on first use and shared by every transport of the process. */
+function loadNodeFetch(): Promise<NodeFetch> {
+  if (!nodeFetch) nodeFetch = import('node-fetch');
+  return nodeFetch;
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
@@ -68,6 +80,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
       try {
         const headers: Record<string, string> = { ...req.headers };
         if (options.userAgent) headers['user-agent'] = options.userAgent;
+        const { default: fetch } = await loadNodeFetch();
         const res = await fetch(req.url, {
           method: 'POST',
           headers,
@@ -147,7 +160,8 @@ const CERTIFICATE_REASONS: Record<string, string> = {
 
 function classify(e: unknown, req: HttpRequest): Error {
   if (e instanceof TransportError) return e;
-  if (e instanceof AbortError || (e as Error).name === 'AbortError') {
+  // node-fetch's AbortError, matched by name so that classifying needs no import of the module.
+  if ((e as Error).name === 'AbortError') {
     return new TransportError(`no answer within ${req.timeoutMs} ms`, 'timeout');
   }
   const err = e as Error & { code?: string };
