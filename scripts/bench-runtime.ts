@@ -90,7 +90,7 @@ function runtimes(): { label: string; argv: string[]; skip?: string }[] {
 function bytecodeAgent(dir: string, cross: string): { path?: string; skip?: string } {
   const src = path.join(root, 'build/qjs-src', dir);
   const qjsc = existsSync(path.join(src, 'host-qjsc')) ? path.join(src, 'host-qjsc') : path.join(src, 'qjsc');
-  const objs = ['quickjs', 'libregexp', 'libunicode', 'cutils', 'quickjs-libc', 'libbf', 'dmnative'].map((o) => path.join(src, '.obj', `${o}.o`));
+  const objs = ['quickjs', 'libregexp', 'libunicode', 'cutils', 'quickjs-libc', 'libbf', 'dmnative', 'sha256', 'sha256-x86', 'sha256-arm'].map((o) => path.join(src, '.obj', `${o}.o`));
   if (!existsSync(qjsc)) return { skip: `${qjsc} missing (scripts/build-qjs ${dir})` };
   const missing = objs.filter((o) => !existsSync(o));
   if (missing.length) return { skip: `${missing[0]} missing` };
