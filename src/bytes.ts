@@ -1,42 +1,11 @@
 // Byte helpers the core needs on every runtime. QuickJS 2021-03-27 has no TextEncoder, TextDecoder, atob or btoa
 // (docs/design.md), so UTF-8 and base64 are done here, small and tested against Node's own implementations.
-import { decodeUtf8, isUtf8 } from './utf8.js';
+import { decodeUtf8, encodeUtf8Into, isUtf8 } from './utf8.js';
 
-/**
- * UTF-8 of `text` (lone surrogates become U+FFFD, as TextEncoder does). Written straight into one Uint8Array sized for
- * the worst case (3 bytes per UTF-16 code unit; a surrogate pair is 2 units for 4 bytes), then cut to length: no
- * intermediate array, no per-byte allocation (the encoder's hot path).
- */
+/** UTF-8 of `text` (lone surrogates become U+FFFD, as TextEncoder does): one buffer sized for the worst case, cut to length. */
 export function utf8Encode(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 3);
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 0x80) {
-      out[n++] = c;
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      } else c = 0xfffd;
-    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x800) {
-      out[n++] = 0xc0 | (c >> 6);
-      out[n++] = 0x80 | (c & 63);
-    } else if (c < 0x10000) {
-      out[n++] = 0xe0 | (c >> 12);
-      out[n++] = 0x80 | ((c >> 6) & 63);
-      out[n++] = 0x80 | (c & 63);
-    } else {
-      out[n++] = 0xf0 | (c >> 18);
-      out[n++] = 0x80 | ((c >> 12) & 63);
-      out[n++] = 0x80 | ((c >> 6) & 63);
-      out[n++] = 0x80 | (c & 63);
-    }
-  }
+  const n = encodeUtf8Into(text, out, 0);
   return n === out.length ? out : out.slice(0, n);
 }
 

@@ -106,3 +106,40 @@ export function isUtf8(b: Uint8Array, start = 0, end = b.length): boolean {
   }
   return true;
 }
+
+/**
+ * Writes `s` as UTF-8 into `buf` from `at` and returns the position after it; lone surrogates become U+FFFD (as
+ * TextEncoder does). The caller makes room for the worst case, 3 bytes per UTF-16 code unit (a surrogate pair is two
+ * units for four bytes). The one UTF-8 writer of the core: bytes.ts utf8Encode and the WBXML encoder's strings.
+ */
+export function encodeUtf8Into(s: string, buf: Uint8Array, at: number): number {
+  let n = at;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[n++] = c;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x800) {
+      buf[n++] = 0xc0 | (c >> 6);
+      buf[n++] = 0x80 | (c & 63);
+    } else if (c < 0x10000) {
+      buf[n++] = 0xe0 | (c >> 12);
+      buf[n++] = 0x80 | ((c >> 6) & 63);
+      buf[n++] = 0x80 | (c & 63);
+    } else {
+      buf[n++] = 0xf0 | (c >> 18);
+      buf[n++] = 0x80 | ((c >> 12) & 63);
+      buf[n++] = 0x80 | ((c >> 6) & 63);
+      buf[n++] = 0x80 | (c & 63);
+    }
+  }
+  return n;
+}

@@ -4,6 +4,7 @@
 // empty element as its bare token without the content bit (libwbxml's `<Data/>`, LIBWBXML.md).
 
 import { utf8Encode } from '../bytes.js';
+import { encodeUtf8Into } from '../utf8.js';
 import { WbxmlError } from './errors.js';
 import type { Language } from './codepages.js';
 import type { WbxmlElement, WbxmlNode } from './tree.js';
@@ -52,39 +53,8 @@ class ByteSink {
   /** Appends `s` as UTF-8 (lone surrogates become U+FFFD, as bytes.ts utf8Encode does); returns false if it held U+0000. */
   utf8(s: string): boolean {
     this.room(s.length * 3);
-    const buf = this.buf;
-    let n = this.len;
-    let clean = true;
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c === 0) clean = false;
-        buf[n++] = c;
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        } else c = 0xfffd;
-      } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-      if (c < 0x800) {
-        buf[n++] = 0xc0 | (c >> 6);
-        buf[n++] = 0x80 | (c & 63);
-      } else if (c < 0x10000) {
-        buf[n++] = 0xe0 | (c >> 12);
-        buf[n++] = 0x80 | ((c >> 6) & 63);
-        buf[n++] = 0x80 | (c & 63);
-      } else {
-        buf[n++] = 0xf0 | (c >> 18);
-        buf[n++] = 0x80 | ((c >> 12) & 63);
-        buf[n++] = 0x80 | ((c >> 6) & 63);
-        buf[n++] = 0x80 | (c & 63);
-      }
-    }
-    this.len = n;
-    return clean;
+    this.len = encodeUtf8Into(s, this.buf, this.len);
+    return s.indexOf('\u0000') < 0;
   }
 
   mb(value: number): void {
