@@ -102,7 +102,7 @@ export class PackageGet {
     return get;
   }
 
-  private constructor(u: URL, head: string, private readonly o: PackageGetOptions) {
+  private constructor(u: URL, head: string, o: PackageGetOptions) {
     this.buf = Buffer.alloc(o.readBufferBytes || READ_BUFFER_BYTES);
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     this.secure = u.protocol === 'https:';
