@@ -5,12 +5,12 @@
 import { UpdateError } from '../errors.js';
 import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter, WrittenImage } from '../../ports/update.js';
 import type { WriterFs } from '../../ports/writers.js';
-import { SlotSink, holdsImage } from './slot.js';
+import { OpenSlot, holdsImage } from './slot.js';
 
 export class FileWriter implements StreamingWriter {
   readonly kind = 'file';
   readonly needsReboot = false;
-  private slot: SlotSink | null = null;
+  private readonly slot = new OpenSlot();
   private readonly next: string;
   private readonly prev: string;
   private readonly dir: string;
@@ -26,24 +26,14 @@ export class FileWriter implements StreamingWriter {
     return this.next;
   }
 
-  private sink(): SlotSink {
-    if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
-    return this.slot;
-  }
-
   async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
-    if (this.slot) await this.slot.abort(); // begin again = start over (a 200 answer to a resumed GET)
-    this.slot = null;
+    await this.slot.abort();
     if (!resume) await this.fs.remove(this.next);
-    this.slot = new SlotSink(this.fs, this.next, meta);
-    await this.slot.open();
-    if (resume && resume.offset > 0 && (await this.slot.resumeAt(resume.offset, resume.prefixSha256, resume.hasher))) return resume.offset;
-    return 0;
+    return this.slot.start(this.fs, this.next, meta, resume);
   }
   /** A failed job's partial `.new` is removed: it is never activated, and a new job starts it afresh anyway. */
   async abandon(): Promise<void> {
-    if (this.slot) await this.slot.abort();
-    this.slot = null;
+    await this.slot.abort();
     await this.fs.remove(this.next);
   }
   /** `.new` (written, not activated) still holds `image`. */
@@ -51,18 +41,16 @@ export class FileWriter implements StreamingWriter {
     return holdsImage(this.fs, this.next, image);
   }
   async sync(): Promise<void> {
-    await this.sink().sync();
+    await this.slot.sync();
     // `.new` was created by this write: its name is durable only once the directory is synced (fsync(2) NOTES), and
     // the checkpoint journaled next claims bytes of it (test/powercut-pagecache.test.ts, "resumed install").
     await this.fs.syncDir(this.dir);
   }
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    await this.sink().write(bytes);
+    await this.slot.write(bytes);
   }
   async finish(image?: WrittenImage): Promise<void> {
-    const s = this.sink();
-    this.slot = null;
-    await s.close(image);
+    await this.slot.finish(image);
     // The verified image must survive a cut before activate(): without this directory sync its name may not (a cut
     // at the link below then found no `.new` and failed the update; test/powercut-pagecache.test.ts).
     await this.fs.syncDir(this.dir);
@@ -86,8 +74,7 @@ export class FileWriter implements StreamingWriter {
     await this.fs.syncDir(this.dir);
   }
   async rollback(): Promise<void> {
-    if (this.slot) await this.slot.abort();
-    this.slot = null;
+    await this.slot.abort();
     await this.fs.remove(this.next);
     if (await this.fs.exists(this.prev)) await this.fs.rename(this.prev, this.target);
     // The old image is back under the target name only once the rename is durable (the report says 410 next).

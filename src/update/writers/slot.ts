@@ -5,7 +5,7 @@
 
 import { hex } from '../../bytes.js';
 import { UpdateError } from '../errors.js';
-import type { ImageMeta, Sha256Hasher, WrittenImage } from '../../ports/update.js';
+import type { ImageMeta, ResumePoint, Sha256Hasher, WrittenImage } from '../../ports/update.js';
 import type { WriterFile, WriterFs } from '../../ports/writers.js';
 
 /** Bytes read per call when the slot prefix is re-hashed on resume (one buffer, reused). */
@@ -125,5 +125,50 @@ export class SlotSink {
     const f = this.f;
     this.f = null;
     if (f) await f.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The one slot write a writer has open between begin() and finish() (uboot-ab.ts, file.ts): begin again starts over,
+ * a resume continues after a prefix that re-hashes right, abort closes without finishing.
+ */
+export class OpenSlot {
+  private slot: SlotSink | null = null;
+
+  /** Opens `target` for `meta` (closing a write begun before); returns the offset writing continues from. */
+  async start(fs: WriterFs, target: string, meta: ImageMeta, resume?: ResumePoint): Promise<number> {
+    await this.abort(); // begin again = start over (a 200 answer to a resumed GET)
+    const s = new SlotSink(fs, target, meta);
+    await s.open();
+    this.slot = s;
+    if (resume && resume.offset > 0 && resume.offset <= meta.size && (await s.resumeAt(resume.offset, resume.prefixSha256, resume.hasher)))
+      return resume.offset;
+    return 0;
+  }
+
+  private sink(): SlotSink {
+    if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
+    return this.slot;
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return this.sink().write(bytes);
+  }
+
+  sync(): Promise<void> {
+    return this.sink().sync();
+  }
+
+  /** fsync, read back from the medium and compare (SlotSink.close); the write is over either way. */
+  async finish(image?: WrittenImage): Promise<void> {
+    const s = this.sink();
+    this.slot = null;
+    await s.close(image);
+  }
+
+  async abort(): Promise<void> {
+    const s = this.slot;
+    this.slot = null;
+    if (s) await s.abort();
   }
 }

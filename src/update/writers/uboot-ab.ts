@@ -19,7 +19,7 @@ import type { FlashStatus, ImageMeta, ResumePoint, StreamingWriter, WrittenImage
 import type { WriterFs } from '../../ports/writers.js';
 import type { BootEnv } from './env.js';
 import { type Slot, otherSlot } from './boot.js';
-import { SlotSink, holdsImage } from './slot.js';
+import { OpenSlot, holdsImage } from './slot.js';
 
 export interface UbootAbOptions {
   slots: { A: string; B: string };
@@ -33,15 +33,10 @@ export interface UbootAbOptions {
 export class UbootAbWriter implements StreamingWriter {
   readonly kind = 'uboot-ab';
   readonly needsReboot = true;
-  private slot: SlotSink | null = null;
+  private readonly slot = new OpenSlot();
   private target: Slot | null = null;
 
   constructor(private readonly core: UbootAbOptions) {}
-
-  private sink(): SlotSink {
-    if (!this.slot) throw new UpdateError('install-failed', 'slot write before begin()');
-    return this.slot;
-  }
 
   async status(): Promise<FlashStatus> {
     const env = await this.core.env.read();
@@ -51,8 +46,7 @@ export class UbootAbWriter implements StreamingWriter {
   }
 
   async begin(meta: ImageMeta, resume?: ResumePoint): Promise<number> {
-    if (this.slot) await this.slot.abort(); // begin again = start over (a 200 answer to a resumed GET)
-    this.slot = null;
+    await this.slot.abort(); // begin again = start over (a 200 answer to a resumed GET)
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     // Never overwrite the only good slot (docs/update-practice.md §11.8): while the running slot is on trial, the other one is the
@@ -68,18 +62,13 @@ export class UbootAbWriter implements StreamingWriter {
     // boot (docs/update-practice.md §10 step 2).
     if (Object.keys(vars).length > 0) await this.core.env.write(vars);
     this.target = target;
-    this.slot = new SlotSink(this.core.fs, this.core.slots[target], meta);
-    await this.slot.open();
     // The slot was marked bad before its first byte, so a prefix that hashes right is ours from the earlier run.
-    if (resume && resume.offset > 0 && resume.offset <= meta.size && (await this.slot.resumeAt(resume.offset, resume.prefixSha256, resume.hasher)))
-      return resume.offset;
-    return 0;
+    return this.slot.start(this.core.fs, this.core.slots[target], meta, resume);
   }
 
   /** A failed job's slot stays as begin() left it, marked bad; only the open file is closed. */
   async abandon(): Promise<void> {
-    if (this.slot) await this.slot.abort();
-    this.slot = null;
+    await this.slot.abort();
   }
 
   /** The slot an update goes to still holds `image` and is marked bad (written, never activated). */
@@ -92,17 +81,15 @@ export class UbootAbWriter implements StreamingWriter {
   }
 
   async sync(): Promise<void> {
-    await this.sink().sync();
+    await this.slot.sync();
   }
 
   async writeChunk(bytes: Uint8Array): Promise<void> {
-    await this.sink().write(bytes);
+    await this.slot.write(bytes);
   }
 
   async finish(image?: WrittenImage): Promise<void> {
-    const s = this.sink();
-    this.slot = null;
-    await s.close(image);
+    await this.slot.finish(image);
   }
 
   /** One atomic env write switches the primary slot and arms the boot counter. */
@@ -126,8 +113,7 @@ export class UbootAbWriter implements StreamingWriter {
   }
 
   async rollback(): Promise<void> {
-    if (this.slot) await this.slot.abort();
-    this.slot = null;
+    await this.slot.abort();
     const env = await this.core.env.read();
     const booted = await this.core.bootedSlot();
     if (env.upgrade_available === '1' && env.dm_slot === booted) {
