@@ -14,7 +14,7 @@ import { ConfigError } from '../src/config.js';
 import { NotificationConfigError } from '../src/notification/config.js';
 import { SessionError } from '../src/dm/session.js';
 
-const runtimes: AgentRuntime[] = ['node', 'qjs'];
+const runtimes: AgentRuntime[] = ['node', 'qjs', 'qjs-exe'];
 /** Nothing listens on port 9 of the loopback: a command that got as far as the network would exit 4. */
 const NOBODY = 'http://127.0.0.1:9/dm';
 const device = (n: number) => ({ devIdScheme: 'fixed', devId: `MAC:02000000E${n.toString(16).padStart(3, '0').toUpperCase()}` });

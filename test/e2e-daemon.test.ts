@@ -1,4 +1,4 @@
-// `dm-agent daemon` end to end on Node and host qjs: a button press on an evdev device (a FIFO fed with real
+// `dm-agent daemon` end to end on Node, host qjs and the bytecode executable the images ship (qjs-exe): a button press on an evdev device (a FIFO fed with real
 // `struct input_event` records) makes the daemon send a user request to the reference server; SIGTERM stops it cleanly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
@@ -25,13 +25,14 @@ async function until(what: string, f: () => boolean, ms = 20_000): Promise<void>
   }
 }
 
-for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
+const ALL: AgentRuntime[] = ['node', 'qjs', 'qjs-exe'];
+for (const rt of ALL) {
   const skip = runtimeSkipReason(rt);
   describe.skipIf(!!skip)(`daemon on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     beforeAll(() => prepareRuntime(rt), 900_000);
 
     it('a button press sends a user request; SIGTERM stops the daemon with exit 0', async () => {
-      const devId = `MAC:0000000000D${rt === 'node' ? 1 : 2}`;
+      const devId = `MAC:0000000000D${ALL.indexOf(rt) + 1}`;
       const c = agentConfig(
         {
           server: { url: server.url },

@@ -1,8 +1,11 @@
 // The walking skeleton across runtimes: `dm-agent request` against the reference DM server, on Node, on host qjs and
-// on the arm64/armhf qjs under qemu-user-static. Same command line, same output, same exit status everywhere.
+// on the arm64/armhf qjs under qemu-user-static, and on the executable the images ship (qjs-exe: the bundle as
+// QuickJS bytecode). Same command line, same output, same exit status everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, RUNTIMES } from './support/agent.js';
+import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, RUNTIMES, type AgentRuntime } from './support/agent.js';
+
+const ALL: AgentRuntime[] = [...RUNTIMES, 'qjs-exe'];
 
 let server: DmServer;
 beforeAll(async () => {
@@ -12,7 +15,7 @@ afterAll(async () => {
   await server.close();
 });
 
-for (const rt of RUNTIMES) {
+for (const rt of ALL) {
   const skip = runtimeSkipReason(rt);
   if (skip) console.warn(`[e2e ${rt}] skipped: ${skip}`);
   describe.skipIf(!!skip)(`request on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -20,7 +23,7 @@ for (const rt of RUNTIMES) {
     it('device request answered 202: exit 0, a readable line, and the alert the seeds require on the wire', async () => {
       server.reset();
       server.setScenario('accept-202');
-      const devId = `MAC:0000000000${RUNTIMES.indexOf(rt)}1`;
+      const devId = `MAC:0000000000${ALL.indexOf(rt)}1`;
       const c = agentConfig({ server: { url: server.url }, device: { devIdScheme: 'fixed', devId } }, rt);
       const r = await runAgent(rt, ['--config', c.config, 'request', '--device']);
       expect(r.stderr).not.toMatch(/internal error/);
@@ -35,7 +38,7 @@ for (const rt of RUNTIMES) {
     it('user request with --json and --xml answered 200', async () => {
       server.reset();
       server.setScenario({ name: 'ok-200', requestStatus: () => 200, next: () => [] });
-      const devId = `MAC:0000000000${RUNTIMES.indexOf(rt)}2`;
+      const devId = `MAC:0000000000${ALL.indexOf(rt)}2`;
       const c = agentConfig({ server: { url: server.url }, device: { devIdScheme: 'fixed', devId } }, rt);
       const r = await runAgent(rt, ['--config', c.config, '--json', 'request', '--user', '--xml', '--data', 'vendor=1']);
       expect(r.code).toBe(0);

@@ -30,7 +30,7 @@ async function server(opts: Parameters<typeof startDmServer>[0]): Promise<DmServ
 
 let devCounter = 0;
 function devId(rt: AgentRuntime): string {
-  return `MAC:7${['node', 'qjs', 'qjs-aarch64', 'qjs-armhf'].indexOf(rt)}00000${(++devCounter).toString(16).padStart(4, '0').toUpperCase()}`;
+  return `MAC:7${['node', 'qjs', 'qjs-aarch64', 'qjs-armhf', 'qjs-exe'].indexOf(rt)}00000${(++devCounter).toString(16).padStart(4, '0').toUpperCase()}`;
 }
 
 interface InMessage {
@@ -54,7 +54,7 @@ afterAll(() => {
   if (rows.length && process.env.DM_AGENT_TEST_SUMMARY) console.log(['| runtime | item | observed |', '|---|---|---|', ...rows].join('\n'));
 });
 
-const ALL: AgentRuntime[] = ['node', 'qjs', 'qjs-aarch64'];
+const ALL: AgentRuntime[] = ['node', 'qjs', 'qjs-aarch64', 'qjs-exe'];
 
 for (const rt of ALL) {
   const skip = runtimeSkipReason(rt);

@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 let n = 0;
-for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
+for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
   const skip = runtimeSkipReason(rt);
   describe.skipIf(!!skip)(`fumo.reboot [] on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     beforeAll(() => prepareRuntime(rt), 900_000);

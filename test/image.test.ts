@@ -3,8 +3,9 @@
 //   (a) a device request answered 202;
 //   (b) a user request answered 200 -> firmware update of a file-backed A/B slot pair through the real fw_setenv ->
 //       simulated reboot (U-Boot simulator) -> daemon --once commits -> one result report arrives.
-// The command line is taken from the image's own /usr/bin/dm-agent wrapper (its exec line, with the absolute paths
-// mapped into the scratch root and qemu in front), so a wrapper pointing at the wrong file fails here.
+// The agent run is the image's own /usr/bin/dm-agent (the executable scripts/build-agent makes: QuickJS, dmnative and
+// the bundle as bytecode) with qemu in front, so an image that ships the wrong file, or bytecode the target's QuickJS
+// cannot read, fails here.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ function buildImage(arch: Arch, out: string, epoch: string): { tarball: string; 
   return { tarball: path.join(out, `dm-agent-${VERSION}-${arch}.tar.gz`), manifest: path.join(out, `dm-agent-${VERSION}-${arch}.manifest`) };
 }
 
-/** Hash of everything an image is made from: the bundle's sources, the build and image scripts, the qjs binary.
+/** Hash of everything an image is made from: the bundle's sources, the build and image scripts, the QuickJS objects.
  *  Other people edit the tree while tests run; two builds are only comparable when this did not change between them. */
 function inputsFingerprint(arch: Arch): string {
   const h = createHash('sha256');
@@ -75,7 +76,7 @@ function inputsFingerprint(arch: Arch): string {
       for (const e of readdirSync(p).sort()) walk(path.join(p, e));
     } else h.update(p).update(readFileSync(p));
   };
-  for (const p of ['src', 'platform', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/image', 'scripts/image-lib', `build/qjs/${arch}/qjs`]) {
+  for (const p of ['src', 'platform', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/build-agent', 'scripts/image', 'scripts/image-lib', `build/qjs/${arch}/libqjs-dm.a`, `build/qjs/${arch}/agent-main.o`]) {
     walk(path.join(repoRoot, p));
   }
   return h.digest('hex');
@@ -87,15 +88,10 @@ interface Run {
   stderr: string;
 }
 
-/** The wrapper's `exec PROGRAM ARGS... "$@"` line, with device paths mapped into `root` and qemu in front. */
+/** The image's /usr/bin/dm-agent under qemu. */
 function agentCommand(arch: Arch, root: string): string[] {
-  const wrapper = readFileSync(path.join(root, 'usr/bin/dm-agent'), 'utf8');
-  const line = wrapper.split('\n').find((l) => /^exec\s/.test(l));
-  if (!line || !/"\$@"\s*$/.test(line)) throw new Error(`wrapper has no 'exec ... "$@"' line:\n${wrapper}`);
-  const words = line.replace(/"\$@"\s*$/, '').trim().split(/\s+/).slice(1);
-  const mapped = words.map((w) => (w.indexOf('/') === 0 ? path.join(root, w) : w));
   const [qemu, sysroot] = QEMU[arch];
-  return [qemu, '-L', sysroot, ...mapped];
+  return [qemu, '-L', sysroot, path.join(root, 'usr/bin/dm-agent')];
 }
 
 function runAgent(cmd: string[], args: string[], timeoutMs = 120_000): Promise<Run> {
@@ -195,8 +191,6 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
           '/etc/init.d/S95dm-agent',
           '/etc/init.d/dm-agent',
           '/usr/bin/dm-agent',
-          '/usr/bin/qjs',
-          '/usr/lib/dm-agent/dm-agent.js',
           '/usr/lib/systemd/system/dm-agent.service',
           '/usr/share/doc/dm-agent/README',
           '/usr/share/doc/dm-agent/SHA256SUMS',
@@ -214,11 +208,13 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(manifest).toContain(`total-bytes ${total}`);
       const tarball = readFileSync(first.tarball);
       expect(manifest).toContain(`tarball ${path.basename(first.tarball)} ${tarball.length} ${sha256(tarball)}`);
-      // The binaries are the ones the build made, for the right machine (ELF e_machine: 183 AArch64, 40 ARM).
-      const elf = readFileSync(path.join(root, 'usr/bin/qjs'));
+      // The agent is the executable the build made, for the right machine (ELF e_machine: 183 AArch64, 40 ARM).
+      const elf = readFileSync(path.join(root, 'usr/bin/dm-agent'));
       expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
       expect(elf.readUInt16LE(18)).toBe(arch === 'aarch64' ? 183 : 40);
-      expect(sha256(elf)).toBe(sha256(readFileSync(path.join(repoRoot, 'build/qjs', arch, 'qjs'))));
+      expect(sha256(elf)).toBe(sha256(readFileSync(path.join(repoRoot, 'build/agent', arch, 'dm-agent'))));
+      // Size budget (issue 19): the whole image under 1.5 MiB compressed.
+      expect(readFileSync(first.tarball).length).toBeLessThan(1.5 * 1024 * 1024);
       const readme = readFileSync(path.join(root, 'usr/share/doc/dm-agent/README'), 'utf8');
       expect(readme).toContain(`dm-agent ${VERSION} for ${arch}`);
       expect(readme).not.toMatch(/@[A-Z]+@/);
@@ -231,27 +227,25 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(check.status).toBe(0);
     });
 
-    it('service files: the wrapper execs qjs on the bundle, the unit, BusyBox and procd scripts start the daemon', () => {
-      const wrapper = readFileSync(path.join(root, 'usr/bin/dm-agent'), 'utf8');
-      expect(wrapper.split('\n')[0]).toBe('#!/bin/sh');
-      expect(wrapper).toMatch(/^exec \/usr\/bin\/qjs -m \/usr\/lib\/dm-agent\/dm-agent\.js "\$@"$/m);
+    it('service files: the unit, BusyBox and procd scripts start the agent executable as a daemon', () => {
       const unit = readFileSync(path.join(root, 'usr/lib/systemd/system/dm-agent.service'), 'utf8');
       expect(unit).toMatch(/^ExecStart=\/usr\/bin\/dm-agent .*\bdaemon$/m);
       expect(unit).toMatch(/^Restart=on-failure$/m);
       expect(unit).toMatch(/^StateDirectory=dm-agent$/m);
       expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
-      for (const f of ['etc/init.d/S95dm-agent', 'etc/init.d/dm-agent', 'usr/bin/dm-agent']) {
+      for (const f of ['etc/init.d/S95dm-agent', 'etc/init.d/dm-agent']) {
         const r = spawnSync('sh', ['-n', path.join(root, f)]);
         expect(r.stderr.toString(), f).toBe('');
         expect(r.status, f).toBe(0);
       }
       const busybox = readFileSync(path.join(root, 'etc/init.d/S95dm-agent'), 'utf8');
-      expect(busybox).toMatch(/start-stop-daemon -S .*-x \/usr\/bin\/qjs -- -m \/usr\/lib\/dm-agent\/dm-agent\.js/);
+      expect(busybox).toMatch(/^DAEMON=\/usr\/bin\/dm-agent$/m);
+      expect(busybox).toMatch(/start-stop-daemon -S .*-x "\$DAEMON" -- \\$/m);
       expect(busybox).toMatch(/\bdaemon;/);
       const procd = readFileSync(path.join(root, 'etc/init.d/dm-agent'), 'utf8');
       expect(procd.split('\n')[0]).toBe('#!/bin/sh /etc/rc.common');
       expect(procd).toMatch(/^USE_PROCD=1$/m);
-      expect(procd).toMatch(/procd_set_param command \/usr\/bin\/qjs -m \/usr\/lib\/dm-agent\/dm-agent\.js .*daemon$/m);
+      expect(procd).toMatch(/procd_set_param command \/usr\/bin\/dm-agent .*daemon$/m);
       expect(procd).toMatch(/procd_set_param respawn/);
     });
 

@@ -1,16 +1,33 @@
 // Runs the built agent the way a person or a script would: `node dist/node/cli.js ...` or
-// `qjs dist/quickjs/dm-agent.js ...` (host qjs, or arm64/armhf qjs under qemu-user-static).
+// `qjs -m dist/quickjs/dm-agent.js ...` (host qjs, or arm64/armhf qjs under qemu-user-static), or the executable the
+// images ship (runtime 'qjs-exe': QuickJS + dmnative + the bundle as bytecode, scripts/build-agent, host build).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { qjsCommand, qjsSkipReason, ensureQjs, repoRoot, type QjsArch } from './qjs.js';
 
-export type AgentRuntime = 'node' | 'qjs' | 'qjs-aarch64' | 'qjs-armhf';
+export type AgentRuntime = 'node' | 'qjs' | 'qjs-aarch64' | 'qjs-armhf' | 'qjs-exe';
 
 export const RUNTIMES: AgentRuntime[] = ['node', 'qjs', 'qjs-aarch64', 'qjs-armhf'];
 
-const ARCH: Record<Exclude<AgentRuntime, 'node'>, QjsArch> = { qjs: 'host', 'qjs-aarch64': 'aarch64', 'qjs-armhf': 'armhf' };
+const ARCH: Record<Exclude<AgentRuntime, 'node'>, QjsArch> = { qjs: 'host', 'qjs-aarch64': 'aarch64', 'qjs-armhf': 'armhf', 'qjs-exe': 'host' };
+
+let exeBuilt: string | undefined;
+/** Relinks build/agent/<host>/dm-agent from the current bundle once per test process (scripts/build-agent, ~1 s once
+ *  qjs is built; it locks against parallel builders and replaces the file by rename, so running copies are safe). */
+function ensureAgentExe(): string {
+  if (exeBuilt) return exeBuilt;
+  ensureBuilt();
+  try {
+    execFileSync('bash', [path.join(repoRoot, 'scripts/build-agent'), 'host'], { cwd: repoRoot, stdio: 'pipe', timeout: 900_000 });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`scripts/build-agent host failed: ${err.stderr ? err.stderr.toString() : err.message}`);
+  }
+  exeBuilt = path.join(repoRoot, 'build/agent', process.arch === 'arm64' ? 'aarch64' : 'x86_64', 'dm-agent');
+  return exeBuilt;
+}
 
 let built = false;
 /** Builds dist/ once per test process when it is missing or older than the sources. */
@@ -41,12 +58,14 @@ export function runtimeSkipReason(rt: AgentRuntime): string | null {
 /** Builds what a runtime needs (dist/, and qjs for the arch) — call from beforeAll: a first qjs build takes minutes. */
 export function prepareRuntime(rt: AgentRuntime): void {
   ensureBuilt();
-  if (rt !== 'node') ensureQjs(ARCH[rt]);
+  if (rt === 'qjs-exe') ensureAgentExe();
+  else if (rt !== 'node') ensureQjs(ARCH[rt]);
 }
 
 export function agentCommand(rt: AgentRuntime): string[] {
   ensureBuilt();
   if (rt === 'node') return [process.execPath, path.join(repoRoot, 'dist/node/cli.js')];
+  if (rt === 'qjs-exe') return [ensureAgentExe()];
   const bin = ensureQjs(ARCH[rt]);
   if (!bin.path) throw new Error(`qjs unavailable: ${bin.skip}`);
   return [...qjsCommand(ARCH[rt]), '-m', path.join(repoRoot, 'dist/quickjs/dm-agent.js')];
@@ -74,6 +93,9 @@ export function runAgent(rt: AgentRuntime, args: string[], opts: { input?: Buffe
       clearTimeout(timer);
       resolve({ code: code === null ? -1 : code, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString(), ms: Date.now() - t0 });
     });
+    // An agent that exits before it reads stdin (usage errors, or simply a fast start) closes the pipe: EPIPE here is
+    // not the test's business, the exit status and output are.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input === undefined ? '' : opts.input);
   });
 }
