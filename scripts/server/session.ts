@@ -5,6 +5,7 @@ import { dataSize, joinData, splitPackage } from './large-object.js';
 import type { Alert, Command, Data, Item, ItemCommand, Results, Status, SyncHdr, SyncML } from '../../src/syncml/model.js';
 import { checkClient, serverCred } from './auth.js';
 import { cloneCommand, controlAlert, flatten, numberCommands, status, targetOf } from './commands.js';
+import { noteStatus, type StatusesSeen } from './item-statuses.js';
 import { dataText, Recorder, reportKind } from './recorder.js';
 import type {
   ClientAuthOptions,
@@ -52,6 +53,8 @@ interface SentCommand {
   answered: boolean;
   /** A Status arrived (Results must come after the Get's Status, docs/protocol.md §1.4). */
   statusSeen: boolean;
+  /** Statuses so far: one for the whole command, or one per Item (./item-statuses.ts). */
+  seen?: StatusesSeen;
 }
 
 interface InChunk {
@@ -352,7 +355,8 @@ export class DmSession {
     if (!sent) this.violation('status-unknown', `Status for ${s.cmd} ${key}, which we never sent`, msgId);
     else {
       if (sent.cmd.kind !== s.cmd) this.violation('status-cmd', `Status says Cmd ${s.cmd} for our ${sent.cmd.kind} ${key}`, msgId);
-      if (sent.statusSeen) this.violation('status-duplicate', `second Status for our ${sent.cmd.kind} ${key}`, msgId);
+      const dup = noteStatus(sent.seen || (sent.seen = { whole: false, items: new Set() }), sent.cmd, s);
+      if (dup) this.violation('status-duplicate', `second Status for our ${sent.cmd.kind} ${key}: ${dup}`, msgId);
       sent.answered = true;
       sent.statusSeen = true;
     }
@@ -364,7 +368,7 @@ export class DmSession {
       cmdRef: s.cmdRef,
       cmd: s.cmd,
       code,
-      target: sent ? targetOf(sent.cmd) : undefined,
+      target: s.targetRefs[0] || (sent ? targetOf(sent.cmd) : undefined),
       sent: sent ? sent.cmd : undefined,
       items: s.items,
     };

@@ -202,7 +202,7 @@ export interface StatusRecord {
   cmdRef: string;
   cmd: string;
   code: number;
-  /** Target of the command we sent (first item), when known. */
+  /** The Item the Status names (TargetRef), else the target of the command we sent (first item), when known. */
   target?: string;
   /** The command we sent, if the status matched one. */
   sent?: Command;

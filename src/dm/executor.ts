@@ -4,6 +4,7 @@
 import type { Alert, Command, Container, Exec, Item, ItemCommand, Results, Status as StatusCmd } from '../syncml/model.js';
 import { AlertCode, Status } from './codes.js';
 import { utf8Encode } from '../bytes.js';
+import { answersPerItem, commandCode, itemRefs, type ItemOutcome } from './item-status.js';
 
 export interface AccessContext {
   serverId: string;
@@ -72,6 +73,8 @@ export class CommandExecutor {
   /** Set after a declined or cancelled UI alert: every later command of this package gets 215. */
   private skipRest = false;
   private chunk: PendingChunk | null = null;
+  /** True while the commands of an Atomic run (a failed Item stops the rest of its command there). */
+  private inAtomic = false;
 
   constructor(
     private readonly tree: ManagementTree,
@@ -163,11 +166,16 @@ export class CommandExecutor {
     const inner: Reply[] = [];
     let failed = illegal;
     if (!illegal) {
-      for (const c of cmd.commands) {
-        if (c.kind === 'Status' || c.kind === 'Results') continue;
-        const code = await this.runOne(c, ctx, inner);
-        if (code >= 300 && code !== Status.NotExecuted) failed = true;
-        if (failed) break;
+      this.inAtomic = true;
+      try {
+        for (const c of cmd.commands) {
+          if (c.kind === 'Status' || c.kind === 'Results') continue;
+          const code = await this.runOne(c, ctx, inner);
+          if (code >= 300 && code !== Status.NotExecuted) failed = true;
+          if (failed) break;
+        }
+      } finally {
+        this.inAtomic = false;
       }
     }
     if (!failed && tx) {
@@ -179,16 +187,20 @@ export class CommandExecutor {
     const rb = tx ? await tx.rollback() : Status.AtomicRolledBack;
     const code = this.status(cmd, illegal ? Status.CommandFailed : Status.AtomicFailed, ctx, replies);
     // Every child gets a Status: the one that failed keeps its code, executed ones become 216 (or 516), the rest 215.
-    const done = new Map<string, string>();
-    for (const r of inner) if (r.kind === 'Status') done.set(r.cmdRef, r.data);
+    // A child answered per Item keeps one Status per Item, each mapped the same way (./item-status.ts).
     for (const c of cmd.commands) {
       if (c.kind === 'Status' || c.kind === 'Results') continue;
-      const prev = done.get(c.cmdID);
-      let childCode: number;
-      if (prev === undefined) childCode = illegal ? Status.CommandFailed : Status.NotExecuted;
-      else if (Number(prev) >= 300) childCode = Number(prev);
-      else childCode = rb;
-      this.status(c, childCode, ctx, replies);
+      const mine: StatusCmd[] = [];
+      for (const r of inner) if (r.kind === 'Status' && r.cmdRef === c.cmdID) mine.push(r);
+      if (!mine.length) {
+        this.status(c, illegal ? Status.CommandFailed : Status.NotExecuted, ctx, replies);
+        continue;
+      }
+      for (const prev of mine) {
+        const was = Number(prev.data);
+        const childCode = was >= 300 || was === Status.NotExecuted ? was : rb;
+        this.status(c, childCode, ctx, replies, { targetRefs: prev.targetRefs, sourceRefs: prev.sourceRefs });
+      }
     }
     return code;
   }
@@ -212,30 +224,41 @@ export class CommandExecutor {
   }
 
   private async get(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
-    // One Status per Get (the worst item code), then one Results with all items that could be read (docs/protocol.md §1.4).
-    let worst: number = Status.OK;
+    // A Status per Item (a missing node no longer hides the others), then one Results with every item that could be
+    // read, after the Statuses (docs/protocol.md §1.4; OMA-TS-SyncML_RepPro-V1_2, Status and Results).
+    const outcomes: ItemOutcome[] = [];
     const results: Item[] = [];
-    const targets: string[] = [];
     for (const item of cmd.items) {
       const uri = item.target && item.target.locURI;
       if (!uri) {
-        worst = Status.IncompleteCommand;
+        outcomes.push({ code: Status.IncompleteCommand });
         continue;
       }
-      targets.push(uri);
       const r = await this.tree.get(uri, ctx.access);
-      if (r.status >= 300) worst = r.status;
-      else
+      outcomes.push({ code: r.status, target: uri });
+      if (r.status < 300)
         for (const g of r.items) {
           const meta: Item['meta'] = { format: g.format };
           if (g.type) meta.type = g.type;
           results.push({ source: { locURI: g.uri }, meta, data: g.data === undefined ? '' : g.data });
         }
     }
-    const code = this.status(cmd, worst, ctx, replies, { targetRefs: targets.length === 1 ? targets : [] });
-    if (worst < 300 && !cmd.noResp) {
+    const code = this.itemStatuses(cmd, outcomes, ctx, replies);
+    const anyRead = outcomes.length === 0 || outcomes.some((o) => o.code < 300);
+    if (anyRead && !cmd.noResp) {
       replies.push({ kind: 'Results', cmdID: ctx.nextCmdId(), msgRef: ctx.msgRef, cmdRef: cmd.cmdID, targetRefs: [], sourceRefs: [], items: results });
     }
+    return code;
+  }
+
+  /** The Status(es) of an Item command: one when it had one Item, else one per Item (./item-status.ts). */
+  private itemStatuses(cmd: ItemCommand, outcomes: ItemOutcome[], ctx: ExecutionContext, replies: Reply[]): number {
+    const code = commandCode(outcomes);
+    if (!answersPerItem(outcomes)) {
+      const only = outcomes[0];
+      return this.status(cmd, code, ctx, replies, { targetRefs: only && only.target ? [only.target] : [] });
+    }
+    for (const o of outcomes) this.status(cmd, o.code, ctx, replies, itemRefs(o));
     return code;
   }
 
@@ -270,22 +293,28 @@ export class CommandExecutor {
   }
 
   private async itemCommand(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
-    let worst: number = Status.OK;
-    const targets: string[] = [];
+    const outcomes: ItemOutcome[] = [];
+    let failed = false;
     for (const item of cmd.items) {
       const uri = item.target && item.target.locURI;
+      const src = item.source && item.source.locURI;
       if (!uri) {
-        worst = Status.IncompleteCommand;
+        outcomes.push({ code: Status.IncompleteCommand, source: src });
+        failed = true;
         continue;
       }
-      targets.push(uri);
+      // Inside an Atomic the whole block is undone after a failure: later Items are not executed (215).
+      if (failed && this.inAtomic) {
+        outcomes.push({ code: Status.NotExecuted, target: uri, source: src });
+        continue;
+      }
       const meta = item.meta || cmd.meta || {};
       let data = item.data;
       if ((cmd.kind === 'Add' || cmd.kind === 'Replace') && (item.moreData || (this.chunk && this.chunk.uri === uri))) {
         const r = this.takeChunk(cmd.kind, uri, meta, item);
         if (r.code !== 0) {
-          if (r.code >= 300) worst = r.code;
-          else if (worst < 300) worst = r.code;
+          outcomes.push({ code: r.code, target: uri });
+          if (r.code >= 300) failed = true;
           continue;
         }
         data = r.data;
@@ -302,17 +331,16 @@ export class CommandExecutor {
         case 'Delete':
           code = await this.tree.delete(uri, ctx.access);
           break;
-        case 'Copy': {
-          const src = item.source && item.source.locURI;
+        case 'Copy':
           code = src ? await this.tree.copy(uri, src, ctx.access) : Status.IncompleteCommand;
           break;
-        }
         default:
           code = Status.NotImplemented;
       }
-      if (code >= 300 || worst < 300) worst = code >= 300 ? code : worst;
+      outcomes.push({ code, target: uri, source: src });
+      if (code >= 300) failed = true;
     }
-    return this.status(cmd, worst, ctx, replies, { targetRefs: targets.length === 1 ? targets : [] });
+    return this.itemStatuses(cmd, outcomes, ctx, replies);
   }
 }
 

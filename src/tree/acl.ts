@@ -66,3 +66,31 @@ export function aclAllows(aclText: string, cmd: AclCommand, serverId: string): b
   if (!list) return false;
   return list.indexOf('*') >= 0 || list.indexOf(serverId) >= 0;
 }
+
+/** Commands the server that created an interior node holds on it (see creatorAcl). */
+const CREATOR_COMMANDS: AclCommand[] = ['Add', 'Delete', 'Get', 'Replace'];
+
+/**
+ * The ACL of an interior node a server Adds without Replace rights on its parent. OMA-TS-DM_TND-V1_2 §7.7.1.3 (Changing
+ * the ACL): a new node's ACL is empty (it inherits), except that the device MUST then set the ACL so that the creating
+ * server has Add, Delete and Replace rights on it; otherwise that server could never change or remove what it made,
+ * nor take the node over (taking over needs Replace on the parent). Get is granted as well, as the same section asks a
+ * creating server to give itself Delete, Get and Replace. An ACL value replaces inheritance entirely (§7.7.1.1), so the
+ * rights the node would have inherited (`inherited`, the parent's effective ACL) are kept and the creator added to
+ * them: other servers see the node as before. An unparsable inherited ACL grants nothing and is not carried over.
+ */
+export function creatorAcl(inherited: string, serverId: string): string {
+  // A server id an ACL cannot name (empty, or with a separator) gets nothing; the node keeps what it inherits.
+  if (serverId === '' || /[\s=&+]/.test(serverId)) return '';
+  let acl: Acl;
+  try {
+    acl = parseAcl(inherited);
+  } catch (e) {
+    acl = {};
+  }
+  for (const c of CREATOR_COMMANDS) {
+    const list = acl[c] || (acl[c] = []);
+    if (list.indexOf('*') < 0 && list.indexOf(serverId) < 0) list.push(serverId);
+  }
+  return formatAcl(acl);
+}

@@ -7,7 +7,7 @@
 // 425 rather than 401 for an ACL refusal: docs/protocol.md §1.6 gives 401 to credentials, 425 to "ACL forbids the command".
 
 import type { JsonStore, Log } from '../ports/runtime.js';
-import { aclAllows, type AclCommand, parseAcl, ROOT_DEFAULT_ACL } from './acl.js';
+import { aclAllows, type AclCommand, creatorAcl, parseAcl, ROOT_DEFAULT_ACL } from './acl.js';
 import {
   type AccessContext,
   bumpVersion,
@@ -178,8 +178,13 @@ export class DmTree {
     return ROOT_DEFAULT_ACL;
   }
 
+  /** The ACL that governs a resolved node: its own, or the one it inherits. */
+  private async aclOf(r: Resolved): Promise<string> {
+    return r.acl ? r.acl : this.effectiveAcl(r.segments.slice(0, r.segments.length - 1));
+  }
+
   private async allowed(r: Resolved, cmd: AclCommand, ctx: AccessContext): Promise<boolean> {
-    const acl = r.acl ? r.acl : await this.effectiveAcl(r.segments.slice(0, r.segments.length - 1));
+    const acl = await this.aclOf(r);
     try {
       return aclAllows(acl, cmd, ctx.serverId);
     } catch (e) {
@@ -313,13 +318,18 @@ export class DmTree {
         }
         return status;
       }
-      return this.addStatic(anc.node!, segs.slice(i), value);
+      // OMA-TS-DM_TND-V1_2 §7.7.1.3: an interior node added by a server without Replace rights on its parent gets an ACL
+      // giving that server rights on it (./acl.ts creatorAcl); any other new node starts with an empty ACL (inherits).
+      // Implicitly created parents keep the empty ACL (docs/protocol.md §1.5); their rights are the ancestor's anyway.
+      const ownAcl =
+        value.format === 'node' && !(await this.allowed(anc, 'Replace', ctx)) ? creatorAcl(await this.aclOf(anc), ctx.serverId) : '';
+      return this.addStatic(anc.node!, segs.slice(i), value, ownAcl);
     } catch (e) {
       return this.failure(e, 'Add', uri);
     }
   }
 
-  private addStatic(parent: StaticNode, rest: string[], value: NodeValue): number {
+  private addStatic(parent: StaticNode, rest: string[], value: NodeValue, ownAcl: string): number {
     const interior = value.format === 'node';
     const leafValue = interior ? null : normaliseLeafValue(value, DEFAULT_FORMAT);
     if (leafValue) this.checkLeafSize(leafValue.data);
@@ -333,6 +343,7 @@ export class DmTree {
       // Implicit interior nodes get an empty ACL (docs/protocol.md §1.5), i.e. they inherit.
       const n = newNode(rest[k], at, last ? !interior : false, last && leafValue ? leafValue.format : 'node');
       if (last) {
+        n.acl = ownAcl;
         if (leafValue) {
           n.data = leafValue.data;
           if (leafValue.type !== undefined) n.type = leafValue.type;
