@@ -2,7 +2,7 @@
 // update that ends in a flashed, verified slot. Device = two file-backed slots and a real U-Boot environment (fw_setenv
 // over two env copies); "reboot" = the bootloader simulator picking the slot from that env.
 //
-//   npx tsx scripts/demo.ts [--runtime node|qjs] [--keep]
+//   npx tsx scripts/demo.ts [--runtime node|qjs|exe] [--keep]     (exe: the executable the images ship, host build)
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,8 +39,10 @@ function sha256(b: Buffer): string {
 
 function agentArgv(): string[] {
   if (runtime === 'node') return [process.execPath, path.join(root, 'dist/node/cli.js')];
-  if (runtime === 'qjs') return [path.join(root, 'build/qjs/x86_64/qjs'), '-m', path.join(root, 'dist/quickjs/dm-agent.js')];
-  throw new Error(`--runtime must be node or qjs, got ${runtime}`);
+  const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  if (runtime === 'qjs') return [path.join(root, 'build/qjs', arch, 'qjs'), '-m', path.join(root, 'dist/quickjs/dm-agent.js')];
+  if (runtime === 'exe') return [path.join(root, 'build/agent', arch, 'dm-agent')];
+  throw new Error(`--runtime must be node, qjs or exe, got ${runtime}`);
 }
 
 function agent(configFile: string, words: string[]): Promise<{ code: number; out: string; err: string }> {
