@@ -24,7 +24,8 @@ export interface TreeGetItem {
 
 /** What the executor needs from the DM tree (src/tree DmTree satisfies it). Every result is a DM status code. */
 export interface ManagementTree {
-  get(uri: string, ctx: AccessContext): Promise<{ status: number; items: TreeGetItem[] }>;
+  /** `accept`: the Get item's Meta Type (e.g. the TNDS encoding asked for, OMA-TS-DM_TND-V1_2 §9.2.2). */
+  get(uri: string, ctx: AccessContext, accept?: string): Promise<{ status: number; items: TreeGetItem[] }>;
   add(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
   replace(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
   delete(uri: string, ctx: AccessContext): Promise<number>;
@@ -223,7 +224,7 @@ export class CommandExecutor {
         continue;
       }
       targets.push(uri);
-      const r = await this.tree.get(uri, ctx.access);
+      const r = await this.tree.get(uri, ctx.access, (item.meta || cmd.meta || {}).type);
       if (r.status >= 300) worst = r.status;
       else
         for (const g of r.items) {
