@@ -175,12 +175,18 @@ function readProperties(e: WbxmlElement, n: TndsNode, where: string): void {
       case 'Title':
         n.title = textOf(c, at);
         break;
-      // Name, Size, TStamp and VerNo are the device's to keep (read-only properties): accepted and not applied.
+      // Name is the NodeName; Size, TStamp and VerNo are the device's to keep (read-only): read, never applied.
       case 'Name':
-      case 'Size':
-      case 'TStamp':
-      case 'VerNo':
         textOf(c, at);
+        break;
+      case 'Size':
+        n.size = textOf(c, at).trim();
+        break;
+      case 'TStamp':
+        n.tstamp = textOf(c, at).trim();
+        break;
+      case 'VerNo':
+        n.verNo = textOf(c, at).trim();
         break;
       default:
         throw bad(`unknown element <${c.name}> in ${where}/RTProperties`);
