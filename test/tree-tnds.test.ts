@@ -3,6 +3,7 @@
 // node as a plain command, all or nothing, and a bad object refused with a status that says what was wrong.
 import { describe, expect, it } from 'vitest';
 import { CommandExecutor } from '../src/dm/executor.js';
+import { installStandardObjects, storeNonce } from '../src/mo/index.js';
 import type { Item, ItemCommand, Results, Status } from '../src/syncml/model.js';
 import { DmTree } from '../src/tree/dm-tree.js';
 import { createLivePlugin } from '../src/tree/live-plugin.js';
@@ -87,6 +88,25 @@ describe('Get ?list=TNDS', () => {
       ['DevInfo', '.'],
     ]);
     expect(nodes[1].children).toEqual([{ name: 'Man', format: 'chr', value: 'Acme', children: [] }]);
+  });
+
+  it('carries no secret: DMAcc AAuthSecret and AAuthData (no Get) are listed without Value or Size (docs/robustness.md)', async () => {
+    const t = new DmTree();
+    const config = { server: { url: 'https://dm.example.com/dm', id: 'srv', clientAuth: { type: 'md5' as const, name: 'gw', secret: 'S3cret-pw' }, serverAuth: { type: 'basic' as const, name: 'srv', secret: 'Srv-S3cret' } } };
+    const facts = { devId: 'IMEI:1', manufacturer: 'Acme', model: 'GW', oem: 'Acme', devType: 'gateway', firmwareVersion: '1', softwareVersion: '1', hardwareVersion: 'B', lang: 'en' };
+    await installStandardObjects(t, { read: async () => facts }, config, { devInfo: { dmVersion: 'dm-agent' } });
+    await storeNonce(t, 'srv', 'CLCRED', new Uint8Array([0x4e, 0x6f, 0x6e, 0x63, 0x65]));
+    const srv = { serverId: 'srv' };
+    for (const q of ['TNDS', 'TNDS+Value+Size']) {
+      for (const form of [undefined, TNDS_WBXML]) {
+        const r = await t.get('./DMAcc?list=' + q, srv, form);
+        expect(r.status).toBe(200);
+        const text = parseTnds(r.items[0].data, form || TNDS_XML, {});
+        const json = JSON.stringify(text);
+        expect(json).toContain('AAuthSecret');
+        expect(json).not.toMatch(/S3cret|Tm9uY2U|Nonce/);
+      }
+    }
   });
 
   it('writes binary values base64 with Format b64, even when only Value was asked for', async () => {
