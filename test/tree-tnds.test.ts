@@ -190,6 +190,10 @@ describe('Add with a TNDS object', () => {
     ]);
     const t2 = makeTree();
     expect(await t2.add('./Vendor/Sub', { format: 'bin', type: TNDS_WBXML, data: String.fromCharCode(...w) }, A)).toBe(200);
+    // Media types compare without case and parameters.
+    const t3 = makeTree();
+    expect(await t3.add('./Vendor/Sub', { format: 'bin', type: ' Application/VND.syncml.dmtnds+WBXML; x=1', data: w }, A)).toBe(200);
+    expect(await t3.exists('./Vendor/Sub/Deep')).toBe(true);
   });
 
   it('is all or nothing: a node already there (418), a refused ACL (425) or a bad value (400) leaves nothing behind', async () => {

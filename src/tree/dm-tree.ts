@@ -25,7 +25,7 @@ import { propertyItem } from './properties.js';
 import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved.js';
 import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize.js';
 import { DmStatus, TreeError } from './status.js';
-import { isTndsType, parseTnds, selectProperties, TNDS_WBXML, TNDS_XML, tndsToWbxml, tndsToXml } from './tnds.js';
+import { isTndsType, parseTnds, selectProperties, TNDS_WBXML, TNDS_XML, tndsEncoding, tndsToWbxml, tndsToXml } from './tnds.js';
 import { applyPlacements, describeSubtree, placeNodes, type TndsTreeAccess } from './tnds-tree.js';
 import { type TreeTransaction, UndoLog } from './transaction.js';
 import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri.js';
@@ -283,7 +283,7 @@ export class DmTree {
   /** One Results item holding the TNDS object of the subtree (OMA-TS-DM_TND-V1_2 §9), XML unless WBXML was asked for. */
   private async tndsItem(r: Resolved, uri: string, list: { include?: string[]; exclude?: string[] }, ctx: AccessContext, accept?: string): Promise<GetItem> {
     const nodes = await describeSubtree(this.tndsAccess(), r, selectProperties(list.include, list.exclude), ctx);
-    if ((accept || '').trim() === TNDS_WBXML) return { uri, format: 'bin', type: TNDS_WBXML, data: tndsToWbxml(nodes) };
+    if (tndsEncoding(accept) === 'wbxml') return { uri, format: 'bin', type: TNDS_WBXML, data: tndsToWbxml(nodes) };
     return { uri, format: 'xml', type: TNDS_XML, data: tndsToXml(nodes) };
   }
 

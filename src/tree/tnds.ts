@@ -45,10 +45,15 @@ export interface TndsNode {
   children: TndsNode[];
 }
 
+/** The TNDS encoding a Meta Type names, or null (media types compare without case and parameters, RFC 2045 §5.1). */
+export function tndsEncoding(type: string | undefined): 'xml' | 'wbxml' | null {
+  const t = (type || '').split(';')[0].trim().toLowerCase();
+  return t === TNDS_XML ? 'xml' : t === TNDS_WBXML ? 'wbxml' : null;
+}
+
 /** True when a Meta Type names a TNDS object (either encoding). */
 export function isTndsType(type: string | undefined): boolean {
-  const t = (type || '').trim();
-  return t === TNDS_XML || t === TNDS_WBXML;
+  return tndsEncoding(type) !== null;
 }
 
 /**
@@ -242,7 +247,7 @@ export function parseTnds(data: NodeData | undefined, type: string | undefined, 
   if (data === undefined || data.length === 0) throw bad('the Data is empty');
   let root: WbxmlElement;
   try {
-    if ((type || '').trim() === TNDS_WBXML) {
+    if (tndsEncoding(type) === 'wbxml') {
       // Arrives as bytes (OPAQUE), or as text when those bytes happened to be valid UTF-8.
       root = decodeWbxmlDocument(typeof data === 'string' ? utf8Encode(data) : data, limits, { defaultLanguage: DMDDF12 }).root;
     } else {
