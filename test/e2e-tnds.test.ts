@@ -1,4 +1,4 @@
-// TNDS end to end (OMA-TS-DM_TND-V1_2 §9; issue 20 item 6): the reference server's `tnds` scenario against the built
+// TNDS end to end (OMA-TS-DM_TND-V1_2 TNDS chapter, docs/protocol.md §1.12; issue 20 item 6): the reference server's `tnds` scenario against the built
 // agent on Node and on host qjs, in both message encodings. The server reads ./DevInfo as a TNDS object (XML), adds
 // ./TndsDemo with one TNDS Add, reads it back in the WBXML form, and sends a bad TNDS object that must be refused
 // (400) with nothing of it kept.

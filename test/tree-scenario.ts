@@ -53,7 +53,7 @@ export async function runTreeScenario(): Promise<unknown[]> {
   const acc = await readAccount(again, 'srv');
   out.push(acc && [acc.addr, acc.clientAuth.type, acc.clientAuth.name, Array.from(acc.clientAuth.nonce)]);
   out.push(await tree.get('./a//b', ctx).then((r) => r.status));
-  // TNDS (OMA-TS-DM_TND-V1_2 §9): ./DevInfo as XML and WBXML, an Add of a subtree, a bad one refused whole, a Replace.
+  // TNDS (docs/protocol.md §1.12): ./DevInfo as XML and WBXML, an Add of a subtree, a bad one refused whole, a Replace.
   out.push(show(await tree.get('./DevInfo?list=TNDS+Format+Value', ctx)));
   out.push(show(await tree.get('./DevInfo?list=TNDS+Value', ctx, 'application/vnd.syncml.dmtnds+wbxml')));
   const tnds = (nodes: string) => ({ format: 'xml', type: 'application/vnd.syncml.dmtnds+xml', data: `<MgmtTree><VerDTD>1.2</VerDTD>${nodes}</MgmtTree>` });

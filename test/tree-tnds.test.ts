@@ -1,4 +1,4 @@
-// TNDS on the DM tree (OMA-TS-DM_TND-V1_2 §9; issue 20 item 6): Get ?list=TNDS with the properties asked for, in
+// TNDS on the DM tree (OMA-TS-DM_TND-V1_2 TNDS chapter, docs/protocol.md §1.12; issue 20 item 6): Get ?list=TNDS with the properties asked for, in
 // the XML and the WBXML form, leaving out what the server may not Get; Add/Replace with a TNDS object applying every
 // node as a plain command, all or nothing, and a bad object refused with a status that says what was wrong.
 import { describe, expect, it } from 'vitest';
@@ -144,7 +144,7 @@ describe('Get ?list=TNDS', () => {
 });
 
 describe('Add with a TNDS object', () => {
-  it('creates the subtree below an existing target (the OMA-TS-DM_TND-V1_2 §9.1.3 example)', async () => {
+  it('creates the subtree below an existing target (the Add example of OMA-TS-DM_TND-V1_2 TNDS)', async () => {
     const t = makeTree();
     const xml = doc(
       '<Node><NodeName>E-Mail</NodeName><RTProperties><Format><node/></Format><Type><DDFName>com.operatorX.dm/1.0/EMail</DDFName></Type></RTProperties>' +

@@ -1,4 +1,4 @@
-// The `tnds` scenario: a server working on whole subtrees with TNDS objects (OMA-TS-DM_TND-V1_2 §9.1.3), as real DM
+// The `tnds` scenario: a server working on whole subtrees with TNDS objects (OMA-TS-DM_TND-V1_2 TNDS: DM commands with TNDS data), as real DM
 // servers do. Package 1: Get ./DevInfo?list=TNDS+Format+Type+Value (XML form) and Add of a TNDS object that creates
 // ./TndsDemo with leaves of three Formats. Package 2: Get ./TndsDemo?list=TNDS+Value asking for the WBXML form (Meta
 // Type application/vnd.syncml.dmtnds+wbxml), an Add of a bad TNDS object (one good node, then an int that is not one:

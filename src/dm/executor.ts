@@ -24,7 +24,7 @@ export interface TreeGetItem {
 
 /** What the executor needs from the DM tree (src/tree DmTree satisfies it). Every result is a DM status code. */
 export interface ManagementTree {
-  /** `accept`: the Get item's Meta Type (e.g. the TNDS encoding asked for, OMA-TS-DM_TND-V1_2 §9.2.2). */
+  /** `accept`: the Get item's Meta Type (e.g. the TNDS encoding asked for, docs/protocol.md §1.12). */
   get(uri: string, ctx: AccessContext, accept?: string): Promise<{ status: number; items: TreeGetItem[] }>;
   add(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
   replace(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;

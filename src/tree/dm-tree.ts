@@ -280,7 +280,7 @@ export class DmTree {
     }
   }
 
-  /** One Results item holding the TNDS object of the subtree (OMA-TS-DM_TND-V1_2 §9), XML unless WBXML was asked for. */
+  /** One Results item holding the TNDS object of the subtree (docs/protocol.md §1.12), XML unless WBXML was asked for. */
   private async tndsItem(r: Resolved, uri: string, list: { include?: string[]; exclude?: string[] }, ctx: AccessContext, accept?: string): Promise<GetItem> {
     const nodes = await describeSubtree(this.tndsAccess(), r, selectProperties(list.include, list.exclude), ctx);
     if (tndsEncoding(accept) === 'wbxml') return { uri, format: 'bin', type: TNDS_WBXML, data: tndsToWbxml(nodes) };
@@ -299,7 +299,7 @@ export class DmTree {
   }
 
   /**
-   * Add/Replace whose Meta Type is a TNDS object (OMA-TS-DM_TND-V1_2 §9.1.3): every described node is applied as a
+   * Add/Replace whose Meta Type is a TNDS object (docs/protocol.md §1.12): every described node is applied as a
    * plain command; the first refusal undoes them all (inside an Atomic, the Atomic's rollback does), so a bad object
    * leaves the tree as it was. The status names the refusal; the log says what it was about.
    */

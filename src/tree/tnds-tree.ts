@@ -1,7 +1,7 @@
-// TNDS against the DM tree (OMA-TS-DM_TND-V1_2 §9.1.3: DM commands on a whole subtree in one command).
+// TNDS against the DM tree (OMA-TS-DM_TND-V1_2 TNDS: DM commands with TNDS data, a whole subtree in one command).
 // Reading: `Get <uri>?list=TNDS...` describes the node and its descendants as ./tnds.ts Nodes; nodes this server may
-// not Get are left out as ?list=Struct leaves them out (OMA-TS-DM_TND-V1_2 §8.4.1: only what the server may read),
-// and their readable descendants appear as top-level Nodes whose Path is the full URI of their parent (§9.2.3.1.5).
+// not Get are left out as ?list=Struct leaves them out (OMA-TS-DM_TND-V1_2, requesting a part of the management tree: only what the server may read),
+// and their readable descendants appear as top-level Nodes whose Path is the full URI of their parent (TNDS: the Node element).
 // Writing: Add/Replace with a TNDS object becomes one plain Add or Replace per described node, in document order, so
 // every node meets the same URI, tree, ACL and size rules as a command of its own; the caller makes it all or nothing.
 
@@ -110,7 +110,7 @@ function checkedUri(segments: string[], limits: UriLimits, what: string): string
 /**
  * Where each described node goes. A top-level Node with a Path goes below that full URI; one without a Path is the
  * target itself when it carries the target's name, else a child of the target (the Add example of
- * OMA-TS-DM_TND-V1_2 §9.1.3 creates E-Mail below its target). Every node must lie at or below the target.
+ * OMA-TS-DM_TND-V1_2 TNDS, DM commands with TNDS data, creates E-Mail below its target). Every node must lie at or below the target.
  */
 export function placeNodes(nodes: TndsNode[], target: string[], limits: UriLimits): TndsPlacement[] {
   const out: TndsPlacement[] = [];

@@ -1,12 +1,12 @@
-// The TNDS object (OMA-TS-DM_TND-V1_2 §9, Tree and Description Serialization): a MgmtTree document that carries a
+// The TNDS object (OMA-TS-DM_TND-V1_2, the Tree and Description Serialization chapter; docs/protocol.md §1.12): a MgmtTree document that carries a
 // part of the DM tree, nodes nested as in the tree, each with its run-time properties and, for a leaf, its Value.
 // It travels as Item Data with Meta Type application/vnd.syncml.dmtnds+xml or +wbxml (docs/protocol.md §1.1); the
 // WBXML form uses the DM DDF 1.2 code page (docs/protocol.md §2.7). This file reads and writes the document only;
 // ./tnds-tree.ts turns it into tree reads and writes.
 //
-// What the document may hold (OMA-TS-DM_TND-V1_2 §9.2.1, §9.2.3): MgmtTree, VerDTD, Man, Mod, Node, NodeName, Path,
+// What the document may hold (OMA-TS-DM_TND-V1_2 TNDS: supported properties, elements): MgmtTree, VerDTD, Man, Mod, Node, NodeName, Path,
 // RTProperties (ACL, Format, Name, Size, Title, TStamp, Type, VerNo), Value. A Node holds either child Nodes or a
-// Value; one with neither continues elsewhere, at the full URI its Path names (§9.2.3.1.5).
+// Value; one with neither continues elsewhere, at the full URI its Path names (TNDS: the Node element).
 
 import { base64Encode, isValidUtf8, utf8Decode, utf8Encode } from '../bytes.js';
 import { parseXmlTree } from '../syncml/xml-read.js';
@@ -22,14 +22,14 @@ import { DmStatus, TreeError } from './status.js';
 export const TNDS_XML = 'application/vnd.syncml.dmtnds+xml';
 export const TNDS_WBXML = 'application/vnd.syncml.dmtnds+wbxml';
 
-/** Properties a `?list=TNDS+...` / `-...` request may name (OMA-TS-DM_TND-V1_2 §9.2.1, plus Value). */
+/** Properties a `?list=TNDS+...` / `-...` request may name (OMA-TS-DM_TND-V1_2 TNDS: supported properties, plus Value). */
 export const TNDS_PROPERTIES = ['ACL', 'Format', 'Type', 'Value', 'Size', 'Title', 'TStamp', 'VerNo'] as const;
 export type TndsProperty = (typeof TNDS_PROPERTIES)[number];
 
 /** One Node of the document. Property texts are as written in the document. */
 export interface TndsNode {
   name: string;
-  /** Full URI of the parent, given on a top-level Node (the insertion point, §9.2.3.1.5). */
+  /** Full URI of the parent, given on a top-level Node (the insertion point; TNDS: the Node element). */
   path?: string;
   acl?: string;
   format?: string;
@@ -219,7 +219,7 @@ function readNode(e: WbxmlElement, where: string): TndsNode {
         readProperties(c, n, where);
         break;
       case 'DFProperties':
-        break; // a DDF description of the node, not run-time data (OMA-TS-DM_TND-V1_2 §9.2.1): nothing to apply
+        break; // a DDF description of the node, not run-time data (OMA-TS-DM_TND-V1_2 TNDS: supported properties): nothing to apply
       case 'Node':
         n.children.push(readNode(c, `${where}/Node[${n.children.length + 1}]`));
         break;
@@ -233,7 +233,7 @@ function readNode(e: WbxmlElement, where: string): TndsNode {
   }
   if (name === undefined || name === '') throw bad(`${where} has no NodeName`);
   n.name = name;
-  // A Node with a Value ends the recursion (§9.2.3.1.5).
+  // A Node with a Value ends the recursion (TNDS: the Node element).
   if (n.value !== undefined && n.children.length) throw bad(`${where} (${name}) has both a Value and child Nodes`);
   if (n.value !== undefined && n.format === 'node') throw bad(`${where} (${name}) has Format node and a Value`);
   return n;
@@ -267,7 +267,7 @@ export function parseTnds(data: NodeData | undefined, type: string | undefined, 
     }
     if (c.name === 'VerDTD') {
       const v = textOf(c, 'MgmtTree/VerDTD').trim();
-      // Major revisions need a new parser (§9.2.3.1.2); any 1.x reads as 1.2.
+      // Major revisions need a new parser (TNDS: VerDTD); any 1.x reads as 1.2.
       if (!/^1\.\d+$/.test(v)) throw new TreeError(DmStatus.UnsupportedMediaType, `bad TNDS object: VerDTD ${JSON.stringify(v)} is not supported (1.2 is)`);
     } else if (c.name === 'Man' || c.name === 'Mod') {
       textOf(c, 'MgmtTree/' + c.name);
