@@ -324,8 +324,12 @@ export class DmTree {
       this.tnds = null;
     }
     if (failure) {
-      if (own) await own.rollback();
-      if (this.log) this.log.log('warn', `${kind} of a TNDS object refused`, { uri, status: failure.status, reason: failure.reason });
+      // 516: a plugin step could not be undone (docs/protocol.md §1.6); the log says so, the status stays the refusal's.
+      const undone = own ? await own.rollback() : DmStatus.AtomicRollbackOk;
+      if (this.log) {
+        const fields = { uri, status: failure.status, reason: failure.reason, undone: undone === DmStatus.AtomicRollbackOk };
+        this.log.log('warn', `${kind} of a TNDS object refused`, fields);
+      }
       return failure.status;
     }
     if (own) await own.commit();
