@@ -325,9 +325,9 @@ export class DmTree {
     }
     if (failure) {
       // 516: a plugin step could not be undone (docs/protocol.md §1.6); the log says so, the status stays the refusal's.
-      const undone = own ? await own.rollback() : DmStatus.AtomicRollbackOk;
+      const undone = own ? (await own.rollback()) === DmStatus.AtomicRollbackOk : 'by the Atomic';
       if (this.log) {
-        const fields = { uri, status: failure.status, reason: failure.reason, undone: undone === DmStatus.AtomicRollbackOk };
+        const fields = { uri, status: failure.status, reason: failure.reason, undone };
         this.log.log('warn', `${kind} of a TNDS object refused`, fields);
       }
       return failure.status;
