@@ -53,5 +53,17 @@ export async function runTreeScenario(): Promise<unknown[]> {
   const acc = await readAccount(again, 'srv');
   out.push(acc && [acc.addr, acc.clientAuth.type, acc.clientAuth.name, Array.from(acc.clientAuth.nonce)]);
   out.push(await tree.get('./a//b', ctx).then((r) => r.status));
+  // TNDS (docs/protocol.md §1.12): ./DevInfo as XML and WBXML, an Add of a subtree, a bad one refused whole, a Replace.
+  out.push(show(await tree.get('./DevInfo?list=TNDS+Format+Value', ctx)));
+  out.push(show(await tree.get('./DevInfo?list=TNDS+Value', ctx, 'application/vnd.syncml.dmtnds+wbxml')));
+  const tnds = (nodes: string) => ({ format: 'xml', type: 'application/vnd.syncml.dmtnds+xml', data: `<MgmtTree><VerDTD>1.2</VerDTD>${nodes}</MgmtTree>` });
+  const demo = '<Node><NodeName>Demo</NodeName><Node><NodeName>N</NodeName><RTProperties><Format><int/></Format></RTProperties><Value>42</Value></Node>'
+    + '<Node><NodeName>Sub</NodeName><Node><NodeName>T</NodeName><Value>caf\u00e9 &amp; co</Value></Node></Node></Node>';
+  tree.ensureInterior('./Vendor/Ext/Box', { acl: 'Add=*&Get=*&Replace=*&Delete=*' });
+  out.push(await tree.add('./Vendor/Ext/Box', tnds(demo), ctx));
+  out.push(await tree.add('./Vendor/Ext/Box/Demo', tnds('<Node><NodeName>Ok</NodeName><Value>1</Value></Node><Node><NodeName>N</NodeName><Value>2</Value></Node>'), ctx));
+  out.push(show(await tree.get('./Vendor/Ext/Box/Demo?list=StructData', ctx)));
+  out.push(await tree.replace('./Vendor/Ext/Box/Demo', tnds('<Node><NodeName>N</NodeName><Value>43</Value></Node>'), ctx));
+  out.push(show(await tree.get('./Vendor/Ext/Box/Demo/N', ctx)));
   return out;
 }

@@ -6,6 +6,7 @@ import { add, atomic, exec, get, replace, uiAlert } from './commands.js';
 import type { GenericAlertRecord, Scenario, ScenarioContext, ScenarioFn, ScenarioParams } from './types.js';
 import { ServerConfigError } from './types.js';
 import { treeLife } from './tree-life.js';
+import { tndsScenario } from './tnds.js';
 
 export const DEFAULT_PARAMS: ScenarioParams = {
   fumoUri: './FUMO',
@@ -208,7 +209,7 @@ const noFinal: Scenario = {
 };
 
 export const SCENARIOS: Record<string, Scenario> = {};
-for (const s of [acceptLater, fumo200, fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal])
+for (const s of [acceptLater, fumo200, fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal, tndsScenario])
   SCENARIOS[s.name] = s;
 SCENARIOS[treeLife.name] = treeLife;
 

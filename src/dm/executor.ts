@@ -25,7 +25,8 @@ export interface TreeGetItem {
 
 /** What the executor needs from the DM tree (src/tree DmTree satisfies it). Every result is a DM status code. */
 export interface ManagementTree {
-  get(uri: string, ctx: AccessContext): Promise<{ status: number; items: TreeGetItem[] }>;
+  /** `accept`: the Get item's Meta Type (e.g. the TNDS encoding asked for, docs/protocol.md §1.12). */
+  get(uri: string, ctx: AccessContext, accept?: string): Promise<{ status: number; items: TreeGetItem[] }>;
   add(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
   replace(uri: string, value: TreeValue, ctx: AccessContext): Promise<number>;
   delete(uri: string, ctx: AccessContext): Promise<number>;
@@ -234,7 +235,7 @@ export class CommandExecutor {
         outcomes.push({ code: Status.IncompleteCommand });
         continue;
       }
-      const r = await this.tree.get(uri, ctx.access);
+      const r = await this.tree.get(uri, ctx.access, (item.meta || cmd.meta || {}).type);
       outcomes.push({ code: r.status, target: uri });
       if (r.status < 300)
         for (const g of r.items) {

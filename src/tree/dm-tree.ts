@@ -25,6 +25,8 @@ import { propertyItem } from './properties.js';
 import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved.js';
 import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize.js';
 import { DmStatus, TreeError } from './status.js';
+import { isTndsType, parseTnds, selectProperties, TNDS_WBXML, TNDS_XML, tndsEncoding, tndsToWbxml, tndsToXml } from './tnds.js';
+import { applyPlacements, describeSubtree, placeNodes, type TndsTreeAccess } from './tnds-tree.js';
 import { type TreeTransaction, UndoLog } from './transaction.js';
 import { assertNodeName, DEFAULT_URI_LIMITS, escapeSegment, formatUri, type ParsedUri, parseUri, type UriLimits } from './uri.js';
 
@@ -73,6 +75,8 @@ export class DmTree {
   private readonly log?: Log;
   private readonly maxLeafBytes: number;
   private readonly maxNodes: number;
+  /** While a TNDS object is applied: its nodes are plain Adds/Replaces, and the node count is kept, not recounted. */
+  private tnds: { count: number } | null = null;
 
   constructor(options: DmTreeOptions = {}) {
     this.store = options.store;
@@ -230,7 +234,8 @@ export class DmTree {
 
   // ---------------------------------------------------------------- Get
 
-  async get(uri: string, ctx: AccessContext): Promise<GetResult> {
+  /** `accept`: the Get's Meta Type; `application/vnd.syncml.dmtnds+wbxml` asks for the WBXML form of ?list=TNDS. */
+  async get(uri: string, ctx: AccessContext, accept?: string): Promise<GetResult> {
     try {
       const p = this.parse(uri);
       const r = await this.lookup(p.segments);
@@ -240,8 +245,7 @@ export class DmTree {
       if (!(await this.allowed(r, 'Get', ctx))) return { status: DmStatus.PermissionDenied, items: [] };
       if (p.prop) return { status: DmStatus.Ok, items: [await this.propertyItem(r, p.prop, uri)] };
       if (p.list) {
-        // docs/protocol.md §1.12: TNDS is an optional feature we do not offer (406).
-        if (p.list.kind === 'TNDS') return { status: DmStatus.OptionalFeatureNotSupported, items: [] };
+        if (p.list.kind === 'TNDS') return { status: DmStatus.Ok, items: [await this.tndsItem(r, uri, p.list, ctx, accept)] };
         const items: GetItem[] = [];
         await this.walk(r, pathOnly(uri), p.list.kind === 'StructData', ctx, items, true);
         return { status: DmStatus.Ok, items };
@@ -281,6 +285,62 @@ export class DmTree {
     }
   }
 
+  /** One Results item holding the TNDS object of the subtree (docs/protocol.md §1.12), XML unless WBXML was asked for. */
+  private async tndsItem(r: Resolved, uri: string, list: { include?: string[]; exclude?: string[] }, ctx: AccessContext, accept?: string): Promise<GetItem> {
+    const nodes = await describeSubtree(this.tndsAccess(), r, selectProperties(list.include, list.exclude), ctx);
+    if (tndsEncoding(accept) === 'wbxml') return { uri, format: 'bin', type: TNDS_WBXML, data: tndsToWbxml(nodes) };
+    return { uri, format: 'xml', type: TNDS_XML, data: tndsToXml(nodes) };
+  }
+
+  private tndsAccess(): TndsTreeAccess {
+    return {
+      lookup: (segs) => this.lookup(segs),
+      childNames: (r) => this.childNames(r),
+      mayGet: (r, ctx) => this.allowed(r, 'Get', ctx),
+      readLeaf: (r) => this.readLeaf(r),
+      add: (uri, value, ctx) => this.add(uri, value, ctx),
+      replace: (uri, value, ctx) => this.replace(uri, value, ctx),
+    };
+  }
+
+  /**
+   * Add/Replace whose Meta Type is a TNDS object (docs/protocol.md §1.12): every described node is applied as a
+   * plain command; the first refusal undoes them all (inside an Atomic, the Atomic's rollback does), so a bad object
+   * leaves the tree as it was. The status names the refusal; the log says what it was about.
+   */
+  private async applyTnds(kind: 'Add' | 'Replace', uri: string, value: NodeValue, ctx: AccessContext): Promise<number> {
+    const p = this.parse(uri);
+    if (p.prop || p.list) return DmStatus.CommandNotAllowed;
+    if (kind === 'Replace' && !(await this.lookup(p.segments))) return DmStatus.NotFound; // Replace never creates its target
+    let own: TreeTransaction | null = null;
+    let failure: { status: number; reason: string } | null;
+    try {
+      // Nesting bound: a Node level per URI segment plus the few elements around a Value.
+      const depth = this.limits.maxDepth > 0 ? this.limits.maxDepth + 8 : 256;
+      const placements = placeNodes(parseTnds(value.data, value.type, { maxDepth: depth }), p.segments, this.limits);
+      const count = countNodes(this.root);
+      if (count + placements.length > this.maxNodes) throw new TreeError(DmStatus.DeviceFull, `the tree holds ${count} nodes, its limit is ${this.maxNodes}`);
+      own = this.tx && this.tx.isOpen ? null : this.transaction();
+      this.tnds = { count };
+      failure = await applyPlacements(this.tndsAccess(), kind, placements, ctx);
+    } catch (e) {
+      failure = { status: statusOf(e), reason: e instanceof Error ? e.message : String(e) };
+    } finally {
+      this.tnds = null;
+    }
+    if (failure) {
+      // 516: a plugin step could not be undone (docs/protocol.md §1.6); the log says so, the status stays the refusal's.
+      const undone = own ? (await own.rollback()) === DmStatus.AtomicRollbackOk : 'by the Atomic';
+      if (this.log) {
+        const fields = { uri, status: failure.status, reason: failure.reason, undone };
+        this.log.log('warn', `${kind} of a TNDS object refused`, fields);
+      }
+      return failure.status;
+    }
+    if (own) await own.commit();
+    return DmStatus.Ok;
+  }
+
   private async propertyItem(r: Resolved, prop: string, uri: string): Promise<GetItem> {
     return propertyItem(r, prop, uri, () => this.readLeaf(r));
   }
@@ -289,6 +349,7 @@ export class DmTree {
 
   async add(uri: string, value: NodeValue, ctx: AccessContext): Promise<number> {
     try {
+      if (!this.tnds && isTndsType(value.type)) return await this.applyTnds('Add', uri, value, ctx);
       const p = this.parse(uri);
       if (p.prop || p.list) return DmStatus.CommandNotAllowed;
       const segs = p.segments;
@@ -334,7 +395,7 @@ export class DmTree {
     const leafValue = interior ? null : normaliseLeafValue(value, DEFAULT_FORMAT);
     if (leafValue) this.checkLeafSize(leafValue.data);
     // Counting is O(nodes), but server Adds are few per session and the bound keeps the tree's memory bounded.
-    const count = countNodes(this.root);
+    const count = this.tnds ? this.tnds.count : countNodes(this.root);
     if (count + rest.length > this.maxNodes) throw new TreeError(DmStatus.DeviceFull, `the tree holds ${count} nodes, its limit is ${this.maxNodes}`);
     let top: StaticNode | null = null;
     let at = parent;
@@ -355,6 +416,7 @@ export class DmTree {
       at = n;
     }
     this.dirty = true;
+    if (this.tnds) this.tnds.count += rest.length;
     if (this.tx && top) {
       const created = top;
       this.tx.record(async () => {
@@ -370,6 +432,7 @@ export class DmTree {
 
   async replace(uri: string, value: NodeValue, ctx: AccessContext): Promise<number> {
     try {
+      if (!this.tnds && isTndsType(value.type)) return await this.applyTnds('Replace', uri, value, ctx);
       const p = this.parse(uri);
       if (p.list) return DmStatus.CommandNotAllowed;
       const r = await this.lookup(p.segments);
