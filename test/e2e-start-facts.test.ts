@@ -1,7 +1,7 @@
 // Cold start to package 1 (issue 19): `dm-agent request` reads the device facts package 1 carries (DevInfo,
 // OMA-TS-DM_Protocol-V1_2 §8.3; docs/protocol.md §1.9) from a few files and nothing else. Node used to load
 // systeminformation for DMI gaps, which spawned four shells (sh, cat, ls, grep, dmesg) and cost ~4 MiB of peak RSS and
-// ~120 ms of CPU on the first request of a boot (README "Measured"); now
+// ~120 ms of CPU on the first request of a boot (scripts/bench rss, startup); now
 // both runtimes read the same files (src/device/sources.ts). The scenario runs on every runtime: two requests in one
 // boot send the same DevInfo; on Node neither starts a child process (a --require hook records every
 // ChildProcess spawn, the one path child_process.spawn, exec and execFile all take, and writes the list at exit).

@@ -1,7 +1,7 @@
 // Node reader for the DeviceInfoReader port: the Node way of opening the files src/device/sources.ts names (under the
 // configured sysRoot). Which file each fact comes from and how it is read are decided in src/device alone, the same
 // code the QuickJS reader runs, so `info`, DevInfo (OMA-TS-DM_Protocol-V1_2 §8.3: package 1 carries it) and
-// DevDetail say the same on both runtimes for the same files (README "Where the device facts come from").
+// DevDetail say the same on both runtimes for the same files (docs/protocol.md §4.1, §4.2).
 
 import { nodeRunCommand } from './run-command.js';
 import { promises as fs } from 'node:fs';
