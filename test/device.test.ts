@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeDeviceInfoReader } from '../platform/node/device-info.js';
@@ -16,6 +15,7 @@ import {
   parseOsRelease,
   type DeviceSources,
 } from '../src/device/index.js';
+import { makeFakeRoot } from './support/fake-sysroot.js';
 import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
 
 describe('os-release and cpuinfo parsing', () => {
@@ -49,7 +49,7 @@ describe('os-release and cpuinfo parsing', () => {
   it('drops DMI placeholders and device-tree NULs', () => {
     expect(clean('To be filled by O.E.M.\n')).toBeUndefined();
     expect(clean('Default string')).toBeUndefined();
-    expect(clean('-')).toBeUndefined(); // systeminformation's "no value"
+    expect(clean('-')).toBeUndefined(); // the dash some firmware writes for "no value"
     expect(clean('Raspberry Pi 4 Model B Rev 1.1\u0000')).toBe('Raspberry Pi 4 Model B Rev 1.1');
     expect(clean('raspberrypi,4-model-b\u0000brcm,bcm2711\u0000')).toBe('raspberrypi,4-model-b');
   });
@@ -148,54 +148,6 @@ describe('facts from sources', () => {
 });
 
 // ---- both platform readers on the same fake sysRoot ----------------------------------------------------------
-
-let root = '';
-
-function put(rel: string, text: string): void {
-  const p = path.join(root, rel);
-  mkdirSync(path.dirname(p), { recursive: true });
-  writeFileSync(p, text);
-}
-
-function makeFakeRoot(kind: 'pc' | 'arm'): string {
-  root = mkdtempSync(path.join(tmpdir(), `dm-sysroot-${kind}-`));
-  put('etc/os-release', 'NAME="Gateway Linux"\nID=gwl\nVERSION_ID="5.2"\nPRETTY_NAME="Gateway Linux 5.2 (kestrel)"\nIMAGE_VERSION="5.2.7"\n');
-  put('proc/sys/kernel/osrelease', '6.6.31\n');
-  put('etc/version', 'fw-2026.11.1\n');
-  // /sys/class/net entries are symlinks into devices/; virtual ones into devices/virtual/net.
-  const nets: [string, string, boolean][] = [
-    ['lo', '00:00:00:00:00:00', true],
-    ['docker0', '02:42:ac:11:00:02', true],
-    ['eth1', 'b8:27:eb:00:00:02', false],
-    ['eth0', 'b8:27:eb:00:00:01', false],
-  ];
-  for (const [name, mac, virtual] of nets) {
-    const target = virtual ? `devices/virtual/net/${name}` : `devices/platform/soc/net/${name}`;
-    put(`sys/${target}/address`, mac + '\n');
-    mkdirSync(path.join(root, 'sys/class/net'), { recursive: true });
-    symlinkSync(`../../${target}`, path.join(root, 'sys/class/net', name));
-  }
-  if (kind === 'pc') {
-    put('proc/cpuinfo', 'processor\t: 0\nmodel name\t: Intel(R) Atom(TM) x6425E\n');
-    const dmi: Record<string, string> = {
-      sys_vendor: 'Advantech',
-      product_name: 'UNO-2271G',
-      product_version: 'Default string',
-      product_serial: 'AKB1234567',
-      product_uuid: '03000200-0400-0500-0006-000700080009',
-      board_vendor: 'Advantech Co., Ltd.',
-      board_name: 'UNO-2271G V2',
-      board_version: 'A1',
-    };
-    for (const k of Object.keys(dmi)) put(`sys/class/dmi/id/${k}`, dmi[k] + '\n');
-  } else {
-    put('proc/cpuinfo', 'processor\t: 0\nBogoMIPS\t: 108.00\n\nHardware\t: BCM2835\nRevision\t: c03111\nSerial\t\t: 10000000abcdef01\nModel\t\t: Raspberry Pi 4 Model B Rev 1.1\n');
-    put('sys/firmware/devicetree/base/model', 'Raspberry Pi 4 Model B Rev 1.1\u0000');
-    put('sys/firmware/devicetree/base/serial-number', '10000000abcdef01\u0000');
-    put('sys/firmware/devicetree/base/compatible', 'raspberrypi,4-model-b\u0000brcm,bcm2711\u0000');
-  }
-  return root;
-}
 
 const qjsSkip = qjsSkipReason('host');
 if (qjsSkip) console.warn(`[device readers] QuickJS half skipped: ${qjsSkip}`);

@@ -104,7 +104,7 @@ function nodeKit(d: Device) {
     downloader: new NodeDownloader(),
     files: new NodeStagingFiles(),
     writer: new UbootAbWriter({ slots: d.slots, env, bootedSlot }),
-    device: createNodeDeviceInfoReader({ devIdScheme: 'fixed', devId: 'IMEI:0', sysRoot: d.sysRoot, firmwareVersion: { file: '/etc/version' } }, { useSystemInformation: false }),
+    device: createNodeDeviceInfoReader({ devIdScheme: 'fixed', devId: 'IMEI:0', sysRoot: d.sysRoot, firmwareVersion: { file: '/etc/version' } }),
     clock: { now: () => Date.now(), sleep: async () => undefined },
     random: { bytes: (n: number) => new Uint8Array(randomBytes(n)) },
     stagingFile: path.join(d.dir, 'pkg.bin'),

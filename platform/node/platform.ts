@@ -1,6 +1,5 @@
 // Node composition: the adapters of this runtime for one configuration.
 import { mkdirSync, statSync } from 'node:fs';
-import * as path from 'node:path';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createNodeStateLock } from './state-lock.js';
 import type { AgentConfig } from '../../src/config.js';
@@ -42,7 +41,7 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
     clock: nodeClock,
     random: nodeRandom,
     log,
-    deviceInfo: createNodeDeviceInfoReader(config.device, { systemFactsFile: path.join(config.stateDir, 'system-facts.json') }),
+    deviceInfo: createNodeDeviceInfoReader(config.device),
     ui: createNodeUi(parseUiConfig(config.ui), log),
     fumo: async () => nodeFumoAdapters(s.tls.caFile),
     scomo: async () => nodeScomoPorts(s.tls.caFile),

@@ -1,5 +1,6 @@
-// DevInfo and DevDetail leaves come from one DeviceFacts read. Reading the platform for every leaf would be slow
-// (systeminformation spawns tools); reading it once at start-up would miss a firmware change after an update.
+// DevInfo and DevDetail leaves come from one DeviceFacts read. Reading the files again for every leaf would be slow
+// (a configured firmware-version command spawns a process); reading them once at start-up would miss a firmware change
+// after an update.
 // So facts are read on first use and kept until invalidate() (the agent calls it at the start of each session).
 
 import type { DeviceFacts, DeviceInfoReader } from '../ports/runtime.js';
