@@ -1,15 +1,18 @@
 // Server notifications on QuickJS (platform/quickjs/notify-*.ts) through the on-target probe: the polled spool folder
-// on every qjs build (host, and arm64/armhf under qemu), and UDP / HTTP through the socat relays on the host build.
-// Suites skip with the reason printed when qjs cannot be built here or socat is not installed.
+// and UDP / HTTP through dmnative's own sockets (no socat on PATH) on every qjs build (host, and arm64/armhf under
+// qemu), hostile input against those listeners, and the socat relays (the fallback for a qjs without dmnative
+// sockets) on the host build. Suites skip with the reason printed when qjs cannot be built here or socat is not installed.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hex } from '../src/bytes.js';
 import { buildPkg0, wspPush, type Pkg0Params } from '../scripts/server/pkg0.js';
+import { connect, type Socket } from 'node:net';
 import { bundleForQjs, ensureQjs, qjsArches, qjsCommand, scratchDir, type QjsArch } from './support/qjs.js';
+import { pathWithout } from './support/path-without.js';
 
 const SERVER = 'dm.example.org';
 const SECRET = 'qjs-secret';
@@ -29,9 +32,9 @@ interface ProbeRun {
   done: Promise<{ result: any; code: number; stderr: string }>;
 }
 
-function startProbe(arch: QjsArch, input: unknown): ProbeRun {
+function startProbe(arch: QjsArch, input: unknown, env?: NodeJS.ProcessEnv): ProbeRun & { pid: number } {
   const [cmd, ...pre] = qjsCommand(arch);
-  const child = spawn(cmd, [...pre, '-m', probe, JSON.stringify(input)]);
+  const child = spawn(cmd, [...pre, '-m', probe, JSON.stringify(input)], env ? { env } : {});
   let out = '';
   let err = '';
   let readyResolve: (v: any) => void;
@@ -51,7 +54,7 @@ function startProbe(arch: QjsArch, input: unknown): ProbeRun {
       resolve({ result: JSON.parse(lines[lines.length - 1] || 'null'), code: code === null ? -1 : code, stderr: err });
     });
   });
-  return { ready, done };
+  return { ready, done, pid: child.pid as number };
 }
 
 /** A free TCP/UDP port number on 127.0.0.1 (asked from the kernel, then released). */
@@ -105,8 +108,10 @@ describe.each(qjsArches())('spool folder on qjs $arch', ({ arch, skip }) => {
   }, 120_000);
 });
 
-describe('UDP and HTTP through socat on qjs host', () => {
+describe('UDP and HTTP through socat on qjs host (the fallback without dmnative sockets)', () => {
   const skip = qjsArches()[0].skip || (haveSocat ? null : 'socat not installed');
+  // our qjs has dmnative sockets: the probe is told to use the relays anyway
+  const forceSocat = { forceSocat: true };
 
   it.skipIf(!!skip)('relays a WAP push datagram and an HTTP POST into the spool; the HTTP helper answers like the Node endpoint', async () => {
     ensureQjs('host');
@@ -121,6 +126,7 @@ describe('UDP and HTTP through socat on qjs host', () => {
       credentials,
       expect: 2,
       timeoutMs: 15_000,
+      listen: forceSocat,
     });
     const ready = await run.ready;
     expect(ready.ready, JSON.stringify(ready)).toBe(true);
@@ -158,6 +164,7 @@ describe('UDP and HTTP through socat on qjs host', () => {
         notifications: { udp: { port, address: '127.0.0.1' }, spool: { dir: path.join(dir, 'busy-spool'), settleMs: 0 } },
         credentials,
         expect: 0,
+        listen: forceSocat,
       });
       const { result, code } = await run.done;
       expect(code).toBe(0);
@@ -174,10 +181,150 @@ describe('UDP and HTTP through socat on qjs host', () => {
       notifications: { udp: { port: await freePort(), address: '127.0.0.1' }, spool: { dir: path.join(dir, 'nosocat'), settleMs: 0 }, quickjs: { socat: 'socat-not-installed-here' } },
       credentials,
       expect: 0,
+      listen: forceSocat,
     });
     expect((await missing.done).result.startError.message).toBe('notifications.udp: socat-not-installed-here not found (install socat)');
-    const nospool = startProbe('host', { notifications: { http: {} }, credentials, expect: 0 });
+    const nospool = startProbe('host', { notifications: { http: {} }, credentials, expect: 0, listen: forceSocat });
     expect((await nospool.done).result.startError).toMatchObject({ name: 'NotificationConfigError' });
     expect(existsSync(path.join(dir, 'nosocat', '.helpers', 'udp.sh'))).toBe(true);
   }, 60_000);
+});
+
+/** Sends `data` on a raw TCP connection and resolves with everything the server sent until it closed (or `ms`). */
+function rawHttp(port: number, data: string | Buffer, ms = 20_000): Promise<{ text: string; closedBy: 'server' | 'timeout' | 'error' }> {
+  return new Promise((resolve) => {
+    const s: Socket = connect(port, '127.0.0.1');
+    let text = '';
+    const t = setTimeout(() => (s.destroy(), resolve({ text, closedBy: 'timeout' })), ms);
+    s.on('data', (b) => (text += b.toString('latin1')));
+    s.on('error', () => (clearTimeout(t), resolve({ text, closedBy: 'error' })));
+    s.on('end', () => (clearTimeout(t), s.end(), resolve({ text, closedBy: 'server' })));
+    s.write(data);
+  });
+}
+
+/** Resident memory of a process in KiB (under qemu-user: the emulator's, which holds the guest's). */
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : -1;
+}
+
+const sendUdp = (port: number, bytes: Uint8Array) =>
+  new Promise<void>((resolve, reject) => {
+    const sock = createSocket('udp4');
+    sock.send(bytes, port, '127.0.0.1', (e) => (sock.close(), e ? reject(e) : resolve()));
+  });
+
+describe.each(qjsArches())('UDP and HTTP through dmnative sockets on qjs $arch, socat not on PATH', ({ arch, skip }) => {
+  const env = { ...process.env, PATH: pathWithout('socat') };
+  const type = { 'content-type': 'application/vnd.syncml.notification' };
+  beforeAll(() => {
+    if (!skip) ensureQjs(arch);
+  }, 900_000);
+
+  it.skipIf(!!skip)('receives a WAP push datagram and an HTTP POST itself, answering as the Node endpoint does', async () => {
+    expect(spawnSync('sh', ['-c', 'command -v socat'], { env, stdio: 'ignore' }).status).not.toBe(0);
+    const [udpPort, httpPort] = [await freePort(), await freePort()];
+    const run = startProbe(
+      arch,
+      { notifications: { udp: { port: udpPort, address: '127.0.0.1' }, http: { port: httpPort, address: '127.0.0.1', path: '/n' } }, credentials, expect: 2, timeoutMs: 30_000 },
+      env,
+    );
+    const ready = await run.ready;
+    expect(ready, JSON.stringify(ready)).toEqual({
+      ready: true,
+      socat: [],
+      listening: [
+        { kind: 'udp', address: '127.0.0.1', port: udpPort },
+        { kind: 'http', address: '127.0.0.1', port: httpPort },
+      ],
+    });
+    const url = `http://127.0.0.1:${httpPort}/n`;
+    // the refusals first: the probe stops listening once both good notifications are in
+    expect((await fetch(url.replace('/n', '/x'), { method: 'POST', headers: type, body: 'x' })).status).toBe(404);
+    const get = await fetch(url);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
+    expect((await fetch(url, { method: 'POST', headers: type, body: new Uint8Array(5000) })).status).toBe(413);
+    // unlike the socat relay, the answer says what the intake made of it (as on Node): 403 for a forged digest
+    const forged = await fetch(url, { method: 'POST', headers: type, body: buildPkg0(params({ secret: 'nope', sessionId: 0x70 })).bytes });
+    expect(forged.status).toBe(403);
+    const body = buildPkg0(params({ sessionId: 0x6f })).bytes;
+    const accepted = await fetch(url, { method: 'POST', headers: type, body });
+    expect([accepted.status, await accepted.text()]).toEqual([202, 'queued\n']);
+    const again = await fetch(url, { method: 'POST', headers: type, body });
+    expect([again.status, await again.text()]).toEqual([200, 'duplicate\n']);
+    await sendUdp(udpPort, wspPush(buildPkg0(params({ sessionId: 0x5e, uiMode: 2 })).bytes));
+    const { result, code, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    const got = result.notifications.map((n: any) => [n.sessionId, n.via, n.from.replace(/:\d+$/, ''), n.layers.join('+')]).sort();
+    expect(got).toEqual([
+      ['5E', 'udp', '127.0.0.1', 'wsp'],
+      ['6F', 'http', '127.0.0.1', ''],
+    ]);
+    expect(stderr).toContain('"msg":"listening for WAP push notifications"');
+    expect(stderr).not.toContain('socat');
+  }, 180_000);
+
+  it.skipIf(!!skip)('fails to start naming the config key and the errno when the port is taken; needs no spool folder', async () => {
+    const busy = createSocket('udp4');
+    await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', () => resolve()));
+    const port = busy.address().port;
+    try {
+      const run = startProbe(arch, { notifications: { udp: { port, address: '127.0.0.1' } }, credentials, expect: 0 }, env);
+      const { result, code } = await run.done;
+      expect(code).toBe(0);
+      expect(result.startError.message).toBe(`notifications.udp: cannot listen on 127.0.0.1:${port}: dmnative.udpBind(127.0.0.1:${port}): EADDRINUSE Address already in use`);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it.skipIf(!!skip)('hostile input (huge datagrams, slowloris, a huge head, an endless body) neither blocks it nor grows its memory', async () => {
+    const [udpPort, httpPort] = [await freePort(), await freePort()];
+    const run = startProbe(
+      arch,
+      {
+        notifications: { udp: { port: udpPort, address: '127.0.0.1' }, http: { port: httpPort, address: '127.0.0.1', path: '/n' } },
+        credentials,
+        expect: 2,
+        timeoutMs: 60_000,
+        listen: { httpTimeoutMs: 1500, httpMaxConnections: 4 },
+      },
+      env,
+    );
+    expect((await run.ready).ready).toBe(true);
+    const rssBefore = rssKiB(run.pid);
+    // 300 datagrams of 60000 bytes: each is dropped whole, none is held
+    const big = new Uint8Array(60_000).fill(0x41);
+    for (let i = 0; i < 300; i++) await sendUdp(udpPort, big);
+    // slowloris: 12 connections that send half a request line and then nothing; only 4 are served at once
+    const t0 = Date.now();
+    const slow = Array.from({ length: 12 }, () => rawHttp(httpPort, 'POST /n HTTP/1.1\r\n'));
+    await new Promise((r) => setTimeout(r, 300));
+    // a head over 8 KiB: 431; a body that never ends: 413 at once, then the connection is cut
+    const hugeHead = rawHttp(httpPort, `POST /n HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const endless = rawHttp(httpPort, Buffer.concat([Buffer.from(`POST /n HTTP/1.1\r\nHost: x\r\nContent-Type: ${type['content-type']}\r\nContent-Length: 99999999\r\n\r\n`), Buffer.alloc(1024 * 1024)]));
+    // a genuine notification still gets through once the slow ones have timed out
+    const accepted = await fetch(`http://127.0.0.1:${httpPort}/n`, { method: 'POST', headers: type, body: buildPkg0(params({ sessionId: 0x71 })).bytes });
+    expect(accepted.status).toBe(202);
+    const waitedMs = Date.now() - t0;
+    const slowAnswers = await Promise.all(slow);
+    expect(slowAnswers.map((a) => [a.text.split('\r\n')[0], a.closedBy])).toEqual(slowAnswers.map(() => ['HTTP/1.1 408 Request Timeout', 'server']));
+    expect((await hugeHead).text.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    const cut = await endless;
+    expect(cut.text.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(cut.closedBy).not.toBe('timeout');
+    const rssAfter = rssKiB(run.pid);
+    await sendUdp(udpPort, wspPush(buildPkg0(params({ sessionId: 0x72 })).bytes));
+    const { result, code, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    expect(result.notifications.map((n: any) => n.sessionId).sort()).toEqual(['71', '72']);
+    // the ones the socket buffer held were each read and dropped as too large (the kernel drops the rest)
+    const tooLarge = stderr.split('datagram of 60000 bytes, at most').length - 1;
+    expect(tooLarge).toBeGreaterThan(0);
+    expect(stderr).not.toContain('"code":"truncated"');
+    console.log(`[notification quickjs ${arch}] hostile input: RSS ${rssBefore} -> ${rssAfter} KiB; ${tooLarge}/300 huge datagrams reached the socket and were dropped; genuine POST answered after ${waitedMs} ms behind 12 slow connections (4 at once, 1.5 s each)`);
+    expect(rssAfter - rssBefore).toBeLessThan(4096);
+  }, 180_000);
 });
