@@ -1,8 +1,9 @@
 // UDP and HTTP notifications on a qjs without dmnative's sockets (a stock qjs, or a build older than
 // native/dmnative-net.c; our qjs listens itself: notify-udp.ts, notify-http.ts). QuickJS 2021-03-27 has no sockets
 // (docs/design.md), so there the agent does not listen itself: it starts `socat` (a small, common tool on gateways
-// and in OpenWrt feeds) through os.exec, and a tiny shell helper that socat runs per datagram / connection writes each notification into the spool folder, which the
-// QuickJS spool watcher (notify-spool.ts) already polls. Every check (WSP header, digest, dedup) stays in the agent.
+// and in OpenWrt feeds) through os.exec, and a tiny shell helper that socat runs per datagram / connection writes
+// each notification into the spool folder, which the QuickJS spool watcher (notify-spool.ts) already polls. Every
+// check (WSP header, digest, dedup) stays in the agent.
 //   UDP:   socat -u UDP4-RECVFROM:<port>,bind=<addr>,reuseaddr,fork EXEC:<spool>/.helpers/udp.sh
 //          -> <spool>/udp-<time>-<pid>-<peer>.bin  (the WSP push PDU as received)
 //   HTTP:  socat -T 10 TCP4-LISTEN:<port>,bind=<addr>,reuseaddr,fork,max-children=8 EXEC:<spool>/.helpers/http.sh
