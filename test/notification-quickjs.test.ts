@@ -13,6 +13,9 @@ import { buildPkg0, wspPush, type Pkg0Params } from '../scripts/server/pkg0.js';
 import { connect, type Socket } from 'node:net';
 import { bundleForQjs, ensureQjs, qjsArches, qjsCommand, scratchDir, type QjsArch } from './support/qjs.js';
 import { pathWithout } from './support/path-without.js';
+import { NotificationIntake, NotificationQueue } from '../src/notification/index.js';
+import { maxPkg0Bytes } from '../src/notification/pkg0.js';
+import { HttpNotificationEndpoint } from '../platform/node/notify-http.js';
 
 const SERVER = 'dm.example.org';
 const SECRET = 'qjs-secret';
@@ -215,6 +218,72 @@ const sendUdp = (port: number, bytes: Uint8Array) =>
     sock.send(bytes, port, '127.0.0.1', (e) => (sock.close(), e ? reject(e) : resolve()));
   });
 
+const TYPE = { 'content-type': 'application/vnd.syncml.notification' };
+const firstLine = (t: string) => t.split('\r\n')[0];
+
+/**
+ * The HTTP answers of a notification endpoint at `url` (path /n) to refusals, malformed requests, a forgery, a genuine
+ * package 0 (session 6F) and its repeat: the same scenario against Node's endpoint and against qjs's own.
+ */
+async function httpAnswers(url: string, port: number): Promise<[string, number | string, string][]> {
+  const got: [string, number | string, string][] = [];
+  const viaFetch = async (label: string, init?: RequestInit, u = url) => {
+    const r = await fetch(u, init);
+    const text = await r.text();
+    got.push([label, r.status, r.status === 405 ? `allow: ${r.headers.get('allow')}` : text.replace(/^(digest: package 0 has \d+ bytes).*/s, '$1')]);
+  };
+  const viaRaw = async (label: string, request: string) => {
+    const r = await rawHttp(port, request);
+    got.push([label, firstLine(r.text), r.closedBy]);
+  };
+  await viaFetch('other path', { method: 'POST', headers: TYPE, body: 'x' }, url.replace('/n', '/x'));
+  await viaFetch('GET');
+  await viaFetch('other type', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  await viaFetch('too large', { method: 'POST', headers: TYPE, body: new Uint8Array(5000) });
+  await viaFetch('junk', { method: 'POST', headers: TYPE, body: 'hello' });
+  await viaRaw('two Content-Lengths', `POST /n HTTP/1.1\r\nHost: x\r\nContent-Type: ${TYPE['content-type']}\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd`);
+  await viaRaw('no Host', 'GET /n HTTP/1.1\r\n\r\n');
+  await viaRaw('folded header', 'GET /n HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n');
+  await viaRaw('space in a header name', 'GET /n HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n');
+  const forged = await fetch(url, { method: 'POST', headers: TYPE, body: buildPkg0(params({ secret: 'nope', sessionId: 0x70 })).bytes });
+  got.push(['forged', forged.status, (await forged.text()).split(':')[0]]);
+  const body = buildPkg0(params({ sessionId: 0x6f })).bytes;
+  await viaFetch('genuine', { method: 'POST', headers: TYPE, body });
+  await viaFetch('repeat', { method: 'POST', headers: TYPE, body });
+  return got;
+}
+
+const HTTP_ANSWERS: [string, number | string, string][] = [
+  ['other path', 404, 'not found\n'],
+  ['GET', 405, 'allow: POST'],
+  ['other type', 415, 'content type must be application/vnd.syncml.notification\n'],
+  ['too large', 413, `body over ${maxPkg0Bytes() + 64} bytes\n`],
+  ['junk', 400, 'digest: package 0 has 5 bytes'],
+  ['two Content-Lengths', 'HTTP/1.1 400 Bad Request', 'server'],
+  ['no Host', 'HTTP/1.1 400 Bad Request', 'server'],
+  ['folded header', 'HTTP/1.1 400 Bad Request', 'server'],
+  ['space in a header name', 'HTTP/1.1 400 Bad Request', 'server'],
+  ['forged', 403, 'digest'],
+  ['genuine', 202, 'queued\n'],
+  ['repeat', 200, 'duplicate\n'],
+];
+
+describe('the HTTP answers on Node (the reference for qjs)', () => {
+  it('answers the refusals, malformed requests, a forgery, a genuine package 0 and its repeat', async () => {
+    const queue = new NotificationQueue();
+    const nonce = () => NONCE;
+    const intake = new NotificationIntake({ credentials: () => [{ serverId: SERVER, secret: SECRET, nonce }], queue, clock: { now: () => Date.now() }, log: { log: () => undefined } });
+    const endpoint = new HttpNotificationEndpoint({ port: 0, address: '127.0.0.1', path: '/n', intake, log: { log: () => undefined } });
+    const { port } = await endpoint.start();
+    try {
+      expect(await httpAnswers(`http://127.0.0.1:${port}/n`, port)).toEqual(HTTP_ANSWERS);
+      expect(queue.take()).toMatchObject({ sessionIdHex: '6F', via: 'http' });
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
+
 describe.each(qjsArches())('UDP and HTTP through dmnative sockets on qjs $arch, socat not on PATH', ({ arch, skip }) => {
   const env = { ...process.env, PATH: pathWithout('socat') };
   const type = { 'content-type': 'application/vnd.syncml.notification' };
@@ -241,19 +310,7 @@ describe.each(qjsArches())('UDP and HTTP through dmnative sockets on qjs $arch, 
     });
     const url = `http://127.0.0.1:${httpPort}/n`;
     // the refusals first: the probe stops listening once both good notifications are in
-    expect((await fetch(url.replace('/n', '/x'), { method: 'POST', headers: type, body: 'x' })).status).toBe(404);
-    const get = await fetch(url);
-    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
-    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
-    expect((await fetch(url, { method: 'POST', headers: type, body: new Uint8Array(5000) })).status).toBe(413);
-    // unlike the socat relay, the answer says what the intake made of it (as on Node): 403 for a forged digest
-    const forged = await fetch(url, { method: 'POST', headers: type, body: buildPkg0(params({ secret: 'nope', sessionId: 0x70 })).bytes });
-    expect(forged.status).toBe(403);
-    const body = buildPkg0(params({ sessionId: 0x6f })).bytes;
-    const accepted = await fetch(url, { method: 'POST', headers: type, body });
-    expect([accepted.status, await accepted.text()]).toEqual([202, 'queued\n']);
-    const again = await fetch(url, { method: 'POST', headers: type, body });
-    expect([again.status, await again.text()]).toEqual([200, 'duplicate\n']);
+    expect(await httpAnswers(url, httpPort)).toEqual(HTTP_ANSWERS);
     await sendUdp(udpPort, wspPush(buildPkg0(params({ sessionId: 0x5e, uiMode: 2 })).bytes));
     const { result, code, stderr } = await run.done;
     expect(code, stderr).toBe(0);

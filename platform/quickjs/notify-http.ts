@@ -8,9 +8,9 @@
 //     backlog) until one ends;
 //   - each connection ends `timeoutMs` after it was accepted, whatever it sends (slowloris), with 408 if nothing
 //     was answered yet;
-//   - the head is read up to MAX_HEAD_BYTES (431), the body up to the largest package 0 (413); after a refusal up
-//     to DRAIN_BYTES more are read and thrown away (so the client can read the answer: closing with unread bytes
-//     resets the connection), then the connection is cut.
+//   - the head is read up to MAX_HEAD_BYTES (431), the body up to the largest package 0 (413); after a refusal our
+//     side is shut down (FIN) and up to DRAIN_BYTES more are read and thrown away (so the client can read the
+//     answer: closing with unread bytes resets the connection), then the connection is cut.
 import * as os from 'os';
 import type { Log } from '../../src/ports/runtime.js';
 import type { NotificationReceiver } from '../../src/ports/notification.js';
@@ -233,7 +233,16 @@ export class QjsHttpEndpoint {
       return;
     }
     os.setWriteHandler(c.fd, null);
-    if (c.closeAfterSend) this.end(c);
+    if (c.closeAfterSend) return this.end(c);
+    if (c.answered && c.drainLeft > 0) {
+      // The answer is out while the rest of the request is read and discarded: FIN now, so a client that waits
+      // for the end of the answer sees it at once instead of at our time limit.
+      try {
+        this.dm.shutdownWrite(c.fd);
+      } catch {
+        this.end(c);
+      }
+    }
   }
 
   /** Closes once the answer is out. */

@@ -192,4 +192,6 @@ declare module 'dmnative' {
   export function recv(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
   /** Bytes sent (never SIGPIPE), or -1 when the send buffer is full. */
   export function send(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
+  /** shutdown(SHUT_WR): the peer sees the end of our data while we still read. */
+  export function shutdownWrite(fd: number): void;
 }

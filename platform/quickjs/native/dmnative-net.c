@@ -306,6 +306,22 @@ static JSValue dm_send(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     return JS_NewInt64(ctx, (int64_t)n);
 }
 
+/* shutdownWrite(fd): sends FIN after an answer while the rest of a refused request is still read and discarded
+ * (closing with unread bytes would reset the connection, and the client could lose the answer). ENOTCONN (the
+ * peer is already gone) is not an error. */
+static JSValue dm_shutdownWrite(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t fd;
+    char detail[16];
+    if (JS_ToInt32(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (shutdown(fd, SHUT_WR) < 0 && errno != ENOTCONN) {
+        snprintf(detail, sizeof detail, "%d", fd);
+        return dm_net_throw(ctx, errno, "shutdownWrite", detail);
+    }
+    return JS_UNDEFINED;
+}
+
 const JSCFunctionListEntry dm_net_funcs[] = {
     JS_CFUNC_DEF("udpBind", 2, dm_udpBind),
     JS_CFUNC_DEF("tcpListen", 3, dm_tcpListen),
@@ -314,6 +330,7 @@ const JSCFunctionListEntry dm_net_funcs[] = {
     JS_CFUNC_DEF("accept", 1, dm_accept),
     JS_CFUNC_DEF("recv", 4, dm_recv),
     JS_CFUNC_DEF("send", 4, dm_send),
+    JS_CFUNC_DEF("shutdownWrite", 1, dm_shutdownWrite),
 };
 
 const int dm_net_funcs_count = sizeof dm_net_funcs / sizeof dm_net_funcs[0];

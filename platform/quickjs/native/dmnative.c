@@ -10,7 +10,7 @@
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
  *  - lockFile / unlockFile: the exclusive flock(2) on <stateDir>/lock that keeps one agent per state directory
  *    (src/ports/runtime.ts StateLock). QuickJS has no flock; the kernel drops it when the process dies, even on SIGKILL.
- *  - udpBind / tcpListen / accept / recvFrom / recv / send / localPort (dmnative-net.c): receiving package 0 over
+ *  - udpBind / tcpListen / accept / recvFrom / recv / send / shutdownWrite / localPort (dmnative-net.c): receiving package 0 over
  *    UDP and HTTP without socat (OMA-TS-DM_Notification-V1_2; platform/quickjs/notify-native.ts).
  *
  * Registered as the module "dmnative" by a minimal patch to qjs.c (see scripts/build-qjs).
