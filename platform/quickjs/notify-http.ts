@@ -62,6 +62,7 @@ interface Conn {
 export class QjsHttpEndpoint {
   private fd = -1;
   private paused = false;
+  private retry: unknown = null;
   private readonly conns = new Set<Conn>();
   /** One read buffer for every connection (the loop runs one handler at a time). */
   private readonly scratch = new ArrayBuffer(16 * 1024);
@@ -85,17 +86,15 @@ export class QjsHttpEndpoint {
     return { address: o.address, port };
   }
 
-  /** Connections open now (tests, logs). */
-  get open(): number {
-    return this.conns.size;
-  }
-
   close(): void {
+    const fd = this.fd;
+    this.fd = -1; // first: ending the connections must not resume accepting
+    if (this.retry !== null) os.clearTimeout(this.retry);
+    this.retry = null;
     for (const c of Array.from(this.conns)) this.end(c);
-    if (this.fd < 0) return;
-    os.setReadHandler(this.fd, null);
-    os.close(this.fd);
-    this.fd = -1;
+    if (fd < 0) return;
+    os.setReadHandler(fd, null);
+    os.close(fd);
   }
 
   private get maxConnections(): number {
@@ -108,9 +107,11 @@ export class QjsHttpEndpoint {
       try {
         a = this.dm.accept(this.fd);
       } catch (e) {
-        // EMFILE and the like: stop reading the socket until a connection ends, or the loop would spin on it
+        // EMFILE and the like: the connection stays queued and the socket stays readable, so the loop would spin on
+        // it; stop reading it until one of ours ends or a second has passed
         this.options.log.log('error', 'notification HTTP accept failed', { error: e instanceof Error ? e.message : String(e) });
-        if (this.conns.size > 0) this.pause();
+        this.pause();
+        if (this.retry === null) this.retry = os.setTimeout(() => ((this.retry = null), this.resume()), 1000);
         return;
       }
       if (a === null) return;
@@ -119,14 +120,23 @@ export class QjsHttpEndpoint {
       c.timer = os.setTimeout(() => this.timedOut(c), this.options.timeoutMs === undefined ? 10_000 : this.options.timeoutMs);
       os.setReadHandler(c.fd, () => this.readable(c));
     }
-    if (this.conns.size >= this.maxConnections) this.pause();
+    if (this.conns.size >= this.maxConnections && !this.paused) {
+      this.options.log.log('warn', 'notification HTTP connections at the limit; new ones wait', { limit: this.maxConnections });
+      this.pause();
+    }
+  }
+
+  private resume(): void {
+    if (!this.paused || this.fd < 0 || this.conns.size >= this.maxConnections) return;
+    this.paused = false;
+    os.setReadHandler(this.fd, () => this.acceptAll());
+    this.acceptAll(); // the ones waiting in the backlog
   }
 
   private pause(): void {
     if (this.paused || this.fd < 0) return;
     this.paused = true;
     os.setReadHandler(this.fd, null);
-    this.options.log.log('warn', 'notification HTTP connections at the limit; new ones wait', { limit: this.maxConnections });
   }
 
   private timedOut(c: Conn): void {
@@ -257,11 +267,7 @@ export class QjsHttpEndpoint {
     os.setReadHandler(c.fd, null);
     os.setWriteHandler(c.fd, null);
     os.close(c.fd);
-    if (this.paused && this.fd >= 0 && this.conns.size < this.maxConnections) {
-      this.paused = false;
-      os.setReadHandler(this.fd, () => this.acceptAll());
-      this.acceptAll(); // the ones waiting in the backlog
-    }
+    this.resume();
   }
 }
 
