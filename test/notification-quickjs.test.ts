@@ -255,6 +255,10 @@ async function httpAnswers(url: string, port: number): Promise<[string, number |
   const head = `POST /n HTTP/1.1\r\nHost: x\r\nContent-Type: ${TYPE['content-type']}\r\nContent-Length: ${body.length}\r\n\r\n`;
   const repeat = await rawHttp(port, [head.slice(0, -3), head.slice(-3), Buffer.from(body.subarray(0, 10)), Buffer.from(body.subarray(10))]);
   got.push(['repeat', firstLine(repeat.text), /\r\n\r\n(.*\r\n)?duplicate\n/.test(repeat.text) ? 'duplicate' : repeat.text]); // Node sends it chunked
+  // as curl sends a body over 1 KiB: the head with Expect: 100-continue, the body once the interim answer came
+  const expectHead = head.replace('\r\n\r\n', '\r\nExpect: 100-continue\r\n\r\n');
+  const expecting = await rawHttp(port, [expectHead, Buffer.from(body)]);
+  got.push(['repeat, Expect: 100-continue', firstLine(expecting.text), /\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n(.*\r\n)?duplicate\n/.test(expecting.text) ? '200 duplicate' : expecting.text]);
   return got;
 }
 
@@ -271,6 +275,7 @@ const HTTP_ANSWERS: [string, number | string, string][] = [
   ['forged', 403, 'digest'],
   ['genuine', 202, 'queued\n'],
   ['repeat', 'HTTP/1.1 200 OK', 'duplicate'],
+  ['repeat, Expect: 100-continue', 'HTTP/1.1 100 Continue', '200 duplicate'],
 ];
 
 describe('the HTTP answers on Node (the reference for qjs)', () => {

@@ -79,7 +79,8 @@ export function parseRequestHead(bytes: Uint8Array): HttpRequestHead {
   const m = /^([A-Z]+) (\/[^ ]*) HTTP\/(\d)\.(\d)$/.exec(lines[0]);
   if (!m) throw new HttpRequestError(400, `request line ${JSON.stringify(lines[0].slice(0, 80))} is not "METHOD /path HTTP/1.x"`);
   if (m[3] !== '1') throw new HttpRequestError(505, `HTTP/${m[3]}.${m[4]} is not supported`);
-  const head: HttpRequestHead = { method: m[1], target: m[2], headers: {}, chunked: false, expectContinue: false };
+  // no prototype: a header named like an Object.prototype member must not shadow or be hidden by it
+  const head: HttpRequestHead = { method: m[1], target: m[2], headers: Object.create(null) as Record<string, string>, chunked: false, expectContinue: false };
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
