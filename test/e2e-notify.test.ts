@@ -1,13 +1,16 @@
-// Story D through `dm-agent daemon`: the reference server sends package 0 (UDP WAP push on Node; the SMS spool folder
-// on qjs, which has no sockets); the daemon verifies it with its SRVCRED and starts a server-initiated session with
-// Alert 1200 and the notification's session id in uppercase hex. A forged notification starts nothing.
+// Story D through `dm-agent daemon`, the same scenario on Node and on qjs (host, and arm64/armhf under qemu): the
+// reference server sends package 0 by UDP WAP push and by HTTP POST, which the daemon receives itself (on qjs through
+// dmnative's sockets: socat is not on PATH); it verifies each with its SRVCRED and starts a server-initiated session
+// with Alert 1200 and the notification's session id in uppercase hex. A forged notification starts nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, RUNTIMES } from './support/agent.js';
+import { pathWithout } from './support/path-without.js';
 
 const SERVER_ID = 'dm-agent-reference-server';
 const SRV_SECRET = 'notify-secret-1';
@@ -37,42 +40,55 @@ async function freeUdpPort(): Promise<number> {
   return p;
 }
 
-for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
+async function freeTcpPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const a = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return typeof a === 'object' && a ? a.port : 0;
+}
+
+for (const rt of RUNTIMES) {
   const skip = runtimeSkipReason(rt);
   describe.skipIf(!!skip)(`notifications on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     beforeAll(() => prepareRuntime(rt), 900_000);
 
-    it('a verified package 0 starts a session with Alert 1200 and its session id; a forged one does not', async () => {
-      const devId = `MAC:0000000000E${rt === 'node' ? 1 : 2}`;
+    it('a verified package 0 by UDP or HTTP starts a session with Alert 1200 and its session id; a forged one does not', async () => {
+      const devId = `MAC:0000000000E${RUNTIMES.indexOf(rt) + 1}`;
       const c = agentConfig({ server: { url: server.url, id: SERVER_ID, serverAuth: { type: 'md5', name: SERVER_ID, secret: SRV_SECRET } }, device: { devIdScheme: 'fixed', devId }, log: { level: 'info' } }, `notify-${rt}`);
-      const spool = path.join(c.dir, 'spool');
-      mkdirSync(spool);
-      const port = await freeUdpPort();
+      const [port, httpPort] = [await freeUdpPort(), await freeTcpPort()];
       const cfg = JSON.parse(readFileSync(c.config, 'utf8'));
-      cfg.notifications = rt === 'node' ? { udp: { port, address: '127.0.0.1' } } : { spool: { dir: spool, pollMs: 100, settleMs: 0 } };
+      cfg.notifications = { udp: { port, address: '127.0.0.1' }, http: { port: httpPort, address: '127.0.0.1' } };
       writeFileSync(c.config, JSON.stringify(cfg));
       const [cmd, ...pre] = agentCommand(rt);
-      const child = spawn(cmd, [...pre, '--config', c.config, 'daemon']);
+      // no socat to fall back on: the agent must listen itself on every runtime
+      const child = spawn(cmd, [...pre, '--config', c.config, 'daemon'], { env: { ...process.env, PATH: pathWithout('socat') } });
       let err = '';
       child.stderr.on('data', (b: Buffer) => (err += b.toString()));
       const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
-      const to = rt === 'node' ? { host: '127.0.0.1', port } : { spool };
+      const to = { host: '127.0.0.1', port };
+      const sessionsOf = () => JSON.parse(server.state()).sessions.filter((s: { devId: string }) => s.devId === devId);
       try {
-        await until('daemon ready', () => /daemon ready/.test(err));
+        await until('daemon ready', () => /daemon ready/.test(err), 60_000);
         // Forged: the wrong secret. Nothing may start.
         await server.notify({ ...to, sessionId: 0x0bad, uiMode: 1, secret: 'wrong-secret', devId });
-        await wait(rt === 'node' ? 300 : 600);
+        await wait(600);
         // Genuine: signed with SRVCRED (the resync nonce, since the server has not learned ours yet).
         await server.notify({ ...to, sessionId: 0x1c2d, uiMode: 1, secret: SRV_SECRET, devId });
-        await until('a server-initiated session', () => JSON.parse(server.state()).sessions.some((s: { devId: string; sessionId: string }) => s.devId === devId && s.sessionId === '1C2D'));
+        await until('a server-initiated session', () => sessionsOf().some((s: { sessionId: string }) => s.sessionId === '1C2D'), 60_000);
+        await server.notify({ url: `http://127.0.0.1:${httpPort}/notification`, sessionId: 0x3e4f, uiMode: 1, secret: SRV_SECRET, devId });
+        await until('a session notified over HTTP', () => sessionsOf().some((s: { sessionId: string }) => s.sessionId === '3E4F'), 60_000);
       } finally {
         await wait(200);
         child.kill('SIGTERM');
       }
       expect(await exited).toBe(0);
-      const sessions = JSON.parse(server.state()).sessions.filter((s: { devId: string }) => s.devId === devId);
-      expect(sessions.map((s: { sessionId: string; initiation?: string }) => [s.sessionId, s.initiation])).toEqual([['1C2D', '1200']]);
+      expect(sessionsOf().map((s: { sessionId: string; initiation?: string }) => [s.sessionId, s.initiation])).toEqual([
+        ['1C2D', '1200'],
+        ['3E4F', '1200'],
+      ]);
+      expect(err).not.toContain('socat');
       expect(err).toMatch(/bad-digest|not verified|digest/i);
-    });
+    }, 240_000);
   });
 }

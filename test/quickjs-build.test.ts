@@ -81,7 +81,10 @@ describe.each(qjsArches())('build-qjs $arch', ({ arch, skip }) => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       platform: 'linux',
-      exports: ['fdatasync', 'fsync', 'fsyncPath', 'lockFile', 'sha256Copy', 'sha256File', 'sha256Final', 'sha256Impl', 'sha256Impls', 'sha256Init', 'sha256Update', 'sha256Use', 'statvfsFree', 'unlockFile'],
+      exports: [
+        ...['accept', 'fdatasync', 'fsync', 'fsyncPath', 'localPort', 'lockFile', 'recv', 'recvFrom', 'send', 'sha256Copy', 'sha256File', 'sha256Final'],
+        ...['sha256Impl', 'sha256Impls', 'sha256Init', 'sha256Update', 'sha256Use', 'shutdownWrite', 'statvfsFree', 'tcpListen', 'udpBind', 'unlockFile'],
+      ],
       utimes: 0,
       statErr: 0,
       mtime2040: true,

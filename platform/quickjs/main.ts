@@ -7,7 +7,8 @@ import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { exists, readBytes } from './files.js';
 import { createPlatform } from './platform.js';
-import { checkQjsNotifications } from './notify-start.js';
+import { checkQjsNotifications, nativeSockets } from './notify-start.js';
+import { loadDmNative } from './native.js';
 import { parseNotificationConfig } from '../../src/notification/config.js';
 
 /** Reads stdin to its end, or stops once more than `limit` bytes came (at most limit + 1 bytes kept). */
@@ -49,10 +50,17 @@ const host: CliHost = {
     std.err.flush();
   },
   platform: createPlatform,
-  checkConfig: (config) => checkQjsNotifications(parseNotificationConfig(config.notifications)),
 };
 
-runCli(scriptArgs.slice(1), host).then(
+// dmnative is looked up before the command runs: whether this qjs has sockets decides whether the notifications
+// section needs a spool folder (notify-start.ts), and checkConfig is synchronous.
+loadDmNative()
+  .then((dm) => {
+    const sockets = nativeSockets(dm) !== null;
+    host.checkConfig = (config) => checkQjsNotifications(parseNotificationConfig(config.notifications), sockets);
+    return runCli(scriptArgs.slice(1), host);
+  })
+  .then(
   (code) => std.exit(code),
   (e) => {
     std.err.puts(`dm-agent: internal error: ${(e && (e as Error).stack) || e}\n`);

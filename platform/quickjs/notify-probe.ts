@@ -1,8 +1,10 @@
 // On-target probe for server notifications on QuickJS (test/notification-quickjs.test.ts runs it; a person can run it
 // on a gateway the same way):
 //   qjs -m notify-probe.js '<json>'
-// json: { notifications: <the config section>, credentials: [{ serverId, secret, nonceHex }], expect: N, timeoutMs }
-// Starts the configured transports, prints {"ready":true} as its first line, then waits until N notifications are
+// json: { notifications: <the config section>, credentials: [{ serverId, secret, nonceHex }], expect: N, timeoutMs,
+//         listen?: { httpTimeoutMs, httpMaxConnections } }
+// Starts the configured transports, prints {"ready":true, socat, listening} as its first line (socat: the relay
+// command lines; listening: what listens through dmnative), then waits until N notifications are
 // queued (or the timeout), takes them one at a time as the daemon would, and prints one JSON document: the
 // notifications (session id, server, ui mode, via, layers, resync) and what each spool pass did.
 import * as std from 'std';
@@ -13,7 +15,7 @@ import { NotificationIntake } from '../../src/notification/intake.js';
 import { NotificationQueue, type QueuedNotification } from '../../src/notification/queue.js';
 import type { ServerCredentials } from '../../src/notification/verify.js';
 import { createQjsLog } from './log.js';
-import { startQjsNotifications } from './notify-start.js';
+import { startQjsNotifications, type QjsListenOptions } from './notify-start.js';
 import { runProbe, describeError } from './probe.js';
 
 interface ProbeInput {
@@ -21,6 +23,7 @@ interface ProbeInput {
   credentials: { serverId: string; secret: string; nonceHex: string }[];
   expect: number;
   timeoutMs?: number;
+  listen?: QjsListenOptions;
 }
 
 runProbe(async (args) => {
@@ -40,11 +43,11 @@ runProbe(async (args) => {
   });
   let started;
   try {
-    started = await startQjsNotifications(config, intake, log);
+    started = await startQjsNotifications(config, intake, log, input.listen);
   } catch (e) {
     return { startError: describeError(e) };
   }
-  std.out.puts(JSON.stringify({ ready: true, socat: started.relays.map((r) => r.command()) }) + '\n');
+  std.out.puts(JSON.stringify({ ready: true, socat: started.relays.map((r) => r.command()), listening: started.listening }) + '\n');
   std.out.flush();
   const got: QueuedNotification[] = [];
   const deadline = Date.now() + (input.timeoutMs === undefined ? 10_000 : input.timeoutMs);

@@ -1,7 +1,9 @@
-// UDP and HTTP notifications on QuickJS. QuickJS 2021-03-27 has no sockets (docs/design.md), so the agent does not
-// listen itself: it starts `socat` (a small, common tool on gateways and in OpenWrt feeds) through os.exec, and a tiny
-// shell helper that socat runs per datagram / connection writes each notification into the spool folder, which the
-// QuickJS spool watcher (notify-spool.ts) already polls. Every check (WSP header, digest, dedup) stays in the agent.
+// UDP and HTTP notifications on a qjs without dmnative's sockets (a stock qjs, or a build older than
+// native/dmnative-net.c; our qjs listens itself: notify-udp.ts, notify-http.ts). QuickJS 2021-03-27 has no sockets
+// (docs/design.md), so there the agent does not listen itself: it starts `socat` (a small, common tool on gateways
+// and in OpenWrt feeds) through os.exec, and a tiny shell helper that socat runs per datagram / connection writes
+// each notification into the spool folder, which the QuickJS spool watcher (notify-spool.ts) already polls. Every
+// check (WSP header, digest, dedup) stays in the agent.
 //   UDP:   socat -u UDP4-RECVFROM:<port>,bind=<addr>,reuseaddr,fork EXEC:<spool>/.helpers/udp.sh
 //          -> <spool>/udp-<time>-<pid>-<peer>.bin  (the WSP push PDU as received)
 //   HTTP:  socat -T 10 TCP4-LISTEN:<port>,bind=<addr>,reuseaddr,fork,max-children=8 EXEC:<spool>/.helpers/http.sh
@@ -11,8 +13,8 @@
 // Limits: the HTTP relay serves at most 8 connections at once with a 10 s idle timeout; the UDP relay forks one
 // short helper per datagram (socat's max-children does not work with UDP-RECVFROM here: datagrams went missing),
 // so bind it to the network the push proxy uses. The spool pass keeps only the newest files in done/ and bad/.
-// Why not the alternatives: busybox `nc -u -l` ends after the first sender and cannot separate datagrams; a socket
-// module compiled into our qjs (platform/quickjs/native) would be the way to drop socat, and is left for later.
+// Why not the alternatives: busybox `nc -u -l` ends after the first sender and cannot separate datagrams; the socket
+// calls compiled into our qjs (native/dmnative-net.c) are what replaced socat there.
 import * as os from 'os';
 import type { Log } from '../../src/ports/runtime.js';
 import { maxPkg0Bytes } from '../../src/notification/pkg0.js';

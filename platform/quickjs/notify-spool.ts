@@ -1,6 +1,6 @@
 // The notification spool folder on QuickJS: the file operations of src/notification/spool.ts over `os`/`std`, and a
-// poll loop on the `os` event loop (QuickJS has no inotify binding and no global timers). This is also where UDP and
-// HTTP notifications end up on QuickJS: socat helpers write them here (notify-socket.ts).
+// poll loop on the `os` event loop (QuickJS has no inotify binding and no global timers). On a qjs without dmnative's
+// sockets this is also where UDP and HTTP notifications end up: socat helpers write them here (notify-socket.ts).
 import * as os from 'os';
 import type { Log } from '../../src/ports/runtime.js';
 import type { NotificationReceiver } from '../../src/ports/notification.js';

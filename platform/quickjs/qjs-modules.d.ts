@@ -176,4 +176,22 @@ declare module 'dmnative' {
   export function lockFile(path: string): number;
   /** Empties the lock file and closes the descriptor from lockFile: the lock is released. */
   export function unlockFile(fd: number): void;
+  // Sockets (native/dmnative-net.c), all non-blocking and close-on-exec; close them with os.close. Errors carry
+  // `code` (the errno name, e.g. 'EADDRINUSE'). Addresses are numeric IPv4 / IPv6 (':' means IPv6).
+  /** A UDP socket bound to address:port; the descriptor. */
+  export function udpBind(address: string, port: number): number;
+  /** A listening TCP socket (SO_REUSEADDR) on address:port; the descriptor. */
+  export function tcpListen(address: string, port: number, backlog?: number): number;
+  /** The port a socket is bound to (after binding port 0). */
+  export function localPort(fd: number): number;
+  /** One datagram into buffer[offset, offset+length): n bytes stored, size = its real length; null when none waits. */
+  export function recvFrom(fd: number, buffer: ArrayBuffer, offset: number, length: number): { n: number; size: number; address: string; port: number } | null;
+  /** The next queued connection, or null when none waits. */
+  export function accept(fd: number): { fd: number; address: string; port: number } | null;
+  /** Bytes read (0: the peer closed), or -1 when nothing is there yet. */
+  export function recv(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
+  /** Bytes sent (never SIGPIPE), or -1 when the send buffer is full. */
+  export function send(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
+  /** shutdown(SHUT_WR): the peer sees the end of our data while we still read. */
+  export function shutdownWrite(fd: number): void;
 }

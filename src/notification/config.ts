@@ -15,9 +15,9 @@
 //     "minVersion": 10,                  // lowest package 0 version field accepted (1.1 = 11)
 //     "confirmWaitSeconds": 60,          // user-interaction mode: how long the confirm question waits
 //     "whenCannotAsk": "skip",           // user-interaction mode on a device that cannot ask: "skip" or "start"
-//     "quickjs": {                       // QuickJS has no sockets: UDP and HTTP run through socat into the spool
-//       "socat": "socat"                 //   (platform/quickjs/notify-socket.ts); the spool section is then required
-//     }
+//     "quickjs": {                       // only for a qjs without dmnative's sockets: UDP and HTTP then run through
+//       "socat": "socat"                 //   socat into the spool (platform/quickjs/notify-socket.ts), and the
+//     }                                  //   spool section is required
 //   }
 import { DEFAULT_DEDUP_WINDOW_MS } from './dedup.js';
 import { DEFAULT_MAX_VENDOR_BYTES } from './pkg0.js';

@@ -22,7 +22,7 @@ export interface NotificationListenConfig {
   udp?: { port: number; address: string };
   http?: { port: number; address: string; path: string };
   spool?: { dir: string; pollMs: number; settleMs: number };
-  /** QuickJS has no sockets: the helper program that listens for it. */
+  /** A qjs without dmnative sockets: the helper program that listens for it (platform/quickjs/notify-socket.ts). */
   quickjs: { socat: string };
 }
 

@@ -10,6 +10,8 @@
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
  *  - lockFile / unlockFile: the exclusive flock(2) on <stateDir>/lock that keeps one agent per state directory
  *    (src/ports/runtime.ts StateLock). QuickJS has no flock; the kernel drops it when the process dies, even on SIGKILL.
+ *  - udpBind / tcpListen / accept / recvFrom / recv / send / shutdownWrite / localPort (dmnative-net.c): receiving package 0 over
+ *    UDP and HTTP without socat (OMA-TS-DM_Notification-V1_2; platform/quickjs/notify-native.ts).
  *
  * Registered as the module "dmnative" by a minimal patch to qjs.c (see scripts/build-qjs).
  * Errors are thrown as JS Error objects whose message names the call, the path or fd, and strerror(errno);
@@ -34,6 +36,7 @@
 
 #include "quickjs.h"
 #include "sha256.h"
+#include "dmnative-net.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -475,7 +478,9 @@ static const JSCFunctionListEntry dm_funcs[] = {
 
 static int dm_module_init(JSContext *ctx, JSModuleDef *m)
 {
-    return JS_SetModuleExportList(ctx, m, dm_funcs, sizeof dm_funcs / sizeof dm_funcs[0]);
+    if (JS_SetModuleExportList(ctx, m, dm_funcs, sizeof dm_funcs / sizeof dm_funcs[0]))
+        return -1;
+    return JS_SetModuleExportList(ctx, m, dm_net_funcs, dm_net_funcs_count);
 }
 
 JSModuleDef *js_init_module_dmnative(JSContext *ctx, const char *module_name)
@@ -492,5 +497,6 @@ JSModuleDef *js_init_module_dmnative(JSContext *ctx, const char *module_name)
     if (!m)
         return NULL;
     JS_AddModuleExportList(ctx, m, dm_funcs, sizeof dm_funcs / sizeof dm_funcs[0]);
+    JS_AddModuleExportList(ctx, m, dm_net_funcs, dm_net_funcs_count);
     return m;
 }
