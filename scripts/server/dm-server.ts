@@ -104,6 +104,22 @@ function encodingOf(ctype: string, body: Uint8Array): Encoding {
   return body[i] === 0x3c ? 'xml' : 'wbxml';
 }
 
+/** The request's headers, lower-case names, repeated ones joined with ", " (what Node gives for most). */
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+const CONNECTION = Symbol('dm-server connection number');
+let connections = 0;
+/** A number per TCP connection, given at its first request. */
+function connectionNumber(req: IncomingMessage): number {
+  const s = req.socket as unknown as Record<symbol, number>;
+  if (s[CONNECTION] === undefined) s[CONNECTION] = ++connections;
+  return s[CONNECTION];
+}
+
 function sendText(res: ServerResponse, code: number, text: string, type = 'text/plain'): void {
   res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(text) }).end(text);
 }
@@ -226,6 +242,8 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
       path,
       encoding,
       bytes: body.length,
+      headers: requestHeaders(req),
+      connection: connectionNumber(req),
       summary: inSummary,
       msg,
     });

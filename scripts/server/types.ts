@@ -158,6 +158,11 @@ export interface MessageRecord {
   encoding: Encoding;
   bytes: number;
   httpStatus?: number;
+  /** A client message's HTTP request headers, names in lower case (User-Agent, Accept, Content-Type, ...). */
+  headers?: Record<string, string>;
+  /** Number of the TCP connection it came on (1, 2, ... in the order the server accepted them): equal numbers in one
+   * session show HTTP keep-alive at work. */
+  connection?: number;
   /** The readable one-line summary also printed by the CLI. */
   summary: string;
   msg: SyncML;
@@ -273,6 +278,7 @@ export interface DownloadRecord {
   method: string;
   range?: string;
   ifRange?: string;
+  userAgent?: string;
   status: number;
   bytesSent: number;
   dropped: boolean;

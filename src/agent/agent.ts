@@ -141,6 +141,8 @@ export class Agent {
       if (e instanceof SessionError && e.outcome && e.outcome.alerts) await this.acknowledge(e.outcome.alerts);
       throw e;
     } finally {
+      // Kept-alive connections serve one session only: the next one (maybe minutes later) opens its own.
+      if (this.ports.transport.endSession) this.ports.transport.endSession();
       await this.parts.save();
     }
     // Acknowledged reports are deleted only now: a crash before this point means they are sent again.
