@@ -52,6 +52,9 @@ interface SentCommand {
   answered: boolean;
   /** A Status arrived (Results must come after the Get's Status, docs/protocol.md §1.4). */
   statusSeen: boolean;
+  /** Statuses that arrived for it, and the items they named (TargetRef/SourceRef): one Status per Item is valid. */
+  statusCount: number;
+  statusRefs: string[];
 }
 
 interface InChunk {
@@ -151,7 +154,7 @@ export class DmSession {
     this.checkHeader(msg, body, path);
     this.checkBody(msg);
     this.hdrStatusNow = undefined;
-    if (this.ended) this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (docs/protocol.md §1.9)`, hdr.msgID);
+    if (this.ended) return this.afterEnd(msg);
     if (hdr.meta && hdr.meta.maxMsgSize) this.clientMaxMsgSize = parseInt(hdr.meta.maxMsgSize, 10) || undefined;
 
     const verdict = checkClient(this.env.auth, hdr, hmacHeader, body, this.authenticated, this.env.clientNonce(devId), () => {
@@ -246,6 +249,22 @@ export class DmSession {
     out.push(...cmds);
     this.outQueue = messages;
     return this.assemble(hdr, out, messages.length === 0 && wantFinal);
+  }
+
+  /**
+   * A message of a session that is over (completed, aborted by us or the client, authentication failed, expired):
+   * nothing of it is executed or recorded as the client's work, and the answer is Final with nothing to act on — for a
+   * session we aborted, Alert 1223 once more (docs/protocol.md §1.9) — never a "next message" request nor a new
+   * package, so a client that missed the end stops instead of keeping the exchange going for ever.
+   */
+  private afterEnd(msg: SyncML): SyncML {
+    const hdr = msg.hdr;
+    const reason = this.record.endReason;
+    this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (${reason}); answered Final with nothing to do (docs/protocol.md §1.9)`, hdr.msgID);
+    const code = reason === 'auth-failed' ? 401 : 200;
+    const out: Command[] = [status(hdr.msgID, '0', 'SyncHdr', code, { targetRefs: [hdr.target.locURI], sourceRefs: [hdr.source.locURI] })];
+    if (reason === 'capped' || reason === 'auth-failed') out.push(controlAlert('1223'));
+    return this.assemble(hdr, out, true);
   }
 
   private checkHeader(msg: SyncML, body: Uint8Array, path: string): void {
@@ -352,7 +371,10 @@ export class DmSession {
     if (!sent) this.violation('status-unknown', `Status for ${s.cmd} ${key}, which we never sent`, msgId);
     else {
       if (sent.cmd.kind !== s.cmd) this.violation('status-cmd', `Status says Cmd ${s.cmd} for our ${sent.cmd.kind} ${key}`, msgId);
-      if (sent.statusSeen) this.violation('status-duplicate', `second Status for our ${sent.cmd.kind} ${key}`, msgId);
+      const dup = duplicateStatus(sent, s);
+      if (dup) this.violation('status-duplicate', `${dup} for our ${sent.cmd.kind} ${key}`, msgId);
+      sent.statusCount++;
+      sent.statusRefs.push(...statusRefs(s));
       sent.answered = true;
       sent.statusSeen = true;
     }
@@ -507,13 +529,23 @@ export class DmSession {
     return worst;
   }
 
+  /**
+   * A client Replace carries DevInfo (package 1, docs/protocol.md §1.9): each Item names its node in Source (or
+   * Target) as `./DevInfo/<leaf>` or `DevInfo/<leaf>` (a relative URI may leave out "./", OMA-TS-DM_TND-V1_2 URI
+   * rules), deeper leaves such as DevInfo/Ext/... included. The violation says which item and what was wrong.
+   */
   private onReplace(c: ItemCommand, msgId: string): number {
-    for (const it of c.items) {
+    c.items.forEach((it, i) => {
       const uri = (it.source && it.source.locURI) || (it.target && it.target.locURI) || '';
-      const m = /^\.\/DevInfo\/(\w+)$/.exec(uri);
-      if (m) this.record.devInfo[m[1]] = dataText(it.data) || '';
-      else this.violation('replace-target', `client Replace of ${uri}; only DevInfo is expected (docs/protocol.md §1.9)`, msgId);
-    }
+      const where = `client Replace ${c.cmdID} item ${i + 1}`;
+      if (uri === '') {
+        this.violation('replace-target', `${where} has neither Source nor Target LocURI: it names no node`, msgId);
+        return;
+      }
+      const m = /^(?:\.\/)?DevInfo\/(.+)$/.exec(uri);
+      if (m && m[1].split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..')) this.record.devInfo[m[1]] = dataText(it.data) || '';
+      else this.violation('replace-target', `${where} names ${JSON.stringify(uri)}, which is not a node under ./DevInfo; a client Replaces only DevInfo (docs/protocol.md §1.9)`, msgId);
+    });
     return 200;
   }
 
@@ -542,7 +574,7 @@ export class DmSession {
     const msg = this.buildMessage(clientHdr, commands, final, msgId);
     for (const c of flatten(commands)) {
       if (c.kind === 'Status' || c.kind === 'Results') continue;
-      this.sent.set(`${msgId}:${c.cmdID}`, { cmd: c, msgId, answered: false, statusSeen: false });
+      this.sent.set(`${msgId}:${c.cmdID}`, { cmd: c, msgId, answered: false, statusSeen: false, statusCount: 0, statusRefs: [] });
       if (c.kind === 'Exec')
         this.env.rec.events.execs.push({
           time: Date.now(),
@@ -598,4 +630,26 @@ export class DmSession {
     }
     return messages;
   }
+}
+
+/** The items a Status names: its TargetRefs, else its SourceRefs. */
+function statusRefs(s: Status): string[] {
+  return s.targetRefs.length > 0 ? s.targetRefs : s.sourceRefs;
+}
+
+/**
+ * Why this Status is one too many for the command, or undefined when it is valid: one Status per command, or one per
+ * Item of a command with several Items, each naming its item (OMA-TS-DM_RepPro-V1_2 Status: TargetRef/SourceRef
+ * name the item it answers; docs/protocol.md §1.4).
+ */
+function duplicateStatus(sent: SentCommand, s: Status): string | undefined {
+  if (sent.statusCount === 0) return undefined;
+  const items = 'items' in sent.cmd && Array.isArray(sent.cmd.items) ? sent.cmd.items.length : 1;
+  const refs = statusRefs(s);
+  if (items <= 1) return 'second Status';
+  if (refs.length === 0 || sent.statusRefs.length === 0) return `another Status without TargetRef/SourceRef (a command of ${items} Items answered per item names each item)`;
+  if (sent.statusCount >= items) return `Status number ${sent.statusCount + 1}, more than its ${items} Items`;
+  const again = refs.filter((r) => sent.statusRefs.indexOf(r) >= 0);
+  if (again.length > 0) return `second Status for item ${again.join(', ')}`;
+  return undefined;
 }
