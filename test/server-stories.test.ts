@@ -62,6 +62,7 @@ describe('story B, fumo-200', () => {
       './FUMO/fw1/DownloadAndUpdate/PkgURL',
       './FUMO/fw1/PkgName',
       './FUMO/fw1/PkgVersion',
+      './FUMO/fw1/Ext/PkgSHA256', // no descriptor: the image's SHA-256 for an agent that requires one
     ]);
     expect(rep.items[0].data).toBe(`${server.baseUrl}/fw/fw.bin`);
     const ex = cmds[2] as Exec;
