@@ -5,6 +5,9 @@ import type { Alert, Command, Exec, ItemCommand, Status } from '../src/syncml/mo
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { commandsOf, genericAlert, statusFor, TestClient } from '../scripts/server/test-client.js';
 import type { Encoding } from '../scripts/server/types.js';
+import { allowViolations } from './support/conformance.js';
+
+allowViolations('server unit tests: a hand-driven client sends wrong messages on purpose to see each violation recorded');
 
 const DEVREQ = 'org.openmobilealliance.dm.firmwareupdate.devicerequest';
 const USERREQ = 'org.openmobilealliance.dm.firmwareupdate.userrequest';

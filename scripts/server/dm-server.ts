@@ -14,6 +14,7 @@ import { FileServer, type ServedFile } from './files.js';
 import { DM_FAULT_MODES, sendHugeBody, sendTrickle } from './dm-faults.js';
 import { buildPkg0, deliverPkg0, type Pkg0Target } from './pkg0.js';
 import { Recorder } from './recorder.js';
+import { serverStarted } from './registry.js';
 import { DEFAULT_PARAMS, resolveScenario } from './scenarios.js';
 import { DmSession, type SessionEnv } from './session.js';
 import { summarize } from './summary.js';
@@ -452,5 +453,6 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     },
   };
   if (opts.dmFault) api.setDmFault(opts.dmFault);
+  serverStarted(api);
   return api;
 }
