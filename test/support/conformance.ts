@@ -4,6 +4,7 @@
 // (a hostile client, a hand-made wrong message) opts out explicitly, naming why:
 //   allowViolations('server unit tests send wrong messages on purpose');                  // the whole file
 //   allowViolations('the agent is capped by the loop scenario', ['session-capped']);     // these codes only
+//   allowViolationsInThisTest('an impostor: the agent must not follow its RespURI', ['respuri-ignored']);
 import { onServerStarted, type StartedServer } from '../../scripts/server/registry.js';
 import type { Violation } from '../../scripts/server/types.js';
 
@@ -12,6 +13,7 @@ const servers: StartedServer[] = [];
 const seen = new Map<StartedServer, number>();
 let optOut: string | undefined;
 let allowed: string[] = [];
+let allowedNow: string[] = [];
 let registered = false;
 
 export function watchServers(): void {
@@ -30,14 +32,21 @@ export function allowViolations(why: string, codes?: string[]): void {
   else optOut = why;
 }
 
+/** Allows these codes until the end of the running test (the check after it). */
+export function allowViolationsInThisTest(why: string, codes: string[]): void {
+  if (!why) throw new Error('allowViolationsInThisTest needs a reason');
+  allowedNow = allowedNow.concat(codes);
+}
+
 /** The violations recorded since the last check that this file does not allow; marks them as looked at. */
 export function newViolations(): Violation[] {
   const out: Violation[] = [];
   for (const s of servers) {
     const list = s.events.violations;
     const from = Math.min(seen.get(s) || 0, list.length);
-    for (const v of list.slice(from)) if (!optOut && allowed.indexOf(v.code) < 0) out.push(v);
+    for (const v of list.slice(from)) if (!optOut && allowed.indexOf(v.code) < 0 && allowedNow.indexOf(v.code) < 0) out.push(v);
     seen.set(s, list.length);
   }
+  allowedNow = [];
   return out;
 }
