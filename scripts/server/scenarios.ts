@@ -83,7 +83,7 @@ const fumo200: Scenario = {
 /**
  * Work commanded later: the update comes in the server's second package (after a Get), and when its result report
  * arrives in the agent's report session the server commands a second update there (version <pkgVersion>-b), once per
- * device. The agent runs both and delivers both reports before `request` returns (docs/flows.md "Jobs after the session").
+ * device and server. The agent runs both and delivers both reports before `request` returns (docs/flows.md "Jobs after the session").
  */
 function fumoFollowUp(): Scenario {
   const followedUp = new Set<string>();
@@ -97,8 +97,10 @@ function fumoFollowUp(): Scenario {
         return [];
       }
       const report = ctx.alerts.some((a) => reportKindOf(a) === 'fumo');
-      if (ctx.step === 0 && report && !followedUp.has(ctx.devId)) {
-        followedUp.add(ctx.devId);
+      // once per device and server (the scenario object is shared by every server of the process)
+      const key = `${ctx.baseUrl}|${ctx.devId}`;
+      if (ctx.step === 0 && report && !followedUp.has(key)) {
+        followedUp.add(key);
         return fumoUpdateCommands(ctx, `${ctx.params.pkgVersion}-b`);
       }
       return [];
