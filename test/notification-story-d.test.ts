@@ -17,6 +17,7 @@ import { NotificationIntake, NotificationQueue, serveNotifications, serverCreden
 import { createPlatform } from '../platform/node/platform.js';
 import { UdpNotificationListener } from '../platform/node/notify-udp.js';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
+import { allowViolationsInThisTest } from './support/conformance.js';
 
 const SERVER_ID = 'dm-agent-reference-server';
 const SRV_SECRET = 'server-secret-d';
@@ -33,6 +34,9 @@ afterEach(async () => {
 
 describe('story D: package 0 by UDP, then a server-initiated session', () => {
   it('starts sessions with Alert 1200 and the notified SessionID; resync first, then the issued nonce', async () => {
+    // The resync session's first answer fails server authentication (the nonce is stale, docs/security.md): the agent
+    // does not follow the RespURI of that message.
+    allowViolationsInThisTest('a server message that fails authentication: its RespURI is ignored on purpose', ['respuri-ignored']);
     // md5 server credentials: the session itself also proves the server knows SRVCRED
     // A scenario with commands: the agent's answer carries its Chal, which is how the server learns the nonce the
     // agent issued (a server whose packages hold no command never does: OMA-TS-DM_Security-V1_2 §5.1).

@@ -150,7 +150,7 @@ const dispatch: Answer = (s, p) => (answers[p.split('?')[0]] || answers['/plain'
 type Scenario = [string, (c: Ctx) => Promise<void>];
 const SCENARIOS: Scenario[] = [
   [
-    'the request: GET with Host, User-Agent dm-agent, Range/If-Range, Accept-Encoding identity and Connection close',
+    'the request: GET with Host, User-Agent dm-agent/<version> (node v<x.y.z>), Range/If-Range, Accept-Encoding identity and Connection close',
     async ({ rt, srv }) => {
       const r = await fetchAll(rt.downloader({}), base(srv.url('/plain?v=1'), { offset: 7, ifRange: '"e1"' }));
       expect(r.body.toString()).toBe('ok');
@@ -159,7 +159,7 @@ const SCENARIOS: Scenario[] = [
       const fields = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
       expect(fields).toMatchObject({
         host: srv.url('').replace('http://', ''),
-        'user-agent': 'dm-agent',
+        'user-agent': expect.stringMatching(/^dm-agent\/\S+ \(node v\d+\.\d+\.\d+\)$/),
         range: 'bytes=7-',
         'if-range': '"e1"',
         'accept-encoding': 'identity',

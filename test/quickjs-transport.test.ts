@@ -159,7 +159,7 @@ describe.each(qjsArches())('QuickJS curl transport on qjs $arch', ({ arch, skip 
     expect(r0.headers['content-type']).toBe('application/vnd.syncml.dm+wbxml');
     expect(r0.headers['x-syncml-hmac']).toBe('algorithm=MD5, username="dev", mac=abc==');
     expect(r0.headers['expect']).toBeUndefined(); // no 100-continue round trip on large bodies
-    expect(r0.headers['user-agent']).toBe('dm-agent');
+    expect(r0.headers['user-agent']).toMatch(/^dm-agent\/\S+ \(quickjs 2021-03-27\)$/); // src/dm/http-headers.ts
     expect(r1.body.toString()).toBe('<SyncML/>');
     expect(r2.headers['content-type']).toBeUndefined(); // curl's form-urlencoded default is removed
     expect(r2.headers['content-length']).toBe('0');

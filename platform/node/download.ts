@@ -25,6 +25,7 @@ import { sha256File } from './hash.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { type BodySink, DEFAULT_SYNC, StagingSink } from './staging-sink.js';
 import { PackageGet } from './package-get.js';
+import { NODE_USER_AGENT } from './user-agent.js';
 
 export interface NodeDownloaderOptions {
   /** Extra CA certificates (PEM) for https. */
@@ -138,7 +139,7 @@ export class NodeDownloader implements Downloader {
     sink: BodySink,
     onProgress?: (end: number) => void,
   ): Promise<{ head: FetchHead; body: boolean; received: number }> {
-    const headers: Record<string, string> = Object.assign({ 'user-agent': 'dm-agent' }, r.headers || {});
+    const headers: Record<string, string> = Object.assign({ 'user-agent': NODE_USER_AGENT }, r.headers || {});
     if (r.offset > 0) {
       headers['range'] = `bytes=${r.offset}-`;
       if (r.ifRange) headers['if-range'] = r.ifRange;
@@ -286,7 +287,7 @@ export class NodeDownloader implements Downloader {
   }
 
   async get(url: string, o: { timeoutMs: number; maxBytes: number; headers?: Record<string, string> }) {
-    const { req, res } = await this.request(url, 'GET', Object.assign({ 'user-agent': 'dm-agent' }, o.headers || {}), o.timeoutMs, o.timeoutMs);
+    const { req, res } = await this.request(url, 'GET', Object.assign({ 'user-agent': NODE_USER_AGENT }, o.headers || {}), o.timeoutMs, o.timeoutMs);
     const parts: Buffer[] = [];
     let n = 0;
     try {
@@ -304,7 +305,7 @@ export class NodeDownloader implements Downloader {
   }
 
   async post(url: string, body: Uint8Array, o: { contentType: string; timeoutMs: number }): Promise<FetchHead> {
-    const headers = { 'content-type': o.contentType, 'content-length': String(body.length), 'user-agent': 'dm-agent' };
+    const headers = { 'content-type': o.contentType, 'content-length': String(body.length), 'user-agent': NODE_USER_AGENT };
     const { res } = await this.request(url, 'POST', headers, o.timeoutMs, o.timeoutMs, body);
     res.resume();
     return { status: res.statusCode || 0, headers: headersOf(res) };

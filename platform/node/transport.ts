@@ -2,6 +2,10 @@
 // pinning in curl's `sha256//<base64>` form so both runtimes take the same config). Redirects are refused unless
 // configured: a DM server moves a session with RespURI, not with HTTP redirects.
 //
+// One connection per session (HTTP/1.1 keep-alive, docs/transport.md "HTTP headers and connections"): the agents
+// keep the socket of the first message for the next ones (at most one socket: messages go one at a time) and are
+// destroyed by endSession(), so an idle connection is never carried into a later session.
+//
 // Bounds (docs/transport.md): the body is counted while it streams and the connection is dropped as soon as it passes
 // the request's maxResponseBytes (TransportError 'too-large'), so a hostile server cannot make the agent buffer
 // gigabytes; one timer covers the whole exchange, body included; a refused server certificate is 'tls-certificate'
@@ -17,6 +21,7 @@ import * as tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, Transport } from '../../src/ports/runtime.js';
+import { NODE_USER_AGENT } from './user-agent.js';
 
 export interface NodeTransportOptions {
   followRedirects?: boolean;
@@ -56,8 +61,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
       if (p.indexOf('sha256//') !== 0) throw new TransportError(`pinnedPubKey entry ${JSON.stringify(p)} must start with sha256//`, 'tls');
       return p.slice(8);
     });
-  const httpsAgent = new https.Agent({
-    keepAlive: false,
+  const tlsOptions: https.AgentOptions = {
     ca: options.caFile ? readFileSync(options.caFile) : undefined,
     cert: options.certFile ? readFileSync(options.certFile) : undefined,
     key: options.keyFile ? readFileSync(options.keyFile) : undefined,
@@ -71,15 +75,27 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
       }
       return undefined;
     },
-  });
-  const httpAgent = new http.Agent({ keepAlive: false });
+  };
+  let agents: { http: http.Agent; https: https.Agent } | null = null;
+  const session = () =>
+    agents ||
+    (agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+      https: new https.Agent({ ...tlsOptions, keepAlive: true, maxSockets: 1 }),
+    });
   return {
+    endSession(): void {
+      if (!agents) return;
+      agents.http.destroy();
+      agents.https.destroy();
+      agents = null;
+    },
     async post(req: HttpRequest): Promise<HttpResponse> {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), req.timeoutMs);
       try {
         const headers: Record<string, string> = { ...req.headers };
-        if (options.userAgent) headers['user-agent'] = options.userAgent;
+        headers['user-agent'] = options.userAgent || NODE_USER_AGENT;
         const { default: fetch } = await loadNodeFetch();
         const res = await fetch(req.url, {
           method: 'POST',
@@ -87,7 +103,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
           body: Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
           redirect: options.followRedirects ? 'follow' : 'manual',
           signal: controller.signal,
-          agent: (url: URL) => (url.protocol === 'https:' ? httpsAgent : httpAgent),
+          agent: (url: URL) => (url.protocol === 'https:' ? session().https : session().http),
         });
         if (res.status >= 300 && res.status < 400 && !options.followRedirects) {
           throw new TransportError(`server redirected (HTTP ${res.status} to ${res.headers.get('location')}); redirects are not followed (server.followRedirects)`, 'redirect');

@@ -25,6 +25,7 @@ import { Durability, commandDurability, nativeDurability } from './storage.js';
 import { loadDmNative } from './native.js';
 import { dirOf, writeFileAtomic } from './atomic-file.js';
 import { CurlRun, type CurlRunOptions, curlGetArgs, curlKind } from './curl-transfer.js';
+import { QJS_USER_AGENT } from './user-agent.js';
 
 export interface QjsDownloaderOptions {
   curl?: string;
@@ -223,7 +224,7 @@ export class QjsDownloader implements Downloader {
   }
 
   private base(): string[] {
-    const a = [this.o.curl || 'curl', '-q', '-sS', '-A', 'dm-agent'];
+    const a = [this.o.curl || 'curl', '-q', '-sS', '-A', QJS_USER_AGENT];
     if (this.o.caFile) a.push('--cacert', this.o.caFile);
     return a;
   }

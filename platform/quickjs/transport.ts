@@ -11,11 +11,15 @@
 // neither memory nor /tmp grows with what a server sends (curl's --max-filesize alone does not stop a body without
 // Content-Length, and polling a file overshoots by megabytes). curl's --max-time is one deadline for the whole
 // exchange. The private temporary directory lives for one exchange only and is removed with its files.
+//
+// No keep-alive: one curl process per message cannot hand its connection to the next one (docs/transport.md "HTTP
+// headers and connections"); each message opens a connection (and a TLS handshake) of its own.
 import * as os from 'os';
 import type { HttpRequest, HttpResponse, Transport } from '../../src/ports/runtime.js';
 import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { exec, makePrivateDir, readBytes, removeFile, writeBytes } from './files.js';
 import { TransportError, curlFailure } from './transport-error.js';
+import { QJS_USER_AGENT } from './user-agent.js';
 
 export { TransportError } from './transport-error.js';
 
@@ -111,7 +115,7 @@ export class CurlTransport implements Transport {
       '--max-filesize', String(request.maxResponseBytes),
       '--max-time', seconds(request.timeoutMs),
       '--connect-timeout', seconds(connectMs),
-      '--user-agent', o.userAgent || 'dm-agent',
+      '--user-agent', o.userAgent || QJS_USER_AGENT,
     ];
     if (o.followRedirects) {
       const max = o.maxRedirects === undefined ? 5 : o.maxRedirects;

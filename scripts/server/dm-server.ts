@@ -14,6 +14,7 @@ import { FileServer, type ServedFile } from './files.js';
 import { DM_FAULT_MODES, sendHugeBody, sendTrickle } from './dm-faults.js';
 import { buildPkg0, deliverPkg0, type Pkg0Target } from './pkg0.js';
 import { Recorder } from './recorder.js';
+import { serverStarted } from './registry.js';
 import { DEFAULT_PARAMS, resolveScenario } from './scenarios.js';
 import { DmSession, type SessionEnv } from './session.js';
 import { summarize } from './summary.js';
@@ -104,6 +105,22 @@ function encodingOf(ctype: string, body: Uint8Array): Encoding {
   return body[i] === 0x3c ? 'xml' : 'wbxml';
 }
 
+/** The request's headers, lower-case names, repeated ones joined with ", " (what Node gives for most). */
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+const CONNECTION = Symbol('dm-server connection number');
+let connections = 0;
+/** A number per TCP connection, given at its first request. */
+function connectionNumber(req: IncomingMessage): number {
+  const s = req.socket as unknown as Record<symbol, number>;
+  if (s[CONNECTION] === undefined) s[CONNECTION] = ++connections;
+  return s[CONNECTION];
+}
+
 function sendText(res: ServerResponse, code: number, text: string, type = 'text/plain'): void {
   res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(text) }).end(text);
 }
@@ -163,7 +180,7 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
       const n = name || firstFile();
       const f = n ? files.files.get(n) : undefined;
       if (!f) return undefined;
-      return { name: f.name, size: f.bytes.length, url: `${baseUrl}/fw/${f.name}`, ddUrl: `${baseUrl}/dd/${f.name}` };
+      return { name: f.name, size: f.bytes.length, url: `${baseUrl}/fw/${f.name}`, ddUrl: `${baseUrl}/dd/${f.name}`, sha256: f.sha256 };
     },
     newCorrelator: (prefix) => `${prefix}-${++correlators}-${Date.now().toString(36)}`,
     log: (line) => log(line),
@@ -226,6 +243,8 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
       path,
       encoding,
       bytes: body.length,
+      headers: requestHeaders(req),
+      connection: connectionNumber(req),
       summary: inSummary,
       msg,
     });
@@ -434,5 +453,6 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
     },
   };
   if (opts.dmFault) api.setDmFault(opts.dmFault);
+  serverStarted(api);
   return api;
 }

@@ -78,6 +78,7 @@ export class FileServer {
       method: req.method || 'GET',
       range: header(req, 'range'),
       ifRange: header(req, 'if-range'),
+      userAgent: header(req, 'user-agent'),
       status: 0,
       bytesSent: 0,
       dropped: false,

@@ -24,8 +24,9 @@ export function noteStatus(seen: StatusesSeen, cmd: Command, s: Status): string 
     seen.whole = true;
     return dup;
   }
-  if (seen.whole) return `a Status for the Item ${refs} after one for the whole command`;
-  if (seen.items.has(refs)) return `a second Status for the Item ${refs}`;
+  const name = [...s.targetRefs, ...s.sourceRefs].join(', ');
+  if (seen.whole) return `a Status for the Item ${name} after one for the whole command`;
+  if (seen.items.has(refs)) return `a second Status for the Item ${name}`;
   seen.items.add(refs);
   return undefined;
 }

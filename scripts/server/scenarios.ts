@@ -49,19 +49,22 @@ function pkgUrl(ctx: ScenarioContext): string {
   return ctx.params.useDescriptor ? fw.ddUrl : fw.url;
 }
 
-/** FLOWS B: Replace PkgURL (+ PkgName, PkgVersion) and Exec the operation with a Correlator (docs/protocol.md §5.3). */
-function fumoUpdateCommands(ctx: ScenarioContext): Command[] {
+/**
+ * FLOWS B: Replace PkgURL (+ PkgName, PkgVersion) and Exec the operation with a Correlator (docs/protocol.md §5.3).
+ * Without a descriptor (which carries the SHA-256 itself) the image's SHA-256 goes to <x>/Ext/PkgSHA256, the agent's
+ * vendor extension: an agent that refuses packages of unknown hash (fumo.requireHash, the default) can verify it.
+ */
+function fumoUpdateCommands(ctx: ScenarioContext, version = ctx.params.pkgVersion): Command[] {
   const x = fumoNode(ctx);
   const op = ctx.params.fumoOperation;
-  const cmds: Command[] = [
-    replace(
-      { uri: `${x}/${op}/PkgURL`, data: pkgUrl(ctx) },
-      { uri: `${x}/PkgName`, data: ctx.params.pkgName },
-      { uri: `${x}/PkgVersion`, data: ctx.params.pkgVersion },
-    ),
-    exec(`${x}/${op}`, ctx.newCorrelator('fumo')),
+  const fw = ctx.firmware(ctx.params.firmware);
+  const values = [
+    { uri: `${x}/${op}/PkgURL`, data: pkgUrl(ctx) },
+    { uri: `${x}/PkgName`, data: ctx.params.pkgName },
+    { uri: `${x}/PkgVersion`, data: version },
   ];
-  return cmds;
+  if (fw && !ctx.params.useDescriptor) values.push({ uri: `${x}/Ext/PkgSHA256`, data: fw.sha256 });
+  return [replace(...values), exec(`${x}/${op}`, ctx.newCorrelator('fumo'))];
 }
 
 const acceptLater: Scenario = {
@@ -78,6 +81,38 @@ const fumo200: Scenario = {
     return [uiAlert('1100', 'MINDT=1', ctx.params.uiText), ...fumoUpdateCommands(ctx)];
   },
 };
+
+/**
+ * Work commanded later: the update comes in the server's second package (after a Get), and when its result report
+ * arrives in the agent's report session the server commands a second update there (version <pkgVersion>-b), once per
+ * device and server. The agent runs both and delivers both reports before `request` returns (docs/flows.md "Jobs after the session").
+ */
+function fumoFollowUp(): Scenario {
+  const followedUp = new Set<string>();
+  return {
+    name: 'fumo-follow-up',
+    requestStatus: () => 200,
+    next(ctx) {
+      if (wantsFumo(ctx)) {
+        if (ctx.step === 0) return [get('./DevInfo/Mod')];
+        if (ctx.step === 1) return fumoUpdateCommands(ctx);
+        return [];
+      }
+      const report = ctx.alerts.some((a) => reportKindOf(a) === 'fumo');
+      // once per device and server (the scenario object is shared by every server of the process)
+      const key = `${ctx.baseUrl}|${ctx.devId}`;
+      if (ctx.step === 0 && report && !followedUp.has(key)) {
+        followedUp.add(key);
+        return fumoUpdateCommands(ctx, `${ctx.params.pkgVersion}-b`);
+      }
+      return [];
+    },
+  };
+}
+
+function reportKindOf(a: GenericAlertRecord): 'fumo' | undefined {
+  return a.isReport && a.type !== undefined && /firmwareupdate/.test(a.type) ? 'fumo' : undefined;
+}
 
 const fumo200Confirm: Scenario = {
   name: 'fumo-200-confirm',
@@ -209,7 +244,7 @@ const noFinal: Scenario = {
 };
 
 export const SCENARIOS: Record<string, Scenario> = {};
-for (const s of [acceptLater, fumo200, fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal, tndsScenario])
+for (const s of [acceptLater, fumo200, fumoFollowUp(), fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal, tndsScenario])
   SCENARIOS[s.name] = s;
 SCENARIOS[treeLife.name] = treeLife;
 

@@ -154,7 +154,7 @@ export class DmSession {
     this.checkHeader(msg, body, path);
     this.checkBody(msg);
     this.hdrStatusNow = undefined;
-    if (this.ended) this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (docs/protocol.md §1.9)`, hdr.msgID);
+    if (this.ended) return this.afterEnd(msg);
     if (hdr.meta && hdr.meta.maxMsgSize) this.clientMaxMsgSize = parseInt(hdr.meta.maxMsgSize, 10) || undefined;
 
     const verdict = checkClient(this.env.auth, hdr, hmacHeader, body, this.authenticated, this.env.clientNonce(devId), () => {
@@ -249,6 +249,22 @@ export class DmSession {
     out.push(...cmds);
     this.outQueue = messages;
     return this.assemble(hdr, out, messages.length === 0 && wantFinal);
+  }
+
+  /**
+   * A message of a session that is over (completed, aborted by us or the client, authentication failed, expired):
+   * nothing of it is executed or recorded as the client's work, and the answer is Final with nothing to act on — for a
+   * session we aborted, Alert 1223 once more (docs/protocol.md §1.9) — never a "next message" request nor a new
+   * package, so a client that missed the end stops instead of keeping the exchange going for ever.
+   */
+  private afterEnd(msg: SyncML): SyncML {
+    const hdr = msg.hdr;
+    const reason = this.record.endReason;
+    this.violation('message-after-end', `message ${hdr.msgID} arrived after the session had ended (${reason}); answered Final with nothing to do (docs/protocol.md §1.9)`, hdr.msgID);
+    const code = reason === 'auth-failed' ? 401 : 200;
+    const out: Command[] = [status(hdr.msgID, '0', 'SyncHdr', code, { targetRefs: [hdr.target.locURI], sourceRefs: [hdr.source.locURI] })];
+    if (reason === 'capped' || reason === 'auth-failed') out.push(controlAlert('1223'));
+    return this.assemble(hdr, out, true);
   }
 
   private checkHeader(msg: SyncML, body: Uint8Array, path: string): void {
@@ -511,13 +527,23 @@ export class DmSession {
     return worst;
   }
 
+  /**
+   * A client Replace carries DevInfo (package 1, docs/protocol.md §1.9): each Item names its node in Source (or
+   * Target) as `./DevInfo/<leaf>` or `DevInfo/<leaf>` (a relative URI may leave out "./", OMA-TS-DM_TND-V1_2 URI
+   * rules), deeper leaves such as DevInfo/Ext/... included. The violation says which item and what was wrong.
+   */
   private onReplace(c: ItemCommand, msgId: string): number {
-    for (const it of c.items) {
+    c.items.forEach((it, i) => {
       const uri = (it.source && it.source.locURI) || (it.target && it.target.locURI) || '';
-      const m = /^\.\/DevInfo\/(\w+)$/.exec(uri);
-      if (m) this.record.devInfo[m[1]] = dataText(it.data) || '';
-      else this.violation('replace-target', `client Replace of ${uri}; only DevInfo is expected (docs/protocol.md §1.9)`, msgId);
-    }
+      const where = `client Replace ${c.cmdID} item ${i + 1}`;
+      if (uri === '') {
+        this.violation('replace-target', `${where} has neither Source nor Target LocURI: it names no node`, msgId);
+        return;
+      }
+      const m = /^(?:\.\/)?DevInfo\/(.+)$/.exec(uri);
+      if (m && m[1].split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..')) this.record.devInfo[m[1]] = dataText(it.data) || '';
+      else this.violation('replace-target', `${where} names ${JSON.stringify(uri)}, which is not a node under ./DevInfo; a client Replaces only DevInfo (docs/protocol.md §1.9)`, msgId);
+    });
     return 200;
   }
 

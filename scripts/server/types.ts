@@ -158,6 +158,11 @@ export interface MessageRecord {
   encoding: Encoding;
   bytes: number;
   httpStatus?: number;
+  /** A client message's HTTP request headers, names in lower case (User-Agent, Accept, Content-Type, ...). */
+  headers?: Record<string, string>;
+  /** Number of the TCP connection it came on (1, 2, ... in the order the server accepted them): equal numbers in one
+   * session show HTTP keep-alive at work. */
+  connection?: number;
   /** The readable one-line summary also printed by the CLI. */
   summary: string;
   msg: SyncML;
@@ -273,6 +278,7 @@ export interface DownloadRecord {
   method: string;
   range?: string;
   ifRange?: string;
+  userAgent?: string;
   status: number;
   bytesSent: number;
   dropped: boolean;
@@ -354,7 +360,7 @@ export interface ScenarioContext {
   /** http://host:port of this server (no trailing slash). */
   baseUrl: string;
   /** Served file used by the update scenarios, with its URLs; undefined when no file is served. */
-  firmware(name?: string): { name: string; size: number; url: string; ddUrl: string } | undefined;
+  firmware(name?: string): { name: string; size: number; url: string; ddUrl: string; sha256: string } | undefined;
   /** A fresh correlator, also recorded with the Exec that carries it. */
   newCorrelator(prefix: string): string;
 }

@@ -141,6 +141,8 @@ export class Agent {
       if (e instanceof SessionError && e.outcome && e.outcome.alerts) await this.acknowledge(e.outcome.alerts);
       throw e;
     } finally {
+      // Kept-alive connections serve one session only: the next one (maybe minutes later) opens its own.
+      if (this.ports.transport.endSession) this.ports.transport.endSession();
       await this.parts.save();
     }
     // Acknowledged reports are deleted only now: a crash before this point means they are sent again.
@@ -182,24 +184,47 @@ export class Agent {
     await this.parts.close();
   }
 
-  /** Runs the jobs accepted during the last session; if they produced reports, delivers them in a new session. */
+  /**
+   * Runs the jobs accepted during the last session; if they produced reports, delivers them in a new session. The
+   * server may command more work in that report session (a follow-up update after a result, OMA-TS-DM_Protocol-V1_2
+   * lets any session carry management commands): those jobs run too and their reports go in one more session, so the
+   * caller returns only when nothing it could run now is left (docs/flows.md "Jobs after the session"). A server
+   * that commands a new job in every report session is stopped after MAX_REPORT_SESSIONS: the last jobs still run,
+   * their reports wait for the next session. The last line says what is left, if anything.
+   */
   async afterSession(): Promise<string[]> {
     const lines: string[] = [];
-    for (const s of this.parts.reports) lines.push(...(await s.runPendingJobs()));
     let pending = 0;
-    for (const s of this.parts.reports) pending += (await s.pendingReports()).length;
-    if (pending > 0 && lines.length > 0) {
+    for (let reportSessions = 0; ; reportSessions++) {
+      const ran: string[] = [];
+      for (const s of this.parts.reports) ran.push(...(await s.runPendingJobs()));
+      lines.push(...ran);
+      pending = 0;
+      for (const s of this.parts.reports) pending += (await s.pendingReports()).length;
+      if (pending === 0 || ran.length === 0 || reportSessions >= MAX_REPORT_SESSIONS) break;
+      let o: SessionOutcome;
       try {
-        const o = await this.session('client');
-        const acked = o.alerts.filter((a) => isAcknowledgement(a.status)).length;
-        lines.push(`report session ${o.sessionId}: ${acked} of ${o.alerts.length} result report(s) acknowledged`);
+        o = await this.session('client');
       } catch (e) {
         lines.push(`report session failed (${(e as Error).message}); the report stays pending and is sent with the next session`);
+        return lines;
+      }
+      const acked = o.alerts.filter((a) => isAcknowledgement(a.status)).length;
+      lines.push(`report session ${o.sessionId}: ${acked} of ${o.alerts.length} result report(s) acknowledged`);
+      // Only a report session that carried server commands can have started new jobs.
+      if (o.serverCommands === 0) {
+        pending = 0;
+        for (const s of this.parts.reports) pending += (await s.pendingReports()).length;
+        break;
       }
     }
+    if (pending > 0 && lines.length > 0) lines.push(`${pending} result report(s) left pending: sent with the next session`);
     return lines;
   }
 }
+
+/** Report sessions one afterSession() opens at most (the first one plus follow-ups the server asked for). */
+export const MAX_REPORT_SESSIONS = 4;
 
 /** A client session id: 4 random hex digits, uppercase, no leading zeros (the same form Pkg#0 ids take). */
 export function randomSessionId(bytes: Uint8Array): string {

@@ -10,6 +10,9 @@ const ANSWER_TEXT: Record<string, string> = {
   accepted: 'accepted for processing: the server will look into it and come back later (server-initiated session or next scheduled check)',
 };
 
+/** Job lines (src/agent/agent.ts, src/agent/fumo-source.ts, src/scomo) that name work left for later. */
+const LEFT_FOR_LATER = /left pending|waits at step|report session failed|awaiting reboot/;
+
 export async function runRequest(ctx: CommandContext): Promise<number> {
   const o = ctx.args.options;
   if (ctx.args.words.length > 0) throw new UsageError(`request takes no words, got ${JSON.stringify(ctx.args.words[0])}`);
@@ -46,12 +49,17 @@ export async function runRequest(ctx: CommandContext): Promise<number> {
       messagesSent: result.outcome.messagesSent,
       serverCommands: result.outcome.serverCommands,
       jobs: result.jobs,
+      // Every job the server commanded (in this session or in a report session) ran to its end before this answer,
+      // unless a line says what waits (a reboot, a report the server did not take): src/agent/agent.ts afterSession.
+      jobsFinished: !result.jobs.some((j) => LEFT_FOR_LATER.test(j)),
     };
     ctx.out.result(summary);
     if (summary.ok) {
       ctx.out.line(`server answered ${result.status}: ${ANSWER_TEXT[answer]}`);
       ctx.out.line(`session ${result.outcome.sessionId}: ${result.outcome.messagesSent} message(s) sent, ${result.outcome.serverCommands} server command(s)`);
       for (const j of result.jobs) ctx.out.line(`job: ${j}`);
+      if (result.jobs.length > 0)
+        ctx.out.line(summary.jobsFinished ? 'jobs: all finished, nothing left for later' : 'jobs: some work is left for later (see the lines above)');
       return EXIT.OK;
     }
     if (answer === 'no-status') throw new RefusedError('the server did not answer the request alert with a Status');

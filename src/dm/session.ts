@@ -9,6 +9,7 @@ import { utf8Decode, utf8Encode } from '../bytes.js';
 import { AlertCode, Status } from './codes.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { ServerAuthenticator } from './server-auth.js';
+import { dmRequestHeaders } from './http-headers.js';
 import { CommandExecutor, type Reply } from './executor.js';
 import { genericAlertCommand, type GenericAlert } from './generic-alert.js';
 import { checkRespUri } from './resp-uri.js';
@@ -387,7 +388,7 @@ export class DmSession {
     const xml = this.settings.encoding === 'xml';
     const body = xml ? utf8Encode(encodeXml(msg)) : encodeWbxml(msg);
     const contentType = xml ? MIME_XML : MIME_WBXML;
-    const headers: Record<string, string> = { 'content-type': contentType, accept: contentType };
+    const headers = dmRequestHeaders(this.settings.encoding);
     const auth = this.deps.clientAuth.headers(body);
     for (const k of Object.keys(auth)) headers[k] = auth[k];
     this.deps.log.log('debug', `-> message ${msg.hdr.msgID} (${body.length} bytes, ${msg.body.length} commands${msg.final ? ', Final' : ''})`);

@@ -41,6 +41,12 @@ export interface HttpResponse {
 /** POSTs a DM message and returns the server's answer. Redirects are refused unless the adapter was configured otherwise. */
 export interface Transport {
   post(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * The session is over: close the connections kept open for it (HTTP keep-alive, one connection reused for all
+   * messages of a session where the runtime allows; docs/transport.md). Optional: a port that opens a connection per
+   * message has nothing to close.
+   */
+  endSession?(): void;
 }
 
 /**
