@@ -8,7 +8,7 @@
 // cannot read, fails here.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,37 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(readFileSync(second.manifest, 'utf8')).toBe(readFileSync(first.manifest, 'utf8'));
       expect(sha256(b)).toBe(sha256(a));
     });
+
+    // Reproducible across checkouts, not only in one: the same sources in another directory (another path for every
+    // object file, QuickJS built from scratch there) give the same bytes. The build path used to reach the binaries
+    // through the debug information and with it the GNU build-id (scripts/build-qjs maps it out). One arch only, to
+    // bound the time (a QuickJS build from scratch takes minutes); the other arch's objects are built the same way.
+    it.runIf(arch === 'armhf')('a build from another checkout path gives the same bytes', async () => {
+      const other = path.join(scratch, 'other-checkout', 'dm-agent-copy');
+      mkdirSync(other, { recursive: true });
+      // The working tree as git sees it (tracked and new files, not the ignored build output): what a second clone of
+      // this state would hold. node_modules is linked, not copied: build-qjs copies the QuickJS sources out of it.
+      const files = spawnSync('git', ['-C', repoRoot, 'ls-files', '-z', '--cached', '--others', '--exclude-standard']).stdout.toString().split('\0').filter(Boolean);
+      for (const f of files) {
+        const from = path.join(repoRoot, f);
+        if (!existsSync(from)) continue; // deleted in the working tree
+        mkdirSync(path.dirname(path.join(other, f)), { recursive: true });
+        writeFileSync(path.join(other, f), readFileSync(from), { mode: statSync(from).mode });
+      }
+      symlinkSync(path.join(repoRoot, 'node_modules'), path.join(other, 'node_modules'));
+      const out = path.join(scratch, 'out-other');
+      const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn('bash', [path.join(other, 'scripts/image'), arch, '--out', out], { cwd: other, env: { ...process.env, SOURCE_DATE_EPOCH: epoch } });
+        let err = '';
+        child.stdout.resume();
+        child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        child.on('close', (code) => resolve({ code, err }));
+      });
+      expect(r.code, r.err).toBe(0);
+      const manifest = path.join(out, path.basename(first.manifest));
+      expect(readFileSync(manifest, 'utf8')).toBe(readFileSync(first.manifest, 'utf8'));
+      expect(sha256(readFileSync(path.join(out, path.basename(first.tarball))))).toBe(sha256(readFileSync(first.tarball)));
+    }, 1_800_000);
 
     it('tar entries: sorted, owner 0:0, one fixed mtime, GNU format, gzip without name or time', () => {
       const gz = readFileSync(first.tarball);
