@@ -12,6 +12,7 @@ import { type WbxmlEncodeOptions, encodeWbxmlDocument } from '../wbxml/encoder.j
 import { SyncmlError } from './errors.js';
 import { parseXmlTree } from './xml-read.js';
 import { writeXml } from './xml-write.js';
+import { writeXmlBytes } from './xml-write-bytes.js';
 import { treeToModel } from './from-tree.js';
 import { modelToTree } from './to-tree.js';
 import { expandNestedDocuments } from './nested.js';
@@ -103,6 +104,16 @@ export function wbxmlToXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): s
     const lang = languageByName(doc.language);
     const root = expandNestedDocuments(doc.root, limits);
     return writeXml(root, { lang, prolog: true });
+  });
+}
+
+/** wbxmlToXml as UTF-8 bytes (what the CLI writes and libwbxml's wbxml2xml returns), written directly as bytes. */
+export function wbxmlToXmlBytes(bytes: Uint8Array, limits?: Partial<DecodeLimits>): Uint8Array {
+  return guarded('wbxmlToXmlBytes', () => {
+    const doc = decodeWbxmlDocument(bytes, limits);
+    const lang = languageByName(doc.language);
+    const root = expandNestedDocuments(doc.root, limits);
+    return writeXmlBytes(root, { lang, prolog: true });
   });
 }
 
