@@ -13,6 +13,7 @@ import { SyncmlError } from './errors.js';
 import { parseXmlTree } from './xml-read.js';
 import { writeXml } from './xml-write.js';
 import { writeXmlBytes } from './xml-write-bytes.js';
+import { wbxmlToXmlDirect } from './wbxml-to-xml.js';
 import { treeToModel } from './from-tree.js';
 import { modelToTree } from './to-tree.js';
 import { expandNestedDocuments } from './nested.js';
@@ -107,9 +108,14 @@ export function wbxmlToXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): s
   });
 }
 
-/** wbxmlToXml as UTF-8 bytes (what the CLI writes and libwbxml's wbxml2xml returns), written directly as bytes. */
+/**
+ * wbxmlToXml as UTF-8 bytes (what the CLI writes and libwbxml's wbxml2xml returns). A DM message of the usual shape
+ * goes the one-pass way (src/syncml/wbxml-to-xml.ts); anything else, errors included, through the element tree.
+ */
 export function wbxmlToXmlBytes(bytes: Uint8Array, limits?: Partial<DecodeLimits>): Uint8Array {
   return guarded('wbxmlToXmlBytes', () => {
+    const direct = wbxmlToXmlDirect(bytes, resolveLimits(limits));
+    if (direct) return direct;
     const doc = decodeWbxmlDocument(bytes, limits);
     const lang = languageByName(doc.language);
     const root = expandNestedDocuments(doc.root, limits);

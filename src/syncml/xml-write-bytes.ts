@@ -8,15 +8,31 @@ import type { XmlWriteOptions } from './xml-write.js';
 import { base64Encode } from '../bytes.js';
 import { isUtf8 } from '../utf8.js';
 
-const ESC_NONE = 0;
+export const ESC_NONE = 0;
 /** Text content: & < > and CR (a raw CR would be normalised away by an XML reader, XML 1.0 §2.11). */
-const ESC_TEXT = 1;
+export const ESC_TEXT = 1;
 /** Attribute value: as text, plus " LF TAB (attribute-value normalisation, XML 1.0 §3.3.3). */
-const ESC_ATTR = 2;
+export const ESC_ATTR = 2;
 
-class XmlBytes {
-  buf = new Uint8Array(4096);
+/** Output buffers up to this size are kept for the next document (no zeroed allocation per call); larger ones are not, so a big document does not hold memory afterwards. */
+const KEEP_BYTES = 64 * 1024;
+let spare: Uint8Array | undefined;
+
+export class XmlBytes {
+  buf: Uint8Array;
   len = 0;
+
+  constructor() {
+    this.buf = spare || new Uint8Array(4096);
+    spare = undefined;
+  }
+
+  /** The bytes written, copied out; the buffer goes back for reuse. */
+  result(): Uint8Array {
+    const r = this.buf.slice(0, this.len);
+    if (this.buf.length <= KEEP_BYTES) spare = this.buf;
+    return r;
+  }
 
   room(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -117,7 +133,7 @@ function cdataText(o: XmlBytes, s: string): void {
 }
 
 /** CDATA section of valid UTF-8 bytes, written as they are (decoding and re-encoding valid UTF-8 is the identity). */
-function cdataBytes(o: XmlBytes, b: Uint8Array): void {
+export function cdataBytes(o: XmlBytes, b: Uint8Array): void {
   o.ascii('<![CDATA[');
   let from = 0;
   for (let i = 0; i + 2 < b.length; i++) {
@@ -209,5 +225,5 @@ export function writeXmlBytes(root: WbxmlElement, opts: XmlWriteOptions = {}): U
     o.ascii('">');
   }
   element(o, root, opts, opts.scopeNs);
-  return o.buf.slice(0, o.len);
+  return o.result();
 }

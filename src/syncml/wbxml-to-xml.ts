@@ -1,0 +1,341 @@
+// WBXML -> XML bytes in one pass, without the element tree and without strings: tag names come from the code pages,
+// STR_I / STR_T bytes are copied into the output with XML escaping (UTF-8 stays UTF-8; malformed sequences become
+// U+FFFD as src/utf8.ts decodeUtf8 makes them). The output is byte for byte what the tree path gives
+// (decodeWbxmlDocument -> expandNestedDocuments -> writeXmlBytes; test/codec-direct.test.ts compares them).
+// It only takes the common shape of a DM message (WAP-192 §5.8, docs/protocol.md §2.1-§2.5: UTF-8, code-page tags
+// with or without content, inline and table strings, OPAQUE that is not a nested document). Anything else -
+// attributes, LITERAL tags, ENTITY, PI, another charset, a limit reached, any malformed input - makes it give up
+// (returns undefined) and the caller runs the tree path, which gives the result or the precise WbxmlError.
+
+import type { DecodeLimits } from '../wbxml/limits.js';
+import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from '../wbxml/codepages.js';
+import { decodeUtf8, isUtf8 } from '../utf8.js';
+import { base64Encode } from '../bytes.js';
+import { ESC_ATTR, ESC_NONE, XmlBytes, cdataBytes } from './xml-write-bytes.js';
+
+const SWITCH_PAGE = 0x00;
+const END = 0x01;
+const STR_I = 0x03;
+const OPAQUE = 0xc3;
+const STR_T = 0x83;
+const LITERAL = 0x04;
+const CHARSET_UTF8 = 106;
+
+/** Thrown inside to give up; never escapes this module. */
+const GIVE_UP = { giveUp: true };
+
+class Direct {
+  private pos = 0;
+  private page = 0;
+  private tblStart = 0;
+  private tblEnd = 0;
+  private expanded = 0;
+  private elements = 0;
+  /** Pending text node: byte ranges [start, end) of consecutive STR_I / STR_T pieces (digest §2.3: one string). */
+  private readonly runs: number[] = [];
+  private readonly names: string[] = [];
+  private readonly nss: (string | undefined)[] = [];
+  /** The last open tag still lacks its `>`: it becomes `/>` if END follows before any content. */
+  private pendingOpen = false;
+  private readonly o = new XmlBytes();
+
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly limits: DecodeLimits,
+  ) {}
+
+  private mb(): number {
+    let value = 0;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.b.length) throw GIVE_UP;
+      const c = this.b[this.pos++];
+      value = value * 128 + (c & 0x7f);
+      if ((c & 0x80) === 0) {
+        if (value > 0xffffffff) throw GIVE_UP;
+        return value;
+      }
+    }
+    throw GIVE_UP;
+  }
+
+  private language(): Language {
+    const b = this.b;
+    if (b.length === 0 || b.length > this.limits.maxDocumentBytes) throw GIVE_UP;
+    const version = b[this.pos++];
+    if (version > 0x03) throw GIVE_UP;
+    let publicId = this.mb();
+    let fpiAt = -1;
+    if (publicId === 0) fpiAt = this.mb();
+    if (version >= 0x01) {
+      const cs = this.mb();
+      if (cs !== 0 && cs !== CHARSET_UTF8) throw GIVE_UP;
+    }
+    const len = this.mb();
+    if (len > this.limits.maxStringTableBytes || this.pos + len > b.length) throw GIVE_UP;
+    this.tblStart = this.pos;
+    this.tblEnd = this.pos + len;
+    this.pos += len;
+    if (fpiAt >= 0) {
+      if (fpiAt >= len) throw GIVE_UP;
+      const start = this.tblStart + fpiAt;
+      let end = start;
+      while (end < this.tblEnd && b[end] !== 0) end++;
+      this.count(end - start);
+      return languageByFpi(decodeUtf8(b, start, end)) || SYNCML12;
+    }
+    if (publicId === PUBLIC_ID_UNKNOWN) publicId = 0;
+    return languageByPublicId(publicId) || SYNCML12;
+  }
+
+  /** Bytes a string-table reference adds; the tree path's bound counts characters, never more than bytes. */
+  private count(n: number): void {
+    if (n > this.limits.maxStringBytes) throw GIVE_UP;
+    this.expanded += n;
+    if (this.expanded > this.limits.maxDocumentBytes) throw GIVE_UP;
+  }
+
+  run(): Uint8Array {
+    const lang = this.language();
+    const b = this.b;
+    const o = this.o;
+    o.ascii('<?xml version="1.0"?><!DOCTYPE ');
+    o.str(lang.rootName, 0, lang.rootName.length, ESC_NONE);
+    o.ascii(' PUBLIC "');
+    o.str(lang.fpi, 0, lang.fpi.length, ESC_NONE);
+    o.ascii('" "');
+    o.str(lang.systemId, 0, lang.systemId.length, ESC_NONE);
+    o.ascii('">');
+    const names = this.names;
+    let depth = 0;
+    let rootDone = false;
+    while (this.pos < b.length) {
+      const t = b[this.pos++];
+      if (t === SWITCH_PAGE) {
+        if (this.pos >= b.length) throw GIVE_UP;
+        this.page = b[this.pos++];
+        continue;
+      }
+      if (depth === 0 && (rootDone || t === END || t === STR_I || t === STR_T || t === OPAQUE)) throw GIVE_UP;
+      if (t === STR_I) {
+        const start = this.pos;
+        const nul = b.indexOf(0, start);
+        if (nul < 0 || nul - start > this.limits.maxStringBytes) throw GIVE_UP;
+        this.pos = nul + 1;
+        this.text(start, nul);
+        continue;
+      }
+      if (t === STR_T) {
+        const off = this.mb();
+        if (off >= this.tblEnd - this.tblStart) throw GIVE_UP;
+        const start = this.tblStart + off;
+        let end = start;
+        while (end < this.tblEnd && b[end] !== 0) end++;
+        if (end === this.tblEnd) throw GIVE_UP;
+        this.count(end - start);
+        this.text(start, end);
+        continue;
+      }
+      this.flushText();
+      if (t === END) {
+        if (this.pendingOpen) {
+          o.ascii('/>');
+          this.pendingOpen = false;
+        } else {
+          o.ascii('</');
+          o.ascii(names[depth - 1]);
+          o.ascii('>');
+        }
+        depth--;
+        if (depth === 0) rootDone = true;
+        continue;
+      }
+      if (t === OPAQUE) {
+        const len = this.mb();
+        const start = this.pos;
+        if (len > this.limits.maxStringBytes || start + len > b.length) throw GIVE_UP;
+        // A nested WBXML document (a DDF in a Data) is shown as elements by the tree path: leave it to that path.
+        if (len >= 5 && b[start] >= 0x01 && b[start] <= 0x03) throw GIVE_UP;
+        this.pos = start + len;
+        this.content();
+        const bytes = b.subarray(start, start + len);
+        if (isUtf8(bytes)) cdataBytes(o, bytes);
+        else o.ascii(base64Encode(bytes));
+        continue;
+      }
+      // A tag; attributes (0x80), LITERAL names and the global tokens not handled above go the tree path's way.
+      if (t & 0x80 || (t & 0x3f) === LITERAL || (t & 0x3f) < 0x05) throw GIVE_UP;
+      const page = lang.pages[this.page];
+      const name = page ? page.tags[t & 0x3f] : undefined;
+      if (name === undefined || ++this.elements > this.limits.maxElements) throw GIVE_UP;
+      if (depth > 0) this.content();
+      o.ascii('<');
+      o.ascii(name);
+      const scope = depth > 0 ? this.nss[depth - 1] : undefined;
+      let ns = scope;
+      if (page.ns !== scope) {
+        o.ascii(' xmlns="');
+        o.str(page.ns, 0, page.ns.length, ESC_ATTR);
+        o.ascii('"');
+        ns = page.ns;
+      }
+      if (t & 0x40) {
+        if (depth >= this.limits.maxDepth) throw GIVE_UP;
+        names[depth] = name;
+        this.nss[depth] = ns;
+        depth++;
+        this.pendingOpen = true;
+      } else {
+        o.ascii('/>');
+        if (depth === 0) rootDone = true;
+      }
+    }
+    if (depth > 0 || !rootDone) throw GIVE_UP;
+    return o.result();
+  }
+
+  /** The open element gets content: its start tag is closed with `>`. */
+  private content(): void {
+    if (this.pendingOpen) {
+      this.o.ascii('>');
+      this.pendingOpen = false;
+    }
+  }
+
+  private text(start: number, end: number): void {
+    if (this.runs.length === 0) this.content();
+    this.runs.push(start, end);
+  }
+
+  /**
+   * Writes the pending text node as xml-write.ts escapeContent does: leading and trailing XML whitespace of the
+   * whole node as character references (readers trim literal edge whitespace), the rest escaped.
+   */
+  private flushText(): void {
+    const runs = this.runs;
+    if (runs.length === 0) return;
+    const b = this.b;
+    // Whitespace at the edges, as counts over the concatenated pieces.
+    let total = 0;
+    for (let k = 0; k < runs.length; k += 2) total += runs[k + 1] - runs[k];
+    let lead = 0;
+    for (let k = 0; k < runs.length && lead === countBefore(runs, k); k += 2) {
+      for (let i = runs[k]; i < runs[k + 1] && isSpace(b[i]); i++) lead++;
+    }
+    let trail = 0;
+    if (lead < total) {
+      for (let k = runs.length - 2; k >= 0; k -= 2) {
+        let i = runs[k + 1] - 1;
+        while (i >= runs[k] && isSpace(b[i])) {
+          trail++;
+          i--;
+        }
+        if (i >= runs[k]) break;
+      }
+    }
+    let g = 0;
+    for (let k = 0; k < runs.length; k += 2) {
+      const s = runs[k];
+      const e = runs[k + 1];
+      const a = Math.min(e, s + Math.max(0, lead - g));
+      const z = Math.max(a, Math.min(e, s + (total - trail - g)));
+      this.refs(s, a);
+      this.copy(a, z);
+      this.refs(z, e);
+      g += e - s;
+    }
+    runs.length = 0;
+  }
+
+  private refs(from: number, to: number): void {
+    for (let i = from; i < to; i++) this.o.ascii('&#' + this.b[i] + ';');
+  }
+
+  /** Copies UTF-8 text bytes escaping & < > CR; a malformed sequence becomes U+FFFD, one per bad lead byte (src/utf8.ts decodeUtf8). */
+  private copy(from: number, to: number): void {
+    const o = this.o;
+    o.room((to - from) * 5);
+    const b = this.b;
+    const buf = o.buf;
+    let n = o.len;
+    let i = from;
+    while (i < to) {
+      const c = b[i];
+      if (c < 0x80) {
+        if (c === 38) {
+          buf[n++] = 38;
+          buf[n++] = 97;
+          buf[n++] = 109;
+          buf[n++] = 112;
+          buf[n++] = 59;
+        } else if (c === 60 || c === 62) {
+          buf[n++] = 38;
+          buf[n++] = c === 60 ? 108 : 103;
+          buf[n++] = 116;
+          buf[n++] = 59;
+        } else if (c === 13) {
+          buf[n++] = 38;
+          buf[n++] = 35;
+          buf[n++] = 49;
+          buf[n++] = 51;
+          buf[n++] = 59;
+        } else buf[n++] = c;
+        i++;
+        continue;
+      }
+      let need = 0;
+      let v = 0;
+      let min = 0;
+      if (c >= 0xc2 && c < 0xe0) {
+        need = 1;
+        v = c & 0x1f;
+        min = 0x80;
+      } else if (c >= 0xe0 && c < 0xf0) {
+        need = 2;
+        v = c & 0x0f;
+        min = 0x800;
+      } else if (c >= 0xf0 && c < 0xf5) {
+        need = 3;
+        v = c & 0x07;
+        min = 0x10000;
+      }
+      let ok = need > 0 && i + 1 + need <= to;
+      for (let k = 1; ok && k <= need; k++) {
+        const x = b[i + k];
+        if ((x & 0xc0) !== 0x80) ok = false;
+        else v = (v << 6) | (x & 0x3f);
+      }
+      if (ok && v >= min && v <= 0x10ffff && !(v >= 0xd800 && v <= 0xdfff)) {
+        for (let k = 0; k <= need; k++) buf[n++] = b[i + k];
+        i += need + 1;
+      } else {
+        buf[n++] = 0xef;
+        buf[n++] = 0xbf;
+        buf[n++] = 0xbd;
+        i++;
+      }
+    }
+    o.len = n;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** Bytes in the pieces before piece k (k even). */
+function countBefore(runs: number[], k: number): number {
+  let n = 0;
+  for (let j = 0; j < k; j += 2) n += runs[j + 1] - runs[j];
+  return n;
+}
+
+/** The XML bytes of a WBXML document, or undefined when the document is not of the shape this path takes. */
+export function wbxmlToXmlDirect(bytes: Uint8Array, limits: DecodeLimits): Uint8Array | undefined {
+  if (!(bytes instanceof Uint8Array)) return undefined;
+  try {
+    return new Direct(bytes, limits).run();
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+}
