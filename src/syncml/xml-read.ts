@@ -13,7 +13,6 @@ import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespac
 import { type DecodeLimits, resolveLimits } from '../wbxml/limits.js';
 import { SyncmlError } from './errors.js';
 
-const XML_BLANK = /^[ \t\n\r]*$/;
 const DOCTYPE_RE = /<!DOCTYPE\s+[^\s>]+\s+PUBLIC\s+["']([^"']+)["']/;
 const ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -46,9 +45,6 @@ export function parseXmlTree(text: string, partial?: Partial<DecodeLimits>): Xml
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
   if (text.length > limits.maxDocumentBytes) {
     throw new SyncmlError('too-large', '', `document of ${text.length} characters exceeds the limit of ${limits.maxDocumentBytes}`);
-  }
-  if (nestingExceeds(text, limits.maxDepth)) {
-    throw new SyncmlError('too-deep', '', `element nesting deeper than ${limits.maxDepth}`);
   }
   // End-of-line handling (XML 1.0 §2.11): CR LF and a lone CR become LF everywhere, CDATA and attributes included.
   if (text.indexOf('\r') >= 0) text = text.replace(/\r\n?/g, '\n');
@@ -215,7 +211,13 @@ class Reader {
       return;
     }
     this.checkReferences(from, to);
-    this.pieces.push({ text: t.slice(from, to), cdata: false });
+    const pieces = this.pieces;
+    // Blank text that opens a group is trimmed away whatever follows (flushText): not kept.
+    if (pieces.length === 0 && isBlank(t, from, to)) return;
+    const last = pieces.length > 0 ? pieces[pieces.length - 1] : undefined;
+    // Text on both sides of a comment or PI is one piece, so trimming sees the text as written around them.
+    if (last && !last.cdata) last.text += t.slice(from, to);
+    else pieces.push({ text: t.slice(from, to), cdata: false });
   }
 
   /** `<!--...-->`, `<![CDATA[...]]>` or `<!DOCTYPE ...>`. */
@@ -373,31 +375,9 @@ class Reader {
   }
 }
 
-/**
- * Cheap linear pre-scan of the nesting depth, so a hostile document is refused before the validating parser spends
- * time on it. Skips comments, CDATA, PIs and declarations; only an estimate for the limit check, not a parser.
- */
-function nestingExceeds(text: string, maxDepth: number): boolean {
-  let depth = 0;
-  let i = text.indexOf('<');
-  while (i >= 0 && i < text.length - 1) {
-    const c = text.charCodeAt(i + 1);
-    if (c === 33) {
-      if (text.startsWith('<![CDATA[', i)) i = text.indexOf(']]>', i);
-      else if (text.startsWith('<!--', i)) i = text.indexOf('-->', i);
-      else i = text.indexOf('>', i);
-    } else if (c === 63) i = text.indexOf('?>', i);
-    else if (c === 47) depth--;
-    else {
-      const e = text.indexOf('>', i);
-      if (e < 0) return false;
-      if (text.charCodeAt(e - 1) !== 47 && ++depth > maxDepth) return true;
-      i = e;
-    }
-    if (i < 0) return false;
-    i = text.indexOf('<', i + 1);
-  }
-  return false;
+function isBlank(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(s.charCodeAt(i))) return false;
+  return true;
 }
 
 /**
@@ -406,9 +386,23 @@ function nestingExceeds(text: string, maxDepth: number): boolean {
  */
 function flushText(el: WbxmlElement, pieces: { text: string; cdata: boolean }[], hasElement: boolean): void {
   if (pieces.length === 0) return;
+  // Only literal XML whitespace (S: space, TAB, CR, LF; not NBSP) is trimmed: a character reference such as &#32; is
+  // deliberate, so decode afterwards.
+  if (pieces.length === 1 && !pieces[0].cdata) {
+    const s = pieces[0].text;
+    pieces.length = 0;
+    let a = 0;
+    let z = s.length;
+    while (a < z && isSpace(s.charCodeAt(a))) a++;
+    while (z > a && isSpace(s.charCodeAt(z - 1))) z--;
+    if (a === z) return;
+    const text = decodeEntities(a === 0 && z === s.length ? s : s.slice(a, z));
+    if (hasElement && isBlank(text, 0, text.length)) return;
+    el.children.push({ text });
+    return;
+  }
   const first = pieces[0];
   const last = pieces[pieces.length - 1];
-  // Only literal XML whitespace (S: space, TAB, CR, LF; not NBSP) is trimmed: a character reference such as &#32; is deliberate, so decode afterwards.
   if (!first.cdata) first.text = first.text.replace(/^[ \t\n\r]+/, '');
   if (!last.cdata) last.text = last.text.replace(/[ \t\n\r]+$/, '');
   let text = '';
@@ -419,7 +413,7 @@ function flushText(el: WbxmlElement, pieces: { text: string; cdata: boolean }[],
   }
   pieces.length = 0;
   if (text === '' && !cdata) return;
-  if (hasElement && !cdata && XML_BLANK.test(text)) return;
+  if (hasElement && !cdata && isBlank(text, 0, text.length)) return;
   el.children.push(cdata ? { text, cdata: true } : { text });
 }
 
