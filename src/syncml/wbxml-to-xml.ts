@@ -8,7 +8,7 @@
 // (returns undefined) and the caller runs the tree path, which gives the result or the precise WbxmlError.
 
 import type { DecodeLimits } from '../wbxml/limits.js';
-import { type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from '../wbxml/codepages.js';
+import { type CodePage, type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from '../wbxml/codepages.js';
 import { decodeUtf8, isUtf8 } from '../utf8.js';
 import { base64Encode } from '../bytes.js';
 import { ESC_ATTR, ESC_NONE, XmlBytes, cdataBytes } from './xml-write-bytes.js';
@@ -20,6 +20,35 @@ const OPAQUE = 0xc3;
 const STR_T = 0x83;
 const LITERAL = 0x04;
 const CHARSET_UTF8 = 106;
+
+/** `<Name` and `</Name>` of every tag of a code page as bytes, made once: markup is most of a DM message's XML. */
+interface TagBytes {
+  open: (Uint8Array | undefined)[];
+  close: (Uint8Array | undefined)[];
+}
+
+const tagBytes = new Map<CodePage, TagBytes>();
+
+function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function tagsOf(page: CodePage): TagBytes {
+  let t = tagBytes.get(page);
+  if (!t) {
+    t = { open: [], close: [] };
+    for (let i = 0; i < page.tags.length; i++) {
+      const name = page.tags[i];
+      if (name === undefined) continue;
+      t.open[i] = asciiBytes('<' + name);
+      t.close[i] = asciiBytes('</' + name + '>');
+    }
+    tagBytes.set(page, t);
+  }
+  return t;
+}
 
 /** Thrown inside to give up; never escapes this module. */
 const GIVE_UP = { giveUp: true };
@@ -33,7 +62,8 @@ class Direct {
   private elements = 0;
   /** Pending text node: byte ranges [start, end) of consecutive STR_I / STR_T pieces (digest §2.3: one string). */
   private readonly runs: number[] = [];
-  private readonly names: string[] = [];
+  /** End tag bytes of each open element. */
+  private readonly closes: Uint8Array[] = [];
   private readonly nss: (string | undefined)[] = [];
   /** The last open tag still lacks its `>`: it becomes `/>` if END follows before any content. */
   private pendingOpen = false;
@@ -105,7 +135,7 @@ class Direct {
     o.ascii('" "');
     o.str(lang.systemId, 0, lang.systemId.length, ESC_NONE);
     o.ascii('">');
-    const names = this.names;
+    const closes = this.closes;
     let depth = 0;
     let rootDone = false;
     while (this.pos < b.length) {
@@ -140,11 +170,7 @@ class Direct {
         if (this.pendingOpen) {
           o.ascii('/>');
           this.pendingOpen = false;
-        } else {
-          o.ascii('</');
-          o.ascii(names[depth - 1]);
-          o.ascii('>');
-        }
+        } else o.bytes(closes[depth - 1]);
         depth--;
         if (depth === 0) rootDone = true;
         continue;
@@ -165,11 +191,11 @@ class Direct {
       // A tag; attributes (0x80), LITERAL names and the global tokens not handled above go the tree path's way.
       if (t & 0x80 || (t & 0x3f) === LITERAL || (t & 0x3f) < 0x05) throw GIVE_UP;
       const page = lang.pages[this.page];
-      const name = page ? page.tags[t & 0x3f] : undefined;
-      if (name === undefined || ++this.elements > this.limits.maxElements) throw GIVE_UP;
+      const tags = page ? tagsOf(page) : undefined;
+      const open = tags ? tags.open[t & 0x3f] : undefined;
+      if (!tags || !open || ++this.elements > this.limits.maxElements) throw GIVE_UP;
       if (depth > 0) this.content();
-      o.ascii('<');
-      o.ascii(name);
+      o.bytes(open);
       const scope = depth > 0 ? this.nss[depth - 1] : undefined;
       let ns = scope;
       if (page.ns !== scope) {
@@ -180,7 +206,7 @@ class Direct {
       }
       if (t & 0x40) {
         if (depth >= this.limits.maxDepth) throw GIVE_UP;
-        names[depth] = name;
+        closes[depth] = tags.close[t & 0x3f] as Uint8Array;
         this.nss[depth] = ns;
         depth++;
         this.pendingOpen = true;

@@ -13,6 +13,8 @@ import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespac
 import { type DecodeLimits, resolveLimits } from '../wbxml/limits.js';
 import { SyncmlError } from './errors.js';
 
+/** XML 1.0 §2.3 PubidChar. */
+const PUBID_CHAR = /^[ \n\ra-zA-Z0-9\-'()+,./:=?;!*#@$_%]$/;
 const DOCTYPE_RE = /<!DOCTYPE\s+[^\s>]+\s+PUBLIC\s+["']([^"']+)["']/;
 const ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -237,25 +239,66 @@ class Reader {
     }
     if (t.startsWith('<!DOCTYPE', lt)) {
       if (this.root || this.stack.length > 0) this.fail(lt, 'DOCTYPE after the root element started');
-      // Skip it, with its internal subset [...] and quoted literals (XML 1.0 §2.8); DOCTYPE_RE reads the public id.
-      let i = lt + 9;
-      let subset = false;
-      while (i < this.n) {
-        const c = t.charCodeAt(i);
-        if (c === 34 || c === 39) {
-          const q = t.indexOf(c === 34 ? '"' : "'", i + 1);
-          if (q < 0) break;
-          i = q + 1;
-          continue;
-        }
-        if (c === 91) subset = true;
-        else if (c === 93) subset = false;
-        else if (c === 62 && !subset) return i + 1;
-        i++;
-      }
-      this.fail(lt, 'DOCTYPE not closed (no >)');
+      return this.doctype(lt);
     }
     return this.fail(lt, `unexpected markup ${JSON.stringify(t.slice(lt, lt + 9))} (comment, CDATA or DOCTYPE expected)`);
+  }
+
+  /**
+   * `<!DOCTYPE Name (SYSTEM "sys" | PUBLIC "pubid" "sys")? ([ internal subset ])? >` (XML 1.0 §2.8, §4.2.2), read
+   * for its form only: DOCTYPE_RE takes the public id, and the internal subset is skipped (no entities are declared
+   * for DM documents).
+   */
+  private doctype(lt: number): number {
+    const t = this.text;
+    let i = lt + 9;
+    if (!isSpace(t.charCodeAt(i))) this.fail(i, 'whitespace expected after <!DOCTYPE');
+    i = this.name(this.skipSpace(i), 'DOCTYPE root element name');
+    const afterName = i;
+    i = this.skipSpace(i);
+    const literal = (at: number, pubid: boolean): number => {
+      const q = t.charCodeAt(at);
+      if (q !== 34 && q !== 39) this.fail(at, `quoted ${pubid ? 'public' : 'system'} id expected in DOCTYPE`);
+      const e = t.indexOf(q === 34 ? '"' : "'", at + 1);
+      if (e < 0) this.fail(at, 'DOCTYPE id not closed');
+      // A system id is a URI (RFC 3986 has no < or >); a public id has its own character set (PubidChar).
+      for (let k = at + 1; k < e; k++) {
+        const ch = t.charAt(k);
+        if (pubid ? !PUBID_CHAR.test(ch) : ch === '<' || ch === '>') this.fail(k, `${JSON.stringify(ch)} is not allowed in a ${pubid ? 'public' : 'system'} id`);
+      }
+      return e + 1;
+    };
+    if (i > afterName && (t.startsWith('SYSTEM', i) || t.startsWith('PUBLIC', i))) {
+      const pub = t.startsWith('PUBLIC', i);
+      i += 6;
+      if (!isSpace(t.charCodeAt(i))) this.fail(i, 'whitespace expected in DOCTYPE');
+      i = literal(this.skipSpace(i), pub);
+      if (pub) {
+        if (!isSpace(t.charCodeAt(i))) this.fail(i, 'whitespace expected between the public and the system id');
+        i = literal(this.skipSpace(i), false);
+      }
+      i = this.skipSpace(i);
+    }
+    if (t.charCodeAt(i) === 91) {
+      i++;
+      for (;;) {
+        if (i >= this.n) this.fail(lt, 'DOCTYPE internal subset not closed (no ])');
+        const c = t.charCodeAt(i);
+        if (c === 93) break;
+        if (c === 34 || c === 39) {
+          const e = t.indexOf(c === 34 ? '"' : "'", i + 1);
+          if (e < 0) this.fail(i, 'literal in the DOCTYPE internal subset not closed');
+          i = e + 1;
+        } else if (t.startsWith('<!--', i)) {
+          const e = t.indexOf('-->', i + 4);
+          if (e < 0) this.fail(i, 'comment not closed (no -->)');
+          i = e + 3;
+        } else i++;
+      }
+      i = this.skipSpace(i + 1);
+    }
+    if (t.charCodeAt(i) !== 62) this.fail(i, 'DOCTYPE not closed with >');
+    return i + 1;
   }
 
   /** `<?target ...?>`, ignored; the XML declaration only at the start of the document (XML 1.0 §2.8). */

@@ -52,6 +52,12 @@ export class XmlBytes {
     this.len = n;
   }
 
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
   raw(b: Uint8Array, start: number, end: number): void {
     this.room(end - start);
     this.buf.set(b.subarray(start, end), this.len);
