@@ -11,20 +11,22 @@ import type { DecodeLimits } from '../wbxml/limits.js';
 import { type CodePage, type Language, PUBLIC_ID_UNKNOWN, SYNCML12, languageByFpi, languageByPublicId } from '../wbxml/codepages.js';
 import { decodeUtf8, isUtf8 } from '../utf8.js';
 import { base64Encode } from '../bytes.js';
-import { ESC_ATTR, ESC_NONE, XmlBytes, cdataBytes } from './xml-write-bytes.js';
+import { XmlBytes, cdataBytes } from './xml-write-bytes.js';
+import { escapeAttr } from './xml-write.js';
 
 const SWITCH_PAGE = 0x00;
 const END = 0x01;
 const STR_I = 0x03;
 const OPAQUE = 0xc3;
 const STR_T = 0x83;
-const LITERAL = 0x04;
 const CHARSET_UTF8 = 106;
 
 /** `<Name` and `</Name>` of every tag of a code page as bytes, made once: markup is most of a DM message's XML. */
 interface TagBytes {
   open: (Uint8Array | undefined)[];
   close: (Uint8Array | undefined)[];
+  /** ` xmlns="<the page's namespace>"`. */
+  xmlns: Uint8Array;
 }
 
 const tagBytes = new Map<CodePage, TagBytes>();
@@ -38,7 +40,7 @@ function asciiBytes(s: string): Uint8Array {
 function tagsOf(page: CodePage): TagBytes {
   let t = tagBytes.get(page);
   if (!t) {
-    t = { open: [], close: [] };
+    t = { open: [], close: [], xmlns: asciiBytes(' xmlns="' + escapeAttr(page.ns) + '"') };
     for (let i = 0; i < page.tags.length; i++) {
       const name = page.tags[i];
       if (name === undefined) continue;
@@ -48,6 +50,18 @@ function tagsOf(page: CodePage): TagBytes {
     tagBytes.set(page, t);
   }
   return t;
+}
+
+const prologs = new Map<Language, Uint8Array>();
+
+/** `<?xml version="1.0"?><!DOCTYPE ...>` as xml-write.ts writes it with `prolog: true`, as bytes, made once. */
+function prologOf(lang: Language): Uint8Array {
+  let p = prologs.get(lang);
+  if (!p) {
+    p = asciiBytes(`<?xml version="1.0"?><!DOCTYPE ${lang.rootName} PUBLIC "${lang.fpi}" "${lang.systemId}">`);
+    prologs.set(lang, p);
+  }
+  return p;
 }
 
 /** Thrown inside to give up; never escapes this module. */
@@ -128,14 +142,12 @@ class Direct {
     const lang = this.language();
     const b = this.b;
     const o = this.o;
-    o.ascii('<?xml version="1.0"?><!DOCTYPE ');
-    o.str(lang.rootName, 0, lang.rootName.length, ESC_NONE);
-    o.ascii(' PUBLIC "');
-    o.str(lang.fpi, 0, lang.fpi.length, ESC_NONE);
-    o.ascii('" "');
-    o.str(lang.systemId, 0, lang.systemId.length, ESC_NONE);
-    o.ascii('">');
+    o.bytes(prologOf(lang));
     const closes = this.closes;
+    const maxElements = this.limits.maxElements;
+    let tagsPage = -1;
+    let tags: TagBytes | undefined;
+    let pageNs = '';
     let depth = 0;
     let rootDone = false;
     while (this.pos < b.length) {
@@ -165,10 +177,11 @@ class Direct {
         this.text(start, end);
         continue;
       }
-      this.flushText();
+      if (this.runs.length > 0) this.flushText();
       if (t === END) {
         if (this.pendingOpen) {
-          o.ascii('/>');
+          o.byte(0x2f);
+          o.byte(0x3e);
           this.pendingOpen = false;
         } else o.bytes(closes[depth - 1]);
         depth--;
@@ -189,29 +202,36 @@ class Direct {
         continue;
       }
       // A tag; attributes (0x80), LITERAL names and the global tokens not handled above go the tree path's way.
-      if (t & 0x80 || (t & 0x3f) === LITERAL || (t & 0x3f) < 0x05) throw GIVE_UP;
-      const page = lang.pages[this.page];
-      const tags = page ? tagsOf(page) : undefined;
-      const open = tags ? tags.open[t & 0x3f] : undefined;
-      if (!tags || !open || ++this.elements > this.limits.maxElements) throw GIVE_UP;
-      if (depth > 0) this.content();
+      const id = t & 0x3f;
+      if (t & 0x80 || id < 0x05) throw GIVE_UP;
+      if (this.page !== tagsPage) {
+        tagsPage = this.page;
+        const p = lang.pages[tagsPage];
+        tags = p ? tagsOf(p) : undefined;
+        pageNs = p ? p.ns : '';
+      }
+      const open = tags ? tags.open[id] : undefined;
+      if (!tags || !open || ++this.elements > maxElements) throw GIVE_UP;
+      if (this.pendingOpen) {
+        o.byte(0x3e);
+        this.pendingOpen = false;
+      }
       o.bytes(open);
       const scope = depth > 0 ? this.nss[depth - 1] : undefined;
       let ns = scope;
-      if (page.ns !== scope) {
-        o.ascii(' xmlns="');
-        o.str(page.ns, 0, page.ns.length, ESC_ATTR);
-        o.ascii('"');
-        ns = page.ns;
+      if (pageNs !== scope) {
+        o.bytes(tags.xmlns);
+        ns = pageNs;
       }
       if (t & 0x40) {
         if (depth >= this.limits.maxDepth) throw GIVE_UP;
-        closes[depth] = tags.close[t & 0x3f] as Uint8Array;
+        closes[depth] = tags.close[id] as Uint8Array;
         this.nss[depth] = ns;
         depth++;
         this.pendingOpen = true;
       } else {
-        o.ascii('/>');
+        o.byte(0x2f);
+        o.byte(0x3e);
         if (depth === 0) rootDone = true;
       }
     }
@@ -222,7 +242,7 @@ class Direct {
   /** The open element gets content: its start tag is closed with `>`. */
   private content(): void {
     if (this.pendingOpen) {
-      this.o.ascii('>');
+      this.o.byte(0x3e);
       this.pendingOpen = false;
     }
   }
@@ -240,6 +260,18 @@ class Direct {
     const runs = this.runs;
     if (runs.length === 0) return;
     const b = this.b;
+    if (runs.length === 2) {
+      // One piece without edge whitespace: the usual case.
+      const s = runs[0];
+      const e = runs[1];
+      const c0 = b[s];
+      const c1 = b[e - 1];
+      if (e > s && c0 !== 32 && c0 !== 9 && c0 !== 10 && c0 !== 13 && c1 !== 32 && c1 !== 9 && c1 !== 10 && c1 !== 13) {
+        runs.length = 0;
+        this.copy(s, e);
+        return;
+      }
+    }
     // Whitespace at the edges, as counts over the concatenated pieces.
     let total = 0;
     for (let k = 0; k < runs.length; k += 2) total += runs[k + 1] - runs[k];
@@ -286,6 +318,11 @@ class Direct {
     let i = from;
     while (i < to) {
       const c = b[i];
+      if (PLAIN[c] === 1) {
+        buf[n++] = c;
+        i++;
+        continue;
+      }
       if (c < 0x80) {
         if (c === 38) {
           buf[n++] = 38;
@@ -343,6 +380,10 @@ class Direct {
     o.len = n;
   }
 }
+
+/** 1 for the bytes copied as they are: ASCII but & < > CR. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0; c < 0x80; c++) PLAIN[c] = c === 38 || c === 60 || c === 62 || c === 13 ? 0 : 1;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;

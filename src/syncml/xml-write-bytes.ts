@@ -52,6 +52,11 @@ export class XmlBytes {
     this.len = n;
   }
 
+  byte(v: number): void {
+    if (this.len >= this.buf.length) this.room(1);
+    this.buf[this.len++] = v;
+  }
+
   bytes(b: Uint8Array): void {
     this.room(b.length);
     this.buf.set(b, this.len);
