@@ -69,18 +69,14 @@ const GIVE_UP = { giveUp: true };
 
 class Direct {
   private pos = 0;
-  private page = 0;
   private tblStart = 0;
   private tblEnd = 0;
   private expanded = 0;
-  private elements = 0;
   /** Pending text node: byte ranges [start, end) of consecutive STR_I / STR_T pieces (digest §2.3: one string). */
   private readonly runs: number[] = [];
   /** End tag bytes of each open element. */
   private readonly closes: Uint8Array[] = [];
   private readonly nss: (string | undefined)[] = [];
-  /** The last open tag still lacks its `>`: it becomes `/>` if END follows before any content. */
-  private pendingOpen = false;
   private readonly o = new XmlBytes();
 
   constructor(
@@ -138,118 +134,152 @@ class Direct {
     if (this.expanded > this.limits.maxDocumentBytes) throw GIVE_UP;
   }
 
+  /**
+   * The token loop. Hot values live in locals rather than fields (QuickJS looks a field up by name on every access):
+   * the input position, the output buffer and its length, the open-tag state.
+   */
   run(): Uint8Array {
     const lang = this.language();
     const b = this.b;
     const o = this.o;
     o.bytes(prologOf(lang));
     const closes = this.closes;
+    const nss = this.nss;
+    const runs = this.runs;
     const maxElements = this.limits.maxElements;
+    const maxDepth = this.limits.maxDepth;
+    const maxString = this.limits.maxStringBytes;
+    const end = b.length;
+    let pos = this.pos;
+    let page = 0;
     let tagsPage = -1;
     let tags: TagBytes | undefined;
     let pageNs = '';
     let depth = 0;
+    let elements = 0;
     let rootDone = false;
-    while (this.pos < b.length) {
-      const t = b[this.pos++];
+    /** The last open tag still lacks its `>`: it becomes `/>` if END follows before any content. */
+    let pending = false;
+    let out = o.buf;
+    let ol = o.len;
+    while (pos < end) {
+      // Room for the most markup one token writes (`>`, a start tag and an xmlns, or `/>`); text is sized apart.
+      if (ol + 512 > out.length) {
+        o.len = ol;
+        o.room(512);
+        out = o.buf;
+      }
+      const t = b[pos++];
       if (t === SWITCH_PAGE) {
-        if (this.pos >= b.length) throw GIVE_UP;
-        this.page = b[this.pos++];
+        if (pos >= end) throw GIVE_UP;
+        page = b[pos++];
         continue;
       }
       if (depth === 0 && (rootDone || t === END || t === STR_I || t === STR_T || t === OPAQUE)) throw GIVE_UP;
-      if (t === STR_I) {
-        const start = this.pos;
-        const nul = b.indexOf(0, start);
-        if (nul < 0 || nul - start > this.limits.maxStringBytes) throw GIVE_UP;
-        this.pos = nul + 1;
-        this.text(start, nul);
+      if (t === STR_I || t === STR_T) {
+        let start = pos;
+        let stop: number;
+        if (t === STR_I) {
+          stop = b.indexOf(0, start);
+          if (stop < 0 || stop - start > maxString) throw GIVE_UP;
+          pos = stop + 1;
+        } else {
+          this.pos = pos;
+          const off = this.mb();
+          pos = this.pos;
+          if (off >= this.tblEnd - this.tblStart) throw GIVE_UP;
+          start = this.tblStart + off;
+          stop = start;
+          while (stop < this.tblEnd && b[stop] !== 0) stop++;
+          if (stop === this.tblEnd) throw GIVE_UP;
+          this.count(stop - start);
+        }
+        if (pending) {
+          out[ol++] = 0x3e;
+          pending = false;
+        }
+        runs.push(start, stop);
         continue;
       }
-      if (t === STR_T) {
-        const off = this.mb();
-        if (off >= this.tblEnd - this.tblStart) throw GIVE_UP;
-        const start = this.tblStart + off;
-        let end = start;
-        while (end < this.tblEnd && b[end] !== 0) end++;
-        if (end === this.tblEnd) throw GIVE_UP;
-        this.count(end - start);
-        this.text(start, end);
-        continue;
+      if (runs.length > 0) {
+        o.len = ol;
+        this.flushText();
+        out = o.buf;
+        ol = o.len;
       }
-      if (this.runs.length > 0) this.flushText();
       if (t === END) {
-        if (this.pendingOpen) {
-          o.byte(0x2f);
-          o.byte(0x3e);
-          this.pendingOpen = false;
-        } else o.bytes(closes[depth - 1]);
+        if (pending) {
+          out[ol++] = 0x2f;
+          out[ol++] = 0x3e;
+          pending = false;
+        } else {
+          const close = closes[depth - 1];
+          out.set(close, ol);
+          ol += close.length;
+        }
         depth--;
         if (depth === 0) rootDone = true;
         continue;
       }
       if (t === OPAQUE) {
+        this.pos = pos;
         const len = this.mb();
         const start = this.pos;
-        if (len > this.limits.maxStringBytes || start + len > b.length) throw GIVE_UP;
+        if (len > maxString || start + len > end) throw GIVE_UP;
         // A nested WBXML document (a DDF in a Data) is shown as elements by the tree path: leave it to that path.
         if (len >= 5 && b[start] >= 0x01 && b[start] <= 0x03) throw GIVE_UP;
-        this.pos = start + len;
-        this.content();
+        pos = start + len;
+        if (pending) {
+          out[ol++] = 0x3e;
+          pending = false;
+        }
+        o.len = ol;
         const bytes = b.subarray(start, start + len);
         if (isUtf8(bytes)) cdataBytes(o, bytes);
         else o.ascii(base64Encode(bytes));
+        out = o.buf;
+        ol = o.len;
         continue;
       }
       // A tag; attributes (0x80), LITERAL names and the global tokens not handled above go the tree path's way.
       const id = t & 0x3f;
       if (t & 0x80 || id < 0x05) throw GIVE_UP;
-      if (this.page !== tagsPage) {
-        tagsPage = this.page;
-        const p = lang.pages[tagsPage];
+      if (page !== tagsPage) {
+        tagsPage = page;
+        const p = lang.pages[page];
         tags = p ? tagsOf(p) : undefined;
         pageNs = p ? p.ns : '';
       }
       const open = tags ? tags.open[id] : undefined;
-      if (!tags || !open || ++this.elements > maxElements) throw GIVE_UP;
-      if (this.pendingOpen) {
-        o.byte(0x3e);
-        this.pendingOpen = false;
+      if (!tags || !open || ++elements > maxElements) throw GIVE_UP;
+      if (pending) {
+        out[ol++] = 0x3e;
+        pending = false;
       }
-      o.bytes(open);
-      const scope = depth > 0 ? this.nss[depth - 1] : undefined;
+      out.set(open, ol);
+      ol += open.length;
+      const scope = depth > 0 ? nss[depth - 1] : undefined;
       let ns = scope;
       if (pageNs !== scope) {
-        o.bytes(tags.xmlns);
+        out.set(tags.xmlns, ol);
+        ol += tags.xmlns.length;
         ns = pageNs;
       }
       if (t & 0x40) {
-        if (depth >= this.limits.maxDepth) throw GIVE_UP;
+        if (depth >= maxDepth) throw GIVE_UP;
         closes[depth] = tags.close[id] as Uint8Array;
-        this.nss[depth] = ns;
+        nss[depth] = ns;
         depth++;
-        this.pendingOpen = true;
+        pending = true;
       } else {
-        o.byte(0x2f);
-        o.byte(0x3e);
+        out[ol++] = 0x2f;
+        out[ol++] = 0x3e;
         if (depth === 0) rootDone = true;
       }
     }
     if (depth > 0 || !rootDone) throw GIVE_UP;
+    o.len = ol;
     return o.result();
-  }
-
-  /** The open element gets content: its start tag is closed with `>`. */
-  private content(): void {
-    if (this.pendingOpen) {
-      this.o.byte(0x3e);
-      this.pendingOpen = false;
-    }
-  }
-
-  private text(start: number, end: number): void {
-    if (this.runs.length === 0) this.content();
-    this.runs.push(start, end);
   }
 
   /**
