@@ -5,7 +5,7 @@
 // Whitespace policy (LIBWBXML.md: libwbxml trims text): plain text is trimmed at the edges of an element's content,
 // whitespace between child elements is dropped, CDATA is kept verbatim so a value that needs edge spaces survives.
 
-import { XMLParser, XMLValidator } from '../../src/xml-parser.js';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { WbxmlAttr, WbxmlElement } from '../../src/wbxml/tree.js';
 import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespace } from '../../src/wbxml/codepages.js';
 
