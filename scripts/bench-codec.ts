@@ -1,7 +1,8 @@
-// Codec benchmark: `npx tsx scripts/bench-codec.ts [--ms N]`. Measures our decoder/encoder on the vector corpus
-// (scripts/bench-codec-core.ts) and libwbxml 0.11.8 in-process on the same files (scripts/bench-codec.c, compiled
-// here with gcc + pkg-config libwbxml2), prints a table with the ratio ours/libwbxml, and the size of the digest
-// §1.13 client-initiated package 1 in XML, our WBXML and libwbxml's WBXML.
+// Codec benchmark: `npx tsx scripts/bench-codec.ts [--ms N]` (`scripts/bench codec`). Measures our decoders and
+// encoders on the vector corpus (scripts/bench-codec-core.ts) on Node and on host qjs, and libwbxml 0.11.8 in process
+// on the same files in the same run (scripts/bench-codec.c, compiled here with gcc + pkg-config libwbxml2); prints one
+// Markdown table with MB/s and the ratios ours/libwbxml by wall time and by CPU time, and the size of the
+// docs/protocol.md §1.13 client-initiated package 1 in XML, our WBXML and libwbxml's WBXML.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -127,8 +128,8 @@ if (existsSync(digest)) {
   } catch (e) {
     // harness unavailable
   }
-  console.log('\nDigest §1.13 client-initiated package 1:');
-  console.log(`  XML as printed in the digest (indented): ${utf8Encode(xml).length} B`);
+  console.log('\ndocs/protocol.md §1.13 client-initiated package 1:');
+  console.log(`  XML as printed in docs/protocol.md:       ${utf8Encode(xml).length} B`);
   console.log(`  XML from encodeXml (compact):            ${utf8Encode(compact).length} B`);
   console.log(`  our WBXML (1.2, numeric id, no strtbl):  ${ourW.length} B`);
   console.log(`  our WBXML with string table:             ${ourWt.length} B`);

@@ -72,7 +72,7 @@ class Direct {
   private tblStart = 0;
   private tblEnd = 0;
   private expanded = 0;
-  /** Pending text node: byte ranges [start, end) of consecutive STR_I / STR_T pieces (digest §2.3: one string). */
+  /** Pending text node: byte ranges [start, end) of consecutive STR_I / STR_T pieces (docs/protocol.md §2.3: one string). */
   private readonly runs: number[] = [];
   /** End tag bytes of each open element. */
   private readonly closes: Uint8Array[] = [];
