@@ -1,7 +1,8 @@
 // The fast codec paths of issue 19 checked against the slower paths they stand for, on whatever runtime runs this
 // module (Node directly, QuickJS through test/codec-fast-paths.qjs-entry.ts):
-//  - wbxmlToXmlBytes (one pass for the usual DM shape, src/syncml/wbxml-to-xml.ts) = utf8Encode(wbxmlToXml(b)),
-//    errors included, on the WBXML vectors and seeded mutations of them;
+//  - wbxmlToXmlBytes and wbxmlToXml (one pass for the usual DM shape, src/syncml/wbxml-to-xml.ts) = what the tree
+//    path prints (decodeWbxmlDocument, expandNestedDocuments, writeXml), errors included, on the WBXML vectors and
+//    seeded mutations of them;
 //  - writeXmlBytes = utf8Encode(writeXml) on generated trees with awkward text (edges, CR, ]]>, surrogates, bytes);
 //  - the hand-written XML reader = the fast-xml-parser reader it replaced (test/support/xml-read-reference.ts) on
 //    the XML vectors, edge cases and seeded mutations: same tree when both accept, never accepting what it refused.
@@ -10,11 +11,13 @@
 import { wbxmlToXml, wbxmlToXmlBytes } from '../src/syncml/index.js';
 import { wbxmlToXmlDirect } from '../src/syncml/wbxml-to-xml.js';
 import { writeXml } from '../src/syncml/xml-write.js';
+import { expandNestedDocuments } from '../src/syncml/nested.js';
+import { decodeWbxmlDocument } from '../src/wbxml/decoder.js';
 import { writeXmlBytes } from '../src/syncml/xml-write-bytes.js';
 import { parseXmlTree } from '../src/syncml/xml-read.js';
 import { parseXmlTree as referenceParse } from './support/xml-read-reference.js';
 import { resolveLimits } from '../src/wbxml/limits.js';
-import { DMDDF12, SYNCML12 } from '../src/wbxml/codepages.js';
+import { DMDDF12, SYNCML12, languageByName } from '../src/wbxml/codepages.js';
 import type { WbxmlElement, WbxmlNode } from '../src/wbxml/tree.js';
 import { eqBytes, hex, utf8Decode, utf8Encode } from '../src/bytes.js';
 
@@ -67,9 +70,14 @@ export function checkWbxmlDirect(files: ScenarioFile[]): { checked: number; dire
   const mismatches: string[] = [];
   for (const f of inputs) {
     if (wbxmlToXmlDirect(f.bytes, limits)) direct++;
+    const tree = outcome(() => {
+      const doc = decodeWbxmlDocument(f.bytes);
+      return writeXml(expandNestedDocuments(doc.root), { lang: languageByName(doc.language), prolog: true });
+    });
     const fast = outcome(() => wbxmlToXmlBytes(f.bytes));
-    const tree = outcome(() => wbxmlToXml(f.bytes));
-    if (fast !== tree) mismatches.push(`${f.name}: ${fast.slice(0, 200)} <> ${tree.slice(0, 200)}`);
+    const text = outcome(() => wbxmlToXml(f.bytes));
+    if (fast !== tree) mismatches.push(`${f.name}: bytes ${fast.slice(0, 200)} <> tree ${tree.slice(0, 200)}`);
+    if (text !== tree) mismatches.push(`${f.name}: text ${text.slice(0, 200)} <> tree ${tree.slice(0, 200)}`);
   }
   return { checked: inputs.length, direct, mismatches: mismatches.slice(0, 5) };
 }

@@ -95,16 +95,24 @@ function utf8DecodeStripBom(bytes: Uint8Array): string {
   return utf8Decode(bytes, start);
 }
 
+/** The element tree wbxmlToXml prints: the decoded document with OPAQUE nested documents expanded. */
+function treeForXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): { root: WbxmlElement; lang: Language | undefined } {
+  const doc = decodeWbxmlDocument(bytes, limits);
+  return { root: expandNestedDocuments(doc.root, limits), lang: languageByName(doc.language) };
+}
+
 /**
  * Any WBXML document of a known language (SyncML, MetInf, DevInf, DDF) -> XML text as libwbxml's `wbxml2xml -m 0`
  * prints it: XML declaration, DOCTYPE, compact body; OPAQUE that holds a nested WBXML document is expanded.
+ * The text is the UTF-8 of wbxmlToXmlBytes (which holds valid UTF-8 only, so decoding it gives the same string the
+ * tree writer would).
  */
 export function wbxmlToXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): string {
   return guarded('wbxmlToXml', () => {
-    const doc = decodeWbxmlDocument(bytes, limits);
-    const lang = languageByName(doc.language);
-    const root = expandNestedDocuments(doc.root, limits);
-    return writeXml(root, { lang, prolog: true });
+    const direct = wbxmlToXmlDirect(bytes, resolveLimits(limits));
+    if (direct) return utf8Decode(direct);
+    const t = treeForXml(bytes, limits);
+    return writeXml(t.root, { lang: t.lang, prolog: true });
   });
 }
 
@@ -116,10 +124,8 @@ export function wbxmlToXmlBytes(bytes: Uint8Array, limits?: Partial<DecodeLimits
   return guarded('wbxmlToXmlBytes', () => {
     const direct = wbxmlToXmlDirect(bytes, resolveLimits(limits));
     if (direct) return direct;
-    const doc = decodeWbxmlDocument(bytes, limits);
-    const lang = languageByName(doc.language);
-    const root = expandNestedDocuments(doc.root, limits);
-    return writeXmlBytes(root, { lang, prolog: true });
+    const t = treeForXml(bytes, limits);
+    return writeXmlBytes(t.root, { lang: t.lang, prolog: true });
   });
 }
 
