@@ -1,7 +1,7 @@
 // WBXML encoder (WAP-192; docs/protocol.md §2.1-§2.5). Writes the header (version, public id numeric or as a string-table
 // FPI, charset UTF-8), switches code pages lazily (docs/protocol.md §2.5: `00 01` before the first MetInf tag, `00 00` back),
 // writes text as STR_I (or STR_T when the string table is on and the string repeats), bytes as OPAQUE, and an
-// empty element as its bare token without the content bit (libwbxml's `<Data/>`, LIBWBXML.md).
+// empty element as its bare token without the content bit (libwbxml 0.11.8 writes `<Data/>` so, test/codec-interop.test.ts).
 
 import { utf8Encode } from '../bytes.js';
 import { encodeUtf8Into } from '../utf8.js';
