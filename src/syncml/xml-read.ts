@@ -5,8 +5,9 @@
 // DOCTYPE (skipped, its public id names the language). One pass builds the tree; it replaced fast-xml-parser's
 // validator + parser, which were about 60% of the XML -> WBXML time (issue 19). Well-formedness errors name the line,
 // the column and what was wrong. Every value stays a string (no coercion).
-// Whitespace policy (libwbxml 0.11.8 trims text, test/codec-interop.test.ts compares with it): plain text is trimmed at the edges of an element's content,
-// whitespace between child elements is dropped, CDATA is kept verbatim so a value that needs edge spaces survives.
+// Whitespace policy (libwbxml 0.11.8 trims text, test/codec-interop.test.ts compares with it): plain text is trimmed
+// at the edges of an element's content, whitespace between child elements is dropped, CDATA is kept verbatim so a
+// value that needs edge spaces survives.
 
 import type { WbxmlAttr, WbxmlElement } from '../wbxml/tree.js';
 import { type Language, SYNCML12, languageByFpi, languageByRoot, pageForNamespace } from '../wbxml/codepages.js';
