@@ -1,7 +1,8 @@
-// Codec benchmark: `npx tsx scripts/bench-codec.ts [--ms N]`. Measures our decoder/encoder on the vector corpus
-// (scripts/bench-codec-core.ts) and libwbxml 0.11.8 in-process on the same files (scripts/bench-codec.c, compiled
-// here with gcc + pkg-config libwbxml2), prints a table with the ratio ours/libwbxml, and the size of the digest
-// §1.13 client-initiated package 1 in XML, our WBXML and libwbxml's WBXML.
+// Codec benchmark: `npx tsx scripts/bench-codec.ts [--ms N]` (`scripts/bench codec`). Measures our decoders and
+// encoders on the vector corpus (scripts/bench-codec-core.ts) on Node and on host qjs, and libwbxml 0.11.8 in process
+// on the same files in the same run (scripts/bench-codec.c, compiled here with gcc + pkg-config libwbxml2); prints one
+// Markdown table with MB/s and the ratios ours/libwbxml by wall time and by CPU time, and the size of the
+// docs/protocol.md §1.13 client-initiated package 1 in XML, our WBXML and libwbxml's WBXML.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,11 @@ const files: BenchFile[] = [];
 for (const p of wbxmlFiles) files.push({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'wbxml' });
 for (const p of xmlFiles) files.push({ name: p, bytes: new Uint8Array(readFileSync(p)), kind: 'xml' });
 
-const ours = runCodecBench(files, { minMs, now: () => performance.now() });
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const ours = runCodecBench(files, { minMs, now: () => performance.now(), cpu: cpuNow });
 
 // The same measurement on our QuickJS build (host), when it is there.
 let qjsRows: BenchRow[] = [];
@@ -69,37 +74,41 @@ try {
 const tmp = path.join(repoRoot, '.tmp');
 mkdirSync(tmp, { recursive: true });
 const exe = path.join(tmp, 'bench-codec');
-let lib: Record<string, { mbPerS: number; failures: number }> = {};
+let lib: Record<string, { mbPerS: number; cpuMbPerS: number; failures: number }> = {};
 let libNote = '';
 try {
   const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libwbxml2']).toString().trim().split(/\s+/);
   execFileSync('gcc', ['-O2', '-o', exe, path.join(repoRoot, 'scripts/bench-codec.c'), ...flags], { stdio: 'inherit' });
   const out = execFileSync(exe, [String(minMs), ...wbxmlFiles, ...xmlFiles]).toString();
   for (const line of out.trim().split('\n')) {
-    const [op, bytes, ms, , failures] = line.split(' ');
-    lib[op] = { mbPerS: Number(bytes) / 1e6 / (Number(ms) / 1000), failures: Number(failures) };
+    const [op, bytes, ms, , failures, allBytes, cpuMs] = line.split(' ');
+    lib[op] = { mbPerS: Number(bytes) / 1e6 / (Number(ms) / 1000), cpuMbPerS: Number(allBytes) / 1e6 / (Number(cpuMs) / 1000), failures: Number(failures) };
   }
 } catch (e) {
   libNote = `libwbxml harness unavailable: ${(e as Error).message.split('\n')[0]}`;
   lib = {};
 }
 
-const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
-console.log(`Codec benchmark, Node ${process.version}, ${wbxmlFiles.length} WBXML files, ${xmlFiles.length} XML files, >= ${minMs} ms per row\n`);
-console.log(`${pad('operation', 14)} ${pad('ours', 58)} ${lpad('Node MB/s', 10)} ${lpad('qjs MB/s', 9)} ${lpad('libwbxml', 10)} ${lpad('Node/lib', 9)}`);
-const libFor: Record<string, string> = { 'wbxml->xml': 'wbxml2xml', 'xml->wbxml': 'xml2wbxml' };
+console.log(`Codec benchmark, Node ${process.version}, ${wbxmlFiles.length} WBXML files, ${xmlFiles.length} XML files, >= ${minMs} ms per row, MB/s\n`);
+// Each of our rows is compared with the libwbxml conversion in the same direction: decoders (WBXML in) with
+// wbxml2xml, encoders (WBXML out) with xml2wbxml. Ratio = our MB/s / libwbxml's MB/s, by wall time and by CPU time.
+const libFor: Record<string, string> = { 'wbxml->xml': 'wbxml2xml', 'wbxml->xmlstr': 'wbxml2xml', 'wbxml->model': 'wbxml2xml', 'xml->wbxml': 'xml2wbxml', 'model->wbxml': 'xml2wbxml' };
+const f1 = (x: number | undefined, d: number) => (x === undefined || !(x > 0) ? '-' : x.toFixed(d));
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) + 'x' : '-');
+console.log('| operation | what | Node wall | Node CPU | qjs wall | qjs CPU | libwbxml wall | libwbxml CPU | Node/lib wall | Node/lib CPU | qjs/lib wall | qjs/lib CPU |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of ours as BenchRow[]) {
   const l = libFor[r.op] ? lib[libFor[r.op]] : undefined;
   const q = qjsRows.find((x) => x.op === r.op);
   console.log(
-    `${pad(r.op, 14)} ${pad(r.what, 58)} ${lpad(r.mbPerS.toFixed(1), 10)} ${lpad(q ? q.mbPerS.toFixed(2) : '-', 9)} ${lpad(l ? l.mbPerS.toFixed(1) : '-', 10)} ${lpad(l ? (r.mbPerS / l.mbPerS).toFixed(2) + 'x' : '', 9)}`,
+    `| ${r.op} | ${r.what} | ${f1(r.mbPerS, 1)} | ${f1(r.cpuMbPerS, 1)} | ${f1(q && q.mbPerS, 2)} | ${f1(q && q.cpuMbPerS, 2)} | ${f1(l && l.mbPerS, 1)} | ${f1(l && l.cpuMbPerS, 1)} | ` +
+      `${ratio(r.mbPerS, l && l.mbPerS)} | ${ratio(r.cpuMbPerS, l && l.cpuMbPerS)} | ${ratio(q && q.mbPerS, l && l.mbPerS)} | ${ratio(q && q.cpuMbPerS, l && l.cpuMbPerS)} |`,
   );
 }
 if (qjsNote) console.log(qjsNote);
 if (libNote) console.log(libNote);
 for (const k of Object.keys(lib)) if (lib[k].failures) console.log(`note: libwbxml ${k} failed on ${lib[k].failures} conversions`);
-console.log('(MB/s = input megabytes per second: WBXML bytes for decoding, XML bytes for encoding)');
+console.log('(MB/s = input megabytes per second: WBXML bytes for decoding, XML bytes for encoding; wall = best of 7 rounds, CPU = all 7 rounds over the process CPU time)');
 
 // Size of the docs/protocol.md §1.13 package 1.
 const digest = path.resolve(repoRoot, 'docs/protocol.md');
@@ -119,8 +128,8 @@ if (existsSync(digest)) {
   } catch (e) {
     // harness unavailable
   }
-  console.log('\nDigest §1.13 client-initiated package 1:');
-  console.log(`  XML as printed in the digest (indented): ${utf8Encode(xml).length} B`);
+  console.log('\ndocs/protocol.md §1.13 client-initiated package 1:');
+  console.log(`  XML as printed in docs/protocol.md:       ${utf8Encode(xml).length} B`);
   console.log(`  XML from encodeXml (compact):            ${utf8Encode(compact).length} B`);
   console.log(`  our WBXML (1.2, numeric id, no strtbl):  ${ourW.length} B`);
   console.log(`  our WBXML with string table:             ${ourWt.length} B`);

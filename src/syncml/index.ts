@@ -12,6 +12,8 @@ import { type WbxmlEncodeOptions, encodeWbxmlDocument } from '../wbxml/encoder.j
 import { SyncmlError } from './errors.js';
 import { parseXmlTree } from './xml-read.js';
 import { writeXml } from './xml-write.js';
+import { writeXmlBytes } from './xml-write-bytes.js';
+import { wbxmlToXmlDirect } from './wbxml-to-xml.js';
 import { treeToModel } from './from-tree.js';
 import { modelToTree } from './to-tree.js';
 import { expandNestedDocuments } from './nested.js';
@@ -93,16 +95,37 @@ function utf8DecodeStripBom(bytes: Uint8Array): string {
   return utf8Decode(bytes, start);
 }
 
+/** The element tree wbxmlToXml prints: the decoded document with OPAQUE nested documents expanded. */
+function treeForXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): { root: WbxmlElement; lang: Language | undefined } {
+  const doc = decodeWbxmlDocument(bytes, limits);
+  return { root: expandNestedDocuments(doc.root, limits), lang: languageByName(doc.language) };
+}
+
 /**
  * Any WBXML document of a known language (SyncML, MetInf, DevInf, DDF) -> XML text as libwbxml's `wbxml2xml -m 0`
  * prints it: XML declaration, DOCTYPE, compact body; OPAQUE that holds a nested WBXML document is expanded.
+ * The text is the UTF-8 of wbxmlToXmlBytes (which holds valid UTF-8 only, so decoding it gives the same string the
+ * tree writer would).
  */
 export function wbxmlToXml(bytes: Uint8Array, limits?: Partial<DecodeLimits>): string {
   return guarded('wbxmlToXml', () => {
-    const doc = decodeWbxmlDocument(bytes, limits);
-    const lang = languageByName(doc.language);
-    const root = expandNestedDocuments(doc.root, limits);
-    return writeXml(root, { lang, prolog: true });
+    const direct = wbxmlToXmlDirect(bytes, resolveLimits(limits));
+    if (direct) return utf8Decode(direct);
+    const t = treeForXml(bytes, limits);
+    return writeXml(t.root, { lang: t.lang, prolog: true });
+  });
+}
+
+/**
+ * wbxmlToXml as UTF-8 bytes (what the CLI writes and libwbxml's wbxml2xml returns). A DM message of the usual shape
+ * goes the one-pass way (src/syncml/wbxml-to-xml.ts); anything else, errors included, through the element tree.
+ */
+export function wbxmlToXmlBytes(bytes: Uint8Array, limits?: Partial<DecodeLimits>): Uint8Array {
+  return guarded('wbxmlToXmlBytes', () => {
+    const direct = wbxmlToXmlDirect(bytes, resolveLimits(limits));
+    if (direct) return direct;
+    const t = treeForXml(bytes, limits);
+    return writeXmlBytes(t.root, { lang: t.lang, prolog: true });
   });
 }
 

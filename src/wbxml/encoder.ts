@@ -1,7 +1,7 @@
 // WBXML encoder (WAP-192; docs/protocol.md §2.1-§2.5). Writes the header (version, public id numeric or as a string-table
 // FPI, charset UTF-8), switches code pages lazily (docs/protocol.md §2.5: `00 01` before the first MetInf tag, `00 00` back),
 // writes text as STR_I (or STR_T when the string table is on and the string repeats), bytes as OPAQUE, and an
-// empty element as its bare token without the content bit (libwbxml's `<Data/>`, LIBWBXML.md).
+// empty element as its bare token without the content bit (libwbxml 0.11.8 writes `<Data/>` so, test/codec-interop.test.ts).
 
 import { utf8Encode } from '../bytes.js';
 import { encodeUtf8Into } from '../utf8.js';
@@ -24,10 +24,18 @@ const CHARSET_UTF8 = 106;
 /** A string goes into the table only when a reference (STR_T + offset) is shorter than repeating it inline. */
 const MIN_TABLE_STRING = 4;
 
+/** Body buffers up to this size are kept for the next document instead of allocating (and zeroing) one per call. */
+const KEEP_BYTES = 64 * 1024;
+let spare: Uint8Array | undefined;
+
 /** Growable byte buffer: amortised O(1) appends, one copy at the end. */
 class ByteSink {
-  buf = new Uint8Array(1024);
+  buf: Uint8Array;
   len = 0;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+  }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -72,9 +80,6 @@ class ByteSink {
     }
   }
 
-  result(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
 }
 
 interface Table {
@@ -110,7 +115,7 @@ export function encodeWbxmlDocument(root: WbxmlElement, lang: Language, opts?: W
   const versionKey = o.version || '1.2';
   const version = VERSION_BYTES[versionKey];
   if (version === undefined) throw new WbxmlError('encode-failed', -1, `unsupported WBXML version ${JSON.stringify(versionKey)}`);
-  const table: Table = { offsets: Object.create(null), bytes: new ByteSink() };
+  const table: Table = { offsets: Object.create(null), bytes: new ByteSink(new Uint8Array(64)) };
   // DDF has no registered number (docs/protocol.md §2.2), so its FPI always goes into the table (as libwbxml does).
   const textualId = o.publicId === 'string' || lang.publicId === 0;
   if (textualId) addToTable(table, lang.fpi);
@@ -120,20 +125,25 @@ export function encodeWbxmlDocument(root: WbxmlElement, lang: Language, opts?: W
     countStrings(root, counts);
     repeated = counts;
   }
-  const body = new ByteSink();
+  const body = new ByteSink(spare || new Uint8Array(4096));
+  spare = undefined;
   new BodyWriter(body, lang, table, repeated).element(root);
 
-  const out = new ByteSink();
-  out.byte(version);
+  // Header (WAP-192 §5.3: version, public id, charset, string table length), then table and body in one exact copy.
+  const head = new ByteSink(new Uint8Array(16));
+  head.byte(version);
   if (textualId) {
-    out.byte(0x00);
-    out.mb(0);
-  } else out.mb(lang.publicId);
-  out.mb(CHARSET_UTF8);
-  out.mb(table.bytes.len);
-  out.bytes(table.bytes.buf.subarray(0, table.bytes.len));
-  out.bytes(body.buf.subarray(0, body.len));
-  return out.result();
+    head.byte(0x00);
+    head.mb(0);
+  } else head.mb(lang.publicId);
+  head.mb(CHARSET_UTF8);
+  head.mb(table.bytes.len);
+  const out = new Uint8Array(head.len + table.bytes.len + body.len);
+  out.set(head.buf.subarray(0, head.len), 0);
+  out.set(table.bytes.buf.subarray(0, table.bytes.len), head.len);
+  out.set(body.buf.subarray(0, body.len), head.len + table.bytes.len);
+  if (body.buf.length <= KEEP_BYTES) spare = body.buf;
+  return out;
 }
 
 class BodyWriter {
