@@ -71,8 +71,8 @@ describe('help and parser from one table', () => {
 });
 
 /** Runs the agent with stdout into `reader` (a shell command); resolves to the agent's own exit status and stderr. */
-function runIntoPipe(rt: AgentRuntime, args: string[], reader: string): { code: number; stderr: string } {
-  const script = `"$@" | ${reader}; exit "\${PIPESTATUS[0]}"`;
+function runIntoPipe(rt: AgentRuntime, args: string[], reader: string, stderrToo = false): { code: number; stderr: string } {
+  const script = `"$@" ${stderrToo ? '2>&1 ' : ''}| ${reader}; exit "\${PIPESTATUS[0]}"`;
   const r = spawnSync('bash', ['-c', script, 'bash', ...agentCommand(rt), ...args], { cwd: repoRoot, timeout: 60_000 });
   return { code: r.status === null ? -1 : r.status, stderr: r.stderr.toString() };
 }
@@ -129,6 +129,9 @@ for (const rt of runtimes) {
       const decode = runIntoPipe(rt, ['wbxml', 'decode', file], 'head -c 1 >/dev/null');
       expect(decode.stderr).toBe('');
       expect(decode.code).toBe(0);
+      // stderr into the same closed pipe: a usage error keeps its exit status 2.
+      const usage = runIntoPipe(rt, ['report'], 'true', true);
+      expect(usage.code).toBe(2);
     });
   });
 }

@@ -13,6 +13,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') process.stderr.write(`dm-agent: cannot write to stdout: ${e.message}\n`);
 });
 
+// stderr into a closed pipe (`dm-agent ... 2>&1 | head -1`): there is nowhere left to say so, and an unhandled 'error'
+// would turn the command's exit status (2 for a usage error, say) into 1.
+process.stderr.on('error', () => {});
+
 /** Writes to stdout unless its reader is gone. */
 export function writeStdout(data: string | Uint8Array): void {
   if (closed || process.stdout.destroyed) return;
