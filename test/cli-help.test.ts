@@ -43,6 +43,13 @@ describe('help and parser from one table', () => {
     }
   });
 
+  it('help for a command in each of its three spellings; help of a missing command is a usage error', () => {
+    for (const argv of [['help', 'tree'], ['tree', '--help'], ['--help', 'tree'], ['tree', 'list', '-h']]) expect(parseArgs(argv).helpFor, argv.join(' ')).toBe('tree');
+    expect(parseArgs(['help']).helpFor).toBeUndefined();
+    expect(parseArgs(['help']).global.help).toBe(true);
+    expect(() => parseArgs(['help', 'report'])).toThrow(/no command "report" to help with/);
+  });
+
   it('the commands the help lists, the parser knows and the unknown-command message names are the same', () => {
     expect(helpCommands(HELP)).toEqual(COMMANDS);
     expect(COMMAND_TABLE.map((c) => c.name)).toEqual(COMMANDS);

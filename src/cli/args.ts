@@ -51,7 +51,6 @@ export function parsedOptions(command: string): { values: string[]; flags: strin
 
 export const COMMANDS = COMMAND_TABLE.map((c) => c.name);
 
-
 export function parseArgs(argv: string[]): ParsedArgs {
   const global: GlobalOptions = { json: false, verbose: false, help: false, version: false };
   const out: ParsedArgs = { global, words: [], options: {} };
@@ -85,6 +84,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   }
   if (COMMANDS.indexOf(command) < 0) throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: ${COMMANDS.join(', ')})`);
   out.command = command;
+  if (global.help) out.helpFor = command; // `dm-agent --help request` = `dm-agent request --help`
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
