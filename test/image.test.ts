@@ -17,6 +17,7 @@ import { exec, replace, uiAlert } from '../scripts/server/commands.js';
 import type { Scenario } from '../scripts/server/types.js';
 import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
 import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
+import { COMMAND_TABLE } from '../src/cli/command-table.js';
 import { parseConfigText } from '../src/config.js';
 import { parseFumoConfig } from '../src/agent/fumo-config.js';
 import { parseDeviceConfig } from '../src/device/config.js';
@@ -225,6 +226,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
           '/usr/lib/systemd/system/dm-agent.service',
           '/usr/share/doc/dm-agent/README',
           '/usr/share/doc/dm-agent/SHA256SUMS',
+          '/usr/share/man/man1/dm-agent.1',
         ].sort(),
       );
       let total = 0;
@@ -256,6 +258,16 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       const check = spawnSync('sha256sum', ['-c', '--quiet', 'usr/share/doc/dm-agent/SHA256SUMS'], { cwd: root });
       expect(check.stderr.toString() + check.stdout.toString()).toBe('');
       expect(check.status).toBe(0);
+      // The man page made from the help text (scripts/man-page.ts) names the image's version and every command, and
+      // renders without a warning where groff is installed (man-db renders it with groff -man).
+      const man = readFileSync(path.join(root, 'usr/share/man/man1/dm-agent.1'), 'utf8');
+      expect(man).toContain(`"dm\\-agent ${VERSION.replace(/-/g, '\\-')}"`);
+      for (const c of COMMAND_TABLE) expect(man).toContain(`.SS "${c.name}`);
+      if (spawnSync('groff', ['--version']).status === 0) {
+        const g = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z', path.join(root, 'usr/share/man/man1/dm-agent.1')]);
+        expect(g.stderr.toString()).toBe('');
+        expect(g.status).toBe(0);
+      }
     });
 
     it('service files: the unit, BusyBox and procd scripts start the agent executable as a daemon', () => {

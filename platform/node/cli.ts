@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { createPlatform } from './platform.js';
+import { writeStdout } from './stdout.js';
 
 /** Reads stdin to its end, or stops once more than `limit` bytes came (then at most limit + 1 bytes are kept). */
 async function readStdin(limit = Infinity): Promise<Uint8Array> {
@@ -52,9 +53,7 @@ const host: CliHost = {
   },
   fileExists: (path) => existsSync(path),
   readStdin,
-  writeStdout(data) {
-    process.stdout.write(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  },
+  writeStdout,
   writeStderr(text) {
     process.stderr.write(text);
   },

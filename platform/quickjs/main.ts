@@ -7,6 +7,7 @@ import { runCli } from '../../src/cli/main.js';
 import type { CliHost } from '../../src/cli/host.js';
 import { exists, readBytes } from './files.js';
 import { createPlatform } from './platform.js';
+import { writeStdout } from './stdout.js';
 import { checkQjsNotifications, nativeSockets } from './notify-start.js';
 import { loadDmNative } from './native.js';
 import { parseNotificationConfig } from '../../src/notification/config.js';
@@ -40,11 +41,7 @@ const host: CliHost = {
   },
   fileExists: (path) => exists(path),
   readStdin: async (limit) => readStdin(limit),
-  writeStdout(data) {
-    if (typeof data === 'string') std.out.puts(data);
-    else std.out.write(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    std.out.flush();
-  },
+  writeStdout,
   writeStderr(text) {
     std.err.puts(text);
     std.err.flush();

@@ -1,5 +1,8 @@
 // Command-line parsing for `dm-agent [--config FILE] [--state-dir DIR] [--json] COMMAND ...` — a stable contract
 // (README.md, Command line): the same words and the same output on Node and on QuickJS.
+import { COMMAND_TABLE } from './command-table.js';
+/** The top-level help, kept importable from here (it is made in help.ts from the command table). */
+export { HELP } from './help.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -25,36 +28,28 @@ export interface GlobalOptions {
 export interface ParsedArgs {
   global: GlobalOptions;
   command?: string;
+  /** `dm-agent help COMMAND` or `dm-agent COMMAND --help`: the command whose help to print. */
+  helpFor?: string;
   /** Positional words after the command. */
   words: string[];
   /** Command options: `--flag` → true, `--opt value` → string. */
   options: Record<string, string | true>;
 }
 
-/** Options of each command that take a value; every other `--x` is a flag. */
-const VALUE_OPTIONS: Record<string, string[]> = {
-  request: ['fumo', 'component', 'data', 'server', 'mark', 'session-id'],
-  session: ['server', 'session-id'],
-  daemon: ['server'],
-  status: [],
-  info: [],
-  tree: [],
-  wbxml: ['version', 'out'],
-  report: [],
-};
+/** Options of each command that take a value, and its flags: both from the one table its help is made from. */
+const VALUE_OPTIONS: Record<string, string[]> = {};
+const FLAG_OPTIONS: Record<string, string[]> = {};
+for (const c of COMMAND_TABLE) {
+  VALUE_OPTIONS[c.name] = c.options.filter((o) => o.value !== undefined).map((o) => o.name);
+  FLAG_OPTIONS[c.name] = c.options.filter((o) => o.value === undefined).map((o) => o.name);
+}
 
-const FLAG_OPTIONS: Record<string, string[]> = {
-  request: ['device', 'user', 'scomo', 'xml', 'no-retry'],
-  session: ['xml'],
-  daemon: ['once'],
-  status: [],
-  info: [],
-  tree: [],
-  wbxml: ['strtbl', 'string-id', 'xml'],
-  report: [],
-};
+/** The option names a command's parser accepts (for the test that each one is in its help). */
+export function parsedOptions(command: string): { values: string[]; flags: string[] } {
+  return { values: VALUE_OPTIONS[command] || [], flags: FLAG_OPTIONS[command] || [] };
+}
 
-export const COMMANDS = Object.keys(VALUE_OPTIONS);
+export const COMMANDS = COMMAND_TABLE.map((c) => c.name);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const global: GlobalOptions = { json: false, verbose: false, help: false, version: false };
@@ -70,15 +65,26 @@ export function parseArgs(argv: string[]): ParsedArgs {
     else if (a === '--json') global.json = true;
     else if (a === '--verbose' || a === '-v') global.verbose = true;
     else if (a === '--help' || a === '-h') global.help = true;
-    else if (a === '--version') global.version = true;
+    else if (a === '--version' || a === '-V') global.version = true;
     else if (a === '--wait' || a.indexOf('--wait=') === 0) global.waitSeconds = waitValue(a);
     else if (a.indexOf('-') === 0 && a !== '-') throw new UsageError(`unknown option ${a}`);
     else break;
   }
   if (i >= argv.length) return out;
   const command = argv[i++];
+  if (command === 'help') {
+    // `dm-agent help` = --help; `dm-agent help COMMAND` = that command's help.
+    global.help = true;
+    const topic = argv[i];
+    if (topic === undefined) return out;
+    if (argv.length > i + 1) throw new UsageError(`help takes one COMMAND, got ${JSON.stringify(argv[i + 1])} too`);
+    if (COMMANDS.indexOf(topic) < 0) throw new UsageError(`no command ${JSON.stringify(topic)} to help with (commands: ${COMMANDS.join(', ')})`);
+    out.helpFor = topic;
+    return out;
+  }
   if (COMMANDS.indexOf(command) < 0) throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: ${COMMANDS.join(', ')})`);
   out.command = command;
+  if (global.help) out.helpFor = command; // `dm-agent --help request` = `dm-agent request --help`
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -91,6 +97,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     if (a === '--help' || a === '-h') {
       global.help = true;
+      out.helpFor = command;
       continue;
     }
     if (a === '--wait' || a.indexOf('--wait=') === 0) {
@@ -138,46 +145,3 @@ export const EXIT = {
   INPUT: 8,
   BUSY: 9,
 } as const;
-
-export const HELP = `dm-agent - OMA DM 1.2 client for field gateways
-
-Usage: dm-agent [--config FILE] [--state-dir DIR] [--json] [--wait[=SECONDS]] COMMAND [options]
-
-Commands:
-  request --device|--user [--fumo X | --scomo | --component ID] [--data STR] [--server URL] [--xml]
-        Send a client-initiated update request (Generic Alert 1226) in a new session.
-        FUMO (firmware) unless --scomo (all components) or --component ID (one deployed component).
-        --fumo X names the FUMO node (./FUMO/X or a full ./ URI). WBXML unless --xml.
-  session [--server URL] [--xml]
-        Run one client-initiated management session (also delivers pending result reports).
-  daemon [--once]
-        Run the agent: triggers (button, schedule), notifications, pending jobs and reports.
-  status          Show the agent's state: pending reports, FUMO state, last session.
-  info            Show the device facts the agent reports (DevInfo, DevDetail).
-  tree get URI    Show a node of the DM tree (value, or child list for an interior node).
-  tree list URI   List the subtree under URI.
-  wbxml decode [FILE|-]   WBXML -> XML.
-  wbxml encode [FILE|-] [--strtbl] [--version 1.1|1.2|1.3] [--string-id]   XML -> WBXML (default 1.2, id 0x1201).
-        wbxml reads at most 16 MiB (16777216 bytes) of FILE or stdin; more is bad input (exit 8).
-
-Global options:
-  --config FILE     JSON configuration (default /etc/dm-agent/config.json when present)
-  --state-dir DIR   where state is kept (overrides config stateDir)
-  --json            machine-readable output: one JSON object on stdout
-  --verbose         debug log on stderr
-  --wait[=SECONDS]  request, session: when another dm-agent holds the state directory, wait for it (as long
-                    as it takes, or at most SECONDS) instead of exiting 9 at once. The daemon always waits;
-                    status, info and tree never lock.
-
-Exit status:
-  0  success; for request: the server accepted the request (200 or 202)
-  1  internal error
-  2  usage error (unknown command or option)
-  3  configuration error (the message names the key)
-  4  network error: the DM server could not be reached or timed out
-  5  the server refused the request (a status other than 200/202, or an HTTP error)
-  6  authentication failed (client or server credentials)
-  7  protocol error: the server's message was malformed or the session broke the rules
-  8  bad input (file not found, malformed WBXML/XML, invalid URI or component)
-  9  busy: another dm-agent holds the state directory (the message names its pid)
-`;

@@ -1,6 +1,7 @@
 // `dm-agent` command line: the same words, output and exit codes on Node and QuickJS (the command-line contract in README.md).
 import { ConfigError, parseConfigText, type AgentConfig } from '../config.js';
-import { EXIT, HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { EXIT, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { commandHelp, HELP } from './help.js';
 import type { CliHost } from './host.js';
 import { createOutput } from './output.js';
 import type { CommandContext } from './context.js';
@@ -28,6 +29,10 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
   }
   if (args.global.version) {
     host.writeStdout(`dm-agent ${VERSION} (${host.runtime})\n`);
+    return EXIT.OK;
+  }
+  if (args.helpFor) {
+    host.writeStdout(commandHelp(args.helpFor) as string);
     return EXIT.OK;
   }
   if (args.global.help || !args.command) {
