@@ -167,7 +167,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
     // object file, QuickJS built from scratch there) give the same bytes. The build path used to reach the binaries
     // through the debug information and with it the GNU build-id (scripts/build-qjs maps it out). One arch only, to
     // bound the time (a QuickJS build from scratch takes minutes); the other arch's objects are built the same way.
-    it.runIf(arch === 'armhf')('a build from another checkout path gives the same bytes', async () => {
+    if (arch === 'armhf') it('a build from another checkout path gives the same bytes', async () => {
       const other = path.join(scratch, 'other-checkout', 'dm-agent-copy');
       mkdirSync(other, { recursive: true });
       // The working tree as git sees it (tracked and new files, not the ignored build output): what a second clone of
