@@ -301,13 +301,13 @@ export class CommandExecutor {
       if (c.sink) {
         const bytes = c.decoder.push(part);
         const over = this.overSize(c);
-        if (over) return this.fail(over);
+        if (over) return this.fail(over, uri, !!item.moreData);
         await c.sink.write(bytes);
         if (item.moreData) return { code: Status.ChunkAccepted };
         const tail = c.decoder.end();
-        if (c.declaredSize !== undefined && !c.decoder.matches(c.declaredSize)) return this.fail(Status.SizeMismatch);
+        if (c.declaredSize !== undefined && !c.decoder.matches(c.declaredSize)) return this.fail(Status.SizeMismatch, uri, false);
         const over2 = this.overSize(c);
-        if (over2) return this.fail(over2);
+        if (over2) return this.fail(over2, uri, false);
         if (tail.length > 0) await c.sink.write(tail);
         this.chunk = null;
         return { code: await c.sink.finish() };
@@ -315,13 +315,13 @@ export class CommandExecutor {
       c.parts.push(part);
       c.decoder.count(part);
       const over = this.overSize(c);
-      if (over) return this.fail(over);
+      if (over) return this.fail(over, uri, !!item.moreData);
       if (item.moreData) return { code: Status.ChunkAccepted };
       this.chunk = null;
       if (c.declaredSize !== undefined && !c.decoder.matches(c.declaredSize)) return { code: Status.SizeMismatch };
       return { code: 0, data: joinParts(c.parts) };
     } catch (e) {
-      return this.fail(sinkStatus(e));
+      return this.fail(sinkStatus(e), uri, !!item.moreData);
     }
   }
 
@@ -331,9 +331,13 @@ export class CommandExecutor {
     return c.decoder.decoded > this.maxObjSize ? Status.RequestEntityTooLarge : 0;
   }
 
-  /** Drops the object being received (and what its sink wrote) and answers `code` for this chunk. */
-  private async fail(code: number): Promise<ChunkResult> {
+  /**
+   * Drops the object being received (and what its sink wrote) and answers `code` for this chunk; the object's chunks
+   * still to come get the same answer (they are not the start of a new object).
+   */
+  private async fail(code: number, uri: string, more: boolean): Promise<ChunkResult> {
     await this.abandon();
+    if (more) this.refused = { uri, code };
     return { code };
   }
 
