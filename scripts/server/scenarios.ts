@@ -5,6 +5,7 @@ import type { Command } from '../../src/syncml/model.js';
 import { add, atomic, exec, get, replace, uiAlert } from './commands.js';
 import type { GenericAlertRecord, Scenario, ScenarioContext, ScenarioFn, ScenarioParams } from './types.js';
 import { ServerConfigError } from './types.js';
+import { fumoPkgData } from './pkgdata.js';
 
 export const DEFAULT_PARAMS: ScenarioParams = {
   fumoUri: './FUMO',
@@ -207,7 +208,7 @@ const noFinal: Scenario = {
 };
 
 export const SCENARIOS: Record<string, Scenario> = {};
-for (const s of [acceptLater, fumo200, fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal])
+for (const s of [acceptLater, fumo200, fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal, fumoPkgData])
   SCENARIOS[s.name] = s;
 
 export function scenarioNames(): string[] {
