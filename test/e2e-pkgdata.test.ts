@@ -7,7 +7,7 @@
 // is never held whole in memory. A package over server.maxObjSize is refused with 413 and nothing is flashed.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
@@ -72,6 +72,11 @@ function runMeasured(rt: AgentRuntime, args: string[], timeoutMs: number, nodeOp
     });
     child.stdin.end();
   });
+}
+
+/** The FUMO journal as the agent stored it (src/state DurableStore: a checksummed envelope around the JSON). */
+function journal(state: string): Record<string, unknown> {
+  return JSON.parse(JSON.parse(readFileSync(path.join(state, 'fumo'), 'utf8')).payload);
 }
 
 let n = 0;
@@ -159,6 +164,34 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       // for a while: under 16 MiB more, with the heap limit above as the sharp check.
       expect(peaks.big - peaks.small).toBeLessThan((rt === 'node' ? 16 : 4) * 1024);
     }, 900_000);
+
+    it('a delivery cut off by a kill: partial staging removed at the next start, State 20 and the reason in status', async () => {
+      const d = await device(servers.big);
+      const [cmd, ...pre] = agentCommand(rt);
+      const child = spawn(cmd, [...pre, '--config', d.c.config, 'request', '--user'], { cwd: repoRoot, stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      // Killed (a power cut, as far as the agent can tell) once the server has had 10 chunks acknowledged.
+      const t0 = Date.now();
+      while (d.statuses().filter((x) => x.code === 213).length < 10 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGKILL');
+      await exited;
+      const staging = path.join(d.c.state, 'staging');
+      const partial = readdirSync(staging).map((f) => statSync(path.join(staging, f)).size);
+      expect(Math.max(0, ...partial)).toBeGreaterThan(0); // the chunks went to disk as they came
+      expect(journal(d.c.state)).toMatchObject({ state: 30, delivery: { size: big.length } });
+      // `status` (read-only, no lock) tells the truth but changes nothing; the next command holding the lock tidies.
+      const st = await runMeasured(rt, ['--config', d.c.config, 'status'], 60_000);
+      expect(st.code, st.stderr).toBe(0);
+      expect(st.stdout).toMatch(/state 20/);
+      expect(st.stdout).toMatch(/cut off before its last chunk; the partial copy was removed/);
+      expect(journal(d.c.state)).toMatchObject({ state: 30 });
+      const next = await runMeasured(rt, ['--config', d.c.config, 'daemon', '--once'], 120_000);
+      expect(next.code, next.stderr).toBe(0);
+      expect(readdirSync(staging).filter((f) => existsSync(path.join(staging, f)))).toEqual([]);
+      expect(journal(d.c.state)).toMatchObject({ state: 20, delivery: null, package: null });
+      expect(readFileSync(d.slots.B).length).toBe(0);
+      expect(await d.env.read()).toMatchObject({ dm_slot: 'A', upgrade_available: '0' });
+    }, 600_000);
 
     it('a package larger than server.maxObjSize: 413 on its chunks, nothing flashed, no Exec accepted', async () => {
       const d = await device(servers.small, { maxObjSize: 512 * 1024 });

@@ -88,6 +88,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     writer,
     // A package delivered inside the DM session (Replace PkgData) is written to the staging file through it.
     stagingFs: adapters.writerPorts.fs,
+    readOnly: ctx.readOnly,
     clock: ctx.ports.clock,
     random: ctx.ports.random,
     log,

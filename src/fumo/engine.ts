@@ -70,6 +70,8 @@ export interface FumoEngineOptions {
    * (Replace PkgData) is written to the staging file through it. Without it such a Replace answers 406.
    */
   stagingFs?: WriterFs;
+  /** A read-only command (`status`): what load() repairs stays in memory; files are left to the next locked command. */
+  readOnly?: boolean;
   onEvent?(event: FumoEvent): void;
 }
 
@@ -120,7 +122,7 @@ export class FumoEngine {
    */
   private async dropCutDelivery(): Promise<void> {
     if (!this.doc.delivery) return;
-    await discardDownload(this.o.files, this.o.stagingFile);
+    if (!this.o.readOnly) await discardDownload(this.o.files, this.o.stagingFile);
     const note = 'a package delivered through DM (Replace PkgData) was cut off before its last chunk; the partial copy was removed';
     await this.persist({ delivery: null, deliveryNote: note, state: FumoState.DownloadFailed, package: null });
     if (this.o.log) this.o.log.log('warn', note, { fumo: this.o.fumoUri });
