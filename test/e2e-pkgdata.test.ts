@@ -7,7 +7,7 @@
 // is never held whole in memory. A package over server.maxObjSize is refused with 413 and nothing is flashed.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
@@ -33,8 +33,11 @@ beforeAll(async () => {
     servers[name] = await startDmServer({ port: 0, scenario: 'fumo-pkgdata', files: { 'fw.bin': new Uint8Array(bytes) }, params: { pkgVersion: '2.0' }, maxMsgSize: 4 * MiB });
   }
 });
+/** Scratch directories of the devices (8 MiB slots each): removed at the end. */
+const scratch: string[] = [];
 afterAll(async () => {
   for (const s of Object.values(servers)) await s.close();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Run {
@@ -83,6 +86,7 @@ let n = 0;
 async function device(server: DmServer, extra: Record<string, unknown> = {}) {
   const devId = `MAC:0200000020${(++n).toString(16).padStart(2, '0').toUpperCase()}`;
   const c = agentConfig({}, 'pkgdata');
+  scratch.push(c.dir);
   const root = path.join(c.dir, 'root');
   mkdirSync(path.join(root, 'proc/sys/kernel/random'), { recursive: true });
   mkdirSync(path.join(root, 'etc'), { recursive: true });
