@@ -170,6 +170,13 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       expect(peaks.big - peaks.small).toBeLessThan((rt === 'node' ? 24 : 4) * 1024);
     }, 900_000);
 
+    it('./DevDetail/LrgObj says true: the agent takes large objects (a server checks it before sending one)', async () => {
+      const d = await device(servers.small);
+      const r = await runMeasured(rt, ['--config', d.c.config, 'tree', 'get', './DevDetail/LrgObj'], 60_000);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('true');
+    }, 120_000);
+
     it('a delivery cut off by a kill: partial staging removed at the next start, State 20 and the reason in status', async () => {
       const d = await device(servers.big);
       const [cmd, ...pre] = agentCommand(rt);
