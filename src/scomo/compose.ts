@@ -52,6 +52,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
   }
 
   a.makeDir(c.stagingDir);
+  const limits = Object.assign({}, ctx.download || {}, c.maxPackageSize !== undefined ? { maxSize: c.maxPackageSize } : {});
   const mo = new ScomoMo({
     rootUri: c.uri,
     sources,
@@ -64,8 +65,10 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
       policy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
       clock: ctx.clock,
       random: ctx.random,
-      limits: Object.assign({}, ctx.download || {}, c.maxPackageSize !== undefined ? { maxSize: c.maxPackageSize } : {}),
+      limits,
     }),
+    // Packages delivered through DM (Inventory/Delivered/<x>/Data) go to the same staging directory, with the same cap.
+    delivery: a.stagingFs ? { fs: a.stagingFs, files: a.stagingFiles, stagingDir: c.stagingDir, sha256: () => a.sha256(), maxSize: limits.maxSize } : undefined,
     files: a.packageFiles,
     installer,
     activator,

@@ -438,9 +438,10 @@ export class DmTree {
    */
   async openLargeObject(uri: string, info: LargeObjectInfo, ctx: AccessContext): Promise<number | LargeObjectSink | null> {
     try {
-      if (info.kind !== 'Replace' || this.tx) return null;
+      if (this.tx) return null;
       const p = this.parse(uri);
       if (p.list || p.prop) return null;
+      if (info.kind === 'Add') return await this.openLargeAdd(p.segments, info, ctx);
       const r = await this.lookup(p.segments);
       if (!r || !r.mount || !r.mount.plugin.openLargeObject) return null;
       if (!supports(r, 'Replace')) return DmStatus.CommandNotAllowed;
@@ -450,6 +451,25 @@ export class DmTree {
     } catch (e) {
       return this.failure(e, 'Replace', uri);
     }
+  }
+
+  /**
+   * Add of a large object under a plugin (e.g. SCOMO's Inventory/Delivered/<x>/Data): the checks of add() against the
+   * nearest node that exists (docs/protocol.md §1.5: parents may be created implicitly), then the plugin's sink.
+   */
+  private async openLargeAdd(segs: string[], info: LargeObjectInfo, ctx: AccessContext): Promise<number | LargeObjectSink | null> {
+    if (segs.length === 0) return null;
+    let anc: Resolved | null = null;
+    let i = segs.length - 1;
+    for (; i >= 0; i--) {
+      anc = await this.lookup(segs.slice(0, i));
+      if (anc) break;
+    }
+    if (!anc || !anc.mount || !anc.mount.plugin.openLargeObject) return null;
+    if (anc.leaf || !supports(anc, 'Add')) return DmStatus.CommandNotAllowed;
+    if (!(await this.allowed(anc, 'Add', ctx))) return DmStatus.PermissionDenied;
+    if (i === segs.length - 1 && (await this.lookup(segs))) return DmStatus.AlreadyExists;
+    return anc.mount.plugin.openLargeObject(segs.slice(anc.mount.segments.length), info, ctx);
   }
 
   // ---------------------------------------------------------------- Replace
