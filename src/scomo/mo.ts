@@ -275,6 +275,11 @@ export class ScomoMo {
     const r = await this.resolve(this.segments(path));
     if (!r) return DmStatus.NotFound;
     if (r.kind !== 'operation') return DmStatus.NotAllowed;
+    if (r.job.area === 'Delivered' && r.job.operation !== 'Remove') {
+      // Install of a node whose package never arrived whole (Data refused, failed or cut off): nothing to install.
+      const e = (await this.state.read()).delivered[r.job.node];
+      if (e && !e.sha256) return DmStatus.NotAllowed;
+    }
     await this.state.update((doc) => {
       const job: ScomoJob = { id: this.state.nextId(doc, 'j'), ...r.job, starts: 0 };
       if (args.correlator !== undefined && args.correlator !== '') job.correlator = args.correlator;
