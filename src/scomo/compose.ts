@@ -21,6 +21,8 @@ export interface ScomoComposeContext {
   log: Log;
   /** The `download` section's bounds (src/update/download-config.ts); scomo.maxPackageSize is added here. */
   download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
+  /** A read-only command (`status`): no file is removed (src/scomo/delivery.ts dropCutDeliveries). */
+  readOnly?: boolean;
 }
 
 /** The dpkg installer over a runtime's ports. dpkg only warns when it cannot open its log: a root of its own gets
@@ -75,6 +77,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
     log: ctx.log,
     alert: c.alert,
     supportedEnvTypes: c.envTypes,
+    readOnly: ctx.readOnly,
   });
   return scomoReportSource(mo, c.acl === undefined ? {} : { acl: c.acl });
 }

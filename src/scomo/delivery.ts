@@ -54,22 +54,23 @@ export function hasData(e: DeliveredEntry): boolean {
   return e.sha256 !== '' || !!e.delivery;
 }
 
-const CUT_NOTE = 'the package delivered through DM (Inventory/Delivered/<x>/Data) was cut off before its last chunk; the partial copy was removed';
+const CUT_NOTE = 'the package delivered through DM (Inventory/Delivered/<x>/Data) was cut off before its last chunk';
 
 /**
  * At start-up, before anyone reads the journal: a delivery still marked as under way was cut off by the end of the
- * previous process. Its partial copy goes; the node stays, without a package, and says why.
+ * previous process. Its partial copy goes; the node stays, without a package, and says why. `remove` null: a
+ * read-only command (`status`, no state lock), which changes no file and leaves the removal to the next locked one.
  */
-export async function dropCutDeliveries(doc: ScomoDoc, remove: (path: string) => Promise<void>, log?: Log): Promise<void> {
+export async function dropCutDeliveries(doc: ScomoDoc, remove: ((path: string) => Promise<void>) | null, log?: Log): Promise<void> {
   for (const x of Object.keys(doc.delivered)) {
     const e = doc.delivered[x];
     if (!e.delivery) continue;
-    if (e.path) await remove(e.path).catch(() => undefined);
+    if (e.path && remove) await remove(e.path).catch(() => undefined);
     delete e.delivery;
     delete e.size;
     e.sha256 = '';
-    e.note = CUT_NOTE;
-    if (log) log.log('warn', CUT_NOTE, { node: x });
+    e.note = `${CUT_NOTE}; the partial copy ${remove ? 'was removed' : 'is removed by the next command that holds the state lock'}`;
+    if (log) log.log('warn', e.note, { node: x });
   }
 }
 

@@ -30,6 +30,8 @@ export interface ScomoConfig extends OperationServices {
   storeName?: string;
   /** Packages delivered through DM (Inventory/Delivered/<x>/Data); absent: such Data answers 406. */
   delivery?: DeliveryServices;
+  /** A read-only command (`status`, no state lock): a cut delivery's partial copy is left to the next locked command. */
+  readOnly?: boolean;
 }
 
 export interface MoValue {
@@ -86,7 +88,7 @@ export class ScomoMo {
     const removeFile = (path: string) => (config.files ? config.files.remove(path) : config.delivery ? config.delivery.files.remove(path) : Promise.resolve());
     this.state = new ScomoState(config.store, config.storeName || 'scomo', async (doc) => {
       await reconcileScomo(doc, this.outbox, config.log);
-      await dropCutDeliveries(doc, removeFile, config.log);
+      await dropCutDeliveries(doc, config.readOnly ? null : removeFile, config.log);
     });
     this.data = new DeliveredData(this.state, config.delivery, config.log);
     this.deployed = new DeployedInventory(config.sources, this.state, this.rootUri, config.log);
