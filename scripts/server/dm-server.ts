@@ -180,7 +180,7 @@ export async function startDmServer(opts: ServerOptions = {}): Promise<DmServer>
       const n = name || firstFile();
       const f = n ? files.files.get(n) : undefined;
       if (!f) return undefined;
-      return { name: f.name, size: f.bytes.length, url: `${baseUrl}/fw/${f.name}`, ddUrl: `${baseUrl}/dd/${f.name}`, sha256: f.sha256 };
+      return { name: f.name, size: f.bytes.length, url: `${baseUrl}/fw/${f.name}`, ddUrl: `${baseUrl}/dd/${f.name}`, sha256: f.sha256, bytes: f.bytes };
     },
     newCorrelator: (prefix) => `${prefix}-${++correlators}-${Date.now().toString(36)}`,
     log: (line) => log(line),

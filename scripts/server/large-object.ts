@@ -27,6 +27,9 @@ export function splitPackage(cmds: Command[], limit: number): Command[][] {
   for (const c of cmds) {
     const item = (c.kind === 'Replace' || c.kind === 'Add') && c.items.length === 1 ? c.items[0] : undefined;
     const size = item ? dataSize(item.data) : 0;
+    // Meta Size counts the object's bytes: for binary sent as base64 (Format b64) the decoded ones
+    // (OMA-TS-DM_TND-V1_2 §7.7.4, src/dm/large-object.ts).
+    const objectSize = item && item.meta && item.meta.format === 'b64' && typeof item.data === 'string' ? b64Bytes(item.data) : size;
     if (!item || item.data === undefined || size <= limit) {
       messages[messages.length - 1].push(c);
       continue;
@@ -36,7 +39,7 @@ export function splitPackage(cmds: Command[], limit: number): Command[][] {
       const chunk = cloneCommand(c) as ItemCommand;
       const ci = chunk.items[0];
       ci.data = sliceData(item.data, off, off + limit);
-      if (off === 0) ci.meta = { ...(ci.meta || {}), size: String(size) };
+      if (off === 0) ci.meta = { ...(ci.meta || {}), size: String(objectSize) };
       else if (ci.meta) delete ci.meta.size; // docs/protocol.md §1.10: Size only in the first chunk
       if (off + limit < total) {
         ci.moreData = true;
@@ -46,4 +49,10 @@ export function splitPackage(cmds: Command[], limit: number): Command[][] {
     }
   }
   return messages.filter((m, i) => m.length > 0 || i === 0);
+}
+
+/** Bytes of base64 text once decoded (padding and whitespace do not count). */
+function b64Bytes(text: string): number {
+  const n = text.replace(/[\s=]/g, '').length;
+  return Math.floor((n * 3) / 4);
 }

@@ -7,6 +7,8 @@ import type { GenericAlertRecord, Scenario, ScenarioContext, ScenarioFn, Scenari
 import { ServerConfigError } from './types.js';
 import { treeLife } from './tree-life.js';
 import { tndsScenario } from './tnds.js';
+import { fumoPkgData } from './pkgdata.js';
+import { scomoPkgData } from './scomo-pkgdata.js';
 
 export const DEFAULT_PARAMS: ScenarioParams = {
   fumoUri: './FUMO',
@@ -244,7 +246,7 @@ const noFinal: Scenario = {
 };
 
 export const SCENARIOS: Record<string, Scenario> = {};
-for (const s of [acceptLater, fumo200, fumoFollowUp(), fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal, tndsScenario])
+for (const s of [acceptLater, fumo200, fumoFollowUp(), fumo200Confirm, scomo200, getDevDetail, atomicScenario, uiAll, largeObject, reject500, loop, noFinal, tndsScenario, fumoPkgData, scomoPkgData])
   SCENARIOS[s.name] = s;
 SCENARIOS[treeLife.name] = treeLife;
 

@@ -360,7 +360,7 @@ export interface ScenarioContext {
   /** http://host:port of this server (no trailing slash). */
   baseUrl: string;
   /** Served file used by the update scenarios, with its URLs; undefined when no file is served. */
-  firmware(name?: string): { name: string; size: number; url: string; ddUrl: string; sha256: string } | undefined;
+  firmware(name?: string): { name: string; size: number; url: string; ddUrl: string; sha256: string; bytes: Uint8Array } | undefined;
   /** A fresh correlator, also recorded with the Exec that carries it. */
   newCorrelator(prefix: string): string;
 }

@@ -108,6 +108,8 @@ export class Agent {
     const c = this.config.server;
     const random = this.ports.random;
     const creds = await this.parts.credentials();
+    // Our MaxObjSize is what we announce (server.maxObjSize) and what the executor enforces (413 beyond it).
+    const executor = new CommandExecutor(this.parts.tree, this.parts.ui, c.maxObjSize);
     const session = new DmSession(
       {
         serverUrl: c.url,
@@ -125,7 +127,7 @@ export class Agent {
         transport: this.ports.transport,
         clock: this.ports.clock,
         log: this.ports.log,
-        executor: new CommandExecutor(this.parts.tree, this.parts.ui),
+        executor,
         clientAuth: new ClientAuthenticator(creds.client, this.parts.nonces),
         serverAuth: new ServerAuthenticator(creds.server, this.parts.nonces, () => random.bytes(16)),
         devInfo: () => this.parts.devInfo(),
@@ -143,6 +145,8 @@ export class Agent {
     } finally {
       // Kept-alive connections serve one session only: the next one (maybe minutes later) opens its own.
       if (this.ports.transport.endSession) this.ports.transport.endSession();
+      // A large object still arriving when the session ended is never completed: its partial copy goes.
+      await executor.abandon();
       await this.parts.save();
     }
     // Acknowledged reports are deleted only now: a crash before this point means they are sent again.

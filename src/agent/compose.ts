@@ -46,6 +46,8 @@ export interface ComposeContext {
   tree: DmTree;
   /** Device facts, read once and shared (DevInfo, DevDetail, the FUMO current version). */
   facts: FactsCache;
+  /** A read-only command (no state lock): it changes nothing on disk, state is repaired in memory only. */
+  readOnly?: boolean;
 }
 
 export async function composeAgent(config: AgentConfig, ports: RuntimePorts, extras: AgentExtras = {}): Promise<Agent> {
@@ -69,7 +71,7 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
   let clientNonce = account.clientAuth.nonce.length > 0 ? account.clientAuth.nonce : provisioned(config.server.clientAuth.nonce) || account.clientAuth.nonce;
   let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
 
-  const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts };
+  const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts, readOnly: extras.readOnly };
   const sources: MountedSource[] = [];
   for (const make of extras.sources || []) {
     const s = await make(ctx);

@@ -86,6 +86,9 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     // The one-pass install for writers that take a stream; hashing while staging for the others (src/fumo/steps.ts).
     sha256: () => adapters.sha256(),
     writer,
+    // A package delivered inside the DM session (Replace PkgData) is written to the staging file through it.
+    stagingFs: adapters.writerPorts.fs,
+    readOnly: ctx.readOnly,
     clock: ctx.ports.clock,
     random: ctx.ports.random,
     log,

@@ -4,7 +4,8 @@
 //   <x>                      node  urn:oma:mo:oma-fumo:1.0
 //   <x>/PkgName, PkgVersion  chr   Get, Replace
 //   <x>/Download             node  Exec  (alternate download only)      /PkgURL chr Get, Replace
-//   <x>/Update               node  Exec  (apply the downloaded package) /PkgData bin: DM-delivered packages → 406
+//   <x>/Update               node  Exec  (apply the downloaded package) /PkgData bin Replace: a package delivered
+//                                  through DM, streamed to staging chunk by chunk (src/fumo/delivery.ts)
 //   <x>/DownloadAndUpdate    node  Exec                                  /PkgURL chr Get, Replace
 //   <x>/State                int   Get   (10..100, docs/protocol.md §5.2)
 //   <x>/Ext/PkgSHA256, Ext/Manifest, Ext/Signature   chr Get, Replace   (vendor extension: what the image must match)
@@ -15,7 +16,7 @@ import type { FumoOperation } from '../fumo/state.js';
 import type { GenericAlert } from '../dm/generic-alert.js';
 import type { ReportSource } from '../dm/report-source.js';
 import type { JsonStore } from '../ports/runtime.js';
-import { utf8Decode } from '../bytes.js';
+import { base64Decode, utf8Decode, utf8Encode } from '../bytes.js';
 import { Status } from '../dm/codes.js';
 
 const DOC = 'fumo-nodes';
@@ -91,14 +92,20 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
     },
     async replace(path, value) {
       const key = path.join('/');
-      // Packages delivered through DM itself (large objects into PkgData) are not supported: we download (docs/protocol.md §5.1).
-      if (key === 'Update/PkgData') return Status.OptionalFeatureNotSupported;
+      // A package small enough for one message: the same path as a large object, in one write (docs/protocol.md §5.1).
+      if (key === 'Update/PkgData') return deliverWhole(engine, value);
       const leaf = LEAVES[key];
       if (!leaf) return Status.CommandNotAllowed;
       const text = value.data === undefined ? '' : typeof value.data === 'string' ? value.data : utf8Decode(value.data);
       nodes[leaf] = text.trim();
       await store.put(DOC, nodes);
       return Status.OK;
+    },
+    async openLargeObject(path, info) {
+      // OMA-TS-DM_FUMO-V1_0 Update/PkgData: the package as a large object (docs/protocol.md §1.10, §5.3), written to
+      // staging as it arrives; other leaves of this MO are small and kept whole.
+      if (path.join('/') !== 'Update/PkgData') return null;
+      return engine.receivePackage(info.size);
     },
     async exec(path, args) {
       const op = path.join('/') as FumoOperation;
@@ -161,6 +168,8 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
       const lines = [`FUMO ${uri}: state ${engine.state()}${nodes.PkgName ? `, package ${nodes.PkgName} ${nodes.PkgVersion}` : ''}`];
       if (job) lines.push(`  last job ${job.id}: ${job.operation} at step ${job.step}${job.result ? ` (${job.result.message})` : ''}`);
       if (await engine.awaitingReboot()) lines.push(`  ${AWAITING}`);
+      const note = engine.deliveryNote();
+      if (note && engine.state() === 20) lines.push(`  ${note}`);
       return lines;
     },
     async statusData() {
@@ -173,4 +182,24 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
       };
     },
   };
+}
+
+/** Replace PkgData carrying the whole package in one item: bytes as they came, or decoded from Format b64. */
+async function deliverWhole(engine: FumoEngine, value: NodeValue): Promise<number> {
+  const d = value.data === undefined ? '' : value.data;
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof d !== 'string' ? d : value.format === 'b64' ? base64Decode(d) : utf8Encode(d);
+  } catch {
+    return Status.BadRequest; // Format b64 whose data is not base64
+  }
+  const sink = await engine.receivePackage(bytes.length);
+  if (typeof sink === 'number') return sink;
+  try {
+    await sink.write(bytes);
+  } catch (e) {
+    const status = (e as { status?: unknown }).status;
+    return typeof status === 'number' ? status : Status.CommandFailed;
+  }
+  return sink.finish();
 }

@@ -15,7 +15,12 @@ export interface StandardObjects {
 
 export async function mountStandardObjects(tree: DmTree, config: AgentConfig, ports: RuntimePorts): Promise<StandardObjects> {
   let sessions = 0;
-  const facts = await installStandardObjects(tree, ports.deviceInfo, { server: config.server }, { devInfo: { dmVersion: DM_CLIENT_VERSION } });
+  const facts = await installStandardObjects(tree, ports.deviceInfo, { server: config.server }, {
+    devInfo: { dmVersion: DM_CLIENT_VERSION },
+    // The session takes large objects (chunked Add/Replace, 213/424/1225; a FUMO package into Update/PkgData): say so,
+    // since a server reads ./DevDetail/LrgObj before it sends one (docs/protocol.md §1.10).
+    devDetail: { largeObjects: true },
+  });
   return {
     facts,
     async devId() {

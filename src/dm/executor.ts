@@ -5,6 +5,7 @@ import type { Alert, Command, Container, Exec, Item, ItemCommand, Results, Statu
 import { AlertCode, Status } from './codes.js';
 import { utf8Encode } from '../bytes.js';
 import { answersPerItem, commandCode, itemRefs, type ItemOutcome } from './item-status.js';
+import { ChunkDecoder, type LargeObjectInfo, type LargeObjectSink, sinkStatus } from './large-object.js';
 
 export interface AccessContext {
   serverId: string;
@@ -33,6 +34,11 @@ export interface ManagementTree {
   copy(targetUri: string, sourceUri: string, ctx: AccessContext): Promise<number>;
   exec(uri: string, args: { data?: string | Uint8Array; correlator?: string }, ctx: AccessContext): Promise<number>;
   transaction(): { commit(): Promise<void>; rollback(): Promise<number> };
+  /**
+   * Optional: the node takes a large object chunk by chunk (a package streamed to staging). A status refuses it
+   * (e.g. 404, 405, 425, 413), null means "keep it in memory and Add/Replace it whole" as for any other node.
+   */
+  openLargeObject?(uri: string, info: LargeObjectInfo, ctx: AccessContext): Promise<number | LargeObjectSink | null>;
 }
 
 /** Answers a server UI alert (1100-1104): the status code, items to return, and whether to skip the rest. */
@@ -67,7 +73,10 @@ interface PendingChunk {
   meta: Item['meta'];
   declaredSize?: number;
   parts: Array<string | Uint8Array>;
-  bytes: number;
+  /** Counts the object's bytes (decoded ones for Format b64) and, with a sink, decodes the chunks for it. */
+  decoder: ChunkDecoder;
+  /** Where the chunks go instead of `parts` (docs/protocol.md §1.10: the whole object is never in memory). */
+  sink?: LargeObjectSink;
 }
 
 export class CommandExecutor {
@@ -76,13 +85,22 @@ export class CommandExecutor {
   private chunk: PendingChunk | null = null;
   /** True while the commands of an Atomic run (a failed Item stops the rest of its command there). */
   private inAtomic = false;
+  /** An object refused at its first chunk: its later chunks get the same answer instead of starting a new object. */
+  private refused: { uri: string; code: number } | null = null;
 
   constructor(
     private readonly tree: ManagementTree,
     private readonly ui: UiAlertHandler,
-    /** Largest object we accept (our MaxObjSize): a bigger declared Size is refused with 413 before buffering. */
+    /** Largest object we accept (our MaxObjSize, config server.maxObjSize): a bigger declared Size is refused with 413 before buffering. */
     private readonly maxObjSize = 1024 * 1024,
   ) {}
+
+  /** The session ended: an object still arriving in chunks will not be completed, so its sink drops what it has. */
+  async abandon(): Promise<void> {
+    const c = this.chunk;
+    this.chunk = null;
+    if (c && c.sink) await c.sink.abort().catch(() => undefined);
+  }
 
   /** Starts a new server package (the 215 rule holds for one package only). */
   newPackage(): void {
@@ -94,14 +112,16 @@ export class CommandExecutor {
     for (const cmd of commands) {
       if (cmd.kind === 'Status' || cmd.kind === 'Results') continue;
       out.commandCount++;
-      if (this.chunk && !this.continuesChunk(cmd)) {
+      if (this.refused && !this.continuesChunk(cmd, this.refused.uri)) this.refused = null;
+      if (this.chunk && !this.continuesChunk(cmd, this.chunk.uri)) {
         // A new command before the chunked object ended: tell the server and drop what we have (docs/protocol.md §1.10).
         const item: Item = {};
         if (this.chunk.uri) item.target = { locURI: this.chunk.uri };
         out.replies.push({ kind: 'Alert', cmdID: ctx.nextCmdId(), data: AlertCode.NoEndOfData, items: [item] });
-        this.chunk = null;
+        await this.abandon();
       }
       if (cmd.kind === 'Alert' && cmd.data === AlertCode.SessionAbort) {
+        await this.abandon();
         out.aborted = true;
         return out;
       }
@@ -264,33 +284,85 @@ export class CommandExecutor {
   }
 
   /** Whether `cmd` carries the next chunk of the object being received. */
-  private continuesChunk(cmd: Command): boolean {
-    if (!this.chunk || (cmd.kind !== 'Add' && cmd.kind !== 'Replace')) return false;
-    return cmd.items.length > 0 && !!cmd.items[0].target && cmd.items[0].target.locURI === this.chunk.uri;
+  private continuesChunk(cmd: Command, uri: string): boolean {
+    if (cmd.kind !== 'Add' && cmd.kind !== 'Replace') return false;
+    return cmd.items.length > 0 && !!cmd.items[0].target && cmd.items[0].target.locURI === uri;
   }
 
-  /** Buffers one chunk of a large object (docs/protocol.md §1.10): 213 until the last one, then the whole value (or 424). */
-  private takeChunk(kind: 'Add' | 'Replace', uri: string, meta: NonNullable<Item['meta']>, item: Item): ChunkResult {
+  /**
+   * One chunk of a large object (docs/protocol.md §1.10): 213 until the last one, then the whole value (or 424).
+   * Sizes count the object's bytes: decoded ones for Format b64 (OMA-TS-DM_TND-V1_2 §7.7.4, src/dm/large-object.ts).
+   * A node with a sink gets each chunk as it comes and answers the final status itself; others get the whole value.
+   */
+  private async takeChunk(kind: 'Add' | 'Replace', uri: string, meta: NonNullable<Item['meta']>, item: Item, ctx: ExecutionContext): Promise<ChunkResult> {
+    if (this.refused && this.refused.uri === uri) {
+      const code = this.refused.code;
+      if (!item.moreData) this.refused = null;
+      return { code };
+    }
     if (!this.chunk) {
+      const refuse = (code: number): ChunkResult => {
+        if (item.moreData) this.refused = { uri, code };
+        return { code };
+      };
       const declared = meta.size !== undefined ? parseInt(meta.size, 10) : undefined;
-      if (declared !== undefined && (!(declared >= 0) || declared > this.maxObjSize)) return { code: Status.RequestEntityTooLarge };
-      this.chunk = { kind, uri, meta, declaredSize: declared, parts: [], bytes: 0 };
+      // OMA-TS-DM_Protocol-V1_2 "Large Object Handling": an object larger than the MaxObjSize we announced is refused
+      // with 413 Request entity too large, before any of it is kept (docs/protocol.md §1.3, §1.6).
+      if (declared !== undefined && (!(declared >= 0) || declared > this.maxObjSize)) return refuse(Status.RequestEntityTooLarge);
+      const chunk: PendingChunk = { kind, uri, meta, declaredSize: declared, parts: [], decoder: new ChunkDecoder(meta.format) };
+      if (this.tree.openLargeObject) {
+        const info: LargeObjectInfo = { kind, format: meta.format, type: meta.type };
+        if (declared !== undefined) info.size = declared;
+        const opened = await this.tree.openLargeObject(uri, info, ctx.access);
+        if (typeof opened === 'number') return refuse(opened);
+        if (opened) chunk.sink = opened;
+      }
+      this.chunk = chunk;
     }
     const c = this.chunk;
     const part = item.data === undefined ? '' : item.data;
-    c.parts.push(part);
-    c.bytes += chunkBytes(part);
-    if (c.bytes > this.maxObjSize || (c.declaredSize !== undefined && c.bytes > c.declaredSize)) {
+    try {
+      if (c.sink) {
+        const bytes = c.decoder.push(part);
+        const over = this.overSize(c);
+        if (over) return this.fail(over, uri, !!item.moreData);
+        await c.sink.write(bytes);
+        if (item.moreData) return { code: Status.ChunkAccepted };
+        const tail = c.decoder.end();
+        if (c.declaredSize !== undefined && !c.decoder.matches(c.declaredSize)) return this.fail(Status.SizeMismatch, uri, false);
+        const over2 = this.overSize(c);
+        if (over2) return this.fail(over2, uri, false);
+        if (tail.length > 0) await c.sink.write(tail);
+        this.chunk = null;
+        return { code: await c.sink.finish() };
+      }
+      c.parts.push(part);
+      c.decoder.count(part);
+      const over = this.overSize(c);
+      if (over) return this.fail(over, uri, !!item.moreData);
+      if (item.moreData) return { code: Status.ChunkAccepted };
       this.chunk = null;
-      return { code: c.declaredSize !== undefined && c.bytes > c.declaredSize ? Status.SizeMismatch : Status.RequestEntityTooLarge };
+      if (c.declaredSize !== undefined && !c.decoder.matches(c.declaredSize)) return { code: Status.SizeMismatch };
+      return { code: 0, data: joinParts(c.parts) };
+    } catch (e) {
+      return this.fail(sinkStatus(e), uri, !!item.moreData);
     }
-    if (item.moreData) return { code: Status.ChunkAccepted };
-    this.chunk = null;
-    const data = joinParts(c.parts);
-    if (c.declaredSize !== undefined && c.bytes !== c.declaredSize && !(c.meta && c.meta.format === 'b64' && decodedLength(data) === c.declaredSize)) {
-      return { code: Status.SizeMismatch };
-    }
-    return { code: 0, data };
+  }
+
+  /** 424 once the object has more bytes than its Size said, 413 once it passes our MaxObjSize; 0 while neither. */
+  private overSize(c: PendingChunk): number {
+    if (c.declaredSize !== undefined && c.decoder.decoded > c.declaredSize) return Status.SizeMismatch;
+    return c.decoder.decoded > this.maxObjSize ? Status.RequestEntityTooLarge : 0;
+  }
+
+  /**
+   * Drops the object being received (and what its sink wrote) and answers `code` for this chunk; the object's chunks
+   * still to come get the same answer (they are not the start of a new object).
+   */
+  private async fail(code: number, uri: string, more: boolean): Promise<ChunkResult> {
+    await this.abandon();
+    if (more) this.refused = { uri, code };
+    return { code };
   }
 
   private async itemCommand(cmd: ItemCommand, ctx: ExecutionContext, replies: Reply[]): Promise<number> {
@@ -311,8 +383,9 @@ export class CommandExecutor {
       }
       const meta = item.meta || cmd.meta || {};
       let data = item.data;
-      if ((cmd.kind === 'Add' || cmd.kind === 'Replace') && (item.moreData || (this.chunk && this.chunk.uri === uri))) {
-        const r = this.takeChunk(cmd.kind, uri, meta, item);
+      const chunked = (this.chunk && this.chunk.uri === uri) || (this.refused && this.refused.uri === uri);
+      if ((cmd.kind === 'Add' || cmd.kind === 'Replace') && (item.moreData || chunked)) {
+        const r = await this.takeChunk(cmd.kind, uri, meta, item, ctx);
         if (r.code !== 0) {
           outcomes.push({ code: r.code, target: uri });
           if (r.code >= 300) failed = true;
@@ -346,19 +419,12 @@ export class CommandExecutor {
 }
 
 export interface ChunkResult {
-  /** 0 = the object is complete, `data` holds it; otherwise the Status code for this chunk (213, 413, 424). */
+  /**
+   * 0 = the object is complete, `data` holds it; otherwise the Status code for this chunk (213, 413, 424), or the
+   * final status a sink answered for the whole object.
+   */
   code: number;
   data?: string | Uint8Array;
-}
-
-function chunkBytes(part: string | Uint8Array): number {
-  if (typeof part !== 'string') return part.length;
-  let n = 0;
-  for (let i = 0; i < part.length; i++) {
-    const c = part.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 2 : 3;
-  }
-  return n;
 }
 
 function joinParts(parts: Array<string | Uint8Array>): string | Uint8Array {
@@ -373,13 +439,6 @@ function joinParts(parts: Array<string | Uint8Array>): string | Uint8Array {
     o += b.length;
   }
   return out;
-}
-
-/** Length of base64 text once decoded (Size of a b64 object may count either form). */
-function decodedLength(data: string | Uint8Array): number {
-  if (typeof data !== 'string') return data.length;
-  const clean = data.replace(/[\s=]/g, '');
-  return Math.floor((clean.length * 3) / 4);
 }
 
 function hasNested(c: Command): boolean {

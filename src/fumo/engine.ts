@@ -20,7 +20,11 @@ import type { Downloader, FlashWriter, HealthCheck, Rebooter, Sha256Hasher, Stag
 import { DEFAULT_SYNC } from '../update/stream.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import type { VerificationPolicy } from '../update/verify.js';
-import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';
+import { discardDownload, type DownloadLimitKey, type DownloadOptions } from '../update/download.js';
+import type { WriterFs } from '../ports/writers.js';
+import { downloadBudget } from '../update/space.js';
+import { UpdateError } from '../update/errors.js';
+import { DeliveryError, PackageDelivery } from './delivery.js';
 
 export interface FumoEngineOptions {
   /** The FUMO `<x>` node, e.g. `./FUMO` or `./FwUpdate/Package1`. */
@@ -61,6 +65,13 @@ export interface FumoEngineOptions {
   runningVersion?: () => Promise<string | undefined>;
   /** fumo.refuseReinstall and the result code reported when the same version is not flashed again. */
   reinstall?: { refuse: boolean; resultCode: number };
+  /**
+   * Files with fsync (the writers' port, FumoAdapters.writerPorts.fs): a package delivered inside the DM session
+   * (Replace PkgData) is written to the staging file through it. Without it such a Replace answers 406.
+   */
+  stagingFs?: WriterFs;
+  /** A read-only command (`status`): what load() repairs stays in memory; files are left to the next locked command. */
+  readOnly?: boolean;
   onEvent?(event: FumoEvent): void;
 }
 
@@ -100,7 +111,83 @@ export class FumoEngine {
     if (v && v.version === 1 && typeof v.state === 'number') this.doc = v;
     await this.reports.load();
     await this.reconcile();
+    await this.dropCutDelivery();
     this.loaded = true;
+  }
+
+  /**
+   * A package delivery through DM that the journal says was under way when this process started was cut off (power,
+   * crash, or a session that ended): it cannot be resumed, since the session that carried it is gone. Its partial
+   * copy goes and State says 20 Download Failed; `status` says why.
+   */
+  private async dropCutDelivery(): Promise<void> {
+    if (!this.doc.delivery) return;
+    if (!this.o.readOnly) await discardDownload(this.o.files, this.o.stagingFile);
+    const note = 'a package delivered through DM (Replace PkgData) was cut off before its last chunk; the partial copy was removed';
+    await this.persist({ delivery: null, deliveryNote: note, state: FumoState.DownloadFailed, package: null });
+    if (this.o.log) this.o.log.log('warn', note, { fumo: this.o.fumoUri });
+  }
+
+  /**
+   * The first chunk of a package delivered inside the DM session (Replace `<x>/Update/PkgData`, src/fumo/delivery.ts):
+   * a sink that writes it to the staging file, or the DM status refusing it.
+   */
+  async receivePackage(size?: number): Promise<number | PackageDelivery> {
+    await this.load();
+    const fs = this.o.stagingFs;
+    if (!fs) return 406; // this runtime gave no file port for it: Optional feature not supported (docs/protocol.md §1.6)
+    // 405: PkgData cannot be replaced while a firmware job runs (its package is in use).
+    if (this.running || (this.doc.job && this.doc.job.step !== 'Done')) return 405;
+    if (this.doc.delivery) await this.dropCutDelivery(); // a delivery of this process that was never ended
+    // Our MaxObjSize bounds one object of the session; the FUMO package cap (fumo.maxPackageSize, at most the smaller
+    // A/B slot) bounds the package. A package over the cap is refused like an object over MaxObjSize: 413 Request
+    // entity too large (OMA-TS-DM_Protocol-V1_2 large object handling, docs/protocol.md §1.6); one that does not fit
+    // the free staging space gets 420 Device full.
+    const cap = this.o.download && this.o.download.maxSize !== undefined ? this.o.download.maxSize : undefined;
+    if (size !== undefined && cap !== undefined && size > cap) {
+      if (this.o.log) this.o.log.log('warn', `PkgData of ${size} bytes refused: the package cap is ${cap}`, { fumo: this.o.fumoUri });
+      return 413;
+    }
+    await discardDownload(this.o.files, this.o.stagingFile);
+    let budget: number | undefined;
+    try {
+      budget = await downloadBudget(this.o.files, this.o.stagingFile, { expectedSize: size, maxSize: cap });
+    } catch (e) {
+      if (this.o.log) this.o.log.log('warn', `PkgData refused: ${e instanceof Error ? e.message : String(e)}`, { fumo: this.o.fumoUri });
+      return e instanceof UpdateError ? 420 : 500;
+    }
+    // Journaled before the first byte is written: a cut from here on is found at the next start.
+    await this.persist({ delivery: size === undefined ? {} : { size }, deliveryNote: undefined, state: FumoState.DownloadProgressing, package: null });
+    const ended = async (patch: Partial<FumoDocument>): Promise<void> => {
+      await this.persist(Object.assign({ delivery: null }, patch));
+    };
+    try {
+      return await PackageDelivery.open({
+        fs,
+        files: this.o.files,
+        stagingFile: this.o.stagingFile,
+        budget: budget !== undefined ? budget : Number.MAX_SAFE_INTEGER,
+        sync: this.sync(),
+        hasher: this.o.sha256 ? this.o.sha256() : undefined,
+        complete: async (pkg) => {
+          if (this.o.log) this.o.log.log('info', `firmware package delivered through DM: ${pkg.size} bytes, SHA-256 ${pkg.sha256}`, { fumo: this.o.fumoUri });
+          await ended({ state: FumoState.ReadyToUpdate, package: { sha256: pkg.sha256, size: pkg.size, delivered: true } });
+        },
+        fail: async (why) => {
+          if (this.o.log) this.o.log.log('warn', why, { fumo: this.o.fumoUri });
+          await ended({ state: FumoState.DownloadFailed, deliveryNote: why });
+        },
+      });
+    } catch (e) {
+      await discardDownload(this.o.files, this.o.stagingFile).catch(() => undefined);
+      await ended({ state: FumoState.DownloadFailed, deliveryNote: `the staging file could not be opened: ${String(e)}` });
+      throw new DeliveryError(500, `the staging file could not be opened: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** How the last package delivery through DM ended when it did not deliver (for `status`). */
+  deliveryNote(): string | undefined {
+    return this.doc.deliveryNote;
   }
 
   /**

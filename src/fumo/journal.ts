@@ -5,6 +5,7 @@
 import type { JsonStore } from '../ports/runtime.js';
 import type { FumoOperation } from './state.js';
 import type { StreamCheckpoint } from '../update/stream.js';
+import type { DeliveryRecord } from './delivery.js';
 
 /** In-memory JsonStore (tests, and devices that accept losing jobs at reboot). */
 export class MemoryJournalStore implements JsonStore {
@@ -67,6 +68,11 @@ export interface VerifiedInfo {
    * Exec Update checks the target still holds it (StreamingWriter.holds) and activates it.
    */
   inTarget?: boolean;
+  /**
+   * Delivered inside the DM session (Replace `<x>/Update/PkgData`, src/fumo/delivery.ts): hashed as it was received,
+   * not yet checked against the claims, which Exec Update does first (the server may set them after the data).
+   */
+  delivered?: boolean;
 }
 
 export interface JobRecord {
@@ -112,4 +118,8 @@ export interface FumoDocument {
   job: JobRecord | null;
   /** A verified package kept in the staging file (after Download, or when HaveData). */
   package: VerifiedInfo | null;
+  /** A package being delivered through DM (Replace PkgData) right now: journaled before its first byte is written. */
+  delivery?: DeliveryRecord | null;
+  /** How the last DM delivery ended when it did not (shown by `status`; the State node says 20). */
+  deliveryNote?: string;
 }

@@ -297,12 +297,35 @@ async function streamed(
   return written(ctx, next(job, 'Stream', { pkg, verified: info, notify, stream: undefined }), before);
 }
 
+/**
+ * Exec Update of a package delivered through DM (src/fumo/delivery.ts): the hash taken while it was received is
+ * checked against the claims known now (Ext/PkgSHA256, signed manifest, as the Verify step of a download does), then
+ * it installs like a downloaded package. A package that fails is removed: 404/402 and State 80 (Update Failed / No
+ * Data, OMA-TS-DM_FUMO-V1_0 result codes, docs/protocol.md §5.2).
+ */
+async function checkDelivered(ctx: StepContext, job: JobRecord, stored: VerifiedInfo): Promise<StepOutcome> {
+  try {
+    const claims = claimsOf(job);
+    const manifest = checkClaims(claims, ctx.verification);
+    const v = verifyDigest(stored.sha256, stored.size, claims, manifest);
+    const info: VerifiedInfo = { sha256: v.sha256, size: v.size };
+    if (v.version !== undefined) info.version = v.version;
+    return { job: next(job, 'Install', { verified: info }), state: FumoState.UpdateProgressing };
+  } catch (e) {
+    if (!(e instanceof UpdateError)) throw e;
+    await discardDownload(ctx.files, ctx.stagingFile);
+    const result = { code: fumoResultFor(e), message: `the package delivered through DM: ${e.message}`, finalState: FumoState.UpdateFailedNoData };
+    return { job: next(job, 'Report', { result }), state: FumoState.UpdateProgressing };
+  }
+}
+
 export type StepHandler = (ctx: StepContext, job: JobRecord) => Promise<StepOutcome>;
 
 export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
   async Resolve(ctx, job) {
     if (job.operation === 'Update') {
       if (!ctx.storedPackage) throw new UpdateError('not-acceptable', 'no downloaded package to update with');
+      if (ctx.storedPackage.delivered) return checkDelivered(ctx, job, ctx.storedPackage);
       return { job: next(job, 'Install', { verified: ctx.storedPackage }), state: FumoState.UpdateProgressing };
     }
     const url = job.request.pkgUrl || '';

@@ -5,6 +5,7 @@
 import type { Component, InventoryFiles } from './inventory.js';
 import type { CommandRunner } from './commands.js';
 import type { Downloader, Sha256Hasher, StagingFiles } from './update.js';
+import type { WriterFs } from './writers.js';
 
 export type { JsonStore } from './runtime.js';
 
@@ -71,6 +72,11 @@ export interface ScomoPorts {
   /** A fresh SHA-256 hasher: a delivery package is hashed while it is staged, never read again to hash it. */
   sha256(): Sha256Hasher;
   packageFiles: PackageFiles;
+  /**
+   * Files written with fsync, the port FUMO's PkgData delivery uses (WriterPorts.fs): a package delivered inside the DM
+   * session (Inventory/Delivered/<x>/Data) is streamed to the staging directory through it. Absent: such Data answers 406.
+   */
+  stagingFs?: WriterFs;
   /** Creates a directory and its parents (mode 0700) when missing; throws naming the path when it cannot. */
   makeDir(dir: string): void;
 }

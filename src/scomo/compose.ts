@@ -21,6 +21,8 @@ export interface ScomoComposeContext {
   log: Log;
   /** The `download` section's bounds (src/update/download-config.ts); scomo.maxPackageSize is added here. */
   download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
+  /** A read-only command (`status`): no file is removed (src/scomo/delivery.ts dropCutDeliveries). */
+  readOnly?: boolean;
 }
 
 /** The dpkg installer over a runtime's ports. dpkg only warns when it cannot open its log: a root of its own gets
@@ -52,6 +54,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
   }
 
   a.makeDir(c.stagingDir);
+  const limits = Object.assign({}, ctx.download || {}, c.maxPackageSize !== undefined ? { maxSize: c.maxPackageSize } : {});
   const mo = new ScomoMo({
     rootUri: c.uri,
     sources,
@@ -64,14 +67,17 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
       policy: { allowedHosts: c.allowedHosts, allowHttp: c.allowHttp },
       clock: ctx.clock,
       random: ctx.random,
-      limits: Object.assign({}, ctx.download || {}, c.maxPackageSize !== undefined ? { maxSize: c.maxPackageSize } : {}),
+      limits,
     }),
+    // Packages delivered through DM (Inventory/Delivered/<x>/Data) go to the same staging directory, with the same cap.
+    delivery: a.stagingFs ? { fs: a.stagingFs, files: a.stagingFiles, stagingDir: c.stagingDir, sha256: () => a.sha256(), maxSize: limits.maxSize } : undefined,
     files: a.packageFiles,
     installer,
     activator,
     log: ctx.log,
     alert: c.alert,
     supportedEnvTypes: c.envTypes,
+    readOnly: ctx.readOnly,
   });
   return scomoReportSource(mo, c.acl === undefined ? {} : { acl: c.acl });
 }

@@ -4,8 +4,9 @@
 //
 // What the server can change: Download/<x> and its leaves (PkgID, Name, PkgURL, Description, InstallParams, EnvType,
 // PkgType, Reboot), and Delete on Download/<x> and Delivered/<x>. Deployed is what the package databases say; it
-// changes only through Operations (Remove/Activate/Deactivate) or outside the agent. Delivery through DM (Add
-// Delivered/<x>/Data as a large object) is not supported: such an Add answers 405.
+// changes only through Operations (Remove/Activate/Deactivate) or outside the agent. Inventory/Delivered/<x> with its
+// leaves (PkgID, Name, Version, ...) and its Data can be Added too: a package delivered through DM, Data streamed to a
+// staging file as a large object (./delivery.ts), then installed by Exec <x>/Operations/Install.
 
 import { utf8Decode } from '../bytes.js';
 import type { InventorySource } from '../inventory/source.js';
@@ -14,9 +15,11 @@ import { DeployedInventory } from './deployed.js';
 import { OperationRunner, type OperationServices } from './operations.js';
 import type { JsonStore, PackageFiles } from '../ports/scomo.js';
 import type { ScomoReport } from './report.js';
-import { DeliveredOperation, DeployedOperation, DownloadOperation, ScomoDoc, ScomoJob, ScomoState } from './state.js';
+import { DeliveredEntry, DeliveredOperation, DeployedOperation, DownloadOperation, ScomoDoc, ScomoJob, ScomoState } from './state.js';
 import { OUTBOX_NAME, ScomoOutbox } from './outbox.js';
 import { reconcileScomo, trimDone } from './reconcile.js';
+import { DELIVERED_LEAVES, DeliveredData, type DeliveryServices, dropCutDeliveries, hasData, newDeliveredEntry } from './delivery.js';
+import type { LargeObjectSink } from '../tree/plugin.js';
 
 export interface ScomoConfig extends OperationServices {
   /** Where the MO is mounted, default `./SCOMO`. */
@@ -25,6 +28,10 @@ export interface ScomoConfig extends OperationServices {
   store: JsonStore;
   /** Document name in the store, default `scomo`; the outbox is `<storeName>-reports` (default `scomo-reports`). */
   storeName?: string;
+  /** Packages delivered through DM (Inventory/Delivered/<x>/Data); absent: such Data answers 406. */
+  delivery?: DeliveryServices;
+  /** A read-only command (`status`, no state lock): a cut delivery's partial copy is left to the next locked command. */
+  readOnly?: boolean;
 }
 
 export interface MoValue {
@@ -49,7 +56,7 @@ const DEPLOYED_OPS: DeployedOperation[] = ['Activate', 'Deactivate', 'Remove'];
 
 type Resolved =
   | { kind: 'interior'; children: string[]; type?: string }
-  | { kind: 'leaf'; format: 'chr' | 'int'; data: string }
+  | { kind: 'leaf'; format: 'chr' | 'int' | 'bin'; data: string }
   | { kind: 'operation'; job: Pick<ScomoJob, 'area' | 'node' | 'operation'> };
 
 function interior(children: string[], type?: string): Resolved {
@@ -72,12 +79,18 @@ export class ScomoMo {
   private readonly outbox: ScomoOutbox;
   private readonly runner: OperationRunner;
   private readonly files?: PackageFiles;
+  private readonly data: DeliveredData;
 
   constructor(config: ScomoConfig) {
     this.rootUri = config.rootUri || './SCOMO';
     this.files = config.files;
     this.outbox = new ScomoOutbox(config.store, config.storeName ? `${config.storeName}-reports` : OUTBOX_NAME);
-    this.state = new ScomoState(config.store, config.storeName || 'scomo', (doc) => reconcileScomo(doc, this.outbox, config.log));
+    const removeFile = (path: string) => (config.files ? config.files.remove(path) : config.delivery ? config.delivery.files.remove(path) : Promise.resolve());
+    this.state = new ScomoState(config.store, config.storeName || 'scomo', async (doc) => {
+      await reconcileScomo(doc, this.outbox, config.log);
+      await dropCutDeliveries(doc, config.readOnly ? null : removeFile, config.log);
+    });
+    this.data = new DeliveredData(this.state, config.delivery, config.log);
     this.deployed = new DeployedInventory(config.sources, this.state, this.rootUri, config.log);
     this.runner = new OperationRunner({
       rootUri: this.rootUri,
@@ -133,6 +146,7 @@ export class ScomoMo {
 
   async add(path: string, value: MoValue): Promise<number> {
     const s = this.segments(path);
+    if (s[0] === 'Inventory' && s[1] === 'Delivered' && (s.length === 3 || s.length === 4)) return this.addDelivered(s.slice(2), value);
     if (s[0] !== 'Download' || s.length < 2 || s.length > 3) return (await this.resolve(s)) ? DmStatus.AlreadyExists : DmStatus.NotAllowed;
     const x = s[1];
     if (s.length === 3 && DOWNLOAD_LEAVES.indexOf(s[2]) < 0) return (await this.resolve(s)) ? DmStatus.AlreadyExists : DmStatus.NotAllowed;
@@ -155,6 +169,7 @@ export class ScomoMo {
   /** Replace on Download/<x> leaves; an unset known leaf is created (servers often Replace PkgURL straight away). */
   async replace(path: string, value: MoValue): Promise<number> {
     const s = this.segments(path);
+    if (s[0] === 'Inventory' && s[1] === 'Delivered' && s.length === 4) return this.replaceDelivered(s[2], s[3], value);
     if (s[0] === 'Download' && s.length === 3 && DOWNLOAD_LEAVES.indexOf(s[2]) >= 0) {
       return this.state.update((doc) => {
         const entry = doc.downloads[s[1]];
@@ -186,7 +201,7 @@ export class ScomoMo {
       if (!entry) return DmStatus.NotFound;
       if (this.busy(doc, 'Delivered', s[2])) return DmStatus.NotAllowed;
       try {
-        if (this.files) await this.files.remove(entry.path);
+        if (this.files && entry.path) await this.files.remove(entry.path);
       } catch {
         return DmStatus.CommandFailed;
       }
@@ -199,6 +214,62 @@ export class ScomoMo {
   }
 
   /**
+   * The first chunk of `Inventory/Delivered/<x>/Data` as a large object (docs/protocol.md §1.10): a sink streaming it
+   * to staging (./delivery.ts), a status refusing it, or null for any other node (kept in memory as usual).
+   */
+  async openLargeObject(path: string, size?: number): Promise<number | LargeObjectSink | null> {
+    const s = this.segments(path);
+    if (s.length !== 4 || s[0] !== 'Inventory' || s[1] !== 'Delivered' || s[3] !== 'Data') return null;
+    return this.data.open(s[2], size);
+  }
+
+  /** Why Delivered nodes have no package (a DM delivery refused, failed or cut off), one line each, for `status`. */
+  async deliveryNotes(): Promise<string[]> {
+    const doc = await this.state.read();
+    return Object.keys(doc.delivered)
+      .filter((x) => doc.delivered[x].note !== undefined)
+      .map((x) => `${this.rootUri}/Inventory/Delivered/${x}: ${doc.delivered[x].note}`);
+  }
+
+  /** Add of `Delivered/<x>`, one of its leaves or its Data (a missing <x> is created, as a DM tree does for parents). */
+  private async addDelivered(s: string[], value: MoValue): Promise<number> {
+    const x = s[0];
+    if (s.length === 2 && s[1] === 'Data') return this.data.whole(x, value);
+    const key = s.length === 2 && has(DELIVERED_LEAVES, s[1]) ? DELIVERED_LEAVES[s[1]] : undefined;
+    if (s.length === 2 && !key) return (await this.resolve(['Inventory', 'Delivered'].concat(s))) ? DmStatus.AlreadyExists : DmStatus.NotAllowed;
+    return this.state.update((doc) => {
+      const entry = has(doc.delivered, x) ? doc.delivered[x] : undefined;
+      if (!key) {
+        if (entry) return DmStatus.AlreadyExists;
+        doc.delivered[x] = newDeliveredEntry();
+        return DmStatus.OK;
+      }
+      if (entry && leafSet(entry, key)) return DmStatus.AlreadyExists;
+      if (this.busy(doc, 'Delivered', x)) return DmStatus.NotAllowed;
+      const e = entry || (doc.delivered[x] = newDeliveredEntry());
+      (e as unknown as Record<string, string>)[key] = text(value);
+      return DmStatus.OK;
+    });
+  }
+
+  private async replaceDelivered(x: string, leaf: string, value: MoValue): Promise<number> {
+    if (leaf === 'Data') {
+      const doc = await this.state.read();
+      if (!has(doc.delivered, x)) return DmStatus.NotFound;
+      return this.data.whole(x, value);
+    }
+    const key = has(DELIVERED_LEAVES, leaf) ? DELIVERED_LEAVES[leaf] : undefined;
+    if (!key) return (await this.resolve(['Inventory', 'Delivered', x, leaf])) ? DmStatus.NotAllowed : DmStatus.NotFound;
+    return this.state.update((doc) => {
+      const entry = has(doc.delivered, x) ? doc.delivered[x] : undefined;
+      if (!entry) return DmStatus.NotFound;
+      if (this.busy(doc, 'Delivered', x)) return DmStatus.NotAllowed;
+      (entry as unknown as Record<string, string>)[key] = text(value);
+      return DmStatus.OK;
+    });
+  }
+
+  /**
    * Exec of an Operations node: the job is stored durably, then 202 is answered and the job runs in the background
    * (docs/protocol.md §6.3); its OperationComplete report appears in pendingReports() when done.
    */
@@ -206,6 +277,11 @@ export class ScomoMo {
     const r = await this.resolve(this.segments(path));
     if (!r) return DmStatus.NotFound;
     if (r.kind !== 'operation') return DmStatus.NotAllowed;
+    if (r.job.area === 'Delivered' && r.job.operation !== 'Remove') {
+      // Install of a node whose package never arrived whole (Data refused, failed or cut off): nothing to install.
+      const e = (await this.state.read()).delivered[r.job.node];
+      if (e && !e.sha256) return DmStatus.NotAllowed;
+    }
     await this.state.update((doc) => {
       const job: ScomoJob = { id: this.state.nextId(doc, 'j'), ...r.job, starts: 0 };
       if (args.correlator !== undefined && args.correlator !== '') job.correlator = args.correlator;
@@ -303,10 +379,15 @@ export class ScomoMo {
     const e = has(doc.delivered, s[0]) ? doc.delivered[s[0]] : undefined;
     if (!e) return null;
     const leaves: Record<string, Resolved | null> = {
-      PkgID: chr(e.pkgId),
-      Name: chr(e.name),
+      PkgID: chr(e.pkgId || undefined),
+      Name: chr(e.name || undefined),
+      Version: chr(e.version),
       Description: chr(e.description),
       PkgType: chr(e.pkgType),
+      InstallParams: chr(e.installParams),
+      EnvType: chr(e.envType),
+      // The package itself (bin, Add/Replace only: docs/protocol.md §6.1); it is never read back through Get.
+      Data: hasData(e) ? { kind: 'leaf', format: 'bin', data: '' } : null,
       Status: int(e.status),
       State: int(e.state),
     };
@@ -337,6 +418,11 @@ export class ScomoMo {
       return { kind: 'operation', job: { area: 'Deployed', node: s[0], operation: s[2] as DeployedOperation } };
     return null;
   }
+}
+
+function leafSet(e: DeliveredEntry, key: keyof DeliveredEntry): boolean {
+  const v = e[key];
+  return v !== undefined && v !== '';
 }
 
 function text(value: MoValue): string {

@@ -270,6 +270,15 @@ export class OperationRunner {
   private async installDelivered(job: ScomoJob, activate: boolean): Promise<Outcome> {
     const entry = (await this.d.state.read()).delivered[job.node];
     if (!entry) return { resultCode: ScomoResult.UndefinedError, identifier: job.node, detail: 'Delivered node no longer exists' };
+    if (!entry.sha256) {
+      // A node the server Added whose Data never arrived whole (refused, failed, cut off: ./delivery.ts): nothing to
+      // install, Status 60 Install Failed without Data (docs/protocol.md §6.2), 1405 Install Failed (§6.3).
+      await this.d.state.update((d) => {
+        if (d.delivered[job.node]) d.delivered[job.node].status = DeliveredStatus.InstallFailedWithoutData;
+      });
+      const why = entry.note ? `: ${entry.note}` : '';
+      return { resultCode: ScomoResult.InstallFailed, identifier: entry.pkgId || job.node, detail: `Inventory/Delivered/${job.node} has no package (its Data was not delivered${why})` };
+    }
     const setStatus = (status: number, state?: number) =>
       this.d.state.update((d) => {
         const e = d.delivered[job.node];
@@ -279,12 +288,12 @@ export class OperationRunner {
       });
     await setStatus(DeliveredStatus.InstallProgressing);
     try {
-      const done = await this.installFile(entry.path, activate, entry.pkgId, entry.pkgType, entry.installParams);
+      const done = await this.installFile(entry.path, activate, entry.pkgId || job.node, entry.pkgType, entry.installParams);
       await setStatus(DeliveredStatus.Idle, DeliveredState.Installed);
       return { resultCode: ScomoResult.Successful, identifier: done.id, targetUri: done.uri };
     } catch (e) {
       await setStatus(DeliveredStatus.InstallFailedWithData);
-      return { resultCode: resultCodeOf(e, ScomoResult.InstallFailed), identifier: entry.pkgId, detail: messageOf(e) };
+      return { resultCode: resultCodeOf(e, ScomoResult.InstallFailed), identifier: entry.pkgId || job.node, detail: messageOf(e) };
     }
   }
 
@@ -296,7 +305,7 @@ export class OperationRunner {
       if (d.delivered[job.node]) d.delivered[job.node].status = DeliveredStatus.RemoveProgressing;
     });
     try {
-      if (this.d.files) await this.d.files.remove(entry.path);
+      if (this.d.files && entry.path) await this.d.files.remove(entry.path);
     } catch (e) {
       await this.d.state.update((d) => {
         if (d.delivered[job.node]) d.delivered[job.node].status = DeliveredStatus.RemoveFailed;

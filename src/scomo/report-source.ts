@@ -69,7 +69,8 @@ export function scomoReportSource(mo: ScomoMo, options: ScomoPluginOptions & { n
     },
     async status() {
       const jobs = await mo.pendingJobs();
-      return [`SCOMO jobs pending: ${jobs.length}`].concat(jobs.map((j) => `  ${j.area}/${j.node}/Operations/${j.operation}`));
+      const notes = (await mo.deliveryNotes()).map((l) => `  ${l}`);
+      return [`SCOMO jobs pending: ${jobs.length}`].concat(jobs.map((j) => `  ${j.area}/${j.node}/Operations/${j.operation}`), notes);
     },
     async deployedComponentUri(idOrName: string) {
       const found = await mo.findDeployed(idOrName);

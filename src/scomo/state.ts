@@ -19,15 +19,25 @@ export interface DownloadEntry {
 
 /** `Inventory/Delivered/<x>`: a package file on the device. */
 export interface DeliveredEntry {
+  /** '' until the server sets it (a node it Added for a package delivered through DM, ./delivery.ts). */
   pkgId: string;
   name: string;
+  version?: string;
   description?: string;
   pkgType?: string;
   installParams?: string;
+  envType?: string;
   path: string;
+  /** SHA-256 of the package file; '' while the node has no package (its Data not delivered, or cut off). */
   sha256: string;
+  /** Bytes of a package delivered through DM. */
+  size?: number;
   status: number;
   state: number;
+  /** Data being delivered through DM right now: journaled before its first byte (./delivery.ts). */
+  delivery?: { size?: number };
+  /** Why the node has no package: its delivery through DM was refused, failed or cut off (shown by `status`). */
+  note?: string;
 }
 
 /** An accepted Exec (answered 202) not yet finished; persisted before the 202 so a restart still runs it. */

@@ -7,6 +7,11 @@ import type { NodeValue } from '../tree/node.js';
 import type { PluginNodeInfo, TreePlugin } from '../tree/plugin.js';
 import type { ScomoMo } from './mo.js';
 import { DOWNLOAD_LEAVES } from './mo.js';
+import { DELIVERED_LEAVES } from './delivery.js';
+
+function has(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
 
 export interface ScomoPluginOptions {
   /**
@@ -28,7 +33,13 @@ export function scomoAccessTypes(s: string[]): AclCommand[] {
     if (n === 4 && s[2] === 'Operations') return ['Get', 'Exec'];
     return ['Get'];
   }
-  if (s[0] === 'Inventory' && n === 3 && s[1] === 'Delivered') return ['Get', 'Delete'];
+  // Delivered/<x> and its leaves may be Added by the server: a package delivered through DM (./delivery.ts).
+  if (s[0] === 'Inventory' && n === 2 && s[1] === 'Delivered') return ['Get', 'Add'];
+  if (s[0] === 'Inventory' && n === 3 && s[1] === 'Delivered') return ['Get', 'Add', 'Delete'];
+  if (s[0] === 'Inventory' && n === 4 && s[1] === 'Delivered') {
+    if (s[3] === 'Data') return ['Add', 'Replace']; // bin, never read back (docs/protocol.md §6.1)
+    if (has(DELIVERED_LEAVES, s[3])) return ['Get', 'Add', 'Replace'];
+  }
   if (s[0] === 'Inventory' && n === 5 && s[3] === 'Operations') return ['Get', 'Exec'];
   return ['Get'];
 }
@@ -62,5 +73,7 @@ export function scomoTreePlugin(mo: ScomoMo, options: ScomoPluginOptions = {}): 
     replace: (path, value) => mo.replace(join(path), value),
     delete: (path) => mo.delete(join(path)),
     exec: (path, args) => mo.exec(join(path), { correlator: args.correlator, data: args.data }),
+    // Inventory/Delivered/<x>/Data as a large object: streamed to staging (./delivery.ts); other nodes are small.
+    openLargeObject: (path, info) => mo.openLargeObject(join(path), info.size),
   };
 }

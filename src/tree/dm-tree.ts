@@ -20,7 +20,7 @@ import {
   normaliseLeafValue,
   type StaticNode,
 } from './node.js';
-import type { ExecArgs, TreePlugin } from './plugin.js';
+import type { ExecArgs, LargeObjectInfo, LargeObjectSink, TreePlugin } from './plugin.js';
 import { propertyItem } from './properties.js';
 import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved.js';
 import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize.js';
@@ -426,6 +426,50 @@ export class DmTree {
       });
     }
     return DmStatus.Ok;
+  }
+
+  // ---------------------------------------------------------------- Large objects
+
+  /**
+   * The first chunk of a large object (docs/protocol.md §1.10) for a plugin node that takes it chunk by chunk: the
+   * checks of a Replace (404, 405, 425), then the plugin's sink. null: the executor keeps the chunks and sends the
+   * whole value through replace()/add() (static nodes, plugins without a sink, and inside an Atomic, whose undo
+   * needs the whole old value).
+   */
+  async openLargeObject(uri: string, info: LargeObjectInfo, ctx: AccessContext): Promise<number | LargeObjectSink | null> {
+    try {
+      if (this.tx) return null;
+      const p = this.parse(uri);
+      if (p.list || p.prop) return null;
+      if (info.kind === 'Add') return await this.openLargeAdd(p.segments, info, ctx);
+      const r = await this.lookup(p.segments);
+      if (!r || !r.mount || !r.mount.plugin.openLargeObject) return null;
+      if (!supports(r, 'Replace')) return DmStatus.CommandNotAllowed;
+      if (!(await this.allowed(r, 'Replace', ctx))) return DmStatus.PermissionDenied;
+      if (!r.leaf) return DmStatus.CommandNotAllowed;
+      return await r.mount.plugin.openLargeObject(r.rel!, info, ctx);
+    } catch (e) {
+      return this.failure(e, 'Replace', uri);
+    }
+  }
+
+  /**
+   * Add of a large object under a plugin (e.g. SCOMO's Inventory/Delivered/<x>/Data): the checks of add() against the
+   * nearest node that exists (docs/protocol.md §1.5: parents may be created implicitly), then the plugin's sink.
+   */
+  private async openLargeAdd(segs: string[], info: LargeObjectInfo, ctx: AccessContext): Promise<number | LargeObjectSink | null> {
+    if (segs.length === 0) return null;
+    let anc: Resolved | null = null;
+    let i = segs.length - 1;
+    for (; i >= 0; i--) {
+      anc = await this.lookup(segs.slice(0, i));
+      if (anc) break;
+    }
+    if (!anc || !anc.mount || !anc.mount.plugin.openLargeObject) return null;
+    if (anc.leaf || !supports(anc, 'Add')) return DmStatus.CommandNotAllowed;
+    if (!(await this.allowed(anc, 'Add', ctx))) return DmStatus.PermissionDenied;
+    if (i === segs.length - 1 && (await this.lookup(segs))) return DmStatus.AlreadyExists;
+    return anc.mount.plugin.openLargeObject(segs.slice(anc.mount.segments.length), info, ctx);
   }
 
   // ---------------------------------------------------------------- Replace

@@ -28,6 +28,25 @@ export interface ExecArgs {
   correlator?: string;
 }
 
+/**
+ * A large object taken chunk by chunk (docs/protocol.md §1.10): the same shape as the executor's sink
+ * (src/dm/large-object.ts). A rejection with a numeric `status` answers that DM status (e.g. 413, 420), else 500.
+ */
+export interface LargeObjectSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Every chunk arrived with the declared size: commit; answers the command's DM status. */
+  finish(): Promise<number>;
+  abort(): Promise<void>;
+}
+
+export interface LargeObjectInfo {
+  kind: 'Add' | 'Replace';
+  format?: string;
+  type?: string;
+  /** Meta Size (decoded bytes), when the server sent one. */
+  size?: number;
+}
+
 export interface TreePlugin {
   /** The node at `path`, or null when it does not exist. */
   stat(path: string[]): Promise<PluginNodeInfo | null>;
@@ -40,6 +59,11 @@ export interface TreePlugin {
   replace?(path: string[], value: NodeValue, ctx: AccessContext): Promise<number>;
   delete?(path: string[], ctx: AccessContext): Promise<number>;
   exec?(path: string[], args: ExecArgs, ctx: AccessContext): Promise<number>;
+  /**
+   * Optional: a leaf that takes a large object (docs/protocol.md §1.10) chunk by chunk, e.g. a package streamed to a
+   * staging file, answers a sink (or a status refusing it); null, or no method, keeps the object in memory.
+   */
+  openLargeObject?(path: string[], info: LargeObjectInfo, ctx: AccessContext): Promise<number | LargeObjectSink | null>;
   /**
    * Atomic support (docs/protocol.md §1.5). When a plugin implements rollbackAtomic, the tree tells it when an Atomic that
    * touched it ends instead of undoing its commands itself; rollbackAtomic answers true when everything was undone.

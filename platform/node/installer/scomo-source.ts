@@ -7,6 +7,7 @@ import { NodeDownloader, NodeStagingFiles } from '../download.js';
 import { nodeInventoryFiles, nodePackageFiles } from '../inventory.js';
 import { nodeRunCommand } from '../run-command.js';
 import { Sha256 } from '../hash.js';
+import { nodeWriterPorts } from '../writer-ports.js';
 
 export function nodeScomoPorts(caFile?: string): ScomoPorts {
   return {
@@ -16,6 +17,7 @@ export function nodeScomoPorts(caFile?: string): ScomoPorts {
     stagingFiles: new NodeStagingFiles(),
     sha256: () => new Sha256(),
     packageFiles: nodePackageFiles,
+    stagingFs: nodeWriterPorts.fs,
     makeDir: (dir) => mkdirSync(dir, { recursive: true, mode: 0o700 }),
   };
 }
