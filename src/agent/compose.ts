@@ -63,11 +63,14 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
   // Credentials and nonces live in DMAcc (docs/protocol.md §3.4): CLCRED AAuthData = the nonce the server gave us, SRVCRED
   // AAuthData = the nonce we gave the server. A server may change them through DM; the tree is the truth.
   const account = await readAccount(tree, config.server.id);
-  if (!account) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);
+  // No account is provisioned without a server URL (src/mo/index.ts): a local command (`info`, `status`, `tree`)
+  // then runs with empty nonces, which it never uses.
+  if (!account && config.server.url) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);
   // Until a nonce has been stored, the one provisioned in the configuration (docs/security.md "Nonces").
   const provisioned = (n: string | undefined): Uint8Array | undefined => (n === undefined ? undefined : base64Decode(n));
-  let clientNonce = account.clientAuth.nonce.length > 0 ? account.clientAuth.nonce : provisioned(config.server.clientAuth.nonce) || account.clientAuth.nonce;
-  let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
+  const stored = { client: account ? account.clientAuth.nonce : new Uint8Array(0), server: account ? account.serverAuth.nonce : new Uint8Array(0) };
+  let clientNonce = stored.client.length > 0 ? stored.client : provisioned(config.server.clientAuth.nonce) || stored.client;
+  let serverNonce = stored.server.length > 0 ? stored.server : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
 
   const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts };
   const sources: MountedSource[] = [];

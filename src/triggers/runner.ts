@@ -54,7 +54,7 @@ export class ScheduleRunner {
     this.loop = this.run();
   }
 
-  /** Stops the loop without waiting for the current sleep slice (whose timer may still run out in the background). */
+  /** Stops the loop at once: the current sleep slice is cut and its timer cleared (Clock.sleep's `cut`). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeOnStop();
@@ -92,7 +92,8 @@ export class ScheduleRunner {
         }
         continue;
       }
-      await Promise.race([clock.sleep(Math.max(1, Math.min(state.nextRunAt - now, this.maxSleepMs))), this.stopSignal]);
+      // The race also wakes the loop on a clock that ignores `cut` (a test's simulated clock).
+      await Promise.race([clock.sleep(Math.max(1, Math.min(state.nextRunAt - now, this.maxSleepMs)), this.stopSignal), this.stopSignal]);
     }
   }
 }
