@@ -13,6 +13,8 @@ import type { TreePlugin } from '../tree/plugin.js';
 import { readAccount, storeNonce, type FactsCache } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
 import { base64Decode } from '../bytes.js';
+import { LAST_SESSION_DOC, readLastSession } from './last-session.js';
+import { nextCheck, type StatusSlots, type StatusSummary, type StatusJob } from './status-summary.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
 export interface MountedSource extends ReportSource {
@@ -113,6 +115,20 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
     },
     async recordRequest(rec) {
       await store.put('last-request', rec);
+    },
+    async recordSession(rec) {
+      await store.put(LAST_SESSION_DOC, rec);
+    },
+    async summary(): Promise<StatusSummary> {
+      const fumo = sources.find((s) => s.name === 'fumo');
+      const f = fumo && fumo.statusData ? ((await fumo.statusData()) as { job: Omit<StatusJob, 'source'> | null; slots: StatusSlots }) : null;
+      return {
+        firmwareVersion: (await facts.facts.get()).firmwareVersion,
+        slots: f ? { booted: f.slots.booted, primary: f.slots.primary, pendingCommit: f.slots.pendingCommit } : null,
+        job: f && f.job ? { source: 'fumo', ...f.job } : null,
+        lastSession: await readLastSession(store),
+        nextCheck: await nextCheck(config.triggers, storage),
+      };
     },
     async status() {
       const lines: string[] = [];
