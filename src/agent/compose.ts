@@ -14,7 +14,7 @@ import { readAccount, storeNonce, type FactsCache } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
 import { base64Decode } from '../bytes.js';
 import { LAST_SESSION_DOC, readLastSession } from './last-session.js';
-import { nextCheck, type StatusSlots, type StatusSummary, type StatusJob } from './status-summary.js';
+import type { StatusSlots, StatusSummary, StatusJob } from './status-summary.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
 export interface MountedSource extends ReportSource {
@@ -127,7 +127,6 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
         slots: f ? { booted: f.slots.booted, primary: f.slots.primary, pendingCommit: f.slots.pendingCommit } : null,
         job: f && f.job ? { source: 'fumo', ...f.job } : null,
         lastSession: await readLastSession(store),
-        nextCheck: await nextCheck(config.triggers, storage),
       };
     },
     async status() {

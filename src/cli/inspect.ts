@@ -4,7 +4,8 @@ import type { CommandContext } from './context.js';
 import { openAgent } from './open-agent.js';
 import { InputError } from './errors.js';
 import { base64Encode } from '../bytes.js';
-import { summaryLines } from '../agent/status-summary.js';
+import { summaryLines } from './status-text.js';
+import { nextCheck } from '../triggers/next-check.js';
 
 export async function runInfo(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
@@ -24,7 +25,8 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
   const agent = await openAgent(ctx, config, { access: 'read' });
   try {
-    const { lines, details, reportLines, summary, pendingReports, ...sources } = await agent.statusReport();
+    const { lines, details, reportLines, summary: own, pendingReports, ...sources } = await agent.statusReport();
+    const summary = { ...own, nextCheck: await nextCheck(config.triggers, agent.ports.storage) };
     // One document (README.md, Command line → `status --json`): the summary's fields at the top, then each source's
     // own data (fumo, scomo), the damaged state met, and the human lines (`lines`) for scripts that grep them.
     ctx.out.result({ ok: true, server: config.server.url || null, stateDir: config.stateDir, ...summary, pendingReports, ...sources, lines });
