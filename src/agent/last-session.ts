@@ -1,8 +1,8 @@
 // The last DM session's outcome, kept in the state directory (document `last-session`, written through the journaled
 // DurableStore like every other state document: atomic replace, previous copy kept; docs/robustness.md §6) so that
 // `dm-agent status` can say when the device last reached its server and how that went, after a restart too.
-// One record per session (OMA-TS-DM_Protocol-V1_2 §8: a session is the exchange of packages from package 1 until
-// the server's last message), client- or server-initiated, written when it ends, whether it succeeded or not.
+// One record per session (packages 1 to the server's last message, docs/protocol.md §1.9), client- or
+// server-initiated, written when it ends, whether it succeeded or not.
 import type { JsonStore } from '../ports/runtime.js';
 
 export const LAST_SESSION_DOC = 'last-session';
