@@ -1,6 +1,6 @@
 // `dm-agent daemon` stops promptly on SIGTERM on every runtime: with a schedule (its runner sleeps in slices of up to
-// a minute) and notification listeners configured, the daemon must exit 0 well within the 2 s an init system is
-// promised (README.md, Running as a service), and leave every state file whole (written by atomic replace, never
+// a minute) and notification listeners configured, the daemon must exit 0 within 2 s (README.md, Command line:
+// `daemon` stops within a moment of SIGTERM), and leave every state file whole (written by atomic replace, never
 // torn). Node used to wait for the schedule's pending sleep timer (~56 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -35,7 +35,7 @@ async function freeUdpPort(): Promise<number> {
   return p;
 }
 
-/** The generous bound the test allows (the target is 2 s; slow qemu-free CI machines shared by many workers). */
+/** The generous bound the test allows (the target is 2 s; the test machine is shared by many workers). */
 const STOP_BOUND_MS = 5000;
 
 const ALL: AgentRuntime[] = ['node', 'qjs', 'qjs-exe'];
