@@ -5,7 +5,15 @@ import { formatLogLine, LOG_RANK } from '../../src/log-format.js';
 
 export const nodeClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number, cut?: Promise<unknown>) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      // A cut sleep clears its timer: Node stays alive while any timer is pending (the stopping daemon waited ~1 min).
+      if (cut) cut.then(() => undefined, () => undefined).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }),
 };
 
 export const nodeRandom: Random = {

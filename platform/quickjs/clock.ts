@@ -8,10 +8,16 @@ export class QjsClock implements Clock {
     return Date.now();
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, cut?: Promise<unknown>): Promise<void> {
     if (!(ms >= 0) || ms === Infinity) return Promise.reject(new RangeError(`sleep: invalid duration ${ms} ms`));
     return new Promise<void>((resolve) => {
-      os.setTimeout(resolve, ms);
+      const timer = os.setTimeout(resolve, ms);
+      // Like Node's clock (platform/node/basics.ts): a cut sleep leaves no timer behind in the event loop.
+      if (cut)
+        cut.then(() => undefined, () => undefined).then(() => {
+          os.clearTimeout(timer);
+          resolve();
+        });
     });
   }
 }

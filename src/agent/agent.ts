@@ -10,6 +10,8 @@ import { CommandExecutor, type ManagementTree, type UiAlertHandler } from '../dm
 import { isAcknowledgement, type ReportSource } from '../dm/report-source.js';
 
 import { backoffDelay } from '../backoff.js';
+import type { LastSession } from './last-session.js';
+import type { StatusSummary } from './status-summary.js';
 import type { AuthType } from '../dm/auth.js';
 
 export interface AuthSettings {
@@ -39,6 +41,10 @@ export interface AgentParts {
   status(): Promise<{ lines: string[]; data: Record<string, unknown> }>;
   /** Keeps the outcome of the last client-initiated request (202: "accepted, the server will come back"). */
   recordRequest(rec: { at: number; type: string; source?: string; status?: number; sessionId: string }): Promise<void>;
+  /** Keeps the outcome of the session that just ended, for `status` (src/agent/last-session.ts). */
+  recordSession(rec: LastSession): Promise<void>;
+  /** The operator's summary for `status` (src/agent/status-summary.ts). */
+  summary(): Promise<StatusSummary>;
   /** Releases what the parts hold (locks, timers). */
   close(): Promise<void>;
   /** Persists the tree and other state after a session. */
@@ -110,11 +116,13 @@ export class Agent {
     const creds = await this.parts.credentials();
     // Our MaxObjSize is what we announce (server.maxObjSize) and what the executor enforces (413 beyond it).
     const executor = new CommandExecutor(this.parts.tree, this.parts.ui, c.maxObjSize);
+    const devId = await this.parts.devId();
+    const id = sessionId || (await this.parts.nextSessionId());
     const session = new DmSession(
       {
         serverUrl: c.url,
         serverId: c.id,
-        devId: await this.parts.devId(),
+        devId,
         encoding: this.options.encoding || c.encoding,
         maxMsgSize: c.maxMsgSize,
         maxResponseBytes: c.maxResponseBytes,
@@ -132,12 +140,18 @@ export class Agent {
         serverAuth: new ServerAuthenticator(creds.server, this.parts.nonces, () => random.bytes(16)),
         devInfo: () => this.parts.devInfo(),
       },
-      { initiator, sessionId: sessionId || (await this.parts.nextSessionId()), alerts: all },
+      { initiator, sessionId: id, alerts: all },
     );
+    const record = async (r: Pick<LastSession, 'outcome' | 'end' | 'error'>): Promise<void> => {
+      const rec: LastSession = { at: new Date(this.ports.clock.now()).toISOString(), server: c.url, serverId: c.id, initiator, sessionId: id, ...r };
+      // The record serves `status` only: a state directory that cannot take it must not turn the session into a failure.
+      await this.parts.recordSession(rec).catch((e) => this.ports.log.log('warn', `last session not recorded: ${(e as Error).message}`));
+    };
     let outcome: SessionOutcome;
     try {
       outcome = await session.run();
     } catch (e) {
+      await record({ outcome: 'failed', error: (e as Error).message });
       // A session that broke later still delivered what an authenticated server acknowledged before (the session
       // records alert statuses only from authenticated messages): drop those, so they are not sent twice.
       if (e instanceof SessionError && e.outcome && e.outcome.alerts) await this.acknowledge(e.outcome.alerts);
@@ -149,6 +163,7 @@ export class Agent {
       await executor.abandon();
       await this.parts.save();
     }
+    await record({ outcome: 'ok', end: outcome.end });
     // Acknowledged reports are deleted only now: a crash before this point means they are sent again.
     await this.acknowledge(outcome.alerts);
     this.ports.log.log('info', `session ${outcome.sessionId} ended (${outcome.end}): ${outcome.messagesSent} sent, ${outcome.serverCommands} server commands`);
@@ -174,14 +189,17 @@ export class Agent {
     return this.parts.tree.get(uri, { serverId: this.config.server.id });
   }
 
-  async statusReport(): Promise<{ lines: string[] } & Record<string, unknown>> {
+  async statusReport(): Promise<{ lines: string[]; details: string[]; reportLines: string[]; summary: StatusSummary; pendingReports: Array<{ source: string; type: string; ref?: string }> } & Record<string, unknown>> {
     const s = await this.parts.status();
+    const summary = await this.parts.summary();
     const pending: Array<{ source: string; type: string; ref?: string }> = [];
     for (const source of this.parts.reports) {
       for (const r of await source.pendingReports()) pending.push({ source: source.name, type: r.type, ref: r.ref });
     }
-    const lines = s.lines.concat([`pending reports: ${pending.length}`], pending.map((p) => `  ${p.source}: ${p.type}${p.ref ? ' (' + p.ref + ')' : ''}`));
-    return { lines, pendingReports: pending, ...s.data };
+    const details = s.lines;
+    const reportLines = pending.map((p) => `  ${p.source}: ${p.type}${p.ref ? ' (' + p.ref + ')' : ''}`);
+    const lines = details.concat([`pending reports: ${pending.length}`], reportLines);
+    return { lines, details, reportLines, summary, pendingReports: pending, ...s.data };
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,8 @@ import type { TreePlugin } from '../tree/plugin.js';
 import { readAccount, storeNonce, type FactsCache } from '../mo/index.js';
 import { mountStandardObjects } from './standard-objects.js';
 import { base64Decode } from '../bytes.js';
+import { LAST_SESSION_DOC, readLastSession } from './last-session.js';
+import type { StatusSlots, StatusSummary, StatusJob } from './status-summary.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
 export interface MountedSource extends ReportSource {
@@ -65,11 +67,14 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
   // Credentials and nonces live in DMAcc (docs/protocol.md §3.4): CLCRED AAuthData = the nonce the server gave us, SRVCRED
   // AAuthData = the nonce we gave the server. A server may change them through DM; the tree is the truth.
   const account = await readAccount(tree, config.server.id);
-  if (!account) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);
+  // No account is provisioned without a server URL (src/mo/index.ts): a local command (`info`, `status`, `tree`)
+  // then runs with empty nonces, which it never uses.
+  if (!account && config.server.url) throw new Error(`no DMAcc account for server ${config.server.id} after provisioning`);
   // Until a nonce has been stored, the one provisioned in the configuration (docs/security.md "Nonces").
   const provisioned = (n: string | undefined): Uint8Array | undefined => (n === undefined ? undefined : base64Decode(n));
-  let clientNonce = account.clientAuth.nonce.length > 0 ? account.clientAuth.nonce : provisioned(config.server.clientAuth.nonce) || account.clientAuth.nonce;
-  let serverNonce = account.serverAuth.nonce.length > 0 ? account.serverAuth.nonce : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
+  const stored = { client: account ? account.clientAuth.nonce : new Uint8Array(0), server: account ? account.serverAuth.nonce : new Uint8Array(0) };
+  let clientNonce = stored.client.length > 0 ? stored.client : provisioned(config.server.clientAuth.nonce) || stored.client;
+  let serverNonce = stored.server.length > 0 ? stored.server : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
 
   const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts, readOnly: extras.readOnly };
   const sources: MountedSource[] = [];
@@ -112,6 +117,19 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
     },
     async recordRequest(rec) {
       await store.put('last-request', rec);
+    },
+    async recordSession(rec) {
+      await store.put(LAST_SESSION_DOC, rec);
+    },
+    async summary(): Promise<StatusSummary> {
+      const fumo = sources.find((s) => s.name === 'fumo');
+      const f = fumo && fumo.statusData ? ((await fumo.statusData()) as { job: Omit<StatusJob, 'source'> | null; slots: StatusSlots }) : null;
+      return {
+        firmwareVersion: (await facts.facts.get()).firmwareVersion,
+        slots: f ? { booted: f.slots.booted, primary: f.slots.primary, pendingCommit: f.slots.pendingCommit } : null,
+        job: f && f.job ? { source: 'fumo', ...f.job } : null,
+        lastSession: await readLastSession(store),
+      };
     },
     async status() {
       const lines: string[] = [];

@@ -174,11 +174,20 @@ export async function createFumoSource(engine: FumoEngine, uri: string, store: J
     },
     async statusData() {
       const job = engine.job();
+      let slots: Record<string, unknown>;
+      try {
+        const st = await engine.writerStatus();
+        slots = { booted: st.bootedSlot || null, primary: st.primarySlot || null, pendingCommit: st.pendingCommit };
+      } catch (e) {
+        // A writer whose tool failed (a missing fw_printenv, rauc not running): status still shows everything else.
+        slots = { booted: null, primary: null, pendingCommit: false, error: (e as Error).message };
+      }
       return {
         uri,
         state: engine.state(),
         job: job ? { id: job.id, operation: job.operation, step: job.step, result: job.result ? job.result.code : null } : null,
         awaitingReboot: await engine.awaitingReboot(),
+        slots,
       };
     },
   };

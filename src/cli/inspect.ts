@@ -4,6 +4,8 @@ import type { CommandContext } from './context.js';
 import { openAgent } from './open-agent.js';
 import { InputError } from './errors.js';
 import { base64Encode } from '../bytes.js';
+import { summaryLines } from './status-text.js';
+import { nextCheck } from '../triggers/next-check.js';
 
 export async function runInfo(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
@@ -23,11 +25,17 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
   const agent = await openAgent(ctx, config, { access: 'read' });
   try {
-    const s = await agent.statusReport();
-    ctx.out.result({ ok: true, ...s });
+    const { lines, details, reportLines, summary: own, pendingReports, ...sources } = await agent.statusReport();
+    const summary = { ...own, nextCheck: await nextCheck(config.triggers, agent.ports.storage) };
+    // One document (README.md, Command line → `status --json`): the summary's fields at the top, then each source's
+    // own data (fumo, scomo), the damaged state met, and the human lines (`lines`) for scripts that grep them.
+    ctx.out.result({ ok: true, server: config.server.url || null, stateDir: config.stateDir, ...summary, pendingReports, ...sources, lines });
     ctx.out.line(`server:          ${config.server.url || '(not configured)'}`);
     ctx.out.line(`state directory: ${config.stateDir}`);
-    for (const line of s.lines) ctx.out.line(line);
+    const summaryText = summaryLines(summary, pendingReports.length, agent.ports.clock.now());
+    // The pending reports, one per line, right under their count.
+    const at = summaryText.findIndex((l) => l.indexOf('pending reports:') === 0) + 1;
+    for (const line of summaryText.slice(0, at).concat(reportLines, summaryText.slice(at), details)) ctx.out.line(line);
     return EXIT.OK;
   } finally {
     await agent.close();

@@ -16,7 +16,7 @@ import { FUMO_ALERT_TYPE, FumoOperation, FumoState, isFumoOperation } from './st
 import type { ExecRequest, FumoDocument, JobRecord, StepName } from './journal.js';
 import { PendingReport, ReportBook, Serial } from './reports.js';
 import { STEPS, StepContext, StepOutcome, failure, finalStateOf, rebootSince } from './steps.js';
-import type { Downloader, FlashWriter, HealthCheck, Rebooter, Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
+import type { Downloader, FlashStatus, FlashWriter, HealthCheck, Rebooter, Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
 import { DEFAULT_SYNC } from '../update/stream.js';
 import type { UrlPolicy } from '../update/url-policy.js';
 import type { VerificationPolicy } from '../update/verify.js';
@@ -248,6 +248,11 @@ export class FumoEngine {
     if (since !== 'unknown') return since === 'no';
     const st = await this.o.writer.status();
     return job.expectSlot !== undefined && st.bootedSlot !== job.expectSlot && st.primarySlot === job.expectSlot && st.pendingCommit;
+  }
+
+  /** The writer's view of the slots (booted, primary, pending commit), for `status`; read-only. */
+  writerStatus(): Promise<FlashStatus> {
+    return this.o.writer.status();
   }
 
   pendingReports(): PendingReport[] {

@@ -43,6 +43,10 @@ export async function installStandardObjects(tree: DmTree, reader: DeviceInfoRea
   const facts = cachedFacts(reader);
   mountDevInfo(tree, facts, options.devInfo);
   mountDevDetail(tree, facts, options.devDetail);
+  // Without a server URL (the local commands `info`, `status`, `tree` may run with no configuration at all) there is
+  // no account to provision: the tree keeps whatever account an earlier session left. The commands that talk to a
+  // server require server.url before they get here (src/cli/main.ts), so an account is always provisioned for them.
+  if (!config.server.url) return facts;
   const { changed } = await provisionDmAcc(tree, config);
   if (changed && tree.canSave) await tree.save();
   return facts;

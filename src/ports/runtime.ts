@@ -70,11 +70,15 @@ export interface Storage {
   list(): Promise<string[]>;
 }
 
-/** Wall-clock time and waiting; sleep is never cancelled (the core re-checks after it). */
+/** Wall-clock time and waiting; the core re-checks the time after every sleep. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms`, or as soon as `cut` settles (when given): then the timer is cleared, so that a stopping
+   * daemon is not kept alive by a sleep nobody waits for any more (a pending timer holds Node's event loop open).
+   */
+  sleep(ms: number, cut?: Promise<unknown>): Promise<void>;
 }
 
 /** Randomness for nonces, session IDs and back-off jitter. */

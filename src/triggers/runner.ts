@@ -20,8 +20,8 @@ export class ScheduleRunner {
   private state: ScheduleState | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private wakeOnStop: () => void = () => {};
-  private readonly stopSignal = new Promise<void>((r) => (this.wakeOnStop = r));
+  /** Cuts the current sleep slice (set while the loop sleeps). */
+  private cutSleep: (() => void) | undefined;
 
   constructor(
     private readonly spec: ScheduleSpec,
@@ -54,10 +54,10 @@ export class ScheduleRunner {
     this.loop = this.run();
   }
 
-  /** Stops the loop without waiting for the current sleep slice (whose timer may still run out in the background). */
+  /** Stops the loop at once: the current sleep slice is cut and its timer cleared (Clock.sleep's `cut`). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeOnStop();
+    if (this.cutSleep) this.cutSleep();
     if (this.loop) await this.loop;
   }
 
@@ -92,7 +92,11 @@ export class ScheduleRunner {
         }
         continue;
       }
-      await Promise.race([clock.sleep(Math.max(1, Math.min(state.nextRunAt - now, this.maxSleepMs))), this.stopSignal]);
+      // One cut per slice, not one promise for the daemon's life: a long-lived promise would collect a reaction per
+      // slice (1440 a day) until the stop. The race also wakes the loop on a clock that ignores `cut` (a test's).
+      const cut = new Promise<void>((r) => (this.cutSleep = r));
+      await Promise.race([clock.sleep(Math.max(1, Math.min(state.nextRunAt - now, this.maxSleepMs)), cut), cut]);
+      this.cutSleep = undefined;
     }
   }
 }
