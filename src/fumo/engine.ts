@@ -167,7 +167,6 @@ export class FumoEngine {
         files: this.o.files,
         stagingFile: this.o.stagingFile,
         budget: budget !== undefined ? budget : Number.MAX_SAFE_INTEGER,
-        sync: this.sync(),
         hasher: this.o.sha256 ? this.o.sha256() : undefined,
         complete: async (pkg) => {
           if (this.o.log) this.o.log.log('info', `firmware package delivered through DM: ${pkg.size} bytes, SHA-256 ${pkg.sha256}`, { fumo: this.o.fumoUri });

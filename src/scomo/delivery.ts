@@ -10,12 +10,11 @@
 // and the node keeps a note saying why it has no package (shown by `status`).
 import { base64Decode, utf8Encode } from '../bytes.js';
 import type { Log } from '../ports/runtime.js';
-import type { Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
+import type { Sha256Hasher, StagingFiles } from '../ports/update.js';
 import type { WriterFs } from '../ports/writers.js';
 import { PackageDelivery } from '../update/delivery.js';
 import { UpdateError } from '../update/errors.js';
 import { downloadBudget } from '../update/space.js';
-import { DEFAULT_SYNC } from '../update/stream.js';
 import type { LargeObjectSink } from '../tree/plugin.js';
 import { DeliveredState, DeliveredStatus, DmStatus } from './codes.js';
 import { nodeNameFor } from './names.js';
@@ -30,7 +29,6 @@ export interface DeliveryServices {
   sha256?: () => Sha256Hasher;
   /** scomo.maxPackageSize (or download.maxSize): a bigger package is refused with 413. */
   maxSize?: number;
-  sync?: SyncCadence;
 }
 
 /** Leaves of `Inventory/Delivered/<x>` the server sets (docs/protocol.md §6.1), and where the entry keeps them. */
@@ -127,7 +125,6 @@ export class DeliveredData {
       files: s.files,
       stagingFile: file,
       budget: budget !== undefined ? budget : Number.MAX_SAFE_INTEGER,
-      sync: s.sync || DEFAULT_SYNC,
       hasher: s.sha256 ? s.sha256() : undefined,
       complete: async (pkg) => {
         this.note('info', `package delivered through DM to Delivered/${x}: ${pkg.size} bytes, SHA-256 ${pkg.sha256}`);

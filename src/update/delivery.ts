@@ -3,7 +3,7 @@
 // `Inventory/Delivered/<x>/Data` (src/scomo/delivery.ts). The chunks are written to a staging file as they arrive and
 // hashed on the way, so memory stays flat whatever the package size. The owner journals the delivery before the first
 // byte (so a cut is found at the next start) and records how it ended through `complete` / `fail`.
-import type { Sha256Hasher, StagingFiles, SyncCadence } from '../ports/update.js';
+import type { Sha256Hasher, StagingFiles } from '../ports/update.js';
 import type { WriterFile, WriterFs } from '../ports/writers.js';
 import { hex } from '../bytes.js';
 
@@ -33,7 +33,6 @@ export interface DeliveryPorts {
   stagingFile: string;
   /** Most bytes the package may have (the package cap, the free staging space). */
   budget: number;
-  sync: SyncCadence;
   hasher?: Sha256Hasher;
   /** Journals the finished package; answers the Replace's status. */
   complete(pkg: DeliveredPackage): Promise<void>;
@@ -42,9 +41,12 @@ export interface DeliveryPorts {
 }
 
 /** The sink the DM tree hands the chunks to (src/tree/plugin.ts LargeObjectSink). */
+// Durability: the file is fsynced (and its directory) once, in finish(), before `complete` journals the package: a
+// package the journal calls complete is on the medium (test/delivery-powercut.test.ts). There is no fsync while the
+// chunks arrive, unlike a download's checkpoints: a delivery cannot be resumed (the session that carried it is gone),
+// so a cut one is removed at the next start whatever reached the medium.
 export class PackageDelivery {
   private written = 0;
-  private sinceSync = 0;
   private done = false;
 
   private constructor(private readonly p: DeliveryPorts, private readonly file: WriterFile) {}
@@ -67,11 +69,6 @@ export class PackageDelivery {
     try {
       await this.file.pwrite(bytes, this.written);
       this.written += bytes.length;
-      this.sinceSync += bytes.length;
-      if (this.sinceSync >= this.p.sync.bytes) {
-        await this.file.sync();
-        this.sinceSync = 0;
-      }
     } catch (e) {
       const full = !!e && (e as { code?: string }).code === 'ENOSPC';
       await this.abort(`writing the staging file failed: ${e instanceof Error ? e.message : String(e)}`);
