@@ -115,31 +115,45 @@ export function isUtf8(b: Uint8Array, start = 0, end = b.length): boolean {
 export function encodeUtf8Into(s: string, buf: Uint8Array, at: number): number {
   let n = at;
   for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c < 0x80) {
       buf[n++] = c;
       continue;
     }
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      } else c = 0xfffd;
-    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x800) {
-      buf[n++] = 0xc0 | (c >> 6);
-      buf[n++] = 0x80 | (c & 63);
-    } else if (c < 0x10000) {
-      buf[n++] = 0xe0 | (c >> 12);
-      buf[n++] = 0x80 | ((c >> 6) & 63);
-      buf[n++] = 0x80 | (c & 63);
-    } else {
-      buf[n++] = 0xf0 | (c >> 18);
-      buf[n++] = 0x80 | ((c >> 12) & 63);
-      buf[n++] = 0x80 | ((c >> 6) & 63);
-      buf[n++] = 0x80 | (c & 63);
-    }
+    const cp = codePointAt(s, i, s.length);
+    if (cp > 0xffff) i++;
+    n = putCodePoint(buf, n, cp);
+  }
+  return n;
+}
+
+/**
+ * The code point that starts at s[i] (a surrogate pair only when its low half is before `to`); a lone surrogate is
+ * U+FFFD, as TextEncoder does. A result above 0xFFFF took two units.
+ */
+export function codePointAt(s: string, i: number, to: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < to) {
+    const d = s.charCodeAt(i + 1);
+    return d >= 0xdc00 && d <= 0xdfff ? 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00) : 0xfffd;
+  }
+  return c >= 0xd800 && c <= 0xdfff ? 0xfffd : c;
+}
+
+/** Writes a code point of 0x80 or more as UTF-8 at buf[n] (2 to 4 bytes); returns the index after it. */
+export function putCodePoint(buf: Uint8Array, n: number, c: number): number {
+  if (c < 0x800) {
+    buf[n++] = 0xc0 | (c >> 6);
+    buf[n++] = 0x80 | (c & 63);
+  } else if (c < 0x10000) {
+    buf[n++] = 0xe0 | (c >> 12);
+    buf[n++] = 0x80 | ((c >> 6) & 63);
+    buf[n++] = 0x80 | (c & 63);
+  } else {
+    buf[n++] = 0xf0 | (c >> 18);
+    buf[n++] = 0x80 | ((c >> 12) & 63);
+    buf[n++] = 0x80 | ((c >> 6) & 63);
+    buf[n++] = 0x80 | (c & 63);
   }
   return n;
 }

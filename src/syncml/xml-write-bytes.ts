@@ -6,7 +6,7 @@
 import type { WbxmlElement, WbxmlNode } from '../wbxml/tree.js';
 import type { XmlWriteOptions } from './xml-write.js';
 import { base64Encode } from '../bytes.js';
-import { isUtf8 } from '../utf8.js';
+import { codePointAt, isUtf8, putCodePoint } from '../utf8.js';
 
 export const ESC_NONE = 0;
 /** Text content: & < > and CR (a raw CR would be normalised away by an XML reader, XML 1.0 §2.11). */
@@ -78,7 +78,7 @@ export class XmlBytes {
     const buf = this.buf;
     let n = this.len;
     for (let i = from; i < to; i++) {
-      let c = s.charCodeAt(i);
+      const c = s.charCodeAt(i);
       if (c < 0x80) {
         if (mode !== ESC_NONE && (c === 38 || c === 60 || c === 62 || c === 13 || (mode === ESC_ATTR && (c === 34 || c === 10 || c === 9)))) {
           const rep = c === 38 ? '&amp;' : c === 60 ? '&lt;' : c === 62 ? '&gt;' : c === 13 ? '&#13;' : c === 34 ? '&quot;' : c === 10 ? '&#10;' : '&#9;';
@@ -86,26 +86,9 @@ export class XmlBytes {
         } else buf[n++] = c;
         continue;
       }
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < to) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        } else c = 0xfffd;
-      } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-      if (c < 0x800) {
-        buf[n++] = 0xc0 | (c >> 6);
-        buf[n++] = 0x80 | (c & 63);
-      } else if (c < 0x10000) {
-        buf[n++] = 0xe0 | (c >> 12);
-        buf[n++] = 0x80 | ((c >> 6) & 63);
-        buf[n++] = 0x80 | (c & 63);
-      } else {
-        buf[n++] = 0xf0 | (c >> 18);
-        buf[n++] = 0x80 | ((c >> 12) & 63);
-        buf[n++] = 0x80 | ((c >> 6) & 63);
-        buf[n++] = 0x80 | (c & 63);
-      }
+      const cp = codePointAt(s, i, to);
+      if (cp > 0xffff) i++;
+      n = putCodePoint(buf, n, cp);
     }
     this.len = n;
   }

@@ -257,8 +257,11 @@ static JSValue dm_accept(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     return dm_peer(ctx, &ss, obj);
 }
 
-/* recv(fd, arrayBuffer, offset, length) -> bytes read (0 = the peer closed), or -1 when nothing is there yet. */
-static JSValue dm_recv(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+/* recv(fd, arrayBuffer, offset, length) -> bytes read (0 = the peer closed), or -1 when nothing is there yet.
+ * send(fd, arrayBuffer, offset, length) -> bytes sent, or -1 when the send buffer is full. MSG_NOSIGNAL: a peer
+ * that already closed gives EPIPE here instead of a SIGPIPE that would end the qjs process.
+ * One function for both (magic 0 = recv, 1 = send): they differ only in the system call. */
+static JSValue dm_stream_io(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)
 {
     int32_t fd;
     size_t len;
@@ -270,38 +273,13 @@ static JSValue dm_recv(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     if (!(p = dm_net_span(ctx, argc, argv, &len)))
         return JS_EXCEPTION;
     do
-        n = recv(fd, p, len, MSG_DONTWAIT);
+        n = magic ? send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) : recv(fd, p, len, MSG_DONTWAIT);
     while (n < 0 && errno == EINTR);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return JS_NewInt32(ctx, -1);
         snprintf(detail, sizeof detail, "%d", fd);
-        return dm_net_throw(ctx, errno, "recv", detail);
-    }
-    return JS_NewInt64(ctx, (int64_t)n);
-}
-
-/* send(fd, arrayBuffer, offset, length) -> bytes sent, or -1 when the send buffer is full. MSG_NOSIGNAL: a peer
- * that already closed gives EPIPE here instead of a SIGPIPE that would end the qjs process. */
-static JSValue dm_send(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    int32_t fd;
-    size_t len;
-    ssize_t n;
-    uint8_t *p;
-    char detail[16];
-    if (JS_ToInt32(ctx, &fd, argv[0]))
-        return JS_EXCEPTION;
-    if (!(p = dm_net_span(ctx, argc, argv, &len)))
-        return JS_EXCEPTION;
-    do
-        n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return JS_NewInt32(ctx, -1);
-        snprintf(detail, sizeof detail, "%d", fd);
-        return dm_net_throw(ctx, errno, "send", detail);
+        return dm_net_throw(ctx, errno, magic ? "send" : "recv", detail);
     }
     return JS_NewInt64(ctx, (int64_t)n);
 }
@@ -328,8 +306,8 @@ const JSCFunctionListEntry dm_net_funcs[] = {
     JS_CFUNC_DEF("localPort", 1, dm_localPort),
     JS_CFUNC_DEF("recvFrom", 4, dm_recvFrom),
     JS_CFUNC_DEF("accept", 1, dm_accept),
-    JS_CFUNC_DEF("recv", 4, dm_recv),
-    JS_CFUNC_DEF("send", 4, dm_send),
+    JS_CFUNC_MAGIC_DEF("recv", 4, dm_stream_io, 0),
+    JS_CFUNC_MAGIC_DEF("send", 4, dm_stream_io, 1),
     JS_CFUNC_DEF("shutdownWrite", 1, dm_shutdownWrite),
 };
 
