@@ -66,9 +66,9 @@ function rateOf(p: PhaseState, now: number): number {
 }
 
 /** The text of one progress report: "download 30% (19.2 of 64.0 MiB, 48 MiB/s, ETA 1 s)". */
-export function describeProgress(p: { phase: string; done: number; total?: number }, rate: number): string {
+export function describeProgress(p: { phase: string; done: number; total?: number }, rate: number, percent?: number): string {
   if (p.total === undefined || !(p.total > 0)) return `${p.phase} ${formatBytes(p.done)} (${formatRate(rate)})`;
-  const pct = Math.floor((p.done / p.total) * 100);
+  const pct = percent !== undefined ? percent : Math.floor((p.done / p.total) * 100);
   const eta = rate > 0 ? formatEta((p.total - p.done) / rate) : '?';
   const sizes = p.total >= MiB ? `${(p.done / MiB).toFixed(1)} of ${formatBytes(p.total)}` : `${formatBytes(p.done)} of ${formatBytes(p.total)}`;
   return `${p.phase} ${pct}% (${sizes}, ${formatRate(rate)}, ETA ${eta})`;
@@ -95,6 +95,8 @@ export function createProgressRenderer(o: ProgressOptions): ProgressSink {
 
   return (e: ProgressEvent) => {
     const now = o.now();
+    // The end reported again (the read-back's port and its wrapper both say 100%): already shown.
+    if (current && current.phase === e.phase && current.finished && e.done === current.done) return;
     if (!current || current.phase !== e.phase || e.done < current.done || current.finished) {
       // A new phase (or the same one begun again: a retried download from zero, the next job).
       if (current && o.mode === 'bar' && !current.finished && current.drawn > -Infinity) o.write('\n');
@@ -108,10 +110,11 @@ export function createProgressRenderer(o: ProgressOptions): ProgressSink {
     if (o.mode === 'log') {
       if (pct < 0) return;
       const tenth = Math.floor(pct / 10);
-      // One line for the highest tenth reached: a jump from 0 to 100% is one line, not ten made up.
+      // One line for the highest tenth reached, named by it (the bytes say exactly where): a jump from 0 to 100%
+      // is one line, not ten made up.
       if (tenth > p.tenth) {
         p.tenth = tenth;
-        o.write(describeProgress({ phase: p.phase, done: p.done, total: p.total }, rateOf(p, now)) + '\n');
+        o.write(describeProgress({ phase: p.phase, done: p.done, total: p.total }, rateOf(p, now), tenth * 10) + '\n');
       }
       if (complete) p.finished = true;
       return;
