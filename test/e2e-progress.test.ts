@@ -5,9 +5,11 @@
 //   - --json: stderr carries JSON lines {"event":"progress",…} with bytes never decreasing per phase, and stdout is
 //     still the one result document, parseable on its own
 //   - a terminal (a pty from util-linux `script`): the bar is redrawn with carriage returns and ends at 100%
+//   - the daemon (a button press on an evdev FIFO starts the request): the same 10% lines, through its log
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { encodeInputEvent } from '../src/triggers/evdev.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 let n = 0;
-function setup(rt: string) {
+function setup(rt: string, extra: Record<string, unknown> = {}) {
   const c = agentConfig({}, `progress-${rt}`);
   const target = path.join(c.dir, 'fw.img');
   writeFileSync(
@@ -40,16 +42,17 @@ function setup(rt: string) {
       device: { devIdScheme: 'fixed', devId: `MAC:0200000021${(++n).toString(16).padStart(2, '0').toUpperCase()}` },
       fumo: { writer: { type: 'file', path: target }, reboot: [], allowHttp: true, requireHash: true },
       ui: { mode: 'headless' },
+      ...extra,
     }),
   );
-  return { config: c.config, target };
+  return { config: c.config, target, dir: c.dir };
 }
 
-/** The percents of one phase's lines, in order. */
-const percents = (stderr: string, phase: string) =>
+/** The percents of one phase's lines, in order (`logged`: lines of the daemon's log, after its time and level). */
+const percents = (stderr: string, phase: string, logged = false) =>
   stderr
     .split('\n')
-    .map((l) => PROGRESS_LINE.exec(l))
+    .map((l) => PROGRESS_LINE.exec(logged ? l.replace(/^\S+ info\s+/, '') : l))
     .filter((m): m is RegExpExecArray => !!m && m[1] === phase)
     .map((m) => Number(m[2]));
 
@@ -122,6 +125,37 @@ for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
       expect(redraws.length).toBeGreaterThanOrEqual(1);
       expect(out).toMatch(/\r\[#+\] download 100% \(16\.0 of 16\.0 MiB, [^)]*ETA 0 s\) *\r?\n/);
       expect(out).toMatch(/\r\[#+\] read-back 100% /);
+      expect(sha(readFileSync(s.target))).toBe(sha(image));
+    }, 240_000);
+    it('the daemon logs a line at each 10% of the download (a button press starts the request)', async () => {
+      const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'dm-progress-btn-')), 'event0');
+      execFileSync('mkfifo', [fifo]);
+      const s = setup(rt, { triggers: { button: { device: fifo, keyCode: 256, wordSize: 8, debounceMs: 0, minIntervalMs: 0 } }, log: { level: 'info' } });
+      // Held open read-write first, so the daemon's open for reading does not wait for a writer.
+      const fd = openSync(fifo, 'r+');
+      const [cmd, ...pre] = agentCommand(rt);
+      const child = spawn(cmd, [...pre, '--config', s.config, 'daemon']);
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
+      const until = async (what: string, f: () => boolean) => {
+        for (const t0 = Date.now(); !f(); await new Promise((r) => setTimeout(r, 50)))
+          if (Date.now() - t0 > 120_000) throw new Error(`timed out waiting for ${what}: ${err.slice(-2000)}`);
+      };
+      try {
+        await until('daemon ready', () => /daemon ready/.test(err));
+        const now = Math.floor(Date.now() / 1000);
+        const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
+        writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
+        await new Promise((r) => setTimeout(r, 100));
+        writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
+        await until('the read-back at 100%', () => /read-back 100% /.test(err));
+      } finally {
+        child.kill('SIGTERM');
+        closeSync(fd);
+      }
+      expect(await exited).toBe(0);
+      expect(percents(err, 'download', true)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
       expect(sha(readFileSync(s.target))).toBe(sha(image));
     }, 240_000);
   });
