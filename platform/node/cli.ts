@@ -57,6 +57,8 @@ const host: CliHost = {
   writeStderr(text) {
     process.stderr.write(text);
   },
+  // Progress is drawn as a bar only on a terminal (src/cli/progress.ts); its width follows the window.
+  stderrTerminal: () => (process.stderr.isTTY ? { columns: process.stderr.columns || 80 } : null),
   platform: createPlatform,
 };
 

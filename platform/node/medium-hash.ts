@@ -33,7 +33,7 @@ async function alignedView(fh: FileHandle, raw: Buffer, at: number): Promise<Buf
 }
 
 /** SHA-256 of `length` bytes of `file` from `offset`, read from the device; rejects when the file is shorter. */
-export async function sha256FromMedium(file: string, offset: number, length: number): Promise<Uint8Array> {
+export async function sha256FromMedium(file: string, offset: number, length: number, onProgress?: (done: number) => void): Promise<Uint8Array> {
   let fh: FileHandle;
   try {
     fh = await open(file, constants.O_RDONLY | constants.O_DIRECT);
@@ -72,6 +72,8 @@ export async function sha256FromMedium(file: string, offset: number, length: num
       const to = Math.min(end, r.at + r.got) - r.at;
       // Only the asked-for range is hashed; a whole aligned chunk goes in without a view.
       if (to > from) h.update(from === 0 && to === r.view.length ? r.view : r.view.subarray(from, to));
+      // Bytes of the range hashed so far, for the read-back's progress (WriterFs.sha256 in src/ports/writers.ts).
+      if (onProgress && to > from) onProgress(r.at + to - offset);
       if (!more) {
         // A read short of what was asked ended at the end of the file.
         if (r.at + r.got < end) throw new Error(`${file} ended at ${r.at + r.got}, expected ${end} bytes`);

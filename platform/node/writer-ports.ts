@@ -68,7 +68,7 @@ export const nodeWriterFs: WriterFs = {
     }
   },
   sha256: (path, offset, length, options) =>
-    options && options.fromMedium ? sha256FromMedium(path, offset, length) : sha256File(path, offset, length),
+    options && options.fromMedium ? sha256FromMedium(path, offset, length, options.onProgress) : sha256File(path, offset, length),
 };
 
 

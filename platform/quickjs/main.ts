@@ -1,5 +1,6 @@
 // QuickJS entry point: `qjs dm-agent.js ARGS...` (arguments from scriptArgs; no shebang, the bundle is a module).
 import * as std from 'std';
+import * as os from 'os';
 
 /** Command-line arguments qjs gives a module: [script, ...args]. */
 declare const scriptArgs: string[];
@@ -46,6 +47,9 @@ const host: CliHost = {
     std.err.puts(text);
     std.err.flush();
   },
+  // Progress is drawn as a bar only on a terminal (src/cli/progress.ts). QuickJS cannot ask the terminal its size
+  // (no TIOCGWINSZ): COLUMNS when the shell exports it, else the classic 80.
+  stderrTerminal: () => (os.isatty(2) ? { columns: Number(std.getenv('COLUMNS')) || 80 } : null),
   platform: createPlatform,
 };
 

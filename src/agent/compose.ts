@@ -15,6 +15,7 @@ import { mountStandardObjects } from './standard-objects.js';
 import { base64Decode } from '../bytes.js';
 import { LAST_SESSION_DOC, readLastSession } from './last-session.js';
 import type { StatusSlots, StatusSummary, StatusJob } from './status-summary.js';
+import type { ProgressSink } from '../ports/progress.js';
 
 /** A report source that may also own a subtree of the DM tree (FUMO, SCOMO) and name deployed components. */
 export interface MountedSource extends ReportSource {
@@ -39,6 +40,8 @@ export interface AgentExtras {
   readOnly?: boolean;
   /** Runs after close() saved the state (the command line releases the state lock here). */
   onClose?: () => Promise<void>;
+  /** Where update progress goes (src/cli/progress.ts); absent: nowhere. */
+  progress?: ProgressSink;
 }
 
 export interface ComposeContext {
@@ -50,6 +53,8 @@ export interface ComposeContext {
   facts: FactsCache;
   /** A read-only command (no state lock): it changes nothing on disk, state is repaired in memory only. */
   readOnly?: boolean;
+  /** Where update progress goes (AgentExtras.progress). */
+  progress?: ProgressSink;
 }
 
 export async function composeAgent(config: AgentConfig, ports: RuntimePorts, extras: AgentExtras = {}): Promise<Agent> {
@@ -76,7 +81,7 @@ export async function composeAgent(config: AgentConfig, ports: RuntimePorts, ext
   let clientNonce = stored.client.length > 0 ? stored.client : provisioned(config.server.clientAuth.nonce) || stored.client;
   let serverNonce = stored.server.length > 0 ? stored.server : provisioned(config.server.serverAuth.nonce) || ports.random.bytes(16);
 
-  const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts, readOnly: extras.readOnly };
+  const ctx: ComposeContext = { config, ports, store, tree, facts: facts.facts, readOnly: extras.readOnly, progress: extras.progress };
   const sources: MountedSource[] = [];
   for (const make of extras.sources || []) {
     const s = await make(ctx);

@@ -11,6 +11,7 @@ import { createFlashWriter } from '../update/writers/factory.js';
 import { downloadLimits, parseDownloadConfig } from '../update/download-config.js';
 import { stagedFileName } from './fumo-writer-config.js';
 import { UNKNOWN } from '../device/facts.js';
+import { withReadBackProgress } from './read-back-progress.js';
 
 
 /**
@@ -42,7 +43,9 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
   const maxSize = await packageCap(c, adapters);
   if (maxSize !== undefined) limits.maxSize = maxSize;
   const log = ctx.ports.log;
-  const writer = createFlashWriter(c.writer, adapters.writerPorts, {
+  const progress = ctx.progress;
+  const writerPorts = { fs: withReadBackProgress(adapters.writerPorts.fs, ctx.progress), run: adapters.writerPorts.run };
+  const writer = createFlashWriter(c.writer, writerPorts, {
     async firmwareVersion() {
       ctx.facts.invalidate(); // a fresh read: the version that runs now, not the one cached before the install
       return (await ctx.facts.get()).firmwareVersion;
@@ -114,6 +117,7 @@ export async function composeFumo(ctx: ComposeContext, adapters: FumoAdapters): 
     },
     bootId: ctx.ports.deviceInfo.bootId ? () => ctx.ports.deviceInfo.bootId!() : undefined,
     reinstall: { refuse: c.refuseReinstall, resultCode: c.reinstallResult },
+    onEvent: progress ? (e) => e.type === 'progress' && progress({ phase: e.phase, done: e.received, total: e.total }) : undefined,
   });
   return createFumoSource(engine, c.uri, ctx.store);
 }

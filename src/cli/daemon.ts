@@ -16,6 +16,7 @@ import type { CommandContext } from './context.js';
 import { composeWith, openPorts } from './open-agent.js';
 import { acquireStateLock } from './state-lock.js';
 import { BusyError } from './errors.js';
+import { createProgressRenderer } from './progress.js';
 import { isAcknowledgement } from '../dm/report-source.js';
 import { startTriggers, type RunningTriggers } from '../triggers/start.js';
 import { parseTriggersConfig } from '../triggers/config.js';
@@ -33,6 +34,8 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
   const ports = await openPorts(ctx, config);
   const log = ports.log;
+  // Update progress in the daemon's log: a line every 10% of each phase (download, flash, read-back), whatever stderr is.
+  const progress = createProgressRenderer({ mode: 'log', write: (line) => log.log('info', line.replace(/\n$/, '')), now: () => ports.clock.now() });
   // The daemon's view between steps (notification checks read the server's credentials and nonce from it); it never
   // saves: after each step it is replaced by that step's agent.
   const first = await composeWith(config, ports, { readOnly: true });
@@ -53,7 +56,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       throw e;
     }
     try {
-      const step = await composeWith(config, ports, {});
+      const step = await composeWith(config, ports, { progress });
       try {
         return await f(step);
       } finally {

@@ -25,6 +25,7 @@ import type { WriterFs } from '../ports/writers.js';
 import { downloadBudget } from '../update/space.js';
 import { UpdateError } from '../update/errors.js';
 import { DeliveryError, PackageDelivery } from './delivery.js';
+import type { ProgressPhase } from '../ports/progress.js';
 
 export interface FumoEngineOptions {
   /** The FUMO `<x>` node, e.g. `./FUMO` or `./FwUpdate/Package1`. */
@@ -77,7 +78,7 @@ export interface FumoEngineOptions {
 
 export type FumoEvent =
   | { type: 'step'; jobId: string; step: StepName; state: number }
-  | { type: 'progress'; jobId: string; received: number; total?: number }
+  | { type: 'progress'; jobId: string; phase: ProgressPhase; received: number; total?: number }
   | { type: 'report'; report: PendingReport };
 
 export interface ExecAnswer {
@@ -351,7 +352,7 @@ export class FumoEngine {
       chunkSize: this.o.chunkSize || 1 << 20,
       keepPackage: this.o.keepPackage === true,
       storedPackage: this.doc.package,
-      onProgress: (received, total) => job && this.emit({ type: 'progress', jobId: job.id, received, total }),
+      onProgress: (received, total, phase) => job && this.emit({ type: 'progress', jobId: job.id, phase, received, total }),
       checkpointBytes: this.o.checkpointBytes === undefined ? this.sync().bytes : this.o.checkpointBytes,
       hasher: this.o.sha256,
       sync: this.sync(),

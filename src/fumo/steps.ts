@@ -17,6 +17,7 @@ import { PackageClaims, VerificationPolicy, checkClaims, expectedSha256, verifyD
 import { InstallNotify, installNotifyBody, notifyCodeForResult } from '../update/install-notify.js';
 import { hex, utf8Encode } from '../bytes.js';
 import { compareVersions } from '../update/manifest.js';
+import type { ProgressPhase } from '../ports/progress.js';
 
 export interface StepContext {
   downloader: Downloader;
@@ -35,7 +36,8 @@ export interface StepContext {
   keepPackage: boolean;
   /** A package already verified by an earlier Download job (for Exec Update). */
   storedPackage: VerifiedInfo | null;
-  onProgress?(received: number, total?: number): void;
+  /** Bytes of a phase done (src/ports/progress.ts): the download (or the one-pass stream into the target), the write. */
+  onProgress?(received: number, total: number | undefined, phase: ProgressPhase): void;
   /** Journal an install checkpoint every this many bytes (0 = never; default in the engine: sync.bytes). */
   checkpointBytes: number;
   /**
@@ -385,7 +387,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
             throw new UpdateError('bad-signature', 'no SHA-256 is known for the package (descriptor, Ext or manifest)');
           return 'image';
         },
-        onProgress: (received: number, total?: number) => ctx.onProgress && ctx.onProgress(received, total),
+        onProgress: (received: number, total?: number) => ctx.onProgress && ctx.onProgress(received, total, 'download'),
       },
       pkg.size !== undefined ? { expectedSize: pkg.size } : {},
       ctx.download || {},
@@ -411,7 +413,7 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
           policy: ctx.policy,
           clock: ctx.clock,
           random: ctx.random,
-          onProgress: (p: { received: number; total?: number }) => ctx.onProgress && ctx.onProgress(p.received, p.total),
+          onProgress: (p: { received: number; total?: number }) => ctx.onProgress && ctx.onProgress(p.received, p.total, 'download'),
           hasher: ctx.hasher,
           sync: ctx.sync,
         },
@@ -494,11 +496,13 @@ export const STEPS: Record<Exclude<StepName, 'Done'>, StepHandler> = {
         await w.begin(meta);
       }
       let sinceCheckpoint = 0;
+      if (ctx.onProgress) ctx.onProgress(from, v.size, 'flash');
       for (let off = from; off < v.size; ) {
         const chunk = await ctx.files.read(ctx.stagingFile, off, Math.min(ctx.chunkSize, v.size - off));
         if (chunk.length === 0) throw new UpdateError('install-failed', `staged package ended at ${off}`);
         await w.writeChunk(chunk);
         off += chunk.length;
+        if (ctx.onProgress) ctx.onProgress(off, v.size, 'flash');
         sinceCheckpoint += chunk.length;
         if (w.sync && ctx.checkpointBytes > 0 && sinceCheckpoint >= ctx.checkpointBytes && off < v.size) {
           await w.sync(); // durable first, then journaled: the checkpoint never claims unsynced bytes

@@ -8,6 +8,7 @@ import type { FumoAdapters } from './fumo.js';
 import type { ButtonStarter } from './triggers.js';
 import type { NotificationListenConfig, NotificationReceiver } from './notification.js';
 import type { ScomoPorts } from './scomo.js';
+import type { ProgressTerminal } from './progress.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
 export interface PlatformPorts extends RuntimePorts {
@@ -36,6 +37,11 @@ export interface CliHost {
   readStdin(limit?: number): Promise<Uint8Array>;
   writeStdout(data: string | Uint8Array): void;
   writeStderr(text: string): void;
+  /**
+   * The terminal stderr is (its width in columns), or null when it is a pipe, a file or a journal: update progress is
+   * then a bar redrawn in place or one line every 10% (src/cli/progress.ts). Absent: never a terminal.
+   */
+  stderrTerminal?(): ProgressTerminal | null;
   /**
    * Builds the adapters for a configuration. The state directory is created (mode 0700) when missing and checked
    * with checkStateDirMode (src/state/dir-mode.ts) when it exists.

@@ -49,9 +49,10 @@ export interface WriterFs {
    * SHA-256 of `length` bytes of `path` from `offset`; rejects when the file is shorter. Flat memory (chunked). With
    * `fromMedium` the bytes come from the device, not the page cache (posix_fadvise(POSIX_FADV_DONTNEED) after the
    * writer's fsync, or O_DIRECT reads): a read-back that proves what the medium holds (docs/update-practice.md §10
-   * step 4). A file system without a medium (tmpfs) is read as it is.
+   * step 4). A file system without a medium (tmpfs) is read as it is. `onProgress` is told the bytes hashed so far
+   * when the port hashes in steps it can see (a port that hashes in one native call reports nothing in between).
    */
-  sha256(path: string, offset: number, length: number, options?: { fromMedium?: boolean }): Promise<Uint8Array>;
+  sha256(path: string, offset: number, length: number, options?: { fromMedium?: boolean; onProgress?(done: number): void }): Promise<Uint8Array>;
 }
 
 /** Everything the writer factory needs from a runtime. */

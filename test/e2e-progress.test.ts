@@ -1,0 +1,162 @@
+// Progress of an update on the command line (issue 21 item 5), the built agent on each runtime against the reference
+// DM server: `request --user` makes the server command a 16 MiB firmware update into a file writer, streamed into the
+// target (the download) and read back from the medium before activation (docs/update-practice.md §10 step 4).
+//   - stderr not a terminal: one line per 10% of the download, exactly 10% … 100%, and the read-back's 100% line
+//   - --json: stderr carries JSON lines {"event":"progress",…} with bytes never decreasing per phase, and stdout is
+//     still the one result document, parseable on its own
+//   - a terminal (a pty from util-linux `script`): the bar is redrawn with carriage returns and ends at 100%
+//   - the daemon (a button press on an evdev FIFO starts the request): the same 10% lines, through its log
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { encodeInputEvent } from '../src/triggers/evdev.js';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
+import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { fumoUserStory } from './support/fumo-story.js';
+
+const MiB = 1024 * 1024;
+const image = randomBytes(16 * MiB);
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const PROGRESS_LINE = /^(download|flash|read-back) (\d+)% \(/;
+
+let server: DmServer;
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-progress-srv-'));
+  writeFileSync(path.join(dir, 'fw.bin'), image);
+  server = await startDmServer({ port: 0, scenario: fumoUserStory({ name: 'progress', hash: sha(image), version: '2.0' }), files: { 'fw.bin': path.join(dir, 'fw.bin') } });
+});
+afterAll(() => server.close());
+
+let n = 0;
+function setup(rt: string, extra: Record<string, unknown> = {}) {
+  const c = agentConfig({}, `progress-${rt}`);
+  const target = path.join(c.dir, 'fw.img');
+  writeFileSync(
+    c.config,
+    JSON.stringify({
+      server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
+      stateDir: c.state,
+      device: { devIdScheme: 'fixed', devId: `MAC:0200000021${(++n).toString(16).padStart(2, '0').toUpperCase()}` },
+      fumo: { writer: { type: 'file', path: target }, reboot: [], allowHttp: true, requireHash: true },
+      ui: { mode: 'headless' },
+      ...extra,
+    }),
+  );
+  return { config: c.config, target, dir: c.dir };
+}
+
+/** The percents of one phase's lines, in order (`logged`: lines of the daemon's log, after its time and level). */
+const percents = (stderr: string, phase: string, logged = false) =>
+  stderr
+    .split('\n')
+    .map((l) => PROGRESS_LINE.exec(logged ? l.replace(/^\S+ info\s+/, '') : l))
+    .filter((m): m is RegExpExecArray => !!m && m[1] === phase)
+    .map((m) => Number(m[2]));
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
+  const skip = runtimeSkipReason(rt);
+  describe.skipIf(!!skip)(`update progress on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    beforeAll(() => prepareRuntime(rt), 900_000);
+
+    it('not a terminal: a line at each 10% of the download, and the read-back reaches 100%', async () => {
+      const s = setup(rt);
+      const r = await runAgent(rt, ['--config', s.config, 'request', '--user'], { timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(sha(readFileSync(s.target))).toBe(sha(image));
+      expect(percents(r.stderr, 'download')).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+      const readBack = percents(r.stderr, 'read-back');
+      // Node hashes the read-back in 1 MiB direct reads and reports each; qjs hashes it in one dmnative call.
+      expect(readBack[readBack.length - 1]).toBe(100);
+      expect(readBack).toEqual([...new Set(readBack)].sort((a, b) => a - b));
+      expect(r.stderr).toMatch(/^download 100% \(16\.0 of 16\.0 MiB, [\d.]+ [KM]iB\/s, ETA 0 s\)$/m);
+      expect(r.stdout).not.toMatch(PROGRESS_LINE); // stdout stays the command's own lines
+    }, 240_000);
+
+    it('--json: progress events are JSON lines on stderr, the result the one document on stdout', async () => {
+      const s = setup(rt);
+      const r = await runAgent(rt, ['--json', '--config', s.config, 'request', '--user'], { timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout);
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      const events = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { event: string; phase: string; bytes: number; total?: number; percent?: number });
+      expect(events.every((e) => e.event === 'progress')).toBe(true);
+      const download = events.filter((e) => e.phase === 'download');
+      expect(download.length).toBeGreaterThanOrEqual(10);
+      for (let i = 1; i < download.length; i++) expect(download[i].bytes).toBeGreaterThanOrEqual(download[i - 1].bytes);
+      expect(download[download.length - 1]).toMatchObject({ bytes: image.length, total: image.length, percent: 100 });
+      expect(events.filter((e) => e.phase === 'read-back').pop()).toMatchObject({ bytes: image.length, percent: 100 });
+    }, 240_000);
+
+    it.skipIf(!hasScript)('a terminal: the bar is redrawn in place and ends on a 100% line', async () => {
+      const s = setup(rt);
+      const cmd = [...agentCommand(rt), '--config', s.config, 'request', '--user'].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      // `script` runs the agent on a pty (stdin, stdout and stderr), and copies what it printed to our pipe.
+      // Its stdin is /dev/null: with a pipe there, script ends when the pipe closes, before the agent is done. Run
+      // asynchronously: the reference server answers from this process.
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const chunks: Buffer[] = [];
+        const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+        child.stdout.on('data', (b: Buffer) => chunks.push(b));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('latin1');
+          if (code === 0) resolve(text);
+          else reject(new Error(`script exited ${code}: ${text.slice(-2000)}`));
+        });
+      });
+      const redraws = out.split('\r').filter((p) => /^\[[#-]+\] download \d+%/.test(p));
+      expect(redraws.length).toBeGreaterThanOrEqual(1);
+      expect(out).toMatch(/\r\[#+\] download 100% \(16\.0 of 16\.0 MiB, [^)]*ETA 0 s\) *\r?\n/);
+      expect(out).toMatch(/\r\[#+\] read-back 100% /);
+      expect(sha(readFileSync(s.target))).toBe(sha(image));
+    }, 240_000);
+    it('the daemon logs a line at each 10% of the download (a button press starts the request)', async () => {
+      const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'dm-progress-btn-')), 'event0');
+      execFileSync('mkfifo', [fifo]);
+      const s = setup(rt, { triggers: { button: { device: fifo, keyCode: 256, wordSize: 8, debounceMs: 0, minIntervalMs: 0 } }, log: { level: 'info' } });
+      // Held open read-write first, so the daemon's open for reading does not wait for a writer.
+      const fd = openSync(fifo, 'r+');
+      const [cmd, ...pre] = agentCommand(rt);
+      const child = spawn(cmd, [...pre, '--config', s.config, 'daemon']);
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
+      const until = async (what: string, f: () => boolean) => {
+        for (const t0 = Date.now(); !f(); await new Promise((r) => setTimeout(r, 50)))
+          if (Date.now() - t0 > 120_000) throw new Error(`timed out waiting for ${what}: ${err.slice(-2000)}`);
+      };
+      try {
+        await until('daemon ready', () => /daemon ready/.test(err));
+        const now = Math.floor(Date.now() / 1000);
+        const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
+        writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
+        await new Promise((r) => setTimeout(r, 100));
+        writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
+        await until('the read-back at 100%', () => /read-back 100% /.test(err));
+      } finally {
+        child.kill('SIGTERM');
+        closeSync(fd);
+      }
+      expect(await exited).toBe(0);
+      expect(percents(err, 'download', true)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+      expect(sha(readFileSync(s.target))).toBe(sha(image));
+    }, 240_000);
+  });
+}
