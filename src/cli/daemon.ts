@@ -8,7 +8,8 @@
 //   `--once` stops after step 1. SIGTERM/SIGINT stop the loop cleanly.
 // The state directory's lock (src/cli/state-lock.ts) is held only while a step (a session, an update, the start-up
 // work) runs, so a person's `dm-agent request` between two steps works; when that request holds the lock, the daemon
-// waits for it. Every step starts from the state on disk, since such a request may have changed the DM tree, the
+// waits for it. Under systemd (Type=notify) the daemon tells the service manager when it is ready, what it is doing
+// and that its loop still runs (src/service-manager.ts; README.md "Service integration"). Every step starts from the state on disk, since such a request may have changed the DM tree, the
 // nonces or the jobs since the daemon's last step.
 import { buildUpdateRequest, classifyAnswer, type RequestOrigin } from '../alerts/update-request.js';
 import { EXIT } from './args.js';
@@ -28,11 +29,17 @@ import {
   serveNotifications,
   serverCredentialsFrom,
 } from '../notification/index.js';
+import { ServiceNotifier, type ServicePhase } from '../service-manager.js';
 
 export async function runDaemon(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
   const ports = await openPorts(ctx, config);
   const log = ports.log;
+  // Pings from the start: resuming an interrupted update comes before READY=1 and must not look like a hang.
+  const service = new ServiceNotifier(ports.serviceManager, ports.clock);
+  service.startWatchdog();
+  service.status('starting');
+  let ready = false;
   // The daemon's view between steps (notification checks read the server's credentials and nonce from it); it never
   // saves: after each step it is replaced by that step's agent.
   const first = await composeWith(config, ports, { readOnly: true });
@@ -41,7 +48,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
   let stopping = false;
 
   /** Runs one step holding the state lock, on an agent composed afresh from disk; undefined when stopped while waiting. */
-  const locked = async <T>(f: (a: Agent) => Promise<T>): Promise<T | undefined> => {
+  const locked = async <T>(f: (a: Agent) => Promise<T>, phase: ServicePhase = 'in session'): Promise<T | undefined> => {
     try {
       await acquireStateLock(ports.stateLock, config.stateDir, ports.clock, {
         waitSeconds: Infinity,
@@ -52,6 +59,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       if (e instanceof BusyError && stopping) return undefined;
       throw e;
     }
+    if (ready) service.status(phase);
     try {
       const step = await composeWith(config, ports, {});
       try {
@@ -62,6 +70,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       }
     } finally {
       await ports.stateLock.release();
+      if (ready && !stopping) service.status('idle');
     }
   };
 
@@ -87,6 +96,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     if (ports.onStop) {
       ports.onStop(() => {
         stopping = true;
+        service.stopping();
         if (wake) wake();
       });
     }
@@ -121,6 +131,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
           exclusive(async (a) => {
             const o = await a.session('server', [], sessionId);
             log.log('info', `server-initiated session ${o.sessionId} ended (${o.end})`);
+            service.status('updating');
             for (const j of await a.afterSession()) log.log('info', `job: ${j}`);
             server = (await a.parts.credentials()).server;
           }).then(() => undefined),
@@ -144,6 +155,8 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       return EXIT.OK;
     }
     log.log('info', 'daemon ready: waiting for the button, the schedule, notifications or a stop signal');
+    ready = true;
+    service.status('idle');
     while (!stopping) {
       const ev = await Promise.race([triggers ? triggers.queue.next() : new Promise<null>(() => undefined), stopped.then(() => null)]);
       if (!ev || stopping) break;
@@ -156,6 +169,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     log.log('info', 'daemon stopped');
     return EXIT.OK;
   } finally {
+    service.stop();
     for (const close of closers) await close().catch(() => undefined);
     await first.close();
   }
