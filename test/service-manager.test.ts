@@ -2,8 +2,10 @@
 // messages and their order, the watchdog interval (half of $WATCHDOG_USEC, only for the PID it names), and the
 // journald line format (syslog priority "<N>" first, no timestamp of our own) of each runtime's log port.
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir } from './support/qjs.js';
+import { bundleForQjs, ensureQjs, qjsSkipReason, runQjs, scratchDir, type QjsArch } from './support/qjs.js';
+import { listenNotify } from './support/notify-listener.js';
 import { runServiceManagerScenario } from './service-manager-scenario.js';
 import { createNodeLog } from '../platform/node/basics.js';
 
@@ -78,3 +80,49 @@ describe('service manager messages and journald lines', () => {
     expect(plain.stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z warn  disk low free=3\n\S+ debug detail\n$/);
   });
 });
+
+// dmnative.notify itself on each build of qjs (the ARM ones under qemu-user): one datagram to a path and to an '@'
+// abstract name, false without $NOTIFY_SOCKET, and an error naming a socket it cannot use.
+const NOTIFY_PROBE = `
+import * as std from 'std';
+import('dmnative').then((dm) => {
+  const out = [];
+  for (const m of ['READY=1\\nSTATUS=idle', 'WATCHDOG=1']) {
+    try { out.push(dm.notify(m)); } catch (e) { out.push(e.message); }
+  }
+  std.out.puts(JSON.stringify(out));
+});
+`;
+for (const arch of ['host', 'aarch64', 'armhf'] as QjsArch[]) {
+  const why = qjsSkipReason(arch);
+  describe.skipIf(!!why)(`dmnative.notify on qjs ${arch}${why ? ` (skipped: ${why})` : ''}`, () => {
+    it('sends to a path and to an abstract name; false when unset; names a bad socket', async () => {
+      ensureQjs(arch);
+      const dir = scratchDir(`notify-${arch}`);
+      const probe = path.join(dir, 'notify-probe.js');
+      writeFileSync(probe, NOTIFY_PROBE);
+      for (const name of [path.join(dir, 'notify.sock'), `@dm-agent-native-${process.pid}-${arch}`]) {
+        const l = await listenNotify(name);
+        try {
+          const r = await runQjs(arch, probe, [], { env: { ...process.env, NOTIFY_SOCKET: name } });
+          expect(r.code, r.stderr).toBe(0);
+          expect(JSON.parse(r.stdout)).toEqual([true, true]);
+          const t0 = Date.now();
+          while (l.messages.length < 2 && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 20));
+          expect(l.messages).toEqual(['READY=1\nSTATUS=idle', 'WATCHDOG=1']);
+        } finally {
+          l.close();
+        }
+      }
+      const env = { ...process.env };
+      delete env.NOTIFY_SOCKET;
+      expect(JSON.parse((await runQjs(arch, probe, [], { env })).stdout)).toEqual([false, false]);
+      const bad = await runQjs(arch, probe, [], { env: { ...process.env, NOTIFY_SOCKET: 'relative/sock' } });
+      expect(JSON.parse(bad.stdout)[0]).toBe(
+        'dmnative.notify: not an absolute path or @abstract name no longer than 107 bytes: NOTIFY_SOCKET=relative/sock: Invalid argument',
+      );
+      const gone = await runQjs(arch, probe, [], { env: { ...process.env, NOTIFY_SOCKET: path.join(dir, 'nobody.sock') } });
+      expect(JSON.parse(gone.stdout)[0]).toBe(`dmnative.notify: sendto NOTIFY_SOCKET=${path.join(dir, 'nobody.sock')}: No such file or directory`);
+    }, 120_000);
+  });
+}
