@@ -21,11 +21,17 @@ export const nodeRandom: Random = {
 };
 
 /** Log lines on stderr (stdout is for command output), in the format of src/log-format.ts. */
-export function createNodeLog(level: LogLevel, json: boolean, write: (line: string) => void = (l) => process.stderr.write(l)): Log {
+/** `journal`: stderr goes to journald ($JOURNAL_STREAM set): `<N>` priority prefixes, no timestamp of our own. */
+export function createNodeLog(
+  level: LogLevel,
+  json: boolean,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+  journal = !!process.env.JOURNAL_STREAM,
+): Log {
   return {
     log(l, message, fields) {
       if (LOG_RANK[l] < LOG_RANK[level]) return;
-      write(formatLogLine(Date.now(), l, message, fields, json) + '\n');
+      write(formatLogLine(Date.now(), l, message, fields, json, journal) + '\n');
     },
   };
 }

@@ -14,6 +14,7 @@ import { nodeScomoPorts } from './installer/scomo-source.js';
 import { startButton } from './button.js';
 import { startNodeNotifications } from './notifications.js';
 import { parseUiConfig } from '../../src/ui/index.js';
+import { createNodeServiceManager } from './service-notify.js';
 
 export async function createPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
@@ -47,6 +48,7 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
     scomo: async () => nodeScomoPorts(s.tls.caFile),
     startNotifications: startNodeNotifications,
     startButton,
+    serviceManager: createNodeServiceManager(log),
     onStop(fn) {
       process.once('SIGTERM', fn);
       process.once('SIGINT', fn);

@@ -18,6 +18,8 @@ import * as os from 'os';
 import * as std from 'std';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createQjsStateLock } from './state-lock.js';
+import { createQjsServiceManager } from './service-notify.js';
+import { loadDmNative } from './native.js';
 
 export async function createPlatform(config: AgentConfig, options: { verbose: boolean; json: boolean }): Promise<PlatformPorts> {
   try {
@@ -54,6 +56,7 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
     scomo: () => qjsScomoPorts(s.tls.caFile),
     startNotifications: startQjsNotifications,
     startButton: startQjsButton,
+    serviceManager: createQjsServiceManager(log, await loadDmNative()),
     onStop(fn) {
       os.signal(os.SIGTERM, fn);
       os.signal(os.SIGINT, fn);

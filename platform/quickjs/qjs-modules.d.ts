@@ -176,6 +176,12 @@ declare module 'dmnative' {
   export function lockFile(path: string): number;
   /** Empties the lock file and closes the descriptor from lockFile: the lock is released. */
   export function unlockFile(fd: number): void;
+  /**
+   * Sends `message` as one datagram to $NOTIFY_SOCKET (a path, or '@name' in the abstract namespace), the service
+   * manager's notification socket (native/dmnative-notify.c): false when the variable is unset or empty, true when
+   * sent; throws an Error naming the socket when it cannot be sent.
+   */
+  export function notify(message: string): boolean;
   // Sockets (native/dmnative-net.c), all non-blocking and close-on-exec; close them with os.close. Errors carry
   // `code` (the errno name, e.g. 'EADDRINUSE'). Addresses are numeric IPv4 / IPv6 (':' means IPv6).
   /** A UDP socket bound to address:port; the descriptor. */

@@ -8,7 +8,8 @@
 //   `--once` stops after step 1. SIGTERM/SIGINT stop the loop cleanly.
 // The state directory's lock (src/cli/state-lock.ts) is held only while a step (a session, an update, the start-up
 // work) runs, so a person's `dm-agent request` between two steps works; when that request holds the lock, the daemon
-// waits for it. Every step starts from the state on disk, since such a request may have changed the DM tree, the
+// waits for it. Under systemd (Type=notify) the daemon tells the service manager when it is ready, what it is doing
+// and that its loop still runs (src/service-manager.ts; README.md "Service integration"). Every step starts from the state on disk, since such a request may have changed the DM tree, the
 // nonces or the jobs since the daemon's last step.
 import { buildUpdateRequest, classifyAnswer, type RequestOrigin } from '../alerts/update-request.js';
 import { EXIT } from './args.js';
@@ -29,6 +30,7 @@ import {
   serveNotifications,
   serverCredentialsFrom,
 } from '../notification/index.js';
+import { ServiceNotifier, type ServicePhase } from '../service-manager.js';
 
 export async function runDaemon(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
@@ -36,6 +38,11 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
   const log = ports.log;
   // Update progress in the daemon's log: a line every 10% of each phase (download, flash, read-back), whatever stderr is.
   const progress = createProgressRenderer({ mode: 'log', write: (line) => log.log('info', line.replace(/\n$/, '')), now: () => ports.clock.now() });
+  // Pings from the start: resuming an interrupted update comes before READY=1 and must not look like a hang.
+  const service = new ServiceNotifier(ports.serviceManager, ports.clock);
+  service.startWatchdog();
+  service.status('starting');
+  let ready = false;
   // The daemon's view between steps (notification checks read the server's credentials and nonce from it); it never
   // saves: after each step it is replaced by that step's agent.
   const first = await composeWith(config, ports, { readOnly: true });
@@ -44,7 +51,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
   let stopping = false;
 
   /** Runs one step holding the state lock, on an agent composed afresh from disk; undefined when stopped while waiting. */
-  const locked = async <T>(f: (a: Agent) => Promise<T>): Promise<T | undefined> => {
+  const locked = async <T>(f: (a: Agent) => Promise<T>, phase: ServicePhase = 'in session'): Promise<T | undefined> => {
     try {
       await acquireStateLock(ports.stateLock, config.stateDir, ports.clock, {
         waitSeconds: Infinity,
@@ -55,6 +62,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       if (e instanceof BusyError && stopping) return undefined;
       throw e;
     }
+    if (ready) service.status(phase);
     try {
       const step = await composeWith(config, ports, { progress });
       try {
@@ -65,6 +73,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       }
     } finally {
       await ports.stateLock.release();
+      if (ready && !stopping) service.status('idle');
     }
   };
 
@@ -90,6 +99,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     if (ports.onStop) {
       ports.onStop(() => {
         stopping = true;
+        service.stopping();
         if (wake) wake();
       });
     }
@@ -124,6 +134,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
           exclusive(async (a) => {
             const o = await a.session('server', [], sessionId);
             log.log('info', `server-initiated session ${o.sessionId} ended (${o.end})`);
+            service.status('updating');
             for (const j of await a.afterSession()) log.log('info', `job: ${j}`);
             server = (await a.parts.credentials()).server;
           }).then(() => undefined),
@@ -147,6 +158,8 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       return EXIT.OK;
     }
     log.log('info', 'daemon ready: waiting for the button, the schedule, notifications or a stop signal');
+    ready = true;
+    service.status('idle');
     while (!stopping) {
       const ev = await Promise.race([triggers ? triggers.queue.next() : new Promise<null>(() => undefined), stopped.then(() => null)]);
       if (!ev || stopping) break;
@@ -159,6 +172,7 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
     log.log('info', 'daemon stopped');
     return EXIT.OK;
   } finally {
+    service.stop();
     for (const close of closers) await close().catch(() => undefined);
     await first.close();
   }

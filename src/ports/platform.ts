@@ -9,6 +9,7 @@ import type { ButtonStarter } from './triggers.js';
 import type { NotificationListenConfig, NotificationReceiver } from './notification.js';
 import type { ScomoPorts } from './scomo.js';
 import type { ProgressTerminal } from './progress.js';
+import type { ServiceManagerPort } from './service-manager.js';
 
 /** The device-facing adapters of one runtime, built for a given configuration. */
 export interface PlatformPorts extends RuntimePorts {
@@ -20,6 +21,8 @@ export interface PlatformPorts extends RuntimePorts {
   startButton?: ButtonStarter;
   /** Starts the notification transports of the `notifications` section, all feeding `intake` (the daemon). */
   startNotifications?(config: NotificationListenConfig, receiver: NotificationReceiver, log: Log): Promise<{ close(): Promise<void> }>;
+  /** The service manager's notification socket (systemd Type=notify); absent when $NOTIFY_SOCKET is not set. */
+  serviceManager?: ServiceManagerPort;
   /** Calls `fn` once when the process is asked to stop (SIGTERM/SIGINT). */
   onStop?(fn: () => void): void;
 }

@@ -37,6 +37,7 @@
 #include "quickjs.h"
 #include "sha256.h"
 #include "dmnative-net.h"
+#include "dmnative-notify.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -480,6 +481,8 @@ static int dm_module_init(JSContext *ctx, JSModuleDef *m)
 {
     if (JS_SetModuleExportList(ctx, m, dm_funcs, sizeof dm_funcs / sizeof dm_funcs[0]))
         return -1;
+    if (JS_SetModuleExportList(ctx, m, dm_notify_funcs, dm_notify_funcs_count))
+        return -1;
     return JS_SetModuleExportList(ctx, m, dm_net_funcs, dm_net_funcs_count);
 }
 
@@ -498,5 +501,6 @@ JSModuleDef *js_init_module_dmnative(JSContext *ctx, const char *module_name)
         return NULL;
     JS_AddModuleExportList(ctx, m, dm_funcs, sizeof dm_funcs / sizeof dm_funcs[0]);
     JS_AddModuleExportList(ctx, m, dm_net_funcs, dm_net_funcs_count);
+    JS_AddModuleExportList(ctx, m, dm_notify_funcs, dm_notify_funcs_count);
     return m;
 }
