@@ -22,7 +22,7 @@ export function configKeysBlock(): string {
 
 /** README text with the block replaced (or an error naming the missing marker). */
 export function withBlock(readme: string): string {
-  const a = readme.indexOf(BEGIN);
+  const a = readme.indexOf('<!-- CONFIG-KEYS:BEGIN');
   const b = readme.indexOf(END);
   if (a < 0 || b < a) throw new Error(`README.md: markers not found (${BEGIN} ... ${END})`);
   return readme.slice(0, a) + configKeysBlock() + readme.slice(b + END.length);
