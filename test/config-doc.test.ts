@@ -1,4 +1,4 @@
-// README.md's table of configuration keys is generated (scripts/config-doc.ts from src/config-keys.ts) and must match
+// README.md's table of configuration keys is generated (scripts/config-doc.ts from scripts/config-keys.ts) and must match
 // the parsers: every object of the configuration is probed with an unknown key, and the keys its parser then lists as
 // allowed must be exactly the table's keys there (a key added to a parser and not documented fails, and so does a
 // documented key no parser takes); each documented key is accepted with its example value.
@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configKeysBlock, withBlock } from '../scripts/config-doc.js';
-import { CONFIG_KEYS } from '../src/config-keys.js';
+import { CONFIG_KEYS } from '../scripts/config-keys.js';
 import { parseConfig } from '../src/config.js';
 import { validateSections } from '../src/cli/config-sections.js';
 import { repoRoot } from './support/qjs.js';
@@ -93,7 +93,7 @@ function documented(path: string): string[] {
   return [...new Set(names)].sort();
 }
 
-describe('configuration keys: README table, src/config-keys.ts and the parsers', () => {
+describe('configuration keys: README table, scripts/config-keys.ts and the parsers', () => {
   it('README.md holds exactly the block scripts/config-doc.ts prints', () => {
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     expect(withBlock(readme), 'run: npx tsx scripts/config-doc.ts --write').toBe(readme);

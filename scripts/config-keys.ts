@@ -2,7 +2,7 @@
 // (scripts/config-doc.ts prints it). The parsers (src/config.ts and the section parsers that
 // src/cli/config-sections.ts runs) stay what decides; test/config-doc.test.ts probes each object of the configuration
 // with an unknown key and checks that the keys the parser lists as allowed are exactly the ones below, and that each
-// key below is accepted with its example value. Not imported by the agent: documentation only.
+// key below is accepted with its example value. Not part of the agent (scripts/, not src/): documentation only.
 
 export interface ConfigKey {
   /** Dotted path from the root of config.json. */
