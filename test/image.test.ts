@@ -295,7 +295,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(procd).toMatch(/procd_set_param respawn/);
       expect(procd).toMatch(/procd_set_param file "\$CONFIG"/);
       // A custom reload_service() would stop procd from restarting the agent on reload (it would replace start_service).
-      expect(procd).not.toMatch(/reload_service\(\)/);
+      expect(procd).not.toMatch(/^reload_service\(\)/m);
       expect(procd).toMatch(/^service_triggers\(\) \{\n\tprocd_add_reload_trigger "dm-agent"\n\}$/m);
       // sysupgrade keeps config and state (the OpenWrt state dir is /etc/dm-agent/state).
       const keep = readFileSync(path.join(root, 'lib/upgrade/keep.d/dm-agent'), 'utf8');
