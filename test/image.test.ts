@@ -224,6 +224,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
           '/etc/dm-agent/config.json',
           '/etc/init.d/S95dm-agent',
           '/etc/init.d/dm-agent',
+          '/lib/upgrade/keep.d/dm-agent',
           '/usr/bin/dm-agent',
           '/usr/lib/systemd/system/dm-agent.service',
           '/usr/share/doc/dm-agent/README',
@@ -290,13 +291,23 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       }
       const busybox = readFileSync(path.join(root, 'etc/init.d/S95dm-agent'), 'utf8');
       expect(busybox).toMatch(/^DAEMON=\/usr\/bin\/dm-agent$/m);
-      expect(busybox).toMatch(/start-stop-daemon -S .*-x "\$DAEMON" -- \\$/m);
-      expect(busybox).toMatch(/\bdaemon;/);
+      // Through the sh wrapper that pipes the agent's output into logger (test/image-busybox-init.test.ts runs it).
+      expect(busybox).toMatch(/start-stop-daemon -S .*-b -x \/bin\/sh -- -c "\$WRAPPER"/);
+      expect(busybox).toMatch(/\| logger -t "\$tag"/);
+      expect(busybox).toMatch(/"\$DAEMON" --config "\$CONFIG" --state-dir "\$STATE_DIR" daemon;/);
       const procd = readFileSync(path.join(root, 'etc/init.d/dm-agent'), 'utf8');
       expect(procd.split('\n')[0]).toBe('#!/bin/sh /etc/rc.common');
       expect(procd).toMatch(/^USE_PROCD=1$/m);
       expect(procd).toMatch(/procd_set_param command \/usr\/bin\/dm-agent .*daemon$/m);
       expect(procd).toMatch(/procd_set_param respawn/);
+      expect(procd).toMatch(/procd_set_param file "\$CONFIG"/);
+      // A custom reload_service() would stop procd from restarting the agent on reload (it would replace start_service).
+      expect(procd).not.toMatch(/^reload_service\(\)/m);
+      expect(procd).toMatch(/^service_triggers\(\) \{\n\tprocd_add_reload_trigger "dm-agent"\n\}$/m);
+      // sysupgrade keeps config and state (the OpenWrt state dir is /etc/dm-agent/state).
+      const keep = readFileSync(path.join(root, 'lib/upgrade/keep.d/dm-agent'), 'utf8');
+      expect(keep.split('\n').filter((l) => l.trim() && !l.startsWith('#'))).toEqual(['/etc/dm-agent/']);
+      expect(procd).toMatch(/^STATE_DIR=\/etc\/dm-agent\/state$/m);
     });
 
     const analyze = hasCommand('systemd-analyze') ? null : 'systemd-analyze not installed';

@@ -44,9 +44,9 @@ function int(o: Record<string, unknown>, key: string, dflt: number, min: number,
 
 export function parseUiConfig(section: Record<string, unknown> | undefined): UiConfig {
   const o = section || {};
+  const known = ['mode', 'maxWaitSeconds', 'maxMinDisplaySeconds', 'maxTextLength', 'maxChoices', 'queueBound', 'defaults'];
   for (const k of Object.keys(o))
-    if (['mode', 'maxWaitSeconds', 'maxMinDisplaySeconds', 'maxTextLength', 'maxChoices', 'queueBound', 'defaults', '$comment'].indexOf(k) < 0)
-      throw new UiConfigError(`ui.${k}`, 'is not a known key');
+    if (k !== '$comment' && known.indexOf(k) < 0) throw new UiConfigError(`ui.${k}`, `is not a known key (${known.join(', ')})`);
   const mode = o.mode === undefined ? 'auto' : o.mode;
   if (mode !== 'tty' && mode !== 'headless' && mode !== 'auto' && mode !== 'none')
     throw new UiConfigError('ui.mode', `must be "tty", "headless", "auto" or "none", got ${JSON.stringify(mode)}`);
