@@ -71,14 +71,26 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       const dropsBefore = drops();
       const dropped = () => drops() > dropsBefore;
       const agent = startAgent(rt, ['--config', c.config, 'request', '--user']);
-      const partialFile = () => (existsSync(staging) ? readdirSync(staging).filter((f) => !/\.json$/.test(f)) : []);
       try {
+        // One look at the directory per round, its modes read in the same round: the downloader may replace the file
+        // between two looks (a resume the server answers with 200 starts over), so a file seen once may be gone.
         const t0 = Date.now();
-        while (!(dropped() && partialFile().length > 0) && !agent.exited() && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+        let seen: string[] | null = null;
+        while (!seen && !agent.exited() && Date.now() - t0 < 60_000) {
+          if (dropped()) {
+            try {
+              const files = existsSync(staging) ? readdirSync(staging) : [];
+              if (files.some((f) => !/\.json$/.test(f))) seen = files.map((f) => `${f} ${mode(path.join(staging, f)).toString(8)}`);
+            } catch {
+              seen = null; // a file went away between readdir and stat: look again
+            }
+          }
+          if (!seen) await new Promise((r) => setTimeout(r, 20));
+        }
         expect(agent.exited()).toBe(false);
-        expect(partialFile().length).toBe(1);
-        const files = readdirSync(staging);
-        for (const f of files) expect(`${f} ${mode(path.join(staging, f)).toString(8)}`).toBe(`${f} 600`);
+        expect(seen, 'a partial package in staging while the agent waits to resume').not.toBeNull();
+        expect(seen!.filter((l) => !/\.json /.test(l))).toHaveLength(1);
+        for (const l of seen!) expect(l).toBe(`${l.split(' ')[0]} 600`);
       } finally {
         agent.kill();
         server.setFault('fw.bin', undefined);
