@@ -4,11 +4,11 @@
 // torn). Node used to wait for the schedule's pending sleep timer (~56 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { until, freeUdpPort } from './support/wait.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -18,22 +18,6 @@ afterAll(async () => {
   await server.close();
 });
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, f: () => boolean, ms = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!f()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await wait(50);
-  }
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** The generous bound the test allows (the target is 2 s; the test machine is shared by many workers). */
 const STOP_BOUND_MS = 5000;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { encodeInputEvent } from '../src/triggers/evdev.js';
+import { wait, until } from './support/wait.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -16,14 +17,6 @@ afterAll(async () => {
   await server.close();
 });
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, f: () => boolean, ms = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!f()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await wait(50);
-  }
-}
 
 const ALL: AgentRuntime[] = ['node', 'qjs', 'qjs-exe'];
 for (const rt of ALL) {
