@@ -92,6 +92,17 @@ export class ServiceNotifier {
     } else this.port.notify(notifyMessage([['STATUS', STATUS_TEXT[phase]]]));
   }
 
+  /**
+   * SIGHUP (systemctl reload): RELOADING=1 until the new configuration serves, then status('idle') says READY=1
+   * again, so `systemctl reload` returns when the reload is done or has failed (sd_notify(3), RELOADING=).
+   */
+  reloading(): void {
+    if (!this.port || this.phase === 'stopping') return;
+    this.phase = undefined;
+    this.ready = false;
+    this.port.notify(notifyMessage([['RELOADING', 1], ['STATUS', 'reloading the configuration']]));
+  }
+
   stopping(): void {
     if (!this.port || this.phase === 'stopping') return;
     this.phase = 'stopping';

@@ -2,6 +2,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createNodeStateLock } from './state-lock.js';
+import { nodeSpoolFs } from './notify-spool.js';
 import type { AgentConfig } from '../../src/config.js';
 import type { PlatformPorts } from '../../src/ports/platform.js';
 import { createNodeTransport } from './transport.js';
@@ -53,5 +54,10 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
       process.once('SIGTERM', fn);
       process.once('SIGINT', fn);
     },
+    onReload(fn) {
+      process.on('SIGHUP', fn);
+    },
+    daemonLock: createNodeStateLock(config.stateDir, 'daemon.lock'),
+    spoolFs: nodeSpoolFs,
   };
 }

@@ -34,8 +34,9 @@ export function readHolderPid(file: string): number | null {
   }
 }
 
-export function createNodeStateLock(stateDir: string): StateLock {
-  const file = path.join(stateDir, 'lock');
+/** `name`: 'lock' (the state lock) or 'daemon.lock' (held by a running daemon for its life, docs/handoff.md). */
+export function createNodeStateLock(stateDir: string, name = 'lock'): StateLock {
+  const file = path.join(stateDir, name);
   let fd: number | null = null;
   return {
     async tryAcquire(): Promise<LockAttempt> {

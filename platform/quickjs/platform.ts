@@ -18,6 +18,10 @@ import * as os from 'os';
 import * as std from 'std';
 import { checkStateDirMode } from '../../src/state/dir-mode.js';
 import { createQjsStateLock } from './state-lock.js';
+import { qjsSpoolFs } from './notify-spool.js';
+
+/** QuickJS's `os` names SIGINT, SIGTERM and a few more, not SIGHUP: its number is 1 on every Linux architecture. */
+const SIGHUP = 1;
 import { createQjsServiceManager } from './service-notify.js';
 import { loadDmNative } from './native.js';
 
@@ -61,5 +65,10 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
       os.signal(os.SIGTERM, fn);
       os.signal(os.SIGINT, fn);
     },
+    onReload(fn) {
+      os.signal(SIGHUP, fn);
+    },
+    daemonLock: createQjsStateLock(config.stateDir, 'daemon.lock'),
+    spoolFs: qjsSpoolFs,
   };
 }

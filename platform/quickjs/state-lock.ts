@@ -11,8 +11,9 @@ function readHolderPid(file: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export function createQjsStateLock(stateDir: string): StateLock {
-  const file = `${stateDir.replace(/\/+$/, '')}/lock`;
+/** `name`: 'lock' (the state lock) or 'daemon.lock' (held by a running daemon for its life, docs/handoff.md). */
+export function createQjsStateLock(stateDir: string, name = 'lock'): StateLock {
+  const file = `${stateDir.replace(/\/+$/, '')}/${name}`;
   let fd: number | null = null;
   return {
     async tryAcquire(): Promise<LockAttempt> {

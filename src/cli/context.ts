@@ -12,4 +12,6 @@ export interface CommandContext {
   out: Output;
   /** Loads and validates the configuration (lazily: `wbxml` needs none). */
   config(): Promise<AgentConfig>;
+  /** Reads the configuration file again (the daemon on SIGHUP); on an error the previous one stays in place. */
+  reloadConfig(): Promise<AgentConfig>;
 }

@@ -38,6 +38,20 @@ export class BusyError extends Error {
   }
 }
 
+/**
+ * The error a running daemon answered for a request handed to it (docs/handoff.md): the command exits with the code the
+ * daemon's run gave, and says what the daemon said.
+ */
+export class DaemonAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'DaemonAnswerError';
+  }
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Every error class with its exit code, each listed once; the first class the error is an instance of wins. */
@@ -71,6 +85,7 @@ const EXIT_BY_SESSION_KIND: Record<SessionErrorKind, number> = {
 };
 
 export function exitCodeFor(e: unknown): number {
+  if (e instanceof DaemonAnswerError) return e.exitCode;
   if (e instanceof SessionError) return EXIT_BY_SESSION_KIND[e.kind] ?? EXIT.PROTOCOL;
   for (const [cls, code] of EXIT_BY_CLASS) if (e instanceof cls) return code;
   return EXIT.ERROR;

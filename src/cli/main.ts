@@ -49,6 +49,10 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
       if (!cached) cached = await loadConfig(args, host);
       return cached;
     },
+    async reloadConfig() {
+      cached = await loadConfig(args, host);
+      return cached;
+    },
   };
   try {
     const code = await dispatch(ctx);

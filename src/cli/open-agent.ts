@@ -13,8 +13,13 @@ import { createProgressRenderer } from './progress.js';
 
 export type StateAccess = 'read' | 'write';
 
-export async function openAgent(ctx: CommandContext, config: AgentConfig, options: { xml?: boolean; access: StateAccess }): Promise<Agent> {
-  const ports = await openPorts(ctx, config);
+export async function openAgent(
+  ctx: CommandContext,
+  config: AgentConfig,
+  options: { xml?: boolean; access: StateAccess },
+  opened?: PlatformPorts,
+): Promise<Agent> {
+  const ports = opened || (await openPorts(ctx, config));
   if (options.access === 'read') return composeWith(config, ports, { xml: options.xml, readOnly: true });
   await acquireStateLock(ports.stateLock, config.stateDir, ports.clock, { waitSeconds: ctx.args.global.waitSeconds });
   try {

@@ -3,10 +3,10 @@
 // the command line's own I/O. platform/node/platform.ts and platform/quickjs/platform.ts build PlatformPorts;
 // platform/node/cli.ts and platform/quickjs/main.ts are the CliHosts. The agent runs on RuntimePorts alone.
 import type { AgentConfig } from '../config.js';
-import type { Log, RuntimePorts } from './runtime.js';
+import type { Log, RuntimePorts, StateLock } from './runtime.js';
 import type { FumoAdapters } from './fumo.js';
 import type { ButtonStarter } from './triggers.js';
-import type { NotificationListenConfig, NotificationReceiver } from './notification.js';
+import type { NotificationListenConfig, NotificationReceiver, SpoolFs } from './notification.js';
 import type { ScomoPorts } from './scomo.js';
 import type { ProgressTerminal } from './progress.js';
 import type { ServiceManagerPort } from './service-manager.js';
@@ -25,6 +25,15 @@ export interface PlatformPorts extends RuntimePorts {
   serviceManager?: ServiceManagerPort;
   /** Calls `fn` once when the process is asked to stop (SIGTERM/SIGINT). */
   onStop?(fn: () => void): void;
+  /** Calls `fn` each time the process is asked to re-read its configuration (SIGHUP, `systemctl reload`). */
+  onReload?(fn: () => void): void;
+  /**
+   * The lock `<stateDir>/daemon.lock`, held by a running daemon for its whole life: a second daemon is refused, and
+   * `dm-agent request` hands its request to the daemon that holds it (docs/handoff.md). Absent: no hand-off.
+   */
+  daemonLock?: StateLock;
+  /** The file operations of the spool folders: the notification spool and the request spool (docs/handoff.md). */
+  spoolFs?: SpoolFs;
 }
 
 /** What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts). */

@@ -10,6 +10,8 @@ export class TriggerQueue {
   private readonly waiting: Partial<Record<RequestOrigin, TriggerEvent>> = {};
   private lastUserAt = -Infinity;
   private wake: (() => void) | undefined;
+  /** Told after every push that queued or merged a trigger (the daemon's loop rings its doorbell). */
+  onPush: (() => void) | undefined;
 
   constructor(private readonly minUserIntervalMs = 0) {}
 
@@ -25,6 +27,7 @@ export class TriggerQueue {
       this.wake = undefined;
       w();
     }
+    if (this.onPush) this.onPush();
     return merged ? 'merged' : 'queued';
   }
 

@@ -1,0 +1,107 @@
+// The command's side of the hand-off (docs/handoff.md): `dm-agent request` finds a daemon running on its state
+// directory (it holds `daemon.lock`), writes the request into the request spool, shows the daemon's progress as its
+// own, and prints the daemon's answer as if it had run the request itself. A daemon that is busy and does not take
+// the request within the wait (`--wait SECONDS`, at least TAKE_GRACE_S) leaves it withdrawn, and the command exits 9,
+// as a busy state lock always did.
+import type { AgentConfig } from '../config.js';
+import type { PlatformPorts } from '../ports/platform.js';
+import { hex } from '../bytes.js';
+import { EXIT } from './args.js';
+import type { CommandContext } from './context.js';
+import { BusyError, DaemonAnswerError } from './errors.js';
+import { collectAnswer, handOver, handoffState, readProgress, REQUESTS_DIR, withdraw, type HandoffAnswer } from './handoff.js';
+import { commandProgress } from './open-agent.js';
+import type { RequestSpec } from './request-spec.js';
+import type { ProgressPhase } from '../ports/progress.js';
+
+const PHASES: ProgressPhase[] = ['download', 'flash', 'read-back'];
+import { busyMessage } from './state-lock.js';
+
+/** The least time a daemon gets to take a request: it looks into the spool every 250 ms when idle. */
+export const TAKE_GRACE_S = 5;
+/** How often the command looks for the daemon's answer and progress. */
+const LOOK_MS = 100;
+/** How often the command checks that the daemon still runs (a free daemon.lock: it died). */
+const ALIVE_EVERY_MS = 1000;
+
+/** The running daemon (its pid, when it wrote one), or undefined when none holds the state directory's daemon.lock. */
+export async function runningDaemon(ports: PlatformPorts): Promise<{ pid: number | null } | undefined> {
+  if (!ports.daemonLock || !ports.spoolFs) return undefined;
+  const attempt = await ports.daemonLock.tryAcquire();
+  if (attempt.ok) {
+    await ports.daemonLock.release();
+    return undefined;
+  }
+  return { pid: attempt.holderPid };
+}
+
+async function daemonAlive(ports: PlatformPorts): Promise<boolean> {
+  return (await runningDaemon(ports)) !== undefined;
+}
+
+export async function requestThroughDaemon(
+  ctx: CommandContext,
+  ports: PlatformPorts,
+  config: AgentConfig,
+  spec: RequestSpec,
+  daemonPid: number | null,
+): Promise<number | 'daemon gone'> {
+  const fs = ports.spoolFs as NonNullable<PlatformPorts['spoolFs']>;
+  const clock = ports.clock;
+  const dir = `${config.stateDir}/${REQUESTS_DIR}`;
+  const id = hex(ports.random.bytes(8));
+  const waitS = Math.max(ctx.args.global.waitSeconds === undefined ? 0 : ctx.args.global.waitSeconds, TAKE_GRACE_S);
+  const takeBy = isFinite(waitS) ? clock.now() + waitS * 1000 : Number.MAX_SAFE_INTEGER;
+  await handOver(fs, dir, id, { spec, takeBy });
+  const daemonName = daemonPid === null ? 'the running daemon' : `the running daemon (pid ${daemonPid})`;
+  ctx.host.writeStderr(`dm-agent: handed to ${daemonName}; waiting for its answer\n`);
+  const progress = commandProgress(ctx, ports);
+  const shown: Partial<Record<ProgressPhase, string>> = {};
+  let aliveCheckedAt = clock.now();
+  for (;;) {
+    const answer = await collectAnswer(fs, dir, id);
+    if (answer) return printAnswer(ctx, answer);
+    const state = await handoffState(fs, dir, id);
+    const now = clock.now();
+    if (state === 'waiting' && now > takeBy) {
+      if (await withdraw(fs, dir, id))
+        throw new BusyError(
+          `${busyMessage(config.stateDir, daemonPid)} (the daemon, in a session, did not take the request within ${waitS} s; withdrawn: pass --wait SECONDS to wait longer)`,
+        );
+      continue; // taken just now
+    }
+    if (state === 'gone') throw new Error(`the handed-over request ${id} left ${dir} without an answer (removed by hand?)`);
+    if (state === 'taken') {
+      // Phases in the order an update goes through them; a phase whose latest event changed is shown again.
+      const events = await readProgress(fs, dir, id);
+      for (const phase of PHASES) {
+        const event = events && events[phase];
+        const text = event ? JSON.stringify(event) : '';
+        if (event && text !== shown[phase]) {
+          shown[phase] = text;
+          progress(event);
+        }
+      }
+    }
+    if (now - aliveCheckedAt >= ALIVE_EVERY_MS) {
+      aliveCheckedAt = now;
+      if (!(await daemonAlive(ports))) {
+        const last = await collectAnswer(fs, dir, id);
+        if (last) return printAnswer(ctx, last);
+        if (await withdraw(fs, dir, id)) {
+          ctx.host.writeStderr(`dm-agent: ${daemonName} stopped before it took the request; running it here\n`);
+          return 'daemon gone';
+        }
+        throw new Error(`${daemonName} stopped while it ran the request; its outcome is unknown: see dm-agent status`);
+      }
+    }
+    await clock.sleep(LOOK_MS);
+  }
+}
+
+function printAnswer(ctx: CommandContext, answer: HandoffAnswer): number {
+  for (const line of answer.lines) ctx.out.line(line);
+  if (!answer.ok) throw new DaemonAnswerError(answer.error, answer.exitCode);
+  ctx.out.result(answer.summary);
+  return EXIT.OK;
+}
