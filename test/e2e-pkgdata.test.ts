@@ -6,15 +6,14 @@
 // The agent's peak RSS (VmHWM, polled while it runs) is measured for a 1 MiB and an 8 MiB package: flat, the package
 // is never held whole in memory. A package over server.maxObjSize is refused with 413 and nothing is flashed.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
-import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { repoRoot } from './support/qjs.js';
+import { abDevice } from './support/ab-device.js';
 
 const MiB = 1024 * 1024;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -87,38 +86,17 @@ async function device(server: DmServer, extra: Record<string, unknown> = {}) {
   const devId = `MAC:0200000020${(++n).toString(16).padStart(2, '0').toUpperCase()}`;
   const c = agentConfig({}, 'pkgdata');
   scratch.push(c.dir);
-  const root = path.join(c.dir, 'root');
-  mkdirSync(path.join(root, 'proc/sys/kernel/random'), { recursive: true });
-  mkdirSync(path.join(root, 'etc'), { recursive: true });
-  const envConfig = path.join(c.dir, 'fw_env.config');
-  for (const e of ['env0', 'env1']) writeFileSync(path.join(c.dir, e), Buffer.alloc(0x4000, 0xff));
-  writeFileEnvConfig(envConfig, path.join(c.dir, 'env0'), path.join(c.dir, 'env1'));
-  const defaultEnv = path.join(c.dir, 'default.env');
-  writeFileSync(defaultEnv, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-  const env = new FwEnv({ config: envConfig, defaultEnv });
-  await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
-  const slots = { A: path.join(c.dir, 'slotA'), B: path.join(c.dir, 'slotB') };
-  writeFileSync(slots.A, oldFw);
-  writeFileSync(slots.B, Buffer.alloc(0));
-  const cmdline = path.join(c.dir, 'cmdline');
-  const boot = async () => {
-    const b = await simulateBoot(env, cmdline);
-    writeFileSync(path.join(root, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
-    writeFileSync(path.join(root, 'etc/version'), `${VERSION.get(sha(readFileSync(b.slot === 'B' ? slots.B : slots.A)))}\n`);
-    return b.slot;
-  };
-  expect(await boot()).toBe('A');
+  const { env, slots, boot, config } = await abDevice(c.dir, oldFw, VERSION);
   writeFileSync(
     c.config,
-    JSON.stringify({
-      // 128 KiB messages: the 8 MiB package (11 MiB of base64) comes in about 90 of them.
-      server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml', maxMsgSize: 128 * 1024, maxObjSize: 16 * MiB, maxMessages: 400, ...extra },
-      stateDir: c.state,
-      device: { devIdScheme: 'fixed', devId, sysRoot: root, firmwareVersion: { file: '/etc/version' } },
-      fumo: { writer: { type: 'uboot-ab', slotA: slots.A, slotB: slots.B, envConfig, bootedSlot: 'cmdline', cmdline }, reboot: [], allowHttp: true, requireHash: true },
-      ui: { mode: 'headless' },
-      log: { level: 'info' },
-    }),
+    JSON.stringify(
+      config(devId, {
+        // 128 KiB messages: the 8 MiB package (11 MiB of base64) comes in about 90 of them.
+        server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml', maxMsgSize: 128 * 1024, maxObjSize: 16 * MiB, maxMessages: 400, ...extra },
+        stateDir: c.state,
+        log: { level: 'info' },
+      }),
+    ),
   );
   const reports = () => (JSON.parse(server.state()).reports as Array<{ devId: string; resultCode?: number; correlator?: string }>).filter((r) => r.devId === devId);
   const statuses = () =>

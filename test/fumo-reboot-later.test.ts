@@ -6,16 +6,15 @@
 //   - a new boot id (the reboot) → commit → exactly one report, 200
 //   - the button pressed again for the same package: not flashed again (slots and env unchanged), 200 "already
 //     installed"
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
-import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { fumoUserStory } from './support/fumo-story.js';
+import { abDevice } from './support/ab-device.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const oldFw = randomBytes(40_000);
@@ -43,38 +42,11 @@ for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
     it('waits in "awaiting reboot" through restarts, commits after the reboot (200 once), does not reflash the same version', async () => {
       const devId = `MAC:0200000016${(++n).toString(16).padStart(2, '0').toUpperCase()}`;
       const c = agentConfig({}, 'later');
-      const root = path.join(c.dir, 'root');
-      mkdirSync(path.join(root, 'proc/sys/kernel/random'), { recursive: true });
-      mkdirSync(path.join(root, 'etc'), { recursive: true });
-      const envConfig = path.join(c.dir, 'fw_env.config');
-      for (const e of ['env0', 'env1']) writeFileSync(path.join(c.dir, e), Buffer.alloc(0x4000, 0xff));
-      writeFileEnvConfig(envConfig, path.join(c.dir, 'env0'), path.join(c.dir, 'env1'));
-      const defaultEnv = path.join(c.dir, 'default.env');
-      writeFileSync(defaultEnv, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-      const env = new FwEnv({ config: envConfig, defaultEnv });
-      await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
-      const slotA = path.join(c.dir, 'slotA');
-      const slotB = path.join(c.dir, 'slotB');
-      writeFileSync(slotA, oldFw);
-      writeFileSync(slotB, Buffer.alloc(0));
-      const cmdline = path.join(c.dir, 'cmdline');
-      const boot = async () => {
-        const b = await simulateBoot(env, cmdline);
-        writeFileSync(path.join(root, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
-        writeFileSync(path.join(root, 'etc/version'), `${VERSION.get(sha(readFileSync(b.slot === 'B' ? slotB : slotA)))}\n`);
-        return b.slot;
-      };
-      expect(await boot()).toBe('A');
+      const { env, slots, boot, config } = await abDevice(c.dir, oldFw, VERSION);
+      const [slotA, slotB] = [slots.A, slots.B];
       writeFileSync(
         c.config,
-        JSON.stringify({
-          server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
-          stateDir: c.state,
-          device: { devIdScheme: 'fixed', devId, sysRoot: root, firmwareVersion: { file: '/etc/version' } },
-          fumo: { writer: { type: 'uboot-ab', slotA, slotB, envConfig, bootedSlot: 'cmdline', cmdline }, reboot: [], allowHttp: true, requireHash: true },
-          ui: { mode: 'headless' },
-          log: { level: 'info' },
-        }),
+        JSON.stringify(config(devId, { server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' }, stateDir: c.state, log: { level: 'info' } })),
       );
       const agent = async (args: string[]) => {
         const r = await runAgent(rt, ['--config', c.config, ...args], { timeoutMs: 180_000 });

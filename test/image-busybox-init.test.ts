@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCommand, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { repoRoot } from './support/qjs.js';
+import { until } from './support/wait.js';
 
 const SCRIPT = path.join(repoRoot, 'scripts/image-lib/S95dm-agent');
 
@@ -67,14 +68,6 @@ function processesUnder(dir: string): string[] {
   return found;
 }
 
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
   const skip = runtimeSkipReason(rt) || (spawnSync('sh', ['-c', 'command -v setsid']).status === 0 ? null : 'setsid not installed');
   describe.skipIf(!!skip)(`BusyBox init script S95dm-agent with the ${rt} agent${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -126,7 +119,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       expect(cmdline).toContain('daemon');
       expect(cmdline).toContain('--state-dir');
       expect(cmdline).not.toContain('-c');
-      await until('the daemon\'s log line in syslog', () => existsSync(logged) && /^dm-agent: .*daemon ready/m.test(readFileSync(logged, 'utf8')));
+      await until('the daemon\'s log line in syslog', () => existsSync(logged) && /^dm-agent: .*daemon ready/m.test(readFileSync(logged, 'utf8')), { step: 100 });
       // A second start sees the running agent and starts no other.
       const again = run('start');
       expect(again.out).toBe(`Starting dm-agent: already running (pid ${pid})\n`);
@@ -138,7 +131,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       expect(existsSync(pidfile)).toBe(false);
       expect(existsSync(`/proc/${pid}`)).toBe(false);
       // The pipe closed with the agent: logger and the wrapper ended too (nothing left that mentions the dir).
-      await until('logger and the wrapper to end', () => processesUnder(dir).length === 0, 5_000);
+      await until('logger and the wrapper to end', () => processesUnder(dir).length === 0, { ms: 5_000, step: 100 });
       const again2 = run('stop');
       expect(again2.out).toBe('Stopping dm-agent: not running\n');
     }, 120_000);

@@ -3,7 +3,8 @@
 // bytes (OMA-TS-DM_TND-V1_2 §7.7.4: Size is the unencoded value's), our MaxObjSize is what the executor enforces, and
 // a node with a sink gets the object chunk by chunk.
 import { CommandExecutor, type ManagementTree, type TreeValue } from '../src/dm/executor.js';
-import { ChunkDecoder, type LargeObjectSink } from '../src/dm/large-object.js';
+import { ChunkDecoder } from '../src/dm/large-object.js';
+import type { LargeObjectSink } from '../src/ports/large-object.js';
 import type { Command, Item } from '../src/syncml/model.js';
 import { base64Encode } from '../src/bytes.js';
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { listenNotify } from './support/notify-listener.js';
+import { until } from './support/wait.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -17,15 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, f: () => boolean, detail: () => string, ms = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!f()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}: ${detail()}`);
-    await wait(50);
-  }
-}
 
 /** 400 ms watchdog: a ping every 200 ms. */
 const WATCHDOG_USEC = '400000';
@@ -62,12 +54,12 @@ for (const rt of ALL) {
         const got = (re: RegExp) => listener.messages.filter((m) => re.test(m)).length;
         const detail = () => `messages ${JSON.stringify(listener.messages)}; stderr ${err}`;
         try {
-          await until('READY=1', () => got(/^READY=1$/m) > 0, detail);
+          await until('READY=1', () => got(/^READY=1$/m) > 0, { detail });
           // Pings keep coming while the daemon waits: three, 200 ms apart.
-          await until('3 x WATCHDOG=1', () => got(/^WATCHDOG=1$/m) >= 3, detail);
+          await until('3 x WATCHDOG=1', () => got(/^WATCHDOG=1$/m) >= 3, { detail });
           child.kill('SIGTERM');
           expect(await exited, err).toBe(0);
-          await until('STOPPING=1', () => got(/^STOPPING=1$/m) > 0, detail, 10_000);
+          await until('STOPPING=1', () => got(/^STOPPING=1$/m) > 0, { detail, ms: 10_000 });
         } finally {
           child.kill('SIGKILL');
           listener.close();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { encodeInputEvent } from '../src/triggers/evdev.js';
+import { until, wait } from './support/wait.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -20,14 +21,8 @@ afterAll(async () => {
 
 const USER_ALERT = 'org.openmobilealliance.dm.firmwareupdate.userrequest';
 const DEVICE_ALERT = 'org.openmobilealliance.dm.firmwareupdate.devicerequest';
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, f: () => boolean, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!f()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await wait(50);
-  }
-}
+/** Two agents and their sessions on a shared machine: a longer bound than wait.ts's default. */
+const LONG = 30_000;
 function alerts(devId: string, type: string): number {
   return JSON.parse(server.state()).genericAlerts.filter((a: { devId: string; type?: string }) => a.devId === devId && a.type === type).length;
 }
@@ -70,7 +65,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       daemon.stderr.on('data', (b: Buffer) => (err += b.toString()));
       const exited = new Promise<number>((r) => daemon.on('close', (code) => r(code === null ? -1 : code)));
       try {
-        await until('daemon ready', () => /daemon ready/.test(err));
+        await until('daemon ready', () => /daemon ready/.test(err), LONG);
 
         // 1. Between sessions the daemon holds nothing: a manual request runs.
         const between = await runAgent(rt, ['--config', c.config, 'request', '--device']);
@@ -81,24 +76,24 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
         server.setDmFault({ mode: 'delay', delayMs: 8000, devId });
         const before = inbound(devId);
         await press();
-        await until('the daemon in its session', () => inbound(devId) > before);
+        await until('the daemon in its session', () => inbound(devId) > before, LONG);
         const during = await runAgent(rt, ['--config', c.config, 'request', '--device']);
         expect(during.code).toBe(9);
         expect(during.stderr).toContain(`busy: dm-agent pid ${daemon.pid} holds ${c.state}`);
-        await until('the daemon session answered', () => /button trigger: user fumo request answered 202/.test(err));
+        await until('the daemon session answered', () => /button trigger: user fumo request answered 202/.test(err), LONG);
         expect(alerts(devId, USER_ALERT)).toBe(1);
 
         // 3. A manual request holds the lock (slowed); the button pressed meanwhile makes the daemon wait, then run.
         server.setDmFault({ mode: 'delay', delayMs: 6000, devId });
         const manualBefore = inbound(devId);
         const manual = runAgent(rt, ['--config', c.config, 'request', '--device']);
-        await until('the manual request in its session', () => inbound(devId) > manualBefore);
+        await until('the manual request in its session', () => inbound(devId) > manualBefore, LONG);
         await press();
-        await until('the daemon waiting for the lock', () => new RegExp(`busy: dm-agent pid \\d+ holds .*; waiting for it`).test(err));
+        await until('the daemon waiting for the lock', () => new RegExp(`busy: dm-agent pid \\d+ holds .*; waiting for it`).test(err), LONG);
         expect(alerts(devId, USER_ALERT)).toBe(1); // not yet: it waits
         expect((await manual).code).toBe(0);
-        await until('the daemon session after the manual one', () => alerts(devId, USER_ALERT) === 2);
-        await until('the daemon session answered', () => (err.match(/button trigger: user fumo request answered 202/g) || []).length === 2);
+        await until('the daemon session after the manual one', () => alerts(devId, USER_ALERT) === 2, LONG);
+        await until('the daemon session answered', () => (err.match(/button trigger: user fumo request answered 202/g) || []).length === 2, LONG);
         expect(err).not.toMatch(/request failed/);
       } finally {
         daemon.kill('SIGTERM');

@@ -7,18 +7,18 @@
 //   - a session that failed is recorded as the last session too, with its reason
 //   - `info`, `status`, `tree get|list` with no configuration file at all and with one lacking server.url: exit 0;
 //     `session` then exits 3 naming server.url
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { FwEnv, writeFileEnvConfig } from '../platform/node/flash/fw-env.js';
-import { simulateBoot } from '../platform/node/flash/uboot-sim.js';
 import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { fumoUserStory } from './support/fumo-story.js';
+import { abDevice } from './support/ab-device.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const oldFw = randomBytes(30_000);
 const newFw = randomBytes(60_000);
 
 let server: DmServer;
@@ -37,34 +37,16 @@ const NEXT_RUN_AT = Date.parse('2030-01-02T03:04:05.000Z');
 /** A device on slot A with the update to 2.0 activated on B and waiting for the operator's reboot. */
 async function deviceAfterUpdate(): Promise<{ config: string; state: string }> {
   const c = agentConfig({}, 'status-json');
-  const root = path.join(c.dir, 'root');
-  mkdirSync(path.join(root, 'proc/sys/kernel/random'), { recursive: true });
-  mkdirSync(path.join(root, 'etc'), { recursive: true });
-  const envConfig = path.join(c.dir, 'fw_env.config');
-  for (const e of ['env0', 'env1']) writeFileSync(path.join(c.dir, e), Buffer.alloc(0x4000, 0xff));
-  writeFileEnvConfig(envConfig, path.join(c.dir, 'env0'), path.join(c.dir, 'env1'));
-  const defaultEnv = path.join(c.dir, 'default.env');
-  writeFileSync(defaultEnv, 'dm_slot=A\ndm_A_ok=1\ndm_B_ok=0\nbootlimit=3\n');
-  const env = new FwEnv({ config: envConfig, defaultEnv });
-  await env.write({ dm_slot: 'A', dm_A_ok: '1', dm_B_ok: '0', bootlimit: '3', upgrade_available: '0', bootcount: '0' });
-  const slotA = path.join(c.dir, 'slotA');
-  const slotB = path.join(c.dir, 'slotB');
-  writeFileSync(slotA, randomBytes(30_000));
-  writeFileSync(slotB, Buffer.alloc(0));
-  const cmdline = path.join(c.dir, 'cmdline');
-  expect((await simulateBoot(env, cmdline)).slot).toBe('A');
-  writeFileSync(path.join(root, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
-  writeFileSync(path.join(root, 'etc/version'), '1.0\n');
+  const d = await abDevice(c.dir, oldFw, new Map([[sha(oldFw), '1.0']]));
   writeFileSync(
     c.config,
-    JSON.stringify({
-      server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
-      stateDir: c.state,
-      device: { devIdScheme: 'fixed', devId: 'MAC:020000002104', sysRoot: root, firmwareVersion: { file: '/etc/version' } },
-      fumo: { writer: { type: 'uboot-ab', slotA, slotB, envConfig, bootedSlot: 'cmdline', cmdline }, reboot: [], allowHttp: true, requireHash: true },
-      triggers: { schedule: { every: '24h' } },
-      ui: { mode: 'headless' },
-    }),
+    JSON.stringify(
+      d.config('MAC:020000002104', {
+        server: { url: server.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
+        stateDir: c.state,
+        triggers: { schedule: { every: '24h' } },
+      }),
+    ),
   );
   const r = await runAgent('node', ['--config', c.config, 'request', '--user'], { timeoutMs: 180_000 });
   expect(r.code, r.stderr).toBe(0);

@@ -5,7 +5,8 @@ import type { Alert, Command, Container, Exec, Item, ItemCommand, Results, Statu
 import { AlertCode, Status } from './codes.js';
 import { utf8Encode } from '../bytes.js';
 import { answersPerItem, commandCode, itemRefs, type ItemOutcome } from './item-status.js';
-import { ChunkDecoder, type LargeObjectInfo, type LargeObjectSink, sinkStatus } from './large-object.js';
+import { ChunkDecoder, sinkStatus } from './large-object.js';
+import type { LargeObjectInfo, LargeObjectSink } from '../ports/large-object.js';
 
 export interface AccessContext {
   serverId: string;

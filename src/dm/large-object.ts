@@ -7,25 +7,6 @@
 // of the base64 string that carried it over XML (docs/protocol.md §1.10, "Format: binary over XML must be b64").
 import { utf8Encode } from '../bytes.js';
 
-/** Where the chunks of one object go as they arrive (a node that stores large values outside memory). */
-export interface LargeObjectSink {
-  /** The next decoded bytes of the object, in order; the sink does not keep `bytes` after the promise settles. */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Every chunk arrived and the size matched the declared one: commit; answers the command's DM status. */
-  finish(): Promise<number>;
-  /** The object will not be completed (424, 413, 1225, the session ended): drop what was written. */
-  abort(): Promise<void>;
-}
-
-/** What a node is told when the first chunk of an object for it arrives. */
-export interface LargeObjectInfo {
-  kind: 'Add' | 'Replace';
-  format?: string;
-  type?: string;
-  /** Meta Size of the first chunk (decoded bytes), when the server sent one. */
-  size?: number;
-}
-
 /** A sink refusing or failing with a DM status (e.g. 413 beyond the package cap, 420 no space). */
 export class LargeObjectError extends Error {
   constructor(readonly status: number, message: string) {

@@ -19,6 +19,8 @@
 //   triggers.ts      ButtonStarter (evdev or GPIO button) and Timer for the core's button logic.
 //   ui.ts            LineTerminal for the text UI of DM UI alerts.
 //   notification.ts  the package-0 listeners' receiver, and SpoolFs for files dropped in a spool folder.
+//   large-object.ts  LargeObjectSink/LargeObjectInfo: a tree node that takes a large object chunk by chunk (the
+//                    executor in src/dm and the tree in src/tree both name it; neither may import the other).
 // The page imports one thing from the core: the configuration's type (src/config.ts), which PlatformPorts is built for.
 //
 // What the core assumes of every port: calls that can block return a Promise; bytes are Uint8Array; times are
@@ -37,3 +39,4 @@ export type * from './device.js';
 export type * from './triggers.js';
 export type * from './ui.js';
 export type * from './notification.js';
+export type * from './large-object.js';

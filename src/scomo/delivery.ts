@@ -15,7 +15,7 @@ import type { WriterFs } from '../ports/writers.js';
 import { PackageDelivery } from '../update/delivery.js';
 import { UpdateError } from '../update/errors.js';
 import { downloadBudget } from '../update/space.js';
-import type { LargeObjectSink } from '../tree/plugin.js';
+import type { LargeObjectSink } from '../ports/large-object.js';
 import { DeliveredState, DeliveredStatus, DmStatus } from './codes.js';
 import { nodeNameFor } from './names.js';
 import type { DeliveredEntry, ScomoDoc, ScomoState } from './state.js';

@@ -19,7 +19,7 @@ import { DeliveredEntry, DeliveredOperation, DeployedOperation, DownloadOperatio
 import { OUTBOX_NAME, ScomoOutbox } from './outbox.js';
 import { reconcileScomo, trimDone } from './reconcile.js';
 import { DELIVERED_LEAVES, DeliveredData, type DeliveryServices, dropCutDeliveries, hasData, newDeliveredEntry } from './delivery.js';
-import type { LargeObjectSink } from '../tree/plugin.js';
+import type { LargeObjectSink } from '../ports/large-object.js';
 
 export interface ScomoConfig extends OperationServices {
   /** Where the MO is mounted, default `./SCOMO`. */

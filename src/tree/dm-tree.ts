@@ -20,7 +20,8 @@ import {
   normaliseLeafValue,
   type StaticNode,
 } from './node.js';
-import type { ExecArgs, LargeObjectInfo, LargeObjectSink, TreePlugin } from './plugin.js';
+import type { ExecArgs, TreePlugin } from './plugin.js';
+import type { LargeObjectInfo, LargeObjectSink } from '../ports/large-object.js';
 import { propertyItem } from './properties.js';
 import { countNodes, type Mount, pathOnly, prefixOf, type Resolved, statusOf, supports } from './resolved.js';
 import { nodeToPersisted, type PropOverlay, TREE_FORMAT_VERSION, treeFromPersisted } from './serialize.js';

@@ -5,6 +5,7 @@
 
 import type { AclCommand } from './acl.js';
 import type { AccessContext, NodeData, NodeValue } from './node.js';
+import type { LargeObjectInfo, LargeObjectSink } from '../ports/large-object.js';
 
 export interface PluginNodeInfo {
   kind: 'interior' | 'leaf';
@@ -26,25 +27,6 @@ export interface PluginNodeInfo {
 export interface ExecArgs {
   data?: NodeData;
   correlator?: string;
-}
-
-/**
- * A large object taken chunk by chunk (docs/protocol.md §1.10): the same shape as the executor's sink
- * (src/dm/large-object.ts). A rejection with a numeric `status` answers that DM status (e.g. 413, 420), else 500.
- */
-export interface LargeObjectSink {
-  write(bytes: Uint8Array): Promise<void>;
-  /** Every chunk arrived with the declared size: commit; answers the command's DM status. */
-  finish(): Promise<number>;
-  abort(): Promise<void>;
-}
-
-export interface LargeObjectInfo {
-  kind: 'Add' | 'Replace';
-  format?: string;
-  type?: string;
-  /** Meta Size (decoded bytes), when the server sent one. */
-  size?: number;
 }
 
 export interface TreePlugin {

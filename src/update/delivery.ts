@@ -40,7 +40,7 @@ export interface DeliveryPorts {
   fail(why: string): Promise<void>;
 }
 
-/** The sink the DM tree hands the chunks to (src/tree/plugin.ts LargeObjectSink). */
+/** The sink the DM tree hands the chunks to (LargeObjectSink, src/ports/large-object.ts). */
 // Durability: the file is fsynced (and its directory) once, in finish(), before `complete` journals the package: a
 // package the journal calls complete is on the medium (test/delivery-powercut.test.ts). There is no fsync while the
 // chunks arrive, unlike a download's checkpoints: a delivery cannot be resumed (the session that carried it is gone),

@@ -3,12 +3,22 @@ import { createSocket } from 'node:dgram';
 
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `f` every 50 ms until it holds; throws naming `what` after `ms`. */
-export async function until(what: string, f: () => boolean, ms = 20_000): Promise<void> {
+export interface UntilOptions {
+  /** How long to wait at most, ms (default 20 s). */
+  ms?: number;
+  /** How long between two looks, ms (default 50). */
+  step?: number;
+  /** What the error adds after `what` when time runs out (the output so far, what was seen instead). */
+  detail?: () => string;
+}
+
+/** Polls `f` until it holds; throws naming `what` (and the detail) after the bound. A number is the bound in ms. */
+export async function until(what: string, f: () => boolean, options: number | UntilOptions = {}): Promise<void> {
+  const { ms = 20_000, step = 50, detail } = typeof options === 'number' ? { ms: options } : options;
   const t0 = Date.now();
   while (!f()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await wait(50);
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}${detail ? `: ${detail()}` : ''}`);
+    await wait(step);
   }
 }
 
