@@ -215,6 +215,7 @@ async function runHanded(steps: DaemonSteps, spool: { fs: NonNullable<PlatformPo
   const log = ports.log;
   const spec = taken.request.spec;
   const lines: string[] = [];
+  const relay = relayProgress(steps.progress, spool.fs, spool.dir, taken.id, () => ports.clock.now());
   let answer: HandoffAnswer;
   try {
     // --server URL of the command: the same check as on its command line (src/config.ts validateUrl) was made there.
@@ -222,7 +223,7 @@ async function runHanded(steps: DaemonSteps, spool: { fs: NonNullable<PlatformPo
     const report = await steps.exclusive((a) => runRequestSpec(a, runConfig, spec, (l) => lines.push(l)), 'in session', {
       config: runConfig,
       xml: spec.xml,
-      progress: relayProgress(steps.progress, spool.fs, spool.dir, taken.id, () => ports.clock.now()),
+      progress: relay.sink,
     });
     if (report === undefined) answer = { ok: false, error: 'the daemon was asked to stop before it could run the request', exitCode: 9, lines };
     else {
@@ -234,6 +235,7 @@ async function runHanded(steps: DaemonSteps, spool: { fs: NonNullable<PlatformPo
     log.log('warn', `handed-over ${spec.origin} request ${taken.id} failed: ${describeError(e)}`);
   }
   try {
+    await relay.settled(); // the command reads the last progress once the answer is there
     await answerRequest(spool.fs, spool.dir, taken.id, answer);
   } catch (e) {
     log.log('error', `could not answer handed-over request ${taken.id}: ${describeError(e)}`);
@@ -244,30 +246,41 @@ async function runHanded(steps: DaemonSteps, spool: { fs: NonNullable<PlatformPo
  * The daemon's own progress lines, and for the command that waits the latest event of each phase (its bar or --json):
  * written at most every RELAY_MS, and always at a phase's start and end, so the command sees every phase finish.
  */
-function relayProgress(own: ProgressSink, fs: NonNullable<PlatformPorts['spoolFs']>, dir: string, id: string, now: () => number): ProgressSink {
+function relayProgress(
+  own: ProgressSink,
+  fs: NonNullable<PlatformPorts['spoolFs']>,
+  dir: string,
+  id: string,
+  now: () => number,
+): { sink: ProgressSink; settled(): Promise<void> } {
   const latest: ProgressByPhase = {};
   let lastAt = -Infinity;
   let dirty = false;
-  let writing = false;
+  let writing: Promise<void> | undefined;
   const flush = (): void => {
     if (writing || !dirty) return;
     dirty = false;
-    writing = true;
     lastAt = now();
-    writeProgress(fs, dir, id, { ...latest })
+    writing = writeProgress(fs, dir, id, { ...latest })
       .catch(() => undefined) // progress is a courtesy: the answer still comes
       .then(() => {
-        writing = false;
+        writing = undefined;
         flush();
       });
   };
-  return (event) => {
-    own(event);
-    const first = latest[event.phase] === undefined;
-    latest[event.phase] = event;
-    dirty = true;
-    const finished = event.total !== undefined && event.done >= event.total;
-    if (first || finished || now() - lastAt >= RELAY_MS) flush();
+  return {
+    sink(event) {
+      own(event);
+      const first = latest[event.phase] === undefined;
+      latest[event.phase] = event;
+      dirty = true;
+      const finished = event.total !== undefined && event.done >= event.total;
+      if (first || finished || now() - lastAt >= RELAY_MS) flush();
+    },
+    async settled() {
+      flush(); // an event held back by the rate limit goes out now
+      while (writing) await writing;
+    },
   };
 }
 

@@ -86,14 +86,17 @@ export async function handoffState(fs: SpoolFs, dir: string, id: string): Promis
   return 'gone';
 }
 
-/** The answer, once written; the file is removed after reading. */
-export async function collectAnswer(fs: SpoolFs, dir: string, id: string): Promise<HandoffAnswer | null> {
+/** The answer, once written (null before). */
+export async function readAnswer(fs: SpoolFs, dir: string, id: string): Promise<HandoffAnswer | null> {
   const path = `${dir}/${name(id, 'answer')}`;
   if (!(await fs.exists(path))) return null;
-  const value = (await readJson(fs, path)) as HandoffAnswer;
-  await fs.remove(path);
+  return (await readJson(fs, path)) as HandoffAnswer;
+}
+
+/** The command has read the answer (and the last progress): nothing of the request stays. */
+export async function forgetRequest(fs: SpoolFs, dir: string, id: string): Promise<void> {
+  await fs.remove(`${dir}/${name(id, 'answer')}`);
   await fs.remove(`${dir}/${name(id, 'progress')}`);
-  return value;
 }
 
 /** The latest event of each phase, as the daemon last wrote them. */

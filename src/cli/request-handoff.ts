@@ -9,7 +9,7 @@ import { hex } from '../bytes.js';
 import { EXIT } from './args.js';
 import type { CommandContext } from './context.js';
 import { BusyError, DaemonAnswerError } from './errors.js';
-import { collectAnswer, handOver, handoffState, readProgress, REQUESTS_DIR, withdraw, type HandoffAnswer } from './handoff.js';
+import { forgetRequest, handOver, handoffState, readAnswer, readProgress, REQUESTS_DIR, withdraw, type HandoffAnswer } from './handoff.js';
 import { commandProgress } from './open-agent.js';
 import type { RequestSpec } from './request-spec.js';
 import type { ProgressPhase } from '../ports/progress.js';
@@ -58,8 +58,28 @@ export async function requestThroughDaemon(
   const progress = commandProgress(ctx, ports);
   const shown: Partial<Record<ProgressPhase, string>> = {};
   let aliveCheckedAt = clock.now();
+  // Phases in the order an update goes through them; a phase whose latest event changed is shown again.
+  const showProgress = async () => {
+    const events = await readProgress(fs, dir, id);
+    for (const phase of PHASES) {
+      const event = events && events[phase];
+      const text = event ? JSON.stringify(event) : '';
+      if (event && text !== shown[phase]) {
+        shown[phase] = text;
+        progress(event);
+      }
+    }
+  };
+  // The daemon writes its last progress before its answer: once the answer is there, one more look shows it all.
+  const collect = async (): Promise<HandoffAnswer | null> => {
+    const answer = await readAnswer(fs, dir, id);
+    if (!answer) return null;
+    await showProgress();
+    await forgetRequest(fs, dir, id);
+    return answer;
+  };
   for (;;) {
-    const answer = await collectAnswer(fs, dir, id);
+    const answer = await collect();
     if (answer) return printAnswer(ctx, answer);
     const state = await handoffState(fs, dir, id);
     const now = clock.now();
@@ -71,22 +91,11 @@ export async function requestThroughDaemon(
       continue; // taken just now
     }
     if (state === 'gone') throw new Error(`the handed-over request ${id} left ${dir} without an answer (removed by hand?)`);
-    if (state === 'taken') {
-      // Phases in the order an update goes through them; a phase whose latest event changed is shown again.
-      const events = await readProgress(fs, dir, id);
-      for (const phase of PHASES) {
-        const event = events && events[phase];
-        const text = event ? JSON.stringify(event) : '';
-        if (event && text !== shown[phase]) {
-          shown[phase] = text;
-          progress(event);
-        }
-      }
-    }
+    if (state === 'taken') await showProgress();
     if (now - aliveCheckedAt >= ALIVE_EVERY_MS) {
       aliveCheckedAt = now;
       if (!(await daemonAlive(ports))) {
-        const last = await collectAnswer(fs, dir, id);
+        const last = await collect();
         if (last) return printAnswer(ctx, last);
         if (await withdraw(fs, dir, id)) {
           ctx.host.writeStderr(`dm-agent: ${daemonName} stopped before it took the request; running it here\n`);
