@@ -14,15 +14,15 @@ import { until } from './support/wait.js';
 const SCRIPT = path.join(repoRoot, 'scripts/image-lib/S95dm-agent');
 
 // BusyBox start-stop-daemon for the options the init scripts use. -b: new session, stdio on /dev/null (as BusyBox's
-// bb_daemon_helper(DAEMON_DEVNULL_STDIO)); -m: write the started process's pid; -K: SIGTERM to the pid file's
-// process, exit 1 when there is none; -t: only test. -x on -K is not checked here (BusyBox compares /proc/PID/exe,
+// bb_daemon_helper(DAEMON_DEVNULL_STDIO)); -m: write the started process's pid; -K: SIGTERM (or -s SIG) to the pid
+// file's process, exit 1 when there is none; -t: only test. -x on -K is not checked here (BusyBox compares /proc/PID/exe,
 // which is node or qjs for the launchers below); the test checks the pid file's process itself.
 const FAKE_SSD = `#!/bin/sh
-mode= bg= make= pidfile= exe= test=
+mode= bg= make= pidfile= exe= test= sig=TERM
 while [ $# -gt 0 ]; do
   case "$1" in
     -S) mode=start ;; -K) mode=stop ;; -b) bg=1 ;; -m) make=1 ;; -q) ;; -t) test=1 ;;
-    -p) pidfile=$2; shift ;; -x) exe=$2; shift ;;
+    -p) pidfile=$2; shift ;; -x) exe=$2; shift ;; -s) sig=$2; shift ;;
     --) shift; break ;;
     *) echo "fake start-stop-daemon: unexpected option $1" >&2; exit 99 ;;
   esac
@@ -41,7 +41,7 @@ case $mode in
     pid=$(cat "$pidfile")
     kill -0 "$pid" 2>/dev/null || exit 1
     [ -n "$test" ] && exit 0
-    kill -TERM "$pid" ;;
+    kill -"$sig" "$pid" ;;
   *) exit 98 ;;
 esac
 `;
@@ -108,7 +108,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('start: the agent runs under the pid file and its log reaches logger -t dm-agent; stop ends agent, wrapper and logger', async () => {
+    it('start: the agent runs under the pid file and its log reaches logger -t dm-agent; reload is SIGHUP in place; stop ends agent, wrapper and logger', async () => {
       const started = run('start');
       expect(started.err).toBe('');
       expect(started.out).toBe('Starting dm-agent: OK\n');
@@ -124,6 +124,12 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       const again = run('start');
       expect(again.out).toBe(`Starting dm-agent: already running (pid ${pid})\n`);
       expect(Number(readFileSync(pidfile, 'utf8').trim())).toBe(pid);
+      // reload: SIGHUP to the agent, which reads its config again in place (same pid; docs/handoff.md).
+      const reloaded = run('reload');
+      expect(reloaded.out).toBe('Reloading dm-agent: OK\n');
+      expect(reloaded.code).toBe(0);
+      await until('the reload in syslog', () => /^dm-agent: .*configuration reloaded$/m.test(readFileSync(logged, 'utf8')), { step: 100 });
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
 
       const stopped = run('stop');
       expect(stopped.out).toBe('Stopping dm-agent: OK\n');
@@ -134,6 +140,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       await until('logger and the wrapper to end', () => processesUnder(dir).length === 0, { ms: 5_000, step: 100 });
       const again2 = run('stop');
       expect(again2.out).toBe('Stopping dm-agent: not running\n');
+      expect(run('reload').out).toBe('Reloading dm-agent: not running\n');
     }, 120_000);
   });
 }

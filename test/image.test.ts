@@ -284,6 +284,7 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(unit).toMatch(/^NotifyAccess=main$/m);
       expect(unit).toMatch(/^WatchdogSec=\d+s$/m);
       expect(unit).toMatch(/^ProtectSystem=strict$/m);
+      expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
       for (const f of ['etc/init.d/S95dm-agent', 'etc/init.d/dm-agent']) {
         const r = spawnSync('sh', ['-n', path.join(root, f)]);
         expect(r.stderr.toString(), f).toBe('');
@@ -295,14 +296,16 @@ for (const arch of ['aarch64', 'armhf'] as Arch[]) {
       expect(busybox).toMatch(/start-stop-daemon -S .*-b -x \/bin\/sh -- -c "\$WRAPPER"/);
       expect(busybox).toMatch(/\| logger -t "\$tag"/);
       expect(busybox).toMatch(/"\$DAEMON" --config "\$CONFIG" --state-dir "\$STATE_DIR" daemon;/);
+      expect(busybox).toMatch(/^\treload\) reload ;;$/m);
+      expect(busybox).toMatch(/start-stop-daemon -K -q -s HUP -p "\$PIDFILE" -x "\$DAEMON"/);
       const procd = readFileSync(path.join(root, 'etc/init.d/dm-agent'), 'utf8');
       expect(procd.split('\n')[0]).toBe('#!/bin/sh /etc/rc.common');
       expect(procd).toMatch(/^USE_PROCD=1$/m);
       expect(procd).toMatch(/procd_set_param command \/usr\/bin\/dm-agent .*daemon$/m);
       expect(procd).toMatch(/procd_set_param respawn/);
       expect(procd).toMatch(/procd_set_param file "\$CONFIG"/);
-      // A custom reload_service() would stop procd from restarting the agent on reload (it would replace start_service).
-      expect(procd).not.toMatch(/^reload_service\(\)/m);
+      // Reload is SIGHUP, in place (the agent re-reads config.json), for `reload`, reload_config and config.change.
+      expect(procd).toMatch(/^reload_service\(\) \{\n\tprocd_send_signal dm-agent\n\}$/m);
       expect(procd).toMatch(/^service_triggers\(\) \{\n\tprocd_add_reload_trigger "dm-agent"\n\}$/m);
       // sysupgrade keeps config and state (the OpenWrt state dir is /etc/dm-agent/state).
       const keep = readFileSync(path.join(root, 'lib/upgrade/keep.d/dm-agent'), 'utf8');

@@ -1,6 +1,6 @@
 // `dm-agent daemon` under systemd's Type=notify (README.md "Service integration"; man sd_notify): on every runtime the
-// daemon sends READY=1 with STATUS=idle when it waits for work, WATCHDOG=1 every half $WATCHDOG_USEC, STOPPING=1 on
-// SIGTERM, to a path socket and to an '@' abstract-namespace name; with $JOURNAL_STREAM set its log lines carry
+// daemon sends READY=1 with STATUS=idle when it waits for work, WATCHDOG=1 every half $WATCHDOG_USEC, RELOADING=1 then
+// READY=1 again on SIGHUP, STOPPING=1 on SIGTERM, to a path socket and to an '@' abstract-namespace name; with $JOURNAL_STREAM set its log lines carry
 // syslog priorities ("<6>") and no timestamp of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -29,7 +29,7 @@ for (const rt of ALL) {
     beforeAll(() => prepareRuntime(rt), 900_000);
 
     for (const kind of ['path', 'abstract'] as const) {
-      it(`READY=1, STATUS=idle, WATCHDOG=1, STOPPING=1 to a ${kind} socket; journald log lines`, async () => {
+      it(`READY=1, STATUS=idle, WATCHDOG=1, RELOADING=1, STOPPING=1 to a ${kind} socket; journald log lines`, async () => {
         const c = agentConfig(
           {
             server: { url: server.url },
@@ -57,6 +57,9 @@ for (const rt of ALL) {
           await until('READY=1', () => got(/^READY=1$/m) > 0, { detail });
           // Pings keep coming while the daemon waits: three, 200 ms apart.
           await until('3 x WATCHDOG=1', () => got(/^WATCHDOG=1$/m) >= 3, { detail });
+          // systemctl reload: RELOADING=1, then READY=1 once the configuration is read again and served.
+          child.kill('SIGHUP');
+          await until('READY=1 after the reload', () => got(/^READY=1$/m) >= 2, { detail });
           child.kill('SIGTERM');
           expect(await exited, err).toBe(0);
           await until('STOPPING=1', () => got(/^STOPPING=1$/m) > 0, { detail, ms: 10_000 });
@@ -72,6 +75,10 @@ for (const rt of ALL) {
         expect(ours[0]).toBe('STATUS=starting: resuming jobs and pending reports');
         for (const m of ours.slice(0, ready)) if (/WATCHDOG/.test(m)) expect(m).toBe('WATCHDOG=1\nEXTEND_TIMEOUT_USEC=600000');
         expect(ours[ours.length - 1]).toBe('STOPPING=1\nSTATUS=stopping');
+        const reloading = ours.findIndex((m) => /^RELOADING=1$/m.test(m));
+        expect(ours[reloading]).toBe('RELOADING=1\nSTATUS=reloading the configuration');
+        expect(reloading).toBeGreaterThan(ready);
+        expect(ours.slice(reloading + 1).find((m) => /^READY=1$/m.test(m))).toBe('READY=1\nSTATUS=idle');
         // journald: each line starts with its priority, no ISO time of its own.
         const lines = err.split('\n').filter((l) => l !== '');
         expect(lines.length).toBeGreaterThan(0);

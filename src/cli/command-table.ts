@@ -32,6 +32,7 @@ export const COMMAND_TABLE: CommandSpec[] = [
       'FUMO (firmware) unless --scomo (all components) or --component ID (one deployed component).',
       'Alert types: org.openmobilealliance.dm.firmwareupdate.{device,user}request (OMA-TS-DM_FUMO-V1_0),',
       'urn:oma:at:scomo:1.1:Update{Device,User}Request (OMA-TS-DM_SCOMO-V1_0). WBXML unless --xml.',
+      'With a daemon running on the state directory, the request is handed to it: same output and exit code.',
     ],
     options: [
       { name: 'device', help: 'the device asks for the update (device-initiated alert type)' },
@@ -59,7 +60,8 @@ export const COMMAND_TABLE: CommandSpec[] = [
   {
     name: 'daemon',
     synopsis: '[--once] [--server URL]',
-    summary: 'Run the agent: triggers (button, schedule), notifications, pending jobs and reports.',
+    summary: 'Run the agent: triggers (button, schedule), notifications, handed-over requests, pending jobs and reports.',
+    details: ['One daemon per state directory. SIGHUP re-reads the configuration between two sessions (a wrong one is logged and ignored).'],
     options: [{ name: 'once', help: 'do the start-up work once (resume interrupted jobs, deliver pending reports) and exit' }, SERVER],
   },
   { name: 'status', synopsis: '', summary: "Show the agent's state: pending reports, FUMO state, last session.", options: [] },

@@ -17,7 +17,8 @@ export const GLOBAL_OPTIONS: (OptionSpec & { short?: string })[] = [
     value: '[=SECONDS]',
     help:
       'request, session: when another dm-agent holds the state directory, wait for it (as long as it takes, or at most ' +
-      'SECONDS) instead of exiting 9 at once. The daemon always waits; status, info and tree never lock.',
+      'SECONDS) instead of exiting 9 at once; a request handed to a busy daemon waits that long (at least 5 s) to be ' +
+      'taken. The daemon always waits; status, info and tree never lock.',
   },
   { name: 'help', short: 'h', help: 'this text; with a command (or `dm-agent help COMMAND`) that command\'s options' },
   { name: 'version', short: 'V', help: 'print "dm-agent VERSION (RUNTIME)" and exit' },
