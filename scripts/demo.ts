@@ -184,7 +184,20 @@ async function main(): Promise<void> {
   say(`  server received ${reports.length} result report(s): ${reports.map((r: { data?: string; type?: string }) => `${r.type} = ${r.data}`).join(', ')}`);
   say(`  ${ok ? green('OK') : 'FAILED'}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   await server.close();
-  if (!keep) rmSync(dir, { recursive: true, force: true });
+  say();
+  // What a newcomer does next: look at the state the agent left, with the same commands a device's operator uses.
+  const invocation = agentArgv()
+    .map((a) => (a.startsWith(root + '/') ? path.relative(root, a) : a === process.execPath ? 'node' : a))
+    .join(' ');
+  if (keep) {
+    say(bold('Look around') + dim(`  (the scratch dir stays: ${dir})`));
+    say(`  ${invocation} --config ${configFile} status --json`);
+    say(`  ${invocation} --config ${configFile} info`);
+    say(`  ${invocation} --config ${configFile} tree list ./FUMO`);
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    say(dim('scripts/demo --keep keeps the scratch dir and prints the commands to look at the state the agent left (status, info, tree).'));
+  }
   if (!ok) process.exitCode = 1;
 }
 
