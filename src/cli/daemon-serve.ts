@@ -173,11 +173,19 @@ export async function serveConfiguration(steps: DaemonSteps): Promise<'stopped' 
     triggers.queue.onPush = () => signals.bell.ring();
 
     const spool = ports.spoolFs && ports.daemonLock ? { fs: ports.spoolFs, dir: `${config.stateDir}/${REQUESTS_DIR}` } : undefined;
+    // A spool folder that cannot be read is logged once per different reason, not four times a second.
+    let lastTrouble = '';
+    const spoolTrouble = (e: unknown): null => {
+      const m = describeError(e);
+      if (m !== lastTrouble) log.log('error', `request spool: ${m}`);
+      lastTrouble = m;
+      return null;
+    };
     log.log('info', 'daemon ready: waiting for the button, the schedule, notifications, handed-over requests or a signal');
     steps.markReady();
     while (!signals.stopping && !signals.reloadAsked) {
       // A person's request first (someone waits for its answer), then the button and the schedule.
-      const handed = spool ? await takeNextRequest(spool.fs, spool.dir, ports.clock.now()).catch((e) => logOnce(log, e)) : null;
+      const handed = spool ? await takeNextRequest(spool.fs, spool.dir, ports.clock.now()).catch((e) => spoolTrouble(e)) : null;
       if (handed && spool) {
         await runHanded(steps, spool, handed);
         continue;
@@ -198,15 +206,6 @@ export async function serveConfiguration(steps: DaemonSteps): Promise<'stopped' 
     for (const close of closers) await close().catch(() => undefined);
     await view.close();
   }
-}
-
-let lastSpoolError = '';
-/** A spool folder that cannot be read is logged once per different reason, not four times a second. */
-function logOnce(log: PlatformPorts['log'], e: unknown): null {
-  const m = describeError(e);
-  if (m !== lastSpoolError) log.log('error', `request spool: ${m}`);
-  lastSpoolError = m;
-  return null;
 }
 
 /** Runs a request `dm-agent request` handed over, and answers it with what the command itself would have printed. */

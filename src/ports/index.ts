@@ -2,8 +2,8 @@
 // A new gateway or runtime implements these interfaces and nothing else; platform/node and platform/quickjs are two
 // complete examples, each a set of thin system-call adapters. docs/architecture.md shows where each one is used.
 //
-//   platform.ts      PlatformPorts (all of the below for one configuration) and CliHost (the command line's I/O):
-//                    the two things a runtime's entry point builds.
+//   platform.ts      PlatformPorts (all of the below for one configuration, plus the daemon's signals and its
+//                    daemon.lock) and CliHost (the command line's I/O): the two things a runtime's entry point builds.
 //   runtime.ts       Transport (one HTTP POST per DM message, bounded in bytes and time), Storage (durable files:
 //                    atomic replace with fsync), StateLock, Clock, Random, Log, DeviceInfoReader, UserInterface,
 //                    JsonStore; RuntimePorts bundles what every command needs.
@@ -18,7 +18,8 @@
 //   device.ts        DeviceFileAccess (/proc, /sys, os-release under sysRoot).
 //   triggers.ts      ButtonStarter (evdev or GPIO button) and Timer for the core's button logic.
 //   ui.ts            LineTerminal for the text UI of DM UI alerts.
-//   notification.ts  the package-0 listeners' receiver, and SpoolFs for files dropped in a spool folder.
+//   notification.ts  the package-0 listeners' receiver, and SpoolFs for files dropped in a spool folder (also the
+//                    request spool a `dm-agent request` hands to the daemon through, docs/handoff.md).
 //   large-object.ts  LargeObjectSink/LargeObjectInfo: a tree node that takes a large object chunk by chunk (the
 //                    executor in src/dm and the tree in src/tree both name it; neither may import the other).
 // The page imports one thing from the core: the configuration's type (src/config.ts), which PlatformPorts is built for.
