@@ -82,6 +82,10 @@ for (const rt of ARM_TOO) {
         expect(handedRefused.code).toBe(5);
         expect(handedRefused.stderr.split('\n').filter((l) => !/handed to/.test(l))).toEqual(aloneRefused.stderr.split('\n'));
         expect(daemon.log()).toMatch(/handed-over user request [0-9a-f]+ answered 202 \(accepted\)/);
+        // status names the daemon requests go to.
+        const st = await runAgent(rt, ['--json', ...s.args, 'status']);
+        expect(JSON.parse(st.stdout).daemon).toEqual({ running: true, pid: daemon.pid });
+        expect((await runAgent(rt, [...s.args, 'status'])).stdout).toContain(`\ndaemon:          running (pid ${daemon.pid})\n`);
         expect(daemon.log()).toMatch(/handed-over user request [0-9a-f]+ failed: DM server answered HTTP 404/);
       } finally {
         expect(await daemon.stop()).toBe(0);
@@ -89,6 +93,7 @@ for (const rt of ARM_TOO) {
       expect(alerts(s.devId, USER_ALERT)).toBe(2);
       expect(alerts(s.devId, DEVICE_ALERT)).toBe(2);
       expect(spoolFiles(s.state)).toEqual([]);
+      expect(JSON.parse((await runAgent(rt, ['--json', ...s.args, 'status'])).stdout).daemon).toEqual({ running: false, pid: null });
     }, 120_000);
 
     it.skipIf(hostOnly)('a busy daemon: not taken within the grace, withdrawn and never sent (exit 9); with --wait it waits its turn', async () => {

@@ -17,7 +17,10 @@
 import { EXIT } from './args.js';
 import type { CommandContext } from './context.js';
 import { openPorts } from './open-agent.js';
-import { busyMessage } from './state-lock.js';
+import { acquireStateLock, busyMessage } from './state-lock.js';
+
+/** How long a starting daemon waits for daemon.lock held by someone's look (`request`, `status`) before it gives up. */
+const DAEMON_LOCK_WAIT_S = 2;
 import { BusyError, describeError } from './errors.js';
 import { isAcknowledgement } from '../dm/report-source.js';
 import type { Agent } from '../agent/agent.js';
@@ -36,8 +39,15 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
   // requests: it runs beside a daemon like any other one-shot command, through the state lock.
   const daemonLock = ctx.args.options.once ? undefined : ports.daemonLock;
   if (daemonLock) {
-    const attempt = await daemonLock.tryAcquire();
-    if (!attempt.ok) throw new BusyError(`${busyMessage(config.stateDir, attempt.holderPid)}: a daemon already runs on this state directory`);
+    // `request` and `status` look whether a daemon runs by taking this lock for an instant: a daemon starting in that
+    // instant waits a moment instead of failing (systemd would restart it only after RestartSec).
+    try {
+      await acquireStateLock(daemonLock, config.stateDir, ports.clock, { waitSeconds: DAEMON_LOCK_WAIT_S });
+    } catch (e) {
+      if (!(e instanceof BusyError)) throw e;
+      const attempt = await daemonLock.tryAcquire();
+      if (!attempt.ok) throw new BusyError(`${busyMessage(config.stateDir, attempt.holderPid)}: a daemon already runs on this state directory`);
+    }
   }
   // Pings from the start: resuming an interrupted update comes before READY=1 and must not look like a hang.
   const service = new ServiceNotifier(ports.serviceManager, ports.clock);

@@ -1,7 +1,8 @@
 // `dm-agent status`, `dm-agent info`, `dm-agent tree get|list URI`: read-only views of the agent's state.
 import { EXIT, UsageError } from './args.js';
 import type { CommandContext } from './context.js';
-import { openAgent } from './open-agent.js';
+import { openAgent, openPorts } from './open-agent.js';
+import { runningDaemon } from './request-handoff.js';
 import { InputError } from './errors.js';
 import { base64Encode } from '../bytes.js';
 import { summaryLines } from './status-text.js';
@@ -23,15 +24,27 @@ export async function runInfo(ctx: CommandContext): Promise<number> {
 
 export async function runStatus(ctx: CommandContext): Promise<number> {
   const config = await ctx.config();
-  const agent = await openAgent(ctx, config, { access: 'read' });
+  const ports = await openPorts(ctx, config);
+  const agent = await openAgent(ctx, config, { access: 'read' }, ports);
   try {
+    // A daemon on this state directory: requests are handed to it (docs/handoff.md). Unknown when its lock file cannot
+    // be opened (a state directory this user may read but not write): status still shows the rest.
+    let d: { pid: number | null } | undefined;
+    let daemonUnknown = '';
+    try {
+      d = await runningDaemon(ports);
+    } catch (e) {
+      daemonUnknown = (e as Error).message;
+    }
+    const daemon = { running: daemonUnknown ? null : !!d, pid: d ? d.pid : null };
     const { lines, details, reportLines, summary: own, pendingReports, ...sources } = await agent.statusReport();
     const summary = { ...own, nextCheck: await nextCheck(config.triggers, agent.ports.storage) };
     // One document (README.md, Command line → `status --json`): the summary's fields at the top, then each source's
     // own data (fumo, scomo), the damaged state met, and the human lines (`lines`) for scripts that grep them.
-    ctx.out.result({ ok: true, server: config.server.url || null, stateDir: config.stateDir, ...summary, pendingReports, ...sources, lines });
+    ctx.out.result({ ok: true, server: config.server.url || null, stateDir: config.stateDir, daemon, ...summary, pendingReports, ...sources, lines });
     ctx.out.line(`server:          ${config.server.url || '(not configured)'}`);
     ctx.out.line(`state directory: ${config.stateDir}`);
+    ctx.out.line(`daemon:          ${daemonUnknown ? `unknown (${daemonUnknown})` : !d ? 'not running' : d.pid === null ? 'running' : `running (pid ${d.pid})`}`);
     const summaryText = summaryLines(summary, pendingReports.length, agent.ports.clock.now());
     // The pending reports, one per line, right under their count.
     const at = summaryText.findIndex((l) => l.indexOf('pending reports:') === 0) + 1;
