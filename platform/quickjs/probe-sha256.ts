@@ -10,7 +10,10 @@
 //   medium <file>              /proc/self/io read_bytes around sha256File without and with fromMedium
 //   steps <file> <step>        the read-back in steps (medium-hash.ts, sha256UpdateFile): digests against one
 //                              sha256File call, the bytes reported after each step, read_bytes, errors
-//   speed <file> [impl,...]    MB/s of every path (or the listed ones): in memory and sha256File
+//   speed <file> [impl,...]    MB/s of every path (or the listed ones): in memory, sha256File, and sha256UpdateFile
+//                              in READ_BACK_STEP steps
+//   readback <file> <runs>     MB/s of the read-back from the medium: one sha256File call against the steps of
+//                              medium-hash.ts (alternated, best of runs; every read goes to the device)
 // DMNATIVE_SHA256=<path> in the environment picks the path for the whole run (read once when dmnative loads).
 import * as std from 'std';
 import * as os from 'os';
@@ -19,7 +22,7 @@ import { loadSha256, jsSha256, nativeSha256 } from './hash.js';
 import { loadDmNative, type DmNative } from './native.js';
 import { readBytes } from './files.js';
 import { runProbe, catchError, catchErrorAsync } from './probe.js';
-import { mediumSha256With } from './medium-hash.js';
+import { mediumSha256With, READ_BACK_STEP } from './medium-hash.js';
 
 async function needNative(): Promise<DmNative> {
   const dm = await loadDmNative();
@@ -148,7 +151,7 @@ runProbe(async (args) => {
       f();
       return Math.max(Date.now() - t0, 1) / 1000;
     };
-    const out: { impl: string; memoryMBps: number; fileMBps: number; digest: string }[] = [];
+    const out: { impl: string; memoryMBps: number; fileMBps: number; stepsMBps?: number; stepsDigest?: string; digest: string }[] = [];
     for (const impl of want) {
       if (!dm.sha256Use(impl as never)) continue;
       let digest = '';
@@ -158,10 +161,40 @@ runProbe(async (args) => {
         digest = hex(new Uint8Array(dm.sha256Final(h)));
       });
       const fileS = time(() => dm.sha256File(file));
-      out.push({ impl, memoryMBps: mb / memS, fileMBps: mb / fileS, digest });
+      const row: (typeof out)[number] = { impl, memoryMBps: mb / memS, fileMBps: mb / fileS, digest };
+      if (typeof dm.sha256UpdateFile === 'function') {
+        const stepsS = time(() => {
+          const h = dm.sha256Init();
+          for (let at = 0; at < data.length; at += READ_BACK_STEP) dm.sha256UpdateFile(h, file, at, Math.min(READ_BACK_STEP, data.length - at));
+          row.stepsDigest = hex(new Uint8Array(dm.sha256Final(h)));
+        });
+        row.stepsMBps = mb / stepsS;
+      }
+      out.push(row);
     }
     dm.sha256Use('auto');
     return { bytes: data.length, results: out };
+  }
+  if (mode === 'readback') {
+    const dm = await needNative();
+    const file = args[1];
+    const runs = Number(args[2] || 3);
+    const [st, err] = os.stat(file);
+    if (err !== 0) throw new Error(`stat ${file}: errno ${err}`);
+    const mb = st.size / 1e6;
+    let one = Infinity;
+    let steps = Infinity;
+    let digests: string[] = [];
+    for (let i = 0; i < runs; i++) {
+      let t0 = Date.now();
+      const a = hex(new Uint8Array(dm.sha256File(file, 0, st.size, true)));
+      one = Math.min(one, Math.max(Date.now() - t0, 1) / 1000);
+      t0 = Date.now();
+      const b = hex(await mediumSha256With(dm, file, 0, st.size));
+      steps = Math.min(steps, Math.max(Date.now() - t0, 1) / 1000);
+      digests = [a, b];
+    }
+    return { bytes: st.size, oneCallMBps: mb / one, stepsMBps: mb / steps, digests };
   }
   if (mode === 'vectors') {
     // items: hex strings, or {repeat: byte, count} for long inputs (hex-decoding 1 MB is slow under qemu)
