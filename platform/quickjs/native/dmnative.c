@@ -4,7 +4,8 @@
  *  - SHA-256 (FIPS 180-4) in C (sha256.c), on the CPU's SHA instructions when it has them: pure-JS SHA-256 runs at
  *    about 1.5 MB/s on QuickJS, far too slow for firmware images (docs/design.md, "Checked facts"). sha256File
  *    hashes a file or a byte range with one fixed 1 MiB buffer so an image is never held in memory
- *    (docs/update-practice.md: no whole-image buffers), optionally read back from the medium (§10 step 4).
+ *    (docs/update-practice.md: no whole-image buffers), optionally read back from the medium (§10 step 4);
+ *    sha256UpdateFile does the same in steps into an open handle, so the read-back can report its progress.
  *  - fsync / fdatasync / fsyncPath: QuickJS's `os` and `std` have no fsync, and the storage port promises
  *    "write temp, fsync, rename, fsync the directory" (src/ports/runtime.ts Storage.writeAtomic).
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
