@@ -18,9 +18,10 @@ import { loadDmNative, type DmNative } from './native.js';
 const MiB = 1 << 20;
 
 /**
- * Bytes of the read-back hashed per dmnative call, with progress after each. A step costs one open and two fadvise
- * calls against ~3 ms of hashing 4 MiB at 1.4 GB/s (SHA-NI), and far more on a device's eMMC: steps this large leave
- * the read-back as fast as one call (README.md "Measured"), and a 16 MiB image still shows four of them.
+ * Bytes of the read-back hashed per dmnative call, with progress after each. A step costs one open and one readahead
+ * hint more than a single call, against ~3 ms of hashing 4 MiB at 1.4 GB/s (SHA-NI) and far more on a device's eMMC:
+ * steps this large leave the read-back as fast as one call (README.md "Measured"), and a 16 MiB image still shows
+ * four of them.
  */
 export const READ_BACK_STEP = 4 * MiB;
 
