@@ -3,7 +3,9 @@
 // OPENSSL_ia32cap, the fair comparison for dmnative's portable path) and node:crypto, on one random file.
 // Prints a Markdown table (MB/s = 10^6 bytes per second; best of --runs, default 3) with ratios to sha256sum.
 // Usage: npx tsx scripts/bench-sha.ts [MiB=256] [--runs N]
-// The file is read from the page cache (it is read once first), so every row measures hashing, not the disk.
+// The file is read from the page cache (it is read once first), so every row measures hashing, not the disk; but
+// the last two, the read-back from the medium (fromMedium, platform/quickjs/medium-hash.ts) in one call and in
+// 4 MiB steps, read every byte from the device of tmpdir.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +39,13 @@ function timeCommand(cmd: string, args: string[], runs: number, env?: NodeJS.Pro
   return { seconds: best, digest };
 }
 
+/** The file system and device of a directory, as `df` names them ("ext4 /dev/vda"). */
+function fsOf(dir: string): string {
+  const r = spawnSync('df', ['-T', dir]);
+  const f = r.status === 0 ? r.stdout.toString().trim().split('\n').pop()?.split(/\s+/) : undefined;
+  return f && f.length > 1 ? `${f[1]} ${f[0]}` : 'file system unknown';
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
@@ -60,6 +69,7 @@ async function main() {
     const bytes = data.length;
     const want = createHash('sha256').update(data).digest('hex');
     const rows: Row[] = [];
+    let readBack: (() => void) | null = null;
 
     // dmnative on host qjs: each path in memory (sha256Update over the whole buffer) and through sha256File
     const skip = qjsSkipReason('host');
@@ -69,21 +79,36 @@ async function main() {
       ensureQjs('host');
       const probe = await bundleForQjs('platform/quickjs/probe-sha256.ts', path.join(dir, 'probe-sha256.js'));
       const [cmd, ...pre] = qjsCommand('host');
-      const best = new Map<string, { memory: number; file: number; digest: string }>();
+      const best = new Map<string, { memory: number; file: number; steps?: number; stepsDigest?: string; digest: string }>();
       for (let i = 0; i < runs; i++) {
         const r = spawnSync(cmd, [...pre, '-m', probe, 'speed', file], { maxBuffer: 1 << 20 });
         if (r.status !== 0) throw new Error(`qjs probe speed exited ${r.status}: ${r.stdout} ${r.stderr}`);
-        const out = JSON.parse(r.stdout.toString()) as { bytes: number; results: { impl: string; memoryMBps: number; fileMBps: number; digest: string }[] };
+        const out = JSON.parse(r.stdout.toString()) as {
+          bytes: number;
+          results: { impl: string; memoryMBps: number; fileMBps: number; stepsMBps?: number; stepsDigest?: string; digest: string }[];
+        };
         for (const x of out.results) {
           const b = best.get(x.impl) ?? { memory: 0, file: 0, digest: x.digest };
           // the probe divides by 10^6 bytes already; its MB/s come from whole milliseconds
-          best.set(x.impl, { memory: Math.max(b.memory, x.memoryMBps), file: Math.max(b.file, x.fileMBps), digest: x.digest });
+          const steps = x.stepsMBps === undefined ? undefined : Math.max(b.steps ?? 0, x.stepsMBps);
+          best.set(x.impl, { memory: Math.max(b.memory, x.memoryMBps), file: Math.max(b.file, x.fileMBps), steps, stepsDigest: x.stepsDigest, digest: x.digest });
         }
       }
       for (const [impl, b] of best) {
         rows.push({ hasher: 'dmnative (qjs), in memory', path: impl, mbps: b.memory, digest: b.digest });
         rows.push({ hasher: 'dmnative (qjs), sha256File', path: impl, mbps: b.file, digest: b.digest });
+        // the read-back's steps (platform/quickjs/medium-hash.ts), here from the page cache like the rows above
+        if (b.steps !== undefined) rows.push({ hasher: 'dmnative (qjs), sha256UpdateFile in 4 MiB steps', path: impl, mbps: b.steps, digest: b.stepsDigest ?? '' });
       }
+      // The read-back from the medium (fromMedium: every byte from the device), one call against the steps that
+      // report progress; last, since it leaves the file out of the page cache the other rows hash from.
+      readBack = () => {
+        const rb = spawnSync(cmd, [...pre, '-m', probe, 'readback', file, String(runs)], { maxBuffer: 1 << 20 });
+        if (rb.status !== 0) throw new Error(`qjs probe readback exited ${rb.status}: ${rb.stdout} ${rb.stderr}`);
+        const back = JSON.parse(rb.stdout.toString()) as { oneCallMBps: number; stepsMBps: number; digests: string[] };
+        rows.push({ hasher: `dmnative (qjs), read-back from the medium (${fsOf(dir)}), one sha256File call`, path: 'auto', mbps: back.oneCallMBps, digest: back.digests[0] });
+        rows.push({ hasher: `dmnative (qjs), read-back from the medium (${fsOf(dir)}), 4 MiB steps`, path: 'auto', mbps: back.stepsMBps, digest: back.digests[1] });
+      };
     }
 
     const sum = timeCommand('sha256sum', [file], runs);
@@ -105,6 +130,8 @@ async function main() {
       nodeBest = Math.min(nodeBest, Number(process.hrtime.bigint() - t0) / 1e9);
     }
     rows.push({ hasher: `node:crypto (Node ${process.version}), in memory`, path: 'OpenSSL in Node', mbps: bytes / 1e6 / nodeBest, digest: nodeDigest });
+
+    if (readBack) (readBack as () => void)();
 
     const bad = rows.filter((r) => r.digest !== want);
     const base = bytes / 1e6 / sum.seconds;

@@ -6,9 +6,12 @@
 //     still the one result document, parseable on its own
 //   - a terminal (a pty from util-linux `script`): the bar is redrawn with carriage returns and ends at 100%
 //   - the daemon (a button press on an evdev FIFO starts the request): the same 10% lines, through its log
+//   - the read-back reports steps in between, not only its 100% (qjs hashes it in 4 MiB dmnative steps)
+// and the same for a SCOMO package download (`request --user --scomo`, the server's scomo-200 scenario, OMA-TS-DM_SCOMO
+// -V1_0 DownloadInstall): the package is sent slowly (trickle) so qjs's 100 ms progress ticks see every 10%.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { encodeInputEvent } from '../src/triggers/evdev.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,19 +19,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { fumoUserStory } from './support/fumo-story.js';
+import { until, wait } from './support/wait.js';
 
 const MiB = 1024 * 1024;
 const image = randomBytes(16 * MiB);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const PROGRESS_LINE = /^(download|flash|read-back) (\d+)% \(/;
 
+// A SCOMO package of 2 MiB sent at 512 KiB/s (ten writes a second): a 4 s download, 2.5% a write.
+const pkg = randomBytes(2 * MiB);
+
 let server: DmServer;
+let scomoServer: DmServer;
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-progress-srv-'));
   writeFileSync(path.join(dir, 'fw.bin'), image);
   server = await startDmServer({ port: 0, scenario: fumoUserStory({ name: 'progress', hash: sha(image), version: '2.0' }), files: { 'fw.bin': path.join(dir, 'fw.bin') } });
+  scomoServer = await startDmServer({
+    port: 0,
+    scenario: 'scomo-200',
+    files: { 'com.example.app-1.1.pkg': new Uint8Array(pkg) },
+    faults: { 'com.example.app-1.1.pkg': { trickleBytesPerSec: 512 * 1024 } },
+  });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await scomoServer.close();
+});
 
 let n = 0;
 function setup(rt: string, extra: Record<string, unknown> = {}) {
@@ -48,6 +65,37 @@ function setup(rt: string, extra: Record<string, unknown> = {}) {
   return { config: c.config, target, dir: c.dir };
 }
 
+/** A SCOMO device: one deployed component (a manifest) and a script installer that keeps the package it got. */
+function setupScomo(rt: string, extra: Record<string, unknown> = {}) {
+  const c = agentConfig({}, `progress-scomo-${rt}`);
+  const manifests = path.join(c.dir, 'components');
+  mkdirSync(manifests);
+  writeFileSync(path.join(manifests, 'app.json'), JSON.stringify({ id: 'com.example.app', name: 'com.example.app', version: '1.0' }));
+  const installed = path.join(c.dir, 'installed.pkg');
+  const script = path.join(c.dir, 'installer.sh');
+  writeFileSync(script, `#!/bin/sh\nset -e\ncase "$1" in\n  install) cp "$SCOMO_PKG_PATH" "${installed}"; echo component=com.example.app ;;\n  *) exit 0 ;;\nesac\n`);
+  chmodSync(script, 0o755);
+  writeFileSync(
+    c.config,
+    JSON.stringify({
+      server: { url: scomoServer.url, id: 'dm-agent-reference-server', encoding: 'wbxml' },
+      stateDir: c.state,
+      device: { devIdScheme: 'fixed', devId: `MAC:0200000022${(++n).toString(16).padStart(2, '0').toUpperCase()}` },
+      scomo: { enabled: true, inventory: { dpkg: false, opkg: false, manifests }, installer: { type: 'script', script }, allowHttp: true },
+      ui: { mode: 'headless' },
+      ...extra,
+    }),
+  );
+  return { config: c.config, installed };
+}
+
+/** JSON progress events of a --json run's stderr. */
+const jsonEvents = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { event: string; phase: string; bytes: number; total?: number; percent?: number });
+
 /** The percents of one phase's lines, in order (`logged`: lines of the daemon's log, after its time and level). */
 const percents = (stderr: string, phase: string, logged = false) =>
   stderr
@@ -65,6 +113,36 @@ const hasScript = (() => {
   }
 })();
 
+/** The button trigger on an evdev FIFO (test/e2e-daemon.test.ts does the same). */
+const buttonOn = (fifo: string) => ({ device: fifo, keyCode: 256, wordSize: 8, debounceMs: 0, minIntervalMs: 0 });
+
+/** Starts the daemon, presses the button once it is ready, and returns its stderr once `line` shows there. */
+async function daemonPress(rt: AgentRuntime, config: string, fifo: string, line: RegExp): Promise<string> {
+  execFileSync('mkfifo', [fifo]);
+  // Held open read-write first, so the daemon's open for reading does not wait for a writer.
+  const fd = openSync(fifo, 'r+');
+  const [cmd, ...pre] = agentCommand(rt);
+  const child = spawn(cmd, [...pre, '--config', config, 'daemon']);
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
+  const seen = (what: string, f: () => boolean) => until(what, f, 120_000).catch((e: Error) => Promise.reject(new Error(`${e.message}: ${err.slice(-2000)}`)));
+  try {
+    await seen('daemon ready', () => /daemon ready/.test(err));
+    const now = Math.floor(Date.now() / 1000);
+    const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
+    writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
+    await wait(100);
+    writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
+    await seen(String(line), () => line.test(err));
+  } finally {
+    child.kill('SIGTERM');
+    closeSync(fd);
+  }
+  expect(await exited, err.slice(-2000)).toBe(0);
+  return err;
+}
+
 for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
   const skip = runtimeSkipReason(rt);
   describe.skipIf(!!skip)(`update progress on ${rt}${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -77,9 +155,10 @@ for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
       expect(sha(readFileSync(s.target))).toBe(sha(image));
       expect(percents(r.stderr, 'download')).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
       const readBack = percents(r.stderr, 'read-back');
-      // Node hashes the read-back in 1 MiB direct reads and reports each; qjs hashes it in one dmnative call.
+      // Node hashes the read-back in 1 MiB direct reads, qjs in 4 MiB dmnative steps; each step is reported.
       expect(readBack[readBack.length - 1]).toBe(100);
       expect(readBack).toEqual([...new Set(readBack)].sort((a, b) => a - b));
+      expect(readBack.filter((p) => p < 100).length, `read-back lines ${readBack.join(', ')}`).toBeGreaterThanOrEqual(2);
       expect(r.stderr).toMatch(/^download 100% \(16\.0 of 16\.0 MiB, [\d.]+ [KM]iB\/s, ETA 0 s\)$/m);
       expect(r.stdout).not.toMatch(PROGRESS_LINE); // stdout stays the command's own lines
     }, 240_000);
@@ -90,16 +169,15 @@ for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
       expect(r.code, r.stderr).toBe(0);
       const result = JSON.parse(r.stdout);
       expect(result).toMatchObject({ ok: true, status: 200 });
-      const events = r.stderr
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { event: string; phase: string; bytes: number; total?: number; percent?: number });
+      const events = jsonEvents(r.stderr);
       expect(events.every((e) => e.event === 'progress')).toBe(true);
       const download = events.filter((e) => e.phase === 'download');
       expect(download.length).toBeGreaterThanOrEqual(10);
       for (let i = 1; i < download.length; i++) expect(download[i].bytes).toBeGreaterThanOrEqual(download[i - 1].bytes);
       expect(download[download.length - 1]).toMatchObject({ bytes: image.length, total: image.length, percent: 100 });
-      expect(events.filter((e) => e.phase === 'read-back').pop()).toMatchObject({ bytes: image.length, percent: 100 });
+      const readBack = events.filter((e) => e.phase === 'read-back');
+      expect(readBack[readBack.length - 1]).toMatchObject({ bytes: image.length, percent: 100 });
+      expect(readBack.filter((e) => e.bytes > 0 && e.bytes < image.length).length, 'read-back events between 0 and the end').toBeGreaterThanOrEqual(2);
     }, 240_000);
 
     it.skipIf(!hasScript)('a terminal: the bar is redrawn in place and ends on a 100% line', async () => {
@@ -129,34 +207,43 @@ for (const rt of ['node', 'qjs', 'qjs-exe'] as AgentRuntime[]) {
     }, 240_000);
     it('the daemon logs a line at each 10% of the download (a button press starts the request)', async () => {
       const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'dm-progress-btn-')), 'event0');
-      execFileSync('mkfifo', [fifo]);
-      const s = setup(rt, { triggers: { button: { device: fifo, keyCode: 256, wordSize: 8, debounceMs: 0, minIntervalMs: 0 } }, log: { level: 'info' } });
-      // Held open read-write first, so the daemon's open for reading does not wait for a writer.
-      const fd = openSync(fifo, 'r+');
-      const [cmd, ...pre] = agentCommand(rt);
-      const child = spawn(cmd, [...pre, '--config', s.config, 'daemon']);
-      let err = '';
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
-      const until = async (what: string, f: () => boolean) => {
-        for (const t0 = Date.now(); !f(); await new Promise((r) => setTimeout(r, 50)))
-          if (Date.now() - t0 > 120_000) throw new Error(`timed out waiting for ${what}: ${err.slice(-2000)}`);
-      };
-      try {
-        await until('daemon ready', () => /daemon ready/.test(err));
-        const now = Math.floor(Date.now() / 1000);
-        const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
-        writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
-        await new Promise((r) => setTimeout(r, 100));
-        writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
-        await until('the read-back at 100%', () => /read-back 100% /.test(err));
-      } finally {
-        child.kill('SIGTERM');
-        closeSync(fd);
-      }
-      expect(await exited).toBe(0);
+      const s = setup(rt, { triggers: { button: buttonOn(fifo) }, log: { level: 'info' } });
+      const err = await daemonPress(rt, s.config, fifo, /read-back 100% /);
       expect(percents(err, 'download', true)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
       expect(sha(readFileSync(s.target))).toBe(sha(image));
+    }, 240_000);
+
+    it('SCOMO, not a terminal: the package download shows a line at each 10%, like a firmware download', async () => {
+      const s = setupScomo(rt);
+      const r = await runAgent(rt, ['--config', s.config, 'request', '--user', '--scomo'], { timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(sha(readFileSync(s.installed))).toBe(sha(pkg));
+      expect(percents(r.stderr, 'download')).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+      expect(r.stderr).toMatch(/^download 100% \(2\.0 of 2\.0 MiB, [\d.]+ [KM]iB\/s, ETA 0 s\)$/m);
+      expect(r.stdout).not.toMatch(PROGRESS_LINE);
+    }, 240_000);
+
+    it('SCOMO --json: download events carry the package size as total, the result stays one document', async () => {
+      const s = setupScomo(rt);
+      const r = await runAgent(rt, ['--json', '--config', s.config, 'request', '--user', '--scomo'], { timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, status: 200 });
+      const events = jsonEvents(r.stderr);
+      expect(events.every((e) => e.event === 'progress' && e.phase === 'download')).toBe(true);
+      expect(events.length).toBeGreaterThanOrEqual(10);
+      for (let i = 1; i < events.length; i++) expect(events[i].bytes).toBeGreaterThanOrEqual(events[i - 1].bytes);
+      expect(events.filter((e) => e.total !== pkg.length)).toEqual([]);
+      expect(events[events.length - 1]).toMatchObject({ bytes: pkg.length, total: pkg.length, percent: 100 });
+      expect(sha(readFileSync(s.installed))).toBe(sha(pkg));
+    }, 240_000);
+
+    it('SCOMO in the daemon: a button press asking for components logs a line at each 10% of the package download', async () => {
+      const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'dm-progress-btn-')), 'event0');
+      const s = setupScomo(rt, { triggers: { button: buttonOn(fifo) }, request: { triggerTargets: ['scomo'] }, log: { level: 'info' } });
+      // The trigger is logged once its request (the session, the download and the install in it) is over.
+      const err = await daemonPress(rt, s.config, fifo, /trigger: \S+ scomo request answered/);
+      expect(percents(err, 'download', true)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+      expect(sha(readFileSync(s.installed))).toBe(sha(pkg));
     }, 240_000);
   });
 }

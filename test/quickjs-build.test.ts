@@ -83,7 +83,7 @@ describe.each(qjsArches())('build-qjs $arch', ({ arch, skip }) => {
       platform: 'linux',
       exports: [
         ...['accept', 'fdatasync', 'fsync', 'fsyncPath', 'localPort', 'lockFile', 'notify', 'recv', 'recvFrom', 'send', 'sha256Copy', 'sha256File', 'sha256Final'],
-        ...['sha256Impl', 'sha256Impls', 'sha256Init', 'sha256Update', 'sha256Use', 'shutdownWrite', 'statvfsFree', 'tcpListen', 'udpBind', 'unlockFile'],
+        ...['sha256Impl', 'sha256Impls', 'sha256Init', 'sha256Update', 'sha256UpdateFile', 'sha256Use', 'shutdownWrite', 'statvfsFree', 'tcpListen', 'udpBind', 'unlockFile'],
       ],
       utimes: 0,
       statErr: 0,

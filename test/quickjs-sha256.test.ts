@@ -261,6 +261,38 @@ describe.each(qjsArches())('dmnative SHA-256 paths on qjs $arch', ({ arch, skip 
     expect(out.readMedium, 'fromMedium reads every byte from the device').toBeGreaterThanOrEqual(size);
     expect(out.readAfter, 'nothing of the file stays cached after the read-back').toBeGreaterThanOrEqual(size * 0.9);
   }, 300_000);
+
+  // Issue 21 item 5: the read-back in steps (platform/quickjs/medium-hash.ts over sha256UpdateFile) so progress can
+  // be reported between them; the digest must be the one-call digest, and the steps must still read from the device.
+  it.skipIf(!!skip)('the read-back in steps gives the one-call digest, reports each step and reads every byte from the device', async () => {
+    const step = 1024 * 1024 + 4097; // off every page boundary
+    const size = (arch === 'host' ? 8 : 4) * step + 12345;
+    const data = randomBytes(size);
+    const file = path.join(disk.dir, `steps-${arch}.bin`);
+    const fd = openSync(file, 'w');
+    writeSync(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    const out = await runJson(arch, ['steps', file, String(step)]);
+    const want = sha(data);
+    expect(out).toMatchObject({ size, oneCall: want, cached: want, stepped: want, after: want });
+    const steps = Math.ceil(size / step);
+    expect(out.done).toEqual(Array.from({ length: steps }, (_, i) => Math.min((i + 1) * step, size)));
+    const len = Math.min(size - 1000, 3 * step + 4097);
+    const wantRange = sha(data.subarray(1000, 1000 + len));
+    expect(out).toMatchObject({ range: wantRange, rangeOneCall: wantRange, olderBuild: wantRange, empty: sha(Buffer.alloc(0)) });
+    expect(out.rangeDone).toEqual([step, 2 * step, 3 * step, len]);
+    expect(out.olderDone, 'a dmnative without sha256UpdateFile hashes in one call').toEqual([]);
+    expect(out.shortFile).toMatchObject({ threw: true, name: 'RangeError' });
+    expect(out.shortFile.message).toMatch(/sha256UpdateFile\(.*steps-.*\): file ends 10 bytes before the requested range/);
+    expect(out.fromPastOffset).toMatchObject({ threw: true, name: 'RangeError' });
+    expect(out.fromPastOffset.message).toMatch(/mediumFrom 5 is past this step's offset 0/);
+    expect(out.noLength).toMatchObject({ threw: true, name: 'TypeError' });
+    if (disk.tmpfs) return;
+    console.log(`[sha256 ${arch}] read_bytes: steps of ${step} ${out.readStepped}, plain after ${out.readAfter} (file ${size})`);
+    expect(out.readStepped, 'the read-back in steps reads every byte from the device').toBeGreaterThanOrEqual(size);
+    expect(out.readAfter, 'nothing of the file stays cached after it').toBeGreaterThanOrEqual(size * 0.9);
+  }, 300_000);
 });
 
 // The same binaries on CPUs without SHA instructions, as qemu-user CPU models: qemu64 (x86-64 without SSSE3 or the

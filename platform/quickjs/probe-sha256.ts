@@ -8,7 +8,12 @@
 //   use                        sha256Use for every name, and the path each one leaves in use
 //   copy <file> <n,n,...>      the file fed in chunks; a sha256Copy at each cut gives that prefix's digest
 //   medium <file>              /proc/self/io read_bytes around sha256File without and with fromMedium
-//   speed <file> [impl,...]    MB/s of every path (or the listed ones): in memory and sha256File
+//   steps <file> <step>        the read-back in steps (medium-hash.ts, sha256UpdateFile): digests against one
+//                              sha256File call, the bytes reported after each step, read_bytes, errors
+//   speed <file> [impl,...]    MB/s of every path (or the listed ones): in memory, sha256File, and sha256UpdateFile
+//                              in READ_BACK_STEP steps
+//   readback <file> <runs>     MB/s of the read-back from the medium: one sha256File call against the steps of
+//                              medium-hash.ts (alternated, best of runs; every read goes to the device)
 // DMNATIVE_SHA256=<path> in the environment picks the path for the whole run (read once when dmnative loads).
 import * as std from 'std';
 import * as os from 'os';
@@ -16,7 +21,8 @@ import { hex, fromHex } from '../../src/bytes.js';
 import { loadSha256, jsSha256, nativeSha256 } from './hash.js';
 import { loadDmNative, type DmNative } from './native.js';
 import { readBytes } from './files.js';
-import { runProbe, catchError } from './probe.js';
+import { runProbe, catchError, catchErrorAsync } from './probe.js';
+import { mediumSha256With, READ_BACK_STEP } from './medium-hash.js';
 
 async function needNative(): Promise<DmNative> {
   const dm = await loadDmNative();
@@ -93,6 +99,47 @@ runProbe(async (args) => {
     const range = hex(new Uint8Array(dm.sha256File(file, 1000, 4097, true)));
     return { impl: dm.sha256Impl(), cached, medium, after, range, readCached: r1 - r0, readMedium: r2 - r1, readAfter: r3 - r2 };
   }
+  if (mode === 'steps') {
+    const dm = await needNative();
+    const file = args[1];
+    const step = Number(args[2]);
+    const [st, err] = os.stat(file);
+    if (err !== 0) throw new Error(`stat ${file}: errno ${err}`);
+    const size = st.size;
+    const readBytes = () => {
+      const f = std.open('/proc/self/io', 'r');
+      if (!f) throw new Error('/proc/self/io cannot be opened');
+      const m = /read_bytes: (\d+)/.exec(f.readAsString());
+      f.close();
+      if (!m) throw new Error('no read_bytes in /proc/self/io');
+      return Number(m[1]);
+    };
+    const oneCall = hex(new Uint8Array(dm.sha256File(file, 0, size, true)));
+    const cached = hex(new Uint8Array(dm.sha256File(file))); // a plain hash: the file is in the cache again
+    const r0 = readBytes();
+    const done: number[] = [];
+    const stepped = hex(await mediumSha256With(dm, file, 0, size, { step, onProgress: (n) => done.push(n) }));
+    const r1 = readBytes();
+    const after = hex(new Uint8Array(dm.sha256File(file)));
+    const r2 = readBytes();
+    // a range that starts and ends off the step (and page) boundaries
+    const [off, len] = [1000, Math.min(size - 1000, 3 * step + 4097)];
+    const rangeDone: number[] = [];
+    const range = hex(await mediumSha256With(dm, file, off, len, { step, onProgress: (n) => rangeDone.push(n) }));
+    const rangeOneCall = hex(new Uint8Array(dm.sha256File(file, off, len, true)));
+    // a dmnative built before sha256UpdateFile: the one-call read-back, no progress in between
+    const older = Object.assign({}, dm, { sha256UpdateFile: undefined }) as unknown as DmNative;
+    const olderDone: number[] = [];
+    const olderBuild = hex(await mediumSha256With(older, file, off, len, { step, onProgress: (n) => olderDone.push(n) }));
+    const empty = hex(await mediumSha256With(dm, file, size, 0, { step }));
+    const shortFile = await catchErrorAsync(() => mediumSha256With(dm, file, 0, size + 10, { step }));
+    const fromPastOffset = catchError(() => dm.sha256UpdateFile(dm.sha256Init(), file, 0, 10, 5));
+    const noLength = catchError(() => (dm.sha256UpdateFile as unknown as (h: unknown, p: string, o: number) => void)(dm.sha256Init(), file, 0));
+    return {
+      size, oneCall, cached, stepped, after, done, range, rangeOneCall, rangeDone, olderBuild, olderDone, empty, shortFile, fromPastOffset, noLength,
+      readStepped: r1 - r0, readAfter: r2 - r1,
+    };
+  }
   if (mode === 'speed') {
     const dm = await needNative();
     const file = args[1];
@@ -104,7 +151,7 @@ runProbe(async (args) => {
       f();
       return Math.max(Date.now() - t0, 1) / 1000;
     };
-    const out: { impl: string; memoryMBps: number; fileMBps: number; digest: string }[] = [];
+    const out: { impl: string; memoryMBps: number; fileMBps: number; stepsMBps?: number; stepsDigest?: string; digest: string }[] = [];
     for (const impl of want) {
       if (!dm.sha256Use(impl as never)) continue;
       let digest = '';
@@ -114,10 +161,40 @@ runProbe(async (args) => {
         digest = hex(new Uint8Array(dm.sha256Final(h)));
       });
       const fileS = time(() => dm.sha256File(file));
-      out.push({ impl, memoryMBps: mb / memS, fileMBps: mb / fileS, digest });
+      const row: (typeof out)[number] = { impl, memoryMBps: mb / memS, fileMBps: mb / fileS, digest };
+      if (typeof dm.sha256UpdateFile === 'function') {
+        const stepsS = time(() => {
+          const h = dm.sha256Init();
+          for (let at = 0; at < data.length; at += READ_BACK_STEP) dm.sha256UpdateFile(h, file, at, Math.min(READ_BACK_STEP, data.length - at));
+          row.stepsDigest = hex(new Uint8Array(dm.sha256Final(h)));
+        });
+        row.stepsMBps = mb / stepsS;
+      }
+      out.push(row);
     }
     dm.sha256Use('auto');
     return { bytes: data.length, results: out };
+  }
+  if (mode === 'readback') {
+    const dm = await needNative();
+    const file = args[1];
+    const runs = Number(args[2] || 3);
+    const [st, err] = os.stat(file);
+    if (err !== 0) throw new Error(`stat ${file}: errno ${err}`);
+    const mb = st.size / 1e6;
+    let one = Infinity;
+    let steps = Infinity;
+    let digests: string[] = [];
+    for (let i = 0; i < runs; i++) {
+      let t0 = Date.now();
+      const a = hex(new Uint8Array(dm.sha256File(file, 0, st.size, true)));
+      one = Math.min(one, Math.max(Date.now() - t0, 1) / 1000);
+      t0 = Date.now();
+      const b = hex(await mediumSha256With(dm, file, 0, st.size));
+      steps = Math.min(steps, Math.max(Date.now() - t0, 1) / 1000);
+      digests = [a, b];
+    }
+    return { bytes: st.size, oneCallMBps: mb / one, stepsMBps: mb / steps, digests };
   }
   if (mode === 'vectors') {
     // items: hex strings, or {repeat: byte, count} for long inputs (hex-decoding 1 MB is slow under qemu)

@@ -155,6 +155,13 @@ declare module 'dmnative' {
    * pages are the only copy and are read as they are.
    */
   export function sha256File(path: string, offset?: number, length?: number, fromMedium?: boolean): ArrayBuffer;
+  /**
+   * Hashes `length` bytes of a file from `offset` into an open handle (RangeError when the file is shorter): a long
+   * hash in steps, with the digest of one sha256File call. `mediumFrom`: the step is part of a read-back from the
+   * medium that began at that offset (as sha256File's fromMedium; the step at mediumFrom syncs and drops the cached
+   * pages from there to the end of the file). Absent from dmnative builds before issue 21 (feature-detect it).
+   */
+  export function sha256UpdateFile(handle: Sha256Handle, path: string, offset: number, length: number, mediumFrom?: number): void;
   /** A SHA-256 block function: the x86 SHA extensions, the ARMv8 Cryptographic Extension, or portable C. */
   export type Sha256Impl = 'sha-ni' | 'armv8-ce' | 'portable';
   /** The path in use: the best the CPU has, unless DMNATIVE_SHA256 (read once at load) or sha256Use chose another. */

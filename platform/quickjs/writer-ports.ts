@@ -86,7 +86,8 @@ export function qjsWriterPorts(hash: Sha256Provider, durability: Durability): Wr
       await durability.syncDir(dir);
     },
     readText: async (path) => readText(path),
-    sha256: async (path, offset, length, options) => (options && options.fromMedium ? mediumSha256(path, offset, length) : hash.file(path, offset, length)),
+    sha256: async (path, offset, length, options) =>
+      options && options.fromMedium ? mediumSha256(path, offset, length, { onProgress: options.onProgress }) : hash.file(path, offset, length),
   };
   return { fs, run: qjsRunCommand };
 }

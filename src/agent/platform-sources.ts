@@ -23,7 +23,7 @@ export function scomoSourceFactory(ports: () => Promise<ScomoPorts>): (ctx: Comp
     const c = parseScomoConfig(ctx.config.scomo, ctx.config.stateDir);
     if (!c.enabled) return null;
     const download = downloadLimits(parseDownloadConfig(ctx.config.download));
-    return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log, download, readOnly: ctx.readOnly }, await ports());
+    return composeScomo(c, { store: ctx.store, clock: ctx.ports.clock, random: ctx.ports.random, log: ctx.ports.log, download, readOnly: ctx.readOnly, progress: ctx.progress }, await ports());
   };
 }
 

@@ -9,6 +9,7 @@ import type { DownloadLimitKey, DownloadOptions } from '../update/download.js';
 import type { JsonStore } from '../ports/scomo.js';
 import type { Activator, Installer, ScomoPorts } from '../ports/scomo.js';
 import type { ScomoConfigSection } from './config.js';
+import type { ProgressSink } from '../ports/progress.js';
 import { DpkgInstaller, OpkgInstaller, ScriptInstaller, ServiceActivator, type DpkgOptions } from './installers/index.js';
 import { ScomoMo } from './mo.js';
 import { createPackageDownload } from './download.js';
@@ -23,6 +24,8 @@ export interface ScomoComposeContext {
   download?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
   /** A read-only command (`status`): no file is removed (src/scomo/delivery.ts dropCutDeliveries). */
   readOnly?: boolean;
+  /** Where package downloads report their bytes (src/cli/progress.ts shows them); absent: nowhere. */
+  progress?: ProgressSink;
 }
 
 /** The dpkg installer over a runtime's ports. dpkg only warns when it cannot open its log: a root of its own gets
@@ -68,6 +71,7 @@ export function composeScomo(c: ScomoConfigSection, ctx: ScomoComposeContext, a:
       clock: ctx.clock,
       random: ctx.random,
       limits,
+      progress: ctx.progress,
     }),
     // Packages delivered through DM (Inventory/Delivered/<x>/Data) go to the same staging directory, with the same cap.
     delivery: a.stagingFs ? { fs: a.stagingFs, files: a.stagingFiles, stagingDir: c.stagingDir, sha256: () => a.sha256(), maxSize: limits.maxSize } : undefined,

@@ -9,6 +9,7 @@ import type { Downloader, Sha256Hasher, StagingFiles } from '../ports/update.js'
 import type { UrlPolicy } from '../update/url-policy.js';
 import { nodeNameFor } from './names.js';
 import type { PackageDownload } from '../ports/scomo.js';
+import type { ProgressSink } from '../ports/progress.js';
 
 export interface ScomoDownloadOptions {
   downloader: Downloader;
@@ -29,6 +30,12 @@ export interface ScomoDownloadOptions {
    * 1402 "Download Failed" (OMA-TS-DM_SCOMO-V1_0 result codes, mapped in errors.ts).
    */
   limits?: Partial<Pick<DownloadOptions, DownloadLimitKey>>;
+  /**
+   * Where the bytes arriving are reported (src/ports/progress.ts, phase "download"): the same sink and the same
+   * events as a firmware download, so an operator sees a package download exactly like an image's (README.md
+   * "Progress"); the SCOMO state meanwhile is Download Progressing (OMA-TS-DM_SCOMO-V1_0 Status values).
+   */
+  progress?: ProgressSink;
 }
 
 /** A PackageDownload over src/update's downloadResumable; the file name depends on PkgID so a re-run resumes. */
@@ -39,6 +46,8 @@ export function createPackageDownload(o: ScomoDownloadOptions): PackageDownload 
     if (o.connectTimeoutMs !== undefined) explicit.connectTimeoutMs = o.connectTimeoutMs;
     if (o.idleTimeoutMs !== undefined) explicit.idleTimeoutMs = o.idleTimeoutMs;
     if (o.maxBytesPerSecond !== undefined) explicit.maxBytesPerSecond = o.maxBytesPerSecond;
+    const progress = o.progress;
+    if (progress) explicit.onProgress = (p) => progress({ phase: 'download', done: p.received, total: p.total });
     const got = await downloadResumable(
       o.downloader,
       o.files,

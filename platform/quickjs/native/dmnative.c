@@ -4,7 +4,8 @@
  *  - SHA-256 (FIPS 180-4) in C (sha256.c), on the CPU's SHA instructions when it has them: pure-JS SHA-256 runs at
  *    about 1.5 MB/s on QuickJS, far too slow for firmware images (docs/design.md, "Checked facts"). sha256File
  *    hashes a file or a byte range with one fixed 1 MiB buffer so an image is never held in memory
- *    (docs/update-practice.md: no whole-image buffers), optionally read back from the medium (§10 step 4).
+ *    (docs/update-practice.md: no whole-image buffers), optionally read back from the medium (§10 step 4);
+ *    sha256UpdateFile does the same in steps into an open handle, so the read-back can report its progress.
  *  - fsync / fdatasync / fsyncPath: QuickJS's `os` and `std` have no fsync, and the storage port promises
  *    "write temp, fsync, rename, fsync the directory" (src/ports/runtime.ts Storage.writeAtomic).
  *  - statvfsFree: free bytes before a download, so the update pipeline can refuse early.
@@ -232,6 +233,80 @@ static JSValue dm_sha256Use(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return JS_NewBool(ctx, r);
 }
 
+/* How dm_hash_range reads its range: plainly, or as (a step of) the read-back from the medium. */
+struct dm_read_mode {
+    int medium;          /* the bytes come from the device: the pages of [drop_from, what is hashed) are dropped */
+    uint64_t drop_from;  /* where the read-back began (its first step's offset) */
+    int prepare;         /* its first step: fdatasync, then drop the cached pages of the prepared range */
+    int prepare_to_eof;  /* the prepared range runs to the end of the file (else prepare_len bytes from off) */
+    uint64_t prepare_len;
+};
+
+/* Hashes `len` bytes of `path` from `off` into `s` (to the end of the file when to_eof): 0, or -1 with a JS
+ * exception thrown. One 256 KiB buffer per call (not static: qjs workers are threads and may hash at the same
+ * time). */
+static int dm_hash_range(JSContext *ctx, dm_sha256 *s, const char *path, const char *what, uint64_t off, uint64_t len,
+                         int to_eof, const struct dm_read_mode *m)
+{
+    enum { BUF = 256 * 1024 };
+    uint8_t *buf = NULL;
+    uint64_t left = len;
+    int fd, r = -1;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        dm_throw_errno(ctx, errno, what, path);
+        return -1;
+    }
+    if (m->prepare) {
+        if (fdatasync(fd) < 0 && errno != EINVAL && errno != EROFS) {
+            dm_throw_errno(ctx, errno, what, path);
+            goto done;
+        }
+        /* fadvise length 0 = to the end of the file (so an empty range is skipped); failures (a pipe: ESPIPE)
+         * only mean the cache is not dropped */
+        if (m->prepare_to_eof || m->prepare_len > 0)
+            (void)posix_fadvise(fd, (off_t)off, m->prepare_to_eof ? 0 : (off_t)m->prepare_len, POSIX_FADV_DONTNEED);
+    }
+    /* readahead hint of this open file (each step of a read-back opens the file again) */
+    if (m->medium && (to_eof || len > 0))
+        (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
+    buf = js_malloc(ctx, BUF);
+    if (!buf)
+        goto done;
+    while (to_eof || left > 0) {
+        size_t want = BUF;
+        ssize_t n;
+        if (!to_eof && left < want)
+            want = (size_t)left;
+        n = pread(fd, buf, want, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            dm_throw_errno(ctx, errno, what, path);
+            goto done;
+        }
+        if (n == 0) {
+            if (to_eof)
+                break;
+            JS_ThrowRangeError(ctx, "dmnative.%s(%s): file ends %llu bytes before the requested range", what, path,
+                               (unsigned long long)left);
+            goto done;
+        }
+        dm_sha256_update(s, buf, (size_t)n);
+        /* everything hashed so far, not only this chunk: the kernel keeps a large folio that is only partly
+         * inside the range, and readahead may have cached one across a chunk (or step) boundary */
+        if (m->medium)
+            (void)posix_fadvise(fd, (off_t)m->drop_from, (off_t)(off + (uint64_t)n - m->drop_from), POSIX_FADV_DONTNEED);
+        off += (uint64_t)n;
+        left -= (uint64_t)n;
+    }
+    r = 0;
+done:
+    close(fd);
+    js_free(ctx, buf);
+    return r;
+}
+
 /* sha256File(path[, offset, length, fromMedium]): a missing length means "to the end of the file"; a file shorter
  * than offset+length is an error (a truncated download must never hash as if it were complete).
  *
@@ -250,12 +325,12 @@ static JSValue dm_sha256Use(JSContext *ctx, JSValueConst this_val, int argc, JSV
  * (POSIX_FADV_SEQUENTIAL) keeps the device busy between reads, and the agent stays within its memory budget. */
 static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    enum { BUF = 256 * 1024 };
     const char *path = JS_ToCString(ctx, argv[0]);
-    uint8_t *buf = NULL, out[32];
-    uint64_t off, len, left, start;
-    int fd = -1, to_eof, from_medium = 0;
+    uint8_t out[32];
+    uint64_t off, len;
+    int to_eof, from_medium = 0;
     dm_sha256 s;
+    struct dm_read_mode m;
     JSValue ret = JS_EXCEPTION;
     if (!path)
         return JS_EXCEPTION;
@@ -264,62 +339,61 @@ static JSValue dm_sha256File(JSContext *ctx, JSValueConst this_val, int argc, JS
         goto done;
     if (argc > 3)
         from_medium = JS_ToBool(ctx, argv[3]);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        dm_throw_errno(ctx, errno, "sha256File", path);
-        goto done;
-    }
-    if (from_medium) {
-        if (fdatasync(fd) < 0 && errno != EINVAL && errno != EROFS) {
-            dm_throw_errno(ctx, errno, "sha256File", path);
-            goto done;
-        }
-        /* fadvise length 0 = to the end of the file (so an empty range is skipped); failures (a pipe: ESPIPE)
-         * only mean the cache is not dropped */
-        if (to_eof || len > 0) {
-            (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_DONTNEED);
-            (void)posix_fadvise(fd, (off_t)off, to_eof ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
-        }
-    }
-    buf = js_malloc(ctx, BUF);
-    if (!buf)
-        goto done;
+    m.medium = from_medium;
+    m.drop_from = off;
+    m.prepare = from_medium;
+    m.prepare_to_eof = to_eof;
+    m.prepare_len = len;
     dm_sha256_init(&s);
-    left = len;
-    start = off;
-    while (to_eof || left > 0) {
-        size_t want = BUF;
-        ssize_t n;
-        if (!to_eof && left < want)
-            want = (size_t)left;
-        n = pread(fd, buf, want, (off_t)off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            dm_throw_errno(ctx, errno, "sha256File", path);
-            goto done;
-        }
-        if (n == 0) {
-            if (to_eof)
-                break;
-            JS_ThrowRangeError(ctx, "dmnative.sha256File(%s): file ends %llu bytes before the requested range",
-                               path, (unsigned long long)left);
-            goto done;
-        }
-        dm_sha256_update(&s, buf, (size_t)n);
-        /* everything hashed so far, not only this chunk: the kernel keeps a large folio that is only partly
-         * inside the range, and readahead may have cached one across a chunk boundary */
-        if (from_medium)
-            (void)posix_fadvise(fd, (off_t)start, (off_t)(off + (uint64_t)n - start), POSIX_FADV_DONTNEED);
-        off += (uint64_t)n;
-        left -= (uint64_t)n;
-    }
+    if (dm_hash_range(ctx, &s, path, "sha256File", off, len, to_eof, &m))
+        goto done;
     dm_sha256_final(&s, out);
     ret = JS_NewArrayBufferCopy(ctx, out, sizeof out);
 done:
-    if (fd >= 0)
-        close(fd);
-    js_free(ctx, buf);
+    JS_FreeCString(ctx, path);
+    return ret;
+}
+
+/* sha256UpdateFile(handle, path, offset, length[, mediumFrom]): hashes `length` bytes of the file from `offset` into
+ * an open handle (RangeError when the file is shorter), so a long hash can be taken in steps the caller reports
+ * between (the read-back's progress, platform/quickjs/medium-hash.ts), with the digest of one sha256File call.
+ * mediumFrom: this step belongs to a read-back from the medium that began at that offset (see sha256File). Its
+ * first step (offset == mediumFrom) syncs and drops the cached pages from there to the end of the file, i.e. every
+ * later step's range as well, before anything is read; each step drops what the read-back hashed so far. */
+static JSValue dm_sha256UpdateFile(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    dm_sha256 *s = dm_get_open_hash(ctx, argv[0]);
+    const char *path;
+    uint64_t off, len, from = 0;
+    struct dm_read_mode m;
+    JSValue ret = JS_EXCEPTION;
+    if (!s)
+        return JS_EXCEPTION;
+    if (argc < 4 || JS_IsUndefined(argv[2]) || JS_IsUndefined(argv[3]))
+        return JS_ThrowTypeError(ctx, "dmnative.sha256UpdateFile: expected (handle, path, offset, length[, mediumFrom])");
+    path = JS_ToCString(ctx, argv[1]);
+    if (!path)
+        return JS_EXCEPTION;
+    if (dm_get_range(ctx, argc, argv, 2, UINT64_MAX, &off, &len, 1))
+        goto done;
+    m.medium = argc > 4 && !JS_IsUndefined(argv[4]);
+    if (m.medium) {
+        if (JS_ToIndex(ctx, &from, argv[4]))
+            goto done;
+        if (from > off) {
+            JS_ThrowRangeError(ctx, "dmnative.sha256UpdateFile(%s): mediumFrom %llu is past this step's offset %llu", path,
+                               (unsigned long long)from, (unsigned long long)off);
+            goto done;
+        }
+    }
+    m.drop_from = from;
+    m.prepare = m.medium && from == off;
+    m.prepare_to_eof = 1;
+    m.prepare_len = 0;
+    if (dm_hash_range(ctx, s, path, "sha256UpdateFile", off, len, 0, &m))
+        goto done;
+    ret = JS_UNDEFINED;
+done:
     JS_FreeCString(ctx, path);
     return ret;
 }
@@ -465,6 +539,7 @@ static const JSCFunctionListEntry dm_funcs[] = {
     JS_CFUNC_DEF("sha256Update", 4, dm_sha256Update),
     JS_CFUNC_DEF("sha256Final", 1, dm_sha256Final),
     JS_CFUNC_DEF("sha256File", 4, dm_sha256File),
+    JS_CFUNC_DEF("sha256UpdateFile", 5, dm_sha256UpdateFile),
     JS_CFUNC_DEF("sha256Copy", 1, dm_sha256Copy),
     JS_CFUNC_DEF("sha256Impl", 0, dm_sha256Impl),
     JS_CFUNC_DEF("sha256Impls", 0, dm_sha256Impls),
