@@ -5,6 +5,7 @@ import type { SpoolFs } from '../src/ports/notification.js';
 import { utf8Decode, utf8Encode } from '../src/bytes.js';
 import {
   ANSWER_KEEP_MS,
+  MAX_REQUEST_BYTES,
   answerRequest,
   forgetRequest,
   handOver,
@@ -111,6 +112,11 @@ describe('request spool', () => {
     expect(a).toMatchObject({ ok: false, exitCode: 8 });
     expect(a && !a.ok && a.error).toBe('the daemon could not read the handed-over request: handed-over request: unknown field target.nodes');
     expect(await readAnswer(m.fs, DIR, 'abcdef02')).toMatchObject({ ok: false, exitCode: 8 });
+    // A file far bigger than any request is not read at all.
+    await m.fs.writeText(`${DIR}/abcdef03.request`, JSON.stringify({ spec: { ...spec, data: 'x'.repeat(MAX_REQUEST_BYTES) }, takeBy: 9 }));
+    expect(await takeNextRequest(m.fs, DIR, 0)).toBeNull();
+    const big = await readAnswer(m.fs, DIR, 'abcdef03');
+    expect(big && !big.ok && big.error).toMatch(/^the daemon could not read the handed-over request: \d+ bytes, more than the 65536 a request may have$/);
   });
 
   it('at the daemon start: a taken request is answered as interrupted; stale answers, withdrawn and temporary files go', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { startDaemon } from './support/daemon.js';
 import { fumoUserStory } from './support/fumo-story.js';
 import { until, wait } from './support/wait.js';
@@ -96,7 +96,7 @@ for (const rt of ARM_TOO) {
       expect(JSON.parse((await runAgent(rt, ['--json', ...s.args, 'status'])).stdout).daemon).toEqual({ running: false, pid: null });
     }, 120_000);
 
-    it.skipIf(hostOnly)('a busy daemon: not taken within the grace, withdrawn and never sent (exit 9); with --wait it waits its turn', async () => {
+    if (!hostOnly) it('a busy daemon: not taken within the grace, withdrawn and never sent (exit 9); with --wait it waits its turn', async () => {
       const s = setup(rt);
       const daemon = await startDaemon(rt, s.args);
       try {
@@ -124,6 +124,48 @@ for (const rt of ARM_TOO) {
       expect(spoolFiles(s.state)).toEqual([]);
     }, 120_000);
 
+    if (!hostOnly) it('Ctrl-C while it waits: withdrawn when not taken yet (never sent), else the daemon runs it to its end; exit 130', async () => {
+      const s = setup(rt);
+      const daemon = await startDaemon(rt, s.args);
+      /** A request in the background that gets SIGINT once `ready` holds; its exit code and stderr. */
+      const interrupted = async (words: string[], ready: () => boolean) => {
+        const [cmd, ...pre] = agentCommand(rt);
+        const child = spawn(cmd, [...pre, ...s.args, 'request', ...words]);
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        const code = new Promise<number>((r) => child.on('close', (c) => r(c === null ? -1 : c)));
+        await until('the request handed over', () => /handed to the running daemon/.test(err) && ready(), { detail: () => err });
+        child.kill('SIGINT');
+        return { code: await code, err: () => err };
+      };
+      try {
+        server.setDmFault({ mode: 'delay', delayMs: 6000, devId: s.devId });
+        const before = inbound(s.devId);
+        const slow = runAgent(rt, [...s.args, 'request', '--user']);
+        await until('the slowed session', () => inbound(s.devId) > before);
+        server.setDmFault(undefined);
+        // The daemon is in a session: the second request waits to be taken, and Ctrl-C withdraws it.
+        const notTaken = await interrupted(['--device'], () => spoolFiles(s.state).some((f) => f.endsWith('.request')));
+        expect(notTaken.code, notTaken.err()).toBe(130);
+        expect(notTaken.err()).toContain('dm-agent: interrupted: the request was withdrawn before the daemon took it');
+        expect((await slow).code).toBe(0);
+
+        // Taken and in its (slowed) session: Ctrl-C ends the command, the daemon finishes the request.
+        server.setDmFault({ mode: 'delay', delayMs: 3000, devId: s.devId });
+        const mark = inbound(s.devId);
+        const taken = await interrupted(['--user'], () => inbound(s.devId) > mark);
+        server.setDmFault(undefined);
+        expect(taken.code, taken.err()).toBe(130);
+        expect(taken.err()).toContain(`dm-agent: interrupted: the running daemon (pid ${daemon.pid}) runs the request to its end; dm-agent status shows the outcome`);
+        await until('the daemon finished it', () => (daemon.log().match(/handed-over user request [0-9a-f]+ answered 202/g) || []).length === 2, { detail: daemon.log });
+      } finally {
+        server.setDmFault(undefined);
+        expect(await daemon.stop()).toBe(0);
+      }
+      expect(alerts(s.devId, USER_ALERT)).toBe(2);
+      expect(alerts(s.devId, DEVICE_ALERT)).toBe(0); // withdrawn: never sent
+    }, 120_000);
+
     it('the daemon killed while it runs the request: exit 1, outcome unknown; the next daemon answers it so', async () => {
       const s = setup(rt);
       const daemon = await startDaemon(rt, s.args);
@@ -147,7 +189,7 @@ for (const rt of ARM_TOO) {
       expect(spoolFiles(s.state).map((f) => f.replace(/^[0-9a-f]+/, 'ID'))).toEqual(['ID.answer']);
     }, 120_000);
 
-    it.skipIf(hostOnly)('one daemon per state directory: a second one exits 9 naming the first', async () => {
+    if (!hostOnly) it('one daemon per state directory: a second one exits 9 naming the first', async () => {
       const s = setup(rt);
       const daemon = await startDaemon(rt, s.args);
       try {
@@ -161,7 +203,7 @@ for (const rt of ARM_TOO) {
       }
     }, 120_000);
 
-    it.skipIf(hostOnly)('a daemon.lock holder that never takes the request and goes away: the command runs the request itself', async () => {
+    if (!hostOnly) it('a daemon.lock holder that never takes the request and goes away: the command runs the request itself', async () => {
       const s = setup(rt);
       execFileSync('mkdir', ['-p', s.state]);
       const holder = spawn('flock', ['-n', path.join(s.state, 'daemon.lock'), 'sleep', '2']);
@@ -205,7 +247,7 @@ for (const rt of ARM_TOO) {
       expect(alerts(s.devId, USER_ALERT)).toBe(2);
     }, 120_000);
 
-    it.skipIf(hostOnly)('progress of the update the daemon runs is shown by the command: 10% lines, and JSON events with --json', async () => {
+    if (!hostOnly) it('progress of the update the daemon runs is shown by the command: 10% lines, and JSON events with --json', async () => {
       const c = agentConfig({}, `handoff-progress-${rt}`);
       const target = path.join(c.dir, 'fw.img');
       const config = (devId: string) =>

@@ -144,4 +144,6 @@ export const EXIT = {
   PROTOCOL: 7,
   INPUT: 8,
   BUSY: 9,
+  /** 128 + SIGINT: what a shell reports for a command Ctrl-C ended (docs/handoff.md). */
+  INTERRUPTED: 130,
 } as const;

@@ -52,6 +52,17 @@ export class DaemonAnswerError extends Error {
   }
 }
 
+/**
+ * The command was asked to stop (Ctrl-C, SIGTERM) while it waited: exit 130, what a shell reports for a command that
+ * SIGINT ended, since the work was neither done nor failed (docs/handoff.md).
+ */
+export class InterruptedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Every error class with its exit code, each listed once; the first class the error is an instance of wins. */
@@ -72,6 +83,7 @@ export const EXIT_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> = [
   [AmbiguousComponentError, EXIT.INPUT],
   [RefusedError, EXIT.REFUSED],
   [BusyError, EXIT.BUSY],
+  [InterruptedError, EXIT.INTERRUPTED],
 ];
 
 /** SessionError by what failed (src/dm/session.ts): every kind listed, so that a new kind must be given its code. */

@@ -29,6 +29,12 @@ export type HandoffAnswer =
   | { ok: true; lines: string[]; summary: Record<string, unknown> }
   | { ok: false; error: string; exitCode: number; lines: string[] };
 
+/**
+ * The largest request file the daemon reads: a request is a few hundred bytes (its --data is a short vendor string),
+ * and a file that is not one must not make the daemon read megabytes.
+ */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
 /** Answers older than this are removed by the daemon: the command that waited for them is gone. */
 export const ANSWER_KEEP_MS = 10 * 60 * 1000;
 /** Temporary files older than this are left-overs of a writer that died. */
@@ -127,7 +133,7 @@ export interface TakenRequest {
  * hears why instead of waiting.
  */
 export async function takeNextRequest(fs: SpoolFs, dir: string, now: number): Promise<TakenRequest | null> {
-  let entries: { name: string; isFile: boolean; mtimeMs: number }[];
+  let entries: { name: string; isFile: boolean; mtimeMs: number; size: number }[];
   try {
     entries = await fs.entries(dir);
   } catch {
@@ -140,6 +146,7 @@ export async function takeNextRequest(fs: SpoolFs, dir: string, now: number): Pr
     if (!(await tryRename(fs, `${dir}/${e.name}`, `${dir}/${name(id, 'taken')}`))) continue; // withdrawn meanwhile
     let request: HandedRequest;
     try {
+      if (e.size > MAX_REQUEST_BYTES) throw new Error(`${e.size} bytes, more than the ${MAX_REQUEST_BYTES} a request may have`);
       const v = (await readJson(fs, `${dir}/${name(id, 'taken')}`)) as Record<string, unknown>;
       if (!v || typeof v !== 'object' || typeof v.takeBy !== 'number') throw new Error('takeBy must be a number');
       request = { spec: requestSpecFromJson(v.spec), takeBy: v.takeBy };

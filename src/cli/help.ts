@@ -35,6 +35,7 @@ export const EXIT_STATUS: [number, string][] = [
   [7, "protocol error: the server's message was malformed or the session broke the rules"],
   [8, 'bad input (file not found, malformed WBXML/XML, invalid URI or component)'],
   [9, 'busy: another dm-agent holds the state directory (the message names its pid)'],
+  [130, 'interrupted (Ctrl-C, SIGTERM) while a request waited for the daemon (docs/handoff.md)'],
 ];
 
 /** How an option is written in a usage list: `--server URL`, `--wait[=SECONDS]`, `-c, --config FILE`. */

@@ -8,7 +8,7 @@ import type { PlatformPorts } from '../ports/platform.js';
 import { hex } from '../bytes.js';
 import { EXIT } from './args.js';
 import type { CommandContext } from './context.js';
-import { BusyError, DaemonAnswerError } from './errors.js';
+import { BusyError, DaemonAnswerError, InterruptedError } from './errors.js';
 import { forgetRequest, handOver, handoffState, readAnswer, readProgress, REQUESTS_DIR, withdraw, type HandoffAnswer } from './handoff.js';
 import { commandProgress } from './open-agent.js';
 import type { RequestSpec } from './request-spec.js';
@@ -56,6 +56,10 @@ export async function requestThroughDaemon(
   const daemonName = daemonPid === null ? 'the running daemon' : `the running daemon (pid ${daemonPid})`;
   ctx.host.writeStderr(`dm-agent: handed to ${daemonName}; waiting for its answer\n`);
   const progress = commandProgress(ctx, ports);
+  // Ctrl-C (or SIGTERM) while waiting: a request the daemon has not taken yet is withdrawn, so a person who gives up
+  // does not get an update check later; one it has taken runs to its end (a session is never cut half-way).
+  let interrupted = false;
+  if (ports.onStop) ports.onStop(() => (interrupted = true));
   const shown: Partial<Record<ProgressPhase, string>> = {};
   let aliveCheckedAt = clock.now();
   // Phases in the order an update goes through them; a phase whose latest event changed is shown again.
@@ -83,6 +87,11 @@ export async function requestThroughDaemon(
     if (answer) return printAnswer(ctx, answer);
     const state = await handoffState(fs, dir, id);
     const now = clock.now();
+    if (interrupted) {
+      if (state === 'waiting' && (await withdraw(fs, dir, id))) throw new InterruptedError('interrupted: the request was withdrawn before the daemon took it');
+      if (state !== 'answered')
+        throw new InterruptedError(`interrupted: ${daemonName} runs the request to its end; dm-agent status shows the outcome`);
+    }
     if (state === 'waiting' && now > takeBy) {
       if (await withdraw(fs, dir, id))
         throw new BusyError(
