@@ -82,7 +82,7 @@ describe.each(qjsArches())('build-qjs $arch', ({ arch, skip }) => {
     expect(JSON.parse(r.stdout)).toEqual({
       platform: 'linux',
       exports: [
-        ...['accept', 'fdatasync', 'fsync', 'fsyncPath', 'localPort', 'lockFile', 'notify', 'recv', 'recvFrom', 'send', 'sha256Copy', 'sha256File', 'sha256Final'],
+        ...['SIGUSR2', 'accept', 'fdatasync', 'fsync', 'fsyncPath', 'localPort', 'lockFile', 'notify', 'recv', 'recvFrom', 'send', 'sha256Copy', 'sha256File', 'sha256Final'],
         ...['sha256Impl', 'sha256Impls', 'sha256Init', 'sha256Update', 'sha256UpdateFile', 'sha256Use', 'shutdownWrite', 'statvfsFree', 'tcpListen', 'udpBind', 'unlockFile'],
       ],
       utimes: 0,

@@ -219,6 +219,31 @@ for (const rt of ARM_TOO) {
       expect(spoolFiles(s.state)).toEqual([]);
     }, 60_000);
 
+    if (!hostOnly) it('the command rings the daemon (SIGUSR2) after handing over; a daemon survives a ring', async () => {
+      const s = setup(rt);
+      execFileSync('mkdir', ['-p', s.state]);
+      // A stand-in holder of daemon.lock that writes its pid there (as a daemon does) and records each SIGUSR2.
+      const rung = path.join(s.dir, 'rung');
+      const holder = spawn('bash', ['-c', `exec 9>"$1"; flock -n 9 || exit 3; echo $$ >&9; trap 'echo rung >>"$2"' USR2; for i in $(seq 100); do sleep 0.1; done`, 'holder', path.join(s.state, 'daemon.lock'), rung]);
+      const holderExited = new Promise((r) => holder.on('close', r));
+      await until('the holder', () => existsSync(path.join(s.state, 'daemon.lock')) && readFileSync(path.join(s.state, 'daemon.lock'), 'utf8').trim() === String(holder.pid));
+      const r = await runAgent(rt, [...s.args, 'request', '--user']);
+      holder.kill('SIGKILL');
+      await holderExited;
+      // Rung once, at the hand-over; never taken, so withdrawn after the grace.
+      expect(readFileSync(rung, 'utf8')).toBe('rung\n');
+      expect(r.code, r.stderr).toBe(9);
+      expect(r.stderr).toContain(`busy: dm-agent pid ${holder.pid} holds ${s.state} (the daemon, in a session, did not take the request within 5 s; withdrawn`);
+      expect(spoolFiles(s.state)).toEqual([]);
+
+      const daemon = await startDaemon(rt, s.args);
+      daemon.child.kill('SIGUSR2');
+      await wait(300);
+      const after = await runAgent(rt, [...s.args, 'request', '--user']);
+      expect(after.code, after.stderr).toBe(0);
+      expect(await daemon.stop()).toBe(0);
+    }, 60_000);
+
     it('SIGHUP: a new configuration takes effect; a wrong one is logged naming its key and the running one stays', async () => {
       const s = setup(rt);
       const good = JSON.parse(readFileSync(s.config, 'utf8'));

@@ -59,5 +59,17 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
     },
     daemonLock: createNodeStateLock(config.stateDir, 'daemon.lock'),
     spoolFs: nodeSpoolFs,
+    // SIGUSR2, not SIGUSR1: Node keeps SIGUSR1 for its inspector.
+    onRing(fn) {
+      process.on('SIGUSR2', fn);
+    },
+    ring(pid) {
+      try {
+        process.kill(pid, 'SIGUSR2');
+        return true;
+      } catch {
+        return false;
+      }
+    },
   };
 }

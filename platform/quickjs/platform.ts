@@ -22,6 +22,19 @@ import { qjsSpoolFs } from './notify-spool.js';
 
 /** QuickJS's `os` names SIGINT, SIGTERM and a few more, not SIGHUP: its number is 1 on every Linux architecture. */
 const SIGHUP = 1;
+
+/**
+ * The daemon's wake-up (docs/handoff.md): SIGUSR2, whose number dmnative gives (it differs between architectures). A
+ * qjs without it has neither side: the daemon then finds handed-over requests by looking into the spool.
+ */
+function ringPorts(dm: Awaited<ReturnType<typeof loadDmNative>>): Pick<PlatformPorts, 'onRing' | 'ring'> {
+  const sig = dm && typeof dm.SIGUSR2 === 'number' ? dm.SIGUSR2 : undefined;
+  if (sig === undefined) return {};
+  return {
+    onRing: (fn) => os.signal(sig, fn),
+    ring: (pid) => os.kill(pid, sig) === 0,
+  };
+}
 import { createQjsServiceManager } from './service-notify.js';
 import { loadDmNative } from './native.js';
 
@@ -39,6 +52,7 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
   const s = config.server;
   const storage = new QjsStorage(config.stateDir);
   const random = new QjsRandom();
+  const dm = await loadDmNative();
   return {
     runtime: 'quickjs',
     transport: new CurlTransport({
@@ -60,7 +74,7 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
     scomo: () => qjsScomoPorts(s.tls.caFile),
     startNotifications: startQjsNotifications,
     startButton: startQjsButton,
-    serviceManager: createQjsServiceManager(log, await loadDmNative()),
+    serviceManager: createQjsServiceManager(log, dm),
     onStop(fn) {
       os.signal(os.SIGTERM, fn);
       os.signal(os.SIGINT, fn);
@@ -70,5 +84,6 @@ export async function createPlatform(config: AgentConfig, options: { verbose: bo
     },
     daemonLock: createQjsStateLock(config.stateDir, 'daemon.lock'),
     spoolFs: qjsSpoolFs,
+    ...ringPorts(dm),
   };
 }

@@ -183,6 +183,8 @@ declare module 'dmnative' {
   export function lockFile(path: string): number;
   /** Empties the lock file and closes the descriptor from lockFile: the lock is released. */
   export function unlockFile(fd: number): void;
+  /** SIGUSR2's number on this architecture (os.signal / os.kill take numbers). Absent before issue 21's hand-off. */
+  export const SIGUSR2: number | undefined;
   /**
    * Sends `message` as one datagram to $NOTIFY_SOCKET (a path, or '@name' in the abstract namespace), the service
    * manager's notification socket (native/dmnative-notify.c): false when the variable is unset or empty, true when

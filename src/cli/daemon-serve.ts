@@ -25,8 +25,13 @@ import type { Doorbell } from './doorbell.js';
 import { answerRequest, REQUESTS_DIR, takeNextRequest, writeProgress, type HandoffAnswer, type ProgressByPhase, type TakenRequest } from './handoff.js';
 import { runRequestSpec } from './request-run.js';
 
-/** How often an idle daemon looks into the request spool: a person at the command line should not notice the wait. */
+/**
+ * How often an idle daemon looks into the request spool. A `request` rings the daemon (SIGUSR2) after it handed a
+ * request over, so the look is only the safety net for a ring that could not be sent; a runtime that cannot be rung
+ * looks four times a second, so a person at the command line does not notice the wait.
+ */
 export const HANDOFF_POLL_MS = 250;
+export const HANDOFF_POLL_RUNG_MS = 5000;
 /** A handed-over request's progress is written for its command at most this often (its bar redraws at 10 Hz). */
 const RELAY_MS = 200;
 
@@ -196,7 +201,7 @@ export async function serveConfiguration(steps: DaemonSteps): Promise<'stopped' 
         await steps.exclusive((a) => onTrigger(a, ev.request, ev.kind)).catch((e) => log.log('error', `${ev.kind} trigger: ${(e as Error).message}`));
         continue;
       }
-      await signals.bell.wait(ports.clock, spool ? HANDOFF_POLL_MS : 60_000);
+      await signals.bell.wait(ports.clock, !spool ? 60_000 : ports.onRing ? HANDOFF_POLL_RUNG_MS : HANDOFF_POLL_MS);
     }
     for (const close of closers.splice(0)) await close();
     await served;

@@ -34,25 +34,7 @@ import { REQUESTS_DIR, sweepRequests } from './handoff.js';
 export async function runDaemon(ctx: CommandContext): Promise<number> {
   let config = await ctx.config();
   let ports = await openPorts(ctx, config);
-  // The daemon lock is taken once and kept across reloads: flock belongs to the open descriptor, so a second
-  // acquisition from this same process (through the ports a reload builds) would find it taken. `--once` serves no
-  // requests: it runs beside a daemon like any other one-shot command, through the state lock.
-  const daemonLock = ctx.args.options.once ? undefined : ports.daemonLock;
-  if (daemonLock) {
-    // `request` and `status` look whether a daemon runs by taking this lock for an instant: a daemon starting in that
-    // instant waits a moment instead of failing (systemd would restart it only after RestartSec).
-    try {
-      await acquireStateLock(daemonLock, config.stateDir, ports.clock, { waitSeconds: DAEMON_LOCK_WAIT_S });
-    } catch (e) {
-      if (!(e instanceof BusyError)) throw e;
-      const attempt = await daemonLock.tryAcquire();
-      if (!attempt.ok) throw new BusyError(`${busyMessage(config.stateDir, attempt.holderPid)}: a daemon already runs on this state directory`);
-    }
-  }
-  // Pings from the start: resuming an interrupted update comes before READY=1 and must not look like a hang.
   const service = new ServiceNotifier(ports.serviceManager, ports.clock);
-  service.startWatchdog();
-  service.status('starting');
   const bell = new Doorbell();
   const signals: DaemonSignals = { stopping: false, reloadAsked: false, bell };
   // Signal handlers are registered once, through the first ports: they belong to the process, not to a configuration.
@@ -69,6 +51,28 @@ export async function runDaemon(ctx: CommandContext): Promise<number> {
       bell.ring();
     });
   }
+  // Before the daemon lock: a `request` that finds the lock held rings its holder, and a ring (SIGUSR2) that came
+  // before the handler was set would end the process.
+  if (ports.onRing) ports.onRing(() => bell.ring());
+  // The daemon lock is taken once and kept across reloads: flock belongs to the open descriptor, so a second
+  // acquisition from this same process (through the ports a reload builds) would find it taken. `--once` serves no
+  // requests: it runs beside a daemon like any other one-shot command, through the state lock.
+  const daemonLock = ctx.args.options.once ? undefined : ports.daemonLock;
+  if (daemonLock) {
+    // `request` and `status` look whether a daemon runs by taking this lock for an instant: a daemon starting in that
+    // instant waits a moment instead of failing (systemd would restart it only after RestartSec).
+    try {
+      await acquireStateLock(daemonLock, config.stateDir, ports.clock, { waitSeconds: DAEMON_LOCK_WAIT_S });
+    } catch (e) {
+      if (!(e instanceof BusyError)) throw e;
+      const attempt = await daemonLock.tryAcquire();
+      if (!attempt.ok) throw new BusyError(`${busyMessage(config.stateDir, attempt.holderPid)}: a daemon already runs on this state directory`);
+    }
+  }
+  // Pings from the start: resuming an interrupted update comes before READY=1 and must not look like a hang.
+  service.startWatchdog();
+  service.status('starting');
+
   try {
     if (ports.spoolFs) {
       for (const id of await sweepRequests(ports.spoolFs, `${config.stateDir}/${REQUESTS_DIR}`, ports.clock.now()))

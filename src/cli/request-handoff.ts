@@ -19,8 +19,11 @@ import { busyMessage } from './state-lock.js';
 
 /** The least time a daemon gets to take a request: it looks into the spool every 250 ms when idle. */
 export const TAKE_GRACE_S = 5;
-/** How often the command looks for the daemon's answer and progress. */
-const LOOK_MS = 100;
+/**
+ * How often the command looks for the daemon's answer and progress: a few stat calls, cheap for a command that lives
+ * a few seconds, and the answer shows at most 20 ms after the daemon wrote it.
+ */
+const LOOK_MS = 20;
 /** How often the command checks that the daemon still runs (a free daemon.lock: it died). */
 const ALIVE_EVERY_MS = 1000;
 
@@ -53,6 +56,8 @@ export async function requestThroughDaemon(
   const waitS = Math.max(ctx.args.global.waitSeconds === undefined ? 0 : ctx.args.global.waitSeconds, TAKE_GRACE_S);
   const takeBy = isFinite(waitS) ? clock.now() + waitS * 1000 : Number.MAX_SAFE_INTEGER;
   await handOver(fs, dir, id, { spec, takeBy });
+  // An idle daemon takes it at once when rung; without a ring it finds it at its next look (docs/handoff.md).
+  if (daemonPid !== null && ports.ring) ports.ring(daemonPid);
   const daemonName = daemonPid === null ? 'the running daemon' : `the running daemon (pid ${daemonPid})`;
   ctx.host.writeStderr(`dm-agent: handed to ${daemonName}; waiting for its answer\n`);
   const progress = commandProgress(ctx, ports);

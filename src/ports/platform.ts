@@ -34,6 +34,13 @@ export interface PlatformPorts extends RuntimePorts {
   daemonLock?: StateLock;
   /** The file operations of the spool folders: the notification spool and the request spool (docs/handoff.md). */
   spoolFs?: SpoolFs;
+  /**
+   * Calls `fn` each time another process rings this one (SIGUSR2): `dm-agent request` rings the daemon after it
+   * handed a request over, so an idle daemon takes it at once instead of at its next look (docs/handoff.md).
+   */
+  onRing?(fn: () => void): void;
+  /** Rings the process `pid` (SIGUSR2); false when it cannot be rung (gone, not ours, no signal number). */
+  ring?(pid: number): boolean;
 }
 
 /** What the command line needs from the runtime it runs on (platform/node/cli.ts, platform/quickjs/main.ts). */

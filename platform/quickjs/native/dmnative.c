@@ -33,6 +33,7 @@
 #include <sys/file.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "quickjs.h"
@@ -550,6 +551,9 @@ static const JSCFunctionListEntry dm_funcs[] = {
     JS_CFUNC_DEF("statvfsFree", 1, dm_statvfsFree),
     JS_CFUNC_DEF("lockFile", 1, dm_lockFile),
     JS_CFUNC_DEF("unlockFile", 1, dm_unlockFile),
+    /* QuickJS's os names a few signals only; SIGUSR2's number differs between architectures (12 on x86 and ARM, 17 on
+       MIPS), so the daemon's wake-up signal (docs/handoff.md) comes from the C library of the build. */
+    JS_PROP_INT32_DEF("SIGUSR2", SIGUSR2, JS_PROP_ENUMERABLE),
 };
 
 static int dm_module_init(JSContext *ctx, JSModuleDef *m)
