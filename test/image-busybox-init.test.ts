@@ -1,6 +1,6 @@
 // The BusyBox init script of the images (scripts/image-lib/S95dm-agent), run for real: start and stop against a
-// start-stop-daemon and a logger on PATH that model BusyBox's applets (fakes: no busybox here), with the agent of each
-// runtime as the daemon. Shows that the agent's output reaches `logger -t dm-agent` (BusyBox `start-stop-daemon -b`
+// start-stop-daemon and a logger on PATH that model BusyBox's applets, with the Node and the qjs agent as the daemon
+// (test/image-busybox-real.test.ts runs it with the real BusyBox applets and the images' executable). Shows that the agent's output reaches `logger -t dm-agent` (BusyBox `start-stop-daemon -b`
 // points it at /dev/null), that the pid file names the agent and not the sh wrapper, and that stop ends the agent,
 // the wrapper and logger.
 import { spawnSync } from 'node:child_process';

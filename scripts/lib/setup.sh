@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 DEB_PACKAGES=(libwbxml2-utils libwbxml2-dev qemu-user-static gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
-  libc6-dev-arm64-cross libc6-dev-armhf-cross libubootenv-tool curl openssl dpkg-dev make gcc socat)
+  libc6-dev-arm64-cross libc6-dev-armhf-cross libubootenv-tool curl openssl dpkg-dev make gcc socat busybox)
 
 setup_debian() {
   local missing=()
