@@ -3,12 +3,13 @@
 // `daemon` stops within a moment of SIGTERM), and leave every state file whole (written by atomic replace, never
 // torn). Node used to wait for the schedule's pending sleep timer (~56 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { until, freeUdpPort } from './support/wait.js';
+import { startDaemon } from './support/daemon.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -72,6 +73,39 @@ for (const rt of ALL) {
       for (const f of files) {
         expect(f).not.toMatch(/\.tmp|~$/);
         if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(path.join(c.state, f), 'utf8')), f).not.toThrow();
+      }
+    }, 120_000);
+
+    it(`SIGTERM with a button whose device sees no key press: exit 0 within ${STOP_BOUND_MS} ms`, async () => {
+      // The button is an evdev FIFO held open by a writer that never writes: the agent's read of it blocks (on Node in
+      // libuv's thread pool, which cannot cancel it), as on a real gateway whose button nobody presses.
+      const c = agentConfig({}, `daemon-stop-button-${rt}`);
+      const fifo = path.join(c.dir, 'event0');
+      execFileSync('mkfifo', [fifo]);
+      const fd = openSync(fifo, 'r+');
+      writeFileSync(
+        c.config,
+        JSON.stringify({
+          server: { url: server.url },
+          stateDir: c.state,
+          device: { devIdScheme: 'fixed', devId: `MAC:0000000000D${ALL.indexOf(rt) + 1}` },
+          triggers: { button: { device: fifo, keyCode: 256, wordSize: 8 } },
+          log: { level: 'info' },
+        }),
+      );
+      try {
+        const daemon = await startDaemon(rt, ['--config', c.config]);
+        const t0 = Date.now();
+        const killer = setTimeout(() => daemon.child.kill('SIGKILL'), 60_000);
+        const code = await daemon.stop();
+        clearTimeout(killer);
+        const ms = Date.now() - t0;
+        console.log(`daemon stop with a button on ${rt}: exit ${code} after ${ms} ms`);
+        expect(code, daemon.log()).toBe(0);
+        expect(ms).toBeLessThan(STOP_BOUND_MS);
+        expect(daemon.log()).toMatch(/daemon stopped/);
+      } finally {
+        closeSync(fd);
       }
     }, 120_000);
   });

@@ -20,6 +20,7 @@ import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
 import { fumoUserStory } from './support/fumo-story.js';
 import { until, wait } from './support/wait.js';
+import { startDaemon, type RunningDaemon } from './support/daemon.js';
 
 const MiB = 1024 * 1024;
 const image = randomBytes(16 * MiB);
@@ -121,26 +122,21 @@ async function daemonPress(rt: AgentRuntime, config: string, fifo: string, line:
   execFileSync('mkfifo', [fifo]);
   // Held open read-write first, so the daemon's open for reading does not wait for a writer.
   const fd = openSync(fifo, 'r+');
-  const [cmd, ...pre] = agentCommand(rt);
-  const child = spawn(cmd, [...pre, '--config', config, 'daemon']);
-  let err = '';
-  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
-  const seen = (what: string, f: () => boolean) => until(what, f, 120_000).catch((e: Error) => Promise.reject(new Error(`${e.message}: ${err.slice(-2000)}`)));
+  let daemon: RunningDaemon | undefined;
   try {
-    await seen('daemon ready', () => /daemon ready/.test(err));
+    daemon = await startDaemon(rt, ['--config', config], 120_000);
     const now = Math.floor(Date.now() / 1000);
     const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
     writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
     await wait(100);
     writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
-    await seen(String(line), () => line.test(err));
+    const log = daemon.log;
+    await until(String(line), () => line.test(log()), { ms: 120_000, detail: () => log().slice(-2000) });
   } finally {
-    child.kill('SIGTERM');
+    if (daemon) expect(await daemon.stop(), daemon.log().slice(-2000)).toBe(0);
     closeSync(fd);
   }
-  expect(await exited, err.slice(-2000)).toBe(0);
-  return err;
+  return daemon.log();
 }
 
 /**

@@ -39,6 +39,22 @@ function alerts(devId: string, type: string): number {
 function inbound(devId: string): number {
   return JSON.parse(server.state()).messages.filter((m: { devId?: string; dir: string }) => m.devId === devId && m.dir === 'in').length;
 }
+/**
+ * A request whose session the server slows down by `delayMs` (its first message is held), started in the background;
+ * resolves once that message has arrived; `done` is the request's outcome, still to come.
+ */
+async function slowedRequest(rt: AgentRuntime, s: { args: string[]; devId: string }, words: string[], delayMs: number) {
+  server.setDmFault({ mode: 'delay', delayMs, devId: s.devId });
+  const before = inbound(s.devId);
+  const outcome = runAgent(rt, [...s.args, 'request', ...words]);
+  try {
+    await until('the slowed session', () => inbound(s.devId) > before);
+  } finally {
+    server.setDmFault(undefined);
+  }
+  return { done: outcome }; // wrapped: an async function would wait for a promise it returns
+}
+
 /** Session ids differ from run to run; everything else of the output must not. */
 const masked = (text: string) => text.replace(/session [0-9A-F]+:/g, 'session X:').replace(/"sessionId":"[0-9A-F]+"/g, '"sessionId":"X"');
 const spoolFiles = (state: string) => (existsSync(path.join(state, 'requests')) ? readdirSync(path.join(state, 'requests')) : []);
@@ -100,18 +116,14 @@ for (const rt of ARM_TOO) {
       const s = setup(rt);
       const daemon = await startDaemon(rt, s.args);
       try {
-        server.setDmFault({ mode: 'delay', delayMs: 9000, devId: s.devId });
-        const before = inbound(s.devId);
-        const slow = runAgent(rt, [...s.args, 'request', '--user']);
-        await until('the slowed session', () => inbound(s.devId) > before);
-        server.setDmFault(undefined);
+        const slow = await slowedRequest(rt, s, ['--user'], 9000);
         const t0 = Date.now();
         const busy = await runAgent(rt, [...s.args, 'request', '--device']);
         expect(busy.code, busy.stderr).toBe(9);
         expect(busy.stderr).toContain(`busy: dm-agent pid ${daemon.pid} holds ${s.state} (the daemon, in a session, did not take the request within 5 s; withdrawn`);
         expect(Date.now() - t0).toBeGreaterThanOrEqual(4500);
         const queued = runAgent(rt, ['--wait=60', ...s.args, 'request', '--device']);
-        expect((await slow).code).toBe(0);
+        expect((await slow.done).code).toBe(0);
         const q = await queued;
         expect(q.code, q.stderr).toBe(0);
         expect(q.stdout).toMatch(/server answered 202/);
@@ -139,16 +151,12 @@ for (const rt of ARM_TOO) {
         return { code: await code, err: () => err };
       };
       try {
-        server.setDmFault({ mode: 'delay', delayMs: 6000, devId: s.devId });
-        const before = inbound(s.devId);
-        const slow = runAgent(rt, [...s.args, 'request', '--user']);
-        await until('the slowed session', () => inbound(s.devId) > before);
-        server.setDmFault(undefined);
+        const slow = await slowedRequest(rt, s, ['--user'], 6000);
         // The daemon is in a session: the second request waits to be taken, and Ctrl-C withdraws it.
         const notTaken = await interrupted(['--device'], () => spoolFiles(s.state).some((f) => f.endsWith('.request')));
         expect(notTaken.code, notTaken.err()).toBe(130);
         expect(notTaken.err()).toContain('dm-agent: interrupted: the request was withdrawn before the daemon took it');
-        expect((await slow).code).toBe(0);
+        expect((await slow.done).code).toBe(0);
 
         // Taken and in its (slowed) session: Ctrl-C ends the command, the daemon finishes the request.
         server.setDmFault({ mode: 'delay', delayMs: 3000, devId: s.devId });
