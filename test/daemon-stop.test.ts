@@ -3,13 +3,13 @@
 // `daemon` stops within a moment of SIGTERM), and leave every state file whole (written by atomic replace, never
 // torn). Node used to wait for the schedule's pending sleep timer (~56 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
-import { agentCommand, agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
-import { until, freeUdpPort } from './support/wait.js';
-import { startDaemon } from './support/daemon.js';
+import { agentConfig, prepareRuntime, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
+import { freeUdpPort } from './support/wait.js';
+import { buttonFifo } from './support/button-fifo.js';
+import { startDaemon, type RunningDaemon } from './support/daemon.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -22,6 +22,17 @@ afterAll(async () => {
 
 /** The generous bound the test allows (the target is 2 s; the test machine is shared by many workers). */
 const STOP_BOUND_MS = 5000;
+
+/** SIGTERM and the time to the exit (SIGKILL after 60 s, so a daemon that hangs fails the bound, not the suite). */
+async function timedStop(daemon: RunningDaemon, label: string): Promise<{ code: number; ms: number }> {
+  const t0 = Date.now();
+  const killer = setTimeout(() => daemon.child.kill('SIGKILL'), 60_000);
+  const code = await daemon.stop();
+  clearTimeout(killer);
+  const ms = Date.now() - t0;
+  console.log(`${label}: exit ${code} after ${ms} ms`);
+  return { code, ms };
+}
 
 const ALL: AgentRuntime[] = ['node', 'qjs', 'qjs-exe'];
 for (const rt of ALL) {
@@ -45,24 +56,9 @@ for (const rt of ALL) {
       mkdirSync(c.state, { recursive: true, mode: 0o700 });
       const nextRunAt = Date.now() + 3600_000;
       writeFileSync(path.join(c.state, 'schedule.json'), JSON.stringify({ nextRunAt }));
-      const [cmd, ...pre] = agentCommand(rt);
-      const child = spawn(cmd, [...pre, '--config', c.config, 'daemon']);
-      let err = '';
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      const exited = new Promise<number>((r) => child.on('close', (code) => r(code === null ? -1 : code)));
-      try {
-        await until('daemon ready', () => /daemon ready/.test(err));
-      } catch (e) {
-        child.kill('SIGKILL');
-        throw e;
-      }
-      const t0 = Date.now();
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      const code = await exited;
-      clearTimeout(killer);
-      const ms = Date.now() - t0;
-      console.log(`daemon stop on ${rt}: exit ${code} after ${ms} ms`);
+      const daemon = await startDaemon(rt, ['--config', c.config]);
+      const { code, ms } = await timedStop(daemon, `daemon stop on ${rt}`);
+      const err = daemon.log();
       expect(code, err).toBe(0);
       expect(ms).toBeLessThan(STOP_BOUND_MS);
       expect(err).toMatch(/daemon stopped/);
@@ -80,32 +76,25 @@ for (const rt of ALL) {
       // The button is an evdev FIFO held open by a writer that never writes: the agent's read of it blocks (on Node in
       // libuv's thread pool, which cannot cancel it), as on a real gateway whose button nobody presses.
       const c = agentConfig({}, `daemon-stop-button-${rt}`);
-      const fifo = path.join(c.dir, 'event0');
-      execFileSync('mkfifo', [fifo]);
-      const fd = openSync(fifo, 'r+');
+      const button = buttonFifo(path.join(c.dir, 'event0'));
       writeFileSync(
         c.config,
         JSON.stringify({
           server: { url: server.url },
           stateDir: c.state,
           device: { devIdScheme: 'fixed', devId: `MAC:0000000000D${ALL.indexOf(rt) + 1}` },
-          triggers: { button: { device: fifo, keyCode: 256, wordSize: 8 } },
+          triggers: { button: { device: button.path, keyCode: 256, wordSize: 8 } },
           log: { level: 'info' },
         }),
       );
       try {
         const daemon = await startDaemon(rt, ['--config', c.config]);
-        const t0 = Date.now();
-        const killer = setTimeout(() => daemon.child.kill('SIGKILL'), 60_000);
-        const code = await daemon.stop();
-        clearTimeout(killer);
-        const ms = Date.now() - t0;
-        console.log(`daemon stop with a button on ${rt}: exit ${code} after ${ms} ms`);
+        const { code, ms } = await timedStop(daemon, `daemon stop with a button on ${rt}`);
         expect(code, daemon.log()).toBe(0);
         expect(ms).toBeLessThan(STOP_BOUND_MS);
         expect(daemon.log()).toMatch(/daemon stopped/);
       } finally {
-        closeSync(fd);
+        button.close();
       }
     }, 120_000);
   });

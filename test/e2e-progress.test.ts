@@ -11,8 +11,7 @@
 // -V1_0 DownloadInstall): the package is sent slowly (trickle) so qjs's 100 ms progress ticks see every 10%.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { encodeInputEvent } from '../src/triggers/evdev.js';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason,
 import { fumoUserStory } from './support/fumo-story.js';
 import { until, wait } from './support/wait.js';
 import { startDaemon, type RunningDaemon } from './support/daemon.js';
+import { buttonFifo } from './support/button-fifo.js';
 
 const MiB = 1024 * 1024;
 const image = randomBytes(16 * MiB);
@@ -119,22 +119,16 @@ const buttonOn = (fifo: string) => ({ device: fifo, keyCode: 256, wordSize: 8, d
 
 /** Starts the daemon, presses the button once it is ready, and returns its stderr once `line` shows there. */
 async function daemonPress(rt: AgentRuntime, config: string, fifo: string, line: RegExp): Promise<string> {
-  execFileSync('mkfifo', [fifo]);
-  // Held open read-write first, so the daemon's open for reading does not wait for a writer.
-  const fd = openSync(fifo, 'r+');
+  const button = buttonFifo(fifo);
   let daemon: RunningDaemon | undefined;
   try {
     daemon = await startDaemon(rt, ['--config', config], 120_000);
-    const now = Math.floor(Date.now() / 1000);
-    const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
-    writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
-    await wait(100);
-    writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
+    await button.press();
     const log = daemon.log;
     await until(String(line), () => line.test(log()), { ms: 120_000, detail: () => log().slice(-2000) });
   } finally {
     if (daemon) expect(await daemon.stop(), daemon.log().slice(-2000)).toBe(0);
-    closeSync(fd);
+    button.close();
   }
   return daemon.log();
 }

@@ -3,13 +3,13 @@
 // within the grace and exits 9 naming the daemon; and a daemon session triggered while a manual `session` command
 // holds the state lock waits for it and then runs (the daemon never fails for being busy).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
-import { openSync, writeSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startDmServer, type DmServer } from '../scripts/server/dm-server.js';
 import { agentCommand, agentConfig, prepareRuntime, runAgent, runtimeSkipReason, type AgentRuntime } from './support/agent.js';
-import { encodeInputEvent } from '../src/triggers/evdev.js';
-import { until, wait } from './support/wait.js';
+import { buttonFifo } from './support/button-fifo.js';
+import { until } from './support/wait.js';
 
 let server: DmServer;
 beforeAll(async () => {
@@ -46,19 +46,11 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
         },
         `lock-daemon-${rt}`,
       );
-      const fifo = path.join(c.dir, 'event0');
-      execFileSync('mkfifo', [fifo]);
+      const button = buttonFifo(path.join(c.dir, 'event0'));
       const cfg = JSON.parse(readFileSync(c.config, 'utf8'));
-      cfg.triggers.button.device = fifo;
+      cfg.triggers.button.device = button.path;
       writeFileSync(c.config, JSON.stringify(cfg));
-      const fd = openSync(fifo, 'r+');
-      const press = async () => {
-        const now = Math.floor(Date.now() / 1000);
-        const ev = (type: number, code: number, value: number) => encodeInputEvent({ sec: now, usec: 0, type, code, value }, 8);
-        writeSync(fd, Buffer.concat([ev(1, 256, 1), ev(0, 0, 0)]));
-        await wait(100);
-        writeSync(fd, Buffer.concat([ev(1, 256, 0), ev(0, 0, 0)]));
-      };
+      const press = () => button.press();
       const [cmd, ...pre] = agentCommand(rt);
       const daemon = spawn(cmd, [...pre, '--config', c.config, 'daemon']);
       let err = '';
@@ -99,7 +91,7 @@ for (const rt of ['node', 'qjs'] as AgentRuntime[]) {
       } finally {
         daemon.kill('SIGTERM');
       }
-      closeSync(fd);
+      button.close();
       expect(await exited).toBe(0);
       // Every request arrived once: the handed-over one and the two of the daemon, none lost; the busy one was withdrawn.
       expect(alerts(devId, DEVICE_ALERT)).toBe(1);
