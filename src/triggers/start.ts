@@ -1,6 +1,7 @@
-// Starts the configured triggers and funnels them into one TriggerQueue, for the daemon's loop:
+// Starts the configured triggers and funnels them into one TriggerQueue, for the daemon's loop (src/cli/daemon-serve.ts):
 //   const t = await startTriggers(parseTriggersConfig(config.triggers), deps);
-//   for (;;) { const ev = await t.queue.next(); /* client-initiated session, ev.request 'user' | 'device' */ }
+//   t.queue.onPush = () => bell.ring();   // the loop sleeps on its doorbell, then takes what waits:
+//   const ev = t.queue.take();            // client-initiated session, ev.request 'user' | 'device'
 // Runtime-free: the platform passes its ports and its button reader (platform/node/button.ts, platform/quickjs/button.ts).
 import type { ButtonStarter } from '../ports/triggers.js';
 export type { ButtonStarter } from '../ports/triggers.js';
